@@ -1,0 +1,159 @@
+"""Cell values <-> typed columns, once for every door (files, xlwings, UDFs).
+
+Reading returns a typed value or raises ``BadValue`` with a clerk's message and hint; writing
+turns a typed value back into what a cell should hold. Kinds are those of ``arxl.book.contract``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from arxl.core.money import NotAnAmount, cents_to_float, to_cents
+
+NUMBER_FORMATS = {
+    "money": "#,##0.00;[Red]-#,##0.00",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+    "number": "0.0",
+    "integer": "0",
+    "rate": "0.00%",
+    "id": "@",
+    "text": None,
+    "external": "@",
+}
+
+
+class BadValue(ValueError):
+    def __init__(self, problem: str, hint: str):
+        super().__init__(problem)
+        self.problem, self.hint = problem, hint
+
+
+def _is_blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, float):
+        return math.isnan(value)
+    return value is pd.NaT or value is pd.NA
+
+
+def _formula(value) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _date(value, keep_time: bool) -> pd.Timestamp:
+    if isinstance(value, dt.datetime):
+        stamp = pd.Timestamp(value)
+    elif isinstance(value, dt.date):
+        stamp = pd.Timestamp(value)
+    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            stamp = pd.Timestamp(value.strip())
+        except ValueError as exc:
+            raise BadValue("not a real date", "Use a date that exists, such as 2026-11-20.") from exc
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        raise BadValue("a number where a date belongs",
+                       "Format the cell as a date, or type the date as 2026-11-20.")
+    else:
+        raise BadValue("not a date", "Type the date as a date cell or as ISO text, such as 2026-11-20.")
+    return stamp if keep_time else stamp.normalize()
+
+
+def read_value(kind: str, value):
+    """One cell value as the typed value the core expects; None for blank."""
+    if _is_blank(value):
+        return None
+    if _formula(value) and kind not in ("text", "external"):
+        raise BadValue("a formula arxl cannot compute outside Excel",
+                       "Replace it by its value (Copy, then Paste Special > Values).")
+    if kind in ("id", "text", "external"):
+        return _text(value)
+    if kind == "money":
+        if isinstance(value, dt.date):
+            raise BadValue("a date where an amount belongs", "Type the amount, such as 1234.50.")
+        try:
+            return to_cents(value)
+        except NotAnAmount as exc:
+            raise BadValue("not an amount", "Type a number such as 1234.50, without text.") from exc
+    if kind in ("date", "datetime"):
+        return _date(value, keep_time=kind == "datetime")
+    if kind in ("number", "integer", "rate"):
+        if isinstance(value, bool) or isinstance(value, dt.date):
+            raise BadValue("not a number", "Type a number.")
+        text = str(value).strip() if isinstance(value, str) else None
+        percent = bool(text and text.endswith("%"))
+        try:
+            number = float(text.rstrip("%").replace(",", "")) if text is not None else float(value)
+        except ValueError as exc:
+            raise BadValue("not a number", "Type a number, without text.") from exc
+        if not math.isfinite(number):
+            raise BadValue("not a number", "Type a number.")
+        if kind == "rate":
+            number = number / 100 if percent else number
+            if not 0 <= number < 1:
+                raise BadValue("not a rate", "Type a percentage such as 8% or a fraction such as 0.08.")
+            return Decimal(str(round(number, 10)))
+        if kind == "integer":
+            if not number.is_integer():
+                raise BadValue("not a whole number", "Type a whole number.")
+            return int(number)
+        return number
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def typed_column(kind: str, values: list) -> pd.Series:
+    """A list of typed values (None for blank) as a column of the dtype the core expects."""
+    if kind in ("id", "text", "external"):
+        return pd.Series(["" if v is None else v for v in values], dtype=object)
+    if kind in ("money", "integer"):
+        return pd.Series(values, dtype="Int64")
+    if kind in ("date", "datetime"):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+    if kind == "number":
+        return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+    if kind == "rate":
+        return pd.Series(values, dtype=object)
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def cell_values(kind: str, series: pd.Series) -> list:
+    """A typed column as the values cells should hold (None for blank)."""
+    if kind == "money":
+        return [None if pd.isna(v) else cents_to_float(int(v)) for v in series.tolist()]
+    if kind in ("date", "datetime"):
+        out = []
+        for v in series.tolist():
+            if v is None or pd.isna(v):
+                out.append(None)
+            else:
+                stamp = pd.Timestamp(v)
+                out.append(stamp.to_pydatetime() if kind == "datetime" else stamp.date())
+        return out
+    if kind == "integer":
+        return [None if pd.isna(v) else int(v) for v in series.tolist()]
+    if kind == "number":
+        return [None if pd.isna(v) else float(v) for v in series.tolist()]
+    if kind == "rate":
+        return [None if v is None or pd.isna(v) else float(v) for v in series.tolist()]
+    return [None if (v is None or (not isinstance(v, str) and pd.isna(v)) or v == "") else str(v)
+            for v in series.tolist()]

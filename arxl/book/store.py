@@ -1,0 +1,59 @@
+"""What a workbook must offer arxl: raw tables of cell values. Two implementations exist:
+``arxl.book.files.FileStore`` (openpyxl, for the headless door) and
+``arxl.excel.store.XlwingsStore`` (a live Excel Book). Every ground rule lives above this line,
+in ``arxl.book.port.Workbook``, so a new store cannot bypass one."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from arxl.book.report import Report
+
+
+class BookError(Exception):
+    """A problem with the workbook as a whole (not a workbook, open in Excel, missing table...).
+    The message is written for a clerk."""
+
+
+@dataclass
+class RawTable:
+    """A table as found: its sheet, the header row as written, and the data rows below it.
+
+    ``first_row`` is the sheet row of ``rows[0]``; ``rows`` are lists of cell values (None for
+    blank), each as long as ``headers``. ``merged_header`` lists headers that were merged cells.
+    """
+
+    name: str
+    sheet: str
+    headers: list[str]
+    first_row: int
+    rows: list[list] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class TableStore(Protocol):
+    """Cell-level access to the tables of one workbook. Column positions are 0-based offsets
+    into ``RawTable.headers``; rows are sheet row numbers."""
+
+    def find(self, name: str) -> RawTable | None:
+        """The table called ``name`` (an Excel table first, else a sheet of that name with its
+        headers in row 1), with all its values; None if there is none."""
+
+    def create(self, name: str, headers: list[str], formats: list[str | None],
+               widths: list[float]) -> RawTable:
+        """A new, empty Excel table on a new sheet of that name, header row frozen."""
+
+    def add_columns(self, name: str, headers: list[str], formats: list[str | None],
+                    widths: list[float]) -> None:
+        """Append columns at the right end of an existing table (for missing arxl columns)."""
+
+    def write_column(self, name: str, offset: int, first_row: int, values: list,
+                     number_format: str | None, as_text: bool) -> None:
+        """Write ``values`` down one column starting at ``first_row``. ``as_text``: store every
+        string as a text cell, never a formula."""
+
+    def resize(self, name: str, n_rows: int) -> None:
+        """Make the table hold exactly ``n_rows`` data rows (rows beyond are cleared)."""
+
+    def write_report(self, sheet: str, report: Report) -> None:
+        """Replace a report sheet (the aging summary) with ``report``'s blocks and charts."""

@@ -1,0 +1,227 @@
+"""The Settings table: every known setting, its default, what it means, and how it is read.
+
+Each setting is declared once here; ``arxl new`` writes this list into a fresh workbook, and
+``read_settings`` parses a workbook's Settings rows into a typed ``Settings``. An unknown or
+unreadable setting is reported and the default is used.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from arxl.core.money import NotAnAmount, to_cents
+from arxl.core.problems import Problems
+from arxl.core.terms import UnknownTerms, parse_terms
+
+
+@dataclass(frozen=True)
+class WriteOffTolerance:
+    """A difference the clerk lets go: up to ``cents``, and/or up to ``rate`` of the amount due.
+    With both, the larger allowance applies."""
+
+    cents: int = 0
+    rate: Decimal = Decimal(0)
+
+    def allows(self, difference_cents: int, due_cents: int) -> bool:
+        limit = max(self.cents, int(abs(due_cents) * self.rate))
+        return abs(difference_cents) <= limit
+
+
+@dataclass(frozen=True)
+class Settings:
+    as_of: dt.date = field(default_factory=dt.date.today)
+    base_currency: str = "USD"
+    aging_basis: str = "DueDate"  # or "InvoiceDate"
+    aging_buckets: tuple[int, ...] = (30, 60, 90, 120)
+    default_terms: str = "Net 30"
+    auto_apply_confidence: float = 90.0
+    write_off_tolerance: WriteOffTolerance = WriteOffTolerance(cents=500, rate=Decimal(0))
+    match_columns: tuple[str, ...] = ()
+    memo_prefix_credit: str = "CM-"
+    memo_prefix_debit: str = "DM-"
+    memo_approval_required: bool = False
+    company_name: str = "Your Company Inc."
+    company_address: str = ""
+    memo_folder: str = "Memos"
+    import_csv_columns: str = ""
+    kpi_period_days: int = 90
+
+
+# --- parsers: text or cell value -> typed value; raise ValueError with a clerk's message ---------
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if text.lower() == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise ValueError("not a date: use a date cell or ISO text such as 2026-11-20") from exc
+
+
+def _currency(value) -> str:
+    text = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", text):
+        raise ValueError("not a three-letter ISO currency code such as USD or EUR")
+    return text
+
+
+def _basis(value) -> str:
+    key = re.sub(r"[\s_]", "", str(value)).lower()
+    for basis in ("DueDate", "InvoiceDate"):
+        if key == basis.lower():
+            return basis
+    raise ValueError("must be DueDate or InvoiceDate")
+
+
+def _buckets(value) -> tuple[int, ...]:
+    parts = [p for p in re.split(r"[,;\s]+", str(value).strip()) if p]
+    try:
+        days = tuple(int(float(p)) for p in parts)
+    except ValueError as exc:
+        raise ValueError("must be day limits separated by commas, such as 30,60,90,120") from exc
+    if not days or any(d <= 0 for d in days) or list(days) != sorted(set(days)):
+        raise ValueError("day limits must be positive and increasing, such as 30,60,90,120")
+    return days
+
+
+def _terms(value) -> str:
+    try:
+        parse_terms(str(value))
+    except UnknownTerms as exc:
+        raise ValueError(str(exc)) from exc
+    return str(value).strip()
+
+
+def _confidence(value) -> float:
+    try:
+        number = float(str(value).strip().rstrip("%"))
+    except ValueError as exc:
+        raise ValueError("must be a number from 0 to 100") from exc
+    if not 0 <= number <= 100:
+        raise ValueError("must be a number from 0 to 100")
+    return number
+
+
+def _tolerance(value) -> WriteOffTolerance:
+    cents, rate = 0, Decimal(0)
+    for part in [p for p in re.split(r"[;,]|\band\b|\bor\b", str(value)) if p.strip()]:
+        part = part.strip()
+        try:
+            if part.endswith("%"):
+                rate = Decimal(part[:-1].strip()) / 100
+            else:
+                cents = to_cents(part)
+        except (InvalidOperation, NotAnAmount) as exc:
+            raise ValueError("must be an amount (5.00), a percentage (0.5%), or both (5.00; 0.5%)") from exc
+    if cents < 0 or rate < 0:
+        raise ValueError("a tolerance cannot be negative")
+    return WriteOffTolerance(cents=cents, rate=rate)
+
+
+def _names(value) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"[,;]", str(value)) if p.strip())
+
+
+def _yes_no(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "y", "true", "1"):
+        return True
+    if text in ("no", "n", "false", "0", ""):
+        return False
+    raise ValueError("must be Yes or No")
+
+
+def _text(value) -> str:
+    return str(value).strip()
+
+
+def _days(value) -> int:
+    try:
+        days = int(float(str(value).strip()))
+    except ValueError as exc:
+        raise ValueError("must be a whole number of days") from exc
+    if days <= 0:
+        raise ValueError("must be a positive number of days")
+    return days
+
+
+@dataclass(frozen=True)
+class KnownSetting:
+    name: str  # as written in the Settings table
+    field: str  # the Settings attribute
+    default: object  # as written into a new workbook ("" = blank)
+    parse: object
+    explanation: str
+
+
+KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
+    KnownSetting("AsOfDate", "as_of", "", _date,
+                 "Date the aging and KPIs are taken as of; blank means today."),
+    KnownSetting("BaseCurrency", "base_currency", "USD", _currency,
+                 "Currency of customers and payments that name none."),
+    KnownSetting("AgingBasis", "aging_basis", "DueDate", _basis,
+                 "Age items from their DueDate or from their InvoiceDate."),
+    KnownSetting("AgingBuckets", "aging_buckets", "30,60,90,120", _buckets,
+                 "Upper day limits of the past-due buckets; beyond the last is 'Over N'."),
+    KnownSetting("DefaultTerms", "default_terms", "Net 30", _terms,
+                 "Terms for customers with none, used to derive a missing due date."),
+    KnownSetting("AutoApplyConfidence", "auto_apply_confidence", 90, _confidence,
+                 "Matches at or above this confidence (0-100) post without review."),
+    KnownSetting("WriteOffTolerance", "write_off_tolerance", "5.00", _tolerance,
+                 "Differences up to this amount and/or percentage (e.g. 5.00; 0.5%) are written off."),
+    KnownSetting("MatchColumns", "match_columns", "", _names,
+                 "More Invoices columns that remittances may quote, separated by commas."),
+    KnownSetting("MemoPrefixCredit", "memo_prefix_credit", "CM-", _text,
+                 "Prefix of credit memo numbers."),
+    KnownSetting("MemoPrefixDebit", "memo_prefix_debit", "DM-", _text,
+                 "Prefix of debit memo numbers."),
+    KnownSetting("MemoApprovalRequired", "memo_approval_required", "No", _yes_no,
+                 "Yes: memos are made only for MemoRequests rows marked Approved."),
+    KnownSetting("CompanyName", "company_name", "Your Company Inc.", _text,
+                 "Your company's name, printed on memo documents."),
+    KnownSetting("CompanyAddress", "company_address", "", _text,
+                 "Your company's address, printed on memo documents (use ; between lines)."),
+    KnownSetting("MemoFolder", "memo_folder", "Memos", _text,
+                 "Folder, next to the workbook, where memo PDFs are written."),
+    KnownSetting("ImportCsvColumns", "import_csv_columns", "", _text,
+                 "For bank CSV imports: Payments column=CSV header pairs, e.g. Amount=Credit; PayerName=Description."),
+    KnownSetting("KPIPeriodDays", "kpi_period_days", 90, _days,
+                 "Trailing period, in days, over which CEI and simple DSO are measured."),
+)
+
+_BY_KEY = {re.sub(r"[\s_]", "", s.name).lower(): s for s in KNOWN_SETTINGS}
+
+
+def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings",
+                  as_of: dt.date | None = None) -> tuple[Settings, Problems]:
+    """Settings from (row number, Setting, Value) triples. Blank values take the default;
+    unknown names and unreadable values are reported, and the default is used."""
+    problems = Problems()
+    values: dict[str, object] = {}
+    for row, name, value in rows:
+        if name is None or str(name).strip() == "":
+            continue
+        known = _BY_KEY.get(re.sub(r"[\s_]", "", str(name)).lower())
+        if known is None:
+            problems.add(sheet, row, "Setting", name, "unknown setting",
+                         "Check the spelling against the known settings (see README), or delete the row.")
+            continue
+        if value is None or str(value).strip() == "":
+            continue
+        try:
+            values[known.field] = known.parse(value)
+        except ValueError as exc:
+            problems.add(sheet, row, "Value", value, f"{known.name}: {exc}",
+                         f"Fix the value; until then the default ({known.default or 'blank'}) is used.")
+    if as_of is not None:
+        values["as_of"] = as_of
+    return Settings(**values), problems
