@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CLERK, ARXL = "clerk", "arxl"
 INPUT, OUTPUT, LEDGER = "input", "output", "ledger"
@@ -24,6 +25,11 @@ INPUT, OUTPUT, LEDGER = "input", "output", "ledger"
 def header_key(name: object) -> str:
     """Headers match without regard to case, spaces and underscores."""
     return re.sub(r"[\s_]+", "", str(name or "")).lower()
+
+
+@lru_cache(maxsize=None)
+def _column_key(name: str) -> str:
+    return header_key(name)
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class Column:
 
     @property
     def key(self) -> str:
-        return header_key(self.name)
+        return _column_key(self.name)
 
 
 @dataclass(frozen=True)
@@ -239,3 +245,15 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
 # The order sheets take in a new workbook.
 SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
                "MemoRequests", "Memos", "Aging", "AgingSummary", "Exceptions")
+
+
+def sheet_position(name: str, titles: list[str]) -> int:
+    """Where a new sheet ``name`` goes among the workbook's sheet ``titles`` (0-based): before the
+    first sheet that comes after it in ``SHEET_ORDER``, else at the end. Every store uses it, so
+    a table arxl adds lands in the same place whatever door added it."""
+    order = {n: i for i, n in enumerate(SHEET_ORDER)}
+    mine = order.get(name, len(order))
+    for i, title in enumerate(titles):
+        if order.get(title, -1) > mine:
+            return i
+    return len(titles)

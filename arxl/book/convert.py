@@ -61,14 +61,16 @@ def _text(value) -> str:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def _date(value, keep_time: bool) -> pd.Timestamp:
+def _date(value, keep_time: bool) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        stamp = pd.Timestamp(value)
+        stamp = value
     elif isinstance(value, dt.date):
-        stamp = pd.Timestamp(value)
+        stamp = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, pd.Timestamp):
+        stamp = value.to_pydatetime()
     elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
-            stamp = pd.Timestamp(value.strip())
+            stamp = dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise BadValue("not a real date", "Use a date that exists, such as 2026-11-20.") from exc
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -76,7 +78,9 @@ def _date(value, keep_time: bool) -> pd.Timestamp:
                        "Format the cell as a date, or type the date as 2026-11-20.")
     else:
         raise BadValue("not a date", "Type the date as a date cell or as ISO text, such as 2026-11-20.")
-    return stamp if keep_time else stamp.normalize()
+    if keep_time:
+        return stamp.replace(tzinfo=None)
+    return dt.datetime(stamp.year, stamp.month, stamp.day)
 
 
 def read_value(kind: str, value):
@@ -121,18 +125,52 @@ def read_value(kind: str, value):
     raise ValueError(f"unknown column kind {kind!r}")
 
 
-def typed_column(kind: str, values: list) -> pd.Series:
-    """A list of typed values (None for blank) as a column of the dtype the core expects."""
+def read_column(kind: str, values: list) -> tuple[list, dict[int, BadValue]]:
+    """A whole column of cell values through ``read_value``, with fast paths for the common
+    cases (numbers already cents-exact, dates already dates, plain text). Returns the typed
+    values and the bad ones by position."""
+    out: list = [None] * len(values)
+    bad: dict[int, BadValue] = {}
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        kind_of = type(value)
+        if kind == "money" and (kind_of is float or kind_of is int):
+            cents = value * 100
+            rounded = round(cents)
+            if abs(cents - rounded) < 1e-6:  # a cent-exact amount: no Decimal needed
+                out[i] = int(rounded)
+                continue
+        elif kind in ("date", "datetime") and kind_of is dt.datetime and (
+                kind == "datetime" or (value.hour == value.minute == value.second == value.microsecond == 0)):
+            out[i] = value
+            continue
+        elif kind in ("id", "text", "external") and kind_of is str and not value.startswith((" ", "\t")) \
+                and not value.endswith((" ", "\t", "\n")):
+            out[i] = value if value else None
+            continue
+        try:
+            out[i] = read_value(kind, value)
+        except BadValue as exc:
+            bad[i] = exc
+    return out, bad
+
+
+def typed_column(kind: str, values: list, index=None) -> pd.Series:
+    """A list of typed values (None for blank) as a column of the dtype the core expects.
+    Pass ``index`` (sheet rows) when the column joins a frame indexed by row."""
+    values = list(values)
     if kind in ("id", "text", "external"):
-        return pd.Series(["" if v is None else v for v in values], dtype=object)
+        return pd.Series(["" if v is None else v for v in values], dtype=object, index=index)
     if kind in ("money", "integer"):
-        return pd.Series(values, dtype="Int64")
+        return pd.Series(values, dtype="Int64", index=index)
     if kind in ("date", "datetime"):
-        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+        stamps = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[ns]")
+        return pd.Series(stamps, dtype="datetime64[ns]", index=index)
     if kind == "number":
-        return pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        return pd.Series([np.nan if v is None else v for v in values], dtype="float64", index=index)
     if kind == "rate":
-        return pd.Series(values, dtype=object)
+        return pd.Series(values, dtype=object, index=index)
     raise ValueError(f"unknown column kind {kind!r}")
 
 

@@ -44,3 +44,4 @@ class Report:
     blocks: list[Block]
     charts: list[Chart] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
+    title: str = ""  # written large in A1; blocks start below it

@@ -1,0 +1,343 @@
+"""The workbook port over files: ``FileStore`` (openpyxl), and opening, saving and creating
+master workbooks safely.
+
+Saving never endangers the clerk's file: the new version is written to a temporary file in the
+same folder, checked, and only then moved over the original in one atomic step, after the
+previous version was copied to ``<name>.bak.xlsx``. A run killed at any moment leaves either
+the old file or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import tempfile
+import zipfile
+from copy import copy
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from arxl.book.contract import INPUT, SHEET_ORDER, TABLES, header_key, sheet_position
+from arxl.book.convert import NUMBER_FORMATS
+from arxl.book.port import Workbook
+from arxl.book.report import Report
+from arxl.book.safety import check_not_open, inspect_package
+from arxl.book.store import BookError, RawTable
+from arxl.core.settings import KNOWN_SETTINGS
+
+TABLE_STYLE = "TableStyleMedium2"
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+class _Located:
+    """Where a table lives: its sheet, its Excel table (None for a plain sheet), its columns."""
+
+    def __init__(self, ws, table: Table | None, min_col: int, max_col: int, header_row: int, n_rows: int):
+        self.ws, self.table = ws, table
+        self.min_col, self.max_col, self.header_row, self.n_rows = min_col, max_col, header_row, n_rows
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+
+class FileStore:
+    """``TableStore`` over an openpyxl workbook held in memory."""
+
+    def __init__(self, wb: openpyxl.Workbook):
+        self.wb = wb
+        self._where: dict[str, _Located] = {}
+
+    # ---- finding --------------------------------------------------------------------------
+    def _locate(self, name: str) -> _Located | None:
+        if name in self._where:
+            return self._where[name]
+        key = header_key(name)
+        for ws in self.wb.worksheets:
+            for table in ws.tables.values():
+                if header_key(table.displayName) == key:
+                    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+                    n_rows = max_row - min_row - (table.totalsRowCount or 0)
+                    found = _Located(ws, table, min_col, max_col, min_row, n_rows)
+                    self._where[name] = found
+                    return found
+        for ws in self.wb.worksheets:
+            if header_key(ws.title) == key:
+                headers = [c.value for c in ws[1]] if ws.max_row >= 1 else []
+                while headers and _blank(headers[-1]):
+                    headers.pop()
+                if not headers:
+                    return None
+                found = _Located(ws, None, 1, len(headers), 1, max(0, ws.max_row - 1))
+                self._where[name] = found
+                return found
+        return None
+
+    @staticmethod
+    def _grid(ws, loc: _Located) -> list[list]:
+        """The table's data cells as rows of values, from one pass over the sheet's cells
+        (much faster than a lookup per coordinate on 100,000-row tables)."""
+        first, last = loc.first_row, loc.header_row + loc.n_rows
+        width = loc.max_col - loc.min_col + 1
+        rows = [[None] * width for _ in range(max(0, last - first + 1))]
+        for (r, c), cell in ws._cells.items():
+            if first <= r <= last and loc.min_col <= c <= loc.max_col:
+                rows[r - first][c - loc.min_col] = cell._value
+        return rows
+
+    def find(self, name: str) -> RawTable | None:
+        loc = self._locate(name)
+        if loc is None:
+            return None
+        ws = loc.ws
+        headers = [ws.cell(loc.header_row, c).value for c in range(loc.min_col, loc.max_col + 1)]
+        rows = self._grid(ws, loc)
+        while rows and all(_blank(v) for v in rows[-1]):
+            rows.pop()  # trailing blank rows hold nothing; the table may grow into them
+        notes = []
+        for merged in ws.merged_cells.ranges:
+            if merged.min_row <= loc.header_row <= merged.max_row and not (
+                    merged.max_col < loc.min_col or merged.min_col > loc.max_col):
+                notes.append(f"header cells {merged.coord} are merged")
+        return RawTable(name=name, sheet=ws.title, first_row=loc.first_row, rows=rows, problems=notes,
+                        headers=["" if h is None else str(h) for h in headers])
+
+    # ---- creating and growing --------------------------------------------------------------
+    def _new_sheet(self, name: str):
+        if name in self.wb.sheetnames:
+            raise BookError(f"A sheet named {name} exists but holds no {name} table; rename that sheet "
+                            f"or give it headers in row 1.")
+        return self.wb.create_sheet(name, sheet_position(name, self.wb.sheetnames))
+
+    def create(self, name, headers, formats, widths) -> RawTable:
+        ws = self._new_sheet(name)
+        for i, (header, width) in enumerate(zip(headers, widths), start=1):
+            ws.cell(1, i, header)
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A2"
+        table = Table(displayName=name, ref=f"A1:{get_column_letter(len(headers))}2")
+        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+        table._initialise_columns()
+        ws.add_table(table)
+        self._where[name] = _Located(ws, table, 1, len(headers), 1, 1)
+        self._formats_row(ws, 2, formats)
+        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+
+    @staticmethod
+    def _formats_row(ws, row: int, formats) -> None:
+        for i, fmt in enumerate(formats, start=1):
+            if fmt:
+                ws.cell(row, i).number_format = fmt
+
+    def add_columns(self, name, headers, formats, widths) -> None:
+        loc = self._locate(name)
+        ws = loc.ws
+        last_row = loc.header_row + max(loc.n_rows, 1)
+        for i, header in enumerate(headers):
+            col = loc.max_col + 1 + i
+            occupied = [ws.cell(r, col).coordinate for r in range(loc.header_row, last_row + 1)
+                        if (r, col) in ws._cells and not _blank(ws._cells[(r, col)].value)]
+            if occupied:
+                raise BookError(f"{ws.title}: arxl needs to add the column {header} to the right of the "
+                                f"{name} table, but cell {occupied[0]} holds data. Move it and run again.")
+            ws.cell(loc.header_row, col, header)
+            if ws.column_dimensions[get_column_letter(col)].width in (None, 13.0):
+                ws.column_dimensions[get_column_letter(col)].width = widths[i]
+        loc.max_col += len(headers)
+        if loc.table is not None:
+            next_id = max((c.id for c in loc.table.tableColumns), default=0) + 1
+            for i, header in enumerate(headers):
+                loc.table.tableColumns.append(TableColumn(id=next_id + i, name=header))
+            self._set_ref(loc)
+
+    def _set_ref(self, loc: _Located) -> None:
+        ref = (f"{get_column_letter(loc.min_col)}{loc.header_row}:"
+               f"{get_column_letter(loc.max_col)}{loc.header_row + max(loc.n_rows, 1)}")
+        loc.table.ref = ref
+        if loc.table.autoFilter is not None:
+            loc.table.autoFilter.ref = ref
+
+    # ---- writing ---------------------------------------------------------------------------
+    def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
+        loc = self._locate(name)
+        ws, col = loc.ws, loc.min_col + offset
+        cells = ws._cells  # direct access: ws.cell() per value costs more than the write itself
+        style = None
+        if number_format:
+            probe = Cell(ws, row=first_row, column=col)
+            probe.number_format = number_format
+            style = probe._style
+        for i, value in enumerate(values):
+            key = (first_row + i, col)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell(ws, row=key[0], column=col)
+            kind = type(value)
+            if kind is str and as_text:
+                cell._value, cell.data_type = value, "s"  # text from outside never becomes a formula
+            elif kind is float or kind is int:
+                cell._value, cell.data_type = value, "n"
+            elif value is None:
+                cell._value, cell.data_type = None, "n"
+            elif kind is Decimal:
+                cell._value, cell.data_type = float(value), "n"
+            elif kind is dt.date or kind is dt.datetime:
+                cell._value, cell.data_type = value, "d"
+            else:
+                cell.value = value
+            if style is not None and value is not None:
+                cell._style = copy(style)
+
+    def resize(self, name, n_rows) -> None:
+        loc = self._locate(name)
+        ws = loc.ws
+        old_last = loc.header_row + loc.n_rows
+        new_last = loc.header_row + n_rows
+        if new_last > old_last:
+            for (r, c), cell in list(ws._cells.items()):
+                if old_last < r <= new_last and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
+                    raise BookError(f"{ws.title}: the {name} table must grow to row {new_last}, but cell "
+                                    f"{cell.coordinate} below it holds data. Move that data and run again.")
+        for r in range(new_last + 1, old_last + 1):
+            for c in range(loc.min_col, loc.max_col + 1):
+                ws._cells.pop((r, c), None)
+        loc.n_rows = n_rows
+        if loc.table is not None:
+            self._set_ref(loc)
+
+    def write_report(self, sheet: str, report: Report) -> None:
+        from arxl.book.files_report import draw_report
+
+        index = None
+        if sheet in self.wb.sheetnames:
+            index = self.wb.sheetnames.index(sheet)
+            self.wb.remove(self.wb[sheet])
+            ws = self.wb.create_sheet(sheet, index)
+        else:
+            ws = self._new_sheet(sheet)
+        draw_report(ws, report)
+
+
+# ---- opening and saving ---------------------------------------------------------------------
+
+def _is_macro_book(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsm", ".xltm")
+
+
+def open_book(path: str | os.PathLike, as_of: dt.date | None = None, output: str | os.PathLike | None = None) -> Workbook:
+    """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
+    open in Excel, or holds things a save would drop unless the results go to ``output``."""
+    path = Path(path)
+    check_not_open(path)
+    dropped = inspect_package(path)
+    if dropped and (output is None or Path(output).resolve() == path.resolve()):
+        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
+                        f"would drop when saving. Nothing was changed. Run with --output NEW.xlsx to write "
+                        f"the results to a new file, or use the ribbon buttons inside Excel.")
+    try:
+        wb = openpyxl.load_workbook(path, keep_vba=_is_macro_book(path), keep_links=True)
+    except BookError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise BookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}: {exc}).") from exc
+    return Workbook(FileStore(wb), path=path, as_of=as_of)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: bool = True) -> Path:
+    """Write the workbook to ``output`` (default: over its own file) atomically; the replaced
+    version is kept as ``<name>.bak.xlsx``."""
+    target = Path(output) if output else book.path
+    if target is None:
+        raise ValueError("no file to save to")
+    target = target.resolve()
+    check_not_open(target)
+    wb = book.store.wb
+    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        with zipfile.ZipFile(tmp) as z:  # a truncated write fails here, before the original is touched
+            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
+                raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
+        if target.exists() and backup:
+            shutil.copy2(target, backup_path(target))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return target
+
+
+# ---- a new master workbook ----------------------------------------------------------------
+
+def _cell_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = None,
+                 settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
+    """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
+    header rows) and a Settings table listing every known setting with its default and what it
+    means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    store = FileStore(wb)
+    book = Workbook(store, path=path)
+    rows = dict(rows or {})
+    values = {s.name: s.default for s in KNOWN_SETTINGS}
+    values.update(settings or {})
+    rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
+                        for s in KNOWN_SETTINGS]
+    for name in SHEET_ORDER:
+        if name == "AgingSummary":
+            ws = wb.create_sheet(name)
+            ws["A1"] = "Aging summary"
+            ws["A1"].font = Font(bold=True, size=14)
+            ws["A3"] = "Run 'Refresh aging' (or arxl aging) to build the summary, its KPIs and its chart."
+            continue
+        spec = TABLES[name]
+        raw = book._raw_or_create(name)
+        data = rows.get(name, [])
+        if not data:
+            continue
+        store.resize(name, len(data))
+        raw.rows = [[None] * len(raw.headers) for _ in data]
+        for offset, col in enumerate(spec.columns):
+            column = [_cell_value(r.get(col.name)) for r in data]
+            store.write_column(name, offset, 2, column, NUMBER_FORMATS[col.kind],
+                               as_text=col.kind in ("id", "text", "external") or spec.role != INPUT)
+    settings_ws = wb["Settings"]
+    for (cell,) in settings_ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.alignment = Alignment(wrap_text=False)
+    as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
+    settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]
+    wb.active = 0
+    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    try:
+        wb.save(tmp_name)
+        os.replace(tmp_name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    return path

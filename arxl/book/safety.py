@@ -1,0 +1,93 @@
+"""Checks made before arxl opens or replaces a workbook file, so that a clerk's data is never
+lost: the file must be a real workbook, not open in Excel, not a zip bomb nor an XML entity
+trick, and hold nothing an openpyxl save would silently drop."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from arxl.book.store import BookError
+
+MAX_UNCOMPRESSED = 2 * 1024**3  # a real master workbook is far smaller
+MAX_RATIO = 200  # deflate rarely beats 100:1 on spreadsheet XML; bombs reach 1000:1 and more
+MAX_PARTS = 20_000
+
+# What openpyxl cannot carry through a load and save, and how it shows in the package.
+_DROPPED_PARTS = {
+    "slicers": re.compile(r"^xl/slicers?(Caches)?/"),
+    "timelines": re.compile(r"^xl/timelines?(Caches)?/"),
+    "form controls": re.compile(r"^xl/ctrlProps/"),
+    "ActiveX controls": re.compile(r"^xl/activeX/"),
+    "threaded comments": re.compile(r"^xl/threadedComments/"),
+    "a Power Pivot data model": re.compile(r"^xl/model/"),
+}
+_DROPPED_MARKUP = {
+    "sparklines": b"<x14:sparklineGroups",
+    "Excel 2010 conditional formats (data bars, icon sets)": b"<x14:conditionalFormattings",
+    "Excel 2010 data validations": b"<x14:dataValidations",
+    "dynamic-array formulas": b' cm="',
+}
+_SHAPES = b"<xdr:sp>"  # text boxes and shapes in a drawing (charts and pictures survive)
+
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file beside an open workbook: ``~$`` + the name (long names are cut)."""
+    return path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
+
+
+def check_not_open(path: Path) -> None:
+    for candidate in (path.with_name("~$" + path.name), lock_file(path)):
+        if candidate.exists():
+            raise BookError(f"{path.name} is open in Excel ({candidate.name} exists). Close it in "
+                            f"Excel first, or use the ribbon buttons inside Excel instead.")
+
+
+def inspect_package(path: Path) -> list[str]:
+    """Raise BookError for a file that is not a workbook or is hostile; return the names of
+    features an openpyxl save would drop (empty when it is safe to save in place)."""
+    if not path.is_file():
+        raise BookError(f"{path} does not exist or is not a file.")
+    if not zipfile.is_zipfile(path):
+        hint = " It looks like an old .xls file: save it as .xlsx in Excel." if path.suffix.lower() == ".xls" else ""
+        raise BookError(f"{path.name} is not an Excel workbook (.xlsx/.xlsm).{hint}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+                raise BookError(f"{path.name} is a zip file but not an Excel workbook (no xl/workbook.xml).")
+            if len(infos) > MAX_PARTS:
+                raise BookError(f"{path.name} holds {len(infos)} parts; arxl refuses it as a possible zip bomb.")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED:
+                raise BookError(f"{path.name} would unpack to {total / 1024**3:.1f} GB; arxl refuses it as a possible zip bomb.")
+            for info in infos:
+                if info.file_size > 10 * 1024**2 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+                    raise BookError(f"{path.name}: part {info.filename} unpacks {info.file_size // max(1, info.compress_size)}"
+                                    f" times its size; arxl refuses it as a possible zip bomb.")
+            found: list[str] = []
+            for label, pattern in _DROPPED_PARTS.items():
+                if any(pattern.match(n) for n in names):
+                    found.append(label)
+            markup_found: set[str] = set()
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                data = z.read(info)
+                head = data[:2048]
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise BookError(f"{path.name}: part {info.filename} declares XML entities (a known attack "
+                                    f"on XML readers); arxl refuses the file.")
+                if info.filename.startswith("xl/worksheets/"):
+                    for label, marker in _DROPPED_MARKUP.items():
+                        if marker in data:
+                            markup_found.add(label)
+                elif info.filename.startswith("xl/drawings/") and _SHAPES in data:
+                    markup_found.add("shapes or text boxes")
+                elif info.filename == "xl/metadata.xml" and b"XLDAPR" in data:
+                    markup_found.add("dynamic-array formulas")
+            found.extend(sorted(markup_found))
+            return found
+    except zipfile.BadZipFile as exc:
+        raise BookError(f"{path.name} is damaged ({exc}); open it in Excel and save it again.") from exc

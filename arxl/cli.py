@@ -1,0 +1,201 @@
+"""The headless door: ``arxl`` on the command line runs the commands on workbook files.
+
+    arxl new PATH                      a blank master workbook
+    arxl demo [PATH]                   a realistic demo workbook, refreshed
+    arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
+    arxl match BOOK...  (and every other registered command)
+    arxl import BOOK FILE...           bank and remittance files into Payments
+
+Each workbook is opened, worked and saved on its own: one that fails is reported and the
+others are still done; the exit code is 1 when any workbook failed.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from tqdm import tqdm
+
+from arxl.book.files import new_workbook, open_book, save_book
+from arxl.book.store import BookError
+from arxl.commands.registry import RunContext, load_commands, refresh_order
+from arxl.commands.runner import RunResult, run_commands
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-20") from None
+
+
+class _Progress:
+    """One tqdm bar per workbook step; commands report (message, fraction)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def start(self, label: str):
+        if self.enabled:
+            self.bar = tqdm(total=100, desc=label, leave=False, file=sys.stderr,
+                            bar_format="{desc:<40.40} {percentage:3.0f}%|{bar}| {elapsed}")
+
+    def __call__(self, message: str, fraction: float | None = None) -> None:
+        if self.bar is None:
+            return
+        self.bar.set_description_str(message[:40])
+        if fraction is not None:
+            self.bar.n = int(max(0.0, min(1.0, fraction)) * 100)
+        self.bar.refresh()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
+    if output is None:
+        return None
+    out = Path(output)
+    if many:
+        return out / book_path.name
+    return out
+
+
+def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
+            files: tuple[Path, ...] = (), progress: _Progress | None = None,
+            backup: bool = True) -> tuple[RunResult | None, str]:
+    """Open, run ``steps``, save. Returns the run's result (None if the workbook could not be
+    worked) and a one-paragraph summary for the clerk."""
+    progress = progress or _Progress(False)
+    started = time.perf_counter()
+    try:
+        progress.start(f"{book_path.name}: opening")
+        book = open_book(book_path, as_of=as_of, output=output)
+        ctx = RunContext(progress=progress, files=files)
+        result = run_commands(book, steps, ctx)
+        progress("saving", 0.99)
+        saved = save_book(book, output=output, backup=backup)
+    except BookError as exc:
+        return None, f"{book_path.name}: NOT DONE. {exc}"
+    finally:
+        progress.close()
+    lines = [f"{book_path.name} -> {saved.name} ({time.perf_counter() - started:.1f} s)"]
+    for cid, outcome in result.outcomes.items():
+        lines.append(f"  {cid:8} {outcome.summary}")
+    for cid, why in result.failures.items():
+        lines.append(f"  {cid:8} COULD NOT RUN: {why}")
+    lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
+                 else "  no problems found")
+    return result, "\n".join(lines)
+
+
+def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
+              backup=True) -> int:
+    many = len(books) > 1
+    if output and many and not Path(output).is_dir():
+        print(f"--output must be an existing folder when several workbooks are given", file=sys.stderr)
+        return 2
+    failed = 0
+    for book_path in tqdm(books, desc="workbooks", disable=quiet or not many, file=sys.stderr):
+        try:
+            result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
+                                      files=files, progress=_Progress(not quiet), backup=backup)
+        except Exception:  # a bug must not stop the other workbooks; the file was not replaced
+            result, summary = None, (f"{book_path.name}: NOT DONE, arxl hit an internal error and left the "
+                                     f"workbook unchanged.\n{traceback.format_exc()}")
+        print(summary, flush=True)
+        if result is None or not result.ok:
+            failed += 1
+    if many:
+        print(f"{len(books) - failed} of {len(books)} workbook(s) done.")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    commands = load_commands()
+    parser = argparse.ArgumentParser(prog="arxl", description="Accounts receivable in your own workbook.")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("new", help="write a blank master workbook")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("demo", help="write a realistic demo workbook and refresh it")
+    p.add_argument("path", type=Path, nargs="?", default=Path("demo.xlsx"))
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--force", action="store_true", help="overwrite an existing demo workbook")
+
+    def book_args(p, many=True):
+        p.add_argument("books", type=Path, nargs="+" if many else 1, metavar="BOOK")
+        p.add_argument("--as-of", type=_date, help="date to work as of (default: Settings AsOfDate, else today)")
+        p.add_argument("--output", help="write results here instead of over the workbook "
+                                        "(a folder when several workbooks are given)")
+        p.add_argument("--no-backup", action="store_true", help="do not keep the previous version as .bak")
+
+    p = sub.add_parser("refresh", help="run " + ", ".join(refresh_order()) + " on workbooks")
+    book_args(p)
+    p.add_argument("--only", help="comma-separated steps, e.g. match,post")
+
+    for cmd in commands.values():
+        p = sub.add_parser(cmd.id, help=cmd.tooltip)
+        if cmd.needs_files:
+            p.add_argument("books", type=Path, nargs=1, metavar="BOOK")
+            p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+            p.add_argument("--as-of", type=_date)
+            p.add_argument("--output")
+            p.add_argument("--no-backup", action="store_true")
+        else:
+            book_args(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb == "new":
+        try:
+            new_workbook(args.path)
+        except BookError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"Wrote {args.path}: the tables of the master workbook and its Settings, ready to fill in.")
+        return 0
+    if args.verb == "demo":
+        from arxl.demo import write_demo
+
+        if args.path.exists() and not args.force:
+            print(f"{args.path} exists; use --force to replace it.", file=sys.stderr)
+            return 1
+        started = time.perf_counter()
+        write_demo(args.path, seed=args.seed, overwrite=True)
+        print(f"Wrote the demo workbook {args.path} in {time.perf_counter() - started:.1f} s; refreshing it:")
+        return run_books([args.path], refresh_order(), as_of=None, output=None, quiet=args.quiet, backup=False)
+    if args.verb == "refresh":
+        steps = refresh_order()
+        if args.only:
+            wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+            unknown = [s for s in wanted if s not in load_commands()]
+            if unknown:
+                parser.error(f"unknown step(s) {', '.join(unknown)}; known: {', '.join(load_commands())}")
+            steps = [s for s in steps if s in wanted] + [s for s in wanted if s not in steps]
+        return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
+                         backup=not args.no_backup)
+    cmd = load_commands()[args.verb]
+    files = tuple(getattr(args, "files", ()) or ())
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
+                     quiet=args.quiet, backup=not args.no_backup)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

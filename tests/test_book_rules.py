@@ -1,0 +1,234 @@
+"""The ground rules of WORKBOOK.md, checked on real workbooks written and read back."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet.table import Table
+
+from arxl.book.convert import typed_column
+from arxl.book.files import open_book, save_book
+from arxl.book.store import BookError
+
+CUSTOMERS = [
+    {"CustomerID": "C001", "Name": "Acme Tools Inc.", "Terms": "Net 30", "CreditLimit": 50000},
+    {"CustomerID": "C002", "Name": "Blue Ridge Plumbing LLC", "Terms": "2/10 Net 30", "CreditLimit": 10000},
+]
+INVOICES = [
+    {"InvoiceID": "INV-1001", "CustomerID": "C001", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 0.1},
+    {"InvoiceID": "INV-1002", "CustomerID": "C001", "InvoiceDate": dt.date(2026, 10, 2), "Amount": 0.2},
+    {"InvoiceID": "INV-1003", "CustomerID": "C002", "InvoiceDate": dt.date(2026, 10, 3), "Amount": 1234.56},
+]
+
+
+def test_amounts_are_exact_cents_and_dates_are_dates(make_book):
+    book = open_book(make_book({"Customers": CUSTOMERS, "Invoices": INVOICES}))
+    inv = book.read("Invoices")
+    assert inv["Amount"].tolist() == [10, 20, 123456]
+    assert int(inv["Amount"].sum()) == 123486  # 0.1 + 0.2 + 1234.56, no stray cent
+    assert inv["InvoiceDate"].dt.date.tolist() == [dt.date(2026, 10, d) for d in (1, 2, 3)]
+    assert list(inv.index) == [2, 3, 4]  # sheet rows, so problems can name them
+
+
+def test_table_found_by_name_on_any_sheet_and_headers_match_loosely(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Open items"
+    ws.append(["Notes above the table"])
+    ws.append(["invoice_id", "Customer ID", "INVOICE DATE", "amount", "My remarks"])
+    ws.append(["A-1", "C9", dt.date(2026, 1, 5), 99.99, "call Bob"])
+    ws.add_table(Table(displayName="Invoices", ref="A2:E3"))
+    wb.save(tmp_path / "b.xlsx")
+    book = open_book(tmp_path / "b.xlsx")
+    inv = book.read("Invoices")
+    assert inv.loc[3, "InvoiceID"] == "A-1" and inv.loc[3, "Amount"] == 9999
+    assert book.sheet_of("Invoices") == "Open items"
+
+
+def test_sheet_without_a_table_is_found_by_its_name(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Customers"
+    ws.append(["CustomerID", "Name"])
+    ws.append([101, "Acme"])  # a numeric ID reads as the text the clerk sees
+    wb.save(tmp_path / "b.xlsx")
+    assert open_book(tmp_path / "b.xlsx").read("Customers").loc[2, "CustomerID"] == "101"
+
+
+def test_clerk_columns_and_sheets_survive_a_write_and_save(make_book):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Invoices"]
+    table = ws.tables["Invoices"]
+    # the clerk inserts a column of their own in the middle of the table...
+    ws.insert_cols(3)
+    ws.cell(1, 3, "Collector notes")
+    ws.cell(2, 3, "promised Friday")
+    table.ref = "A1:R4"
+    from openpyxl.worksheet.table import TableColumn
+    table.tableColumns.insert(2, TableColumn(id=99, name="Collector notes"))
+    # ...and keeps a sheet of their own with a chart and a pivot-ready table
+    mine = wb.create_sheet("My analysis")
+    mine.append(["Region", "Total"])
+    for region, total in (("East", 100), ("West", 250)):
+        mine.append([region, total])
+    mine.add_table(Table(displayName="MyRegions", ref="A1:B3"))
+    chart = BarChart()
+    chart.add_data(Reference(mine, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    chart.set_categories(Reference(mine, min_col=1, min_row=2, max_row=3))
+    mine.add_chart(chart, "D2")
+    wb.save(path)
+
+    book = open_book(path)
+    inv = book.read("Invoices")
+    update = pd.DataFrame({"Status": typed_column("text", ["Open"] * 3, index=inv.index),
+                           "OpenBalance": typed_column("money", inv["Amount"].tolist(), index=inv.index)})
+    book.update("Invoices", update)
+    save_book(book)
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Invoices"]
+    assert ws.cell(1, 3).value == "Collector notes" and ws.cell(2, 3).value == "promised Friday"
+    headers = [c.value for c in ws[1]]
+    assert ws.cell(2, headers.index("Status") + 1).value == "Open"
+    assert ws.cell(4, headers.index("OpenBalance") + 1).value == 1234.56
+    assert ws.cell(2, headers.index("Amount") + 1).value == 0.1  # the clerk's value, untouched
+    mine = wb["My analysis"]
+    assert len(mine._charts) == 1 and "MyRegions" in mine.tables
+    assert [mine.cell(r, 2).value for r in (2, 3)] == [100, 250]
+
+
+def test_arxl_never_rewrites_a_clerk_column(make_book):
+    book = open_book(make_book({"Invoices": INVOICES}))
+    inv = book.read("Invoices")
+    with pytest.raises(PermissionError):
+        book.update("Invoices", inv[["Amount"]])
+
+
+def test_formula_looking_text_stays_text(make_book):
+    path = make_book({"Customers": CUSTOMERS})
+    book = open_book(path)
+    evidence = ["=HYPERLINK(\"http://evil\")", "+1-555-0100 called", "-5 short", "@SUM(A1)"]
+    frame = pd.DataFrame({
+        "RunAt": typed_column("datetime", [pd.Timestamp("2026-11-20 10:00")] * 4),
+        "Command": typed_column("text", ["match"] * 4), "Sheet": typed_column("text", ["Payments"] * 4),
+        "Row": typed_column("integer", [2, 3, 4, 5]), "Column": typed_column("text", ["Reference"] * 4),
+        "Value": typed_column("external", evidence), "Problem": typed_column("external", evidence),
+        "Hint": typed_column("external", [""] * 4)})
+    book.replace("Exceptions", frame)
+    save_book(book)
+    ws = openpyxl.load_workbook(path)["Exceptions"]
+    for r, text in enumerate(evidence, start=2):
+        cell = ws.cell(r, 6)
+        assert cell.value == text and cell.data_type == "s"
+
+
+def test_ledgers_only_grow(make_book):
+    path = make_book()
+    book = open_book(path)
+    row = {"ApplicationID": "A0000001", "PostedAt": pd.Timestamp("2026-11-20 09:00"), "PaymentID": "P1",
+           "InvoiceID": "INV-1001", "CustomerID": "C001", "AppliedAmount": 1000, "DiscountTaken": 0,
+           "WriteOff": 0, "ShortPay": 0, "ReasonCode": "", "Source": "Auto", "Confidence": 99.0}
+    from arxl.book.contract import APPLICATIONS
+    frame = pd.DataFrame({c.name: typed_column(c.kind, [row[c.name]]) for c in APPLICATIONS.columns})
+    book.append("Applications", frame)
+    save_book(book)
+    book = open_book(path)
+    frame2 = frame.copy()
+    frame2["ApplicationID"] = typed_column("id", ["A0000002"])
+    book.append("Applications", frame2)
+    with pytest.raises(PermissionError):
+        book.replace("Applications", frame2)
+    save_book(book)
+    apps = open_book(path).read("Applications")
+    assert apps["ApplicationID"].tolist() == ["A0000001", "A0000002"]
+    assert apps["AppliedAmount"].tolist() == [1000, 1000]
+
+
+def test_output_table_rebuild_keeps_clerk_column_by_row_key(make_book):
+    path = make_book()
+    book = open_book(path)
+    from arxl.book.contract import MATCHES
+
+    def matches(pairs):
+        n = len(pairs)
+        cols = {c.name: typed_column(c.kind, [None] * n) for c in MATCHES.columns}
+        cols["PaymentID"] = typed_column("id", [p for p, _ in pairs])
+        cols["InvoiceID"] = typed_column("id", [i for _, i in pairs])
+        cols["Decision"] = typed_column("text", ["Review"] * n)
+        return pd.DataFrame(cols)
+
+    book.replace("Matches", matches([("P1", "I1"), ("P2", "I2")]))
+    save_book(book)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matches"]
+    ws.cell(1, 11, "My note")
+    ws.tables["Matches"].ref = "A1:K3"
+    from openpyxl.worksheet.table import TableColumn
+    ws.tables["Matches"].tableColumns.append(TableColumn(id=11, name="My note"))
+    ws.cell(3, 11, "asked customer")  # on P2/I2
+    wb.save(path)
+    book = open_book(path)
+    book.replace("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")]))
+    save_book(book)
+    ws = openpyxl.load_workbook(path)["Matches"]
+    assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["P2", "P3", "P4"]
+    assert ws.cell(2, 11).value == "asked customer" and ws.cell(3, 11).value is None
+    assert ws.tables["Matches"].ref == "A1:K4"
+
+
+def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
+    ws.append(["I-1", "C1", dt.date(2026, 10, 1), 100])
+    ws.append(["I-2", "C1", "10/02/2026", 100])  # a date as odd text
+    ws.append(["I-3", "C1", dt.date(2026, 10, 3), "twelve"])  # text in an amount column
+    ws.append([None, None, None, None])  # an empty row in the middle
+    ws.append(["I-4", "C1", "2026-10-04", "1,250.50"])  # ISO text and a thousands separator are fine
+    ws.append(["I-1", "C2", dt.date(2026, 10, 5), 5])  # a duplicate ID
+    ws.append(["I-6", "", dt.date(2026, 10, 6), 5])  # a required value blank
+    wb.save(tmp_path / "b.xlsx")
+    book = open_book(tmp_path / "b.xlsx")
+    inv = book.read("Invoices")
+    assert inv["InvoiceID"].tolist() == ["I-4"]
+    assert inv.loc[6, "Amount"] == 125050
+    found = {(p.sheet, p.row, p.column) for p in book.problems}
+    assert ("Invoices", 3, "InvoiceDate") in found
+    assert ("Invoices", 4, "Amount") in found
+    assert ("Invoices", 2, "InvoiceID") in found and ("Invoices", 7, "InvoiceID") in found
+    assert ("Invoices", 8, "CustomerID") in found
+    assert book.rejected["Invoices"] == {2, 3, 4, 7, 8}
+    odd = next(p for p in book.problems if p.row == 3)
+    assert odd.value == "10/02/2026" and "2026-11-20" in odd.hint
+
+
+def test_missing_table_and_missing_required_column_are_clear(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["InvoiceID", "CustomerID", "Amount"])
+    wb.save(tmp_path / "b.xlsx")
+    book = open_book(tmp_path / "b.xlsx")
+    with pytest.raises(BookError, match="InvoiceDate"):
+        book.read("Invoices")
+    with pytest.raises(BookError, match="no Payments table"):
+        book.read("Payments")
+    assert book.read("MemoRequests", required=False).empty
+
+
+def test_merged_header_cells_are_reported(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Customers"
+    ws.append(["CustomerID", "Name", "Name"])
+    ws.merge_cells("B1:C1")
+    ws.append(["C1", "Acme", None])
+    wb.save(tmp_path / "b.xlsx")
+    book = open_book(tmp_path / "b.xlsx")
+    book.read("Customers")
+    assert any("merged" in p.problem and p.row == 1 for p in book.problems)
