@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from arxl.book.contract import ARXL, LEDGER, OUTPUT, TABLES, Column, TableSpec, header_key
-from arxl.book.convert import NUMBER_FORMATS, BadValue, cell_values, read_value, typed_column
+from arxl.book.contract import ARXL, INPUT, LEDGER, OUTPUT, TABLES, Column, TableSpec, header_key
+from arxl.book.convert import NUMBER_FORMATS, cell_values, read_column, typed_column
 from arxl.book.report import Report
 from arxl.book.store import BookError, RawTable, TableStore
 from arxl.core.problems import Problem, Problems
@@ -136,34 +136,33 @@ class Workbook:
                                       "Add the column to the table or remove it from Settings.")
                     continue
                 wanted.append(Column(e, "id"))
-        values: dict[str, list] = {c.name: [] for c in wanted}
-        kept_rows: list[int] = []
         rejected = self.rejected.setdefault(name, set())
-        for i, cells in enumerate(raw.rows):
-            row_no = raw.first_row + i
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
-                continue  # blank rows inside a table hold nothing to lose; they are skipped
-            typed, bad = {}, False
-            for col in wanted:
-                at = offsets.get(col.key)
-                raw_value = cells[at] if at is not None else None
-                try:
-                    value = read_value(col.kind, raw_value)
-                except BadValue as exc:
-                    self.problems.add(raw.sheet, row_no, col.name, raw_value, exc.problem, exc.hint)
-                    bad = True
-                    continue
-                if value is None and col.required:
-                    self.problems.add(raw.sheet, row_no, col.name, "", f"{col.name} is blank",
-                                      f"Fill in {col.name}; the row is left out until then.")
-                    bad = True
-                typed[col.name] = value
-            if bad:
-                rejected.add(row_no)
-                continue
-            kept_rows.append(row_no)
-            for col in wanted:
-                values[col.name].append(typed.get(col.name))
+        n = len(raw.rows)
+        blank = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cells) for cells in raw.rows]
+        typed: dict[str, list] = {}
+        found: list[tuple[int, int, Problem]] = []  # (row, column position, problem), sorted below
+        bad_rows: set[int] = set()
+        for position, col in enumerate(wanted):
+            at = offsets.get(col.key)
+            cells = [r[at] for r in raw.rows] if at is not None else [None] * n
+            typed[col.name], bad = read_column(col.kind, cells)
+            for i, exc in bad.items():
+                if not blank[i]:
+                    found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, cells[i],
+                                                       exc.problem, exc.hint)))
+                    bad_rows.add(i)
+            if col.required:
+                for i, v in enumerate(typed[col.name]):
+                    if v is None and not blank[i] and i not in bad:
+                        found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, "",
+                                                           f"{col.name} is blank",
+                                                           f"Fill in {col.name}; the row is left out until then.")))
+                        bad_rows.add(i)
+        self.problems.extend(p for _, _, p in sorted(found, key=lambda t: (t[0], t[1])))
+        rejected.update(raw.first_row + i for i in bad_rows)
+        keep = [i for i in range(n) if not blank[i] and i not in bad_rows]  # blank rows hold nothing to lose
+        kept_rows = [raw.first_row + i for i in keep]
+        values = {name: [column[i] for i in keep] for name, column in typed.items()}
         frame = pd.DataFrame({c.name: typed_column(c.kind, values[c.name]) for c in wanted})
         frame.index = pd.Index(kept_rows, dtype="int64", name="row")
         for col in spec.columns:
@@ -265,6 +264,27 @@ class Workbook:
         self.store.resize(name, start + len(frame))
         raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
         for col in spec.columns:
+            self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
+
+    def add_rows(self, name: str, frame: pd.DataFrame) -> None:
+        """Append rows to an input table, typing them in on the clerk's behalf (an import into
+        Payments): ``frame``'s clerk columns are written after the last row; rows already there
+        are never touched, and arxl's own columns are left for the next run to fill."""
+        spec = _spec(name)
+        if spec.role != INPUT:
+            raise PermissionError(f"{name} is not an input table")
+        columns = [spec.column(c) for c in frame.columns]
+        for col in columns:
+            if col.owner == ARXL:
+                raise PermissionError(f"{name}.{col.name} is arxl's; a run fills it, not an import")
+        if frame.empty:
+            return
+        raw = self._raw_or_create(name)
+        offsets = self._ensure_columns(name, raw, columns)
+        start = len(raw.rows)
+        self.store.resize(name, start + len(frame))
+        raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
+        for col in columns:
             self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
 
     def _raw_or_create(self, name: str) -> RawTable:
