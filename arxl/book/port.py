@@ -256,15 +256,7 @@ class Workbook:
         spec = _spec(name)
         if spec.role != LEDGER:
             raise PermissionError(f"{name} is not a ledger")
-        if frame.empty:
-            return
-        raw = self._raw_or_create(name)
-        offsets = self._ensure_columns(name, raw, list(spec.columns))
-        start = len(raw.rows)
-        self.store.resize(name, start + len(frame))
-        raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
-        for col in spec.columns:
-            self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
+        self._append_rows(name, frame, list(spec.columns))
 
     def add_rows(self, name: str, frame: pd.DataFrame) -> None:
         """Append rows to an input table, typing them in on the clerk's behalf (an import into
@@ -277,6 +269,9 @@ class Workbook:
         for col in columns:
             if col.owner == ARXL:
                 raise PermissionError(f"{name}.{col.name} is arxl's; a run fills it, not an import")
+        self._append_rows(name, frame, columns)
+
+    def _append_rows(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         if frame.empty:
             return
         raw = self._raw_or_create(name)
