@@ -1,0 +1,83 @@
+"""Time `arxl new` and `arxl refresh` on a large workbook next to a plain openpyxl load-and-save
+of the same file, all in one run (issue 2's figure).
+
+    python bench/bench_refresh.py [--book BOOK] [--workdir DIR]
+
+Without --book, the workbook is generated with the shared generator:
+``../shared/bench/gen_ar.py DIR --invoices 100000 --payments 10000 --customers 5000 --xlsx``.
+Each arxl step runs as the real CLI in a child process, so imports and start-up count; peak
+memory is the child's maximum resident set size.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = ROOT.parent / "shared" / "bench" / "gen_ar.py"
+
+
+# Runs the arxl CLI in a child that reports its own peak resident memory (kB) on its last line.
+_CLI = ("import resource, runpy, sys\n"
+        "sys.argv = ['arxl'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('arxl.cli', run_name='__main__')\n"
+        "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+
+
+def child(args: list[str]) -> tuple[float, float]:
+    """Run ``arxl ARGS`` in a fresh process; return (seconds, its peak MB)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _CLI, "--quiet", *args], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"arxl {' '.join(args)} failed:\n{done.stderr}")
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def plain_round_trip(path: Path, out: Path) -> float:
+    started = time.perf_counter()
+    openpyxl.load_workbook(path).save(out)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--book", type=Path, help="an existing workbook (default: generate one)")
+    parser.add_argument("--workdir", type=Path, help="where to work (default: a temporary folder)")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="arxl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    source = args.book
+    if source is None:
+        print("generating 100,000 invoices, 10,000 payments, 5,000 customers ...", flush=True)
+        subprocess.run([sys.executable, str(GENERATOR), str(work / "gen"), "--invoices", "100000", "--payments",
+                        "10000", "--customers", "5000", "--xlsx"], check=True, stdout=subprocess.DEVNULL)
+        source = work / "gen" / "book.xlsx"
+    book = work / "book.xlsx"
+    shutil.copy(source, book)
+
+    plain = plain_round_trip(book, work / "plain.xlsx")
+    new_s, new_mb = child(["new", str(work / "blank.xlsx")])
+    first_s, first_mb = child(["refresh", str(book), "--no-backup"])
+    plain_after = plain_round_trip(book, work / "plain-after.xlsx")
+    second_s, second_mb = child(["refresh", str(book), "--no-backup"])
+
+    print(f"workbook: {source} ({source.stat().st_size / 1e6:.1f} MB)")
+    print(f"{'step':44} {'seconds':>8} {'x plain':>8} {'peak MB':>8}")
+    print(f"{'openpyxl load + save (the file as given)':44} {plain:8.1f} {1:8.2f}")
+    print(f"{'arxl new (a blank master workbook)':44} {new_s:8.1f} {'':>8} {new_mb:8.0f}")
+    print(f"{'arxl refresh, first run':44} {first_s:8.1f} {first_s / plain:8.2f} {first_mb:8.0f}")
+    print(f"{'openpyxl load + save (the refreshed file)':44} {plain_after:8.1f} {1:8.2f}")
+    print(f"{'arxl refresh, second run (same file)':44} {second_s:8.1f} {second_s / plain_after:8.2f} {second_mb:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
