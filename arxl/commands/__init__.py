@@ -4,6 +4,6 @@ A command is ``run(book: Workbook, ctx: RunContext) -> Outcome``: tables in thro
 workbook port, changes and problems out through it. The CLI, the ribbon (``arxl.excel``) and
 the tests all find commands here; the ribbon XML and the VBA dispatcher are generated from it.
 """
-from arxl.commands.registry import COMMANDS, REFRESH_ORDER, Command, Outcome, RunContext, command
+from arxl.commands.registry import COMMANDS, Command, Outcome, RunContext, command, load_commands, refresh_order
 
-__all__ = ["COMMANDS", "REFRESH_ORDER", "Command", "Outcome", "RunContext", "command"]
+__all__ = ["COMMANDS", "Command", "Outcome", "RunContext", "command", "load_commands", "refresh_order"]

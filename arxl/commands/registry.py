@@ -46,7 +46,7 @@ class Command:
 
 COMMANDS: dict[str, Command] = {}
 
-# Modules that define commands, in no particular order; each registers itself when imported.
+# Modules that define commands; each registers itself when imported.
 COMMAND_MODULES = (
     "arxl.commands.match",
     "arxl.commands.post",
@@ -66,11 +66,7 @@ def command(id: str, label: str, icon: str, tooltip: str, refresh_order: int | N
 
 def load_commands() -> dict[str, Command]:
     for module in COMMAND_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # a missing dependency inside a command is a real error
-                raise
+        importlib.import_module(module)
     return COMMANDS
 
 
@@ -79,5 +75,3 @@ def refresh_order() -> list[str]:
     return [c.id for c in sorted(cmds.values(), key=lambda c: c.refresh_order or 0)
             if c.refresh_order is not None]
 
-
-REFRESH_ORDER = refresh_order
