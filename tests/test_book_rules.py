@@ -232,3 +232,50 @@ def test_merged_header_cells_are_reported(tmp_path):
     book = open_book(tmp_path / "b.xlsx")
     book.read("Customers")
     assert any("merged" in p.problem and p.row == 1 for p in book.problems)
+
+
+def test_a_bad_cell_is_reported_once_however_often_the_table_is_read(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
+    ws.append(["I-1", "C1", "yesterday", 100])
+    wb.save(tmp_path / "b.xlsx")
+    book = open_book(tmp_path / "b.xlsx")
+    book.read("Invoices")
+    book.read("Invoices")
+    assert [(p.row, p.column) for p in book.problems] == [(2, "InvoiceDate")]
+
+
+def test_large_output_tables_written_directly_read_back_exactly(make_book):
+    """Output tables and ledger appends bypass openpyxl's cell objects at save time; what is
+    read back must be exactly what was written: text, cents, dates, blanks, formats."""
+    from arxl.book.contract import AGING
+    path = make_book()
+    book = open_book(path)
+    n = 3000
+    cols = {c.name: typed_column(c.kind, [None] * n) for c in AGING.columns}
+    cols["DocID"] = typed_column("id", [f"INV-{i:05d}" for i in range(n)])
+    cols["DocType"] = typed_column("text", ["Invoice"] * n)
+    cols["CustomerName"] = typed_column("external", ["=cmd|' /C calc'!A0", " Smith & <Sons> ", "Ünïcode ✓"] * (n // 3))
+    cols["OpenAmount"] = typed_column("money", [i * 101 - 5 for i in range(n)])
+    cols["DueDate"] = typed_column("date", [dt.date(2026, 1, 1) + dt.timedelta(days=i % 400) for i in range(n)])
+    cols["DaysPastDue"] = typed_column("integer", [i % 200 for i in range(n)])
+    book.replace("Aging", pd.DataFrame(cols))
+    save_book(book)
+    back = open_book(path).read("Aging")
+    assert back["DocID"].tolist() == [f"INV-{i:05d}" for i in range(n)]
+    assert back["OpenAmount"].tolist() == [i * 101 - 5 for i in range(n)]
+    assert back["CustomerName"].tolist()[:3] == ["=cmd|' /C calc'!A0", "Smith & <Sons>", "Ünïcode ✓"]
+    assert back["DueDate"].iloc[399].date() == dt.date(2027, 2, 4)
+    assert back["CreditLimit"].isna().all()
+    ws = openpyxl.load_workbook(path)["Aging"]
+    assert ws.tables["Aging"].ref == f"A1:R{n + 1}"
+    assert ws["P2"].number_format == "#,##0.00;[Red]-#,##0.00" and ws["K2"].number_format == "yyyy-mm-dd"
+    assert ws["C2"].data_type == "s" and ws["C3"].value == " Smith & <Sons> " and ws.max_row == n + 1
+    # a second rebuild, smaller, leaves no stale rows behind
+    book = open_book(path)
+    book.replace("Aging", pd.DataFrame(cols).head(10))
+    save_book(book)
+    ws = openpyxl.load_workbook(path)["Aging"]
+    assert ws.max_row == 11 and ws.tables["Aging"].ref == "A1:R11"

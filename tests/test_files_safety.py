@@ -146,7 +146,7 @@ def test_a_failing_save_leaves_the_original_intact(make_book, monkeypatch):
             f.write(b"PK\x03\x04 truncated")
         raise OSError("disk full")
 
-    monkeypatch.setattr(book.store.wb, "save", explode)
+    monkeypatch.setattr(book.store, "save", explode)
     with pytest.raises(OSError):
         save_book(book)
     assert _digest(path) == original

@@ -59,6 +59,7 @@ class Workbook:
         self._raw: dict[str, RawTable | None] = {}
         self.problems = Problems()
         self.rejected: dict[str, set[int]] = {}
+        self._reported: set[tuple] = set()
         self._settings: Settings | None = None
 
     # ---- finding tables ---------------------------------------------------------------------
@@ -118,11 +119,12 @@ class Workbook:
         offsets = self._offsets(raw)
         header_row = raw.first_row - 1
         for note in raw.problems:
-            self.problems.add(raw.sheet, header_row, "", "", note, "Unmerge the header cells and give each column its own header.")
+            self._report_once(Problem(raw.sheet, header_row, "", "", note,
+                                      "Unmerge the header cells and give each column its own header."))
         dupes = [h for h, n in Counter(header_key(h) for h in raw.headers if h).items() if n > 1]
         for key in dupes:
-            self.problems.add(raw.sheet, header_row, key, key, "the same header appears twice",
-                              "Rename one of the columns; arxl reads the first.")
+            self._report_once(Problem(raw.sheet, header_row, key, key, "the same header appears twice",
+                                      "Rename one of the columns; arxl reads the first."))
         missing = [c.name for c in spec.columns if c.required and c.key not in offsets]
         if missing:
             raise BookError(f"{raw.sheet} (header row {header_row}) lacks the required column(s) "
@@ -132,8 +134,9 @@ class Workbook:
         for e in extra:
             if not spec.has(e):
                 if header_key(e) not in offsets:
-                    self.problems.add(raw.sheet, header_row, e, e, f"the column {e} named in Settings is not in {name}",
-                                      "Add the column to the table or remove it from Settings.")
+                    self._report_once(Problem(raw.sheet, header_row, e, e,
+                                              f"the column {e} named in Settings is not in {name}",
+                                              "Add the column to the table or remove it from Settings."))
                     continue
                 wanted.append(Column(e, "id"))
         rejected = self.rejected.setdefault(name, set())
@@ -158,7 +161,8 @@ class Workbook:
                                                            f"{col.name} is blank",
                                                            f"Fill in {col.name}; the row is left out until then.")))
                         bad_rows.add(i)
-        self.problems.extend(p for _, _, p in sorted(found, key=lambda t: (t[0], t[1])))
+        for _, _, problem in sorted(found, key=lambda t: (t[0], t[1])):
+            self._report_once(problem)
         rejected.update(raw.first_row + i for i in bad_rows)
         keep = [i for i in range(n) if not blank[i] and i not in bad_rows]  # blank rows hold nothing to lose
         kept_rows = [raw.first_row + i for i in keep]
@@ -175,9 +179,9 @@ class Workbook:
         dup = ids.ne("") & ids.duplicated(keep=False)
         for row_no, value in ids[dup].items():
             others = [str(r) for r in ids.index[dup & ids.eq(value)] if r != row_no]
-            self.problems.add(raw.sheet, int(row_no), column, value,
-                              f"{column} {value} appears more than once (also row {', '.join(others)})",
-                              f"Give each row its own {column}; these rows are left out until then.")
+            self._report_once(Problem(raw.sheet, int(row_no), column, value,
+                                      f"{column} {value} appears more than once (also row {', '.join(others)})",
+                                      f"Give each row its own {column}; these rows are left out until then."))
             rejected.add(int(row_no))
         return frame[~dup]
 
@@ -297,6 +301,14 @@ class Workbook:
     # ---- problems ---------------------------------------------------------------------------
     def report(self, problems: list[Problem]) -> None:
         self.problems.extend(problems)
+
+    def _report_once(self, problem: Problem) -> None:
+        """A bad cell is reported the first time a run reads it, not by every command that
+        reads the table again."""
+        key = (problem.sheet, problem.row, problem.column, problem.problem)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.problems.append(problem)
 
     def write_exceptions(self, entries: list[tuple[str, Problem]], run_at: dt.datetime) -> None:
         """Rebuild the Exceptions table from (command, problem) pairs of this run."""
