@@ -4,7 +4,7 @@ A command that cannot run (a missing table, a missing column) is reported and th
 still runs."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from arxl.book.port import Workbook
 from arxl.book.store import BookError
@@ -22,14 +22,22 @@ class RunResult:
         return not self.failures
 
 
+def _within(ctx: RunContext, step: int, steps: int):
+    """A command reports progress through its own work (0 to 1); the door sees the whole run."""
+    def progress(message: str, fraction: float | None = None) -> None:
+        ctx.progress(message, None if fraction is None else (step + fraction) / steps)
+    return progress
+
+
 def run_commands(book: Workbook, ids: list[str], ctx: RunContext) -> RunResult:
     commands = load_commands()
     result = RunResult()
     entries = []
-    for cid in ids:
+    for step, cid in enumerate(ids):
         seen = len(book.problems)
+        ctx.progress(f"{commands[cid].label} ({step + 1} of {len(ids)})", step / len(ids))
         try:
-            result.outcomes[cid] = commands[cid].run(book, ctx)
+            result.outcomes[cid] = commands[cid].run(book, replace(ctx, progress=_within(ctx, step, len(ids))))
         except BookError as exc:
             result.failures[cid] = str(exc)
             book.problems.add("", None, "", "", f"{commands[cid].label} could not run: {exc}",
