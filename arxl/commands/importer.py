@@ -1,0 +1,172 @@
+"""The Import command: bank and remittance files into the Payments table.
+
+Each file's format is found from its content (``arxl.bankfiles``); every incoming credit becomes
+a Payments row typed in on the clerk's behalf, with the structured remittance rendered into
+Reference as ``RMR*IV*...\\`` segments for the matcher. A payment's PaymentID is the bank's own
+reference where the file gives one, else a key made from what the payment is (date, amount,
+currency, payer, remittance, and its occurrence among identical ones in the file), so that
+importing a file again, or an export that overlaps an earlier one, adds nothing. Debits,
+returns, balances and pending entries are reported in Exceptions, never posted as receipts."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from arxl.bankfiles import ParsedFile, Receipt, Skipped, read_bank_file, reference_text
+from arxl.bankfiles.model import BALANCE, BANK_CREDIT, DEBIT, NOTHING, PENDING, RETURN
+from arxl.book.contract import PAYMENTS, header_key
+from arxl.book.convert import typed_column
+from arxl.book.port import Workbook
+from arxl.commands.registry import Outcome, RunContext, command
+from arxl.core.money import format_cents
+from arxl.core.problems import Problems
+
+UNNAMED_PAYER = "(payer not named in the file)"
+COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method", "CheckNumber",
+           "PayerAccount", "Reference")
+
+# Skipped records reported once per file (a statement holds many), and those reported one by one
+# because a clerk may have to act on each.
+GROUPED = {
+    DEBIT: ("debit entr{y|ies} (money out)", "Nothing to do here: debits belong to payables or "
+            "the bank reconciliation."),
+    BALANCE: ("balance record{|s}", "Nothing to do: balances are not payments."),
+    NOTHING: ("entr{y|ies} of zero amount (prenotes, balance notes)", "Nothing to do."),
+    BANK_CREDIT: ("credit{|s} from the bank itself (interest, sweeps)",
+                  "Nothing to do here: they are not customer payments."),
+}
+SINGLE = {
+    RETURN: ("a returned or reversed payment", "If it returns a customer's payment already in "
+             "Payments, type Reverse in that payment's Action cell; it was not imported as a receipt."),
+    PENDING: ("an entry the bank has not booked yet", "It is imported from the statement once "
+              "the bank books it."),
+}
+
+
+def _plural(template: str, n: int) -> str:
+    """'debit entr{y|ies}' -> 'debit entry' / 'debit entries'."""
+    head, _, rest = template.partition("{")
+    choice, _, tail = rest.partition("}")
+    one, _, many = choice.partition("|")
+    return f"{n} {head}{one if n == 1 else many}{tail}"
+
+
+def _totals(items: list[tuple[int, str]]) -> str:
+    sums: dict[str, int] = defaultdict(int)
+    for cents, currency in items:
+        sums[currency] += cents
+    return ", ".join(format_cents(c, cur) for cur, c in sums.items())
+
+
+def report_skipped(name: str, skipped: list[Skipped], problems: Problems) -> None:
+    by_kind: dict[str, list[Skipped]] = defaultdict(list)
+    for item in skipped:
+        by_kind[item.kind].append(item)
+    for kind, items in by_kind.items():
+        if kind in GROUPED:
+            what, hint = GROUPED[kind]
+            amounts = [(s.amount, s.currency) for s in items if s.amount is not None]
+            total = f" totalling {_totals(amounts)}" if amounts and kind != BALANCE else ""
+            lines = ", ".join(str(s.line) for s in items[:10]) + (", ..." if len(items) > 10 else "")
+            problems.add(name, items[0].line, "", "", f"{_plural(what, len(items))}{total} "
+                         f"(lines {lines}): not receipts, not imported", hint)
+        else:
+            what, hint = SINGLE[kind]
+            for s in items:
+                value = format_cents(s.amount, s.currency) if s.amount is not None else ""
+                problems.add(name, s.line, "Amount", value, f"{what}: {s.description}"[:250], hint)
+
+
+def payment_ids(receipts: list[Receipt]) -> list[str]:
+    """The stable PaymentID of each receipt of one file (see the module docstring)."""
+    ids, seen = [], Counter()
+    for r in receipts:
+        if r.bank_reference:
+            key = r.bank_reference
+        else:
+            content = "|".join([r.received.isoformat(), str(r.amount), r.currency, r.payer_name,
+                                r.payer_account, r.check_number, reference_text(r)])
+            key = "IMP-" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:10].upper()
+        seen[key] += 1
+        ids.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
+    return ids
+
+
+def existing_payment_ids(book: Workbook) -> set[str]:
+    """Every PaymentID in the Payments table, rows with problems included (read raw: a row
+    left out of a run for a bad cell is still a payment that must not come in twice)."""
+    raw = book.raw("Payments")
+    if raw is None:
+        return set()
+    at = next((i for i, h in enumerate(raw.headers) if header_key(h) == header_key("PaymentID")), None)
+    if at is None:
+        return set()
+    ids = set()
+    for row in raw.rows:
+        value = row[at]
+        if value is not None and str(value).strip():
+            ids.add(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip())
+    return ids
+
+
+def receipts_frame(rows: list[tuple[str, Receipt]], base_currency: str) -> pd.DataFrame:
+    values = {
+        "PaymentID": [pid for pid, _ in rows],
+        "ReceivedDate": [pd.Timestamp(r.received) for _, r in rows],
+        "PayerName": [r.payer_name.strip() or UNNAMED_PAYER for _, r in rows],
+        "Amount": [r.amount for _, r in rows],
+        "Currency": [(r.currency or base_currency).upper() for _, r in rows],
+        "Method": [r.method for _, r in rows],
+        "CheckNumber": [r.check_number for _, r in rows],
+        "PayerAccount": [r.payer_account for _, r in rows],
+        "Reference": [reference_text(r) for _, r in rows],
+    }
+    return pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, values[c]) for c in COLUMNS})
+
+
+def read_file(path: Path, currency: str, csv_columns: str, problems: Problems) -> ParsedFile | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(path.name, None, "", str(path), f"cannot open the file ({exc.strerror or exc})",
+                     "Check the file name and that you may read it, then import it again.")
+        return None
+    return read_bank_file(path.name, data, currency=currency, csv_columns=csv_columns)
+
+
+@command("import", "Import bank file", "ImportTextFile",
+         "Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, "
+         "X12 820, NACHA, lockbox, CSV) to Payments", refresh_order=None, needs_files=True)
+def run(book: Workbook, ctx: RunContext) -> Outcome:
+    settings = book.settings
+    known = existing_payment_ids(book)
+    problems = Problems()
+    rows: list[tuple[str, Receipt]] = []
+    counts = Counter(files=0, imported=0, already_there=0, not_receipts=0)
+    for i, path in enumerate(ctx.files):
+        ctx.progress(f"Reading {Path(path).name}", i / max(len(ctx.files), 1))
+        parsed = read_file(Path(path), settings.base_currency, settings.import_csv_columns, problems)
+        if parsed is None:
+            continue
+        counts["files"] += 1
+        problems.extend(parsed.problems)
+        report_skipped(Path(path).name, parsed.skipped, problems)
+        counts["not_receipts"] += len(parsed.skipped)
+        for pid, receipt in zip(payment_ids(parsed.receipts), parsed.receipts):
+            if pid in known:
+                counts["already_there"] += 1
+                continue
+            known.add(pid)
+            rows.append((pid, receipt))
+    book.report(problems)
+    book.add_rows("Payments", receipts_frame(rows, settings.base_currency))
+    counts["imported"] = len(rows)
+    ctx.progress("Imported", 1.0)
+    total = _totals([(r.amount, r.currency or settings.base_currency) for _, r in rows])
+    summary = (f"Imported {len(rows)} payment(s){' totalling ' + total if rows else ''} from "
+               f"{counts['files']} file(s); {counts['already_there']} already in Payments; "
+               f"{counts['not_receipts']} record(s) that are not receipts reported in Exceptions.")
+    return Outcome(summary, dict(counts))
