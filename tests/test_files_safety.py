@@ -178,3 +178,10 @@ def test_a_run_killed_half_way_leaves_the_original_intact(make_book, tmp_path):
         assert digest == original or wb["Settings"]["E1"].value == "new version"
         for leftover in path.parent.glob(".~arxl-*"):
             leftover.unlink()  # the temporary file of a killed run is the only trace
+
+
+def test_saving_keeps_the_workbook_s_permissions(make_book):
+    path = make_book()
+    os.chmod(path, 0o664)
+    save_book(open_book(path))
+    assert path.stat().st_mode & 0o777 == 0o664

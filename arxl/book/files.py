@@ -407,6 +407,33 @@ def open_book(path: str | os.PathLike, as_of: dt.date | None = None, output: str
     return Workbook(FileStore(wb), path=path, as_of=as_of)
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write_atomically(store: FileStore, target: Path, backup: bool) -> None:
+    """Save into a temporary file beside ``target``, check it, keep the old version as a
+    backup, and move the new one into place in one step. The new file keeps the old one's
+    permissions (a temporary file is private by default)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        store.save(tmp)
+        with zipfile.ZipFile(tmp) as z:  # a truncated write fails here, before the original is touched
+            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
+                raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
+        if target.exists() and backup:
+            shutil.copy2(target, backup_path(target))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
@@ -419,20 +446,7 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
         raise ValueError("no file to save to")
     target = target.resolve()
     check_not_open(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        book.store.save(tmp)
-        with zipfile.ZipFile(tmp) as z:  # a truncated write fails here, before the original is touched
-            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
-                raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
-        if target.exists() and backup:
-            shutil.copy2(target, backup_path(target))
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    _write_atomically(book.store, target, backup)
     return target
 
 
@@ -485,12 +499,5 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
     settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]
     wb.active = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    try:
-        store.save(Path(tmp_name))
-        os.replace(tmp_name, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+    _write_atomically(store, path.resolve(), backup=False)
     return path
