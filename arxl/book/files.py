@@ -23,7 +23,7 @@ import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils.datetime import to_excel
 from openpyxl.writer.excel import ExcelWriter
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
@@ -494,8 +494,6 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
             store.write_column(name, offset, 2, column, NUMBER_FORMATS[col.kind],
                                as_text=col.kind in ("id", "text", "external") or spec.role != INPUT)
     settings_ws = wb["Settings"]
-    for (cell,) in settings_ws.iter_rows(min_row=2, min_col=3, max_col=3):
-        cell.alignment = Alignment(wrap_text=False)
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
     settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]
     wb.active = 0
