@@ -3,6 +3,7 @@ sees the case, and read back through the same file store the CLI uses."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import pytest
 from arxl.book.files import new_workbook, open_book, save_book
 from arxl.commands.registry import RunContext
 from arxl.commands.runner import run_commands
+
+# xlwings decides when first imported whether its PRO parts (the remote engine that
+# tests/test_excel_door.py clicks buttons against) are licensed: set the key before any test
+# module imports it. The noncommercial licence covers arxl's own tests only.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 18, 0, 0)

@@ -1,0 +1,440 @@
+"""Build the Excel door from its sources: ``python -m arxl.excel.build`` (from the repository root).
+
+It regenerates, from arxl's command registry, its UDF module and the installed xlwings:
+  vba/customUI.xml       the AR tab: one button per command, plus Refresh all
+  vba/arxl_buttons.bas   the one dispatcher every button calls (RunPython into arxl.excel.buttons)
+  vba/xlwings_udfs.bas   the ARXL_* worksheet functions, written by xlwings' own wrapper generator
+  vba/xlwings.bas        xlwings' VBA module, copied from the installed (pinned) xlwings
+  vba/Dictionary.cls     xlwings' Dictionary class, needed by xlwings.bas on macOS only
+and then ``workbooks/arxl.xlsm``: the blank master workbook of WORKBOOK.md, an ``xlwings.conf``
+sheet, the ribbon part and a VBA project holding those modules, built with ms-ovba (its
+document and standard modules as they are; the class module and the stream compression are
+arxl's, see ``_class_module`` and ``ovba_compress``).
+Nothing in ``vba/`` is edited by hand except README.md: change the registry or the UDFs and rebuild.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+import io
+import os
+import sys
+import tempfile
+import types
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import xlwings
+
+from arxl.book.files import new_workbook
+from arxl.commands.registry import load_commands, refresh_order
+from arxl.excel.buttons import REFRESH_ALL, REFRESH_LABEL
+
+CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+CUSTOMUI_PART = "customUI/customUI.xml"
+VBA_PART = "xl/vbaProject.bin"
+UDF_MODULE = "arxl.excel.udfs"
+DISPATCHER = "ArxlButton"
+BUTTON_PREFIX = "arxl_"
+VBA_MODULES = ("xlwings", "arxl_buttons", "xlwings_udfs")  # standard modules of the built project
+VBA_CLASSES = ("Dictionary",)  # class modules of the built project
+CONF_SHEET = "xlwings.conf"
+# Fixed, so that the same sources always give the same vbaProject.bin.
+PROJECT_ID = "{6F0E2C3A-4B1D-4E8A-9C57-2D3A1B0E4F61}"
+WORKBOOK_GUID = uuid.UUID("00020819-0000-0000-C000-000000000046")  # ThisWorkbook's type
+WORKSHEET_GUID = uuid.UUID("00020820-0000-0000-C000-000000000046")  # a Worksheet's type
+CLASS_GUID = "FCFB3D2A-A0FA-1068-A738-08002B3371B5"  # VB_Base of a class module
+CONF_ROWS = [  # read by xlwings.bas from A1 down; a blank row ends the settings
+    ("Interpreter_Win", "python"),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", UDF_MODULE),
+    ("Use UDF Server", False),
+    ("Show Console", False),
+]
+CONF_NOTES = [
+    "How arxl's buttons and ARXL_ functions find Python (xlwings settings; see vba/README.md):",
+    ("Interpreter_Win: the Python that has arxl installed, e.g. C:\\Users\\you\\arxl\\.venv\\Scripts\\python.exe. "
+     "Plain 'python' works when that Python is the first on the PATH."),
+    "Interpreter_Mac: the same on a Mac, e.g. /Users/you/arxl/.venv/bin/python.",
+    "UDF Modules must stay arxl.excel.udfs. Leave the other settings blank unless IT asks otherwise.",
+]
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str  # the ribbon control id: arxl_<command id>
+    command: str  # what b.click() receives: a command id, or "refresh"
+    label: str
+    icon: str
+    tooltip: str
+
+
+def ribbon_buttons() -> list[Button]:
+    """The AR tab's buttons: the refresh commands in their order, the other commands, then
+    Refresh all."""
+    commands = load_commands()
+    if REFRESH_ALL in commands:
+        raise ValueError(f"a command may not be called {REFRESH_ALL!r}: that is the Refresh all button")
+    order = refresh_order()
+    ids = order + sorted(c for c in commands if c not in order)
+    buttons = [Button(BUTTON_PREFIX + c, c, commands[c].label, commands[c].icon, commands[c].tooltip) for c in ids]
+    buttons.append(Button(BUTTON_PREFIX + REFRESH_ALL, REFRESH_ALL, REFRESH_LABEL, "Refresh",
+                          "Run " + ", then ".join(commands[c].label for c in order) + ", as the arxl refresh command does"))
+    return buttons
+
+
+def ribbon_xml(buttons: list[Button]) -> str:
+    """The customUI part (the 2006 schema, which openpyxl keeps with its relationship)."""
+    ET.register_namespace("", CUSTOMUI_NS)
+    q = f"{{{CUSTOMUI_NS}}}"
+    root = ET.Element(q + "customUI")
+    tab = ET.SubElement(ET.SubElement(ET.SubElement(root, q + "ribbon"), q + "tabs"), q + "tab",
+                        id="arxlTab", label="AR")
+    group = ET.SubElement(tab, q + "group", id="arxlReceivables", label="Receivables")
+    for b in buttons:
+        ET.SubElement(group, q + "button", id=b.id, label=b.label, imageMso=b.icon, size="large",
+                      screentip=b.label, supertip=b.tooltip, onAction=DISPATCHER)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _vba_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def dispatcher_vba(buttons: list[Button]) -> str:
+    lines = [
+        'Attribute VB_Name = "arxl_buttons"',
+        "' The AR tab's buttons. Generated by `python -m arxl.excel.build` from arxl's command registry:",
+        "' do not edit, rebuild. Each button passes its id here; Python does all the work.",
+        "Option Explicit",
+        "",
+        f"Public Sub {DISPATCHER}(control As Object)",
+        "    Select Case control.Id",
+    ]
+    for b in buttons:
+        lines.append(f"        Case {_vba_string(b.id)}")
+        lines.append(f"            RunPython {_vba_string(f'import arxl.excel.buttons as b; b.click({b.command!r})')}")
+    lines += [
+        "        Case Else",
+        '            MsgBox "This workbook\'s macros do not know the button " & control.Id & _',
+        '                ". Rebuild the workbook (python -m arxl.excel.build).", vbCritical, "arxl"',
+        "    End Select",
+        "End Sub",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@contextlib.contextmanager
+def _udf_decorators():
+    """The UDF module as xlwings on Windows sees it. Elsewhere ``@xw.func`` does nothing, so the
+    real decorators of ``xlwings.udfs`` are lent to ``xlwings`` while a private copy of the
+    module is loaded; that module imports pywin32 at the top, for which empty stand-ins are
+    given where it is not installed (the wrapper generator itself never calls it)."""
+    stand_ins = {}
+    if "pythoncom" not in sys.modules and importlib.util.find_spec("pythoncom") is None:
+        stand_ins = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
+        stand_ins["pythoncom"].CoInitialize = None
+        stand_ins["win32com.client"].Dispatch = None
+        sys.modules.update(stand_ins)
+    had_udfs = "xlwings.udfs" in sys.modules
+    saved = {name: getattr(xlwings, name) for name in ("func", "arg", "ret")}
+    try:
+        udfs = importlib.import_module("xlwings.udfs")
+        xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
+        spec = importlib.util.find_spec(UDF_MODULE)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield udfs, module
+    finally:
+        for name, value in saved.items():
+            setattr(xlwings, name, value)
+        for name in stand_ins:
+            del sys.modules[name]
+        if stand_ins and not had_udfs:
+            sys.modules.pop("xlwings.udfs", None)
+
+
+def udf_functions() -> dict[str, dict]:
+    """Each ARXL_ function's ``__xlfunc__`` description, as xlwings on Windows records it."""
+    with _udf_decorators() as (_, module):
+        return {name: obj.__xlfunc__ for name in dir(module) if hasattr(obj := getattr(module, name), "__xlfunc__")}
+
+
+def udf_wrappers_vba(workbook_name: str = "arxl.xlsm") -> str:
+    """``xlwings_udfs.bas`` exactly as xlwings' Import Functions (the ImportPythonUDFs macro) writes it."""
+    out = io.StringIO()
+    out.write('Attribute VB_Name = "xlwings_udfs"\n')
+    out.write("'Autogenerated code by xlwings - changes will be lost with next import!\n")
+    out.write("#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel\n")
+    with _udf_decorators() as (udfs, module):
+        udfs.generate_vba_wrapper(UDF_MODULE, module, out, types.SimpleNamespace(Name=workbook_name))
+    return out.getvalue().replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def xlwings_vba() -> str:
+    return (Path(xlwings.__file__).parent / "xlwings.bas").read_text(encoding="ascii")
+
+
+def dictionary_cls() -> str:
+    return (Path(xlwings.__file__).parent / "addin" / "Dictionary.cls").read_text(encoding="ascii")
+
+
+def write_sources(vba_dir: Path) -> dict[str, Path]:
+    """Regenerate every generated file of ``vba_dir``; returns them by name."""
+    vba_dir.mkdir(parents=True, exist_ok=True)
+    buttons = ribbon_buttons()
+    texts = {
+        "customUI.xml": ribbon_xml(buttons),
+        "arxl_buttons.bas": dispatcher_vba(buttons),
+        "xlwings_udfs.bas": udf_wrappers_vba(),
+        "xlwings.bas": xlwings_vba(),
+        "Dictionary.cls": dictionary_cls(),
+    }
+    written = {}
+    for name, text in texts.items():
+        if name.endswith((".bas", ".cls")):
+            text.encode("ascii")  # the VBA project is stored in code page 1252; keep to ASCII
+        path = vba_dir / name
+        path.write_bytes(text.encode("utf-8"))
+        written[name] = path
+    return written
+
+
+def ovba_compress(data: bytes) -> bytes:
+    """MS-OVBA 2.4.1 compression (how VBA source and the dir stream are stored). arxl does its
+    own because ms_ovba_compression 1.0.1 computes the longest copy as (0xFFFF << n) + 3 where
+    the spec says (0xFFFF >> n) + 3, so any repeat longer than a copy token can hold spills into
+    the offset bits and Excel or oletools would read garbage."""
+    out = bytearray(b"\x01")
+    for start in range(0, len(data), CHUNK):
+        chunk = data[start:start + CHUNK]
+        body = _compress_chunk(chunk)
+        if len(body) > CHUNK:
+            if len(chunk) < CHUNK:  # only a full chunk may be stored raw
+                raise ValueError("a VBA module's last 4 KB does not compress; it is not VBA source")
+            out += (0x3000 | (CHUNK - 1)).to_bytes(2, "little") + chunk
+        else:
+            out += (0xB000 | (len(body) - 1)).to_bytes(2, "little") + body
+    return bytes(out)
+
+
+CHUNK = 4096
+_MATCH_CANDIDATES = 64  # the most recent places a 3-byte prefix occurred that are tried
+
+
+def _compress_chunk(chunk: bytes) -> bytes:
+    body = bytearray()
+    seen: dict[bytes, list[int]] = {}
+    pos, n = 0, len(chunk)
+    while pos < n:
+        flag_at = len(body)
+        body.append(0)
+        for bit in range(8):
+            if pos >= n:
+                break
+            bit_count = max(4, (pos - 1).bit_length()) if pos else 4
+            max_length = (0xFFFF >> bit_count) + 3
+            best_length, best_offset = 0, 0
+            for candidate in reversed(seen.get(chunk[pos:pos + 3], [])[-_MATCH_CANDIDATES:]):
+                length = 0
+                limit = min(max_length, n - pos)
+                while length < limit and chunk[candidate + length] == chunk[pos + length]:
+                    length += 1
+                if length > best_length:
+                    best_length, best_offset = length, pos - candidate
+            step = 1
+            if best_length >= 3:
+                token = ((best_offset - 1) << (16 - bit_count)) | (best_length - 3)
+                body += token.to_bytes(2, "little")
+                body[flag_at] |= 1 << bit
+                step = best_length
+            else:
+                body.append(chunk[pos])
+            for p in range(pos, pos + step):
+                seen.setdefault(chunk[p:p + 3], []).append(p)
+            pos += step
+    return bytes(body)
+
+
+@contextlib.contextmanager
+def _fixed_compression():
+    """Lend ``ovba_compress`` to the ms-ovba modules that compress streams."""
+    from ms_ovba.Models.Entities import doc_module, module_base
+    from ms_ovba.Views import dirStream
+
+    class Compressor:
+        def compress(self, data: bytes) -> bytes:
+            return ovba_compress(data)
+
+    users = (doc_module, module_base, dirStream)
+    saved = [m.MsOvba for m in users]
+    for m in users:
+        m.MsOvba = Compressor
+    try:
+        yield
+    finally:
+        for m, original in zip(users, saved):
+            m.MsOvba = original
+
+
+def _class_module(name: str):
+    """ms-ovba writes standard and document modules only. A class module differs from a
+    document module in two places (MS-OVBA 2.3.1.8 and 2.3.4.2.3.2.8): the PROJECT stream names
+    it ``Class=`` instead of ``Document=``, and its source is the .cls text after the
+    VERSION/BEGIN/END header; the dir stream record (type 0x0022) is the same."""
+    from ms_ovba.Models.Entities.doc_module import DocModule
+
+    class ClassModule(DocModule):
+        def to_project_module_string(self) -> str:
+            return "Class=" + self.modName.value
+
+        def normalize_file(self) -> None:
+            # as Excel itself stores a class: VB_Base after VB_Name, and two more attributes
+            # after VB_Exposed (compared with the Dictionary class in xlwings' quickstart workbook)
+            lines = Path(self._file_path).read_text(encoding="ascii").splitlines()
+            body = lines[lines.index("END") + 1:]
+            body.insert(1, f'Attribute VB_Base = "0{{{CLASS_GUID}}}"')
+            exposed = next(i for i, line in enumerate(body) if line.startswith("Attribute VB_Exposed"))
+            body[exposed + 1:exposed + 1] = ["Attribute VB_TemplateDerived = False",
+                                             "Attribute VB_Customizable = False"]
+            Path(self._file_path + ".new").write_bytes(("\r\n".join(body) + "\r\n").encode("ascii"))
+
+    return ClassModule(name)
+
+
+def vba_project_bin(vba_dir: Path, sheet_code_names: list[str]) -> bytes:
+    """A vbaProject.bin with ThisWorkbook, one document module per sheet, and the standard and
+    class modules of ``vba_dir``. Source only, like xlwings' own quickstart workbooks: Excel
+    compiles it on first open."""
+    from ms_ovba.Models.Entities.doc_module import DocModule
+    from ms_ovba.Models.Entities.reference import Reference
+    from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
+    from ms_ovba.Models.Entities.std_module import StdModule
+    from ms_ovba.Models.Fields.libid_reference import LibidReference
+    from ms_ovba.vbaProject import VbaProject
+    from ms_ovba.Views.project_ole_file import ProjectOleFile
+
+    project = VbaProject()
+    project.project_id = PROJECT_ID
+    sources = {name: (vba_dir / f"{name}.bas").read_text(encoding="utf-8") for name in VBA_MODULES}
+    classes = {name: (vba_dir / f"{name}.cls").read_bytes() for name in VBA_CLASSES}
+    # ms-ovba writes its pieces into the working directory; keep them out of the repository
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp), _fixed_compression():
+        for name, guid in [("ThisWorkbook", WORKBOOK_GUID), *[(n, WORKSHEET_GUID) for n in sheet_code_names]]:
+            Path(f"{name}.cls").write_text(
+                "VERSION 1.0 CLASS\nBEGIN\n  MultiUse = -1  'True\nEND\n"
+                f'Attribute VB_Name = "{name}"\nAttribute VB_GlobalNameSpace = False\n'
+                "Attribute VB_Creatable = False\nAttribute VB_PredeclaredId = True\n"
+                "Attribute VB_Exposed = True\n", encoding="ascii")
+            module = DocModule(name)
+            module.add_file(f"{name}.cls")
+            module.add_guid(guid)
+            module.normalize_file()
+            project.add_module(module)
+        for name, text in sources.items():
+            Path(f"{name}.bas").write_text(text.replace("\r\n", "\n"), encoding="ascii")
+            module = StdModule(name)
+            module.add_file(f"{name}.bas")
+            module.normalize_file()
+            project.add_module(module)
+        for name, text in classes.items():
+            Path(f"{name}.cls").write_bytes(text)
+            module = _class_module(name)
+            module.add_file(f"{name}.cls")
+            module.normalize_file()
+            project.add_module(module)
+        for libid, version, path, description, ref_name in (
+                ("00020430-0000-0000-C000-000000000046", "2.0", "C:\\Windows\\System32\\stdole2.tlb",
+                 "OLE Automation", "stdole"),
+                ("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52", "2.0",
+                 "C:\\Program Files\\Common Files\\Microsoft Shared\\OFFICE16\\MSO.DLL",
+                 "Microsoft Office 16.0 Object Library", "Office")):
+            registered = ReferenceRegistered(LibidReference(uuid.UUID(libid), version, "0", path, description))
+            project.add_reference(Reference(registered, ref_name))
+        ProjectOleFile.write_file(project)
+        return Path("vbaProject.bin").read_bytes()
+
+
+def _package_parts(vba_bin: bytes, ribbon: str) -> zipfile.ZipFile:
+    """What openpyxl's ``vba_archive`` carries into a saved .xlsm: the VBA project, the ribbon
+    part and the root relationship that points at it (openpyxl keeps exactly these on every
+    later save too, which is why the headless refresh keeps the ribbon)."""
+    parts = zipfile.ZipFile(io.BytesIO(), "a", zipfile.ZIP_DEFLATED)
+    parts.writestr(VBA_PART, vba_bin)
+    parts.writestr(CUSTOMUI_PART, ribbon.encode("utf-8"))
+    parts.writestr("_rels/.rels", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="arxlRibbon" Type="{CUSTOMUI_REL}" Target="{CUSTOMUI_PART}"/>'
+        "</Relationships>"))
+    parts.writestr("[Content_Types].xml", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'))
+    return parts
+
+
+def build_workbook(vba_dir: Path, target: Path) -> Path:
+    """``target`` (an .xlsm) from the sources in ``vba_dir``: the blank master workbook, the
+    xlwings.conf sheet, the ribbon and the VBA project. Written atomically."""
+    import openpyxl
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = Path(tmp) / "blank.xlsx"
+        new_workbook(blank)
+        wb = openpyxl.load_workbook(blank)
+        conf = wb.create_sheet(CONF_SHEET)
+        for row in CONF_ROWS:
+            conf.append(list(row))
+        conf.append([])
+        conf.append([])
+        for note in CONF_NOTES:
+            conf.append([note])
+        conf.column_dimensions["A"].width = 18
+        conf.column_dimensions["B"].width = 40
+        wb.code_name = "ThisWorkbook"
+        code_names = []
+        for i, ws in enumerate(wb.worksheets, start=1):
+            ws.sheet_properties.codeName = f"Sheet{i}"
+            code_names.append(f"Sheet{i}")
+        wb.vba_archive = _package_parts(vba_project_bin(vba_dir, code_names),
+                                        (vba_dir / "customUI.xml").read_text(encoding="utf-8"))
+        fd, staged = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+        try:
+            wb.save(staged)
+            os.replace(staged, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m arxl.excel.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--vba", type=Path, default=Path("vba"), help="where the VBA sources go (default: vba)")
+    parser.add_argument("--workbook", type=Path, default=Path("workbooks/arxl.xlsm"),
+                        help="the workbook to build (default: workbooks/arxl.xlsm)")
+    args = parser.parse_args(argv)
+    written = write_sources(args.vba)
+    target = build_workbook(args.vba, args.workbook)
+    buttons = ribbon_buttons()
+    print(f"Wrote {', '.join(sorted(written))} in {args.vba}/ (xlwings {xlwings.__version__}).")
+    print(f"Built {target}: {len(buttons)} buttons ({', '.join(b.label for b in buttons)}), "
+          f"{len(udf_functions())} ARXL_ functions.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""ARXL_* worksheet functions (xlwings UDFs, Windows Excel only).
+
+Each is a thin call into the rule the commands use (``arxl.core.aging`` ...), with cell values
+read and written through ``arxl.book.convert`` like every other door, so a formula gives the
+button's answer. A function takes a cell or a whole column and returns one answer per cell: put
+it at the top of a column and the answers spill down. A cell that cannot be read gives the
+problem in words (e.g. "not a date") in its own answer cell; the others are still computed.
+Tables (Settings, Customers, Invoices) are passed whole with their headers, e.g.
+``Settings[#All]``, and read by the same workbook port as the buttons. Nothing here writes to
+the workbook. (xlwings on Windows passes date cells as datetimes and returns dates as date
+serials: format an answer column of ARXL_DUEDATE as a date.)
+"""
+from __future__ import annotations
+
+import functools
+
+import xlwings as xw
+
+from arxl.book.convert import BadValue, read_value
+from arxl.book.port import Workbook
+from arxl.book.store import BookError, RawTable
+from arxl.core import aging
+from arxl.core.matching import match_remittance
+from arxl.core.matching.payers import PayerIndex
+from arxl.core.money import cents_to_decimal, cents_to_float
+from arxl.core.settings import Settings
+from arxl.core.terms import UnknownTerms
+
+CATEGORY = "arxl"
+SETTINGS_DOC = "Optional: the Settings table with its headers, e.g. Settings[#All]"
+
+
+class RangeStore:
+    """The read side of a ``TableStore`` over ranges handed to a worksheet function: each
+    table is a grid whose first row holds the headers."""
+
+    def __init__(self, grids: dict[str, list[list] | None]):
+        self.grids = {name: grid for name, grid in grids.items() if grid}
+
+    def find(self, name: str) -> RawTable | None:
+        grid = self.grids.get(name)
+        if grid is None:
+            return None
+        headers = ["" if h is None else str(h) for h in grid[0]]
+        return RawTable(name=name, sheet=name, headers=headers, first_row=2, rows=[list(r) for r in grid[1:]])
+
+
+def _settings(grid: list[list] | None, as_of) -> Settings:
+    """The workbook's settings as the buttons read them; ``as_of`` (a cell) overrides AsOfDate."""
+    date = read_value("date", as_of) if as_of is not None else None
+    return Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None).settings
+
+
+def _problems_as_answer(udf):
+    """An argument that cannot be read as a whole (an as-of date, a table without its required
+    columns) makes the answer one cell saying why, instead of an error value."""
+    @functools.wraps(udf)
+    def answer(*args):
+        try:
+            return udf(*args)
+        except BadValue as exc:
+            return [[exc.problem]]
+        except BookError as exc:
+            return [[str(exc)]]
+    return answer
+
+
+def _shape(*grids: list[list]) -> tuple[int, int]:
+    """The answer's shape: that of the largest argument; single cells apply to every row."""
+    shapes = {(len(g), len(g[0])) for g in grids if g and (len(g), len(g[0])) != (1, 1)}
+    if len(shapes) > 1:
+        raise ValueError("the ranges given have different sizes; give ranges of one size, or single cells")
+    return shapes.pop() if shapes else (1, 1)
+
+
+def _at(grid: list[list], r: int, c: int):
+    return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else grid[r][c]
+
+
+def _each(compute, *grids: list[list]) -> list[list]:
+    """``compute`` on each cell position of the arguments; a cell that cannot be read or has no
+    answer gives its problem as text, and the other cells are still computed."""
+    try:
+        rows, cols = _shape(*grids)
+    except ValueError as exc:
+        return [[str(exc)]]
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            try:
+                line.append(compute(*(_at(g, r, c) for g in grids)))
+            except BadValue as exc:
+                line.append(exc.problem)
+            except UnknownTerms as exc:
+                line.append(str(exc))
+        out.append(line)
+    return out
+
+
+def _table(name: str, grid: list[list] | None):
+    """A table passed with its headers, read by the workbook port as the buttons read it."""
+    return Workbook(RangeStore({name: grid})).read(name)
+
+
+def _date_or_none(value):
+    stamp = read_value("date", value)
+    return None if stamp is None else stamp.date()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("due_dates", ndim=2, doc="A due date, or a column of them")
+@xw.arg("as_of", doc="Optional: the date to count to (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@_problems_as_answer
+def ARXL_DAYSPASTDUE(due_dates, as_of=None, settings=None):
+    """Days past due as of the as-of date (negative while not yet due), as the Aging table counts them."""
+    chosen = _settings(settings, as_of)
+
+    def compute(due):
+        date = _date_or_none(due)
+        return None if date is None else aging.days_past_due(date, chosen.as_of)
+    return _each(compute, due_dates)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("dates", ndim=2, doc="The date each item is aged from (its due date; its invoice date if AgingBasis is InvoiceDate)")
+@xw.arg("as_of", doc="Optional: the date to age to (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for AgingBuckets)")
+@_problems_as_answer
+def ARXL_BUCKET(dates, as_of=None, settings=None):
+    """The aging bucket (Current, 1-30, ..., Over 120) of each date, as the Aging table buckets it."""
+    chosen = _settings(settings, as_of)
+
+    def compute(value):
+        date = _date_or_none(value)
+        return None if date is None else aging.bucket_of_date(date, chosen.as_of, chosen.aging_buckets)
+    return _each(compute, dates)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("invoice_dates", ndim=2, doc="An invoice date, or a column of them")
+@xw.arg("terms", ndim=2, doc="The terms (Net 30, 2/10 Net 30, EOM...), one cell or a column; blank: Settings DefaultTerms")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for DefaultTerms)")
+@_problems_as_answer
+def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
+    """The due date the terms give each invoice date, as aging and posting compute it."""
+    chosen = _settings(settings, None)
+
+    def compute(invoice_date, text):
+        date = _date_or_none(invoice_date)
+        if date is None:
+            return None
+        return aging.due_date_from_terms(date, read_value("text", text) or "", default_terms=chosen.default_terms)
+    return _each(compute, invoice_dates, terms if terms is not None else [[None]])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("amounts", ndim=2, doc="The invoice amount (gross), or a column of them")
+@xw.arg("invoice_dates", ndim=2, doc="The invoice date(s)")
+@xw.arg("paid_on", ndim=2, doc="The date the payment arrived, one cell or a column")
+@xw.arg("terms", ndim=2, doc="The terms, e.g. 2/10 Net 30; blank: Settings DefaultTerms")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for DefaultTerms)")
+@_problems_as_answer
+def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None):
+    """The early-payment discount a payment on that date may take (0 once the discount period lapsed)."""
+    chosen = _settings(settings, None)
+
+    def compute(amount, invoice_date, paid, text):
+        cents, date, paid_date = read_value("money", amount), _date_or_none(invoice_date), _date_or_none(paid)
+        if cents is None or date is None or paid_date is None:
+            return None
+        return cents_to_float(aging.discount_available(cents, date, paid_date, read_value("text", text) or "",
+                                                       chosen.default_terms))
+    return _each(compute, amounts, invoice_dates, paid_on, terms if terms is not None else [[None]])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("payers", ndim=2, doc="A payer name as the bank printed it, or a column of them")
+@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
+@_problems_as_answer
+def ARXL_CUSTOMER(payers, customers):
+    """The CustomerID a payer name most likely is (by Name, Aliases and parent's name), as matching reads payer names; blank when none fits."""
+    index = PayerIndex(_table("Customers", customers))
+
+    def compute(payer):
+        name = read_value("external", payer)
+        found = index.search(name, limit=1) if name else []
+        return index.ids[found[0].customer] if found else ""
+    return _each(compute, payers)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("reference", doc="The remittance text as received (invoice numbers, amounts...)")
+@xw.arg("payer", doc="The payer name as the bank printed it")
+@xw.arg("amount", doc="The payment amount")
+@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
+@xw.arg("customers", ndim=2, doc="Optional: the Customers table with its headers, to know payers by name")
+@xw.arg("received", doc="Optional: the date the payment arrived (default: Settings AsOfDate)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@_problems_as_answer
+def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None):
+    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
+    chosen = _settings(settings, None)
+    cents = read_value("money", amount)
+    paid_on = _date_or_none(received) or chosen.as_of
+    table = _table("Invoices", invoices)
+    known = _table("Customers", customers) if customers is not None else None
+    if cents is None:
+        return [["no amount", None, None]]
+    open_cents = table["OpenBalance"].fillna(table["Amount"])
+    frame = table.assign(OpenBalance=[cents_to_decimal(int(c)) for c in open_cents])
+    found = match_remittance(read_value("external", reference) or "", read_value("external", payer) or "",
+                             cents_to_decimal(cents), frame, customers=known, received=paid_on,
+                             settings=chosen)
+    return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]

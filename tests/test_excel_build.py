@@ -1,0 +1,231 @@
+"""The Excel door's generated artefacts, checked without Excel: the ribbon and the dispatcher
+agree with the command registry, the UDF wrappers with the Python signatures, and the built
+workbook holds its tables, ribbon and VBA project, also after a headless refresh."""
+from __future__ import annotations
+
+import inspect
+import random
+import re
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import openpyxl
+import pytest
+import xlwings
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from arxl import cli
+from arxl.book.contract import TABLES
+from arxl.commands.registry import load_commands, refresh_order
+from arxl.excel import build, udfs
+from arxl.excel.buttons import REFRESH_ALL
+
+ROOT = Path(__file__).resolve().parents[1]
+VBA = ROOT / "vba"
+COMMITTED = ROOT / "workbooks" / "arxl.xlsm"
+NS = {"ui": build.CUSTOMUI_NS}
+GENERATED = ("customUI.xml", "arxl_buttons.bas", "xlwings_udfs.bas", "xlwings.bas", "Dictionary.cls")
+
+
+def ribbon_buttons(xml: bytes | str):
+    root = SafeET.fromstring(xml)
+    assert root.tag == f"{{{build.CUSTOMUI_NS}}}customUI"
+    [tab] = root.findall("ui:ribbon/ui:tabs/ui:tab", NS)
+    assert tab.get("label") == "AR"
+    return tab.findall(".//ui:button", NS)
+
+
+def dispatcher_cases(bas: str) -> dict[str, str]:
+    """control id -> the id handed to b.click(), as the VBA dispatcher maps them."""
+    return dict(re.findall(r'Case "([^"]+)"\s*\r?\n\s*RunPython "import arxl\.excel\.buttons as b; '
+                           r"b\.click\('([^']+)'\)\"", bas))
+
+
+# ---- registry -> ribbon -> dispatcher ---------------------------------------------------------
+
+def test_every_command_has_a_button_and_refresh_all_comes_last():
+    buttons = ribbon_buttons(build.ribbon_xml(build.ribbon_buttons()))
+    commands = load_commands()
+    assert [b.get("id") for b in buttons] == (
+        [build.BUTTON_PREFIX + c for c in refresh_order()]
+        + [build.BUTTON_PREFIX + c for c in sorted(set(commands) - set(refresh_order()))]
+        + [build.BUTTON_PREFIX + REFRESH_ALL])
+    for b in buttons[:-1]:
+        command = commands[b.get("id").removeprefix(build.BUTTON_PREFIX)]
+        assert (b.get("label"), b.get("imageMso"), b.get("supertip")) == (command.label, command.icon, command.tooltip)
+    assert buttons[-1].get("label") == "Refresh all"
+
+
+def test_every_button_calls_the_one_dispatcher_which_knows_its_id():
+    listed = build.ribbon_buttons()
+    buttons = ribbon_buttons(build.ribbon_xml(listed))
+    cases = dispatcher_cases(build.dispatcher_vba(listed))
+    assert {b.get("onAction") for b in buttons} == {build.DISPATCHER}
+    assert f"Public Sub {build.DISPATCHER}(control As Object)" in build.dispatcher_vba(listed)
+    assert list(cases) == [b.get("id") for b in buttons]
+    for control, clicked in cases.items():
+        assert control == build.BUTTON_PREFIX + clicked
+        assert clicked in load_commands() or clicked == REFRESH_ALL
+
+
+def test_a_new_command_gets_its_button_without_editing_xml_or_vba(monkeypatch):
+    from arxl.commands import registry
+
+    monkeypatch.setitem(registry.COMMANDS, "dunning", registry.Command(
+        "dunning", "Send reminders", "EnvelopesAndLabels", "Write reminder letters for overdue invoices",
+        lambda book, ctx: registry.Outcome("done")))
+    listed = build.ribbon_buttons()
+    ids = [b.get("id") for b in ribbon_buttons(build.ribbon_xml(listed))]
+    assert "arxl_dunning" in ids
+    assert dispatcher_cases(build.dispatcher_vba(listed))["arxl_dunning"] == "dunning"
+
+
+def test_labels_with_markup_characters_stay_well_formed(monkeypatch):
+    from arxl.commands import registry
+
+    monkeypatch.setitem(registry.COMMANDS, "odd", registry.Command(
+        "odd", 'Write-offs < 5 & "small"', "Delete", "Tooltip with <tags> & 'quotes'",
+        lambda book, ctx: registry.Outcome("done")))
+    [odd] = [b for b in ribbon_buttons(build.ribbon_xml(build.ribbon_buttons())) if b.get("id") == "arxl_odd"]
+    assert odd.get("label") == 'Write-offs < 5 & "small"'
+
+
+# ---- UDF wrappers -------------------------------------------------------------------------------
+
+def udf_declarations(bas: str) -> dict[str, list[str]]:
+    return {name: [a.strip() for a in args.split(",") if a.strip()]
+            for name, args in re.findall(r"^Function (\w+)\(([^)]*)\)", bas, flags=re.MULTILINE)}
+
+
+def test_udf_wrappers_match_the_python_signatures():
+    declared = udf_declarations((VBA / "xlwings_udfs.bas").read_text(encoding="utf-8"))
+    functions = {n: f for n, f in vars(udfs).items() if n.startswith("ARXL_") and callable(f)}
+    assert set(declared) == set(functions) >= {"ARXL_DAYSPASTDUE", "ARXL_BUCKET", "ARXL_DUEDATE",
+                                              "ARXL_DISCOUNT", "ARXL_CUSTOMER", "ARXL_MATCH"}
+    for name, f in functions.items():
+        expected = [("Optional " if p.default is not inspect.Parameter.empty else "") + p.name
+                    for p in inspect.signature(f).parameters.values()]
+        assert declared[name] == expected, name
+    bas = (VBA / "xlwings_udfs.bas").read_text(encoding="utf-8")
+    for name, args in declared.items():
+        call = ", ".join(a.removeprefix("Optional ") for a in args)
+        assert f'XLPy.CallUDF("{build.UDF_MODULE}", "{name}", Array({call}), ThisWorkbook, Application.Caller)' in bas
+
+
+def test_udf_descriptions_reach_the_insert_function_dialog():
+    described = build.udf_functions()
+    for name, info in described.items():
+        assert info["category"] == "arxl"
+        assert info["ret"]["doc"] == inspect.getdoc(getattr(udfs, name))
+        assert all(not a["doc"].startswith("Positional argument") for a in info["args"]), name
+
+
+# ---- the sources in vba/ --------------------------------------------------------------------------
+
+def test_vba_sources_are_up_to_date_with_the_registry_udfs_and_xlwings(tmp_path):
+    build.write_sources(tmp_path)
+    for name in GENERATED:
+        assert (tmp_path / name).read_bytes() == (VBA / name).read_bytes(), f"vba/{name} is stale: rebuild"
+
+
+def test_the_xlwings_module_is_the_pinned_version():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [pin] = [d for d in pyproject["project"]["dependencies"] if d.startswith("xlwings")]
+    assert pin == f"xlwings=={xlwings.__version__}"
+    assert f"'Version: {xlwings.__version__}" in (VBA / "xlwings.bas").read_text(encoding="ascii")
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"x", bytes(range(256)) * 40, b"abc" * 5000, b"\0" * 4097,
+    bytes(random.Random(1).getrandbits(8) for _ in range(9000)),
+])
+def test_vba_compression_reads_back_as_written(data):
+    assert bytes(decompress_stream(bytearray(build.ovba_compress(data)))) == data
+
+
+def test_vba_compression_shrinks_real_vba_source():
+    source = (VBA / "xlwings.bas").read_bytes()
+    packed = build.ovba_compress(source)
+    assert len(packed) < len(source) / 2
+    assert bytes(decompress_stream(bytearray(packed))) == source
+
+
+# ---- the built workbook ---------------------------------------------------------------------------
+
+def vba_modules(path: Path) -> dict[str, str]:
+    parser = VBA_Parser(str(path))
+    try:
+        return {stream.split("/")[-1]: code for _, stream, _, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def check_workbook(path: Path) -> None:
+    """Everything a clerk's Excel needs, as a file: tables, xlwings.conf, ribbon, VBA."""
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    tables = {t.displayName: (ws, t) for ws in wb.worksheets for t in ws.tables.values()}
+    for name, spec in TABLES.items():
+        ws, _ = tables[name]
+        headers = [c.value for c in next(ws.iter_rows(min_row=1, max_row=1))][:len(spec.columns)]
+        assert headers == spec.names, name
+    conf = {r[0]: r[1] for r in wb[build.CONF_SHEET].iter_rows(min_row=1, max_row=len(build.CONF_ROWS), values_only=True)}
+    assert conf["UDF Modules"] == build.UDF_MODULE and "Interpreter_Win" in conf
+    assert wb[build.CONF_SHEET]["A1"].value == "Interpreter_Win"
+    assert wb[build.CONF_SHEET].cell(len(build.CONF_ROWS) + 1, 1).value is None  # the settings end here
+    assert wb.code_name == "ThisWorkbook"
+    with zipfile.ZipFile(path) as z:
+        rels = SafeET.fromstring(z.read("_rels/.rels"))
+        [ribbon] = [r for r in rels if r.get("Type") == build.CUSTOMUI_REL]
+        assert ribbon.get("Target") == build.CUSTOMUI_PART
+        assert z.read(build.CUSTOMUI_PART) == (VBA / "customUI.xml").read_bytes()
+        workbook_rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        assert "relationships/vbaProject" in workbook_rels and 'Target="vbaProject.bin"' in workbook_rels
+        assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in z.read("[Content_Types].xml")
+    modules = vba_modules(path)
+    for name in build.VBA_MODULES:
+        written = (VBA / f"{name}.bas").read_text(encoding="ascii").replace("\r\n", "\n").rstrip("\n")
+        assert modules[name].replace("\r\n", "\n").rstrip("\n") == written, name
+    dictionary = modules["Dictionary"].replace("\r\n", "\n")
+    source = (VBA / "Dictionary.cls").read_text(encoding="ascii").split("\nEND\n", 1)[1]
+    assert dictionary.startswith('Attribute VB_Name = "Dictionary"\nAttribute VB_Base = "0{FCFB3D2A-')
+    assert source.splitlines()[-1] in dictionary and len(dictionary.splitlines()) == len(source.splitlines()) + 3
+    sheets = [f"Sheet{i}" for i in range(1, len(wb.worksheets) + 1)]
+    assert set(modules) == {"ThisWorkbook", *sheets, *build.VBA_MODULES, *build.VBA_CLASSES}
+    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == sheets
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return build.build_workbook(VBA, tmp_path_factory.mktemp("build") / "arxl.xlsm")
+
+
+def test_the_built_workbook_holds_tables_conf_ribbon_and_vba(built):
+    check_workbook(built)
+
+
+def test_everything_survives_a_headless_refresh(built, tmp_path):
+    book = shutil.copy(built, tmp_path / "arxl.xlsm")
+    with zipfile.ZipFile(book) as z:
+        vba_before = z.read(build.VBA_PART)
+    assert cli.main(["--quiet", "refresh", str(book)]) == 0
+    check_workbook(Path(book))
+    with zipfile.ZipFile(book) as z:
+        assert z.read(build.VBA_PART) == vba_before  # byte for byte
+    opened = openpyxl.load_workbook(book)
+    assert opened["Exceptions"].max_row >= 1 and "AgingSummary" in opened.sheetnames
+
+
+def test_the_committed_workbook_is_the_build_of_the_committed_sources():
+    check_workbook(COMMITTED)
+
+
+def test_no_command_can_take_the_refresh_all_buttons_id(monkeypatch):
+    from arxl.commands import registry
+
+    monkeypatch.setitem(registry.COMMANDS, REFRESH_ALL, registry.Command(
+        REFRESH_ALL, "Refresh", "Refresh", "", lambda book, ctx: registry.Outcome("done")))
+    with pytest.raises(ValueError, match="Refresh all"):
+        build.ribbon_buttons()

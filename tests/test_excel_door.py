@@ -1,0 +1,388 @@
+"""The Excel door against a real xlwings Book: xlwings' remote engine implements the same
+Book/Sheet/Range API as Excel, serves the values it was given and records every write as an
+action. It is an xlwings PRO feature, used here under its noncommercial licence for arxl's own
+tests only (arxl's code never needs PRO); without it these tests are skipped.
+
+Each button is clicked end to end (``xw.Book.caller()`` via ``set_mock_caller``), the recorded
+writes are replayed onto the original file, and the result must equal the headless run of the
+same commands on the same data: the door does not change the answer."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from arxl.book.files import FileStore, new_workbook, save_book
+from arxl.book.port import Workbook
+from arxl.commands.registry import RunContext, load_commands, refresh_order
+from arxl.commands.runner import run_commands
+
+xw = pytest.importorskip("xlwings")
+try:
+    from xlwings.pro import _xlremote as remote
+except (ImportError, xw.LicenseError) as exc:
+    pytest.skip(f"xlwings' remote engine is unavailable: {exc}", allow_module_level=True)
+
+from arxl.excel import buttons
+from arxl.excel.store import XlwingsStore
+
+AS_OF = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 17, 30, 0)
+TABLE_NAMES = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos",
+               "Aging", "Exceptions")
+
+ROWS = {
+    "Customers": [
+        {"CustomerID": "C100", "Name": "Acme Industrial Supply Inc", "Terms": "2/10 Net 30", "Region": "East"},
+        {"CustomerID": "C200", "Name": "Globex Corporation", "Terms": "Net 30", "Aliases": "GLOBEX CORP"},
+        {"CustomerID": "C300", "Name": "Initech LLC", "Terms": "Net 45", "CreditLimit": 5000},
+    ],
+    "Invoices": [
+        {"InvoiceID": "INV-1001", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1200.50},
+        {"InvoiceID": "INV-1002", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 11, 12), "Amount": 300.00},
+        {"InvoiceID": "INV-2001", "CustomerID": "C200", "InvoiceDate": dt.date(2026, 8, 3), "Amount": 99.00},
+        {"InvoiceID": "INV-3001", "CustomerID": "C300", "InvoiceDate": dt.date(2026, 9, 15), "Amount": 2500.00,
+         "DueDate": dt.date(2026, 10, 30)},
+        {"InvoiceID": "INV-3002", "CustomerID": "C300", "InvoiceDate": "last week", "Amount": 10.00},
+    ],
+    "Payments": [
+        {"PaymentID": "P000001", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "ACME INDUSTRIAL SUP",
+         "Amount": 1200.50, "Reference": "INV-1001"},
+        {"PaymentID": "", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "GLOBEX CORP", "Amount": 50.00,
+         "Reference": "=HYPERLINK(\"http://x\")"},
+        {"PaymentID": "P000003", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "INITECH", "Amount": 2500.00,
+         "Reference": "INV3001"},
+        {"PaymentID": "P000004", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "Globex Corporation",
+         "Amount": 99.00, "ApplyTo": "INV-2001", "CustomerID": "C200"},
+    ],
+    "MemoRequests": [
+        {"RequestID": "R1", "CustomerID": "C200", "Kind": "Credit", "Type": "Price", "Reason": "Price correction",
+         "Amount": 10.00, "InvoiceID": "INV-2001"},
+    ],
+}
+
+
+# ---- a remote Book from a workbook file, and its writes replayed onto the file ------------------
+
+def _json_value(v):
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.isoformat(timespec="milliseconds") + "Z"
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day).isoformat(timespec="milliseconds") + "Z"
+    return v
+
+
+def _address(c1, r1, c2, r2):
+    return f"${get_column_letter(c1)}${r1}:${get_column_letter(c2)}${r2}"
+
+
+def book_json(path: Path) -> dict:
+    """What xlwings' remote client sends for the workbook at ``path``: every sheet's values and
+    its Excel tables."""
+    wb = openpyxl.load_workbook(path)
+    sheets = []
+    for ws in wb.worksheets:
+        values = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)] or [[]]
+        tables = []
+        for t in ws.tables.values():
+            c1, r1, c2, r2 = range_boundaries(t.ref)
+            tables.append({"name": t.displayName, "range_address": _address(c1, r1, c2, r2),
+                           "header_row_range_address": _address(c1, r1, c2, r1),
+                           "data_body_range_address": _address(c1, r1 + 1, c2, r2) if r2 > r1 else None,
+                           "total_row_range_address": None, "show_headers": True, "show_totals": False,
+                           "table_style": "TableStyleMedium2", "show_autofilter": True})
+        sheets.append({"name": ws.title, "values": values, "tables": tables, "pictures": [], "charts": [],
+                       "shapes": [], "notes": [], "visibility": "Visible",
+                       "used_range_address": _address(1, 1, max(ws.max_column, 1), max(ws.max_row, 1))})
+    return {"client": "Microsoft Office Scripts", "version": xw.__version__,
+            "book": {"name": "arxl.xlsm", "active_sheet_index": 0, "selection": "A1", "calculation": "Automatic"},
+            "names": [], "sheets": sheets}
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
+# Formatting and application state: no cell value changes.
+_NO_VALUES = {"setNumberFormat", "setFontProperty", "setColumnWidth", "setRangeColor", "setScreenUpdating",
+              "setCalculation", "addChart", "setChartTitle", "alert", "freezePaneAtRange"}
+
+
+def replay(actions: list[dict], path: Path) -> openpyxl.Workbook:
+    """The workbook at ``path`` after Excel applied ``actions`` (values and table shapes; a
+    text-formatted cell keeps ISO-looking text as text, as Excel does)."""
+    wb = openpyxl.load_workbook(path)
+    text_cells: set[tuple[str, int, int]] = set()
+    for a in actions:
+        func = a["func"]
+        if func in _NO_VALUES:
+            if func == "setNumberFormat" and a["args"] == ["@"]:
+                ws = wb.worksheets[a["sheet_position"]]
+                text_cells.update((ws.title, a["start_row"] + 1 + r, a["start_column"] + 1 + c)
+                                  for r in range(a["row_count"]) for c in range(a["column_count"]))
+            continue
+        if func == "addSheet":
+            wb.create_sheet(a["args"][1], a["args"][0])
+            continue
+        ws = wb.worksheets[a["sheet_position"]]
+        if func == "setValues":
+            for r, line in enumerate(a["values"]):
+                for c, v in enumerate(line):
+                    row, col = a["start_row"] + 1 + r, a["start_column"] + 1 + c
+                    if isinstance(v, str) and _ISO.match(v) and (ws.title, row, col) not in text_cells:
+                        v = dt.datetime.fromisoformat(v)
+                    cell = ws.cell(row, col)
+                    cell.value = None if v == "" else v
+                    if isinstance(v, str) and v:
+                        cell.data_type = "s"
+        elif func == "rangeClearContents":
+            for r in range(a["row_count"]):
+                for c in range(a["column_count"]):
+                    ws.cell(a["start_row"] + 1 + r, a["start_column"] + 1 + c).value = None
+        elif func == "sheetClear":
+            for row in ws.iter_rows():
+                for cell in row:
+                    cell.value = None
+        elif func == "addTable":
+            address, _, style, name = a["args"]
+            table = Table(displayName=name, ref=address.replace("$", ""))
+            table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+            ws.add_table(table)
+        elif func == "resizeTable":
+            table = list(ws.tables.values())[a["args"][0]]
+            table.ref = a["args"][1].replace("$", "")
+            if table.autoFilter is not None:
+                table.autoFilter.ref = table.ref
+        else:
+            raise AssertionError(f"replay does not know the action {func}: teach it before trusting the test")
+    return wb
+
+
+# ---- fixtures ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def master(tmp_path) -> Path:
+    path = tmp_path / "master.xlsx"
+    new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})
+    return path
+
+
+@pytest.fixture
+def excel(monkeypatch):
+    """A remote xlwings Book over a file, with the status bar recorded (the remote engine has
+    none) and ``xw.Book.caller()`` returning it."""
+    shown = []
+    monkeypatch.setattr(remote.App, "status_bar", property(lambda self: None, lambda self, value: shown.append(value)))
+
+    def open_remote(path: Path):
+        book = xw.Book(json=book_json(path))
+        book.set_mock_caller()
+        return book
+    open_remote.status = shown
+    yield open_remote
+    if hasattr(xw.Book, "_mock_caller"):
+        del xw.Book._mock_caller
+
+
+def headless(path: Path, ids: list[str], output: Path) -> openpyxl.Workbook:
+    """The same commands on the same file through the file store, now, with no file path (a
+    remote book has none); saved to ``output`` and read back."""
+    book = Workbook(FileStore(openpyxl.load_workbook(path)))
+    run_commands(book, ids, RunContext())
+    save_book(book, output)
+    return openpyxl.load_workbook(output)
+
+
+def tables_of(wb: openpyxl.Workbook) -> dict[str, pd.DataFrame]:
+    book = Workbook(FileStore(wb))
+    return {name: book.read(name, required=False) for name in TABLE_NAMES}
+
+
+def actions(book) -> list[dict]:
+    return book.json()["actions"]
+
+
+def alerts(book) -> list[list]:
+    return [a["args"] for a in actions(book) if a["func"] == "alert"]
+
+
+# ---- the store ----------------------------------------------------------------------------------
+
+def test_store_reads_every_table_as_the_file_store_does(master, excel):
+    book = excel(master)
+    live = Workbook(XlwingsStore(book))
+    files = Workbook(FileStore(openpyxl.load_workbook(master)))
+    for name in ("Customers", "Invoices", "Payments", "MemoRequests", "Applications"):
+        pd.testing.assert_frame_equal(live.read(name), files.read(name))
+    assert live.settings == files.settings
+    assert [str(p) for p in live.problems] == [str(p) for p in files.problems]
+    # the bad date is reported by its sheet row, and the row left out
+    assert live.rejected["Invoices"] == {6}
+
+
+def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, excel):
+    book = excel(master)
+    store = XlwingsStore(book)
+    reads = []
+    original = remote.Range.raw_value.fget
+    remote.Range.raw_value = property(lambda self: reads.append(self.address) or original(self),
+                                      remote.Range.raw_value.fset)
+    try:
+        raw = store.find("Invoices")
+    finally:
+        remote.Range.raw_value = property(original, remote.Range.raw_value.fset)
+    assert reads == ["$A$1:$Q$6"]  # headers and all rows together
+    assert raw.first_row == 2 and raw.rows[0][:2] == ["INV-1001", "C100"]
+    run_commands(Workbook(store), ["match"], RunContext(now=NOW))
+    assert actions(book) == [] and store.pending > 0  # nothing touched Excel yet
+    store.commit()
+    assert store.pending == 0 and store.applied > 0 and actions(book)
+
+
+def test_text_from_outside_is_written_into_text_formatted_cells(master, excel):
+    book = excel(master)
+    store = XlwingsStore(book)
+    run_commands(Workbook(store), ["match"], RunContext(now=NOW))
+    store.commit()
+    done = actions(book)
+    evidence_col = 9  # Matches.Evidence, 0-based
+    matches_at = [s.name for s in book.sheets].index("Matches")
+    formats = [a for a in done if a["func"] == "setNumberFormat" and a["sheet_position"] == matches_at
+               and a["start_column"] == evidence_col]
+    writes = [i for i, a in enumerate(done) if a["func"] == "setValues" and a["sheet_position"] == matches_at
+              and a["start_column"] == evidence_col]
+    assert formats and formats[0]["args"] == ["@"]
+    assert done.index(formats[0]) < writes[0]  # the format comes first, so "=..." stays text
+
+
+# ---- a click, end to end ------------------------------------------------------------------------
+
+RUN_TIMES = {"Applications": "PostedAt", "Exceptions": "RunAt"}  # the moment of the run
+WRITES = {"match": "Matches", "post": "Applications", "memos": "Memos", "aging": "Aging"}
+
+
+@pytest.mark.parametrize("button", [*refresh_order(), buttons.REFRESH_ALL])
+def test_each_button_click_writes_what_the_headless_run_writes(master, excel, button, tmp_path):
+    book = excel(master)
+    before = dt.datetime.now().replace(microsecond=0)
+    buttons.click(button)
+    ids = refresh_order() if button == buttons.REFRESH_ALL else [button]
+    expected = tables_of(headless(master, ids, tmp_path / "headless.xlsx"))
+    got = tables_of(replay(actions(book), master))
+    for name in TABLE_NAMES:
+        stamp = RUN_TIMES.get(name)
+        if stamp:
+            assert (got[name][stamp] >= pd.Timestamp(before)).all()
+        pd.testing.assert_frame_equal(got[name].drop(columns=stamp or []),
+                                      expected[name].drop(columns=stamp or []), obj=name)
+    for cid in ids:  # the comparison is not between two empty tables
+        assert not got[WRITES[cid]].empty, WRITES[cid]
+    [(message, title, _, mode, _)] = alerts(book)
+    assert title == "arxl" and mode in ("info", "critical")
+    for cid in ids:
+        assert load_commands()[cid].label in message
+    assert any(s and buttons.button_label(button) in s for s in excel.status)
+    assert excel.status[-1] is False  # Excel's own status bar is given back
+
+
+def test_refresh_all_runs_every_command_in_order_and_counts_problems(master, excel):
+    book = excel(master)
+    result = buttons.run_click(book, buttons.REFRESH_ALL, now=NOW)
+    assert list(result.outcomes) == refresh_order()
+    [(message, *_)] = alerts(book)
+    assert f"{result.problems} problem(s) are listed on the Exceptions sheet" in message
+    assert result.problems >= 1  # the invoice dated "last week"
+
+
+def test_a_failing_run_changes_nothing_and_says_so_in_plain_words(master, excel, monkeypatch, tmp_path):
+    book = excel(master)
+    monkeypatch.setattr(buttons, "ERROR_LOG", tmp_path / "arxl-errors.log")
+    match = load_commands()["match"]
+
+    def broken(workbook, ctx):
+        match.run(workbook, ctx)  # all its writes are held, then the run breaks
+        raise RuntimeError("the matcher tripped over its own feet")
+    monkeypatch.setitem(load_commands(), "match", dataclasses.replace(match, run=broken))
+    assert buttons.run_click(book, "match", now=NOW) is None
+    [(message, title, _, mode, _)] = alerts(book)
+    assert mode == "critical" and "Match remittances failed" in title
+    assert "Nothing in the workbook was changed." in message
+    assert "the matcher tripped over its own feet" in message and "Traceback" not in message
+    assert str(buttons.ERROR_LOG) in message
+    assert [a["func"] for a in actions(book) if a["func"] == "setValues"] == []
+    assert "RuntimeError" in buttons.ERROR_LOG.read_text(encoding="utf-8")
+
+
+def test_a_command_that_cannot_run_is_reported_and_the_others_still_run(tmp_path, excel):
+    path = tmp_path / "no_payments.xlsx"
+    new_workbook(path, rows={k: v for k, v in ROWS.items() if k != "Payments"}, settings={"AsOfDate": AS_OF})
+    wb = openpyxl.load_workbook(path)
+    del wb["Payments"]
+    wb.save(path)
+    book = excel(path)
+    result = buttons.run_click(book, buttons.REFRESH_ALL, now=NOW)
+    assert "match" in result.failures and "aging" in result.outcomes
+    [(message, _, _, mode, _)] = alerts(book)
+    assert mode == "critical" and "Match remittances could not run" in message and "Payments" in message
+
+
+def test_an_unknown_button_is_explained(master, excel):
+    book = excel(master)
+    assert buttons.run_click(book, "reconcile") is None
+    [(message, *_)] = alerts(book)
+    assert "reconcile" in message and "rebuild the workbook" in message
+
+
+def test_a_table_that_cannot_grow_is_reported_and_left_as_it_was(tmp_path, excel):
+    path = tmp_path / "blocked.xlsx"
+    new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})
+    wb = openpyxl.load_workbook(path)
+    wb["Matches"]["B4"] = "my note"  # below the (empty) Matches table, in the way of its rows
+    wb.save(path)
+    book = excel(path)
+    result = buttons.run_click(book, "match", now=NOW)
+    assert "match" in result.failures and "B4" in result.failures["match"]
+    after = replay(actions(book), path)
+    assert after["Matches"]["B4"].value == "my note"
+    tables = tables_of(after)
+    assert tables["Matches"].empty
+    assert tables["Exceptions"]["Problem"].str.contains("B4").any()
+
+
+def test_a_missing_output_table_is_created_where_the_contract_puts_it(tmp_path, excel):
+    path = tmp_path / "no_matches.xlsx"
+    new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})
+    wb = openpyxl.load_workbook(path)
+    del wb["Matches"]
+    wb.save(path)
+    book = excel(path)
+    buttons.click("match")
+    after = replay(actions(book), path)
+    names = after.sheetnames
+    assert names.index("Payments") + 1 == names.index("Matches") == names.index("Applications") - 1
+    assert "Matches" in after["Matches"].tables
+    expected = tables_of(headless(path, ["match"], tmp_path / "headless.xlsx"))
+    pd.testing.assert_frame_equal(tables_of(after)["Matches"], expected["Matches"])
+
+
+def test_excel_calls_do_not_grow_with_the_number_of_rows(tmp_path, excel):
+    """Whole columns per call: 40 or 4,000 invoices take the same number of Excel calls."""
+    counts = []
+    for n in (40, 4000):
+        path = tmp_path / f"aging_{n}.xlsx"
+        rows = {"Customers": ROWS["Customers"], "Invoices": [
+            {"InvoiceID": f"INV-{i:05d}", "CustomerID": ("C100", "C200", "C300")[i % 3],
+             "InvoiceDate": dt.date(2026, 1, 1) + dt.timedelta(days=i % 320), "Amount": 100 + i % 997 + 0.25}
+            for i in range(n)]}
+        new_workbook(path, rows=rows, settings={"AsOfDate": AS_OF})
+        book = excel(path)
+        buttons.run_click(book, "aging", now=NOW)
+        counts.append(len(actions(book)))
+        assert len(tables_of(replay(actions(book), path))["Aging"]) == n
+    assert counts[0] == counts[1], counts

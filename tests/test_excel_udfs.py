@@ -1,0 +1,159 @@
+"""The ARXL_ worksheet functions, called as plain functions with what xlwings hands them (a
+range as rows of values: floats, datetimes, text, None), must give the answers the headless
+commands wrote into the same workbook."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from openpyxl.utils import range_boundaries
+
+from arxl.excel import udfs
+
+AS_OF = dt.date(2026, 11, 20)
+
+ROWS = {
+    "Customers": [
+        {"CustomerID": "C100", "Name": "Acme Industrial Supply Inc", "Terms": "2/10 Net 30", "Aliases": "ACME IND"},
+        {"CustomerID": "C200", "Name": "Globex Corporation", "Terms": "Net 30 EOM"},
+        {"CustomerID": "C300", "Name": "Initech LLC", "Terms": "10th Prox"},
+        {"CustomerID": "C400", "Name": "Umbrella Health Partners", "Terms": ""},
+    ],
+    "Invoices": [
+        {"InvoiceID": "INV-1001", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 11, 10), "Amount": 1000.00},
+        {"InvoiceID": "INV-1002", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 7, 2), "Amount": 450.25},
+        {"InvoiceID": "INV-2001", "CustomerID": "C200", "InvoiceDate": dt.date(2026, 9, 14), "Amount": 7310.10},
+        {"InvoiceID": "INV-2002", "CustomerID": "C200", "InvoiceDate": dt.date(2026, 10, 30), "Amount": 120.00},
+        {"InvoiceID": "INV-3001", "CustomerID": "C300", "InvoiceDate": dt.date(2026, 10, 20), "Amount": 2500.00,
+         "DueDate": dt.date(2026, 11, 30)},
+        {"InvoiceID": "INV-3002", "CustomerID": "C300", "InvoiceDate": dt.date(2026, 3, 5), "Amount": 88.88},
+        {"InvoiceID": "INV-4001", "CustomerID": "C400", "InvoiceDate": dt.date(2026, 6, 1), "Amount": 15000.00},
+    ],
+    "Payments": [
+        {"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 15), "PayerName": "ACME INDUSTRIAL SUP",
+         "Amount": 980.00, "Reference": "INV-1001 LESS 2% DISC"},
+        {"PaymentID": "P2", "ReceivedDate": dt.date(2026, 11, 16), "PayerName": "GLOBEX CORP",
+         "Amount": 7430.10, "Reference": "PMT INV 2001 AND 2002"},
+        {"PaymentID": "P3", "ReceivedDate": dt.date(2026, 11, 17), "PayerName": "UMBRELLA HEALTH",
+         "Amount": 15000.00, "Reference": ""},
+        {"PaymentID": "P4", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "INITECH",
+         "Amount": 2500.00, "Reference": "INVOICE 3001"},
+    ],
+}
+
+
+def grid(book_path, table: str) -> list[list]:
+    """A table with its headers as xlwings passes ``Table[#All]`` to a UDF: numbers as floats,
+    dates as datetimes, blanks as None."""
+    wb = openpyxl.load_workbook(book_path)
+    for ws in wb.worksheets:
+        if table in ws.tables:
+            c1, r1, c2, r2 = range_boundaries(ws.tables[table].ref)
+            return [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row]
+                    for row in ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True)]
+    raise KeyError(table)
+
+
+def column(values) -> list[list]:
+    return [[v] for v in values]
+
+
+def cells(answer: list[list]) -> list:
+    return [row[0] for row in answer]
+
+
+@pytest.fixture
+def refreshed(make_book, run):
+    path = make_book(rows=ROWS, settings={"AsOfDate": AS_OF})
+    result, book = run(path, "match", "aging")
+    assert result.ok
+    return path, book
+
+
+def test_days_past_due_and_bucket_are_the_aging_tables(refreshed):
+    path, book = refreshed
+    aging = book.read("Aging")
+    invoices = aging[aging["DocType"] == "Invoice"]
+    assert len(invoices) >= 6
+    settings = grid(path, "Settings")
+    due = column(d.to_pydatetime() for d in invoices["DueDate"])
+    assert cells(udfs.ARXL_DAYSPASTDUE(due, None, settings)) == invoices["DaysPastDue"].tolist()
+    assert cells(udfs.ARXL_BUCKET(due, None, settings)) == invoices["Bucket"].tolist()
+    assert {"Current", "Over 120"} <= set(invoices["Bucket"])  # the comparison spans the buckets
+
+
+def test_buckets_follow_the_settings_limits_and_an_explicit_as_of_date():
+    settings = [["Setting", "Value"], ["AgingBuckets", "15,45"], ["AsOfDate", dt.datetime(2026, 1, 1)]]
+    dates = column([dt.datetime(2026, 11, 1), dt.datetime(2026, 10, 1), dt.datetime(2026, 12, 1)])
+    assert cells(udfs.ARXL_BUCKET(dates, dt.datetime(2026, 11, 20), settings)) == ["16-45", "Over 45", "Current"]
+    assert cells(udfs.ARXL_DAYSPASTDUE(dates, None, settings)) == [-304, -273, -334]
+
+
+def test_due_dates_from_terms_are_the_aging_tables(refreshed):
+    path, book = refreshed
+    aging = book.read("Aging").set_index("DocID")
+    invoices = book.read("Invoices")
+    terms = dict(zip(book.read("Customers")["CustomerID"], book.read("Customers")["Terms"]))
+    no_due = invoices[invoices["DueDate"].isna()]
+    answer = udfs.ARXL_DUEDATE(column(d.to_pydatetime() for d in no_due["InvoiceDate"]),
+                               column(terms[c] or None for c in no_due["CustomerID"]), grid(path, "Settings"))
+    expected = [aging.loc[i, "DueDate"].date() for i in no_due["InvoiceID"]]
+    assert cells(answer) == expected
+    assert len(set(terms.values())) == 4  # 2/10 Net 30, Net 30 EOM, 10th Prox and the default
+
+
+def test_discount_is_the_one_matching_granted(refreshed):
+    path, book = refreshed
+    matches = book.read("Matches")
+    [row] = matches[matches["InvoiceID"] == "INV-1001"].itertuples()
+    assert row.Discount == 2000  # 2% of 1,000.00 taken on day 5 of 10
+    answer = udfs.ARXL_DISCOUNT([[1000.0]], [[dt.datetime(2026, 11, 10)]],
+                                column([dt.datetime(2026, 11, 15), dt.datetime(2026, 11, 21)]),
+                                [["2/10 Net 30"]], grid(path, "Settings"))
+    assert cells(answer) == [20.0, 0.0]  # lapsed after day 10
+
+
+def test_payer_names_find_the_customers_matching_found(refreshed):
+    path, book = refreshed
+    matches = book.read("Matches").drop_duplicates("PaymentID").set_index("PaymentID")
+    payments = book.read("Payments")
+    found = cells(udfs.ARXL_CUSTOMER(column(payments["PayerName"]), grid(path, "Customers")))
+    assert found == [matches.loc[p, "CustomerID"] for p in payments["PaymentID"]]
+    assert cells(udfs.ARXL_CUSTOMER([["NOBODY WE KNOW LTD"]], grid(path, "Customers"))) == [""]
+
+
+def test_match_gives_the_rows_the_match_button_proposed(refreshed):
+    path, book = refreshed
+    matches = book.read("Matches")
+    invoices, customers, settings = grid(path, "Invoices"), grid(path, "Customers"), grid(path, "Settings")
+    assert matches["InvoiceID"].ne("").sum() >= 5  # every payment found its invoice(s)
+    for pay in book.read("Payments").itertuples():
+        proposed = matches[(matches["PaymentID"] == pay.PaymentID) & (matches["InvoiceID"] != "")]
+        answer = udfs.ARXL_MATCH(pay.Reference or None, pay.PayerName, float(pay.Amount) / 100, invoices,
+                                 customers, pay.ReceivedDate.to_pydatetime(), settings)
+        assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()], \
+            pay.PaymentID
+    assert udfs.ARXL_MATCH("", "NOBODY", 12.34, invoices, customers, None, settings) == [["no invoice found", None, None]]
+
+
+def test_a_cell_that_cannot_be_read_answers_with_its_problem_and_the_rest_still_compute():
+    answer = udfs.ARXL_DAYSPASTDUE(column([dt.datetime(2026, 11, 1), "last week", None, 46000.0, "2026-11-30"]),
+                                   dt.datetime(2026, 11, 20))
+    assert cells(answer) == [19, "not a date", None, "a number where a date belongs", -10]
+    assert cells(udfs.ARXL_DUEDATE([[dt.datetime(2026, 1, 1)]], [["sometime soon"]])) == \
+        ["terms 'sometime soon' not understood"]
+
+
+def test_ranges_of_different_sizes_are_explained():
+    answer = udfs.ARXL_DUEDATE(column([dt.datetime(2026, 1, 1)] * 3), column(["Net 30"] * 2))
+    assert answer == [["the ranges given have different sizes; give ranges of one size, or single cells"]]
+
+
+def test_a_table_without_its_required_columns_is_explained():
+    [[message]] = udfs.ARXL_CUSTOMER([["ACME"]], [["CustomerID"], ["C100"]])
+    assert "lacks the required column(s) Name" in message
+
+
+def test_an_argument_that_cannot_be_read_as_a_whole_gives_one_answer_saying_why():
+    assert udfs.ARXL_BUCKET([[dt.datetime(2026, 1, 1)]], "soon") == [["not a date"]]
