@@ -1,0 +1,507 @@
+"""Posting: turn what is decided about each payment into rows of the Applications ledger.
+
+What is decided, strongest first:
+1. ``Payments.Action = Reverse`` (a bounced or returned payment): every application of the
+   payment not yet reversed gets a reversing row (amounts negated, Source Reversal, ReasonCode
+   ``REVERSAL:<ApplicationID>``), and the payment is never posted while the action stands.
+2. ``Payments.ApplyTo``, the clerk's override, which wins over any match:
+   ``100234; 100240=150.00`` or ``ON ACCOUNT``. Amounts are optional: invoices with an amount get
+   it; the cash left goes to the invoices without one, in the order written, each up to its open
+   balance; whatever remains goes on account (``ON ACCOUNT=amount`` keeps that much back for the
+   account). Overrides apply cash only: a discount or write-off is taken by approving a match.
+   An unparseable entry, an unknown invoice, amounts beyond the payment, or an invoice in another
+   currency is an Exception naming the row and column, and the payment is not posted.
+3. Matches rows whose Decision is Auto, or that the clerk marked Approve (any case). A payment
+   waits while any of its rows still awaits a decision (Review / Unmatched); rows marked Reject
+   are left out and their cash goes on account with the rest. A row with a blank InvoiceID
+   proposes no invoice (the matcher's overpayment remainder, or a whole payment to keep on
+   account): the cash the accepted invoice rows leave goes on account in any case, so this row
+   needs no decision of its own when the payment names invoices; alone, it posts the payment on
+   account when it is Auto or approved. An invoice
+   row with a blank ApplyAmount takes what is open, up to the cash left. ShortPay is recorded
+   on the invoice (it stays open, see ``arxl.core.balances``), with the deduction reason the
+   matcher reads from the payment's Reference (``arxl.core.matching.text``).
+
+A payment is posted when it has an application that is neither a reversal nor reversed; it is
+never posted twice, so posting again posts nothing new. A payment fully reversed and whose
+Action was then cleared can be posted again (a re-presented cheque).
+
+Within one run no invoice takes more than its open balance, even when several payments name it:
+clerks' overrides go first, then approved matches, then automatic ones, each group in order of
+ReceivedDate; a later payment gets what is left and the rest goes on account, with an Exception.
+A debit memo can be paid like an invoice, by its MemoID.
+
+Cash is conserved: for every payment posted, AppliedAmount over its rows (invoices plus on
+account) equals the payment's Amount to the cent. This is checked before anything is returned;
+a violation is a bug and raises.
+
+Reason codes: PAID (settled in full), PARTIAL, DISCOUNT, WRITEOFF, SHORTPAY[:reason] (joined
+with "+" when several apply), OVERPAY (the rest of a payment that also paid invoices, on
+account), ONACCOUNT (a payment put on account whole), REVERSAL:<ApplicationID>.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from arxl.core.balances import DEBIT_MEMO, compute_balances, is_reversal, lookup, resolve_currencies
+from arxl.core.matching.text import read_remittance
+from arxl.core.money import NotAnAmount, format_cents, to_cents
+from arxl.core.problems import Problems
+from arxl.core.settings import Settings
+
+AUTO, APPROVED, OVERRIDE, REVERSAL = "Auto", "Approved", "Override", "Reversal"
+POSTED, REVERSED, EXCEPTION = "Posted", "Reversed", "Exception"
+ID_PREFIX, ID_DIGITS = "A", 7
+
+_ORDER = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
+_ON_ACCOUNT = re.compile(r"^on\s*account$", re.IGNORECASE)
+_REVERSES = re.compile(r"^REVERSAL:(?P<id>.+)$", re.IGNORECASE)
+APPLICATION_COLUMNS = ("ApplicationID", "PostedAt", "PaymentID", "InvoiceID", "CustomerID",
+                       "AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay", "ReasonCode",
+                       "Source", "Confidence")
+
+
+@dataclass
+class Line:
+    """One application to make: cash (and discount, write-off, short pay) against one open item,
+    or, with a blank target, cash on account."""
+
+    target: str
+    applied: int | None  # None: whatever is open, up to the cash left
+    discount: int = 0
+    write_off: int = 0
+    short_pay: int = 0
+    short_reason: str = ""
+    source: str = AUTO
+    confidence: float = np.nan
+
+
+@dataclass
+class PostingResult:
+    """``applications``: the new ledger rows (APPLICATION_COLUMNS, typed), to append.
+    ``invoices``: the Invoices [arxl] columns for every invoice, after posting.
+    ``payment_status``: MatchStatus and Unapplied for the payments posting speaks for (posted,
+    reversed, or refused with an Exception); other payments keep the matcher's status.
+    ``payment_matches``: MatchedCustomerID and MatchedInvoices of the payments posted in this run
+    (what was really applied, overrides included).
+    ``counts``: payments posted, reversed, with cash on account, refused (exceptions), and
+    awaiting a decision in Matches (awaiting)."""
+
+    applications: pd.DataFrame
+    invoices: pd.DataFrame
+    payment_status: pd.DataFrame
+    payment_matches: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    """A payment that cannot be posted as decided; carries the Exception for the clerk."""
+
+    def __init__(self, sheet: str, row: int, column: str, value, problem: str, hint: str):
+        super().__init__(problem)
+        self.where = (sheet, row, column, value, problem, hint)
+
+
+def active_applications(applications: pd.DataFrame) -> pd.Series:
+    """True for ledger rows that are neither a reversal nor reversed by one."""
+    reversal = is_reversal(applications["Source"])
+    reversed_ids = applications.loc[reversal, "ReasonCode"].str.extract(_REVERSES)["id"].str.strip()
+    return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
+
+
+def next_application_ids(existing: pd.Series, count: int) -> list[str]:
+    """``count`` new ApplicationIDs following the highest A-number already in the ledger."""
+    numbers = existing.str.extract(rf"^{ID_PREFIX}(\d+)$", flags=re.IGNORECASE)[0].dropna()
+    start = int(numbers.astype("int64").max()) + 1 if len(numbers) else 1
+    return [f"{ID_PREFIX}{n:0{ID_DIGITS}d}" for n in range(start, start + count)]
+
+
+def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
+    """A clerk's ApplyTo as (target, cents or None) pairs; the target "" means on account.
+    Raises ValueError with a clerk's message for anything it cannot read."""
+    entries: list[tuple[str, int | None]] = []
+    for part in [p.strip() for p in str(text).split(";")]:
+        if not part:
+            continue
+        target, _, amount_text = (s.strip() for s in part.partition("="))
+        if not target:
+            raise ValueError(f"{part!r} names no invoice")
+        amount = None
+        if amount_text:
+            try:
+                amount = to_cents(amount_text)
+            except NotAnAmount:
+                raise ValueError(f"{amount_text!r} is not an amount") from None
+            if amount <= 0:
+                raise ValueError(f"the amount for {target} must be more than zero")
+        elif "=" in part:
+            raise ValueError(f"{part!r} has '=' but no amount")
+        target = "" if _ON_ACCOUNT.match(target) else target
+        if any(t == target for t, _ in entries):
+            raise ValueError(f"{target or 'ON ACCOUNT'} is named twice")
+        entries.append((target, amount))
+    if not entries:
+        raise ValueError("nothing to apply")
+    return entries
+
+
+class _Targets:
+    """The open items cash can be applied to: invoices, and debit memos by MemoID, with their
+    customer, currency and open balance (which shrinks as the run applies cash)."""
+
+    def __init__(self, invoices: pd.DataFrame, open_balance: pd.Series, open_items: pd.DataFrame,
+                 customers: pd.DataFrame, base_currency: str):
+        currency = resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base_currency)
+        debits = open_items.loc[open_items["DocType"] == DEBIT_MEMO]
+        debit_currency = resolve_currencies(debits["Currency"], debits["CustomerID"], customers, base_currency)
+        ids = list(invoices["InvoiceID"]) + list(debits["DocID"])
+        self.customer = dict(zip(ids, list(invoices["CustomerID"]) + list(debits["CustomerID"])))
+        self.currency = dict(zip(ids, list(currency) + list(debit_currency)))
+        self.open = dict(zip(ids, open_balance.fillna(0).astype("int64").tolist() +
+                             debits["OpenAmount"].fillna(0).astype("int64").tolist()))
+        self._folded = {i.casefold(): i for i in ids}
+
+    def find(self, text: str) -> str | None:
+        """The target a clerk meant: exact id, else the same id in another case."""
+        return text if text in self.open else self._folded.get(text.casefold())
+
+
+def _reason_code(line: Line, settled: int, open_before: int) -> str:
+    """The ReasonCode of an application made as ``line`` says, settling ``settled`` cents of an
+    item that had ``open_before`` open."""
+    codes = []
+    if line.discount:
+        codes.append("DISCOUNT")
+    if line.write_off:
+        codes.append("WRITEOFF")
+    if line.short_pay:
+        codes.append(f"SHORTPAY:{line.short_reason}" if line.short_reason else "SHORTPAY")
+    if not codes:
+        codes.append("PAID" if settled >= open_before else "PARTIAL")
+    return "+".join(codes)
+
+
+def _short_reason(reference: str) -> str:
+    """The deduction reason a remittance gives, as a code word: "Damaged goods" -> DAMAGED_GOODS."""
+    return read_remittance(reference).reason.upper().replace(" ", "_")
+
+
+def post_payments(invoices: pd.DataFrame, payments: pd.DataFrame, matches: pd.DataFrame,
+                  applications: pd.DataFrame, memos: pd.DataFrame, customers: pd.DataFrame,
+                  settings: Settings, now: dt.datetime,
+                  progress=lambda message, fraction=None: None) -> tuple[PostingResult, Problems]:
+    """Post every decided payment (see the module docstring) from the typed frames of the
+    workbook. Returns the rows to append and the [arxl] columns to write, and the problems."""
+    return _Posting(invoices, payments, matches, applications, memos, customers, settings, now,
+                    progress).run()
+
+
+def _records(frame: pd.DataFrame) -> dict[int, dict]:
+    """Rows as plain dicts keyed by sheet row, blanks as None (a loop over dicts is far faster
+    than over pandas rows)."""
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    names = list(frame.columns)
+    return {int(row): dict(zip(names, values)) for row, values in zip(frame.index, zip(*columns))}
+
+
+_ACCEPT = {"auto": AUTO, "approve": APPROVED, "approved": APPROVED}
+_WAIT = {"review", "unmatched"}
+_REJECT = {"reject", "rejected"}
+
+
+class _Posting:
+    def __init__(self, invoices, payments, matches, applications, memos, customers, settings, now,
+                 progress):
+        self.invoices, self.payments, self.matches = invoices, payments, matches
+        self.applications, self.memos, self.now, self.progress = applications, memos, now, progress
+        self.problems = Problems()
+        balances, _ = compute_balances(invoices, applications, memos, payments)
+        self.targets = _Targets(invoices, balances.invoices["OpenBalance"], balances.open_items,
+                                customers, settings.base_currency)
+        # A payment that names no currency is in the BaseCurrency (WORKBOOK.md, Settings).
+        currency = payments["Currency"].str.strip().str.upper()
+        self.currency = dict(zip(payments.index, currency.where(currency != "", settings.base_currency)))
+        self.pay = _records(payments)
+        self.active = applications.loc[active_applications(applications)]
+        self.rows: list[dict] = []
+        self.refused: set[int] = set()
+        self.match_customer: dict[int, str] = {}  # payment row -> customer its Matches rows name
+        self.counts = {"posted": 0, "reversed": 0, "on_account": 0, "exceptions": 0, "awaiting": 0}
+
+    # ---- the run --------------------------------------------------------------------------
+    def run(self) -> tuple[PostingResult, Problems]:
+        pays = self.payments
+        action = pays["Action"].str.strip().str.lower()
+        for row in pays.index[(action != "") & (action != "reverse")]:
+            self._refuse(row, "Payments", row, "Action", pays.at[row, "Action"], "unknown Action",
+                         "Leave Action blank, or type Reverse for a returned payment.")
+        for row, payment_id in pays.loc[action == "reverse", "PaymentID"].items():
+            self._reverse(row, payment_id)
+        posted_ids = set(self.active["PaymentID"])
+        candidates = pays.index[(action == "") & ~pays["PaymentID"].isin(posted_ids)]
+        plans = self._plans([int(row) for row in candidates])
+        plans.sort(key=lambda p: (_ORDER[p[1]], self.pay[p[0]]["ReceivedDate"], p[0]))
+        for i, (row, source, lines) in enumerate(plans):
+            if i % 500 == 0:
+                self.progress(f"Posting payment {i + 1} of {len(plans)}", i / max(len(plans), 1))
+            self._post(row, source, lines)
+        return self._result(), self.problems
+
+    def _refuse(self, payment_row: int, sheet: str, row: int, column: str, value, problem: str,
+                hint: str) -> None:
+        """The payment on ``payment_row`` is not posted; the clerk is told why."""
+        self.problems.add(sheet, int(row), column, value, problem, hint)
+        self.refused.add(int(payment_row))
+        self.counts["exceptions"] += 1
+
+    # ---- deciding what to post --------------------------------------------------------------
+    def _plans(self, candidates: list[int]) -> list[tuple[int, str, list[Line]]]:
+        """(payment row, source, lines) for every candidate payment with something decided."""
+        by_payment: dict[str, list[tuple[int, dict]]] = {}
+        known = set(self.payments["PaymentID"])
+        for mrow, m in _records(self.matches).items():
+            by_payment.setdefault(m["PaymentID"], []).append((mrow, m))
+            if m["PaymentID"] not in known or not m["PaymentID"]:
+                self.problems.add("Matches", int(mrow), "PaymentID", m["PaymentID"],
+                                  f"payment {m['PaymentID'] or '(blank)'} is not in Payments",
+                                  "Run Match again to rebuild the Matches table.")
+        plans = []
+        for row in candidates:
+            pay = self.pay[row]
+            try:
+                if (pay["ApplyTo"].strip() or pay["PaymentID"] in by_payment) and pay["Amount"] <= 0:
+                    raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
+                                   "a payment to post must be more than zero",
+                                   "Record a returned payment with Action Reverse, not a negative payment.")
+                if pay["ApplyTo"].strip():
+                    if not pay["PaymentID"]:
+                        raise _Refused("Payments", row, "PaymentID", "", "the payment has no PaymentID",
+                                       "Run Match first (it numbers blank PaymentIDs), then Post.")
+                    plans.append((row, OVERRIDE, self._override_lines(row, pay)))
+                elif pay["PaymentID"] and pay["PaymentID"] in by_payment:
+                    decided = self._match_lines(row, pay, by_payment[pay["PaymentID"]])
+                    if decided is not None:
+                        plans.append((row, *decided))
+            except _Refused as refused:
+                self._refuse(row, *refused.where)
+        return plans
+
+    def _override_lines(self, row: int, pay: dict) -> list[Line]:
+        text = pay["ApplyTo"]
+        try:
+            entries = parse_apply_to(text)
+        except ValueError as exc:
+            raise _Refused("Payments", row, "ApplyTo", text, f"ApplyTo cannot be read: {exc}",
+                           "Write invoice IDs separated by ';', each optionally '=amount' "
+                           "(100234; 100240=150.00), or ON ACCOUNT.") from None
+        lines = []
+        for target, amount in entries:
+            found = self.targets.find(target) if target else ""
+            if found is None:
+                raise _Refused("Payments", row, "ApplyTo", text, f"{target} is not an invoice or debit memo",
+                               "Check the invoice ID against the Invoices table.")
+            lines.append(Line(found, amount, source=OVERRIDE))
+        explicit = sum(line.applied or 0 for line in lines)
+        if explicit > pay["Amount"]:
+            raise _Refused("Payments", row, "ApplyTo", text,
+                           f"ApplyTo asks for {format_cents(explicit)}, more than the payment's "
+                           f"{format_cents(pay['Amount'])}",
+                           "Lower the amounts so they add up to no more than the payment.")
+        self._check_currency(row, "ApplyTo", text, lines)
+        # Amounts named first: cash for invoices without one is what remains after them.
+        return sorted(lines, key=lambda line: line.applied is None)
+
+    def _match_lines(self, row: int, pay: dict, rows: list[tuple[int, dict]]
+                     ) -> tuple[str, list[Line]] | None:
+        """The accepted lines of one payment's Matches rows; None while a row awaits a decision
+        or when every row was rejected."""
+        decisions = [(m["Decision"] or "").strip().lower() for _, m in rows]
+        names_invoices = any(m["InvoiceID"] for _, m in rows)
+        waiting = False
+        for (mrow, m), decision in zip(rows, decisions):
+            if decision in _WAIT:
+                # The on-account row of a payment that names invoices follows their decisions.
+                waiting = waiting or bool(m["InvoiceID"]) or not names_invoices
+            elif decision not in _ACCEPT and decision not in _REJECT:
+                waiting = True
+                self.problems.add("Matches", int(mrow), "Decision", m["Decision"], "unknown Decision",
+                                  "Type Approve or Reject.")
+        if waiting:
+            self.counts["awaiting"] += 1
+            return None
+        accepted = [(mrow, m, _ACCEPT[d]) for (mrow, m), d in zip(rows, decisions) if d in _ACCEPT]
+        if not accepted:
+            return None
+        source = APPROVED if any(src == APPROVED for _, _, src in accepted) else AUTO
+        lines = []
+        for mrow, m, row_source in accepted:
+            if not m["InvoiceID"]:
+                continue  # no invoice proposed: the cash left goes on account
+            found = self.targets.find(m["InvoiceID"])
+            if found is None:
+                raise _Refused("Matches", mrow, "InvoiceID", m["InvoiceID"],
+                               f"{m['InvoiceID']} is not an invoice or debit memo",
+                               "Run Match again, or give the payment an ApplyTo.")
+            applied, discount, write_off, short_pay = (
+                m[c] for c in ("ApplyAmount", "Discount", "WriteOff", "ShortPay"))
+            if any(a is not None and a < 0 for a in (applied, discount, write_off, short_pay)):
+                raise _Refused("Matches", mrow, "ApplyAmount", m["ApplyAmount"], "a negative amount",
+                               "Amounts in Matches are zero or more; run Match again.")
+            lines.append(Line(found, applied, discount or 0, write_off or 0, short_pay or 0,
+                              _short_reason(pay["Reference"]) if short_pay else "", row_source,
+                              np.nan if m["Confidence"] is None else float(m["Confidence"])))
+        explicit = sum(line.applied or 0 for line in lines)
+        if explicit > pay["Amount"]:
+            raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
+                           f"the accepted Matches rows apply {format_cents(explicit)}, more than the payment",
+                           "Correct ApplyAmount in Matches, or give the payment an ApplyTo.")
+        self._check_currency(row, "Currency", pay["Currency"], lines)
+        self.match_customer[row] = next((m["CustomerID"] for _, m, _ in accepted if m["CustomerID"]), "")
+        return source, sorted(lines, key=lambda line: line.applied is None)
+
+    def _check_currency(self, row: int, column: str, value, lines: list[Line]) -> None:
+        paid_in = self.currency[row]
+        for line in lines:
+            if line.target and self.targets.currency[line.target] != paid_in:
+                raise _Refused("Payments", row, column, value,
+                               f"the payment is in {paid_in} but {line.target} is in "
+                               f"{self.targets.currency[line.target]}",
+                               "Apply a payment only to items in its own currency; put it ON ACCOUNT "
+                               "or correct the Currency.")
+
+    # ---- making ledger rows -----------------------------------------------------------------
+    def _post(self, row: int, source: str, lines: list[Line]) -> None:
+        pay = self.pay[row]
+        amount, payment_id = pay["Amount"], pay["PaymentID"]
+        cash_left = amount
+        # ON ACCOUNT=amount keeps that much back from the invoices named without an amount.
+        reserved = sum(line.applied or 0 for line in lines if not line.target)
+        made = []
+        for line in lines:
+            if not line.target:
+                continue  # on account: takes the remainder at the end
+            room = self.targets.open[line.target]
+            wanted = cash_left - reserved if line.applied is None else line.applied
+            applied = max(min(wanted, room, cash_left), 0)
+            discount = max(min(line.discount, room - applied), 0)
+            write_off = max(min(line.write_off, room - applied - discount), 0)
+            short_pay = max(min(line.short_pay, room - applied - discount - write_off), 0)
+            if room <= 0 or (line.applied is not None and applied < line.applied):
+                self.problems.add("Payments", int(row), "PaymentID", payment_id,
+                                  f"{line.target} has only {format_cents(max(room, 0))} open; the cash "
+                                  f"meant for it beyond that goes on account",
+                                  "Check whether the invoice was paid twice; apply the cash on "
+                                  "account to another invoice, or refund it.")
+            if applied == 0 and discount == 0 and write_off == 0:
+                continue
+            self.targets.open[line.target] = room - applied - discount - write_off
+            cash_left -= applied
+            made.append(self._row(payment_id, line.target, self.targets.customer[line.target], applied,
+                                  discount, write_off, short_pay,
+                                  _reason_code(replace(line, discount=discount, write_off=write_off,
+                                                       short_pay=short_pay),
+                                               applied + discount + write_off, room),
+                                  line.source, line.confidence))
+        if cash_left:
+            made.append(self._row(payment_id, "", self._payment_customer(row, made), cash_left, 0, 0, 0,
+                                  "OVERPAY" if made else "ONACCOUNT", source, np.nan))
+            self.counts["on_account"] += 1
+        applied_total = sum(r["AppliedAmount"] for r in made)
+        if applied_total != amount:
+            raise AssertionError(f"cash not conserved for payment {payment_id}: "
+                                 f"{applied_total} cents applied of {amount}")
+        self.rows.extend(made)
+        self.counts["posted"] += 1
+
+    def _payment_customer(self, row: int, made: list[dict]) -> str:
+        """Whose account cash on account belongs to: the clerk's CustomerID, else the matched
+        customer, else the customer of the first invoice paid."""
+        pay = self.pay[row]
+        for candidate in (pay["CustomerID"], pay["MatchedCustomerID"], self.match_customer.get(row),
+                          *(r["CustomerID"] for r in made)):
+            if candidate:
+                return candidate
+        return ""
+
+    def _reverse(self, row: int, payment_id: str) -> None:
+        if not payment_id:
+            return
+        rows = self.active.loc[self.active["PaymentID"] == payment_id]
+        missing = rows.loc[rows["ApplicationID"] == ""]
+        for app_row in missing.index:
+            self.problems.add("Applications", int(app_row), "ApplicationID", "",
+                              "an application without an ApplicationID cannot be reversed",
+                              "Give the row a unique ApplicationID, then run Post again.")
+        rows = rows.loc[rows["ApplicationID"] != ""]
+        for app_row, app in rows.iterrows():
+            amounts = [-int(app[c]) if pd.notna(app[c]) else 0
+                       for c in ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")]
+            self.rows.append(self._row(payment_id, app["InvoiceID"], app["CustomerID"], *amounts,
+                                       f"REVERSAL:{app['ApplicationID']}", REVERSAL, np.nan))
+            if app["InvoiceID"] in self.targets.open:
+                self.targets.open[app["InvoiceID"]] -= amounts[0] + amounts[1] + amounts[2]
+        if len(rows):
+            self.counts["reversed"] += 1
+
+    def _row(self, payment_id, invoice_id, customer_id, applied, discount, write_off, short_pay,
+             reason, source, confidence) -> dict:
+        return {"PaymentID": payment_id, "InvoiceID": invoice_id, "CustomerID": customer_id,
+                "AppliedAmount": applied, "DiscountTaken": discount, "WriteOff": write_off,
+                "ShortPay": short_pay, "ReasonCode": reason, "Source": source, "Confidence": confidence}
+
+    # ---- results ----------------------------------------------------------------------------
+    def _result(self) -> PostingResult:
+        new = _ledger_frame(self.rows, next_application_ids(self.applications["ApplicationID"], len(self.rows)),
+                            self.now)
+        ledger = pd.concat([self.applications, new], ignore_index=True) if len(new) else self.applications
+        balances, _ = compute_balances(self.invoices, ledger, self.memos, self.payments)
+        active = ledger.loc[active_applications(ledger)]
+        on_account = active.loc[active["InvoiceID"] == ""].groupby("PaymentID")["AppliedAmount"].sum()
+        pays = self.payments
+        ids = pays["PaymentID"]
+        reversing = pays["Action"].str.strip().str.lower() == "reverse"
+        posted = (ids != "") & ids.isin(set(active["PaymentID"])) & ~reversing
+        refused = pays.index.isin(list(self.refused)) & ~posted & ~reversing
+        status = pd.Series(np.select([reversing, posted, refused], [REVERSED, POSTED, EXCEPTION], ""),
+                           index=pays.index, dtype=object)
+        # Unapplied: cash on account once posted; all of a refused payment; nothing once reversed.
+        unapplied = (lookup(ids, on_account.astype("Int64")).fillna(0).where(posted, 0)
+                     .where(~refused, pays["Amount"]).astype("Int64"))
+        touched = status != ""
+        payment_status = pd.DataFrame({"MatchStatus": status[touched], "Unapplied": unapplied[touched]})
+        paid: dict[str, list[str]] = {}
+        customer: dict[str, str] = {}
+        for r in self.rows:
+            if r["Source"] != REVERSAL:
+                paid.setdefault(r["PaymentID"], [])
+                if r["InvoiceID"]:
+                    paid[r["PaymentID"]].append(r["InvoiceID"])
+                if r["CustomerID"]:
+                    customer.setdefault(r["PaymentID"], r["CustomerID"])
+        fresh = ids.loc[ids.isin(set(paid))]
+        payment_matches = pd.DataFrame({
+            "MatchedCustomerID": [customer.get(i, "") for i in fresh],
+            "MatchedInvoices": ["; ".join(paid[i]) for i in fresh],
+        }, index=fresh.index)
+        return PostingResult(new, balances.invoices, payment_status, payment_matches, self.counts)
+
+
+def _ledger_frame(rows: list[dict], ids: list[str], now: dt.datetime) -> pd.DataFrame:
+    """New Applications rows, typed as the ledger's columns."""
+    def column(name, dtype):
+        return pd.Series([r[name] for r in rows], dtype=dtype)
+    return pd.DataFrame({
+        "ApplicationID": pd.Series(ids, dtype=object),
+        "PostedAt": pd.Series([pd.Timestamp(now)] * len(rows), dtype="datetime64[ns]"),
+        "PaymentID": column("PaymentID", object), "InvoiceID": column("InvoiceID", object),
+        "CustomerID": column("CustomerID", object),
+        "AppliedAmount": column("AppliedAmount", "Int64"), "DiscountTaken": column("DiscountTaken", "Int64"),
+        "WriteOff": column("WriteOff", "Int64"), "ShortPay": column("ShortPay", "Int64"),
+        "ReasonCode": column("ReasonCode", object), "Source": column("Source", object),
+        "Confidence": column("Confidence", "float64"),
+    }, columns=list(APPLICATION_COLUMNS))
