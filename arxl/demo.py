@@ -1131,7 +1131,7 @@ def _posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.da
             Confidence=confidence, Unapplied=_money(sum(line.applied for line in lines if not line.invoice))))
         for line in lines:
             if line.invoice:  # the reason code posting itself writes
-                code = posting._reason_code(
+                code = posting.reason_code(
                     posting.Line(line.invoice.id, line.applied, line.discount, line.write_off, line.short,
                                  line.reason.replace(" ", "_")),
                     line.applied, line.invoice.amount)

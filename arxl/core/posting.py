@@ -171,7 +171,7 @@ class _Targets:
         return text if text in self.open else self._folded.get(text.casefold())
 
 
-def _reason_code(line: Line, settled: int, open_before: int) -> str:
+def reason_code(line: Line, settled: int, open_before: int) -> str:
     """The ReasonCode of an application made as ``line`` says, settling ``settled`` cents of an
     item that had ``open_before`` open."""
     codes = []
@@ -403,7 +403,7 @@ class _Posting:
             cash_left -= applied
             made.append(self._row(payment_id, line.target, self.targets.customer[line.target], applied,
                                   discount, write_off, short_pay,
-                                  _reason_code(replace(line, discount=discount, write_off=write_off,
+                                  reason_code(replace(line, discount=discount, write_off=write_off,
                                                        short_pay=short_pay),
                                                applied + discount + write_off, room),
                                   line.source, line.confidence))
