@@ -328,9 +328,15 @@ class FileStore:
         for i, value in enumerate(values):
             key = (first_row + i, col)
             cell = cells.get(key)
-            if cell is None:
-                cell = cells[key] = Cell(ws, row=key[0], column=col)
             kind = type(value)
+            if cell is None:
+                if value is None:
+                    continue
+                cell = cells[key] = Cell(ws, row=key[0], column=col)
+            elif (cell._value == value and type(cell._value) is kind
+                  and (style is None or value is None or cell._style == style)
+                  and not (kind is str and as_text and cell.data_type != "s")):
+                continue  # a run mostly rewrites what is already there
             if kind is str and as_text:
                 cell._value, cell.data_type = value, "s"  # text from outside never becomes a formula
             elif kind is float or kind is int:
