@@ -478,6 +478,9 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     book = Workbook(store, path=path)
     rows = dict(rows or {})
     values = {s.name: s.default for s in KNOWN_SETTINGS}
+    unknown = set(settings or {}) - set(values)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
     values.update(settings or {})
     rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
                         for s in KNOWN_SETTINGS]
