@@ -19,6 +19,8 @@ class Block:
     header: bool = True
     title: str = ""
     bold_last_row: bool = False
+    centered: tuple[int, ...] = ()  # column offsets whose cells are centred (short flags: Yes)
+    page_break_before: bool = False  # printed, the block (with its title) starts a new page
 
 
 @dataclass

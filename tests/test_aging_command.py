@@ -1,0 +1,167 @@
+"""`arxl aging` on a workbook file: the pivot-ready Aging table, the AgingSummary sheet with its
+key figures and a real chart over its own cells, and totals that tie to the Aging table."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+from openpyxl.chart import BarChart
+
+from arxl.book.convert import NUMBER_FORMATS
+from arxl.book.files import open_book
+from arxl.commands.registry import load_commands, refresh_order
+
+AS_OF = dt.date(2026, 11, 20)
+
+CUSTOMERS = [
+    {"CustomerID": "C1", "Name": "Acme Tools Inc.", "Terms": "Net 30", "CreditLimit": 1000, "Currency": "USD"},
+    {"CustomerID": "C2", "Name": "=HYPERLINK(\"http://x\")", "Terms": "Net 30", "Currency": "USD"},
+    {"CustomerID": "C3", "Name": "Fjord Logistik GmbH", "Terms": "Net 45", "CreditLimit": 5000, "Currency": "EUR"},
+]
+INVOICES = [
+    {"InvoiceID": "1001", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 11, 10), "Amount": 700.10},
+    {"InvoiceID": "1002", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 9, 1), "DueDate": dt.date(2026, 10, 1),
+     "Amount": 450.25},
+    {"InvoiceID": "1003", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 6, 1), "Amount": 99.99},
+    {"InvoiceID": "1004", "CustomerID": "C3", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 2000.00},
+    {"InvoiceID": "1005", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 8, 1), "Amount": 300.00},
+]
+PAYMENTS = [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 5), "PayerName": "ACME", "Amount": 350.00,
+             "Currency": "USD"}]
+APPLICATIONS = [
+    {"ApplicationID": "A0000001", "PostedAt": dt.datetime(2026, 11, 5, 9), "PaymentID": "P1", "InvoiceID": "1005",
+     "CustomerID": "C1", "AppliedAmount": 300.00, "Source": "Auto"},
+    {"ApplicationID": "A0000002", "PostedAt": dt.datetime(2026, 11, 5, 9), "PaymentID": "P1", "InvoiceID": "",
+     "CustomerID": "C1", "AppliedAmount": 50.00, "Source": "Auto"},
+]
+
+
+def _book(make_book, **settings):
+    return make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS}, settings=settings)
+
+
+def _cells(ws, top_left_text):
+    """The (row, column) of the first cell holding ``top_left_text``."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == top_left_text:
+                return cell.row, cell.column
+    raise AssertionError(f"{top_left_text!r} not on the sheet")
+
+
+def test_aging_is_a_refresh_step_after_posting():
+    assert load_commands()["aging"].refresh_order == 40
+    order = refresh_order()
+    assert order.index("aging") == len(order) - 1
+
+
+def test_aging_writes_a_typed_pivot_ready_table(make_book, run):
+    path = _book(make_book)
+    result, book = run(path, "aging")
+    assert result.ok, result.failures
+    aging = book.read("Aging").set_index("DocID")
+    assert set(aging.index) == {"1001", "1002", "1003", "1004", "P1"}
+    assert aging.at["P1", "OpenAmount"] == -5_000 and aging.at["P1", "DocType"] == "Unapplied cash"
+    assert aging.at["1002", "Bucket"] == "31-60" and aging.at["1003", "Bucket"] == "Over 120"
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Aging"]
+    assert "Aging" in ws.tables
+    headers = [c.value for c in ws[1]]
+    first = {h: ws.cell(2, i + 1) for i, h in enumerate(headers)}
+    assert first["DocDate"].is_date and first["DueDate"].is_date and first["AsOfDate"].is_date
+    assert first["OpenAmount"].number_format == NUMBER_FORMATS["money"]
+    assert first["OpenAmount"].data_type == "n" and first["DaysPastDue"].data_type == "n"
+
+
+def test_summary_sheet_ties_to_the_aging_table_and_charts_its_own_cells(make_book, run):
+    path = _book(make_book)
+    run(path, "aging")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["AgingSummary"]
+    aging = open_book(path).read("Aging")
+
+    # bucket tables per currency, base currency first, each a chart's source
+    for currency, expected in (("USD", aging.loc[aging["Currency"] == "USD"]),
+                               ("EUR", aging.loc[aging["Currency"] == "EUR"])):
+        top, left = _cells(ws, f"Open AR by bucket, {currency}")
+        values = {}
+        for r in range(top + 2, top + 9):
+            values[ws.cell(r, left).value] = ws.cell(r, left + 1).value
+        for bucket in ("Current", "1-30", "31-60", "61-90", "91-120", "Over 120"):
+            cents = int(expected.loc[expected["Bucket"] == bucket, "OpenAmount"].sum())
+            assert round(values[bucket] * 100) == cents, (currency, bucket)
+        assert round(values["Total"] * 100) == int(expected["OpenAmount"].sum())
+
+    # customer grid: a total row per currency equal to the Aging table's sum
+    top, left = _cells(ws, "Total USD")
+    header_row = _cells(ws, "Customers, USD (largest balance first)")[0] + 1
+    header = [ws.cell(header_row, c).value for c in range(1, 15)]
+    total_col = header.index("Total") + 1
+    usd_rows = range(header_row + 1, top)
+    assert round(sum(ws.cell(r, total_col).value for r in usd_rows) * 100) == round(ws.cell(top, total_col).value * 100)
+    assert round(ws.cell(top, total_col).value * 100) == int(aging.loc[aging["Currency"] == "USD", "OpenAmount"].sum())
+    acme = next(r for r in usd_rows if ws.cell(r, 1).value == "C1")
+    assert ws.cell(acme, header.index("Over limit") + 1).value == "Yes"  # 1,100.35 - 50.00 over 1,000.00
+    c2 = next(r for r in usd_rows if ws.cell(r, 1).value == "C2")
+    assert ws.cell(c2, 2).data_type == "s"  # a name that looks like a formula stays text
+
+    # KPI block and the words that define each figure
+    kpi_top, kpi_left = _cells(ws, "Key figures as of 2026-11-20")
+    assert ws.cell(kpi_top + 1, kpi_left).value == "Currency"
+    assert ws.cell(kpi_top + 2, kpi_left).value == "USD"
+    assert _cells(ws, "DSO (count-back)") and _cells(ws, "CEI")
+
+    # one real bar chart per currency, over the bucket cells of this sheet
+    charts = ws._charts
+    assert len(charts) == 2 and all(isinstance(c, BarChart) for c in charts)
+    refs = [s.val.numRef.f for c in charts for s in c.series]
+    usd_top, usd_left = _cells(ws, "Open AR by bucket, USD")
+    column = openpyxl.utils.get_column_letter(usd_left + 1)
+    assert f"'AgingSummary'!${column}${usd_top + 2}:${column}${usd_top + 7}" in refs
+
+
+def test_aging_as_of_an_earlier_date_from_the_door(make_book, run, tmp_path):
+    from arxl.book.files import save_book
+    from arxl.commands.registry import RunContext
+    from arxl.commands.runner import run_commands
+
+    path = _book(make_book)
+    book = open_book(path, as_of=dt.date(2026, 11, 4))  # before the payment arrived
+    run_commands(book, ["aging"], RunContext())
+    save_book(book)
+    aging = open_book(path).read("Aging").set_index("DocID")
+    assert "P1" not in aging.index and aging.at["1005", "OpenAmount"] == 30_000
+    assert (aging["AsOfDate"] == "2026-11-04").all()
+
+
+def test_a_book_with_nothing_open_gets_an_empty_aging_and_a_summary_that_says_so(make_book, run):
+    path = make_book(rows={"Customers": CUSTOMERS[:1], "Invoices": [
+        {"InvoiceID": "9001", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 12, 1), "Amount": 10.00}]})
+    result, book = run(path, "aging")
+    assert result.ok and book.read("Aging").empty
+    ws = openpyxl.load_workbook(path)["AgingSummary"]
+    assert _cells(ws, "Nothing is open and nothing was sold as of this date.")
+    assert not ws._charts
+
+
+def test_summary_report_says_when_count_back_dso_is_only_a_lower_bound():
+    import pandas as pd
+
+    from arxl.commands.aging import summary_report
+    from arxl.core.aging import summarize
+    from arxl.core.kpis import CurrencyKpis
+    from arxl.core.settings import Settings
+
+    aging = pd.DataFrame({"Currency": ["USD"], "CustomerID": ["C1"], "CustomerName": ["Acme"],
+                          "Bucket": ["Over 120"], "OpenAmount": pd.Series([50_000], dtype="Int64"),
+                          "DaysPastDue": pd.Series([200], dtype="Int64"),
+                          "CreditLimit": pd.Series([None], dtype="Int64")})
+    kpis = {"USD": CurrencyKpis("USD", 50_000, 50_000, 90, 0, 50_000, 61.0, False, 1.0, None, None, None, 0.0)}
+    report = summary_report(summarize(aging, (30, 60, 90, 120)), kpis, Settings(as_of=AS_OF),
+                            dt.datetime(2026, 11, 20, 18), pd.Series(dtype="int64"))
+    text = " ".join(str(v) for b in report.blocks for r in b.rows for v in r if v is not None)
+    assert "count-back DSO is at least the 61 days shown" in text
+    key_figures = next(b for b in report.blocks if b.title.startswith("Key figures"))
+    assert key_figures.rows[1][:3] == ["USD", 500.0, 500.0]
