@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from arxl.core.money import NotAnAmount, cents_to_float, to_cents
+from arxl.core.money import NotAnAmount, to_cents
 
 NUMBER_FORMATS = {
     "money": "#,##0.00;[Red]-#,##0.00",
@@ -175,22 +175,18 @@ def typed_column(kind: str, values: list, index=None) -> pd.Series:
 
 
 def cell_values(kind: str, series: pd.Series) -> list:
-    """A typed column as the values cells should hold (None for blank)."""
+    """A typed column as the values cells should hold (None for blank), a whole column at a
+    time. Cents become floats by one division each, which IEEE rounds to the nearest double of
+    the exact amount: the same float ``cents_to_float`` gives."""
     if kind == "money":
-        return [None if pd.isna(v) else cents_to_float(int(v)) for v in series.tolist()]
+        return (series.astype("Float64") / 100).to_numpy(dtype=object, na_value=None).tolist()
     if kind in ("date", "datetime"):
-        out = []
-        for v in series.tolist():
-            if v is None or pd.isna(v):
-                out.append(None)
-            else:
-                stamp = pd.Timestamp(v)
-                out.append(stamp.to_pydatetime() if kind == "datetime" else stamp.date())
-        return out
+        stamps = pd.to_datetime(series).to_numpy("datetime64[D]" if kind == "date" else "datetime64[us]")
+        return stamps.astype(object).tolist()
     if kind == "integer":
-        return [None if pd.isna(v) else int(v) for v in series.tolist()]
+        return series.astype("Int64").to_numpy(dtype=object, na_value=None).tolist()
     if kind == "number":
-        return [None if pd.isna(v) else float(v) for v in series.tolist()]
+        return series.astype("Float64").to_numpy(dtype=object, na_value=None).tolist()
     if kind == "rate":
         return [None if v is None or pd.isna(v) else float(v) for v in series.tolist()]
     return [None if (v is None or (not isinstance(v, str) and pd.isna(v)) or v == "") else str(v)
