@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
-import pandas as pd
 
 CENT = Decimal("0.01")
 
@@ -69,8 +68,3 @@ def percent_of(cents: int, rate: Decimal | float | str) -> int:
     product = Decimal(int(cents)) * Decimal(str(rate))
     return int(product.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-
-def cents_series_to_float(series: pd.Series) -> pd.Series:
-    """A column of cents as the floats cells hold (division by 100 of an integer is correctly
-    rounded, so each float is the nearest double to the exact amount)."""
-    return series.astype("float64") / 100.0
