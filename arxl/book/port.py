@@ -60,6 +60,9 @@ class Workbook:
         self.problems = Problems()
         self.rejected: dict[str, set[int]] = {}
         self._reported: set[tuple] = set()
+        # typed frames already read, until their table is written: every command of a refresh
+        # reads Invoices, and converting 100,000 rows each time would be most of the run
+        self._frames: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
         self._settings: Settings | None = None
 
     # ---- finding tables ---------------------------------------------------------------------
@@ -108,6 +111,9 @@ class Workbook:
         """The table as a typed frame indexed by sheet row: the contract's columns (blank where
         the workbook lacks an optional one) plus ``extra`` columns read as IDs (e.g. Settings'
         MatchColumns). Bad rows are reported and left out (see ``rejected``)."""
+        cached = self._frames.get((name, extra))
+        if cached is not None:
+            return cached.copy()
         spec = _spec(name)
         raw = self.raw(name)
         if raw is None:
@@ -172,7 +178,8 @@ class Workbook:
         for col in spec.columns:
             if col.unique:
                 frame = self._drop_duplicates(raw, frame, col.name, rejected)
-        return frame
+        self._frames[(name, extra)] = frame
+        return frame.copy()
 
     def _drop_duplicates(self, raw: RawTable, frame: pd.DataFrame, column: str, rejected: set[int]) -> pd.DataFrame:
         ids = frame[column]
@@ -198,8 +205,13 @@ class Workbook:
             offsets = self._offsets(raw)
         return offsets
 
+    def _forget(self, name: str) -> None:
+        for key in [k for k in self._frames if k[0] == name]:
+            del self._frames[key]
+
     def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list) -> None:
         """Write ``values`` into column ``at`` from data row ``start`` (0-based) on."""
+        self._forget(name)
         self.store.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.kind in ("id", "text", "external"))
         for i, v in enumerate(values):
