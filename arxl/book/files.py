@@ -21,8 +21,6 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.utils.datetime import to_excel
-from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
@@ -32,10 +30,14 @@ from arxl.book.convert import NUMBER_FORMATS
 from arxl.book.port import Workbook
 from arxl.book.report import Report
 from arxl.book.safety import check_not_open, inspect_package
+from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core.settings import KNOWN_SETTINGS
 
 TABLE_STYLE = "TableStyleMedium2"
+# values a column write can keep as plain values until the save
+_PLAIN = {type(None), str, int, float, bool, Decimal, dt.date, dt.datetime}
+_DATE_FORMATS = {NUMBER_FORMATS["date"], NUMBER_FORMATS["datetime"]}
 
 
 def _blank(v) -> bool:
@@ -54,102 +56,13 @@ class _Located:
         return self.header_row + 1
 
 
-def _escape(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class _DirectRows:
-    """Rows of arxl's own tables (output tables, ledger appends) kept out of openpyxl's cell
-    objects and written straight into the sheet's XML as it is saved: a cell object per value
-    costs more than everything else a run does on 100,000-row tables. Only rows below every
-    other cell of their sheet go this way, so the XML can simply be appended to sheetData."""
-
-    def __init__(self, first_row: int):
-        self.first_row, self.n = first_row, 0
-        self.columns: dict[int, tuple[list, int, bool]] = {}  # sheet column -> (values, style id, as text)
-
-    def put(self, col: int, start: int, values: list, style_id: int, as_text: bool) -> None:
-        offset = start - self.first_row
-        self.resize(max(self.n, offset + len(values)))
-        column = self.columns.get(col, ([None] * self.n, style_id, as_text))[0]
-        column[offset:offset + len(values)] = values
-        self.columns[col] = (column, style_id, as_text)
-
-    def resize(self, n: int) -> None:
-        self.n = n
-        for col, (values, style, as_text) in self.columns.items():
-            del values[n:]
-            values.extend([None] * (n - len(values)))
-
-    @property
-    def last_row(self) -> int:
-        return self.first_row + self.n - 1
-
-    def xml_chunks(self, epoch, chunk: int = 5000):
-        """The rows as <row> elements, in chunks of bytes."""
-        cols = [(get_column_letter(c), *spec) for c, spec in sorted(self.columns.items())]
-        for start in range(0, self.n, chunk):
-            parts = []
-            for i in range(start, min(self.n, start + chunk)):
-                r = self.first_row + i
-                parts.append(f'<row r="{r}">')
-                for letter, values, style, as_text in cols:
-                    value = values[i]
-                    if value is None:
-                        continue
-                    s = f' s="{style}"' if style else ""
-                    kind = type(value)
-                    if kind is str:
-                        space = ' xml:space="preserve"' if value != value.strip() else ""
-                        parts.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>')
-                    elif kind is bool:
-                        parts.append(f'<c r="{letter}{r}"{s} t="b"><v>{int(value)}</v></c>')
-                    elif kind is int or kind is float:
-                        parts.append(f'<c r="{letter}{r}"{s}><v>{value!r}</v></c>')
-                    elif kind is Decimal:
-                        parts.append(f'<c r="{letter}{r}"{s}><v>{float(value)!r}</v></c>')
-                    else:  # dates and times: Excel serial numbers, as openpyxl writes them
-                        parts.append(f'<c r="{letter}{r}"{s}><v>{to_excel(value, epoch)!r}</v></c>')
-                parts.append("</row>")
-            yield "".join(parts).encode("utf-8")
-
-
-_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
-
-
-class _ArchiveWithDirectRows(zipfile.ZipFile):
-    """The zip openpyxl saves into; sheets with direct rows get them appended to sheetData."""
-
-    def __init__(self, file, direct: dict[str, tuple[_DirectRows, str]], epoch):
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self.direct, self.epoch = direct, epoch
-
-    def write(self, filename, arcname=None, *args, **kwargs):
-        if arcname not in self.direct:
-            return super().write(filename, arcname, *args, **kwargs)
-        rows, dimension = self.direct[arcname]
-        data = Path(filename).read_bytes()
-        data = _DIMENSION.sub(f'<dimension ref="{dimension}"/>'.encode(), data, count=1)
-        if b"<sheetData/>" in data:
-            head, tail = data.split(b"<sheetData/>", 1)
-            head, tail = head + b"<sheetData>", b"</sheetData>" + tail
-        else:
-            head, tail = data.split(b"</sheetData>", 1)
-            tail = b"</sheetData>" + tail
-        with self.open(arcname, "w", force_zip64=True) as out:
-            out.write(head)
-            for chunk in rows.xml_chunks(self.epoch):
-                out.write(chunk)
-            out.write(tail)
-
-
 class FileStore:
     """``TableStore`` over an openpyxl workbook held in memory."""
 
     def __init__(self, wb: openpyxl.Workbook):
         self.wb = wb
         self._where: dict[str, _Located] = {}
-        self._direct: dict[str, _DirectRows] = {}  # sheet title -> rows written at save time
+        self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
 
     def _style_id(self, ws, number_format: str | None) -> int:
@@ -160,46 +73,26 @@ class FileStore:
             self._styles[number_format] = probe.style_id if number_format else 0
         return self._styles[number_format]
 
-    def _go_direct(self, name: str, loc: _Located, first_row: int) -> bool:
-        """Whether rows from ``first_row`` down may be written straight into the XML: only in
-        arxl's own tables (a rebuild from the top, or a ledger append), and only when no other
-        cell or row format of the sheet lies at or below that row."""
-        spec = TABLES.get(name)
-        if spec is None or spec.role not in (OUTPUT, LEDGER):
+    def _absorb(self, ws, col: int, first_row: int, values: list, number_format: str | None,
+                as_text: bool) -> bool:
+        """Whether a column write may keep its values as plain values (see arxl.book.sheetxml):
+        not when a value must stay a live formula or object, nor when a date would lack a date
+        format (a direct column has one style), nor over a cell carrying a comment or a
+        hyperlink. The cells it replaces are dropped."""
+        if not as_text and any(type(v) not in _PLAIN or (type(v) is str and v.startswith("=")) for v in values):
             return False
-        if spec.role == OUTPUT and first_row != loc.first_row:
+        if number_format not in _DATE_FORMATS and any(isinstance(v, dt.date) for v in values):
             return False
-        ws = loc.ws
-        below = [(r, c) for (r, c) in ws._cells if r >= first_row]
-        if any(not loc.min_col <= c <= loc.max_col for _, c in below):
+        last = first_row + len(values) - 1
+        covered = [(r, c) for (r, c) in ws._cells if c == col and first_row <= r <= last]
+        if any(ws._cells[k]._comment is not None or ws._cells[k].hyperlink for k in covered):
             return False
-        if any(r >= first_row for r in ws.row_dimensions):
-            return False
-        if spec.role == LEDGER and any(not _blank(ws._cells[k].value) for k in below):
-            return False
-        for key in below:  # a rebuild rewrites every column of these rows
+        for key in covered:
             del ws._cells[key]
-        self._direct[ws.title] = _DirectRows(first_row)
         return True
 
-    def _direct_parts(self) -> dict[str, tuple[_DirectRows, str]]:
-        parts = {}
-        for index, ws in enumerate(self.wb.worksheets, start=1):
-            rows = self._direct.get(ws.title)
-            if rows is None or rows.n == 0 or not rows.columns:
-                continue
-            max_col = max([c for c in rows.columns] + [c for _, c in ws._cells])
-            min_col = min([c for c in rows.columns] + [c for _, c in ws._cells])
-            min_row = min([r for r, _ in ws._cells] + [rows.first_row])
-            dimension = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{rows.last_row}"
-            parts[f"xl/worksheets/sheet{index}.xml"] = (rows, dimension)  # where ExcelWriter puts it
-        return parts
-
     def save(self, path: Path) -> None:
-        """Save as openpyxl does, with the direct rows appended to their sheets."""
-        archive = _ArchiveWithDirectRows(path, self._direct_parts(), self.wb.epoch)
-        self.wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
-        ExcelWriter(self.wb, archive).save()
+        save_workbook(self.wb, path, self._direct)
 
     # ---- finding --------------------------------------------------------------------------
     def _locate(self, name: str) -> _Located | None:
@@ -226,8 +119,7 @@ class FileStore:
                 return found
         return None
 
-    @staticmethod
-    def _grid(ws, loc: _Located) -> list[list]:
+    def _grid(self, ws, loc: _Located) -> list[list]:
         """The table's data cells as rows of values, from one pass over the sheet's cells
         (much faster than a lookup per coordinate on 100,000-row tables)."""
         first, last = loc.first_row, loc.header_row + loc.n_rows
@@ -236,6 +128,10 @@ class FileStore:
         for (r, c), cell in ws._cells.items():
             if first <= r <= last and loc.min_col <= c <= loc.max_col:
                 rows[r - first][c - loc.min_col] = cell._value
+        for c, column in self._direct.get(ws.title, {}).items():
+            if loc.min_col <= c <= loc.max_col:
+                for r in range(max(first, column.first_row), min(last, column.first_row + len(column.values) - 1) + 1):
+                    rows[r - first][c - loc.min_col] = column.value(r)
         return rows
 
     def find(self, name: str) -> RawTable | None:
@@ -314,11 +210,15 @@ class FileStore:
     def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
         loc = self._locate(name)
         ws, col = loc.ws, loc.min_col + offset
-        direct = self._direct.get(ws.title)
-        if (direct is not None and first_row >= direct.first_row) or (
-                direct is None and self._go_direct(name, loc, first_row)):
-            self._direct[ws.title].put(col, first_row, list(values), self._style_id(ws, number_format), as_text)
+        values = list(values)
+        columns = self._direct.setdefault(ws.title, {})
+        if self._absorb(ws, col, first_row, values, number_format, as_text):
+            if col not in columns:
+                columns[col] = DirectColumn(first_row, self._style_id(ws, number_format), as_text)
+            columns[col].put(first_row, values)
             return
+        if col in columns:  # these rows are cells again
+            columns[col].put(first_row, [None] * len(values))
         cells = ws._cells  # direct access: ws.cell() per value costs more than the write itself
         style = None
         if number_format:
@@ -365,9 +265,9 @@ class FileStore:
         for r in range(new_last + 1, old_last + 1):
             for c in range(loc.min_col, loc.max_col + 1):
                 ws._cells.pop((r, c), None)
-        direct = self._direct.get(ws.title)
-        if direct is not None:
-            direct.resize(max(0, min(direct.n, new_last - direct.first_row + 1)))
+        for c, column in self._direct.get(ws.title, {}).items():
+            if loc.min_col <= c <= loc.max_col:
+                column.keep_rows_up_to(new_last)
         loc.n_rows = n_rows
         if loc.table is not None:
             self._set_ref(loc)

@@ -1,0 +1,246 @@
+"""Saving a workbook as openpyxl does, with a faster writer for the cells of each sheet.
+
+openpyxl builds an XML element for every cell it saves, and the file store would build a Cell
+object for every value arxl writes; on a 100,000-row ledger those two costs are most of a run.
+Here:
+- the columns arxl writes are kept as plain values (``DirectColumn``), never as Cell objects;
+- each sheet's ``<sheetData>`` is written as text, row by row, merging the sheet's cells with
+  those columns. Ordinary cells are written exactly as ``openpyxl.cell._writer`` writes them
+  (inline strings, dates as serial numbers, formulas without their ``=``); the rare ones (array
+  and data-table formulas, rich text) are handed to openpyxl's own cell writer.
+Everything else of the sheet and the workbook (styles, tables, charts, drawings, comments,
+hyperlinks, macros) is written by openpyxl itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl.cell._writer import etree_write_cell
+from openpyxl.compat import safe_string
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import tostring
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+_PLACEHOLDER = "arxl:sheet-rows:5f0c9e"
+_CHUNK_ROWS = 2000
+
+
+class DirectColumn:
+    """Values of one sheet column from ``first_row`` down, with one style and one text rule."""
+
+    def __init__(self, first_row: int, style_id: int, as_text: bool):
+        self.first_row, self.style_id, self.as_text = first_row, style_id, as_text
+        self.values: list = []
+
+    def put(self, start: int, values: list) -> None:
+        if start < self.first_row:
+            self.values[:0] = [None] * (self.first_row - start)
+            self.first_row = start
+        offset = start - self.first_row
+        if len(self.values) < offset + len(values):
+            self.values.extend([None] * (offset + len(values) - len(self.values)))
+        self.values[offset:offset + len(values)] = values
+
+    def keep_rows_up_to(self, last_row: int) -> None:
+        del self.values[max(0, last_row - self.first_row + 1):]
+
+    def value(self, row: int):
+        i = row - self.first_row
+        return self.values[i] if 0 <= i < len(self.values) else None
+
+
+def _text(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value) -> str:
+    return _text(str(value)).replace('"', "&quot;")
+
+
+def _string_cell(ref: str, style: str, value: str) -> str:
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+
+
+def _number(value) -> str:
+    if type(value) is int or type(value) is float:
+        return repr(value)
+    return safe_string(value)  # Decimal, numpy numbers: as openpyxl writes them
+
+
+def _value_cell(ref: str, style: str, value, epoch) -> str:
+    """A value arxl wrote into a direct column."""
+    if isinstance(value, str):
+        return _string_cell(ref, style, value)
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return f'<c r="{ref}"{style} t="n"><v>{to_excel(value, epoch)!r}</v></c>'
+    return f'<c r="{ref}"{style} t="n"><v>{_number(value)}</v></c>'
+
+
+class _Collect:
+    """Stands in for openpyxl's xmlfile when its own cell writer handles a rare cell."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def write(self, element) -> None:
+        self.parts.append(tostring(element))
+
+
+class _SheetWriter(WorksheetWriter):
+    def __init__(self, ws, direct: dict[int, DirectColumn]):
+        super().__init__(ws)
+        self.direct = direct
+        self.special: dict[tuple[int, int], str] = {}
+
+    def write_dimensions(self):
+        """The used range, counting the direct columns (readers size the sheet by it)."""
+        rows = [r for r, _ in self.ws._cells]
+        cols = [c for _, c in self.ws._cells]
+        for col, column in self.direct.items():
+            filled = [r for r, v in enumerate(column.values, column.first_row) if v is not None]
+            if filled:
+                rows += [filled[0], filled[-1]]
+                cols.append(col)
+        if not rows:
+            return super().write_dimensions()
+        ref = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
+        self.xf.send(SheetDimension(ref).to_tree())
+
+    def write_rows(self):
+        xf = self.xf.send(True)
+        with xf.element("sheetData"):
+            xf.write(_PLACEHOLDER)  # replaced by the rows when the sheet goes into the archive
+        self.xf.send(None)
+        # what openpyxl's own write_rows gathers on its way, in the same order
+        for (row, col), cell in sorted(self.ws._cells.items()):
+            if cell._comment is not None:
+                self.ws._comments.append(CommentRecord.from_cell(cell))
+            value = cell._value
+            if cell.data_type == "f" and not isinstance(value, str) or isinstance(value, CellRichText):
+                collect = _Collect()
+                etree_write_cell(collect, self.ws, cell, cell.has_style)  # records its hyperlink
+                self.special[(row, col)] = b"".join(collect.parts).decode("utf-8")
+            elif cell.hyperlink:
+                self.ws._hyperlinks.append(cell.hyperlink)
+
+    def _cell(self, cell, ref: str, epoch, iso_dates: bool) -> str | None:
+        value, kind = cell._value, cell.data_type
+        styled = cell.has_style
+        if value is None or value == "":
+            if not styled and cell._comment is None:
+                return None
+        style = f' s="{cell.style_id}"' if styled else ""
+        if value is None or value == "":
+            t = "inlineStr" if kind == "s" else kind
+            return f'<c r="{ref}"{style}/>' if kind == "f" else f'<c r="{ref}"{style} t="{t}"/>'
+        if kind == "s":
+            return _string_cell(ref, style, value)
+        if kind == "f":
+            return f'<c r="{ref}"{style}><f>{_text(value[1:])}</f><v/></c>'
+        if kind == "d":
+            if iso_dates:
+                return f'<c r="{ref}"{style} t="d"><v>{value.isoformat()}</v></c>'
+            return f'<c r="{ref}"{style} t="n"><v>{to_excel(value, epoch)!r}</v></c>'
+        if kind == "n":
+            return f'<c r="{ref}"{style} t="n"><v>{_number(value)}</v></c>'
+        if kind == "b":
+            return f'<c r="{ref}"{style} t="b"><v>{int(bool(value))}</v></c>'
+        return f'<c r="{ref}"{style} t="{kind}"><v>{_text(str(value))}</v></c>'
+
+    def rows_xml(self):
+        """The <row> elements, in chunks of bytes."""
+        ws = self.ws
+        wb = ws.parent
+        epoch, iso_dates = wb.epoch, wb.iso_dates
+        by_row: dict[int, list] = defaultdict(list)
+        for (row, col), cell in ws._cells.items():
+            by_row[row].append((col, cell))
+        direct_rows: set[int] = set()
+        for column in self.direct.values():
+            direct_rows.update(r for r, v in enumerate(column.values, column.first_row) if v is not None)
+        rows = sorted(set(by_row) | direct_rows | set(ws.row_dimensions))
+        direct = [(col, get_column_letter(col), column, f' s="{column.style_id}"' if column.style_id else "")
+                  for col, column in sorted(self.direct.items())]
+        letters: dict[int, str] = {}
+        parts: list[str] = []
+        for n, row in enumerate(rows, 1):
+            attrs = "".join(f' {k}="{_attr(v)}"' for k, v in ws.row_dimensions[row]) if row in ws.row_dimensions else ""
+            parts.append(f'<row r="{row}"{attrs}>')
+            cells = sorted(by_row.get(row, ()), key=lambda t: t[0])
+            here = [(col, letter, column.value(row), style) for col, letter, column, style in direct
+                    if column.value(row) is not None] if row in direct_rows else []
+            for col, cell, in_direct in _merge(cells, here):
+                if in_direct is not None:
+                    _, letter, value, style = in_direct
+                    parts.append(_value_cell(f"{letter}{row}", style, value, epoch))
+                    continue
+                special = self.special.get((row, col))
+                if special is not None:
+                    parts.append(special)
+                    continue
+                if col not in letters:
+                    letters[col] = get_column_letter(col)
+                xml = self._cell(cell, f"{letters[col]}{row}", epoch, iso_dates)
+                if xml is not None:
+                    parts.append(xml)
+            parts.append("</row>")
+            if n % _CHUNK_ROWS == 0:
+                yield "".join(parts).encode("utf-8")
+                parts = []
+        yield "".join(parts).encode("utf-8")
+
+
+def _merge(cells, direct):
+    """Cells and direct values of one row, in column order (a direct value wins a tie)."""
+    i = j = 0
+    while i < len(cells) or j < len(direct):
+        if j < len(direct) and (i == len(cells) or direct[j][0] <= cells[i][0]):
+            if i < len(cells) and direct[j][0] == cells[i][0]:
+                i += 1
+            yield direct[j][0], None, direct[j]
+            j += 1
+        else:
+            yield cells[i][0], cells[i][1], None
+            i += 1
+
+
+class _Writer(ExcelWriter):
+    def __init__(self, workbook, archive, direct: dict[str, dict[int, DirectColumn]]):
+        super().__init__(workbook, archive)
+        self.direct = direct
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _SheetWriter(ws, self.direct.get(ws.title, {}))
+        writer.write()
+        ws._rels = writer._rels
+        head, tail = Path(writer.out).read_bytes().split(_PLACEHOLDER.encode(), 1)
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as part:
+            part.write(head)
+            for chunk in writer.rows_xml():
+                part.write(chunk)
+            part.write(tail)
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+def save_workbook(wb, path: Path, direct: dict[str, dict[int, DirectColumn]]) -> None:
+    """``openpyxl.Workbook.save`` with the faster sheet writer and arxl's direct columns."""
+    archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    _Writer(wb, archive, direct).save()
