@@ -1,0 +1,147 @@
+"""Cash application: which customer paid, and which open invoices each payment pays.
+
+``match_payments`` reads typed Payments, Invoices and Customers frames and returns the Matches
+table and the Payments [arxl] columns; ``match_remittance`` answers the same question for one
+remittance given as plain values (for a cell formula).
+
+What each Matches row means (posting reads exactly this):
+- One row per (payment, invoice) proposed. ``ApplyAmount`` is the cash applied to the invoice.
+  ``Discount`` is an early-payment discount the customer's terms allow on the ReceivedDate
+  (with a few days' grace for mail and bank float) and ``WriteOff`` a difference within
+  Settings WriteOffTolerance: both settle the invoice without cash. ``ShortPay`` is what the
+  payer deducted from the invoice (a reason read from the text, or a discount taken after its
+  terms lapsed): not cash, and not settled: it stays open on the invoice for a credit memo or a
+  write-off. So the invoice's balance drops by ApplyAmount + Discount + WriteOff. A partial
+  payment is a row whose ApplyAmount is less than the balance, with nothing else: the rest stays
+  open.
+- One more row with InvoiceID blank when cash is left over: its ApplyAmount goes on account of
+  the row's CustomerID (an overpayment's rest; the whole payment when no open invoice fits).
+  For every payment, the ApplyAmounts of its rows add up to the payment's Amount, to the cent.
+- Every row of a payment carries the payment's Decision: ``Auto`` (Confidence at or above
+  Settings AutoApplyConfidence: posting applies it), ``Review`` (a clerk types Approve or
+  Reject), ``Unmatched`` (no customer we know and no invoice: nothing to post; CustomerID is
+  blank). A clerk's Approve or Reject on the same (PaymentID, InvoiceID) survives a re-run.
+- ``Evidence`` says what was found where, and why, in words a clerk can check.
+
+How a payment is read (modules): ``text`` splits the remittance into reference parts, quoted
+amounts and deduction reasons, after masking what the bank adds (trace numbers, check numbers);
+``ids`` learns the workbook's own reference grammar (InvoiceID, PONumber, MatchColumns) and finds
+references however spelled, with ranges, leading zeros, O for 0 and keying errors; ``payers``
+scores payer names against Customers (Name, Aliases, parent), payer accounts and the clerk's
+CustomerID; ``amounts`` explains the amount against the invoices named, or finds the open
+invoices adding up to it; ``engine`` weighs it all into a Confidence and an Evidence sentence.
+
+Rules that keep cash safe: a payment is Auto only when its invoices are named and the amount
+settles them (a reference read with a keying error undone counts only when the amount bears it
+out), or, with no reference, when they are the only open invoices of a recognised payer adding
+up to the amount and the customer has too few open invoices for such a sum to be chance. A
+payer is known by its name, an account on file, the clerk's CustomerID, or by the remittance
+naming that customer's open invoices exactly with an amount that settles them; anything short
+of settling in full (a partial payment, a deduction, an overpayment) needs the payer to look
+like the customer as well. Payments naming invoices that are not open, and payments from payers
+we do not know, are never Auto. Currencies never mix. Within one batch the most confident
+proposals take from open balances first; a later one that finds an invoice already spoken for
+is cut back (the cash goes on account) and sent to Review.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from arxl.book.convert import typed_column
+from arxl.core.matching.engine import AUTO, REVIEW, UNMATCHED, Payment, match_batch, prepare
+from arxl.core.money import to_cents
+from arxl.core.problems import Problems
+from arxl.core.settings import Settings
+
+__all__ = ["match_payments", "match_remittance", "AUTO", "REVIEW", "UNMATCHED"]
+
+MATCH_COLUMNS = ("PaymentID", "CustomerID", "InvoiceID", "ApplyAmount", "Discount", "WriteOff",
+                 "ShortPay", "Confidence", "Decision", "Evidence")
+STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+
+
+def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
+                   settings: Settings, open_balance: pd.Series, disputed: pd.Series | None = None,
+                   progress=None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
+    """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
+    has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
+    ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
+    Payments [arxl] columns indexed like ``payments``."""
+    book, problems = prepare(invoices, customers, settings, open_balance, disputed)
+    if progress:
+        progress("Matching payments", 0.1)
+    currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
+    received = [None if pd.isna(d) else d.date() for d in pd.to_datetime(payments["ReceivedDate"])]
+    batch = [Payment(k, *values) for k, values in enumerate(zip(
+        payments["PaymentID"], payments["PayerName"].astype(str), payments["Amount"].astype("int64"),
+        currencies, received, payments["Reference"].astype(str), payments["PayerAccount"].astype(str),
+        payments["CustomerID"].astype(str)))]
+    proposals = match_batch(book, batch, progress)
+    threshold = settings.auto_apply_confidence
+    rows, status = [], []
+    for pay, p in zip(batch, proposals):
+        customer = book.customer_ids[p.customer] if p.customer >= 0 else ""
+        if p.lines and p.confidence >= threshold:
+            decision = AUTO
+        elif p.customer < 0 and not p.lines:
+            decision = UNMATCHED
+        else:
+            decision = REVIEW
+        evidence = "; ".join(e for e in p.evidence if e) + "."
+        evidence = evidence[0].upper() + evidence[1:]
+        for line in p.lines:
+            rows.append((pay.payment_id, customer, book.invoice_ids[line.invoice], line.apply,
+                         line.discount, line.write_off, line.short_pay, p.confidence, decision, evidence))
+        if p.on_account or not p.lines:
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, p.confidence, decision, evidence))
+        status.append((decision, customer, "; ".join(book.invoice_ids[x.invoice] for x in p.lines),
+                       p.confidence, p.on_account))
+    kinds = ("id", "id", "id", "money", "money", "money", "money", "number", "text", "external")
+    matches = pd.DataFrame({c: typed_column(k, [r[n] for r in rows])
+                            for n, (c, k) in enumerate(zip(MATCH_COLUMNS, kinds))})
+    kinds = ("text", "id", "text", "number", "money")
+    columns = pd.DataFrame({c: typed_column(k, [s[n] for s in status], index=payments.index)
+                            for n, (c, k) in enumerate(zip(STATUS_COLUMNS, kinds))})
+    return (matches, columns), problems
+
+
+def match_remittance(reference: str, payer: str, amount, invoices, *, customers=None,
+                     received: dt.date | None = None, currency: str = "",
+                     settings: Settings | None = None) -> list[tuple[str, float, float]]:
+    """Which invoices a remittance pays, as [(InvoiceID, amount applied, confidence 0-100)]
+    (plain values, for a cell formula). ``invoices``: a frame with InvoiceID, CustomerID and
+    Amount (or OpenBalance; InvoiceDate, Currency optional), or rows of (InvoiceID, CustomerID,
+    open amount). ``customers``: a frame with CustomerID and Name (Aliases, Terms optional), or
+    rows of (CustomerID, Name); without it, payers are known only through their invoices."""
+    settings = settings or Settings()
+    received = received or settings.as_of
+    inv = invoices if isinstance(invoices, pd.DataFrame) else pd.DataFrame(
+        list(invoices), columns=["InvoiceID", "CustomerID", "Amount"])
+    inv = inv.reset_index(drop=True)
+    amounts = inv["OpenBalance"] if "OpenBalance" in inv else inv["Amount"]
+    open_cents = pd.Series([to_cents(a) for a in amounts], dtype="int64")
+    typed_invoices = pd.DataFrame({
+        "InvoiceID": inv["InvoiceID"].astype(str).str.strip(),
+        "CustomerID": inv["CustomerID"].astype(str).str.strip(),
+        "InvoiceDate": pd.to_datetime(inv["InvoiceDate"]) if "InvoiceDate" in inv
+        else pd.Series(pd.Timestamp(received), index=inv.index),
+        "Currency": inv["Currency"].astype(str) if "Currency" in inv else "",
+        "PONumber": inv["PONumber"].astype(str) if "PONumber" in inv else "",
+    })
+    if customers is None:
+        ids = sorted(set(typed_invoices["CustomerID"]))
+        customers = pd.DataFrame({"CustomerID": ids, "Name": ids})
+    elif not isinstance(customers, pd.DataFrame):
+        customers = pd.DataFrame(list(customers), columns=["CustomerID", "Name"])
+    typed_customers = pd.DataFrame({
+        c: customers[c].astype(str) if c in customers else "" for c in
+        ("CustomerID", "Name", "Aliases", "ParentID", "Terms", "Currency", "BankAccounts")})
+    payment = pd.DataFrame({
+        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_cents(amount)],
+        "Currency": [currency], "ReceivedDate": [pd.Timestamp(received)],
+        "Reference": [str(reference or "")], "PayerAccount": [""], "CustomerID": [""]})
+    (matches, _), _ = match_payments(payment, typed_invoices, typed_customers, settings, open_cents)
+    named = matches[matches["InvoiceID"] != ""]
+    return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]

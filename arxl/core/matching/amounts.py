@@ -1,0 +1,180 @@
+"""How a payment's amount settles the invoices it names, and which open invoices add up to it.
+
+``settle`` explains an amount against named invoices, in this order: exact; the early-payment
+discount the terms allow; a difference within the write-off tolerance; more than is owed (the
+rest stays on account); less than is owed: a discount taken after its terms lapsed, a deduction
+with its reason, or a partial payment (the rest stays open). ``subsets_adding_to`` finds the
+open invoices that add up to an amount when no reference says which (numpy, bounded: one, two
+or three invoices, three only for customers with a few hundred open invoices).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from arxl.core.money import percent_of
+from arxl.core.settings import WriteOffTolerance
+
+EXACT, DISCOUNT, WRITE_OFF, OVERPAID, UNEARNED, SHORT, PARTIAL = (
+    "exact", "discount", "write-off", "overpaid", "unearned discount", "short pay", "partial")
+# How much each way of settling vouches for the invoices being the right ones.
+FIT = {EXACT: 1.0, DISCOUNT: 1.0, WRITE_OFF: 0.98, OVERPAID: 0.92, UNEARNED: 0.93, SHORT: 0.93,
+       PARTIAL: 0.88}
+FULL = (EXACT, DISCOUNT, WRITE_OFF)
+COMMON_DISCOUNT_RATES = (Decimal("0.01"), Decimal("0.02"))
+MAX_TRIPLE_SEARCH = 600  # open invoices of one customer beyond which only 1 or 2 are tried
+
+
+@dataclass(frozen=True)
+class Line:
+    invoice: int  # position in the invoices arrays
+    apply: int  # cash applied, cents
+    discount: int = 0
+    write_off: int = 0
+    short_pay: int = 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    lines: tuple[Line, ...]
+    on_account: int  # cash left unapplied
+    how: str  # EXACT, DISCOUNT, ...
+    note: str  # for the Evidence sentence
+
+    @property
+    def fit(self) -> float:
+        return FIT[self.how]
+
+
+def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[int],
+           tolerance: WriteOffTolerance, *, reason: str = "", says_partial: bool = False,
+           rate: Decimal = Decimal(0), quoted: list[int | None] | None = None,
+           quoted_discounts: list[int | None] | None = None) -> Settlement:
+    """Spread ``amount`` over the named invoices (their open balances ``opens`` and the
+    discounts their terms allow on this payment's date). ``quoted``: the amount the remittance
+    pays for each, when it says; ``quoted_discounts``: the discount it says was taken."""
+    owed = sum(opens)
+    n = len(opens)
+    them, their = ("it", "its") if n == 1 else ("them", "their")
+    if amount == owed:
+        return Settlement(tuple(Line(i, o) for i, o in zip(invoices, opens)), 0, EXACT, f"pays {them} in full")
+    allowed = sum(discounts)
+    if allowed and abs(amount - (owed - allowed)) <= n:
+        lines = [Line(i, o - d, d) for i, o, d in zip(invoices, opens, discounts)]
+        lines[-1] = Line(lines[-1].invoice, lines[-1].apply + amount - (owed - allowed), lines[-1].discount)
+        return Settlement(tuple(lines), 0, DISCOUNT, f"pays {them} less the discount {their} terms allow")
+    if quoted and all(q is not None for q in quoted) and sum(quoted) == amount:
+        return _as_quoted(opens, discounts, invoices, quoted, quoted_discounts or [None] * n, tolerance, reason,
+                          (rate, *COMMON_DISCOUNT_RATES))
+    if amount > owed:
+        lines = tuple(Line(i, o) for i, o in zip(invoices, opens))
+        return Settlement(lines, amount - owed, OVERPAID, f"pays {them} in full with money left over")
+    if tolerance.allows(owed - amount, owed):
+        lines = [Line(i, o) for i, o in zip(invoices, opens)]
+        last = lines[-1]
+        lines[-1] = Line(last.invoice, last.apply - (owed - amount), 0, owed - amount)
+        if lines[-1].apply >= 0:
+            return Settlement(tuple(lines), 0, WRITE_OFF,
+                              f"pays {them} but for a difference within the write-off tolerance")
+    for r in (rate, *COMMON_DISCOUNT_RATES):
+        if r and abs(amount - sum(o - percent_of(o, r) for o in opens)) <= n:
+            lines = [Line(i, o - percent_of(o, r), 0, 0, percent_of(o, r)) for i, o in zip(invoices, opens)]
+            lines[-1] = Line(lines[-1].invoice, lines[-1].apply + amount - sum(x.apply for x in lines), 0, 0,
+                             lines[-1].short_pay)
+            return Settlement(tuple(lines), 0, UNEARNED,
+                              f"pays {them} less {float(r) * 100:g}% though the terms allow no discount on this date")
+    lines, left = [], amount
+    for i, o in zip(invoices, opens):
+        paid = min(o, left)
+        left -= paid
+        lines.append(Line(i, paid))
+    lines = [x for x in lines if x.apply > 0] or lines[:1]
+    last = lines[-1]
+    short = sum(opens[:len(lines)]) - amount
+    if reason:
+        lines[-1] = Line(last.invoice, last.apply, 0, 0, short)
+        return Settlement(tuple(lines), 0, SHORT, f"pays {them} less a deduction of the remaining balance ({reason})")
+    return Settlement(tuple(lines), 0, PARTIAL,
+                      "is a partial payment (instalment); the rest stays open" if says_partial
+                      else "pays part of what is open; the rest stays open")
+
+
+# From the weakest way of settling to the strongest: a payment is as sure as its weakest line.
+_ORDER = (PARTIAL, SHORT, UNEARNED, OVERPAID, WRITE_OFF, DISCOUNT, EXACT)
+
+
+def _as_quoted(opens, discounts, invoices, quoted, taken, tolerance: WriteOffTolerance, reason: str,
+               rates) -> Settlement:
+    """Each invoice paid the amount the remittance gives for it (EDI RMR, "id amount" pairs);
+    each difference explained on its own line: discount (earned, or taken though the terms do
+    not allow it: a deduction), write-off, deduction or partial payment."""
+    lines, hows, extra = [], [], 0
+    for i, o, d, q, t in zip(invoices, opens, discounts, quoted, taken):
+        diff = o - q
+        if diff == 0:
+            lines.append(Line(i, o))
+            hows.append(EXACT)
+        elif diff < 0:
+            lines.append(Line(i, o))
+            extra -= diff
+            hows.append(OVERPAID)
+        elif d and abs(diff - d) <= 1:
+            lines.append(Line(i, q, diff))
+            hows.append(DISCOUNT)
+        elif t == diff or any(r and abs(diff - percent_of(o, r)) <= 1 for r in rates):
+            lines.append(Line(i, q, 0, 0, diff))
+            hows.append(UNEARNED)
+        elif tolerance.allows(diff, o):
+            lines.append(Line(i, q, 0, diff))
+            hows.append(WRITE_OFF)
+        else:
+            lines.append(Line(i, q, 0, 0, diff if reason else 0))
+            hows.append(SHORT if reason else PARTIAL)
+    how = min(hows, key=_ORDER.index)
+    note = "pays the amount the remittance gives for each invoice"
+    if DISCOUNT in hows:
+        note += ", less the discounts the terms allow"
+    if UNEARNED in hows:
+        note += ", less a discount the terms do not allow on this date (left open as a deduction)"
+    if reason and SHORT in hows:
+        note += f", less deductions ({reason})"
+    return Settlement(tuple(lines), extra, how, note)
+
+
+def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[list[tuple[int, ...]], int]:
+    """Up to ``limit`` sets of positions (into ``values``) of 1, 2 or 3 values adding to
+    ``target``, smallest sets first, and how many such sets there are (counted up to the
+    smallest size that has any)."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    ones = np.nonzero(values == target)[0]
+    if len(ones):
+        return [(int(i),) for i in ones[:limit]], len(ones)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    lo = np.searchsorted(ordered, target - ordered, "left")
+    hi = np.searchsorted(ordered, target - ordered, "right")
+    found: list[tuple[int, ...]] = []
+    count = 0
+    for a in np.nonzero(hi > np.maximum(lo, np.arange(n) + 1))[0]:
+        for b in range(max(lo[a], a + 1), hi[a]):
+            count += 1
+            if len(found) < limit:
+                found.append(tuple(sorted((int(order[a]), int(order[b])))))
+    if count or n > MAX_TRIPLE_SEARCH or n < 3:
+        return found, count
+    i, j = np.triu_indices(n, 1)
+    pair = values[i] + values[j]
+    porder = np.argsort(pair, kind="stable")
+    psorted = pair[porder]
+    lo = np.searchsorted(psorted, target - values, "left")
+    hi = np.searchsorted(psorted, target - values, "right")
+    for k in np.nonzero(hi > lo)[0]:
+        for p in porder[lo[k]:hi[k]]:
+            if i[p] > k:  # each set once: k the smallest position
+                count += 1
+                if len(found) < limit:
+                    found.append((int(k), int(i[p]), int(j[p])))
+    return found, count

@@ -1,0 +1,312 @@
+"""Finding the workbook's own reference numbers in remittance text, however they are spelled.
+
+The grammar is learned from the references themselves (InvoiceID, PONumber, MatchColumns).
+Each reference splits into parts: runs of letters or of digits ("INV-2024-00123" -> INV | 2024 |
+00123). References with the same sequence of part kinds share a shape; within a shape, a
+position whose values hardly vary (a prefix, a year) is *fixed*, one that varies is
+*distinctive*. Every reference is then indexed under:
+- its full key (all parts, separators and case ignored, O near digits read as 0): exact;
+- its spellings without the leading fixed parts ("2024-00123", "00123"), its distinctive core
+  without leading zeros ("123"), and its letter prefix with that core ("INV00123", "INV123"):
+  partial keys, which several references may share (the same number in two years).
+Text is read part by part, the longest run of parts that spells a key winning. A run of digits
+shaped like a known reference that spells none is tried once more with one keying error
+undone (two neighbouring digits swapped, or one digit wrong); what still spells nothing is an
+*unknown* reference: a number that looks like ours but is not open (paid, or never billed).
+Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
+
+EXACT, PARTIAL, FUZZY, RANGE = "exact", "partial", "keying error", "range"
+_MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
+_RANGE_WORDS = {"TO", "THRU", "THROUGH"}
+_PART = re.compile(r"[A-Z]+|\d+")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A reference found in the text: the positions (into the index's references) it may name."""
+
+    positions: tuple[int, ...]
+    how: str  # EXACT, PARTIAL, FUZZY or RANGE
+    written: str  # as the text spells it
+    start: int
+    end: int
+    column: str  # the Invoices column it was found in (InvoiceID, PONumber, ...)
+    quoted: int | None = None  # an amount the text gives for it (EDI, "id amount" pairs)
+    quoted_discount: int | None = None  # the discount an EDI segment says was taken
+
+
+def _parts(values: pd.Series) -> pd.Series:
+    upper = values.astype(str).str.upper().str.replace(O_NEAR_DIGIT, as_zeros, regex=True)  # as fix_ocr
+    return upper.str.findall(_PART)
+
+
+def _joined(table: pd.DataFrame, columns) -> pd.Series:
+    """The given part columns of each reference, run together."""
+    columns = list(columns)
+    out = table[columns[0]].astype(object)
+    for c in columns[1:]:
+        out = out + table[c]
+    return out
+
+
+def _tight(part: Part) -> bool:
+    """Close enough to the part before it to belong to the same reference."""
+    return len(part.sep) <= 3 and "," not in part.sep and ";" not in part.sep
+
+
+class ReferenceIndex:
+    """One Invoices column's references (e.g. InvoiceID), with their learned spellings."""
+
+    def __init__(self, column: str, references: Sequence[str]):
+        self.column = column
+        self.references = list(references)
+        parts = _parts(pd.Series(self.references, dtype=object))
+        everything = pd.DataFrame(parts.tolist(), index=parts.index) if len(parts) else pd.DataFrame()
+        self.max_parts = max(1, everything.shape[1])
+        kinds = [pd.Series(np.where(everything[j].isna(), "", np.where(
+            everything[j].str.match(r"\d").fillna(False).to_numpy(dtype=bool), "D", "L")), index=everything.index)
+            for j in everything.columns]
+        shapes = _joined(pd.DataFrame(dict(enumerate(kinds))), range(len(kinds))) if kinds else pd.Series(dtype=object)
+        self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
+        fulls, keyed, cores = [], [], []
+        for shape, rows in shapes.groupby(shapes).indices.items():
+            if not shape:
+                continue
+            table = everything.iloc[rows, :len(shape)]
+            varied = table.nunique().to_numpy() >= max(2, 0.2 * len(table))
+            if not varied.any():
+                varied[-1] = True
+            distinctive = [i for i, v in enumerate(varied) if v]
+            first = distinctive[0]
+            for i, v in enumerate(varied):
+                if not v:
+                    self.fixed_values.update(table[i].dropna().unique().tolist())
+            full = _joined(table, range(len(shape)))
+            fulls.append(full)
+            core = _joined(table, distinctive)
+            stripped = core.str.lstrip("0").replace("", "0")
+            keys = [_joined(table, range(i, len(shape))) for i in range(1, first + 1)]
+            keys += [core, stripped]
+            letters_before = [i for i in range(first) if shape[i] == "L"]
+            if letters_before:
+                prefix = _joined(table, letters_before)
+                keys += [prefix + core, prefix + stripped]
+            for key in keys:
+                keyed.append(pd.DataFrame({"key": key, "full": full}))
+            cores.append(core[core.str.isdigit()])
+        full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
+        repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
+        self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
+        many = full[repeated]
+        self._exact_many: dict[str, tuple[int, ...]] = {
+            k: tuple(many.index[rows].tolist()) for k, rows in many.groupby(many).indices.items()}
+        self.partial: dict[str, tuple[int, ...]] = {}
+        self._partial_one: dict[str, int] = {}  # most partial keys name one reference
+        if keyed:
+            table = pd.concat(keyed)
+            table = table[(table["key"].str.len() >= 3) & (table["key"] != table["full"])]
+            table = table.reset_index(names="pos").drop_duplicates(["key", "pos"])
+            shared = table["key"].duplicated(keep=False)
+            one = table[~shared]
+            self._partial_one = dict(zip(one["key"].to_numpy(), one["pos"].to_numpy().tolist()))
+            many = table[shared]
+            pos = many["pos"].to_numpy()
+            self.partial = {k: tuple(pos[rows].tolist()) for k, rows in many.groupby("key", sort=False).indices.items()}
+        # Numbers shaped like our cores: their lengths, and the span of values each length takes
+        # (with room for references issued after the newest one here).
+        self.core_spans = {}
+        core = pd.concat(cores) if cores else pd.Series(dtype=object)
+        for digits, values in core.astype(str).groupby(core.str.len()):
+            numbers = values.astype("int64")
+            low, high = int(numbers.min()), int(numbers.max())
+            room = max(10, (high - low) // 10)
+            self.core_spans[int(digits)] = (low - room, high + room)
+
+    def __len__(self) -> int:
+        return len(self.references)
+
+    # ---- lookups ----------------------------------------------------------------------------
+    def lookup(self, key: str) -> tuple[tuple[int, ...], str] | None:
+        if (pos := self.exact.get(key)) is not None:
+            return (pos,), EXACT
+        if (found := self._exact_many.get(key)) is not None:
+            return found, EXACT
+        if (found := self._partial(key)) is not None:
+            return found, PARTIAL
+        if key.isdigit() and key.startswith("0"):
+            stripped = key.lstrip("0")
+            if (found := self._partial(stripped)) is not None or (pos := self.exact.get(stripped)) is not None:
+                return (found if found is not None else (pos,)), PARTIAL
+        return None
+
+    def _partial(self, key: str) -> tuple[int, ...] | None:
+        if (pos := self._partial_one.get(key)) is not None:
+            return (pos,)
+        return self.partial.get(key)
+
+    def looks_like_ours(self, digits: str) -> bool:
+        """A run of digits shaped like our references' numeric cores: as many digits, or (leading
+        zeros dropped) a value in their range; a year or other fixed part run into it is
+        ignored ("202606250" for INV-2026-06250)."""
+        for fixed in self.fixed_values:
+            if fixed.isdigit() and digits.startswith(fixed) and len(digits) - len(fixed) in self.core_spans:
+                return True
+        if len(digits) in self.core_spans:
+            return True
+        value = int(digits)
+        return len(digits.lstrip("0")) >= 3 and any(
+            low <= value <= high and len(digits) <= length for length, (low, high) in self.core_spans.items())
+
+    def keying_errors_undone(self, written: str) -> tuple[int, ...]:
+        """References one keying error away from ``written``: two neighbouring digits swapped,
+        or one digit wrong, in one of its runs of digits."""
+        parts = _PART.findall(written.upper())
+        found = set()
+        for k, digits in enumerate(parts):
+            if not digits.isdigit() or len(digits) < 3:
+                continue
+            head, tail = "".join(parts[:k]), "".join(parts[k + 1:])
+            variants = set()
+            for i in range(len(digits) - 1):
+                if digits[i] != digits[i + 1]:
+                    variants.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
+            for i, ch in enumerate(digits):
+                for d in "0123456789":
+                    if d != ch:
+                        variants.add(digits[:i] + d + digits[i + 1:])
+            exact, one = self.exact, self._partial_one
+            for v in variants:
+                key = head + v + tail
+                pos = exact.get(key)
+                if pos is None:
+                    pos = one.get(key)
+                if pos is not None:
+                    found.add(pos)
+        return tuple(sorted(found))
+
+    # ---- reading text -----------------------------------------------------------------------
+    def find(self, rem: Remittance, skip: Sequence[tuple[int, int]] = ()) -> tuple[list[Mention], list[Part]]:
+        """Mentions of this column's references in the remittance, and unknown references
+        (numbers shaped like ours that name none); text in the ``skip`` spans is already read."""
+        parts = rem.parts
+        mentions: list[Mention] = []
+        unknown: list[Part] = []
+        i, n = 0, len(parts)
+        while i < n:
+            part = parts[i]
+            if any(start <= part.start < end for start, end in skip):
+                i += 1
+                continue
+            hit = None
+            for width in range(min(self.max_parts, n - i), 0, -1):
+                window = parts[i:i + width]
+                if not all(_tight(p) for p in window[1:]) or self._cuts_through(parts, i + width):
+                    continue
+                found = self.lookup("".join(p.text for p in window))
+                if found:
+                    hit = (width, found)
+                    break
+            if hit is None:
+                if self._cuts_through(parts, i + 1):
+                    # a prefix or a year, then a number that is not ours as written: one of
+                    # ours with a keying error, or the head of a reference we lack
+                    width = self._width_to_number(parts, i)
+                    window = parts[i:i + width]
+                    near = self.keying_errors_undone("".join(p.text for p in window))
+                    if near:
+                        mentions.append(Mention(near, FUZZY, rem.text[window[0].start:window[-1].end],
+                                                window[0].start, window[-1].end, self.column))
+                        i += width
+                    else:
+                        i += 1
+                    continue
+                if part.digits and self.looks_like_ours(part.text):
+                    last_and_cut = rem.cut and i == n - 1
+                    near = self.keying_errors_undone(part.text)
+                    if near:
+                        mentions.append(Mention(near, FUZZY, part.text, part.start, part.end, self.column))
+                    elif not last_and_cut:
+                        unknown.append(part)
+                i += 1
+                continue
+            width, (positions, how) = hit
+            first, last = parts[i], parts[i + width - 1]
+            mentions.append(Mention(positions, how, rem.text[first.start:last.end], first.start,
+                                    last.end, self.column))
+            i += width
+            i = self._range(rem, i, mentions, parts[i - width:i])
+        return mentions, unknown
+
+    def _width_to_number(self, parts, i: int) -> int:
+        """Parts from i through the first number after a run of prefixes and years."""
+        end = i + 1
+        while self._cuts_through(parts, end) and end < len(parts):
+            end += 1
+        return end - i
+
+    def _cuts_through(self, parts, end: int) -> bool:
+        """Parts up to ``end`` stop at a prefix or year that a number follows closely: they are
+        the head of a longer reference, not a reference."""
+        return (end < len(parts) and parts[end - 1].text in self.fixed_values and parts[end].digits
+                and _tight(parts[end]))
+
+    def _range(self, rem: Remittance, i: int, mentions: list[Mention], window) -> int:
+        """After a mention ending at part i-1: "-36", "- 100236", "TO 100236" extend it to a range."""
+        parts, last = rem.parts, window[-1]
+        if not last.digits or i >= len(parts) or last.text in self.fixed_values:
+            return i
+        j = i
+        if parts[j].text in _RANGE_WORDS and j + 1 < len(parts):
+            j += 1
+        elif parts[j].sep.strip() not in ("-", "–"):
+            return i
+        end = parts[j]
+        if not end.digits or len(end.text) > len(last.text):
+            return i
+        upper = last.text[:len(last.text) - len(end.text)] + end.text
+        low, high = int(last.text), int(upper)
+        if not 0 < high - low <= _MAX_RANGE or self.lookup("".join(p.text for p in window[:-1]) + upper) is None:
+            return i
+        head = "".join(p.text for p in window[:-1])
+        for value in range(low + 1, high + 1):
+            found = self.lookup(head + str(value).zfill(len(last.text)))
+            if found:
+                mentions.append(Mention(found[0], RANGE, f"{last.text}-{end.text}", last.start,
+                                        end.end, self.column))
+        return j + 1
+
+
+def pair_quoted_amounts(mentions: list[Mention], rem: Remittance) -> list[Mention]:
+    """Give each mention the amount the text pays for it: the paid amount of its EDI RMR
+    segment; or, when the text pairs every reference with one amount ("100234 1,200.00;
+    100235 80.00"), the amount written right after it."""
+    if not mentions:
+        return mentions
+    if rem.edi_lines:
+        out = []
+        for m in mentions:
+            line = next((e for e in reversed(rem.edi_lines) if e.start <= m.start), None)
+            out.append(m if line is None else replace(m, quoted=line.paid, quoted_discount=line.discount))
+        return out
+    if len(rem.amounts) != len(mentions):
+        return mentions
+    ordered = sorted(mentions, key=lambda m: m.start)
+    out = []
+    for k, m in enumerate(ordered):
+        stop = ordered[k + 1].start if k + 1 < len(ordered) else len(rem.text) + 1
+        quoted = next((a.cents for a in rem.amounts if m.end <= a.start < stop), None)
+        if quoted is None:
+            return mentions
+        out.append(replace(m, quoted=quoted))
+    return out

@@ -1,0 +1,248 @@
+"""Who paid: payer names as banks print them, payer accounts, and the clerk's own CustomerID.
+
+Names are compared word by word, each word weighted by how rare it is among the customers'
+own names (inverse document frequency): legal suffixes (INC, LLC, CO) and other common words
+weigh little without any list of them. A payer word matches a customer word when it is the same
+word, an abbreviation of it (its letters in order, first letter equal: CORP, MFG, INTL, HLDGS),
+a word cut short, or the same word with one typing error. The score is the F1 of the two
+coverages: how much of the customer's name the payer printed, and how much of what the payer
+printed belongs to the customer's name. A name cut at a field length (16 or 22 characters for
+ACH) is not blamed for the words it could not hold. Words a payment processor puts in front
+("PAYPAL *", "BILL.COM", "STRIPE TRANSFER") are recognised by the star, or by not being words
+of any customer; words a bank ran together ("MERIDIANELECTRIC") are split where both halves are
+customers' words. A customer is found under its Name, each Alias, and the Name of its parent;
+a search scores only the names sharing one of the payer's two rarest words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from arxl.core.matching.text import name_tokens
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
+_MAX_WORDS = 10
+_ABBREVIATION, _CUT_WORD, _TYPO_FLOOR = 0.8, 0.9, 0.74
+NAME, ALIAS, PARENT = "name", "alias", "parent's name"
+
+
+@dataclass(frozen=True)
+class PayerMatch:
+    customer: int  # position in the customers frame
+    score: float  # 0..1
+    how: str  # what matched, for the Evidence sentence
+
+
+def _account_key(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", str(text).upper())
+
+
+class PayerIndex:
+    def __init__(self, customers: pd.DataFrame):
+        self.ids = customers["CustomerID"].tolist()
+        self.names = customers["Name"].tolist()
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        rows: list[tuple[int, str, list[str]]] = []  # (customer position, how, words)
+        for i, (name, aliases) in enumerate(zip(customers["Name"], customers["Aliases"])):
+            rows.append((i, NAME, name_tokens(name)))
+            rows.extend((i, ALIAS, name_tokens(a)) for a in str(aliases).split(";") if a.strip())
+        if "ParentID" in customers:
+            for i, parent in enumerate(customers["ParentID"]):
+                p = self.position.get(parent)
+                if p is not None and p != i:
+                    rows.append((i, PARENT, name_tokens(self.names[p])))
+        rows = [r for r in rows if r[2]]
+        self.row_customer = np.array([r[0] for r in rows], dtype=np.int64)
+        self.row_how = [r[1] for r in rows]
+        by_customer = pd.Series(np.arange(len(rows))).groupby(self.row_customer).indices
+        self._rows_of_customer = {int(c): np.asarray(r, dtype=np.int64) for c, r in by_customer.items()}
+        vocab: dict[str, int] = {}
+        for _, _, words in rows:
+            for w in words:
+                vocab.setdefault(w, len(vocab))
+        self.vocab = vocab
+        self.words = list(vocab)
+        width = min(_MAX_WORDS, max((len(r[2]) for r in rows), default=1))
+        self.tokens = np.full((len(rows), width), len(vocab), dtype=np.int64)  # pad = len(vocab)
+        for k, (_, _, words) in enumerate(rows):
+            ids = [vocab[w] for w in words[:width]]
+            self.tokens[k, :len(ids)] = ids
+        df = np.bincount(np.unique(np.column_stack([np.arange(len(rows)).repeat(width),
+                                                    self.tokens.ravel()]), axis=0)[:, 1],
+                         minlength=len(vocab) + 1)[:len(vocab)] if rows else np.zeros(0)
+        self.idf = np.append(np.log((1 + len(rows)) / (1 + df)) + 0.1, 0.0)  # pad weighs 0
+        # A word no customer uses (a processor's, a typing accident) weighs as a typical word.
+        self.unknown_weight = float(np.mean(self.idf[:-1])) if len(vocab) else 1.0
+        self.token_weight = self.idf[self.tokens]
+        # Which rows hold each word (for finding candidates without scoring every customer).
+        order = np.argsort(self.tokens.ravel(), kind="stable")
+        flat = self.tokens.ravel()[order]
+        starts = np.searchsorted(flat, np.arange(len(vocab) + 1))
+        self._rows_of = (order // width, starts)
+        self._by_initial: dict[str, str] = {}
+        for w in self.words:
+            self._by_initial.setdefault(w[0], [])
+            self._by_initial[w[0]].append(w)
+        self._by_initial = {k: "\n".join(v) for k, v in self._by_initial.items()}
+        self._similar: dict[tuple[str, bool], dict[int, float]] = {}
+        self._scored: dict[str, dict[int, float]] = {}  # payer -> customer -> score
+        self._read: dict[str, tuple[list[list[str]], bool]] = {}
+        self._matrices: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}
+        self.accounts: dict[str, set[int]] = {}
+        if "BankAccounts" in customers:
+            for i, accounts in enumerate(customers["BankAccounts"]):
+                for a in str(accounts).split(";"):
+                    if _account_key(a):
+                        self.accounts.setdefault(_account_key(a), set()).add(i)
+
+    # ---- words ------------------------------------------------------------------------------
+    def similar_words(self, word: str, last: bool) -> dict[int, float]:
+        """Vocabulary words ``word`` may stand for, with a similarity 0..1."""
+        key = (word, last)
+        if key in self._similar:
+            return self._similar[key]
+        found: dict[int, float] = {}
+        if word in self.vocab:
+            found[self.vocab[word]] = 1.0
+        if (len(word) >= 2 or last) and not word.isdigit():
+            pattern = "^" + "".join(re.escape(c) + r"[A-Z0-9]*?" for c in word) + "$"
+            known = word in self.vocab
+            for w in re.findall(pattern, self._by_initial.get(word[0], ""), flags=re.M):
+                if w == word:
+                    continue
+                cut = w.startswith(word)
+                if (known or len(word) == 1) and not (cut and last):
+                    continue  # a real word stands for another only where the name was cut
+                found[self.vocab[w]] = max(found.get(self.vocab[w], 0),
+                                           _CUT_WORD if cut else _ABBREVIATION)
+        if len(word) >= 4 and word not in self.vocab:
+            for w, score, _ in process.extract(word, self.words, scorer=OSA.normalized_similarity,
+                                               score_cutoff=_TYPO_FLOOR, limit=5):
+                found[self.vocab[w]] = max(found.get(self.vocab[w], 0), float(score) * 0.95)
+        self._similar[key] = found
+        return found
+
+    # ---- scoring ----------------------------------------------------------------------------
+    def _split_merged(self, words: list[str]) -> list[str]:
+        """Words a bank ran together ("MERIDIANELECTRIC") split back where both halves are words
+        of the customers' names."""
+        out = []
+        for w in words:
+            if w not in self.vocab and len(w) >= 6:
+                cut = next((k for k in range(2, len(w) - 1) if w[:k] in self.vocab and w[k:] in self.vocab), None)
+                if cut is not None:
+                    out.extend((w[:cut], w[cut:]))
+                    continue
+            out.append(w)
+        return out
+
+    def _readings(self, payer: str) -> list[list[str]]:
+        """The payer's words, and the same without a processor's prefix."""
+        words = self._split_merged(name_tokens(payer))
+        readings = [words]
+        if "*" in payer:
+            readings.append(name_tokens(payer.split("*", 1)[1]))
+        for drop in (1, 2):
+            if len(words) > drop and not any(w in self.vocab for w in words[:drop]):
+                readings.append(words[drop:])
+        return [r for r in readings if r]
+
+    def _word_matrix(self, words: tuple[str, ...], cut: bool) -> tuple[np.ndarray, np.ndarray]:
+        """For each payer word, its similarity to every vocabulary word, and its weight."""
+        key = (words, cut)
+        if key not in self._matrices:
+            sims = np.zeros((len(words), len(self.idf)))
+            weight = np.full(len(words), self.unknown_weight)
+            for k, word in enumerate(words):
+                found = self.similar_words(word, last=cut and k == len(words) - 1)
+                if found:
+                    ids = np.fromiter(found.keys(), dtype=np.int64)
+                    sims[k, ids] = np.fromiter(found.values(), dtype=float)
+                    weight[k] = self.idf[ids].max()
+            self._matrices[key] = (sims, weight)
+        return self._matrices[key]
+
+    def _score_rows(self, words: list[str], cut: bool, rows: np.ndarray) -> np.ndarray:
+        tokens, weights = self.tokens[rows], self.token_weight[rows]
+        sims, weight = self._word_matrix(tuple(words), cut)
+        each = sims[:, tokens]  # payer word x row x customer word
+        best_for_customer_word = each.max(axis=0)
+        payer_matched = weight @ each.max(axis=2)
+        payer_total = float(weight.sum())
+        matched = best_for_customer_word > 0
+        if cut:  # words after the last one the payer printed could not fit
+            last = np.where(matched.any(axis=1), tokens.shape[1] - 1 - np.argmax(matched[:, ::-1], axis=1), -1)
+            visible = np.arange(tokens.shape[1])[None, :] <= last[:, None]
+            weights = np.where(visible, weights, 0.0)
+        recall = (weights * best_for_customer_word).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        precision = payer_matched / max(payer_total, 1e-9)
+        return np.where(recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
+
+    def _candidate_rows(self, words: list[str]) -> np.ndarray:
+        """Names sharing one of the payer's two rarest words (or what they abbreviate)."""
+        rows_by_word, starts = self._rows_of
+        per_word = []
+        for k, word in enumerate(words):
+            ids = list(self.similar_words(word, last=k == len(words) - 1))
+            if ids:
+                per_word.append(np.concatenate([rows_by_word[starts[v]:starts[v + 1]] for v in ids]))
+        per_word.sort(key=len)
+        return np.unique(np.concatenate(per_word[:2])) if per_word else np.zeros(0, dtype=np.int64)
+
+    def _looks_cut(self, payer: str) -> bool:
+        """Cut at a field length, or ending in the beginning of a word (after a processor's
+        prefix, the length no longer tells)."""
+        if len(payer.rstrip()) in CUT_NAME_LENGTHS or len(payer) in CUT_NAME_LENGTHS:
+            return True
+        words = name_tokens(payer)
+        last = words[-1] if words else ""
+        return bool(last) and last not in self.vocab and any(
+            w.startswith(last) for w in self._by_initial.get(last[0], "").split("\n"))
+
+    def search(self, payer: str, limit: int = 5, floor: float = 0.5) -> list[PayerMatch]:
+        """The customers a payer name most likely is, best first."""
+        readings, cut = self._reading(payer)
+        best: dict[int, tuple[float, str]] = {}
+        for words in readings:
+            rows = self._candidate_rows(words)
+            if not len(rows):
+                continue
+            scores = self._score_rows(words, cut, rows)
+            keep = scores >= floor
+            for row, score in zip(rows[keep], scores[keep]):
+                c = int(self.row_customer[row])
+                if c not in best or score > best[c][0]:
+                    best[c] = (float(score), self.row_how[row])
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
+        return [PayerMatch(c, s, f"payer name matches the customer's {how}") for c, (s, how) in ranked]
+
+    def score(self, payer: str, customers: np.ndarray) -> np.ndarray:
+        """How well a payer name fits each of the given customers (positions), 0..1."""
+        known = self._scored.setdefault(payer, {})
+        todo = sorted({int(c) for c in customers} - known.keys())
+        if todo:
+            rows = np.concatenate([self._rows_of_customer.get(c, _NO_ROWS) for c in todo])
+            best = np.zeros(len(rows))
+            if len(rows):
+                readings, cut = self._reading(payer)
+                for words in readings:
+                    best = np.maximum(best, self._score_rows(words, cut, rows))
+            for c in todo:
+                known[c] = 0.0
+            for c, b in zip(self.row_customer[rows].tolist(), best.tolist()):
+                known[c] = max(known[c], b)
+        return np.array([known[int(c)] for c in customers], dtype=float)
+
+    def _reading(self, payer: str) -> tuple[list[list[str]], bool]:
+        if payer not in self._read:
+            self._read[payer] = (self._readings(payer), self._looks_cut(payer))
+        return self._read[payer]
+
+    def by_account(self, account: str) -> set[int]:
+        return self.accounts.get(_account_key(account), set()) if account else set()

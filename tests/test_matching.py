@@ -1,0 +1,307 @@
+"""The matcher on small, realistic ledgers built inline: one test per kind of remittance."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from arxl.book.contract import CUSTOMERS, INVOICES, PAYMENTS
+from arxl.book.convert import typed_column
+from arxl.core.matching import match_payments, match_remittance
+from arxl.core.money import to_cents
+from arxl.core.settings import Settings, WriteOffTolerance
+
+AS_OF = dt.date(2026, 11, 20)
+SETTINGS = Settings(as_of=AS_OF, write_off_tolerance=WriteOffTolerance(cents=500))
+
+
+def frame(spec, rows: list[dict]) -> pd.DataFrame:
+    """A typed frame as Workbook.read gives it: every contract column, money in cents."""
+    values = {c.name: [] for c in spec.columns}
+    for row in rows:
+        for c in spec.columns:
+            v = row.get(c.name)
+            if c.kind == "money" and v is not None:
+                v = to_cents(v)
+            elif c.kind == "date" and isinstance(v, str):
+                v = pd.Timestamp(v)
+            values[c.name].append(v)
+    out = pd.DataFrame({c.name: typed_column(c.kind, values[c.name]) for c in spec.columns})
+    out.index = pd.Index(range(2, 2 + len(rows)), name="row")
+    return out
+
+
+CUSTOMER_ROWS = [
+    dict(CustomerID="C001", Name="Acme Manufacturing International Corporation", Terms="Net 30"),
+    dict(CustomerID="C002", Name="Acme Foods Inc.", Terms="2/10 Net 30"),
+    dict(CustomerID="C003", Name="Blue Ridge Medical Supply LLC", Terms="Net 30",
+         Aliases="BLUE RIDGE HOLDINGS", BankAccounts="021000021-998877"),
+    dict(CustomerID="C004", Name="Harbor Logistics GmbH", Terms="Net 30", Currency="EUR"),
+    dict(CustomerID="C005", Name="Keystone Electric Company", Terms="Net 45"),
+]
+
+
+def invoice(inv_id, customer, amount, date="2026-10-15", **more):
+    return dict(InvoiceID=inv_id, CustomerID=customer, InvoiceDate=date, Amount=amount, **more)
+
+
+def run(payments: list[dict], invoices: list[dict], customers=CUSTOMER_ROWS, settings=SETTINGS,
+        open_balances: dict | None = None):
+    inv = frame(INVOICES, invoices)
+    opened = inv["Amount"].copy()
+    for k, inv_id in enumerate(inv["InvoiceID"]):
+        if open_balances and inv_id in open_balances:
+            opened.iloc[k] = to_cents(open_balances[inv_id])
+    pays = frame(PAYMENTS, [dict(dict(ReceivedDate="2026-11-18", Currency="USD"), **p) for p in payments])
+    (matches, status), problems = match_payments(pays, inv, frame(CUSTOMERS, customers), settings, opened)
+    return matches, status
+
+
+def proposal(matches: pd.DataFrame, payment_id: str) -> tuple[dict, str, float, str]:
+    """{InvoiceID: ApplyAmount in cents} ("" for on account), the Decision, Confidence, Evidence."""
+    rows = matches[matches["PaymentID"] == payment_id]
+    assert rows["Decision"].nunique() == 1, "every row of a payment carries its decision"
+    return (dict(zip(rows["InvoiceID"], rows["ApplyAmount"].astype(int))), rows["Decision"].iloc[0],
+            float(rows["Confidence"].iloc[0]), rows["Evidence"].iloc[0])
+
+
+YEAR_STYLE = [invoice(f"INV-2026-{n:05d}", "C00" + str(1 + n % 3), 100 + n) for n in range(118, 131)]
+
+
+def test_invoice_number_spelled_with_other_separators_and_case_is_found():
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME MFG INTL CORP", Amount=123.00,
+                           Reference="Paid inv 2026/00123")], YEAR_STYLE)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"INV-2026-00123": 12300} and decision == "Auto"
+    assert "INV-2026-00123" in evidence and "ACME MFG INTL CORP" in evidence
+
+
+def test_number_without_prefix_and_year_and_without_leading_zeros_is_found():
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME FOODS", Amount=225.00, Reference="FOR 125"),
+                      dict(PaymentID="P2", PayerName="ACME FOODS", Amount=228.00, Reference="00128")],
+                     YEAR_STYLE)
+    assert proposal(matches, "P1")[0] == {"INV-2026-00125": 22500}
+    assert proposal(matches, "P2")[0] == {"INV-2026-00128": 22800}
+
+
+def test_the_same_number_in_two_years_is_told_apart_by_the_amount():
+    invoices = [invoice("SO/23/0456", "C001", 500.00), invoice("SO/24/0456", "C001", 740.10)]
+    invoices += [invoice(f"SO/{23 + n % 2}/{n:04d}", "C001", 10 + n) for n in range(300, 340)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME MANUFACTURING", Amount=740.10,
+                           Reference="SO 0456")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"SO/24/0456": 74010}
+    assert "partial" in evidence
+
+
+def test_list_and_range_of_numbers():
+    invoices = [invoice(str(n), "C005", 100) for n in range(100230, 100240)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=400.00,
+                           Reference="INVOICES 100234-100236, 100238")], invoices)
+    applied, decision, _, _ = proposal(matches, "P1")
+    assert applied == {"100234": 10000, "100235": 10000, "100236": 10000, "100238": 10000}
+    assert decision == "Auto"
+
+
+def test_edi_820_segments_give_each_invoice_its_amount():
+    invoices = [invoice("100300", "C005", 1000.00), invoice("100301", "C005", 250.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELEC", Amount=1130.00,
+                           Reference="RMR*IV*100300*900.00\\RMR*IV*100301*230.00\\ PRICING")], invoices)
+    rows = matches[matches["PaymentID"] == "P1"].set_index("InvoiceID")
+    assert rows.loc["100300", "ApplyAmount"] == 90000 and rows.loc["100300", "ShortPay"] == 10000
+    assert rows.loc["100301", "ApplyAmount"] == 23000 and rows.loc["100301", "ShortPay"] == 2000
+
+
+def test_bank_trace_number_is_never_read_as_an_invoice():
+    invoices = [invoice("100234", "C005", 80.00), invoice("100500", "C005", 123.45)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=123.45,
+                           Reference="ORIG CO NAME:KEYSTONE ELECTR CO ENTRY DESCR:PAYMENT SEC:CCD "
+                                     "TRACE#:100234 100500")], invoices)
+    assert proposal(matches, "P1")[0] == {"100500": 12345}
+
+
+def test_list_cut_at_80_characters_is_completed_by_the_amount():
+    invoices = [invoice(str(100400 + k), "C005", 100.00 + k) for k in range(6)]
+    text = "RMR*IV*100400*100.00\\RMR*IV*100401*101.00\\RMR*IV*100402*102.00\\RMR*IV*100403*103.00\\"
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC CO", Amount=406.00 + 104.00,
+                           Reference=text[:80])], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"100400", "100401", "100402", "100403", "100404"}
+    assert "the rest" in evidence
+
+
+def test_keying_and_ocr_errors_are_undone_when_the_amount_bears_them_out():
+    invoices = [invoice("100234", "C005", 511.20), invoice("100324", "C001", 77.00),
+                invoice("100235", "C005", 19.99)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=511.20, Reference="INV 100324"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=19.99, Reference="INV 1OO235")],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"100234": 51120} and decision == "Auto" and "keying error" in evidence
+    assert proposal(matches, "P2")[0] == {"100235": 1999}
+
+
+@pytest.mark.parametrize("payer", ["ACME MFG INTL CORP", "ACME MANUFACTURI", "PAYPAL * ACME MFG INTL",
+                                   "Acme Manufacturing International"])
+def test_payer_names_as_banks_print_them_find_the_customer_without_a_reference(payer):
+    invoices = [invoice("200001", "C001", 1234.56), invoice("200002", "C002", 1234.56),
+                invoice("200003", "C001", 99.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName=payer, Amount=1234.56, Reference="THANK YOU")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"200001": 123456} and decision == "Auto"
+    assert "No invoice is named" in evidence
+
+
+def test_alias_account_and_clerks_customer_id_identify_the_payer():
+    invoices = [invoice("300001", "C003", 640.00), invoice("300002", "C005", 640.00),
+                invoice("300003", "C003", 75.50)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="BLUE RIDGE HOLDINGS", Amount=640.00),
+                      dict(PaymentID="P2", PayerName="ZELLE TRANSFER", PayerAccount="021000021 998877", Amount=75.50),
+                      dict(PaymentID="P3", PayerName="J SMITH", CustomerID="C005", Amount=640.00)], invoices)
+    assert proposal(matches, "P1")[0] == {"300001": 64000}
+    assert proposal(matches, "P2")[0] == {"300003": 7550}
+    assert proposal(matches, "P3")[0] == {"300002": 64000}
+
+
+def test_no_reference_several_invoices_adding_up_to_the_amount():
+    invoices = [invoice("400001", "C005", 120.10, "2026-09-01"), invoice("400002", "C005", 310.45),
+                invoice("400003", "C005", 55.00), invoice("400004", "C005", 999.99)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=430.55)], invoices)
+    applied, decision, _, _ = proposal(matches, "P1")
+    assert applied == {"400001": 12010, "400002": 31045} and decision == "Auto"
+
+
+def test_discount_within_terms_and_after_them():
+    invoices = [invoice("500001", "C002", 1000.00, "2026-11-10"), invoice("500002", "C002", 1000.00, "2026-09-01")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME FOODS", Amount=980.00, Reference="500001 LESS 2% DISC"),
+                      dict(PaymentID="P2", PayerName="ACME FOODS", Amount=980.00, Reference="500002 LESS 2% DISC")],
+                     invoices)
+    earned = matches[matches["PaymentID"] == "P1"].iloc[0]
+    assert (earned["ApplyAmount"], earned["Discount"], earned["ShortPay"]) == (98000, 2000, 0)
+    late = matches[matches["PaymentID"] == "P2"].iloc[0]
+    assert (late["ApplyAmount"], late["Discount"], late["ShortPay"]) == (98000, 0, 2000)
+    assert "terms allow no discount" in late["Evidence"]
+
+
+def test_write_off_within_tolerance_and_short_pay_with_its_reason():
+    invoices = [invoice("600001", "C005", 1000.00), invoice("600002", "C005", 800.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=996.50, Reference="600001"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=725.00,
+                           Reference="INV 600002 DAMAGED GOODS")], invoices)
+    small = matches[matches["PaymentID"] == "P1"].iloc[0]
+    assert (small["ApplyAmount"], small["WriteOff"]) == (99650, 350) and small["Decision"] == "Auto"
+    short = matches[matches["PaymentID"] == "P2"].iloc[0]
+    assert (short["ApplyAmount"], short["ShortPay"]) == (72500, 7500)
+    assert "Damaged goods" in short["Evidence"]
+
+
+def test_partial_payment_leaves_the_rest_open():
+    matches, status = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=250.00,
+                                Reference="700001 INSTALLMENT 1 OF 4")], [invoice("700001", "C005", 1000.00)])
+    row = matches[matches["PaymentID"] == "P1"].iloc[0]
+    assert (row["ApplyAmount"], row["ShortPay"], row["WriteOff"]) == (25000, 0, 0)
+    assert "partial" in row["Evidence"] and status["Unapplied"].iloc[0] == 0
+
+
+def test_overpayment_rest_goes_on_account_of_the_customer():
+    matches, status = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1010.00,
+                                Reference="INV 800001")], [invoice("800001", "C005", 1000.00),
+                                                            invoice("800002", "C005", 333.33)])
+    applied, decision, _, _ = proposal(matches, "P1")
+    assert applied == {"800001": 100000, "": 1000}
+    assert matches.loc[matches["InvoiceID"] == "", "CustomerID"].iloc[0] == "C005"
+    assert status["Unapplied"].iloc[0] == 1000
+
+
+def test_unknown_payer_and_already_paid_invoice_are_never_auto():
+    invoices = [invoice("900001", "C005", 450.00), invoice("900002", "C005", 300.00)]
+    matches, status = run([dict(PaymentID="P1", PayerName="DEPT OF REVENUE REFUND", Amount=632.37, Reference="REFUND"),
+                           dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=450.00, Reference="INV 900001")],
+                          invoices, open_balances={"900001": 0})
+    applied, decision, confidence, _ = proposal(matches, "P1")
+    assert applied == {"": 63237} and decision == "Unmatched" and confidence == 0
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert decision == "Review" and applied == {"": 45000} and "not an open invoice" in evidence
+    assert list(status["MatchStatus"]) == ["Unmatched", "Review"]
+
+
+def test_currencies_never_mix():
+    invoices = [invoice("910001", "C004", 500.00, Currency="EUR")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="HARBOR LOGISTICS", Amount=500.00, Currency="USD",
+                           Reference="910001")], invoices)
+    applied, decision, _, _ = proposal(matches, "P1")
+    assert "910001" not in applied and decision != "Auto"
+
+
+def test_within_a_batch_no_invoice_is_applied_beyond_its_open_balance():
+    invoices = [invoice("920001", "C005", 500.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=500.00, Reference="920001"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=500.00, Reference="920001")],
+                     invoices)
+    rows = matches[matches["InvoiceID"] == "920001"]
+    assert rows["ApplyAmount"].sum() == 50000
+    later = matches[matches["PaymentID"] == "P2"]
+    assert later["Decision"].iloc[0] == "Review" and "already being paid by P1" in later["Evidence"].iloc[0]
+
+
+def test_po_number_and_match_columns_identify_the_invoice():
+    invoices = [invoice("930001", "C005", 275.00, PONumber="PO-77812"),
+                invoice("930002", "C005", 410.00, ProjectCode="PRJ-A17")]
+    settings = Settings(as_of=AS_OF, match_columns=("ProjectCode",))
+    inv = frame(INVOICES, invoices)
+    inv["ProjectCode"] = typed_column("id", [r.get("ProjectCode") for r in invoices], index=inv.index)
+    pays = frame(PAYMENTS, [dict(PaymentID="P1", ReceivedDate="2026-11-18", PayerName="KEYSTONE ELECTRIC",
+                                 Amount=275.00, Reference="P.O. 77812"),
+                            dict(PaymentID="P2", ReceivedDate="2026-11-18", PayerName="KEYSTONE ELECTRIC",
+                                 Amount=410.00, Reference="PROJECT PRJ A17")])
+    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), settings, inv["Amount"])
+    assert proposal(matches, "P1")[0] == {"930001": 27500}
+    assert proposal(matches, "P2")[0] == {"930002": 41000}
+
+
+def test_cash_is_conserved_for_every_payment():
+    invoices = [invoice(str(940000 + k), "C005", 100.00 + k) for k in range(8)]
+    payments = [dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1000.00, Reference="940001 940002"),
+                dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=50.00, Reference="940003"),
+                dict(PaymentID="P3", PayerName="NOBODY WE KNOW", Amount=12.34),
+                dict(PaymentID="P4", PayerName="KEYSTONE ELECTRIC", Amount=104.00, Reference="940004")]
+    matches, _ = run(payments, invoices)
+    totals = matches.groupby("PaymentID")["ApplyAmount"].sum().to_dict()
+    assert totals == {"P1": 100000, "P2": 5000, "P3": 1234, "P4": 10400}
+
+
+def test_plain_value_api_for_a_cell_formula():
+    rows = [("100001", "C1", 250.00), ("100002", "C1", 80.25), ("100003", "C2", 80.25)]
+    answer = match_remittance("INV 100001, 100002", "ACME", Decimal("330.25"), rows,
+                              customers=[("C1", "Acme Corp"), ("C2", "Zenith Ltd")])
+    assert [(i, a) for i, a, _ in answer] == [("100001", 250.0), ("100002", 80.25)]
+    assert all(c >= 90 for _, _, c in answer)
+
+
+def test_a_sum_that_many_open_invoices_could_make_by_chance_is_left_to_a_clerk():
+    amounts = [round(50 + (k * 7919 % 100000) / 37, 2) for k in range(400)]
+    invoices = [invoice(str(950000 + k), "C005", a) for k, a in enumerate(amounts)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=round(sum(amounts[5:8]), 2))],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and applied
+    assert "by chance" in evidence or "different sets" in evidence
+
+
+def test_a_refund_or_zero_amount_is_not_applied():
+    matches, status = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=-25.00, Reference="960001")],
+                          [invoice("960001", "C005", 25.00)])
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"": -2500} and decision == "Review" and "not a receipt" in evidence
+
+
+def test_a_disputed_invoice_is_proposed_for_review_only():
+    inv = frame(INVOICES, [invoice("970001", "C005", 300.00, Disputed="Yes")])
+    pays = frame(PAYMENTS, [dict(PaymentID="P1", ReceivedDate="2026-11-18", PayerName="KEYSTONE ELECTRIC",
+                                 Amount=300.00, Reference="970001")])
+    disputed = inv["Disputed"] == "Yes"
+    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"], disputed)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"970001": 30000} and decision == "Review" and "Disputed" in evidence

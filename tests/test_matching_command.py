@@ -1,0 +1,73 @@
+"""`arxl match` on a workbook file: the Matches table, the Payments [arxl] columns, numbering of
+blank PaymentIDs, posted payments left alone, and a clerk's decisions kept across re-runs."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+
+CUSTOMERS = [
+    {"CustomerID": "C1", "Name": "Acme Tools Inc.", "Terms": "2/10 Net 30", "Currency": "USD"},
+    {"CustomerID": "C2", "Name": "Fjord Logistik GmbH", "Terms": "Net 45", "Currency": "USD"},
+]
+INVOICES = [
+    {"InvoiceID": "INV-1001", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 700.10},
+    {"InvoiceID": "INV-1002", "CustomerID": "C1", "InvoiceDate": dt.date(2026, 10, 5), "Amount": 450.25},
+    {"InvoiceID": "INV-1003", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 9, 1), "Amount": 99.99},
+    {"InvoiceID": "INV-1004", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 9, 2), "Amount": 1200.00},
+]
+PAYMENTS = [
+    {"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "ACME TOOLS", "Amount": 700.10,
+     "Currency": "USD", "Reference": "INV 1001"},
+    {"PaymentID": "", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK", "Amount": 99.99,
+     "Currency": "USD", "Reference": "inv1003"},
+    {"PaymentID": "P7", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK", "Amount": 600.00,
+     "Currency": "USD", "Reference": "PAYMENT"},
+    {"PaymentID": "P9", "ReceivedDate": dt.date(2026, 11, 1), "PayerName": "ACME TOOLS", "Amount": 450.25,
+     "Currency": "USD", "Reference": "INV-1002", "MatchStatus": "Posted"},
+]
+
+
+def _rows(path, sheet):
+    ws = openpyxl.load_workbook(path)[sheet]
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], r)) for r in values[1:] if any(v is not None for v in r)]
+
+
+def test_match_writes_proposals_and_payment_columns(make_book, run):
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS})
+    result, _ = run(path, "match")
+    assert result.ok, result.failures
+    matches = _rows(path, "Matches")
+    by_payment = {}
+    for m in matches:
+        by_payment.setdefault(m["PaymentID"], []).append(m)
+    assert set(by_payment) == {"P1", "P10", "P7"}  # the blank ID numbered after the highest, P9 (posted)
+    (p1,) = by_payment["P1"]
+    assert (p1["InvoiceID"], p1["ApplyAmount"], p1["Decision"]) == ("INV-1001", 700.10, "Auto")
+    assert "INV-1001" in p1["Evidence"] and "ACME TOOLS" in p1["Evidence"]
+    (p10,) = by_payment["P10"]
+    assert (p10["InvoiceID"], p10["Decision"]) == ("INV-1003", "Auto")
+    (p7,) = by_payment["P7"]
+    assert (p7["InvoiceID"], p7["ApplyAmount"], p7["CustomerID"], p7["Decision"]) == (None, 600.00, "C2", "Review")
+    payments = {p["PaymentID"]: p for p in _rows(path, "Payments")}
+    assert payments["P1"]["MatchStatus"] == "Auto" and payments["P1"]["MatchedInvoices"] == "INV-1001"
+    assert payments["P10"]["MatchedCustomerID"] == "C2"
+    assert payments["P7"]["MatchStatus"] == "Review" and payments["P7"]["Unapplied"] == 600.00
+    assert payments["P9"]["MatchStatus"] == "Posted"
+
+
+def test_a_clerks_approve_survives_a_rerun(make_book, run):
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS})
+    run(path, "match")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matches"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("PaymentID")].value == "P7":
+            row[header.index("Decision")].value = "approve"
+    wb.save(path)
+    run(path, "match")
+    p7 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
+    assert [m["Decision"] for m in p7] == ["Approve"]
+    assert [m["Decision"] for m in _rows(path, "Matches") if m["PaymentID"] == "P1"] == ["Auto"]
