@@ -24,11 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "bench" / "gen_ar.py"
 
 
-# Runs the arxl CLI in a child that reports its own peak resident memory (kB) on its last line.
-_CLI = ("import resource, runpy, sys\n"
+# Runs the arxl CLI in a child that reports its own peak resident memory (VmHWM, kB) on its
+# last line: ru_maxrss would carry the parent's peak over the exec.
+_CLI = ("import runpy, sys\n"
         "sys.argv = ['arxl'] + sys.argv[1:]\n"
         "try:\n    runpy.run_module('arxl.cli', run_name='__main__')\n"
-        "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+        "finally:\n"
+        "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "    print(hwm.split()[1], file=sys.stderr)\n")
 
 
 def child(args: list[str]) -> tuple[float, float]:

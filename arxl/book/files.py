@@ -84,7 +84,10 @@ class FileStore:
         if number_format not in _DATE_FORMATS and any(isinstance(v, dt.date) for v in values):
             return False
         last = first_row + len(values) - 1
-        covered = [(r, c) for (r, c) in ws._cells if c == col and first_row <= r <= last]
+        if len(ws._cells) < len(values):
+            covered = [(r, c) for (r, c) in ws._cells if c == col and first_row <= r <= last]
+        else:
+            covered = [(r, col) for r in range(first_row, last + 1) if (r, col) in ws._cells]
         if any(ws._cells[k]._comment is not None or ws._cells[k].hyperlink for k in covered):
             return False
         for key in covered:

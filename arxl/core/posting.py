@@ -245,7 +245,8 @@ class _Posting:
         posted_ids = set(self.active["PaymentID"])
         candidates = pays.index[(action == "") & ~pays["PaymentID"].isin(posted_ids)]
         plans = self._plans([int(row) for row in candidates])
-        plans.sort(key=lambda p: (_ORDER[p[1]], self.pay[p[0]]["ReceivedDate"], p[0]))
+        # integers compare far faster than Timestamps over thousands of payments
+        plans.sort(key=lambda p: (_ORDER[p[1]], self.pay[p[0]]["ReceivedDate"].value, p[0]))
         for i, (row, source, lines) in enumerate(plans):
             if i % 500 == 0:
                 self.progress(f"Posting payment {i + 1} of {len(plans)}", i / max(len(plans), 1))
