@@ -14,6 +14,7 @@ hyperlinks, macros) is written by openpyxl itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -59,7 +60,12 @@ class DirectColumn:
         return self.values[i] if 0 <= i < len(self.values) else None
 
 
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _text(value: str) -> str:
+    if not _NEEDS_ESCAPE.search(value):  # most text needs nothing; one scan in C tells
+        return value
     return ILLEGAL_CHARACTERS_RE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -136,13 +142,12 @@ class _SheetWriter(WorksheetWriter):
             elif cell.hyperlink:
                 self.ws._hyperlinks.append(cell.hyperlink)
 
-    def _cell(self, cell, ref: str, epoch, iso_dates: bool) -> str | None:
+    @staticmethod
+    def _cell(cell, ref: str, style: str, epoch, iso_dates: bool) -> str | None:
         value, kind = cell._value, cell.data_type
-        styled = cell.has_style
         if value is None or value == "":
-            if not styled and cell._comment is None:
+            if not style and cell._comment is None:
                 return None
-        style = f' s="{cell.style_id}"' if styled else ""
         if value is None or value == "":
             t = "inlineStr" if kind == "s" else kind
             return f'<c r="{ref}"{style}/>' if kind == "f" else f'<c r="{ref}"{style} t="{t}"/>'
@@ -160,61 +165,60 @@ class _SheetWriter(WorksheetWriter):
             return f'<c r="{ref}"{style} t="b"><v>{int(bool(value))}</v></c>'
         return f'<c r="{ref}"{style} t="{kind}"><v>{_text(str(value))}</v></c>'
 
+    def _style(self, cell, cache: dict) -> str | None:
+        """The s="..." attribute of a cell ("" when unstyled), cached per style: most cells of
+        a column share one."""
+        key = cell._style.tobytes() if cell._style is not None else b""
+        if key not in cache:
+            cache[key] = f' s="{cell.style_id}"' if cell.has_style else ""
+        return cache[key]
+
     def rows_xml(self):
         """The <row> elements, in chunks of bytes."""
         ws = self.ws
         wb = ws.parent
         epoch, iso_dates = wb.epoch, wb.iso_dates
-        by_row: dict[int, list] = defaultdict(list)
-        for (row, col), cell in ws._cells.items():
-            by_row[row].append((col, cell))
-        direct_rows: set[int] = set()
-        for column in self.direct.values():
-            direct_rows.update(r for r, v in enumerate(column.values, column.first_row) if v is not None)
-        rows = sorted(set(by_row) | direct_rows | set(ws.row_dimensions))
-        direct = [(col, get_column_letter(col), column, f' s="{column.style_id}"' if column.style_id else "")
-                  for col, column in sorted(self.direct.items())]
+        # each row's XML fragments as (column, xml), built column by column
+        fragments: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        styles: dict[bytes, str] = {}
         letters: dict[int, str] = {}
+        for (row, col) in sorted(ws._cells):
+            cell = ws._cells[(row, col)]
+            xml = self.special.get((row, col))
+            if xml is None:
+                if col not in letters:
+                    letters[col] = get_column_letter(col)
+                xml = self._cell(cell, f"{letters[col]}{row}", self._style(cell, styles), epoch, iso_dates)
+            if xml is not None:
+                fragments[row].append((col, xml))
+        interleaved = False
+        for col, column in sorted(self.direct.items()):
+            letter = get_column_letter(col)
+            style = f' s="{column.style_id}"' if column.style_id else ""
+            for row, value in enumerate(column.values, column.first_row):
+                if value is None:
+                    continue
+                if type(value) is str:
+                    xml = _string_cell(f"{letter}{row}", style, value)
+                elif type(value) is float or type(value) is int:
+                    xml = f'<c r="{letter}{row}"{style} t="n"><v>{value!r}</v></c>'
+                else:
+                    xml = _value_cell(f"{letter}{row}", style, value, epoch)
+                here = fragments[row]
+                interleaved = interleaved or bool(here and here[-1][0] >= col)
+                here.append((col, xml))
+        rows = sorted(set(fragments) | set(ws.row_dimensions))
         parts: list[str] = []
         for n, row in enumerate(rows, 1):
             attrs = "".join(f' {k}="{_attr(v)}"' for k, v in ws.row_dimensions[row]) if row in ws.row_dimensions else ""
-            parts.append(f'<row r="{row}"{attrs}>')
-            cells = sorted(by_row.get(row, ()), key=lambda t: t[0])
-            here = [(col, letter, column.value(row), style) for col, letter, column, style in direct
-                    if column.value(row) is not None] if row in direct_rows else []
-            for col, cell, in_direct in _merge(cells, here):
-                if in_direct is not None:
-                    _, letter, value, style = in_direct
-                    parts.append(_value_cell(f"{letter}{row}", style, value, epoch))
-                    continue
-                special = self.special.get((row, col))
-                if special is not None:
-                    parts.append(special)
-                    continue
-                if col not in letters:
-                    letters[col] = get_column_letter(col)
-                xml = self._cell(cell, f"{letters[col]}{row}", epoch, iso_dates)
-                if xml is not None:
-                    parts.append(xml)
-            parts.append("</row>")
+            here = fragments.get(row, ())
+            if interleaved and here:
+                here = sorted(dict(here).items())  # a direct value replaces a cell in its column
+            parts.append(f'<row r="{row}"{attrs}>{"".join(x for _, x in here)}</row>')
             if n % _CHUNK_ROWS == 0:
                 yield "".join(parts).encode("utf-8")
                 parts = []
         yield "".join(parts).encode("utf-8")
-
-
-def _merge(cells, direct):
-    """Cells and direct values of one row, in column order (a direct value wins a tie)."""
-    i = j = 0
-    while i < len(cells) or j < len(direct):
-        if j < len(direct) and (i == len(cells) or direct[j][0] <= cells[i][0]):
-            if i < len(cells) and direct[j][0] == cells[i][0]:
-                i += 1
-            yield direct[j][0], None, direct[j]
-            j += 1
-        else:
-            yield cells[i][0], cells[i][1], None
-            i += 1
 
 
 class _Writer(ExcelWriter):
