@@ -279,3 +279,19 @@ def test_large_output_tables_written_directly_read_back_exactly(make_book):
     save_book(book)
     ws = openpyxl.load_workbook(path)["Aging"]
     assert ws.max_row == 11 and ws.tables["Aging"].ref == "A1:R11"
+
+
+def test_a_table_read_after_arxl_writes_it_is_what_a_fresh_read_gives(make_book):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    book = open_book(path)
+    inv = book.read("Invoices")
+    book.update("Invoices", pd.DataFrame({
+        "Status": typed_column("text", ["Paid", "Open", "Partially paid"], index=inv.index),
+        "OpenBalance": typed_column("money", [0, 20, 100000], index=inv.index),
+        "LastPaymentDate": typed_column("date", [dt.date(2026, 11, 19), None, dt.date(2026, 11, 20)],
+                                        index=inv.index)}))
+    after = book.read("Invoices")
+    save_book(book)
+    fresh = open_book(path).read("Invoices")
+    pd.testing.assert_frame_equal(after, fresh)
+    assert after["OpenBalance"].tolist() == [0, 20, 100000]

@@ -232,6 +232,7 @@ class Workbook:
         positions = [r - raw.first_row for r in frame.index]
         if any(p < 0 or p >= len(raw.rows) for p in positions):
             raise IndexError(f"rows outside the {name} table")
+        cached = {key: f for key, f in self._frames.items() if key[0] == name}
         for col in columns:
             at = offsets[col.key]
             current = [r[at] for r in raw.rows]
@@ -240,6 +241,16 @@ class Workbook:
                 if col.owner == ARXL or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
+        if not fill_blank:
+            # the typed values just written are what a fresh read would give: keep the frames
+            for key, typed in cached.items():
+                rows = frame.index.intersection(typed.index)
+                try:
+                    for col in columns:
+                        typed.loc[rows, col.name] = frame.loc[rows, col.name]
+                except (TypeError, ValueError):  # a column of another dtype: read afresh
+                    continue
+                self._frames[key] = typed
 
     def replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
