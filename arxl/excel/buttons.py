@@ -26,7 +26,9 @@ REFRESH_ALL = "refresh"  # the "Refresh all" button: every command of `arxl refr
 REFRESH_LABEL = "Refresh all"
 TITLE = "arxl"
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
-FILE_FILTER = "Bank and remittance files (*.csv;*.txt;*.xlsx;*.xml;*.bai;*.sta),*.csv;*.txt;*.xlsx;*.xml;*.bai;*.sta"
+# the importer recognises a file by its content; the extensions only narrow the dialog
+FILE_FILTER = ("Bank and remittance files (*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt),*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt,"
+               "All files (*.*),*.*")
 
 
 def button_label(button_id: str) -> str:
