@@ -9,37 +9,16 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arxl.book.contract import TABLES
-from arxl.book.convert import typed_column
 from arxl.core.aging import (AGING_COLUMNS, aging_items, bucket_labels, bucket_of_date, bucket_of_days,
                              days_past_due, discount_available, due_date_from_terms, summarize,
                              unposted_cash)
 from arxl.core.balances import compute_balances
-from arxl.core.money import to_cents
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
+from frames import table
 
 AS_OF = dt.date(2026, 11, 20)
 SETTINGS = Settings(as_of=AS_OF)
-
-
-def table(name: str, *rows: dict) -> pd.DataFrame:
-    """A typed frame as ``Workbook.read`` gives it, from rows written as a clerk types them
-    (amounts and dates as text), indexed by sheet row from 2."""
-    columns = {}
-    for col in TABLES[name].columns:
-        values = []
-        for row in rows:
-            value = row.get(col.name)
-            if value is not None and col.kind == "money":
-                value = to_cents(value)
-            elif value is not None and col.kind in ("date", "datetime"):
-                value = pd.Timestamp(value)
-            values.append(value)
-        columns[col.name] = typed_column(col.kind, values)
-    frame = pd.DataFrame(columns)
-    frame.index = pd.Index(range(2, 2 + len(rows)), name="row")
-    return frame
 
 
 def day(offset: int) -> str:

@@ -1,0 +1,27 @@
+"""Typed frames for core tests, written the way a clerk types rows."""
+from __future__ import annotations
+
+import pandas as pd
+
+from arxl.book.contract import TABLES
+from arxl.book.convert import typed_column
+from arxl.core.money import to_cents
+
+
+def table(name: str, *rows: dict) -> pd.DataFrame:
+    """A typed frame as ``Workbook.read`` gives it, from rows written as a clerk types them
+    (amounts and dates as text), indexed by sheet row from 2."""
+    columns = {}
+    for col in TABLES[name].columns:
+        values = []
+        for row in rows:
+            value = row.get(col.name)
+            if value is not None and col.kind == "money":
+                value = to_cents(value)
+            elif value is not None and col.kind in ("date", "datetime"):
+                value = pd.Timestamp(value)
+            values.append(value)
+        columns[col.name] = typed_column(col.kind, values)
+    frame = pd.DataFrame(columns)
+    frame.index = pd.Index(range(2, 2 + len(rows)), name="row")
+    return frame
