@@ -2,7 +2,7 @@
 
     python bench/bench_aging.py [BOOK] [TRUTH] [--applications N] [--keep DIR]
 
-Builds the benchmark workbook from BOOK (default /work/big/book.xlsx: 100,000 invoices) plus an
+Builds the benchmark workbook from BOOK (default: the generated ledger of bench/generated.py, 100,000 invoices) plus an
 Applications ledger of N rows (default 10,000) posted from the generator's truth file (each
 payment applied to the invoices it really paid, discounts and short pays included); the truth
 rows with no invoice go on account. Then, in the same run and on the same file:
@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from generated import large_workbook
 
 import openpyxl
 import pandas as pd
@@ -110,11 +112,13 @@ def report(label: str, path: Path, work: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("book", nargs="?", type=Path, default=Path("/work/big/book.xlsx"))
-    parser.add_argument("truth", nargs="?", type=Path, default=Path("/work/big/truth.csv"))
+    parser.add_argument("book", nargs="?", type=Path, help="default: the generated 100,000-invoice ledger")
+    parser.add_argument("truth", nargs="?", type=Path)
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="keep the built and refreshed workbooks in this folder")
     args = parser.parse_args(argv)
+    if args.book is None:
+        args.book, args.truth = large_workbook()
     work = Path(tempfile.mkdtemp(prefix="arxl-bench-aging-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     built = work / "bench_aging.xlsx"

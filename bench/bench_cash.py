@@ -3,9 +3,9 @@ openpyxl load-and-save of the same file, all in one run (issue 3's figures).
 
     python bench/bench_cash.py [--book BOOK] [--workdir DIR]
 
-Without --book, /work/big/book.xlsx is used if it exists, else the workbook is generated with
-the shared generator (``../shared/bench/gen_ar.py DIR --invoices 100000 --payments 10000
---customers 5000 --xlsx``). The book is copied first; the original is never touched.
+Without --book, the large ledger of bench/generated.py is used (generated once with
+``../shared/bench/gen_ar.py``: 100,000 invoices, 10,000 payments, 5,000 customers). The book is
+copied first; the original is never touched.
 
 Each step runs in a fresh child process, so its import time counts and its peak memory (maximum
 resident set size) is its own:
@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from generated import large_workbook
+
 ROOT = Path(__file__).resolve().parents[1]
-GENERATOR = ROOT.parent / "shared" / "bench" / "gen_ar.py"
-DEFAULT_BOOK = Path("/work/big/book.xlsx")
 
 
 def peak_mb() -> float:
@@ -101,11 +101,7 @@ def main() -> None:
 
     work = a.workdir or Path(tempfile.mkdtemp(prefix="arxl-bench-cash-"))
     work.mkdir(parents=True, exist_ok=True)
-    source = a.book or (DEFAULT_BOOK if DEFAULT_BOOK.exists() else None)
-    if source is None:
-        subprocess.run([sys.executable, str(GENERATOR), str(work / "gen"), "--invoices", "100000",
-                        "--payments", "10000", "--customers", "5000", "--xlsx"], check=True)
-        source = work / "gen" / "book.xlsx"
+    source = a.book or large_workbook()[0]
     plain_copy, arxl_copy = work / "plain.xlsx", work / "arxl.xlsx"
     shutil.copy2(source, plain_copy)
     shutil.copy2(source, arxl_copy)

@@ -3,10 +3,10 @@ of the same file, all in one run (issue 2's figure).
 
     python bench/bench_refresh.py [--book BOOK] [--workdir DIR]
 
-Without --book, the workbook is generated with the shared generator:
-``../shared/bench/gen_ar.py DIR --invoices 100000 --payments 10000 --customers 5000 --xlsx``.
-Each arxl step runs as the real CLI in a child process, so imports and start-up count; peak
-memory is the child's maximum resident set size.
+Without --book, the large ledger of bench/generated.py is used (generated once with
+``../shared/bench/gen_ar.py``: 100,000 invoices, 10,000 payments, 5,000 customers). Each arxl
+step runs as the real CLI in a child process, so imports and start-up count; peak memory is the
+child's own high-water mark.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from generated import large_workbook
+
 import openpyxl
 
-ROOT = Path(__file__).resolve().parents[1]
-GENERATOR = ROOT.parent / "shared" / "bench" / "gen_ar.py"
 
 
 # Runs the arxl CLI in a child that reports its own peak resident memory (VmHWM, kB) on its
@@ -58,12 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="arxl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    source = args.book
-    if source is None:
-        print("generating 100,000 invoices, 10,000 payments, 5,000 customers ...", flush=True)
-        subprocess.run([sys.executable, str(GENERATOR), str(work / "gen"), "--invoices", "100000", "--payments",
-                        "10000", "--customers", "5000", "--xlsx"], check=True, stdout=subprocess.DEVNULL)
-        source = work / "gen" / "book.xlsx"
+    source = args.book or large_workbook()[0]
     book = work / "book.xlsx"
     shutil.copy(source, book)
 
