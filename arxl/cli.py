@@ -100,7 +100,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
               backup=True) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
-        print(f"--output must be an existing folder when several workbooks are given", file=sys.stderr)
+        print("--output must be an existing folder when several workbooks are given", file=sys.stderr)
         return 2
     failed = 0
     for book_path in tqdm(books, desc="workbooks", disable=quiet or not many, file=sys.stderr):

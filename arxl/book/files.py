@@ -13,19 +13,18 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-import re
 import zipfile
 from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from arxl.book.contract import INPUT, LEDGER, OUTPUT, SHEET_ORDER, TABLES, header_key, sheet_position
+from arxl.book.contract import INPUT, SHEET_ORDER, TABLES, header_key, sheet_position
 from arxl.book.convert import NUMBER_FORMATS
 from arxl.book.port import Workbook
 from arxl.book.report import Report
