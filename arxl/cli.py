@@ -42,7 +42,8 @@ class _Progress:
 
     def start(self, label: str):
         if self.enabled:
-            self.bar = tqdm(total=100, desc=label, leave=False, file=sys.stderr,
+            # disable=None: no bar when stderr is not a terminal (a scheduled batch's log)
+            self.bar = tqdm(total=100, desc=label, leave=False, file=sys.stderr, disable=None,
                             bar_format="{desc:<40.40} {percentage:3.0f}%|{bar}| {elapsed}")
 
     def __call__(self, message: str, fraction: float | None = None) -> None:
@@ -103,7 +104,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
         print("--output must be an existing folder when several workbooks are given", file=sys.stderr)
         return 2
     failed = 0
-    for book_path in tqdm(books, desc="workbooks", disable=quiet or not many, file=sys.stderr):
+    for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
                                       files=files, progress=_Progress(not quiet), backup=backup)
