@@ -9,7 +9,7 @@ import pytest
 
 from arxl.book.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.book.convert import typed_column
-from arxl.core.matching import match_payments, match_remittance
+from arxl.core.matching import identify_payer, match_payments, match_remittance
 from arxl.core.money import to_cents
 from arxl.core.settings import Settings, WriteOffTolerance
 
@@ -305,3 +305,82 @@ def test_a_disputed_invoice_is_proposed_for_review_only():
     (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"], disputed)
     applied, decision, _, evidence = proposal(matches, "P1")
     assert applied == {"970001": 30000} and decision == "Review" and "Disputed" in evidence
+
+
+# ---- structured remittance, loose readings, explicit references, shared PO numbers ------------
+
+def test_structured_remittance_is_applied_as_stated_with_its_discount_and_deductions():
+    invoices = [invoice("100300", "C005", 1000.00), invoice("100301", "C005", 500.00),
+                invoice("100302", "C005", 1250.50), invoice("100303", "C005", 250.00),
+                invoice("100304", "C005", 730.00)]
+    matches, _ = run([
+        # as the bank importer writes camt.054 RfrdDocAmt: paid, gross, discount
+        dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1480.00,
+             Reference="Payment of invoices RMR*IV*100300*980.00*1000.00*20.00\\RMR*IV*100301*500.00*500.00*\\"),
+        # X12 820 as sent: an (empty) action code before the amounts, then an ADX adjustment
+        dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=1445.50,
+             Reference="RMR*IV*100302**1200.50*1250.50\\ADX*-50.00*01\\RMR*IV*100303*PI*245.00*250.00*5.00\\"),
+        # a deduction implied by the gross amount, an adjustment naming its invoice
+        dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=700.00,
+             Reference="RMR*IV*100304*700.00*730.00*\\ADX*-30.00*CS*IV*100304\\")], invoices)
+    rows = matches.set_index("InvoiceID")[["ApplyAmount", "Discount", "WriteOff", "ShortPay", "Decision"]]
+    # Net 45 allows no discount: the discount the payer states is taken as stated all the same
+    assert rows.loc["100300"].tolist() == [98000, 2000, 0, 0, "Auto"]
+    assert rows.loc["100301"].tolist() == [50000, 0, 0, 0, "Auto"]
+    assert rows.loc["100302"].tolist() == [120050, 0, 0, 5000, "Auto"]
+    assert rows.loc["100303"].tolist() == [24500, 500, 0, 0, "Auto"]
+    assert rows.loc["100304"].tolist() == [70000, 0, 0, 3000, "Auto"]
+    assert "" not in rows.index  # nothing left on account
+
+
+def test_an_invoice_read_with_a_keying_error_never_goes_auto_to_another_customers_payer():
+    invoices = [invoice(f"INV-{n}", "C001", 100.00 * (n - 1000)) for n in range(1001, 1006)]
+    invoices[1] = invoice("INV-1002", "C001", 500.00)
+    invoices += [invoice("INV-2001", "C004", 250.00, Currency="USD"), invoice("INV-2003", "C005", 320.00)]
+    matches, _ = run([
+        dict(PaymentID="P1", PayerName="GAMMA LOGISTICS BV", Amount=500.00, Reference="INV-2002"),
+        # a payer name the matcher does not know: the exact mention with its amount names Acme
+        dict(PaymentID="P2", PayerName="AMI AP DEPT", Amount=500.00, Reference="INV-1002")], invoices)
+    applied, decision, _, _ = proposal(matches, "P2")
+    assert (applied, decision) == ({"INV-1002": 50000}, "Auto")  # the exact mention keeps its invoice
+    applied, decision, _, _ = proposal(matches, "P1")
+    assert decision != "Auto" and applied.get("INV-1002", 0) == 0
+
+
+def test_invoices_named_in_edi_segments_win_over_other_invoices_adding_up_to_the_amount():
+    named = [invoice(f"INV-2026-{n:05d}", "C005", v) for n, v in
+             ((710, 1000.00), (711, 1000.00), (712, 1000.00), (713, 1000.00), (714, 1000.00))]
+    others = [invoice("INV-2026-00720", "C005", 2000.00), invoice("INV-2026-00721", "C005", 1900.00),
+              invoice("INV-2026-00722", "C005", 1000.00)]
+    segments = "".join(f"RMR*IV*{i['InvoiceID']}**980.00*1000.00*20.00\\" for i in named)
+    ctx = ("ORIG CO NAME:KEYSTONE ELEC ORIG ID:1234567890 SEC:CTX TRACE#:021000021234567 "
+           "IND NAME:OUR COMPANY LLC ")  # CTX: the remittance follows the bank's own fields
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC CO", Amount=4900.00,
+                           Reference=ctx + segments)], named + others + YEAR_STYLE)
+    rows = matches[matches["PaymentID"] == "P1"].set_index("InvoiceID")
+    assert sorted(rows.index) == [i["InvoiceID"] for i in named]
+    assert rows["ApplyAmount"].tolist() == [98000] * 5 and rows["Discount"].tolist() == [2000] * 5
+    assert set(rows["Decision"]) == {"Auto"}
+
+
+def test_a_po_billed_on_several_invoices_pays_those_whose_amounts_match():
+    invoices = [invoice("INV-1001", "C005", 1000.00), invoice("INV-1002", "C005", 500.00),
+                invoice("INV-1003", "C005", 1250.50, PONumber="PO-7788"),
+                invoice("INV-1004", "C005", 250.00, PONumber="PO-7788"),
+                invoice("INV-1005", "C005", 980.00, PONumber="PO-7788"),
+                invoice("INV-1006", "C005", 400.00, PONumber="PO-5521"),
+                invoice("INV-1007", "C005", 600.00, PONumber="PO-5521")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1500.50, Reference="PO PO-7788"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=1000.00, Reference="P.O. 5521")],
+                     invoices)
+    assert proposal(matches, "P1")[:2] == ({"INV-1003": 125050, "INV-1004": 25000}, "Auto")
+    assert proposal(matches, "P2")[:2] == ({"INV-1006": 40000, "INV-1007": 60000}, "Auto")
+
+
+def test_which_customer_a_payer_is_on_plain_values():
+    customers = frame(CUSTOMERS, CUSTOMER_ROWS)
+    assert identify_payer("ACME MFG INTL CORP", customers)[:1] == ("C001",)
+    assert identify_payer("BLUE RIDGE HOLDINGS", customers)[0] == "C003"  # an alias
+    assert identify_payer("J SMITH", customers, account="021000021 998877") == ("C003", 1.0, "payer account on file")
+    assert identify_payer("J SMITH", customers, customer_id="C005") == ("C005", 1.0, "CustomerID given by the clerk")
+    assert identify_payer("J SMITH", [("C1", "Keystone Electric Company")]) == ("", 0.0, "")

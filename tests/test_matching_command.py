@@ -3,6 +3,7 @@ blank PaymentIDs, posted payments left alone, and a clerk's decisions kept acros
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 
@@ -71,3 +72,20 @@ def test_a_clerks_approve_survives_a_rerun(make_book, run):
     p7 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
     assert [m["Decision"] for m in p7] == ["Approve"]
     assert [m["Decision"] for m in _rows(path, "Matches") if m["PaymentID"] == "P1"] == ["Auto"]
+
+
+def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_states(make_book, run):
+    camt054 = Path(__file__).parent / "fixtures" / "bankfiles" / "camt" / "arxl-camt054.v08.referred-documents.xml"
+    customers = [{"CustomerID": "C001", "Name": "Acme Industries Inc", "Aliases": "Acme Industries GmbH",
+                  "Terms": "Net 30", "Currency": "EUR"}]
+    invoices = [{"InvoiceID": f"INV-100{n}", "CustomerID": "C001", "InvoiceDate": dt.date(2026, 10, 19 + n),
+                 "Amount": amount} for n, amount in ((1, 1000.00), (2, 500.00))]
+    path = make_book(rows={"Customers": customers, "Invoices": invoices})
+    result, book = run(path, "import", "match", files=[camt054])
+    assert result.ok
+    matches = book.read("Matches")
+    acme = matches[matches["PaymentID"] == "ARXL-054-0001"].set_index("InvoiceID")
+    # RfrdDocAmt: INV-1001 due 1,000.00, 20.00 discount applied, 980.00 remitted; INV-1002 500.00
+    assert acme[["ApplyAmount", "Discount", "ShortPay", "Decision"]].values.tolist() == [
+        [98000, 2000, 0, "Auto"], [50000, 0, 0, "Auto"]]
+    assert list(acme.index) == ["INV-1001", "INV-1002"]

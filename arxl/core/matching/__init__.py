@@ -2,7 +2,8 @@
 
 ``match_payments`` reads typed Payments, Invoices and Customers frames and returns the Matches
 table and the Payments [arxl] columns; ``match_remittance`` answers the same question for one
-remittance given as plain values (for a cell formula).
+remittance given as plain values (for a cell formula), and ``identify_payer`` which customer a
+payer is (name, payer account, the clerk's CustomerID), by the rule the matcher uses.
 
 What each Matches row means (posting reads exactly this):
 - One row per (payment, invoice) proposed. ``ApplyAmount`` is the cash applied to the invoice.
@@ -31,10 +32,19 @@ scores payer names against Customers (Name, Aliases, parent), payer accounts and
 CustomerID; ``amounts`` explains the amount against the invoices named, or finds the open
 invoices adding up to it; ``engine`` weighs it all into a Confidence and an Evidence sentence.
 
+A structured remittance (EDI RMR segments, as banks and arxl's bank-file import write them,
+with ADX adjustments) whose amounts per invoice add up to the payment is applied as stated: each
+invoice gets the amount paid for it, the discount stated as Discount, and a stated deduction
+(ADX, or gross less paid less discount) as ShortPay. Invoices it names are explicit: other open
+invoices that happen to add up to the amount are never proposed instead. A reference shared by
+several invoices (a PO billed in parts) names those of them whose balances make up the amount.
+
 Rules that keep cash safe: a payment is Auto only when its invoices are named and the amount
 settles them (a reference read with a keying error undone counts only when the amount bears it
-out), or, with no reference, when they are the only open invoices of a recognised payer adding
-up to the amount and the customer has too few open invoices for such a sum to be chance. A
+out and the payer is that invoice's customer by its own evidence; an exact reading of the same
+invoice elsewhere in the batch goes first), or, with no reference, when they are the only open
+invoices of a recognised payer adding up to the amount and the customer has too few open
+invoices for such a sum to be chance. A
 payer is known by its name, an account on file, the clerk's CustomerID, or by the remittance
 naming that customer's open invoices exactly with an amount that settles them; anything short
 of settling in full (a partial payment, a deduction, an overpayment) needs the payer to look
@@ -50,12 +60,13 @@ import datetime as dt
 import pandas as pd
 
 from arxl.book.convert import typed_column
-from arxl.core.matching.engine import AUTO, REVIEW, UNMATCHED, Payment, match_batch, prepare
+from arxl.core.matching.engine import AUTO, REVIEW, UNMATCHED, Payment, collections_paused, match_batch, prepare
+from arxl.core.matching.payers import PayerIndex
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "AUTO", "REVIEW", "UNMATCHED"]
+__all__ = ["match_payments", "match_remittance", "identify_payer", "AUTO", "REVIEW", "UNMATCHED"]
 
 MATCH_COLUMNS = ("PaymentID", "CustomerID", "InvoiceID", "ApplyAmount", "Discount", "WriteOff",
                  "ShortPay", "Confidence", "Decision", "Evidence")
@@ -69,15 +80,20 @@ def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd
     has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
     ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
     Payments [arxl] columns indexed like ``payments``."""
+    with collections_paused():
+        return _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress)
+
+
+def _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress):
     book, problems = prepare(invoices, customers, settings, open_balance, disputed)
     if progress:
         progress("Matching payments", 0.1)
     currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
-    received = [None if pd.isna(d) else d.date() for d in pd.to_datetime(payments["ReceivedDate"])]
+    received = pd.to_datetime(payments["ReceivedDate"]).to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    text = [payments[c].astype(str).tolist() for c in ("PaymentID", "PayerName")]
+    more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
-        payments["PaymentID"], payments["PayerName"].astype(str), payments["Amount"].astype("int64"),
-        currencies, received, payments["Reference"].astype(str), payments["PayerAccount"].astype(str),
-        payments["CustomerID"].astype(str)))]
+        *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
     proposals = match_batch(book, batch, progress)
     threshold = settings.auto_apply_confidence
     rows, status = [], []
@@ -133,11 +149,7 @@ def match_remittance(reference: str, payer: str, amount, invoices, *, customers=
     if customers is None:
         ids = sorted(set(typed_invoices["CustomerID"]))
         customers = pd.DataFrame({"CustomerID": ids, "Name": ids})
-    elif not isinstance(customers, pd.DataFrame):
-        customers = pd.DataFrame(list(customers), columns=["CustomerID", "Name"])
-    typed_customers = pd.DataFrame({
-        c: customers[c].astype(str) if c in customers else "" for c in
-        ("CustomerID", "Name", "Aliases", "ParentID", "Terms", "Currency", "BankAccounts")})
+    typed_customers = _customer_frame(customers)
     payment = pd.DataFrame({
         "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_cents(amount)],
         "Currency": [currency], "ReceivedDate": [pd.Timestamp(received)],
@@ -145,3 +157,34 @@ def match_remittance(reference: str, payer: str, amount, invoices, *, customers=
     (matches, _), _ = match_payments(payment, typed_invoices, typed_customers, settings, open_cents)
     named = matches[matches["InvoiceID"] != ""]
     return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]
+
+
+def _customer_frame(customers) -> pd.DataFrame:
+    """Customers given as a frame (CustomerID, Name; Aliases, ParentID, Terms, Currency,
+    BankAccounts optional) or as rows of (CustomerID, Name), as text columns."""
+    if not isinstance(customers, pd.DataFrame):
+        customers = pd.DataFrame(list(customers), columns=["CustomerID", "Name"])
+    return pd.DataFrame({
+        c: customers[c].fillna("").astype(str).str.strip() if c in customers else "" for c in
+        ("CustomerID", "Name", "Aliases", "ParentID", "Terms", "Currency", "BankAccounts")})
+
+
+_PAYER_INDEXES: dict[tuple, PayerIndex] = {}  # the last few customer lists (a sheet recalculating)
+
+
+def identify_payer(payer: str, customers, account: str = "", customer_id: str = "") -> tuple[str, float, str]:
+    """Which customer a payer is, as (CustomerID, score 0..1, how it was found), or
+    ("", 0.0, "") for nobody we know: the clerk's ``customer_id`` when it is a customer's; else
+    the one customer a payer ``account`` on file belongs to; else the customer the name fits
+    best (Name, Aliases, the parent's Name, as banks print names). ``customers``: a frame with
+    CustomerID and Name (Aliases, ParentID, BankAccounts optional) or rows of (CustomerID, Name).
+    The matcher finds payers by the same rule."""
+    frame = _customer_frame(customers)
+    key = tuple(tuple(frame[c]) for c in ("CustomerID", "Name", "Aliases", "ParentID", "BankAccounts"))
+    index = _PAYER_INDEXES.get(key)
+    if index is None:
+        if len(_PAYER_INDEXES) >= 4:
+            _PAYER_INDEXES.pop(next(iter(_PAYER_INDEXES)))
+        index = _PAYER_INDEXES[key] = PayerIndex(frame)
+    found = index.identify(payer, account, customer_id)
+    return (index.ids[found.customer], round(found.score, 4), found.how) if found else ("", 0.0, "")

@@ -51,13 +51,19 @@ class Settlement:
 def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[int],
            tolerance: WriteOffTolerance, *, reason: str = "", says_partial: bool = False,
            rate: Decimal = Decimal(0), quoted: list[int | None] | None = None,
-           quoted_discounts: list[int | None] | None = None) -> Settlement:
+           quoted_discounts: list[int | None] | None = None,
+           quoted_deductions: list[int | None] | None = None) -> Settlement:
     """Spread ``amount`` over the named invoices (their open balances ``opens`` and the
     discounts their terms allow on this payment's date). ``quoted``: the amount the remittance
-    pays for each, when it says; ``quoted_discounts``: the discount it says was taken."""
+    pays for each, when it says; ``quoted_discounts`` and ``quoted_deductions``: the discount
+    and the deductions it says were taken. When the remittance gives every invoice its amount
+    and these add up to the payment, each invoice gets exactly what the payer says."""
     owed = sum(opens)
     n = len(opens)
     them, their = ("it", "its") if n == 1 else ("them", "their")
+    if quoted and all(q is not None for q in quoted) and sum(quoted) == amount:
+        return _as_quoted(opens, discounts, invoices, quoted, quoted_discounts or [None] * n,
+                          quoted_deductions or [None] * n, tolerance, reason, (rate, *COMMON_DISCOUNT_RATES))
     if amount == owed:
         return Settlement(tuple(Line(i, o) for i, o in zip(invoices, opens)), 0, EXACT, f"pays {them} in full")
     allowed = sum(discounts)
@@ -65,9 +71,6 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
         lines = [Line(i, o - d, d) for i, o, d in zip(invoices, opens, discounts)]
         lines[-1] = Line(lines[-1].invoice, lines[-1].apply + amount - (owed - allowed), lines[-1].discount)
         return Settlement(tuple(lines), 0, DISCOUNT, f"pays {them} less the discount {their} terms allow")
-    if quoted and all(q is not None for q in quoted) and sum(quoted) == amount:
-        return _as_quoted(opens, discounts, invoices, quoted, quoted_discounts or [None] * n, tolerance, reason,
-                          (rate, *COMMON_DISCOUNT_RATES))
     if amount > owed:
         lines = tuple(Line(i, o) for i, o in zip(invoices, opens))
         return Settlement(lines, amount - owed, OVERPAID, f"pays {them} in full with money left over")
@@ -105,13 +108,15 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
 _ORDER = (PARTIAL, SHORT, UNEARNED, OVERPAID, WRITE_OFF, DISCOUNT, EXACT)
 
 
-def _as_quoted(opens, discounts, invoices, quoted, taken, tolerance: WriteOffTolerance, reason: str,
+def _as_quoted(opens, discounts, invoices, quoted, taken, deducted, tolerance: WriteOffTolerance, reason: str,
                rates) -> Settlement:
     """Each invoice paid the amount the remittance gives for it (EDI RMR, "id amount" pairs);
-    each difference explained on its own line: discount (earned, or taken though the terms do
-    not allow it: a deduction), write-off, deduction or partial payment."""
-    lines, hows, extra = [], [], 0
-    for i, o, d, q, t in zip(invoices, opens, discounts, quoted, taken):
+    each difference explained on its own line. A discount or deduction the remittance states
+    is taken as stated (Discount, ShortPay); any other difference is the discount the terms
+    allow, a discount taken though the terms do not allow it (a deduction), a write-off, a
+    deduction or a partial payment."""
+    lines, hows, extra, stated = [], [], 0, False
+    for i, o, d, q, t, s in zip(invoices, opens, discounts, quoted, taken, deducted):
         diff = o - q
         if diff == 0:
             lines.append(Line(i, o))
@@ -120,10 +125,18 @@ def _as_quoted(opens, discounts, invoices, quoted, taken, tolerance: WriteOffTol
             lines.append(Line(i, o))
             extra -= diff
             hows.append(OVERPAID)
+        elif t or s:
+            stated = True
+            discount = min(t or 0, diff)
+            short = min(s or 0, diff - discount)
+            rest = diff - discount - short
+            write_off = rest if rest and tolerance.allows(rest, o) else 0
+            lines.append(Line(i, q, discount, write_off, short))
+            hows.append(PARTIAL if rest - write_off else SHORT if short else WRITE_OFF if write_off else DISCOUNT)
         elif d and abs(diff - d) <= 1:
             lines.append(Line(i, q, diff))
             hows.append(DISCOUNT)
-        elif t == diff or any(r and abs(diff - percent_of(o, r)) <= 1 for r in rates):
+        elif any(r and abs(diff - percent_of(o, r)) <= 1 for r in rates):
             lines.append(Line(i, q, 0, 0, diff))
             hows.append(UNEARNED)
         elif tolerance.allows(diff, o):
@@ -134,7 +147,9 @@ def _as_quoted(opens, discounts, invoices, quoted, taken, tolerance: WriteOffTol
             hows.append(SHORT if reason else PARTIAL)
     how = min(hows, key=_ORDER.index)
     note = "pays the amount the remittance gives for each invoice"
-    if DISCOUNT in hows:
+    if stated:
+        note += ", less the discounts and deductions it states"
+    elif DISCOUNT in hows:
         note += ", less the discounts the terms allow"
     if UNEARNED in hows:
         note += ", less a discount the terms do not allow on this date (left open as a deduction)"

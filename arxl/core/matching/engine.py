@@ -3,10 +3,12 @@ promised beyond its open balance. See the package docstring for what each Matche
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import multiprocessing as mp
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -42,6 +44,7 @@ class Proposal:
     on_account: int
     confidence: float
     evidence: list[str] = field(default_factory=list)
+    loose: bool = False  # an invoice read with a keying error undone: exact readings go first
 
 
 @dataclass
@@ -61,7 +64,7 @@ class Book:
     payers: PayerIndex
     indexes: list[tuple[ReferenceIndex, np.ndarray]]  # index, its positions -> invoice positions
     open_by_customer: dict[int, np.ndarray]  # customer -> open invoice positions, oldest first
-    by_open: dict[int, list[int]]  # open balance -> the open invoices owing exactly that
+    by_open: tuple[np.ndarray, np.ndarray]  # open invoices by open balance, and those balances
     discount: np.ndarray  # the early-payment discount on the open balance, cents
     discount_until: np.ndarray  # the last day it may be taken (datetime64[D]; NaT for none)
     settings: Settings
@@ -73,6 +76,26 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
     InvoiceID, PONumber and the MatchColumns, the payer index, each customer's open invoices
     oldest first, and each invoice's early-payment discount. Problems: customers' unreadable
     Terms (the default terms are used)."""
+    with collections_paused():
+        return _prepare(invoices, customers, settings, open_balance, disputed)
+
+
+@contextmanager
+def collections_paused():
+    """The matcher allocates hundreds of thousands of small containers and no reference cycles:
+    garbage collections meanwhile would only cost time (a full one walks every object of the
+    caller, e.g. a whole workbook loaded in memory)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _prepare(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+             open_balance: pd.Series, disputed: pd.Series | None) -> tuple[Book, Problems]:
     problems = Problems()
     payers = PayerIndex(customers)
     base = settings.base_currency
@@ -105,8 +128,7 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
     groups = np.split(order, np.nonzero(np.diff(cust[order]))[0] + 1) if len(order) else []
     by_customer = {int(cust[g[0]]): g for g in groups if len(g) and cust[g[0]] >= 0}
     dispute = (disputed.to_numpy(dtype=bool) if disputed is not None else np.zeros(len(ids), dtype=bool))
-    by_open = {int(v): is_open[rows].tolist() for v, rows in
-               pd.Series(opened[is_open]).groupby(opened[is_open]).indices.items()}
+    by_open = is_open[np.argsort(opened[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
     until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
     invoice_terms = [terms[c] if c >= 0 else default for c in cust.tolist()]
@@ -116,7 +138,7 @@ def prepare(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
             until[i] = np.datetime64(invoice_terms[i].discount_deadline(dates[i].astype(dt.date)), "D")
     return Book(ids, cust, currency, dates, opened, dispute, customers["CustomerID"].tolist(),
                 customers["Name"].tolist(), customer_currency, terms, payers, indexes, by_customer,
-                by_open, discount, until, settings), problems
+                (by_open, opened[by_open]), discount, until, settings), problems
 
 
 # ---- one payment -------------------------------------------------------------------------------
@@ -189,9 +211,10 @@ def propose(book: Book, pay: Payment, open_now: np.ndarray) -> Proposal:
         if k == 0:
             missing = not_found
         # A number shaped like our invoice numbers is read loosely as another column's only
-        # when it names that column's reference exactly.
+        # when it names that column's reference exactly, or the text says it is one ("PO 7788").
         doubtful = [(p.start, p.end) for p in missing]
-        found = [m for m in found if m.how == EXACT or not any(s <= m.start < e for s, e in doubtful)]
+        found = [m for m in found if m.how == EXACT or not any(s <= m.start < e for s, e in doubtful)
+                 or (k > 0 and index.labelled(rem, m.start))]
         mentions.extend((m, index, positions) for m in pair_quoted_amounts(found, rem))
     # A loose reading gives way to an exact one of the same text in another column.
     exact = [(m.start, m.end, m.column) for m, _, _ in mentions if m.how == EXACT]
@@ -201,6 +224,9 @@ def propose(book: Book, pay: Payment, open_now: np.ndarray) -> Proposal:
     unknown = [p.text for p in missing if not any(m.start <= p.start < m.end for m, _, _ in mentions)]
     if mentions:
         return _from_mentions(book, pay, rem, mentions, unknown, open_now)
+    # Invoices named in EDI segments are explicit: other invoices adding up to the amount by
+    # coincidence are never proposed in their place.
+    unknown = unknown or [e.reference for e in rem.edi_lines if e.qualifier == "IV" and e.reference]
     if unknown:
         return _named_but_not_open(book, pay, unknown, [])
     return _by_amount(book, pay, rem, open_now)
@@ -215,6 +241,25 @@ class _Named:
     mention: Mention
     index: ReferenceIndex
     positions: np.ndarray
+    loose: bool = False  # read with a keying error undone
+
+
+def _billed_together(book: Book, pay: Payment, m: Mention, positions: np.ndarray, open_now: np.ndarray,
+                     single: bool) -> list[int]:
+    """The open invoices a reference shared by several invoices (a PO billed in parts) pays:
+    all of them when their balances add up to what is paid for it, else the only set of them
+    that does; all of them when the remittance does not say what it pays for the reference."""
+    found = [int(positions[p]) for p in m.positions]
+    found = [i for i in found if open_now[i] > 0 and book.invoice_currency[i] == pay.currency]
+    owners = book.invoice_customer[found]
+    if len(set(owners.tolist())) > 1:  # the same PO number at two customers: the payer's
+        likeliest = owners[np.argmax(_payer_support(book, pay, owners))]
+        found = [i for i, c in zip(found, owners.tolist()) if c == likeliest]
+    target = m.quoted if m.quoted is not None else (pay.amount if single else None)
+    if len(found) < 2 or target is None or sum(int(open_now[i]) for i in found) == target:
+        return found
+    sets, count = subsets_adding_to(open_now[found], target, limit=1)
+    return [found[k] for k in sets[0]] if count == 1 else found
 
 
 def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown: list[str],
@@ -224,6 +269,15 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     single = len(mentions) == 1
     exact_customers = set()
     for m, index, positions in sorted(mentions, key=lambda x: x[0].start):
+        if m.column != "InvoiceID" and len(m.positions) > 1:
+            together = [i for i in _billed_together(book, pay, m, positions, open_now, single)
+                        if i not in [n.invoice for n in named]]
+            if len(together) > 1:
+                for i in together:
+                    named.append(_Named(i, ID_STRENGTH[m.how], _note(book, i, m), None, m, index, positions))
+                    if m.how == EXACT:
+                        exact_customers.add(int(book.invoice_customer[i]))
+                continue
         options = _resolve(book, pay, m, positions, single)
         best = options[0]
         if best in [n.invoice for n in named]:
@@ -236,7 +290,8 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
                 continue
             best, how, options = other, FUZZY, [other]
         strength = ID_STRENGTH[how] * (1.0 if len(options) == 1 else 0.95)
-        named.append(_Named(best, strength, _note(book, best, m, how), m.quoted, m, index, positions))
+        named.append(_Named(best, strength, _note(book, best, m, how), m.quoted, m, index, positions,
+                            loose=how == FUZZY))
         if m.how == EXACT:
             exact_customers.add(int(book.invoice_customer[best]))
     # A reference read loosely (a partial key, a keying error) must be backed by the payer,
@@ -257,9 +312,12 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     settlement, customer, payer_fit = _settle_named(book, pay, rem, named, open_now)
     # The text's own explanation (a discount taken late, a deduction with its reason) stands,
     # unless the payer is not the invoices' customer.
-    explained = settlement.how in FULL or (settlement.how == UNEARNED and rem.says_discount) or (
+    # So does a structured remittance whose amounts per invoice add up to the payment.
+    stated = all(n.quoted is not None for n in named) and sum(n.quoted for n in named) == pay.amount
+    explained = stated or settlement.how in FULL or (settlement.how == UNEARNED and rem.says_discount) or (
         settlement.how == SHORT and bool(rem.reason))
-    if not explained or payer_fit < FAIR_NAME:
+    mixed = len({int(book.invoice_customer[n.invoice]) for n in named}) > 1
+    if not explained or payer_fit < FAIR_NAME or mixed:
         swapped = _undo_keying_error(book, pay, rem, named, open_now)
         if swapped is not None:
             named = swapped
@@ -269,7 +327,7 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     strengths = [max(n.strength, 0.97) if settlement.how in (EXACT_FIT, DISCOUNT_FIT) else n.strength
                  for n in named]
     evidence = [f"The remittance names {_join([n.note for n in named])}"]
-    if settlement.how == OVERPAID and customer >= 0 and payer_fit >= FAIR_NAME:
+    if settlement.how == OVERPAID and customer >= 0 and payer_fit >= FAIR_NAME and not stated:
         completed = _complete(book, pay, customer, chosen, settlement.on_account, open_now)
         if completed:
             extra, count = completed
@@ -310,12 +368,25 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     if book.disputed[chosen].any():
         evidence.append("an invoice named is marked Disputed")
         confidence = min(confidence, 75)
+    # A number read with a keying error undone may be another customer's invoice: it is posted
+    # only when the amount settles it and the payer is that customer on its own evidence (its
+    # name, alias, parent, account, the clerk's CustomerID, or that customer's invoices named
+    # exactly in the same remittance).
+    loose = [n.invoice for n in named if n.loose]
+    if loose:
+        owners = book.invoice_customer[loose]
+        settles = stated or settlement.how in (*FULL, UNEARNED)
+        vouched = (all(c in exact_customers for c in owners.tolist())
+                   or _payer_support(book, pay, owners).min() >= FAIR_NAME)
+        if not (settles and vouched):
+            confidence = min(confidence, 75)
+            evidence.append("a number read with a keying error undone needs the payer and the amount to bear it out")
     evidence.append(_payer_note(book, pay, customer, payer_fit))
     evidence.append(f"{format_cents(pay.amount, pay.currency)} {settlement.note}"
                     + (f"; {format_cents(settlement.on_account, pay.currency)} stays on account"
                        if settlement.on_account else ""))
     return Proposal(pay.position, customer, settlement.lines, settlement.on_account,
-                    round(confidence, 1), evidence)
+                    round(confidence, 1), evidence, loose=bool(loose))
 
 
 def _open_instead(book: Book, pay: Payment, m: Mention, index: ReferenceIndex, positions: np.ndarray,
@@ -347,7 +418,8 @@ def _settle_named(book: Book, pay: Payment, rem: Remittance, named: list[_Named]
                         chosen, book.settings.write_off_tolerance, reason=rem.reason,
                         says_partial=rem.says_partial, rate=_rate(book, customer),
                         quoted=[n.quoted for n in named],
-                        quoted_discounts=[n.mention.quoted_discount for n in named])
+                        quoted_discounts=[n.mention.quoted_discount for n in named],
+                        quoted_deductions=[n.mention.quoted_deduction for n in named])
     return settlement, customer, float(support.max())
 
 
@@ -360,11 +432,12 @@ def _undo_keying_error(book: Book, pay: Payment, rem: Remittance, named: list[_N
     taken = {x.invoice for x in named}
     best = None
     for k, n in enumerate(named):
-        if n.quoted is not None and open_now[n.invoice] - n.quoted in (0, n.mention.quoted_discount):
+        stated = (n.mention.quoted_discount or 0) + (n.mention.quoted_deduction or 0)
+        if n.quoted is not None and open_now[n.invoice] - n.quoted in (0, stated):
             continue  # the remittance's own amounts for it bear the reading out
         was = _payer_support(book, pay, book.invoice_customer[[n.invoice]])[0]
         need = pay.amount - (owed - int(open_now[n.invoice]))
-        settles = [i for i in book.by_open.get(need, ()) if i not in taken]
+        settles = [i for i in _owing(book, need) if i not in taken]
         if not settles and was >= FAIR_NAME and not (rem.says_discount or rem.reason):
             continue  # only the costlier search below could help, and the payer fits already
         near = {int(n.positions[p]) for p in n.index.keying_errors_undone(n.mention.written)} - taken
@@ -375,7 +448,7 @@ def _undo_keying_error(book: Book, pay: Payment, rem: Remittance, named: list[_N
         for i, s in zip(near, support.tolist()):
             if s < max(FAIR_NAME, was) or (best is not None and s <= best[0]):
                 continue
-            reading = replace(n, invoice=i, strength=0.97, note=_note(book, i, n.mention, FUZZY))
+            reading = replace(n, invoice=i, strength=0.97, note=_note(book, i, n.mention, FUZZY), loose=True)
             trial = named[:k] + [reading] + named[k + 1:]
             if open_now[i] != need:
                 settlement, _, _ = _settle_named(book, pay, rem, trial, open_now)
@@ -385,6 +458,12 @@ def _undo_keying_error(book: Book, pay: Payment, rem: Remittance, named: list[_N
                     continue
             best = (s, trial)
     return best[1] if best else None
+
+
+def _owing(book: Book, cents: int) -> list[int]:
+    """The invoices whose open balance before the batch is exactly ``cents``."""
+    invoices, balances = book.by_open
+    return invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
 
 
 def _complete(book: Book, pay: Payment, customer: int, chosen: list[int], rest: int, open_now: np.ndarray):
@@ -421,14 +500,8 @@ def _named_but_not_open(book: Book, pay: Payment, unknown: list[str], closed: li
 
 
 def _best_payer(book: Book, pay: Payment) -> tuple[int, float]:
-    given = book.payers.position.get(pay.customer_id)
-    if given is not None:
-        return given, 1.0
-    accounts = book.payers.by_account(pay.account)
-    if len(accounts) == 1:
-        return next(iter(accounts)), 1.0
-    found = book.payers.search(pay.payer, limit=1)
-    return (found[0].customer, found[0].score) if found else (-1, 0.0)
+    found = book.payers.identify(pay.payer, pay.account, pay.customer_id)
+    return (found.customer, found.score) if found else (-1, 0.0)
 
 
 def _by_amount(book: Book, pay: Payment, rem: Remittance, open_now: np.ndarray) -> Proposal:
@@ -559,6 +632,9 @@ def _propose_all(book: Book, payments: list[Payment], open_now: np.ndarray, prog
     step = -(-len(payments) // (workers * 4))
     chunks = [(a, min(a + step, len(payments))) for a in range(0, len(payments), step)]
     _SHARED = (book, payments, open_now)
+    # Objects alive now are left out of the workers' garbage collections, so that a collection
+    # does not write to (and so copy) every page the workers share with this process.
+    gc.freeze()
     try:
         with mp.get_context("fork").Pool(workers) as pool:
             out = []
@@ -569,16 +645,18 @@ def _propose_all(book: Book, payments: list[Payment], open_now: np.ndarray, prog
             return out
     finally:
         _SHARED = None
+        gc.unfreeze()
 
 def match_batch(book: Book, payments: list[Payment], progress=None) -> list[Proposal]:
-    """Proposals for every payment; then, most confident first, each takes from what is still
-    open, so that no invoice is promised twice or beyond its balance."""
+    """Proposals for every payment; then, those reading their invoices exactly first and the
+    most confident first, each takes from what is still open, so that no invoice is promised
+    twice or beyond its balance."""
     open_now = book.open.copy()
     by_position = {pay.position: pay for pay in payments}
     proposals = _propose_all(book, payments, open_now, progress)
     taken_by: dict[int, str] = {}
     out: dict[int, Proposal] = {}
-    for p in sorted(proposals, key=lambda p: -p.confidence):
+    for p in sorted(proposals, key=lambda p: (p.loose, -p.confidence)):
         spoken_for = [x.invoice for x in p.lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
         if spoken_for:
             # Proposed again against what earlier payments of the batch left open, for review.

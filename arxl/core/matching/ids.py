@@ -30,6 +30,7 @@ EXACT, PARTIAL, FUZZY, RANGE = "exact", "partial", "keying error", "range"
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
+_PO_LABELS = {"PO", "PURCHASEORDER"}
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,22 @@ class Mention:
     column: str  # the Invoices column it was found in (InvoiceID, PONumber, ...)
     quoted: int | None = None  # an amount the text gives for it (EDI, "id amount" pairs)
     quoted_discount: int | None = None  # the discount an EDI segment says was taken
+    quoted_deduction: int | None = None  # what an EDI segment says was deducted besides
 
 
-def _parts(values: pd.Series) -> pd.Series:
-    upper = values.astype(str).str.upper().str.replace(O_NEAR_DIGIT, as_zeros, regex=True)  # as fix_ocr
-    return upper.str.findall(_PART)
+def _parts(values: Sequence[str]) -> list[list[str]]:
+    """Each reference's parts, read as ``fix_ocr`` reads text (plain loops: faster than
+    pandas string methods on 100,000 short strings)."""
+    upper = [str(v).upper() for v in values]
+    return [_PART.findall(O_NEAR_DIGIT.sub(as_zeros, v) if "O" in v else v) for v in upper]
+
+
+def _grouped(keys: np.ndarray, positions: np.ndarray) -> dict[str, list[int]]:
+    """{key: the positions under it}, in order."""
+    out: dict[str, list[int]] = {}
+    for k, p in zip(keys.tolist(), positions.tolist()):
+        out.setdefault(k, []).append(p)
+    return out
 
 
 def _joined(table: pd.DataFrame, columns) -> pd.Series:
@@ -71,8 +83,8 @@ class ReferenceIndex:
     def __init__(self, column: str, references: Sequence[str]):
         self.column = column
         self.references = list(references)
-        parts = _parts(pd.Series(self.references, dtype=object))
-        everything = pd.DataFrame(parts.tolist(), index=parts.index) if len(parts) else pd.DataFrame()
+        parts = _parts(self.references)
+        everything = pd.DataFrame(parts) if parts else pd.DataFrame()
         self.max_parts = max(1, everything.shape[1])
         kinds = [pd.Series(np.where(everything[j].isna(), "", np.where(
             everything[j].str.match(r"\d").fillna(False).to_numpy(dtype=bool), "D", "L")), index=everything.index)
@@ -108,10 +120,9 @@ class ReferenceIndex:
         full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
         repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
         self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
-        many = full[repeated]
-        self._exact_many: dict[str, tuple[int, ...]] = {
-            k: tuple(many.index[rows].tolist()) for k, rows in many.groupby(many).indices.items()}
-        self.partial: dict[str, tuple[int, ...]] = {}
+        self._exact_many: dict[str, list[int]] = _grouped(full[repeated].to_numpy(),
+                                                                 full.index[repeated.to_numpy()].to_numpy())
+        self.partial: dict[str, list[int]] = {}
         self._partial_one: dict[str, int] = {}  # most partial keys name one reference
         if keyed:
             table = pd.concat(keyed)
@@ -121,8 +132,7 @@ class ReferenceIndex:
             one = table[~shared]
             self._partial_one = dict(zip(one["key"].to_numpy(), one["pos"].to_numpy().tolist()))
             many = table[shared]
-            pos = many["pos"].to_numpy()
-            self.partial = {k: tuple(pos[rows].tolist()) for k, rows in many.groupby("key", sort=False).indices.items()}
+            self.partial = _grouped(many["key"].to_numpy(), many["pos"].to_numpy())
         # Numbers shaped like our cores: their lengths, and the span of values each length takes
         # (with room for references issued after the newest one here).
         self.core_spans = {}
@@ -133,15 +143,32 @@ class ReferenceIndex:
             room = max(10, (high - low) // 10)
             self.core_spans[int(digits)] = (low - room, high + room)
 
+        # Words that say a number is one of this column's references: its letter prefixes ("PO"
+        # of PO-7788), and what a purchase order is called.
+        self.labels = {v for v in self.fixed_values if v.isalpha()} | (
+            _PO_LABELS if column == "PONumber" else {re.sub(r"[^A-Z0-9]", "", column.upper())})
+
     def __len__(self) -> int:
         return len(self.references)
+
+    def labelled(self, rem: Remittance, start: int) -> bool:
+        """The words right before ``start`` say what follows is one of this column's references
+        ("P.O. 7788", "PO# 7788")."""
+        letters = ""
+        for part in reversed([p for p in rem.parts if p.end <= start][-3:]):
+            if part.digits:
+                break
+            letters = part.text + letters
+            if letters in self.labels:
+                return True
+        return False
 
     # ---- lookups ----------------------------------------------------------------------------
     def lookup(self, key: str) -> tuple[tuple[int, ...], str] | None:
         if (pos := self.exact.get(key)) is not None:
             return (pos,), EXACT
         if (found := self._exact_many.get(key)) is not None:
-            return found, EXACT
+            return tuple(found), EXACT
         if (found := self._partial(key)) is not None:
             return found, PARTIAL
         if key.isdigit() and key.startswith("0"):
@@ -153,7 +180,8 @@ class ReferenceIndex:
     def _partial(self, key: str) -> tuple[int, ...] | None:
         if (pos := self._partial_one.get(key)) is not None:
             return (pos,)
-        return self.partial.get(key)
+        found = self.partial.get(key)
+        return None if found is None else tuple(found)
 
     def looks_like_ours(self, digits: str) -> bool:
         """A run of digits shaped like our references' numeric cores: as many digits, or (leading
@@ -288,16 +316,17 @@ class ReferenceIndex:
 
 
 def pair_quoted_amounts(mentions: list[Mention], rem: Remittance) -> list[Mention]:
-    """Give each mention the amount the text pays for it: the paid amount of its EDI RMR
-    segment; or, when the text pairs every reference with one amount ("100234 1,200.00;
-    100235 80.00"), the amount written right after it."""
+    """Give each mention the amount the text pays for it: the paid amount, discount and
+    deductions of the EDI RMR segment that names it; or, when the text pairs every reference
+    with one amount ("100234 1,200.00; 100235 80.00"), the amount written right after it."""
     if not mentions:
         return mentions
     if rem.edi_lines:
         out = []
         for m in mentions:
-            line = next((e for e in reversed(rem.edi_lines) if e.start <= m.start), None)
-            out.append(m if line is None else replace(m, quoted=line.paid, quoted_discount=line.discount))
+            line = next((e for e in rem.edi_lines if e.start <= m.start < e.end), None)
+            out.append(m if line is None else replace(m, quoted=line.paid, quoted_discount=line.discount,
+                                                      quoted_deduction=line.deduction))
         return out
     if len(rem.amounts) != len(mentions):
         return mentions

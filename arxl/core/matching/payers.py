@@ -9,9 +9,10 @@ coverages: how much of the customer's name the payer printed, and how much of wh
 printed belongs to the customer's name. A name cut at a field length (16 or 22 characters for
 ACH) is not blamed for the words it could not hold. Words a payment processor puts in front
 ("PAYPAL *", "BILL.COM", "STRIPE TRANSFER") are recognised by the star, or by not being words
-of any customer; words a bank ran together ("MERIDIANELECTRIC") are split where both halves are
-customers' words. A customer is found under its Name, each Alias, and the Name of its parent;
-a search scores only the names sharing one of the payer's two rarest words.
+of any customer; words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") are split where the
+first half is a customer's word and the second one is, or stands for one. A customer is found
+under its Name, each Alias, and the Name of its parent; a search scores only the names sharing
+one of the payer's two rarest words.
 """
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ class PayerMatch:
     customer: int  # position in the customers frame
     score: float  # 0..1
     how: str  # what matched, for the Evidence sentence
+
+
+def _in_order(letters: str, word: str) -> bool:
+    """Every letter of ``letters`` appears in ``word``, in that order (CORP in CORPORATION,
+    MFG in MANUFACTURING)."""
+    rest = iter(word)
+    return all(c in rest for c in letters)
 
 
 def _account_key(text: str) -> str:
@@ -85,11 +93,9 @@ class PayerIndex:
         flat = self.tokens.ravel()[order]
         starts = np.searchsorted(flat, np.arange(len(vocab) + 1))
         self._rows_of = (order // width, starts)
-        self._by_initial: dict[str, str] = {}
+        self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
-            self._by_initial.setdefault(w[0], [])
-            self._by_initial[w[0]].append(w)
-        self._by_initial = {k: "\n".join(v) for k, v in self._by_initial.items()}
+            self._by_initial.setdefault(w[0], []).append(w)
         self._similar: dict[tuple[str, bool], dict[int, float]] = {}
         self._scored: dict[str, dict[int, float]] = {}  # payer -> customer -> score
         self._read: dict[str, tuple[list[list[str]], bool]] = {}
@@ -111,10 +117,9 @@ class PayerIndex:
         if word in self.vocab:
             found[self.vocab[word]] = 1.0
         if (len(word) >= 2 or last) and not word.isdigit():
-            pattern = "^" + "".join(re.escape(c) + r"[A-Z0-9]*?" for c in word) + "$"
             known = word in self.vocab
-            for w in re.findall(pattern, self._by_initial.get(word[0], ""), flags=re.M):
-                if w == word:
+            for w in self._by_initial.get(word[0], ()):
+                if w == word or len(w) < len(word) or not _in_order(word, w):
                     continue
                 cut = w.startswith(word)
                 if (known or len(word) == 1) and not (cut and last):
@@ -130,12 +135,15 @@ class PayerIndex:
 
     # ---- scoring ----------------------------------------------------------------------------
     def _split_merged(self, words: list[str]) -> list[str]:
-        """Words a bank ran together ("MERIDIANELECTRIC") split back where both halves are words
-        of the customers' names."""
+        """Words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") split back where the first
+        half is a word of the customers' names and the second one as well, or stands for one."""
         out = []
         for w in words:
             if w not in self.vocab and len(w) >= 6:
                 cut = next((k for k in range(2, len(w) - 1) if w[:k] in self.vocab and w[k:] in self.vocab), None)
+                if cut is None and not self.similar_words(w, last=False):  # not itself an abbreviation
+                    cut = next((k for k in range(2, len(w) - 2) if w[:k] in self.vocab
+                                and self.similar_words(w[k:], last=False)), None)
                 if cut is not None:
                     out.extend((w[:cut], w[cut:]))
                     continue
@@ -203,7 +211,7 @@ class PayerIndex:
         words = name_tokens(payer)
         last = words[-1] if words else ""
         return bool(last) and last not in self.vocab and any(
-            w.startswith(last) for w in self._by_initial.get(last[0], "").split("\n"))
+            w.startswith(last) for w in self._by_initial.get(last[0], ()))
 
     def search(self, payer: str, limit: int = 5, floor: float = 0.5) -> list[PayerMatch]:
         """The customers a payer name most likely is, best first."""
@@ -246,3 +254,16 @@ class PayerIndex:
 
     def by_account(self, account: str) -> set[int]:
         return self.accounts.get(_account_key(account), set()) if account else set()
+
+    def identify(self, name: str, account: str = "", customer_id: str = "") -> PayerMatch | None:
+        """Which customer a payer is: the clerk's CustomerID; else the customer a payer account
+        on file belongs to (when only one); else the customer its name fits best (None when no
+        name fits)."""
+        given = self.position.get(str(customer_id or "").strip())
+        if given is not None:
+            return PayerMatch(given, 1.0, "CustomerID given by the clerk")
+        accounts = self.by_account(str(account or ""))
+        if len(accounts) == 1:
+            return PayerMatch(next(iter(accounts)), 1.0, "payer account on file")
+        found = self.search(str(name or ""), limit=1)
+        return found[0] if found else None

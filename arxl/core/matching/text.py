@@ -9,7 +9,7 @@ entry and that can never be a reference: the values of the NACHA/ACH description
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from arxl.core.money import to_cents
 
@@ -28,20 +28,25 @@ def fix_ocr(text: str) -> str:
 
 
 # Values of the bank's own entry-description fields: identifiers of the transfer, never of an
-# invoice (a 15-digit trace number must not be read as one).
-_ID_LABELS = r"TRACE\s*(?:#|NO|NUMBER)?|TRN|CO\s*ID|ORIG\s*ID|IND\s*ID|EED|SEC|DESC\s*DATE|BATCH"
+# invoice (a 15-digit trace number, a Fedwire IMAD must not be read as one). A name field ends where the next
+# field or the payer's EDI remittance (CTX addenda) begins.
+_ID_LABELS = r"TRACE\s*(?:#|NO|NUMBER)?|TRN|CO\s*ID|ORIG\s*ID|IND\s*ID|EED|SEC|DESC\s*DATE|BATCH|IMAD|OMAD"
 _NAME_LABELS = r"ORIG\s*CO\s*NAME|CO\s*ENTRY\s*DESCR|IND\s*NAME|CO\s*NAME"
 _BANK_FIELDS = re.compile(
     rf"\b(?:{_ID_LABELS})\s*[:#]\s*\S+"
-    rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|$)")
+    rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
 # A check number is the payer's, never ours.
 _CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+")
 # An amount with cents, as remittances quote them: 1,234.56 / 1234.56 / $1,234.56.
 _AMOUNT = re.compile(r"(?<![\w.,])\$?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}(?![\w.]|,\d)")
 _PART = re.compile(r"[A-Z]+|\d+")
-# EDI 820 remittance segment: RMR*IV*<reference>*<amount paid>[*<amount due>*<discount>]\
-_RMR = re.compile(r"RMR\*(?P<qual>[A-Z0-9]{1,3})\*(?P<ref>[^*\\~]*)(?:\*(?P<paid>-?[\d.,]*))?"
-                  r"(?:\*(?P<due>-?[\d.,]*))?(?:\*(?P<disc>-?[\d.,]*))?")
+# EDI 820 remittance segments, as banks and bank-file importers pass them on: RMR*<qualifier>*
+# <reference>[*<action code>]*<paid>*<gross>*<discount>\ for each document, and ADX*<amount>*
+# <reason code>[*<qualifier>*<reference>]\ for an adjustment the payer took (of the document
+# named, else of the RMR before it).
+_RMR = re.compile(r"RMR\*(?P<qual>[A-Z0-9]{1,3})\*(?P<ref>[^*\\~]*)(?P<rest>(?:\*[^*\\~]*){0,4})")
+_ADX = re.compile(r"ADX\*(?P<amount>-?[\d.,]+)\*(?P<code>[^*\\~]*)(?:\*(?P<qual>[A-Z0-9]{1,3})\*(?P<ref>[^*\\~]*))?")
+_ACTION_CODE = re.compile(r"[A-Z]{1,2}")
 
 # Reasons a payer gives for paying less, as remittances spell them (a word starting so).
 _REASONS = (
@@ -81,13 +86,29 @@ class Quoted:
 
 @dataclass(frozen=True)
 class EdiLine:
-    """One EDI 820 RMR segment: RMR*<qualifier>*<reference>*<paid>*<due>*<discount taken>."""
+    """One document of a structured remittance (an EDI RMR segment with its ADX adjustments):
+    what the payer says it paid for the reference, the document's gross amount, the discount
+    taken and the deductions (adjustments) taken, in cents (None where it does not say)."""
 
     qualifier: str
     reference: str
     paid: int | None
+    gross: int | None
     discount: int | None
-    start: int  # where it begins in the text
+    start: int  # where the reference begins in the text
+    end: int  # where it ends
+    adjustments: tuple[tuple[int, str], ...] = ()  # (cents deducted, reason code)
+
+    @property
+    def deduction(self) -> int | None:
+        """What the payer deducted besides the discount: its adjustments, or else what the gross
+        amount less the paid amount and the discount leaves."""
+        if self.adjustments:
+            return sum(cents for cents, _ in self.adjustments)
+        if self.gross is not None and self.paid is not None:
+            left = self.gross - self.paid - (self.discount or 0)
+            return left if left > 0 else None
+        return None
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,33 @@ def _cents(text: str | None) -> int | None:
         return None
 
 
+def _edi_lines(text: str) -> tuple[EdiLine, ...]:
+    """The RMR segments of the text with the ADX adjustments that belong to each. After the
+    reference, X12 puts an action code (often blank) before the amounts; a bank-file importer
+    writes paid, gross and discount straight after it (always all three)."""
+    lines: list[EdiLine] = []
+    for m in _RMR.finditer(text):
+        rest = m.group("rest").split("*")[1:]
+        if rest and (_ACTION_CODE.fullmatch(rest[0]) or (rest[0] == "" and not (
+                len(rest) == 3 and (rest[2] == "" or (_cents(rest[1]) or 0) > (_cents(rest[2]) or 0))))):
+            rest = rest[1:]
+        paid, gross, discount = (_cents(rest[k]) if k < len(rest) else None for k in range(3))
+        lines.append(EdiLine(m.group("qual"), m.group("ref").strip(), paid, gross, discount or None,
+                             m.start("ref"), m.end("ref")))
+    for m in _ADX.finditer(text):
+        cents = _cents(m.group("amount"))
+        if not cents or cents > 0:
+            continue  # only what the payer took off is a deduction
+        ref = (m.group("ref") or "").strip()
+        owner = next((k for k, e in enumerate(lines) if ref and e.reference == ref), None)
+        if owner is None and not ref:
+            owner = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].start < m.start()), None)
+        if owner is not None:
+            e = lines[owner]
+            lines[owner] = replace(e, adjustments=e.adjustments + ((-cents, m.group("code").strip()),))
+    return tuple(lines)
+
+
 # Usual lengths at which banks and lockboxes cut remittance text (ACH addenda 80, wire 140).
 CUT_LENGTHS = (80, 140)
 
@@ -123,8 +171,7 @@ CUT_LENGTHS = (80, 140)
 def read_remittance(reference: str) -> Remittance:
     raw = str(reference or "")
     text = fix_ocr(raw)
-    edi = tuple(EdiLine(m.group("qual"), m.group("ref").strip(), _cents(m.group("paid")),
-                        _cents(m.group("disc")), m.start()) for m in _RMR.finditer(text))
+    edi = _edi_lines(text)
     masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
     amounts = []
 
@@ -135,7 +182,11 @@ def read_remittance(reference: str) -> Remittance:
         return " " * len(m.group())
 
     masked = _AMOUNT.sub(keep_amount, masked)
-    masked = re.sub(r"RMR\*[A-Z0-9]{1,3}\*", lambda m: " " * len(m.group()), masked)
+    # What an EDI segment holds besides its reference (codes, amounts) is never a reference.
+    for m in (*_RMR.finditer(text), *_ADX.finditer(text)):
+        ref = m.span("ref") if m.group("ref") is not None else (m.end(), m.end())
+        masked = (masked[:m.start()] + " " * (ref[0] - m.start()) + masked[ref[0]:ref[1]]
+                  + " " * (m.end() - ref[1]) + masked[m.end():])
     parts, last_end = [], 0
     for m in _PART.finditer(masked):
         parts.append(Part(m.group(), m.start(), m.end(), masked[last_end:m.start()] if parts else ""))
