@@ -157,3 +157,11 @@ def test_a_table_without_its_required_columns_is_explained():
 
 def test_an_argument_that_cannot_be_read_as_a_whole_gives_one_answer_saying_why():
     assert udfs.ARXL_BUCKET([[dt.datetime(2026, 1, 1)]], "soon") == [["not a date"]]
+
+
+def test_customer_knows_a_payer_by_the_bank_account_on_file_before_the_name():
+    customers = [["CustomerID", "Name", "BankAccounts"],
+                 ["C100", "Acme Tools Inc.", "DE89370400440532013000"],
+                 ["C200", "Blue Ridge Plumbing LLC", "021000021-4455667788; GB33BUKB20201555555555"]]
+    assert udfs.ARXL_CUSTOMER([["J SMITH"], ["ACME TOOLS"]], customers,
+                              [["GB33BUKB20201555555555"], [None]]) == [["C200"], ["C100"]]

@@ -14,13 +14,13 @@ failed:
     ARXL_BUCKET = Err.Description
 End Function
 
-Function ARXL_CUSTOMER(payers, customers)
+Function ARXL_CUSTOMER(payers, customers, Optional accounts)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_CUSTOMER = XLPy.CallUDF("arxl.excel.udfs", "ARXL_CUSTOMER", Array(payers, customers), ThisWorkbook, Application.Caller)
+        ARXL_CUSTOMER = XLPy.CallUDF("arxl.excel.udfs", "ARXL_CUSTOMER", Array(payers, customers, accounts), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_CUSTOMER = XLPy.CallUDF("arxl.excel.udfs", "ARXL_CUSTOMER", Array(payers, customers))
+        ARXL_CUSTOMER = XLPy.CallUDF("arxl.excel.udfs", "ARXL_CUSTOMER", Array(payers, customers, accounts))
         Exit Function
     #End If
 failed:

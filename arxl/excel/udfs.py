@@ -20,8 +20,7 @@ from arxl.book.convert import BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core import aging
-from arxl.core.matching import match_remittance
-from arxl.core.matching.payers import PayerIndex
+from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import cents_to_decimal, cents_to_float
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
@@ -178,16 +177,17 @@ def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None):
 @xw.func(category=CATEGORY)
 @xw.arg("payers", ndim=2, doc="A payer name as the bank printed it, or a column of them")
 @xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
+@xw.arg("accounts", ndim=2, doc="Optional: the payer's bank account or IBAN, or a column of them")
 @_problems_as_answer
-def ARXL_CUSTOMER(payers, customers):
-    """The CustomerID a payer name most likely is (by Name, Aliases and parent's name), as matching reads payer names; blank when none fits."""
-    index = PayerIndex(_table("Customers", customers))
+def ARXL_CUSTOMER(payers, customers, accounts=None):
+    """The CustomerID a payer most likely is, as matching reads payers: a bank account on file first, then the name (Name, Aliases, parent's name); blank when none fits."""
+    table = _table("Customers", customers)
 
-    def compute(payer):
-        name = read_value("external", payer)
-        found = index.search(name, limit=1) if name else []
-        return index.ids[found[0].customer] if found else ""
-    return _each(compute, payers)
+    def compute(payer, account):
+        name = read_value("external", payer) or ""
+        found, _, _ = identify_payer(name, table, account=read_value("external", account) or "")
+        return found
+    return _each(compute, payers, accounts if accounts is not None else [[None]])
 
 
 @xw.func(category=CATEGORY)
