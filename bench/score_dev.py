@@ -4,7 +4,8 @@
 
 Prints the times of opening, of the match command, of the matching core alone (from the
 command's counts) and of saving, then the score.py JSON line. Also used for the 100,000-invoice
-benchmark: python bench/score_dev.py /work/big/book.xlsx /work/big/truth.csv
+benchmark: python bench/score_dev.py bench/out/gen-100k/book.xlsx bench/out/gen-100k/truth.csv
+(made by bench/generated.py, which the other benchmarks run first)
 """
 from __future__ import annotations
 
