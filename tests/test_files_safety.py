@@ -167,11 +167,11 @@ def test_a_run_killed_half_way_leaves_the_original_intact(make_book, tmp_path):
         save_book(book)
     """)
     for delay in (0.2, 0.8, 1.6):
-        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "saving"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+            assert proc.stdout.readline().strip() == "saving"
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         digest = _digest(path)
         wb = openpyxl.load_workbook(path, read_only=True)  # whole and readable, old or new
         assert wb["Invoices"].max_row == 30001
