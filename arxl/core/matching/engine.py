@@ -647,6 +647,7 @@ def _propose_all(book: Book, payments: list[Payment], open_now: np.ndarray, prog
         _SHARED = None
         gc.unfreeze()
 
+
 def match_batch(book: Book, payments: list[Payment], progress=None) -> list[Proposal]:
     """Proposals for every payment; then, those reading their invoices exactly first and the
     most confident first, each takes from what is still open, so that no invoice is promised
