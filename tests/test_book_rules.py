@@ -202,6 +202,7 @@ def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_pa
     assert ("Invoices", 4, "Amount") in found
     assert ("Invoices", 2, "InvoiceID") in found and ("Invoices", 7, "InvoiceID") in found
     assert ("Invoices", 8, "CustomerID") in found
+    assert ("Invoices", 5, "") in found  # the empty row in the middle is named, and skipped
     assert book.rejected["Invoices"] == {2, 3, 4, 7, 8}
     odd = next(p for p in book.problems if p.row == 3)
     assert odd.value == "10/02/2026" and "2026-11-20" in odd.hint

@@ -170,7 +170,8 @@ class Workbook:
         for _, _, problem in sorted(found, key=lambda t: (t[0], t[1])):
             self._report_once(problem)
         rejected.update(raw.first_row + i for i in bad_rows)
-        keep = [i for i in range(n) if not blank[i] and i not in bad_rows]  # blank rows hold nothing to lose
+        self._report_empty_rows(raw, blank)
+        keep = [i for i in range(n) if not blank[i] and i not in bad_rows]
         kept_rows = [raw.first_row + i for i in keep]
         values = {name: [column[i] for i in keep] for name, column in typed.items()}
         frame = pd.DataFrame({c.name: typed_column(c.kind, values[c.name]) for c in wanted})
@@ -180,6 +181,20 @@ class Workbook:
                 frame = self._drop_duplicates(raw, frame, col.name, rejected)
         self._frames[(name, extra)] = frame
         return frame.copy()
+
+    def _report_empty_rows(self, raw: RawTable, blank: list[bool]) -> None:
+        """Empty rows inside a table hold nothing to lose; each run of them is named once, so
+        the clerk knows why the table looks longer than what arxl read."""
+        start = None
+        for i, empty in enumerate([*blank, False]):
+            if empty and start is None:
+                start = i
+            elif not empty and start is not None:
+                first, last = raw.first_row + start, raw.first_row + i - 1
+                where = f"row {first} is" if first == last else f"rows {first} to {last} are"
+                self._report_once(Problem(raw.sheet, first, "", "", f"{where} empty inside the table",
+                                          "Delete the empty rows; arxl skips them."))
+                start = None
 
     def _drop_duplicates(self, raw: RawTable, frame: pd.DataFrame, column: str, rejected: set[int]) -> pd.DataFrame:
         ids = frame[column]
