@@ -384,3 +384,68 @@ def test_which_customer_a_payer_is_on_plain_values():
     assert identify_payer("J SMITH", customers, account="021000021 998877") == ("C003", 1.0, "payer account on file")
     assert identify_payer("J SMITH", customers, customer_id="C005") == ("C005", 1.0, "CustomerID given by the clerk")
     assert identify_payer("J SMITH", [("C1", "Keystone Electric Company")]) == ("", 0.0, "")
+
+
+# ---- deductions stated in words, lists cut off -------------------------------------------------
+
+def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_out():
+    invoices = [invoice(f"INV-2026-{n:06d}", "C005", 1000.00 + n) for n in range(4510, 4516)]
+    invoices.append(invoice("INV-2026-004520", "C002", 2000.00, "2026-11-12"))  # 2/10 Net 30
+    matches, _ = run([
+        dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=5512.00 - 120.50,
+             Reference="INV-2026-004512 LESS 120.50 CO-OP ADVERTISING"),
+        dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=5513.00 - 75.00,
+             Reference="INV-2026-004513 DEDUCT 75.00 DAMAGED"),
+        dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=5514.00 - 40.00,
+             Reference="INV 2026-004514 MINUS 40.00 FREIGHT"),
+        # stated 12.00, short by 12.80: the 0.80 is within the write-off tolerance
+        dict(PaymentID="P4", PayerName="KEYSTONE ELECTRIC", Amount=5515.00 - 12.80,
+             Reference="4515 SHORT 12.00 PRICING"),
+        # the discount the terms allow and a stated deduction, both taken
+        dict(PaymentID="P5", PayerName="ACME FOODS", Amount=2000.00 - 40.00 - 50.00,
+             Reference="INV-2026-004520 LESS 50.00 FREIGHT"),
+        # a stated amount the balance does not bear out is not forced on the invoice
+        dict(PaymentID="P6", PayerName="KEYSTONE ELECTRIC", Amount=5511.00 - 40.00,
+             Reference="INV-2026-004511 LESS 99.00 CO-OP ADVERTISING")], invoices)
+    rows = matches.set_index("PaymentID")
+    columns = ["ApplyAmount", "Discount", "WriteOff", "ShortPay", "Decision"]
+    assert rows.loc["P1", columns].tolist() == [539150, 0, 0, 12050, "Auto"]
+    assert "CO-OP ADVERTISING" in rows.loc["P1", "Evidence"]
+    assert rows.loc["P2", columns].tolist() == [543800, 0, 0, 7500, "Auto"]
+    assert "Damaged goods" in rows.loc["P2", "Evidence"]
+    assert rows.loc["P3", columns].tolist() == [547400, 0, 0, 4000, "Auto"]
+    assert rows.loc["P4", columns].tolist() == [550220, 0, 80, 1200, "Auto"]
+    assert "Pricing" in rows.loc["P4", "Evidence"]
+    assert rows.loc["P5", columns].tolist() == [191000, 4000, 0, 5000, "Auto"]
+    assert rows.loc["P6", ["ApplyAmount", "ShortPay"]].tolist() == [547100, 0]
+
+
+def test_a_list_visibly_cut_off_is_completed_by_the_customers_invoices_making_up_the_rest():
+    amounts = [round(100 + k * k * 3.17, 2) for k in range(25)]
+    invoices = [invoice(str(100500 + k), "C005", a) for k, a in enumerate(amounts)]
+    bank = "ORIG CO NAME:KEYSTONE ELEC CO ENTRY DESCR:PAYMENT SEC:CCD TRACE#:021000021234567 "
+    listed = "INV " + " ".join(str(100500 + k) for k in range(21))
+    # the last number lost its tail: 100503 and 100505 make up the rest
+    paid = round(sum(amounts[:4]) + amounts[5], 2)
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=paid,
+                           Reference="INV 100500, 100501, 100502, 1005")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"100500", "100501", "100502", "100503", "100505"} and decision == "Auto"
+    assert "cut off" in evidence and "the rest" in evidence
+    # cut at 140 characters after the bank's own description: 19 numbers and "100"
+    matches, _ = run([dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=round(sum(amounts[:21]), 2),
+                           Reference=bank + listed[:140])], invoices)
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert set(applied) == {str(100500 + k) for k in range(21)} and decision == "Auto"
+    assert "cut off" in evidence
+
+
+def test_a_cut_list_completed_from_many_open_invoices_is_left_to_a_clerk():
+    amounts = [round(50 + (k * 7919 % 100000) / 37, 2) for k in range(400)]
+    invoices = [invoice(str(950000 + k), "C005", a) for k, a in enumerate(amounts)]
+    # the rest is 950003 and 950004, the only two of the other open invoices adding up to it
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=round(sum(amounts[:5]), 2),
+                           Reference="INV 950000, 950001, 950002, 95")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"950000", "950001", "950002", "950003", "950004"}
+    assert decision == "Review" and "by chance" in evidence and "cut off" in evidence

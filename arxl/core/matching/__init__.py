@@ -38,6 +38,15 @@ invoice gets the amount paid for it, the discount stated as Discount, and a stat
 (ADX, or gross less paid less discount) as ShortPay. Invoices it names are explicit: other open
 invoices that happen to add up to the amount are never proposed instead. A reference shared by
 several invoices (a PO billed in parts) names those of them whose balances make up the amount.
+A deduction stated in words ("LESS 120.50 CO-OP ADVERTISING", "DEDUCT 75.00 DAMAGED") is a
+ShortPay with its reason when the invoice's balance less the payment is that amount (or that
+amount and the discount the terms allow, or but for a difference within WriteOffTolerance);
+a stated amount the balances do not bear out is never forced.
+
+When the invoices named leave part of the amount unexplained, the payer's other open invoices
+whose balances make up exactly the rest complete the list (a list cut off at 80 or 140
+characters, or mid-number, says so in the Evidence); as with no reference at all, only the one
+such set, of a customer with too few open invoices for the sum to be chance, may be Auto.
 
 Rules that keep cash safe: a payment is Auto only when its invoices are named and the amount
 settles them (a reference read with a keying error undone counts only when the amount bears it

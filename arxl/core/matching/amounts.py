@@ -9,7 +9,7 @@ or three invoices, three only for customers with a few hundred open invoices).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
@@ -52,12 +52,14 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
            tolerance: WriteOffTolerance, *, reason: str = "", says_partial: bool = False,
            rate: Decimal = Decimal(0), quoted: list[int | None] | None = None,
            quoted_discounts: list[int | None] | None = None,
-           quoted_deductions: list[int | None] | None = None) -> Settlement:
+           quoted_deductions: list[int | None] | None = None, deduction_reason: str = "") -> Settlement:
     """Spread ``amount`` over the named invoices (their open balances ``opens`` and the
     discounts their terms allow on this payment's date). ``quoted``: the amount the remittance
     pays for each, when it says; ``quoted_discounts`` and ``quoted_deductions``: the discount
-    and the deductions it says were taken. When the remittance gives every invoice its amount
-    and these add up to the payment, each invoice gets exactly what the payer says."""
+    and the deductions it says were taken (``deduction_reason``: the reasons it gives). When the
+    remittance gives every invoice its amount and these add up to the payment, each invoice
+    gets exactly what the payer says; else deductions it states are taken as stated when the
+    amount bears them out."""
     owed = sum(opens)
     n = len(opens)
     them, their = ("it", "its") if n == 1 else ("them", "their")
@@ -66,6 +68,10 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
                           quoted_deductions or [None] * n, tolerance, reason, (rate, *COMMON_DISCOUNT_RATES))
     if amount == owed:
         return Settlement(tuple(Line(i, o) for i, o in zip(invoices, opens)), 0, EXACT, f"pays {them} in full")
+    if quoted_deductions and any(quoted_deductions):
+        stated = _less_stated(amount, opens, discounts, invoices, quoted_deductions, tolerance, deduction_reason)
+        if stated is not None:
+            return stated
     allowed = sum(discounts)
     if allowed and abs(amount - (owed - allowed)) <= n:
         lines = [Line(i, o - d, d) for i, o, d in zip(invoices, opens, discounts)]
@@ -102,6 +108,38 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
     return Settlement(tuple(lines), 0, PARTIAL,
                       "is a partial payment (instalment); the rest stays open" if says_partial
                       else "pays part of what is open; the rest stays open")
+
+
+def _less_stated(amount, opens, discounts, invoices, deducted, tolerance: WriteOffTolerance,
+                 reason: str) -> Settlement | None:
+    """The invoices paid less the deductions the remittance states for them, when the amount
+    bears them out: their balances less those deductions come to the amount exactly, or less
+    the discount the terms allow as well, or but for a difference within the write-off
+    tolerance. None when they do not (a stated amount is never forced)."""
+    shorts = [s or 0 for s in deducted]
+    if any(s > o for s, o in zip(shorts, opens)):
+        return None
+    n = len(opens)
+    rest = sum(opens) - sum(shorts) - amount  # what the stated deductions leave unexplained
+    lines = [Line(i, o - s, 0, 0, s) for i, o, s in zip(invoices, opens, shorts)]
+    also = ""
+    allowed = sum(discounts)
+    if rest and allowed and abs(rest - allowed) <= n:
+        lines = [Line(i, o - s - d, d, 0, s) for i, o, s, d in zip(invoices, opens, shorts, discounts)]
+        last = lines[-1]
+        lines[-1] = replace(last, apply=last.apply + allowed - rest)
+        also = " and the discount the terms allow"
+    elif rest > 0 and tolerance.allows(rest, sum(opens)):
+        last = lines[-1]
+        lines[-1] = replace(last, apply=last.apply - rest, write_off=rest)
+        also = " and a difference within the write-off tolerance"
+    elif rest:
+        return None
+    if any(x.apply < 0 for x in lines):
+        return None
+    them = "it" if n == 1 else "them"
+    said = "the deduction" if sum(1 for s in shorts if s) == 1 else "the deductions"
+    return Settlement(tuple(lines), 0, SHORT, f"pays {them} less {said} the remittance states ({reason}){also}")
 
 
 # From the weakest way of settling to the strongest: a payment is as sure as its weakest line.

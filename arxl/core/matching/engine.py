@@ -315,7 +315,7 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     # So does a structured remittance whose amounts per invoice add up to the payment.
     stated = all(n.quoted is not None for n in named) and sum(n.quoted for n in named) == pay.amount
     explained = stated or settlement.how in FULL or (settlement.how == UNEARNED and rem.says_discount) or (
-        settlement.how == SHORT and bool(rem.reason))
+        settlement.how == SHORT and bool(rem.reason or rem.deductions))
     mixed = len({int(book.invoice_customer[n.invoice]) for n in named}) > 1
     if not explained or payer_fit < FAIR_NAME or mixed:
         swapped = _undo_keying_error(book, pay, rem, named, open_now)
@@ -330,13 +330,20 @@ def _from_mentions(book: Book, pay: Payment, rem: Remittance, mentions, unknown:
     if settlement.how == OVERPAID and customer >= 0 and payer_fit >= FAIR_NAME and not stated:
         completed = _complete(book, pay, customer, chosen, settlement.on_account, open_now)
         if completed:
-            extra, count = completed
-            strengths.append(0.97 if count == 1 else 0.6)
+            extra, count, chance = completed
+            # As with no reference at all: only the one set, of a customer with too few open
+            # invoices for such a sum to be chance, vouches for itself.
+            strengths.append(0.97 if count == 1 and chance < CHANCE_LIMIT else 0.6)
             settlement = Settlement(tuple(settlement.lines) + tuple(Line(i, int(open_now[i])) for i in extra),
                                     0, EXACT_FIT, "pays them in full")
-            evidence.append(f"the rest, {format_cents(sum(int(open_now[i]) for i in extra), pay.currency)}, "
+            cut = rem.cut or (max(n.mention.end for n in named) < len(rem.text)
+                              and book.indexes[0][0].ends_in_head_of_one(rem))
+            evidence.append(("the remittance text was cut off; " if cut else "")
+                            + f"the rest, {format_cents(sum(int(open_now[i]) for i in extra), pay.currency)}, "
                             f"is exactly {_join([book.invoice_ids[i] for i in extra])} of the same customer"
                             + ("" if count == 1 else f" (one of {count} such sets)"))
+            if count == 1 and chance >= CHANCE_LIMIT:
+                evidence.append("the customer has so many open invoices that some would add up to the rest by chance")
             chosen = chosen + list(extra)
     strength = min(strengths)
     if strength < 0.96 and settlement.how not in FULL:
@@ -419,8 +426,21 @@ def _settle_named(book: Book, pay: Payment, rem: Remittance, named: list[_Named]
                         says_partial=rem.says_partial, rate=_rate(book, customer),
                         quoted=[n.quoted for n in named],
                         quoted_discounts=[n.mention.quoted_discount for n in named],
-                        quoted_deductions=[n.mention.quoted_deduction for n in named])
+                        quoted_deductions=_stated_deductions(rem, named),
+                        deduction_reason=", ".join(dict.fromkeys(d.reason for d in rem.deductions)))
     return settlement, customer, float(support.max())
+
+
+def _stated_deductions(rem: Remittance, named: list[_Named]) -> list[int | None]:
+    """What the remittance says was deducted from each named invoice: its EDI adjustments, and
+    each deduction written in the text ("LESS 120.50 CO-OP ADVERTISING") on the invoice named
+    last before it (the first one when none is)."""
+    out = [n.mention.quoted_deduction for n in named]
+    for d in rem.deductions:
+        before = [k for k, n in enumerate(named) if n.mention.start < d.start]
+        owner = max(before, key=lambda k: named[k].mention.start) if before else 0
+        out[owner] = (out[owner] or 0) + d.cents
+    return out
 
 
 def _undo_keying_error(book: Book, pay: Payment, rem: Remittance, named: list[_Named],
@@ -468,15 +488,17 @@ def _owing(book: Book, cents: int) -> list[int]:
 
 def _complete(book: Book, pay: Payment, customer: int, chosen: list[int], rest: int, open_now: np.ndarray):
     """Other open invoices of the customer that the rest of the payment pays exactly (a list of
-    references cut off)."""
+    references cut off): the first such set, how many there are, and how many would add up to
+    the rest by chance."""
     pool = _open_of(book, customer, pay.currency, open_now)
     pool = pool[~np.isin(pool, chosen)]
     if not len(pool):
         return None
-    sets, count = subsets_adding_to(open_now[pool], rest, limit=1)
+    values = open_now[pool]
+    sets, count = subsets_adding_to(values, rest, limit=1)
     if not sets:
         return None
-    return [int(pool[k]) for k in sets[0]], count
+    return [int(pool[k]) for k in sets[0]], count, _chance(values, len(sets[0]))
 
 
 def _open_of(book: Book, customer: int, currency: str, open_now: np.ndarray) -> np.ndarray:

@@ -163,6 +163,17 @@ class ReferenceIndex:
                 return True
         return False
 
+    def ends_in_head_of_one(self, rem: Remittance) -> bool:
+        """The text stops in the middle of what looks like one of these references (", 1004",
+        ", INV-20", ", INV"): it was cut off mid-word."""
+        if not rem.parts or rem.parts[-1].end != len(rem.text):
+            return False
+        last = rem.parts[-1].text
+        if not last[0].isdigit():
+            return any(v.isalpha() and v.startswith(last) for v in self.fixed_values)
+        return (bool(self.core_spans) and len(last) < max(self.core_spans)) or any(
+            v.isdigit() and len(v) > len(last) and v.startswith(last) for v in self.fixed_values)
+
     # ---- lookups ----------------------------------------------------------------------------
     def lookup(self, key: str) -> tuple[tuple[int, ...], str] | None:
         if (pos := self.exact.get(key)) is not None:

@@ -59,6 +59,14 @@ _REASONS = (
 _REASON_WORDS = re.compile(r"\b(" + "|".join(word for word, _ in _REASONS) + ")")
 _REASON_OF = dict(_REASONS)
 _DISCOUNT_WORDS = re.compile(r"\bDISC(?:OUNT)?S?\b|\bLESS\s+\d+(?:\.\d+)?\s*%")
+# An amount the payer says it took off: a word of deducting before it ("LESS 120.50", "DEDUCT
+# 75.00", "SHORT PAID 12.00"), a minus sign touching it ("-40.00"), brackets ("(40.00)"), or a
+# word after it ("75.00 DEDUCTED"); never a discount ("LESS 20.00 DISC"), which the terms decide.
+_DEDUCTED_BEFORE = re.compile(
+    r"(?:\b(?:LESS|MINUS|DEDUCT\w*|DED|SHORT(?:\s*PA(?:Y|ID))?|ADJ(?:USTMENT)?|CHARGE\s*BACK|CB)\s*[:#]?\s*"
+    r"|(?:^|\s)-|\(\s*)$")
+_DEDUCTED_AFTER = re.compile(r"\s*\)?\s*(?:DEDUCT\w*|DED\b|SHORT\s*PA(?:Y|ID)\b|CHARGE\s*BACK)")
+_DISCOUNT_AFTER = re.compile(r"\s*\)?\s*(?:%|DISC)")
 _PARTIAL_WORDS = re.compile(r"\bPARTIAL\b|\bINSTAL+MENT\b|\bPAYMENT\s+PLAN\b|\bPMT\s+PLAN\b|\b\d+\s+OF\s+\d+\b")
 
 
@@ -81,6 +89,16 @@ class Quoted:
     """An amount written in the text, at a position (for pairing with the reference before it)."""
 
     cents: int
+    start: int
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """An amount the text says the payer took off, with the reason it gives ("LESS 120.50
+    CO-OP ADVERTISING": 12050, "CO-OP ADVERTISING"; "DEDUCT 75.00 DAMAGED": Damaged goods)."""
+
+    cents: int
+    reason: str
     start: int
 
 
@@ -115,7 +133,8 @@ class EdiLine:
 class Remittance:
     text: str  # the normalised text the parts index into
     parts: tuple[Part, ...]
-    amounts: tuple[Quoted, ...]
+    amounts: tuple[Quoted, ...]  # amounts paid, as far as the text says (deductions apart)
+    deductions: tuple[Deduction, ...]
     edi_lines: tuple[EdiLine, ...]
     reason: str  # a deduction reason read from the text ("" for none)
     says_discount: bool
@@ -164,6 +183,21 @@ def _edi_lines(text: str) -> tuple[EdiLine, ...]:
     return tuple(lines)
 
 
+def _stated_reason(after: str) -> str:
+    """The reason given right after a deducted amount: a reason word read as the others are
+    ("DAMAGED" -> Damaged goods), else the words themselves up to the next number or list
+    separator, leaving out a reference's prefix ("CO-OP ADVERTISING INV 100235")."""
+    clause = re.match(r"[^;,\\~*\d]*", after).group()
+    said = [_REASON_OF[w] for w in _REASON_WORDS.findall(clause)]
+    if said:
+        return next((r for r in said if r != "Deduction"), said[0])
+    if after[len(clause):][:1].isdigit():
+        clause = re.sub(r"\b[A-Z]+\W{0,2}$", "", clause)
+    words = re.findall(r"[A-Z][A-Z&'/-]*", clause)
+    words = [w for w in words if not _DEDUCTED_AFTER.match(w)]
+    return " ".join(words[:4])
+
+
 # Usual lengths at which banks and lockboxes cut remittance text (ACH addenda 80, wire 140).
 CUT_LENGTHS = (80, 140)
 
@@ -173,11 +207,15 @@ def read_remittance(reference: str) -> Remittance:
     text = fix_ocr(raw)
     edi = _edi_lines(text)
     masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
-    amounts = []
+    amounts, deductions = [], []
 
     def keep_amount(m: re.Match) -> str:
         value = _cents(m.group())
-        if value is not None:
+        before, after = m.string[max(0, m.start() - 24):m.start()], m.string[m.end():]
+        deducted = (_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after)) and not _DISCOUNT_AFTER.match(after)
+        if value is not None and deducted:
+            deductions.append(Deduction(value, _stated_reason(after), m.start()))
+        elif value is not None:
             amounts.append(Quoted(value, m.start()))
         return " " * len(m.group())
 
@@ -193,12 +231,15 @@ def read_remittance(reference: str) -> Remittance:
         last_end = m.end()
     said = _REASON_WORDS.search(masked)
     reason = _REASON_OF[said.group(1)] if said else ""
-    # Cut off: the text (after the bank's own description) has a usual field length, or the
-    # last EDI segment lost its terminator.
-    own = _BANK_FIELDS.sub("", text).strip()
+    deductions = [d if d.reason else replace(d, reason=reason or "Deduction") for d in deductions]
+    # Cut off: the whole text, or what follows the bank's own description, has a usual field
+    # length; or the last EDI segment lost its terminator.
+    fields = list(_BANK_FIELDS.finditer(text))
+    after_bank = text[fields[-1].end():] if fields else text
+    lengths = {len(text), len(_BANK_FIELDS.sub("", text).strip()), len(after_bank), len(after_bank.lstrip())}
     last_rmr = text.rfind("RMR*")
-    cut = len(own) in CUT_LENGTHS or (last_rmr >= 0 and not re.search(r"[\\~]", text[last_rmr:]))
-    return Remittance(text, tuple(parts), tuple(amounts), edi, reason,
+    cut = bool(lengths & set(CUT_LENGTHS)) or (last_rmr >= 0 and not re.search(r"[\\~]", text[last_rmr:]))
+    return Remittance(text, tuple(parts), tuple(amounts), tuple(deductions), edi, reason,
                       bool(_DISCOUNT_WORDS.search(masked)), bool(_PARTIAL_WORDS.search(masked)), cut)
 
 
