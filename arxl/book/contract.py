@@ -51,7 +51,6 @@ class TableSpec:
     name: str
     role: str  # INPUT, OUTPUT (rebuilt by arxl) or LEDGER (only grows)
     columns: tuple[Column, ...]
-    purpose: str = ""
 
     def column(self, name: str) -> Column:
         key = header_key(name)
@@ -68,9 +67,6 @@ class TableSpec:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    @property
-    def arxl_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.owner == ARXL]
 
 
 def _c(name, kind="text", owner=CLERK, required=False, width=14, unique=False):
@@ -81,6 +77,7 @@ def _a(name, kind="text", width=14):
     return Column(name, kind, ARXL, False, width)
 
 
+# One row per customer: who pays, under which names and accounts, on which terms.
 CUSTOMERS = TableSpec("Customers", INPUT, (
     _c("CustomerID", "id", required=True, width=12, unique=True),
     _c("Name", "text", required=True, width=34),
@@ -94,8 +91,9 @@ CUSTOMERS = TableSpec("Customers", INPUT, (
     _c("Region", "text", width=12),
     _c("Salesperson", "text", width=16),
     _c("Status", "text", width=10),
-), "One row per customer: who pays, under which names and accounts, on which terms.")
+))
 
+# One row per invoice billed; arxl keeps the payment columns up to date.
 INVOICES = TableSpec("Invoices", INPUT, (
     _c("InvoiceID", "id", required=True, width=14, unique=True),
     _c("CustomerID", "id", required=True, width=12),
@@ -114,8 +112,9 @@ INVOICES = TableSpec("Invoices", INPUT, (
     _a("OpenBalance", "money"),
     _a("Status", "text", 14),
     _a("LastPaymentDate", "date", 14),
-), "One row per invoice billed; arxl keeps the payment columns up to date.")
+))
 
+# One row per receipt as the bank, lockbox or mail delivered it.
 PAYMENTS = TableSpec("Payments", INPUT, (
     _c("PaymentID", "id", width=12, unique=True),
     _c("ReceivedDate", "date", required=True, width=12),
@@ -134,8 +133,9 @@ PAYMENTS = TableSpec("Payments", INPUT, (
     _a("MatchedInvoices", "text", 30),
     _a("Confidence", "number", 11),
     _a("Unapplied", "money", 13),
-), "One row per receipt as the bank, lockbox or mail delivered it.")
+))
 
+# One row per credit or debit memo wanted.
 MEMO_REQUESTS = TableSpec("MemoRequests", INPUT, (
     _c("RequestID", "id", required=True, width=12, unique=True),
     _c("CustomerID", "id", required=True, width=12),
@@ -152,14 +152,16 @@ MEMO_REQUESTS = TableSpec("MemoRequests", INPUT, (
     _c("Approved", "text", width=10),
     _a("MemoID", "id", 12),
     _a("Status", "text", 30),
-), "One row per credit or debit memo wanted.")
+))
 
+# How arxl works for this workbook.
 SETTINGS = TableSpec("Settings", INPUT, (
     _c("Setting", "text", required=True, width=24),
     _c("Value", "text", width=22),
     _c("Explanation", "text", width=90),
-), "How arxl works for this workbook.")
+))
 
+# arxl's proposal for every payment not yet posted; type Approve or Reject in Decision.
 MATCHES = TableSpec("Matches", OUTPUT, (
     _c("PaymentID", "id", width=12),
     _c("CustomerID", "id", width=12),
@@ -171,8 +173,9 @@ MATCHES = TableSpec("Matches", OUTPUT, (
     _c("Confidence", "number", width=11),
     _c("Decision", "text", width=11),
     _c("Evidence", "external", width=80),
-), "arxl's proposal for every payment not yet posted; type Approve or Reject in Decision.")
+))
 
+# The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", LEDGER, (
     _c("ApplicationID", "id", width=14),
     _c("PostedAt", "datetime", width=18),
@@ -186,8 +189,9 @@ APPLICATIONS = TableSpec("Applications", LEDGER, (
     _c("ReasonCode", "text", width=16),
     _c("Source", "text", width=10),
     _c("Confidence", "number", width=11),
-), "The posting ledger: only grows; a correction is a new reversing row.")
+))
 
+# The memo ledger: only grows.
 MEMOS = TableSpec("Memos", LEDGER, (
     _c("MemoID", "id", width=12),
     _c("MemoDate", "date", width=12),
@@ -202,8 +206,9 @@ MEMOS = TableSpec("Memos", LEDGER, (
     _c("Currency", "text", width=9),
     _c("Reason", "external", width=34),
     _c("Document", "external", width=40),
-), "The memo ledger: only grows.")
+))
 
+# Pivot-ready open items as of AsOfDate: Insert > PivotTable.
 AGING = TableSpec("Aging", OUTPUT, (
     _c("AsOfDate", "date", width=12),
     _c("CustomerID", "id", width=12),
@@ -223,8 +228,9 @@ AGING = TableSpec("Aging", OUTPUT, (
     _c("OpenAmount", "money", width=14),
     _c("Disputed", "text", width=10),
     _c("CreditLimit", "money", width=13),
-), "Pivot-ready open items as of AsOfDate: Insert > PivotTable.")
+))
 
+# Every problem the last run found, and what to do about it.
 EXCEPTIONS = TableSpec("Exceptions", OUTPUT, (
     _c("RunAt", "datetime", width=18),
     _c("Command", "text", width=10),
@@ -234,7 +240,7 @@ EXCEPTIONS = TableSpec("Exceptions", OUTPUT, (
     _c("Value", "external", width=24),
     _c("Problem", "external", width=50),
     _c("Hint", "external", width=60),
-), "Every problem the last run found, and what to do about it.")
+))
 
 # AgingSummary is a report sheet (a grid, KPIs and a chart), not a plain table: see arxl.core.aging.
 

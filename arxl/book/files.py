@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from arxl.book.contract import INPUT, SHEET_ORDER, TABLES, header_key, sheet_position
+from arxl.book.contract import SHEET_ORDER, TABLES, header_key, sheet_position
 from arxl.book.convert import NUMBER_FORMATS
 from arxl.book.port import Workbook
 from arxl.book.report import Report
@@ -216,7 +216,7 @@ class FileStore:
         columns = self._direct.setdefault(ws.title, {})
         if self._absorb(ws, col, first_row, values, number_format, as_text):
             if col not in columns:
-                columns[col] = DirectColumn(first_row, self._style_id(ws, number_format), as_text)
+                columns[col] = DirectColumn(first_row, self._style_id(ws, number_format))
             columns[col].put(first_row, values)
             return
         if col in columns:  # these rows are cells again
@@ -360,12 +360,6 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
 
 # ---- a new master workbook ----------------------------------------------------------------
 
-def _cell_value(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = None,
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
@@ -401,9 +395,8 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
         store.resize(name, len(data))
         raw.rows = [[None] * len(raw.headers) for _ in data]
         for offset, col in enumerate(spec.columns):
-            column = [_cell_value(r.get(col.name)) for r in data]
-            store.write_column(name, offset, 2, column, NUMBER_FORMATS[col.kind],
-                               as_text=col.kind in ("id", "text", "external") or spec.role != INPUT)
+            store.write_column(name, offset, 2, [r.get(col.name) for r in data], NUMBER_FORMATS[col.kind],
+                               as_text=col.kind in ("id", "text", "external"))
     settings_ws = wb["Settings"]
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
     settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]

@@ -37,10 +37,11 @@ _CHUNK_ROWS = 2000
 
 
 class DirectColumn:
-    """Values of one sheet column from ``first_row`` down, with one style and one text rule."""
+    """Values of one sheet column from ``first_row`` down, with one style. Every string in it
+    is text: the file store keeps a column that holds a formula as cells."""
 
-    def __init__(self, first_row: int, style_id: int, as_text: bool):
-        self.first_row, self.style_id, self.as_text = first_row, style_id, as_text
+    def __init__(self, first_row: int, style_id: int):
+        self.first_row, self.style_id = first_row, style_id
         self.values: list = []
 
     def put(self, start: int, values: list) -> None:
@@ -86,6 +87,8 @@ def _number(value) -> str:
 
 def _value_cell(ref: str, style: str, value, epoch) -> str:
     """A value arxl wrote into a direct column."""
+    if type(value) is float or type(value) is int:  # the common case first
+        return f'<c r="{ref}"{style} t="n"><v>{value!r}</v></c>'
     if isinstance(value, str):
         return _string_cell(ref, style, value)
     if isinstance(value, bool):
@@ -165,7 +168,7 @@ class _SheetWriter(WorksheetWriter):
             return f'<c r="{ref}"{style} t="b"><v>{int(bool(value))}</v></c>'
         return f'<c r="{ref}"{style} t="{kind}"><v>{_text(str(value))}</v></c>'
 
-    def _style(self, cell, cache: dict) -> str | None:
+    def _style(self, cell, cache: dict) -> str:
         """The s="..." attribute of a cell ("" when unstyled), cached per style: most cells of
         a column share one."""
         key = cell._style.tobytes() if cell._style is not None else b""
@@ -198,12 +201,7 @@ class _SheetWriter(WorksheetWriter):
             for row, value in enumerate(column.values, column.first_row):
                 if value is None:
                     continue
-                if type(value) is str:
-                    xml = _string_cell(f"{letter}{row}", style, value)
-                elif type(value) is float or type(value) is int:
-                    xml = f'<c r="{letter}{row}"{style} t="n"><v>{value!r}</v></c>'
-                else:
-                    xml = _value_cell(f"{letter}{row}", style, value, epoch)
+                xml = _value_cell(f"{letter}{row}", style, value, epoch)
                 here = fragments[row]
                 interleaved = interleaved or bool(here and here[-1][0] >= col)
                 here.append((col, xml))

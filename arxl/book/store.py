@@ -20,7 +20,8 @@ class RawTable:
     """A table as found: its sheet, the header row as written, and the data rows below it.
 
     ``first_row`` is the sheet row of ``rows[0]``; ``rows`` are lists of cell values (None for
-    blank), each as long as ``headers``. ``merged_header`` lists headers that were merged cells.
+    blank), each as long as ``headers``. ``problems`` describes what is wrong with the header row
+    itself (merged header cells), for the port to report.
     """
 
     name: str

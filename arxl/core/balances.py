@@ -38,8 +38,6 @@ REVERSAL = "Reversal"
 _DISPUTED_MARKS = frozenset({"yes", "y", "true", "x", "1"})
 _MONEY = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
 
-INVOICE_COLUMNS = ("Paid", "Discounts", "WrittenOff", "Credited", "OpenBalance", "Status",
-                   "LastPaymentDate")
 OPEN_ITEM_COLUMNS = ("DocType", "DocID", "CustomerID", "Currency", "DocDate", "InvoiceID",
                      "OriginalAmount", "OpenAmount")
 
