@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from arxl.book.files import new_workbook, open_book, save_book
 from arxl.book.store import BookError
-from arxl.commands.registry import RunContext, load_commands, refresh_order
+from arxl.commands.command import Context
+from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
 
 
@@ -79,7 +80,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     try:
         progress.start(f"{book_path.name}: opening")
         book = open_book(book_path, as_of=as_of, output=output)
-        ctx = RunContext(progress=progress, files=files)
+        ctx = Context(progress=progress, files=files)
         result = run_commands(book, steps, ctx)
         progress("saving", 0.99)
         saved = save_book(book, output=output, backup=backup)
@@ -120,7 +121,6 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
 
 
 def build_parser() -> argparse.ArgumentParser:
-    commands = load_commands()
     parser = argparse.ArgumentParser(prog="arxl", description="Accounts receivable in your own workbook.")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
@@ -140,11 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(a folder when several workbooks are given)")
         p.add_argument("--no-backup", action="store_true", help="do not keep the previous version as .bak")
 
-    p = sub.add_parser("refresh", help="run " + ", ".join(refresh_order()) + " on workbooks")
+    p = sub.add_parser("refresh", help="run " + ", ".join(REFRESH) + " on workbooks")
     book_args(p)
     p.add_argument("--only", help="comma-separated steps, e.g. match,post")
 
-    for cmd in commands.values():
+    for cmd in COMMANDS.values():
         p = sub.add_parser(cmd.id, help=cmd.tooltip)
         if cmd.needs_files:
             p.add_argument("books", type=Path, nargs=1, metavar="BOOK")
@@ -177,18 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         write_demo(args.path, seed=args.seed, overwrite=True)
         print(f"Wrote the demo workbook {args.path} in {time.perf_counter() - started:.1f} s; refreshing it:")
-        return run_books([args.path], refresh_order(), as_of=None, output=None, quiet=args.quiet, backup=False)
+        return run_books([args.path], list(REFRESH), as_of=None, output=None, quiet=args.quiet, backup=False)
     if args.verb == "refresh":
-        steps = refresh_order()
+        steps = list(REFRESH)
         if args.only:
             wanted = [s.strip() for s in args.only.split(",") if s.strip()]
-            unknown = [s for s in wanted if s not in load_commands()]
+            unknown = [s for s in wanted if s not in COMMANDS]
             if unknown:
-                parser.error(f"unknown step(s) {', '.join(unknown)}; known: {', '.join(load_commands())}")
+                parser.error(f"unknown step(s) {', '.join(unknown)}; known: {', '.join(COMMANDS)}")
             steps = [s for s in steps if s in wanted] + [s for s in wanted if s not in steps]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
                          backup=not args.no_backup)
-    cmd = load_commands()[args.verb]
+    cmd = COMMANDS[args.verb]
     files = tuple(getattr(args, "files", ()) or ())
     missing = [f for f in files if not f.is_file()]
     if missing:

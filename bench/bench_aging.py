@@ -29,10 +29,11 @@ from generated import large_workbook
 import openpyxl
 import pandas as pd
 
-from arxl.book.convert import typed_column
+from arxl.core.frames import typed_column
 from arxl.book.files import open_book, save_book
-from arxl.commands.registry import RunContext
+from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.core.ledger import Outcome, Step
 from arxl.core.money import to_cents
 
 
@@ -62,7 +63,7 @@ def build(book: Path, truth: Path, n_applications: int, target: Path) -> int:
         "Source": typed_column("text", ["Auto"] * len(rows)),
         "Confidence": typed_column("number", [100.0] * len(rows)),
     })
-    wb.append("Applications", frame)
+    wb.apply(Step(Outcome("")).append("Applications", frame))
     save_book(wb, backup=False)
     return len(frame)
 
@@ -83,7 +84,7 @@ def refresh(path: Path, out: Path) -> tuple[float, list[tuple[str, float]], str]
 
     book = open_book(path, output=out)
     marks.append(("opened (openpyxl load)", time.perf_counter()))
-    result = run_commands(book, ["aging"], RunContext(progress=progress))
+    result = run_commands(book, ["aging"], Context(progress=progress))
     marks.append(("Exceptions written", time.perf_counter()))
     save_book(book, output=out, backup=False)
     marks.append(("saved (openpyxl save)", time.perf_counter()))

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from arxl.book.files import open_book, save_book
-from arxl.commands.registry import RunContext
+from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> None:
         started = time.perf_counter()
         book = open_book(copy)
         opened = time.perf_counter()
-        result = run_commands(book, ["match"], RunContext())
+        result = run_commands(book, ["match"], Context())
         matched = time.perf_counter()
         save_book(book)
         saved = time.perf_counter()

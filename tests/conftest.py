@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arxl.book.files import new_workbook, open_book, save_book
-from arxl.commands.registry import RunContext
+from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 
 # xlwings decides when first imported whether its PRO parts (the remote engine that
@@ -38,7 +38,7 @@ def run(tmp_path):
     """run(path, *command_ids, now=NOW) -> (RunResult, Workbook reopened after saving)"""
     def go(path, *ids, now=NOW, files=()):
         book = open_book(path)
-        result = run_commands(book, list(ids), RunContext(now=now, files=tuple(files)))
+        result = run_commands(book, list(ids), Context(now=now, files=tuple(files)))
         save_book(book)
         return result, open_book(path)
     return go

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from arxl.book.contract import TABLES
-from arxl.book.convert import typed_column
+from arxl.contract import TABLES
+from arxl.core.frames import typed_column
 from arxl.core.money import to_cents
 
 

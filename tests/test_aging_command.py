@@ -7,9 +7,9 @@ import datetime as dt
 import openpyxl
 from openpyxl.chart import BarChart
 
-from arxl.book.convert import NUMBER_FORMATS
+from arxl.contract import NUMBER_FORMATS
 from arxl.book.files import open_book
-from arxl.commands.registry import load_commands, refresh_order
+from arxl.commands.registry import COMMANDS, REFRESH
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -51,8 +51,8 @@ def _cells(ws, top_left_text):
 
 
 def test_aging_is_a_refresh_step_after_posting():
-    assert load_commands()["aging"].refresh_order == 40
-    order = refresh_order()
+    assert COMMANDS["aging"].in_refresh
+    order = list(REFRESH)
     assert order.index("aging") == len(order) - 1
 
 
@@ -124,12 +124,12 @@ def test_summary_sheet_ties_to_the_aging_table_and_charts_its_own_cells(make_boo
 
 def test_aging_as_of_an_earlier_date_from_the_door(make_book, run, tmp_path):
     from arxl.book.files import save_book
-    from arxl.commands.registry import RunContext
+    from arxl.commands.command import Context
     from arxl.commands.runner import run_commands
 
     path = _book(make_book)
     book = open_book(path, as_of=dt.date(2026, 11, 4))  # before the payment arrived
-    run_commands(book, ["aging"], RunContext())
+    run_commands(book, ["aging"], Context())
     save_book(book)
     aging = open_book(path).read("Aging").set_index("DocID")
     assert "P1" not in aging.index and aging.at["1005", "OpenAmount"] == 30_000

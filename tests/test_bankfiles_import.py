@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from arxl.book.files import open_book
+from arxl.core.ledger import Outcome, Step
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bankfiles"
 CAMT054 = FIXTURES / "camt/arxl-camt054.v08.referred-documents.xml"
@@ -104,15 +105,15 @@ def test_unnamed_payer_still_gives_a_payment_the_matcher_reads(make_book, run):
     run(path, "import", files=[FIXTURES / "bai2/moov-bai2_sample2.txt"])
     table = payments(path)
     assert len(table) == 4 and "(payer not named in the file)" in set(table["PayerName"])
-    assert not open_book(path).rejected.get("Payments")
+    assert not open_book(path).load().unread.get("Payments")
 
 
-def test_add_rows_refuses_arxl_columns_and_tables_that_are_not_inputs(make_book):
+def test_an_import_may_not_fill_arxl_columns_nor_append_to_a_rebuilt_table(make_book):
     book = open_book(make_book())
     with pytest.raises(PermissionError):
-        book.add_rows("Payments", pd.DataFrame({"MatchStatus": ["Auto"]}))
+        book.apply(Step(Outcome("")).append("Payments", pd.DataFrame({"MatchStatus": ["Auto"]})))
     with pytest.raises(PermissionError):
-        book.add_rows("Applications", pd.DataFrame({"PaymentID": ["P1"]}))
+        book.apply(Step(Outcome("")).append("Matches", pd.DataFrame({"PaymentID": ["P1"]})))
 
 
 # Payers and invoices behind three remittances that name their invoices: arxl's camt.054, the
@@ -150,5 +151,5 @@ def test_match_proposes_exactly_the_invoices_the_remittance_names(make_book, run
     matches = book.read("Matches")
     proposed = matches[matches["PaymentID"] == payment_id]
     assert set(proposed["InvoiceID"]) == expected
-    assert (proposed["Confidence"] >= book.settings.auto_apply_confidence).all()
+    assert (proposed["Confidence"] >= book.load().settings.auto_apply_confidence).all()
     assert set(proposed["Decision"]) == {"Auto"}

@@ -9,9 +9,19 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.table import Table
 
-from arxl.book.convert import typed_column
 from arxl.book.files import open_book, save_book
 from arxl.book.store import BookError
+from arxl.core.frames import typed_column
+from arxl.core.ledger import CannotRun, Outcome, Step
+
+
+def change(book, **changes) -> Step:
+    """Apply a step of ``update=(table, frame)``, ``append=...``, ``rebuild=...`` to ``book``."""
+    step = Step(Outcome(""))
+    for kind, (table, frame) in changes.items():
+        getattr(step, kind)(table, frame)
+    book.apply(step)
+    return step
 
 CUSTOMERS = [
     {"CustomerID": "C001", "Name": "Acme Tools Inc.", "Terms": "Net 30", "CreditLimit": 50000},
@@ -45,7 +55,7 @@ def test_table_found_by_name_on_any_sheet_and_headers_match_loosely(tmp_path):
     book = open_book(tmp_path / "b.xlsx")
     inv = book.read("Invoices")
     assert inv.loc[3, "InvoiceID"] == "A-1" and inv.loc[3, "Amount"] == 9999
-    assert book.sheet_of("Invoices") == "Open items"
+    assert book.load().sheet("Invoices") == "Open items"
 
 
 def test_sheet_without_a_table_is_found_by_its_name(tmp_path):
@@ -86,7 +96,7 @@ def test_clerk_columns_and_sheets_survive_a_write_and_save(make_book):
     inv = book.read("Invoices")
     update = pd.DataFrame({"Status": typed_column("text", ["Open"] * 3, index=inv.index),
                            "OpenBalance": typed_column("money", inv["Amount"].tolist(), index=inv.index)})
-    book.update("Invoices", update)
+    change(book, update=("Invoices", update))
     save_book(book)
 
     wb = openpyxl.load_workbook(path)
@@ -105,7 +115,7 @@ def test_arxl_never_rewrites_a_clerk_column(make_book):
     book = open_book(make_book({"Invoices": INVOICES}))
     inv = book.read("Invoices")
     with pytest.raises(PermissionError):
-        book.update("Invoices", inv[["Amount"]])
+        change(book, update=("Invoices", inv[["Amount"]]))
 
 
 def test_formula_looking_text_stays_text(make_book):
@@ -118,7 +128,7 @@ def test_formula_looking_text_stays_text(make_book):
         "Row": typed_column("integer", [2, 3, 4, 5]), "Column": typed_column("text", ["Reference"] * 4),
         "Value": typed_column("external", evidence), "Problem": typed_column("external", evidence),
         "Hint": typed_column("external", [""] * 4)})
-    book.replace("Exceptions", frame)
+    change(book, rebuild=("Exceptions", frame))
     save_book(book)
     ws = openpyxl.load_workbook(path)["Exceptions"]
     for r, text in enumerate(evidence, start=2):
@@ -132,16 +142,16 @@ def test_ledgers_only_grow(make_book):
     row = {"ApplicationID": "A0000001", "PostedAt": pd.Timestamp("2026-11-20 09:00"), "PaymentID": "P1",
            "InvoiceID": "INV-1001", "CustomerID": "C001", "AppliedAmount": 1000, "DiscountTaken": 0,
            "WriteOff": 0, "ShortPay": 0, "ReasonCode": "", "Source": "Auto", "Confidence": 99.0}
-    from arxl.book.contract import APPLICATIONS
+    from arxl.contract import APPLICATIONS
     frame = pd.DataFrame({c.name: typed_column(c.kind, [row[c.name]]) for c in APPLICATIONS.columns})
-    book.append("Applications", frame)
+    change(book, append=("Applications", frame))
     save_book(book)
     book = open_book(path)
     frame2 = frame.copy()
     frame2["ApplicationID"] = typed_column("id", ["A0000002"])
-    book.append("Applications", frame2)
+    change(book, append=("Applications", frame2))
     with pytest.raises(PermissionError):
-        book.replace("Applications", frame2)
+        change(book, rebuild=("Applications", frame2))
     save_book(book)
     apps = open_book(path).read("Applications")
     assert apps["ApplicationID"].tolist() == ["A0000001", "A0000002"]
@@ -151,7 +161,7 @@ def test_ledgers_only_grow(make_book):
 def test_output_table_rebuild_keeps_clerk_column_by_row_key(make_book):
     path = make_book()
     book = open_book(path)
-    from arxl.book.contract import MATCHES
+    from arxl.contract import MATCHES
 
     def matches(pairs):
         n = len(pairs)
@@ -161,23 +171,23 @@ def test_output_table_rebuild_keeps_clerk_column_by_row_key(make_book):
         cols["Decision"] = typed_column("text", ["Review"] * n)
         return pd.DataFrame(cols)
 
-    book.replace("Matches", matches([("P1", "I1"), ("P2", "I2")]))
+    change(book, rebuild=("Matches", matches([("P1", "I1"), ("P2", "I2")])))
     save_book(book)
     wb = openpyxl.load_workbook(path)
     ws = wb["Matches"]
-    ws.cell(1, 11, "My note")
-    ws.tables["Matches"].ref = "A1:K3"
+    ws.cell(1, 12, "My note")
+    ws.tables["Matches"].ref = "A1:L3"
     from openpyxl.worksheet.table import TableColumn
-    ws.tables["Matches"].tableColumns.append(TableColumn(id=11, name="My note"))
-    ws.cell(3, 11, "asked customer")  # on P2/I2
+    ws.tables["Matches"].tableColumns.append(TableColumn(id=12, name="My note"))
+    ws.cell(3, 12, "asked customer")  # on P2/I2
     wb.save(path)
     book = open_book(path)
-    book.replace("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")]))
+    change(book, rebuild=("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")])))
     save_book(book)
     ws = openpyxl.load_workbook(path)["Matches"]
     assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["P2", "P3", "P4"]
-    assert ws.cell(2, 11).value == "asked customer" and ws.cell(3, 11).value is None
-    assert ws.tables["Matches"].ref == "A1:K4"
+    assert ws.cell(2, 12).value == "asked customer" and ws.cell(3, 12).value is None
+    assert ws.tables["Matches"].ref == "A1:L4"
 
 
 def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_path):
@@ -193,18 +203,19 @@ def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_pa
     ws.append(["I-1", "C2", dt.date(2026, 10, 5), 5])  # a duplicate ID
     ws.append(["I-6", "", dt.date(2026, 10, 6), 5])  # a required value blank
     wb.save(tmp_path / "b.xlsx")
-    book = open_book(tmp_path / "b.xlsx")
-    inv = book.read("Invoices")
+    ledger = open_book(tmp_path / "b.xlsx").load()
+    inv = ledger.table("Invoices")
     assert inv["InvoiceID"].tolist() == ["I-4"]
     assert inv.loc[6, "Amount"] == 125050
-    found = {(p.sheet, p.row, p.column) for p in book.problems}
+    found = {(p.sheet, p.row, p.column) for p in ledger.problems}
     assert ("Invoices", 3, "InvoiceDate") in found
     assert ("Invoices", 4, "Amount") in found
     assert ("Invoices", 2, "InvoiceID") in found and ("Invoices", 7, "InvoiceID") in found
     assert ("Invoices", 8, "CustomerID") in found
     assert ("Invoices", 5, "") in found  # the empty row in the middle is named, and skipped
-    assert book.rejected["Invoices"] == {2, 3, 4, 7, 8}
-    odd = next(p for p in book.problems if p.row == 3)
+    assert ledger.unread["Invoices"] == {2, 3, 4, 7, 8}
+    assert ledger.ids("Invoices") == {"I-1", "I-2", "I-3", "I-4", "I-6"}  # unread rows' IDs are taken
+    odd = next(p for p in ledger.problems if p.row == 3)
     assert odd.value == "10/02/2026" and "2026-11-20" in odd.hint
 
 
@@ -214,12 +225,12 @@ def test_missing_table_and_missing_required_column_are_clear(tmp_path):
     ws.title = "Invoices"
     ws.append(["InvoiceID", "CustomerID", "Amount"])
     wb.save(tmp_path / "b.xlsx")
-    book = open_book(tmp_path / "b.xlsx")
-    with pytest.raises(BookError, match="InvoiceDate"):
-        book.read("Invoices")
-    with pytest.raises(BookError, match="no Payments table"):
-        book.read("Payments")
-    assert book.read("MemoRequests", required=False).empty
+    ledger = open_book(tmp_path / "b.xlsx").load()
+    with pytest.raises(CannotRun, match="InvoiceDate"):
+        ledger.table("Invoices")
+    with pytest.raises(CannotRun, match="no Payments table"):
+        ledger.table("Payments")
+    assert ledger.table("MemoRequests", required=False).empty
 
 
 def test_merged_header_cells_are_reported(tmp_path):
@@ -230,28 +241,27 @@ def test_merged_header_cells_are_reported(tmp_path):
     ws.merge_cells("B1:C1")
     ws.append(["C1", "Acme", None])
     wb.save(tmp_path / "b.xlsx")
-    book = open_book(tmp_path / "b.xlsx")
-    book.read("Customers")
-    assert any("merged" in p.problem and p.row == 1 for p in book.problems)
+    ledger = open_book(tmp_path / "b.xlsx").load()
+    assert any("merged" in p.problem and p.row == 1 for p in ledger.problems)
 
 
-def test_a_bad_cell_is_reported_once_however_often_the_table_is_read(tmp_path):
+def test_a_bad_cell_is_reported_once_however_many_commands_run(tmp_path, run):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Invoices"
     ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
     ws.append(["I-1", "C1", "yesterday", 100])
     wb.save(tmp_path / "b.xlsx")
-    book = open_book(tmp_path / "b.xlsx")
-    book.read("Invoices")
-    book.read("Invoices")
-    assert [(p.row, p.column) for p in book.problems] == [(2, "InvoiceDate")]
+    run(tmp_path / "b.xlsx", "match", "post", "aging")
+    problems = openpyxl.load_workbook(tmp_path / "b.xlsx")["Exceptions"]
+    found = [(r[1].value, r[3].value, r[4].value) for r in problems.iter_rows(min_row=2) if r[3].value == 2]
+    assert found == [("read", 2, "InvoiceDate")]
 
 
 def test_large_output_tables_written_directly_read_back_exactly(make_book):
     """Output tables and ledger appends bypass openpyxl's cell objects at save time; what is
     read back must be exactly what was written: text, cents, dates, blanks, formats."""
-    from arxl.book.contract import AGING
+    from arxl.contract import AGING
     path = make_book()
     book = open_book(path)
     n = 3000
@@ -262,7 +272,7 @@ def test_large_output_tables_written_directly_read_back_exactly(make_book):
     cols["OpenAmount"] = typed_column("money", [i * 101 - 5 for i in range(n)])
     cols["DueDate"] = typed_column("date", [dt.date(2026, 1, 1) + dt.timedelta(days=i % 400) for i in range(n)])
     cols["DaysPastDue"] = typed_column("integer", [i % 200 for i in range(n)])
-    book.replace("Aging", pd.DataFrame(cols))
+    change(book, rebuild=("Aging", pd.DataFrame(cols)))
     save_book(book)
     back = open_book(path).read("Aging")
     assert back["DocID"].tolist() == [f"INV-{i:05d}" for i in range(n)]
@@ -276,23 +286,38 @@ def test_large_output_tables_written_directly_read_back_exactly(make_book):
     assert ws["C2"].data_type == "s" and ws["C3"].value == " Smith & <Sons> " and ws.max_row == n + 1
     # a second rebuild, smaller, leaves no stale rows behind
     book = open_book(path)
-    book.replace("Aging", pd.DataFrame(cols).head(10))
+    change(book, rebuild=("Aging", pd.DataFrame(cols).head(10)))
     save_book(book)
     ws = openpyxl.load_workbook(path)["Aging"]
     assert ws.max_row == 11 and ws.tables["Aging"].ref == "A1:R11"
 
 
-def test_a_table_read_after_arxl_writes_it_is_what_a_fresh_read_gives(make_book):
-    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+def test_a_ledger_after_a_step_is_what_a_fresh_load_of_the_saved_workbook_gives(make_book):
+    """The runner hands the next command the ledger with the step applied: it must equal what
+    reading the saved workbook gives, for updated, appended and rebuilt tables alike."""
+    from arxl.contract import APPLICATIONS, MATCHES
+    from arxl.core.frames import table_frame
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES,
+                      "Applications": [{"ApplicationID": "A0000001", "PaymentID": "P0", "InvoiceID": "INV-1001",
+                                        "AppliedAmount": 0.1, "Source": "Auto"}]})
     book = open_book(path)
-    inv = book.read("Invoices")
-    book.update("Invoices", pd.DataFrame({
+    ledger = book.load()
+    inv = ledger.table("Invoices")
+    step = Step(Outcome("")).update("Invoices", pd.DataFrame({
         "Status": typed_column("text", ["Paid", "Open", "Partially paid"], index=inv.index),
         "OpenBalance": typed_column("money", [0, 20, 100000], index=inv.index),
         "LastPaymentDate": typed_column("date", [dt.date(2026, 11, 19), None, dt.date(2026, 11, 20)],
                                         index=inv.index)}))
-    after = book.read("Invoices")
+    step.append("Applications", table_frame(APPLICATIONS, {
+        "ApplicationID": ["A0000002"], "PostedAt": [pd.Timestamp("2026-11-20 10:00")], "PaymentID": ["P1"],
+        "InvoiceID": ["INV-1003"], "AppliedAmount": [100000], "Source": ["Auto"], "Confidence": [97.5]}))
+    step.rebuild("Matches", table_frame(MATCHES, {"PaymentID": ["P2", "P3"], "InvoiceID": ["INV-1002", ""],
+                                                  "ApplyAmount": [20, 500], "Decision": ["Review", "Unmatched"]}))
+    book.apply(step)
+    ledger.apply(step)
     save_book(book)
-    fresh = open_book(path).read("Invoices")
-    pd.testing.assert_frame_equal(after, fresh)
-    assert after["OpenBalance"].tolist() == [0, 20, 100000]
+    fresh = open_book(path).load()
+    for name in ("Invoices", "Applications", "Matches"):
+        pd.testing.assert_frame_equal(ledger.table(name), fresh.table(name), check_index_type=False)
+    assert ledger.table("Invoices")["OpenBalance"].tolist() == [0, 20, 100000]
+    assert ledger.ids("Applications") == {"A0000001", "A0000002"}

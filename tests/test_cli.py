@@ -7,7 +7,7 @@ import hashlib
 import openpyxl
 import pytest
 
-from arxl.book.contract import SHEET_ORDER
+from arxl.contract import SHEET_ORDER
 from arxl.book.files import open_book
 from arxl.cli import main
 from arxl.core.settings import KNOWN_SETTINGS
@@ -45,8 +45,8 @@ def test_new_writes_every_table_and_every_setting(tmp_path, capsys):
     listed = [(settings.cell(r, 1).value, settings.cell(r, 3).value) for r in range(2, settings.max_row + 1)]
     assert [n for n, _ in listed] == [s.name for s in KNOWN_SETTINGS]
     assert all(explanation for _, explanation in listed)
-    book = open_book(path)
-    assert book.settings.aging_buckets == (30, 60, 90, 120) and not book.problems
+    ledger = open_book(path).load()
+    assert ledger.settings.aging_buckets == (30, 60, 90, 120) and not ledger.problems
     assert main(["new", str(path)]) == 1  # never overwrites
     assert "never overwrites" in capsys.readouterr().err
 

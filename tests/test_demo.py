@@ -377,14 +377,14 @@ def test_bank_names_are_upper_case_abbreviated_and_cut():
 
 def test_the_demo_workbook_reads_back_clean_and_its_ledger_explains_every_balance(tmp_path):
     path = write_demo(tmp_path / "demo.xlsx", seed=4, customers=80, invoices=900, payments=60)
-    book = open_book(path)
-    frames = {name: book.read(name) for name in ("Customers", "Invoices", "Payments", "Applications",
-                                                  "MemoRequests")}
-    assert not any(book.rejected.get(name) for name in frames) and not list(book.problems)
-    assert book.settings.as_of == DEMO_AS_OF
+    ledger = open_book(path).load()
+    frames = {name: ledger.table(name) for name in ("Customers", "Invoices", "Payments", "Applications",
+                                                     "MemoRequests")}
+    assert not any(ledger.unread.get(name) for name in frames) and not list(ledger.problems)
+    assert ledger.settings.as_of == DEMO_AS_OF
     assert len(frames["Payments"]) == len(demo_tables(seed=4, customers=80, invoices=900, payments=60)["Payments"])
     balances, problems = compute_balances(frames["Invoices"], frames["Applications"],
-                                          book.read("Memos", required=False), frames["Payments"])
+                                          ledger.table("Memos", required=False), frames["Payments"])
     assert not list(problems)
     columns = ["Paid", "Discounts", "WrittenOff", "Credited", "OpenBalance", "Status", "LastPaymentDate"]
     pd.testing.assert_frame_equal(balances.invoices[columns], frames["Invoices"][columns], check_dtype=False)

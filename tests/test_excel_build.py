@@ -18,8 +18,8 @@ import xlwings
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from arxl import cli
-from arxl.book.contract import TABLES
-from arxl.commands.registry import load_commands, refresh_order
+from arxl.contract import TABLES
+from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.excel import build, udfs
 from arxl.excel.buttons import REFRESH_ALL
 
@@ -48,10 +48,10 @@ def dispatcher_cases(bas: str) -> dict[str, str]:
 
 def test_every_command_has_a_button_and_refresh_all_comes_last():
     buttons = ribbon_buttons(build.ribbon_xml(build.ribbon_buttons()))
-    commands = load_commands()
+    commands = COMMANDS
     assert [b.get("id") for b in buttons] == (
-        [build.BUTTON_PREFIX + c for c in refresh_order()]
-        + [build.BUTTON_PREFIX + c for c in sorted(set(commands) - set(refresh_order()))]
+        [build.BUTTON_PREFIX + c for c in list(REFRESH)]
+        + [build.BUTTON_PREFIX + c for c in sorted(set(commands) - set(list(REFRESH)))]
         + [build.BUTTON_PREFIX + REFRESH_ALL])
     for b in buttons[:-1]:
         command = commands[b.get("id").removeprefix(build.BUTTON_PREFIX)]
@@ -68,7 +68,7 @@ def test_every_button_calls_the_one_dispatcher_which_knows_its_id():
     assert list(cases) == [b.get("id") for b in buttons]
     for control, clicked in cases.items():
         assert control == build.BUTTON_PREFIX + clicked
-        assert clicked in load_commands() or clicked == REFRESH_ALL
+        assert clicked in COMMANDS or clicked == REFRESH_ALL
 
 
 def test_a_new_command_gets_its_button_without_editing_xml_or_vba(monkeypatch):

@@ -21,7 +21,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from arxl.book.files import FileStore, new_workbook, save_book
 from arxl.book.port import Workbook
-from arxl.commands.registry import RunContext, load_commands, refresh_order
+from arxl.commands.command import Context
+from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import run_commands
 
 xw = pytest.importorskip("xlwings")
@@ -194,7 +195,7 @@ def headless(path: Path, ids: list[str], output: Path) -> openpyxl.Workbook:
     """The same commands on the same file through the file store, now, with no file path (a
     remote book has none); saved to ``output`` and read back."""
     book = Workbook(FileStore(openpyxl.load_workbook(path)))
-    run_commands(book, ids, RunContext())
+    run_commands(book, ids, Context())
     save_book(book, output)
     return openpyxl.load_workbook(output)
 
@@ -216,14 +217,14 @@ def alerts(book) -> list[list]:
 
 def test_store_reads_every_table_as_the_file_store_does(master, excel):
     book = excel(master)
-    live = Workbook(XlwingsStore(book))
-    files = Workbook(FileStore(openpyxl.load_workbook(master)))
+    live = Workbook(XlwingsStore(book)).load()
+    files = Workbook(FileStore(openpyxl.load_workbook(master))).load()
     for name in ("Customers", "Invoices", "Payments", "MemoRequests", "Applications"):
-        pd.testing.assert_frame_equal(live.read(name), files.read(name))
+        pd.testing.assert_frame_equal(live.table(name), files.table(name))
     assert live.settings == files.settings
     assert [str(p) for p in live.problems] == [str(p) for p in files.problems]
     # the bad date is reported by its sheet row, and the row left out
-    assert live.rejected["Invoices"] == {6}
+    assert live.unread["Invoices"] == {6}
 
 
 def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, excel):
@@ -239,7 +240,7 @@ def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, e
         remote.Range.raw_value = property(original, remote.Range.raw_value.fset)
     assert reads == ["$A$1:$Q$6"]  # headers and all rows together
     assert raw.first_row == 2 and raw.rows[0][:2] == ["INV-1001", "C100"]
-    run_commands(Workbook(store), ["match"], RunContext(now=NOW))
+    run_commands(Workbook(store), ["match"], Context(now=NOW))
     assert actions(book) == [] and store.pending > 0  # nothing touched Excel yet
     store.commit()
     assert store.pending == 0 and store.applied > 0 and actions(book)
@@ -248,7 +249,7 @@ def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, e
 def test_text_from_outside_is_written_into_text_formatted_cells(master, excel):
     book = excel(master)
     store = XlwingsStore(book)
-    run_commands(Workbook(store), ["match"], RunContext(now=NOW))
+    run_commands(Workbook(store), ["match"], Context(now=NOW))
     store.commit()
     done = actions(book)
     evidence_col = 9  # Matches.Evidence, 0-based
@@ -267,12 +268,12 @@ RUN_TIMES = {"Applications": "PostedAt", "Exceptions": "RunAt"}  # the moment of
 WRITES = {"match": "Matches", "post": "Applications", "memos": "Memos", "aging": "Aging"}
 
 
-@pytest.mark.parametrize("button", [*refresh_order(), buttons.REFRESH_ALL])
+@pytest.mark.parametrize("button", [*list(REFRESH), buttons.REFRESH_ALL])
 def test_each_button_click_writes_what_the_headless_run_writes(master, excel, button, tmp_path):
     book = excel(master)
     before = dt.datetime.now().replace(microsecond=0)
     buttons.click(button)
-    ids = refresh_order() if button == buttons.REFRESH_ALL else [button]
+    ids = list(REFRESH) if button == buttons.REFRESH_ALL else [button]
     expected = tables_of(headless(master, ids, tmp_path / "headless.xlsx"))
     got = tables_of(replay(actions(book), master))
     for name in TABLE_NAMES:
@@ -286,7 +287,7 @@ def test_each_button_click_writes_what_the_headless_run_writes(master, excel, bu
     [(message, title, _, mode, _)] = alerts(book)
     assert title == "arxl" and mode in ("info", "critical")
     for cid in ids:
-        assert load_commands()[cid].label in message
+        assert COMMANDS[cid].label in message
     assert any(s and buttons.button_label(button) in s for s in excel.status)
     assert excel.status[-1] is False  # Excel's own status bar is given back
 
@@ -294,7 +295,7 @@ def test_each_button_click_writes_what_the_headless_run_writes(master, excel, bu
 def test_refresh_all_runs_every_command_in_order_and_counts_problems(master, excel):
     book = excel(master)
     result = buttons.run_click(book, buttons.REFRESH_ALL, now=NOW)
-    assert list(result.outcomes) == refresh_order()
+    assert list(result.outcomes) == list(REFRESH)
     [(message, *_)] = alerts(book)
     assert f"{result.problems} problem(s) are listed on the Exceptions sheet" in message
     assert result.problems >= 1  # the invoice dated "last week"
@@ -303,12 +304,12 @@ def test_refresh_all_runs_every_command_in_order_and_counts_problems(master, exc
 def test_a_failing_run_changes_nothing_and_says_so_in_plain_words(master, excel, monkeypatch, tmp_path):
     book = excel(master)
     monkeypatch.setattr(buttons, "ERROR_LOG", tmp_path / "arxl-errors.log")
-    match = load_commands()["match"]
+    match = COMMANDS["match"]
 
     def broken(workbook, ctx):
         match.run(workbook, ctx)  # all its writes are held, then the run breaks
         raise RuntimeError("the matcher tripped over its own feet")
-    monkeypatch.setitem(load_commands(), "match", dataclasses.replace(match, run=broken))
+    monkeypatch.setitem(COMMANDS, "match", dataclasses.replace(match, run=broken))
     assert buttons.run_click(book, "match", now=NOW) is None
     [(message, title, _, mode, _)] = alerts(book)
     assert mode == "critical" and "Match remittances failed" in title

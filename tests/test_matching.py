@@ -7,8 +7,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from arxl.book.contract import CUSTOMERS, INVOICES, PAYMENTS
-from arxl.book.convert import typed_column
+from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
+from arxl.core.frames import typed_column
 from arxl.core.matching import identify_payer, match_payments, match_remittance
 from arxl.core.money import to_cents
 from arxl.core.settings import Settings, WriteOffTolerance

@@ -7,10 +7,10 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from arxl.book.contract import MEMO_REQUESTS
+from arxl.contract import MEMO_REQUESTS
 from arxl.book.files import FileStore, open_book, save_book
 from arxl.book.port import Workbook
-from arxl.commands.registry import RunContext
+from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 from arxl.core.balances import compute_balances
 
@@ -40,7 +40,7 @@ def set_requests(path, rows):
     """The clerk edits the MemoRequests sheet so that it holds exactly ``rows`` (deleting,
     changing and adding rows), then saves."""
     book = open_book(path)
-    raw = book.raw("MemoRequests")
+    raw = book.store.find("MemoRequests")
     book.store.resize("MemoRequests", len(rows))
     for offset, header in enumerate(raw.headers):
         name = MEMO_REQUESTS.column(header).name
@@ -335,7 +335,7 @@ def test_each_memo_document_is_written_next_to_the_workbook(book_with, run):
 def test_an_unsaved_workbook_gets_memos_without_documents(book_with, tmp_path):
     path = book_with([request("R1", amount=10)])
     book = Workbook(FileStore(openpyxl.load_workbook(path)), path=None)
-    result = run_commands(book, ["memos"], RunContext(now=dt.datetime(2026, 11, 20, 18)))
+    result = run_commands(book, ["memos"], Context(now=dt.datetime(2026, 11, 20, 18)))
     ledger = book.read("Memos")
     assert ledger["MemoID"].tolist() == ["CM-000001"] and ledger["Document"].tolist() == [""]
     status = book.read("MemoRequests").loc[2, "Status"]

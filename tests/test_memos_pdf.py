@@ -82,7 +82,7 @@ def test_a_postal_address_the_clerk_keeps_in_customers_is_printed(make_book, run
     path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "MemoRequests": REQUESTS[:1]},
                      settings=SETTINGS)
     book = open_book(path)  # the clerk adds an Address column of their own to Customers
-    raw = book.raw("Customers")
+    raw = book.store.find("Customers")
     book.store.add_columns("Customers", ["Address"], [None], [40])
     book.store.write_column("Customers", len(raw.headers), raw.first_row,
                             ["77 Mill Road; Springfield, IL 62701", ""], None, as_text=True)

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from arxl.core.memos import (debit_memo_due_date, highest_numbers, invoice_tax_ratio, is_approved,
+from arxl.contract import is_yes
+from arxl.core.memos import (debit_memo_due_date, highest_numbers, invoice_tax_ratio,
                              line_net, memo_number, round_half_up, tax_on)
 
 
@@ -59,4 +60,4 @@ def test_debit_memo_falls_due_on_the_customers_terms_else_the_default():
     ("", False), ("No", False), ("pending", False),
 ])
 def test_approval_marks(mark, approved):
-    assert is_approved(mark) is approved
+    assert is_yes(mark) is approved

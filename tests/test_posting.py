@@ -8,7 +8,8 @@ import itertools
 import pandas as pd
 import pytest
 
-from arxl.core.posting import next_application_ids, parse_apply_to
+from arxl.core.numbering import next_ids
+from arxl.core.posting import parse_apply_to
 
 D = dt.date
 CUSTOMERS = [
@@ -275,9 +276,9 @@ def test_currencies_are_never_mixed(book):
     assert payments(wb)["MatchStatus"].tolist() == ["Exception", "Exception", "Posted"]
 
 
-def test_short_pay_is_recorded_with_the_reason_the_remittance_gives(book):
+def test_short_pay_is_recorded_with_the_reason_the_matcher_read(book):
     _, _, wb = book([pay("P1", 900.00, Reference="INV 100234 LESS 100.00 DAMAGED CARTONS")],
-                    [match("P1", "100234", 900.00, ShortPay=100.00)])
+                    [match("P1", "100234", 900.00, ShortPay=100.00, Reason="DAMAGED_GOODS")])
     led = ledger(wb)
     assert led[["AppliedAmount", "ShortPay", "ReasonCode"]].values.tolist() == [[90000, 10000, "SHORTPAY:DAMAGED_GOODS"]]
     assert invoices(wb).loc["100234", ["OpenBalance", "Status"]].tolist() == [10000, "Short paid"]
@@ -305,8 +306,8 @@ def test_parse_apply_to_and_application_ids():
         parse_apply_to("100234=")
     with pytest.raises(ValueError, match="more than zero"):
         parse_apply_to("100234=-5")
-    assert next_application_ids(pd.Series(["A0000009", "X12", "a0000010", ""]), 2) == ["A0000011", "A0000012"]
-    assert next_application_ids(pd.Series([], dtype=object), 1) == ["A0000001"]
+    assert next_ids(["A0000009", "X12", "a0000010", ""], 2, "A", 7) == ["A0000011", "A0000012"]
+    assert next_ids([], 1, "A", 7) == ["A0000001"]
 
 
 def test_approving_the_invoice_rows_posts_the_rest_on_account_without_approving_that_row(book):

@@ -10,11 +10,9 @@ import io
 import re
 
 from arxl.bankfiles.model import DEBIT, ParsedFile, Receipt, Skipped
-from arxl.book.contract import PAYMENTS, header_key
+from arxl.contract import IMPORTED_PAYMENT_COLUMNS as FIELDS
+from arxl.contract import PAYMENTS, header_key
 from arxl.core.money import NotAnAmount, to_cents
-
-FIELDS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method", "CheckNumber",
-          "PayerAccount", "Reference")
 
 
 class BadMapping(ValueError):

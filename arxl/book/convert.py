@@ -1,7 +1,7 @@
 """Cell values <-> typed columns, once for every door (files, xlwings, UDFs).
 
 Reading returns a typed value or raises ``BadValue`` with a clerk's message and hint; writing
-turns a typed value back into what a cell should hold. Kinds are those of ``arxl.book.contract``.
+turns a typed value back into what a cell should hold. Kinds are those of ``arxl.contract``.
 """
 from __future__ import annotations
 
@@ -13,19 +13,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from arxl.contract import Kind
 from arxl.core.money import NotAnAmount, to_cents
-
-NUMBER_FORMATS = {
-    "money": "#,##0.00;[Red]-#,##0.00",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm:ss",
-    "number": "0.0",
-    "integer": "0",
-    "rate": "0.00%",
-    "id": "@",
-    "text": None,
-    "external": "@",
-}
 
 
 class BadValue(ValueError):
@@ -154,24 +143,6 @@ def read_column(kind: str, values: list) -> tuple[list, dict[int, BadValue]]:
         except BadValue as exc:
             bad[i] = exc
     return out, bad
-
-
-def typed_column(kind: str, values: list, index=None) -> pd.Series:
-    """A list of typed values (None for blank) as a column of the dtype the core expects.
-    Pass ``index`` (sheet rows) when the column joins a frame indexed by row."""
-    values = list(values)
-    if kind in ("id", "text", "external"):
-        return pd.Series(["" if v is None else v for v in values], dtype=object, index=index)
-    if kind in ("money", "integer"):
-        return pd.Series(values, dtype="Int64", index=index)
-    if kind in ("date", "datetime"):
-        stamps = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[ns]")
-        return pd.Series(stamps, dtype="datetime64[ns]", index=index)
-    if kind == "number":
-        return pd.Series([np.nan if v is None else v for v in values], dtype="float64", index=index)
-    if kind == "rate":
-        return pd.Series(values, dtype=object, index=index)
-    raise ValueError(f"unknown column kind {kind!r}")
 
 
 def cell_values(kind: str, series: pd.Series) -> list:

@@ -24,10 +24,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from arxl.book.contract import SHEET_ORDER, TABLES, header_key, sheet_position
-from arxl.book.convert import NUMBER_FORMATS
+from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, locate_table, sheet_position
 from arxl.book.port import Workbook
-from arxl.book.report import Report
+from arxl.core.report import Report
 from arxl.book.safety import check_not_open, inspect_package
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
@@ -100,26 +99,24 @@ class FileStore:
     def _locate(self, name: str) -> _Located | None:
         if name in self._where:
             return self._where[name]
-        key = header_key(name)
-        for ws in self.wb.worksheets:
-            for table in ws.tables.values():
-                if header_key(table.displayName) == key:
-                    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-                    n_rows = max_row - min_row - (table.totalsRowCount or 0)
-                    found = _Located(ws, table, min_col, max_col, min_row, n_rows)
-                    self._where[name] = found
-                    return found
-        for ws in self.wb.worksheets:
-            if header_key(ws.title) == key:
-                headers = [c.value for c in ws[1]] if ws.max_row >= 1 else []
-                while headers and _blank(headers[-1]):
-                    headers.pop()
-                if not headers:
-                    return None
-                found = _Located(ws, None, 1, len(headers), 1, max(0, ws.max_row - 1))
-                self._where[name] = found
-                return found
-        return None
+        found = locate_table(name, [(t.displayName, (ws, t)) for ws in self.wb.worksheets for t in ws.tables.values()],
+                             [(ws.title, (ws, None)) for ws in self.wb.worksheets])
+        if found is None:
+            return None
+        ws, table = found
+        if table is not None:
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+            n_rows = max_row - min_row - (table.totalsRowCount or 0)
+            located = _Located(ws, table, min_col, max_col, min_row, n_rows)
+        else:
+            headers = [c.value for c in ws[1]] if ws.max_row >= 1 else []
+            while headers and _blank(headers[-1]):
+                headers.pop()
+            if not headers:
+                return None
+            located = _Located(ws, None, 1, len(headers), 1, max(0, ws.max_row - 1))
+        self._where[name] = located
+        return located
 
     def _grid(self, ws, loc: _Located) -> list[list]:
         """The table's data cells as rows of values, from one pass over the sheet's cells
@@ -381,22 +378,13 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
                         for s in KNOWN_SETTINGS]
     for name in SHEET_ORDER:
-        if name == "AgingSummary":
+        if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)
             ws["A1"] = "Aging summary"
             ws["A1"].font = Font(bold=True, size=14)
             ws["A3"] = "Run 'Refresh aging' (or arxl aging) to build the summary, its KPIs and its chart."
             continue
-        spec = TABLES[name]
-        raw = book._raw_or_create(name)
-        data = rows.get(name, [])
-        if not data:
-            continue
-        store.resize(name, len(data))
-        raw.rows = [[None] * len(raw.headers) for _ in data]
-        for offset, col in enumerate(spec.columns):
-            store.write_column(name, offset, 2, [r.get(col.name) for r in data], NUMBER_FORMATS[col.kind],
-                               as_text=col.kind in ("id", "text", "external"))
+        book.fill_new(name, rows.get(name, []))
     settings_ws = wb["Settings"]
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
     settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from arxl.book.report import Block, Chart, Report
+from arxl.core.report import Block, Chart, Report
 
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 HEADER_FONT = Font(bold=True, color="1F3864")

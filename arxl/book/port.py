@@ -1,4 +1,5 @@
-"""``Workbook``: WORKBOOK.md's tables as typed DataFrames over any ``TableStore``.
+"""``Workbook``: the port between a workbook store and a run. ``load`` reads WORKBOOK.md's tables
+into a ``Ledger`` of typed frames once per run; ``apply`` writes a command's ``Step`` back.
 
 Every ground rule of the contract is enforced here, once, for every door:
 - tables found by name, headers matched loosely, required columns checked;
@@ -16,37 +17,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from arxl.book.contract import ARXL, INPUT, LEDGER, OUTPUT, TABLES, Column, TableSpec, header_key
-from arxl.book.convert import NUMBER_FORMATS, cell_values, read_column, typed_column
-from arxl.book.report import Report
+from arxl.book.convert import cell_values, read_column
 from arxl.book.store import BookError, RawTable, TableStore
+from arxl.contract import (
+    ADDRESS_COLUMNS, EXCEPTIONS, NUMBER_FORMATS, READ_COMMAND, Column, Kind, Owner, header_key, spec)
+from arxl.core.frames import empty_frame, table_frame, typed_column
+from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
+from arxl.core.report import Report
 from arxl.core.settings import Settings, read_settings
 
-# The key that carries a clerk's own columns across a rebuild of an output table.
-OUTPUT_KEYS = {
-    "Matches": ("PaymentID", "InvoiceID"),
-    "Aging": ("DocType", "DocID"),
-    "Exceptions": ("Sheet", "Row", "Column", "Problem"),
-}
-
-
-def _spec(name: str) -> TableSpec:
-    try:
-        return TABLES[name]
-    except KeyError:
-        raise KeyError(f"{name!r} is not a table of the arxl contract") from None
-
-
-def empty_frame(name: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A typed frame of the table's columns with no rows (what the core gets for a missing
-    optional table)."""
-    spec = _spec(name)
-    cols = {c.name: typed_column(c.kind, []) for c in spec.columns}
-    cols.update({e: typed_column("id", []) for e in extra if e not in cols})
-    frame = pd.DataFrame(cols)
-    frame.index = pd.Index([], dtype="int64", name="row")
-    return frame
+# The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
+# Aging and Exceptions are arxl's alone and only written.
+LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos")
 
 
 class Workbook:
@@ -57,24 +40,16 @@ class Workbook:
         self.path = Path(path) if path else None
         self._as_of = as_of
         self._raw: dict[str, RawTable | None] = {}
-        self.problems = Problems()
-        self.rejected: dict[str, set[int]] = {}
-        self._reported: set[tuple] = set()
-        # typed frames already read, until their table is written: every command of a refresh
-        # reads Invoices, and converting 100,000 rows each time would be most of the run
-        self._frames: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
-        self._settings: Settings | None = None
+        self._problems = Problems()
+        self._reported: set[tuple[object, ...]] = set()
 
     # ---- finding tables ---------------------------------------------------------------------
-    def raw(self, name: str) -> RawTable | None:
+    def _table(self, name: str) -> RawTable | None:
         if name not in self._raw:
             self._raw[name] = self.store.find(name)
         return self._raw[name]
 
-    def exists(self, name: str) -> bool:
-        return self.raw(name) is not None
-
-    def sheet_of(self, name: str) -> str:
+    def _sheet_of(self, name: str) -> str:
         raw = self._raw.get(name)
         return raw.sheet if raw else name
 
@@ -87,41 +62,75 @@ class Workbook:
                 offsets[key] = i
         return offsets
 
-    # ---- settings ---------------------------------------------------------------------------
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            raw = self.raw("Settings")
-            rows = []
-            if raw is not None:
-                offsets = self._offsets(raw)
-                name_at, value_at = offsets.get("setting"), offsets.get("value")
-                if name_at is None or value_at is None:
-                    self.problems.add(raw.sheet, raw.first_row - 1, "Setting", "",
-                                      "the Settings table needs a Setting and a Value column",
-                                      "Name the two header cells Setting and Value.")
-                else:
-                    rows = [(raw.first_row + i, r[name_at], r[value_at]) for i, r in enumerate(raw.rows)]
-            self._settings, problems = read_settings(rows, self.sheet_of("Settings"), self._as_of)
-            self.problems.extend(problems)
-        return self._settings
+    # ---- loading ----------------------------------------------------------------------------
+    def load(self) -> Ledger:
+        """Every table a run reads, once, as typed frames, with the settings and every problem
+        reading found (see the module docstring)."""
+        settings = self._settings()
+        ledger = Ledger(settings=settings)
+        extras = {"Invoices": tuple(settings.match_columns), "Customers": ADDRESS_COLUMNS}
+        for name in LOADED:
+            raw = self._table(name)
+            if raw is None:
+                continue
+            ledger.sheets[name] = raw.sheet
+            ledger.first_rows[name] = raw.first_row
+            ledger.next_rows[name] = raw.first_row + len(raw.rows)
+            table = spec(name)
+            if table.id_column:
+                ledger.all_ids[name] = self._all_ids(raw, table.id_column)
+            try:
+                frame, unread = self._read(name, raw, extras.get(name, ()), optional=name == "Customers")
+            except BookError as exc:
+                ledger.unusable[name] = str(exc)
+                continue
+            ledger.tables[name] = frame
+            ledger.unread[name] = unread
+        ledger.problems.extend(self._problems)
+        self._problems = Problems()
+        return ledger
 
-    # ---- reading ----------------------------------------------------------------------------
-    def read(self, name: str, *, extra: tuple[str, ...] = (), required: bool = True) -> pd.DataFrame:
-        """The table as a typed frame indexed by sheet row: the contract's columns (blank where
-        the workbook lacks an optional one) plus ``extra`` columns read as IDs (e.g. Settings'
-        MatchColumns). Bad rows are reported and left out (see ``rejected``)."""
-        cached = self._frames.get((name, extra))
-        if cached is not None:
-            return cached.copy()
-        spec = _spec(name)
-        raw = self.raw(name)
+    def read(self, name: str, required: bool = True) -> pd.DataFrame:
+        """One table of the contract as a typed frame, read afresh (bad rows left out): to look
+        at a workbook's tables after a run. A run reads through ``load``."""
+        raw = self._table(name)
         if raw is None:
             if required:
-                raise BookError(f"The workbook has no {name} table (an Excel table named {name}, "
-                                f"or a sheet named {name} with headers in row 1). Run 'arxl new' to "
-                                f"see the expected layout.")
-            return empty_frame(name, extra)
+                raise BookError(f"The workbook has no {name} table.")
+            return empty_frame(spec(name))
+        frame, _ = self._read(name, raw, ())
+        return frame
+
+    def _settings(self) -> Settings:
+        raw = self._table("Settings")
+        rows = []
+        if raw is not None:
+            offsets = self._offsets(raw)
+            name_at, value_at = offsets.get("setting"), offsets.get("value")
+            if name_at is None or value_at is None:
+                self._problems.add(raw.sheet, raw.first_row - 1, "Setting", "",
+                                   "the Settings table needs a Setting and a Value column",
+                                   "Name the two header cells Setting and Value.")
+            else:
+                rows = [(raw.first_row + i, r[name_at], r[value_at]) for i, r in enumerate(raw.rows)]
+        settings, problems = read_settings(rows, self._sheet_of("Settings"), self._as_of)
+        self._problems.extend(problems)
+        return settings
+
+    def _all_ids(self, raw: RawTable, column: str) -> set[str]:
+        at = self._offsets(raw).get(header_key(column))
+        if at is None:
+            return set()
+        values, _ = read_column(Kind.ID, [r[at] for r in raw.rows])
+        return {v for v in values if v}
+
+    def _read(self, name: str, raw: RawTable, extra: tuple[str, ...], optional: bool = False
+              ) -> tuple[pd.DataFrame, set[int]]:
+        """The table as a typed frame indexed by sheet row: the contract's columns (blank where
+        the workbook lacks an optional one) plus ``extra`` columns read as IDs (Settings'
+        MatchColumns; with ``optional``, only those the table has). Bad rows are reported and
+        left out; their sheet rows are returned too."""
+        table = spec(name)
         offsets = self._offsets(raw)
         header_row = raw.first_row - 1
         for note in raw.problems:
@@ -131,24 +140,25 @@ class Workbook:
         for key in dupes:
             self._report_once(Problem(raw.sheet, header_row, key, key, "the same header appears twice",
                                       "Rename one of the columns; arxl reads the first."))
-        missing = [c.name for c in spec.columns if c.required and c.key not in offsets]
+        missing = [c.name for c in table.columns if c.required and c.key not in offsets]
         if missing:
             raise BookError(f"{raw.sheet} (header row {header_row}) lacks the required column(s) "
                             f"{', '.join(missing)}. Add them (headers match without regard to case, "
                             f"spaces and underscores).")
-        wanted: list[Column] = list(spec.columns)
+        wanted: list[Column] = list(table.columns)
         for e in extra:
-            if not spec.has(e):
-                if header_key(e) not in offsets:
+            if table.has(e):
+                continue
+            if header_key(e) not in offsets:
+                if not optional:
                     self._report_once(Problem(raw.sheet, header_row, e, e,
                                               f"the column {e} named in Settings is not in {name}",
                                               "Add the column to the table or remove it from Settings."))
-                    continue
-                wanted.append(Column(e, "id"))
-        rejected = self.rejected.setdefault(name, set())
+                continue
+            wanted.append(Column(e, Kind.ID))
         n = len(raw.rows)
         blank = [all(v is None or (isinstance(v, str) and not v.strip()) for v in cells) for cells in raw.rows]
-        typed: dict[str, list] = {}
+        typed: dict[str, list[object]] = {}
         found: list[tuple[int, int, Problem]] = []  # (row, column position, problem), sorted below
         bad_rows: set[int] = set()
         for position, col in enumerate(wanted):
@@ -169,18 +179,16 @@ class Workbook:
                         bad_rows.add(i)
         for _, _, problem in sorted(found, key=lambda t: (t[0], t[1])):
             self._report_once(problem)
-        rejected.update(raw.first_row + i for i in bad_rows)
+        unread = {raw.first_row + i for i in bad_rows}
         self._report_empty_rows(raw, blank)
         keep = [i for i in range(n) if not blank[i] and i not in bad_rows]
-        kept_rows = [raw.first_row + i for i in keep]
-        values = {name: [column[i] for i in keep] for name, column in typed.items()}
-        frame = pd.DataFrame({c.name: typed_column(c.kind, values[c.name]) for c in wanted})
-        frame.index = pd.Index(kept_rows, dtype="int64", name="row")
-        for col in spec.columns:
+        index = pd.Index([raw.first_row + i for i in keep], dtype="int64", name="row")
+        frame = pd.DataFrame({c.name: typed_column(c.kind, [typed[c.name][i] for i in keep], index=index)
+                              for c in wanted}, index=index)
+        for col in table.columns:
             if col.unique:
-                frame = self._drop_duplicates(raw, frame, col.name, rejected)
-        self._frames[(name, extra)] = frame
-        return frame.copy()
+                frame = self._drop_duplicates(raw, frame, col.name, unread)
+        return frame, unread
 
     def _report_empty_rows(self, raw: RawTable, blank: list[bool]) -> None:
         """Empty rows inside a table hold nothing to lose; each run of them is named once, so
@@ -196,7 +204,7 @@ class Workbook:
                                           "Delete the empty rows; arxl skips them."))
                 start = None
 
-    def _drop_duplicates(self, raw: RawTable, frame: pd.DataFrame, column: str, rejected: set[int]) -> pd.DataFrame:
+    def _drop_duplicates(self, raw: RawTable, frame: pd.DataFrame, column: str, unread: set[int]) -> pd.DataFrame:
         ids = frame[column]
         dup = ids.ne("") & ids.duplicated(keep=False)
         for row_no, value in ids[dup].items():
@@ -204,10 +212,30 @@ class Workbook:
             self._report_once(Problem(raw.sheet, int(row_no), column, value,
                                       f"{column} {value} appears more than once (also row {', '.join(others)})",
                                       f"Give each row its own {column}; these rows are left out until then."))
-            rejected.add(int(row_no))
+            unread.add(int(row_no))
         return frame[~dup]
 
+    def _report_once(self, problem: Problem) -> None:
+        """A bad cell is reported once per run, however often its table is read."""
+        key = (problem.sheet, problem.row, problem.column, problem.problem)
+        if key not in self._reported:
+            self._reported.add(key)
+            self._problems.append(problem)
+
     # ---- writing ----------------------------------------------------------------------------
+    def apply(self, step: Step) -> None:
+        """Write a command's changes: arxl's columns of input tables, rows appended to ledgers
+        (and imports to input tables), rebuilt output tables and report sheets."""
+        check_step(step)
+        for update in step.updates:
+            self._update(update.table, update.frame, update.fill_blank)
+        for name, rows in step.appends.items():
+            self._append_rows(name, rows, [spec(name).column(c) for c in rows.columns])
+        for name, frame in step.rebuilds.items():
+            self._replace(name, frame)
+        for sheet, report in step.reports.items():
+            self.store.write_report(sheet, report)
+
     def _ensure_columns(self, name: str, raw: RawTable, columns: list[Column]) -> dict[str, int]:
         offsets = self._offsets(raw)
         missing = [c for c in columns if c.key not in offsets]
@@ -220,98 +248,55 @@ class Workbook:
             offsets = self._offsets(raw)
         return offsets
 
-    def _forget(self, name: str) -> None:
-        for key in [k for k in self._frames if k[0] == name]:
-            del self._frames[key]
-
-    def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list) -> None:
+    def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list[object]) -> None:
         """Write ``values`` into column ``at`` from data row ``start`` (0-based) on."""
-        self._forget(name)
         self.store.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
-                                as_text=col.kind in ("id", "text", "external"))
+                                as_text=col.is_text)
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
 
-    def update(self, name: str, frame: pd.DataFrame, *, fill_blank: tuple[str, ...] = ()) -> None:
-        """Write arxl's columns of an input table for the rows in ``frame`` (indexed by sheet
-        row); other rows keep their values. ``fill_blank`` names clerk columns that arxl may
-        fill where the clerk left the cell blank (numbering blank PaymentIDs)."""
-        spec, raw = _spec(name), self.raw(name)
+    def _update(self, name: str, frame: pd.DataFrame, fill_blank: tuple[str, ...]) -> None:
+        """arxl's columns of an input table for the rows in ``frame`` (indexed by sheet row);
+        other rows keep their values; ``fill_blank`` columns only where the cell is blank."""
+        table, raw = spec(name), self._table(name)
         if raw is None:
             raise BookError(f"The workbook has no {name} table to write to.")
-        columns = [spec.column(c) for c in frame.columns]
-        for col in columns:
-            if col.owner != ARXL and col.name not in fill_blank:
-                raise PermissionError(f"{name}.{col.name} belongs to the clerk; arxl never rewrites it")
+        columns = [table.column(c) for c in frame.columns]
         offsets = self._ensure_columns(name, raw, columns)
         positions = [r - raw.first_row for r in frame.index]
         if any(p < 0 or p >= len(raw.rows) for p in positions):
             raise IndexError(f"rows outside the {name} table")
-        cached = {key: f for key, f in self._frames.items() if key[0] == name}
         for col in columns:
             at = offsets[col.key]
             current = [r[at] for r in raw.rows]
             new = cell_values(col.kind, frame[col.name])
             for p, v in zip(positions, new):
-                if col.owner == ARXL or current[p] is None or str(current[p]).strip() == "":
+                if col.owner == Owner.ARXL or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
-        if not fill_blank:
-            # the typed values just written are what a fresh read would give: keep the frames
-            for key, typed in cached.items():
-                rows = frame.index.intersection(typed.index)
-                try:
-                    for col in columns:
-                        typed.loc[rows, col.name] = frame.loc[rows, col.name]
-                except (TypeError, ValueError):  # a column of another dtype: read afresh
-                    continue
-                self._frames[key] = typed
 
-    def replace(self, name: str, frame: pd.DataFrame) -> None:
+    def _replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
         values, following each row's key; the contract's columns are arxl's."""
-        spec = _spec(name)
-        if spec.role != OUTPUT:
-            raise PermissionError(f"{name} is not rebuilt by arxl")
+        table = spec(name)
         raw = self._raw_or_create(name)
-        offsets = self._ensure_columns(name, raw, list(spec.columns))
-        ours = {offsets[c.key] for c in spec.columns}
-        key_cols = OUTPUT_KEYS.get(name, ())
-        key_at = [offsets[header_key(k)] for k in key_cols]
+        offsets = self._ensure_columns(name, raw, list(table.columns))
+        ours = {offsets[c.key] for c in table.columns}
+        key_at = [offsets[header_key(k)] for k in table.key]
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
-            *[cell_values(spec.column(k).kind, frame[k]) for k in key_cols])] if key_cols and len(frame) else []
+            *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if table.key and len(frame) else []
         self.store.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
-        for col in spec.columns:
+        for col in table.columns:
             self._write(name, raw, col, offsets[col.key], 0, cell_values(col.kind, frame[col.name]))
-        for at, header in enumerate(raw.headers):
+        for at, _header in enumerate(raw.headers):
             if at in ours:
                 continue
             carried = [old.get(k, [None] * (at + 1))[at] for k in new_keys] if new_keys else [None] * len(frame)
             self.store.write_column(name, at, raw.first_row, carried, None, as_text=False)
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
-
-    def append(self, name: str, frame: pd.DataFrame) -> None:
-        """Append rows to a ledger; rows already there are never touched."""
-        spec = _spec(name)
-        if spec.role != LEDGER:
-            raise PermissionError(f"{name} is not a ledger")
-        self._append_rows(name, frame, list(spec.columns))
-
-    def add_rows(self, name: str, frame: pd.DataFrame) -> None:
-        """Append rows to an input table, typing them in on the clerk's behalf (an import into
-        Payments): ``frame``'s clerk columns are written after the last row; rows already there
-        are never touched, and arxl's own columns are left for the next run to fill."""
-        spec = _spec(name)
-        if spec.role != INPUT:
-            raise PermissionError(f"{name} is not an input table")
-        columns = [spec.column(c) for c in frame.columns]
-        for col in columns:
-            if col.owner == ARXL:
-                raise PermissionError(f"{name}.{col.name} is arxl's; a run fills it, not an import")
-        self._append_rows(name, frame, columns)
 
     def _append_rows(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         if frame.empty:
@@ -325,39 +310,53 @@ class Workbook:
             self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
 
     def _raw_or_create(self, name: str) -> RawTable:
-        raw = self.raw(name)
+        raw = self._table(name)
         if raw is None:
-            spec = _spec(name)
-            raw = self.store.create(name, spec.names, [NUMBER_FORMATS[c.kind] for c in spec.columns],
-                                    [c.width for c in spec.columns])
+            table = spec(name)
+            raw = self.store.create(name, table.names, [NUMBER_FORMATS[c.kind] for c in table.columns],
+                                    [c.width for c in table.columns])
             self._raw[name] = raw
         return raw
 
-    def write_report(self, sheet: str, report: Report) -> None:
-        self.store.write_report(sheet, report)
+    def fill_new(self, name: str, rows: list[dict[str, object]]) -> None:
+        """A new table of the contract, with ``rows`` typed in (cell values) if any: what
+        ``arxl new`` and the demo write."""
+        table = spec(name)
+        raw = self._raw_or_create(name)
+        if not rows:
+            return
+        self.store.resize(name, len(rows))
+        raw.rows = [[None] * len(raw.headers) for _ in rows]
+        for offset, col in enumerate(table.columns):
+            self._write(name, raw, col, offset, 0, [r.get(col.name) for r in rows])
 
-    # ---- problems ---------------------------------------------------------------------------
-    def report(self, problems: list[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def _report_once(self, problem: Problem) -> None:
-        """A bad cell is reported the first time a run reads it, not by every command that
-        reads the table again."""
-        key = (problem.sheet, problem.row, problem.column, problem.problem)
-        if key not in self._reported:
-            self._reported.add(key)
-            self.problems.append(problem)
-
-    def write_exceptions(self, entries: list[tuple[str, Problem]], run_at: dt.datetime) -> None:
-        """Rebuild the Exceptions table from (command, problem) pairs of this run."""
-        frame = pd.DataFrame({
-            "RunAt": typed_column("datetime", [pd.Timestamp(run_at)] * len(entries)),
-            "Command": typed_column("text", [c for c, _ in entries]),
-            "Sheet": typed_column("text", [self.sheet_of(p.sheet) for _, p in entries]),
-            "Row": typed_column("integer", [p.row for _, p in entries]),
-            "Column": typed_column("text", [p.column for _, p in entries]),
-            "Value": typed_column("external", ["" if p.value is None else str(p.value) for _, p in entries]),
-            "Problem": typed_column("external", [p.problem for _, p in entries]),
-            "Hint": typed_column("external", [p.hint for _, p in entries]),
+    # ---- Exceptions -------------------------------------------------------------------------
+    def write_exceptions(self, entries: list[tuple[str, Problem]], commands: list[str], run_at: dt.datetime,
+                         sheets: dict[str, str]) -> int:
+        """Rebuild the Exceptions table: the (command, problem) pairs of this run, after the rows
+        of earlier runs by commands that did not run now (each command replaces only its own
+        rows; reading the workbook is part of every run). Returns the rows kept from before."""
+        kept = self._earlier_exceptions({*commands, READ_COMMAND})
+        frame = table_frame(EXCEPTIONS, {
+            "RunAt": [pd.Timestamp(run_at)] * len(entries),
+            "Command": [c for c, _ in entries],
+            "Sheet": [sheets.get(p.sheet, p.sheet) for _, p in entries],
+            "Row": [p.row for _, p in entries],
+            "Column": [p.column for _, p in entries],
+            "Value": ["" if p.value is None else str(p.value) for _, p in entries],
+            "Problem": [p.problem for _, p in entries],
+            "Hint": [p.hint for _, p in entries],
         })
-        self.replace("Exceptions", frame)
+        self._replace("Exceptions", pd.concat([kept, frame], ignore_index=True) if len(kept) else frame)
+        return len(kept)
+
+    def _earlier_exceptions(self, replaced: set[str]) -> pd.DataFrame:
+        raw = self._table("Exceptions")
+        if raw is None or not raw.rows:
+            return empty_frame(EXCEPTIONS)
+        try:
+            frame, _ = self._read("Exceptions", raw, ())
+        except BookError:
+            return empty_frame(EXCEPTIONS)
+        self._problems = Problems()  # a damaged old row is simply not kept
+        return frame.loc[~frame["Command"].isin(replaced)].reset_index(drop=True)

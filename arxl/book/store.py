@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from arxl.book.report import Report
+from arxl.core.report import Report
 
 
 class BookError(Exception):

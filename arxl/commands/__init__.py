@@ -1,9 +1,7 @@
-"""The commands: one function per command, one registry that every door reads.
+"""The commands: one step per command over the loaded ledger, one registry every door reads.
 
-A command is ``run(book: Workbook, ctx: RunContext) -> Outcome``: tables in through the
-workbook port, changes and problems out through it. The CLI, the ribbon (``arxl.excel``) and
-the tests all find commands here; the ribbon XML and the VBA dispatcher are generated from it.
+A command is ``run(ledger: Ledger, ctx: Context) -> Step`` (``arxl.commands.command``): typed
+frames in, changes and problems out; ``arxl.commands.runner`` applies the steps. The CLI, the
+ribbon (``arxl.excel``) and the tests all find commands in ``arxl.commands.registry``; the
+ribbon XML and the VBA dispatcher are generated from it.
 """
-from arxl.commands.registry import COMMANDS, Command, Outcome, RunContext, command, load_commands, refresh_order
-
-__all__ = ["COMMANDS", "Command", "Outcome", "RunContext", "command", "load_commands", "refresh_order"]

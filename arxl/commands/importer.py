@@ -17,16 +17,14 @@ import pandas as pd
 
 from arxl.bankfiles import ParsedFile, Receipt, Skipped, read_bank_file, reference_text
 from arxl.bankfiles.model import BALANCE, BANK_CREDIT, DEBIT, NOTHING, PENDING, RETURN
-from arxl.book.contract import PAYMENTS, header_key
-from arxl.book.convert import typed_column
-from arxl.book.port import Workbook
-from arxl.commands.registry import Outcome, RunContext, command
+from arxl.commands.command import Command, Context
+from arxl.contract import IMPORTED_PAYMENT_COLUMNS, PAYMENTS
+from arxl.core.frames import table_frame
+from arxl.core.ledger import Ledger, Outcome, Step
 from arxl.core.money import format_cents
 from arxl.core.problems import Problems
 
 UNNAMED_PAYER = "(payer not named in the file)"
-COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method", "CheckNumber",
-           "PayerAccount", "Reference")
 
 # Skipped records reported once per file (a statement holds many), and those reported one by one
 # because a clerk may have to act on each.
@@ -95,25 +93,8 @@ def payment_ids(receipts: list[Receipt]) -> list[str]:
     return ids
 
 
-def existing_payment_ids(book: Workbook) -> set[str]:
-    """Every PaymentID in the Payments table, rows with problems included (read raw: a row
-    left out of a run for a bad cell is still a payment that must not come in twice)."""
-    raw = book.raw("Payments")
-    if raw is None:
-        return set()
-    at = next((i for i, h in enumerate(raw.headers) if header_key(h) == header_key("PaymentID")), None)
-    if at is None:
-        return set()
-    ids = set()
-    for row in raw.rows:
-        value = row[at]
-        if value is not None and str(value).strip():
-            ids.add(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip())
-    return ids
-
-
 def receipts_frame(rows: list[tuple[str, Receipt]], base_currency: str) -> pd.DataFrame:
-    values = {
+    frame = table_frame(PAYMENTS, {
         "PaymentID": [pid for pid, _ in rows],
         "ReceivedDate": [pd.Timestamp(r.received) for _, r in rows],
         "PayerName": [r.payer_name.strip() or UNNAMED_PAYER for _, r in rows],
@@ -123,8 +104,8 @@ def receipts_frame(rows: list[tuple[str, Receipt]], base_currency: str) -> pd.Da
         "CheckNumber": [r.check_number for _, r in rows],
         "PayerAccount": [r.payer_account for _, r in rows],
         "Reference": [reference_text(r) for _, r in rows],
-    }
-    return pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, values[c]) for c in COLUMNS})
+    })
+    return frame[list(IMPORTED_PAYMENT_COLUMNS)]
 
 
 def read_file(path: Path, currency: str, csv_columns: str, problems: Problems) -> ParsedFile | None:
@@ -137,12 +118,9 @@ def read_file(path: Path, currency: str, csv_columns: str, problems: Problems) -
     return read_bank_file(path.name, data, currency=currency, csv_columns=csv_columns)
 
 
-@command("import", "Import bank file", "ImportTextFile",
-         "Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, "
-         "X12 820, NACHA, lockbox, CSV) to Payments", refresh_order=None, needs_files=True)
-def run(book: Workbook, ctx: RunContext) -> Outcome:
-    settings = book.settings
-    known = existing_payment_ids(book)
+def run(ledger: Ledger, ctx: Context) -> Step:
+    settings = ledger.settings
+    known = ledger.ids("Payments") | set(ledger.table("Payments", required=False)["PaymentID"])
     problems = Problems()
     rows: list[tuple[str, Receipt]] = []
     counts = Counter(files=0, imported=0, already_there=0, not_receipts=0)
@@ -161,12 +139,17 @@ def run(book: Workbook, ctx: RunContext) -> Outcome:
                 continue
             known.add(pid)
             rows.append((pid, receipt))
-    book.report(problems)
-    book.add_rows("Payments", receipts_frame(rows, settings.base_currency))
+    step = Step(Outcome(""), problems).append("Payments", receipts_frame(rows, settings.base_currency))
     counts["imported"] = len(rows)
     ctx.progress("Imported", 1.0)
     total = _totals([(r.amount, r.currency or settings.base_currency) for _, r in rows])
     summary = (f"Imported {len(rows)} payment(s){' totalling ' + total if rows else ''} from "
                f"{counts['files']} file(s); {counts['already_there']} already in Payments; "
                f"{counts['not_receipts']} record(s) that are not receipts reported in Exceptions.")
-    return Outcome(summary, dict(counts))
+    step.outcome = Outcome(summary, dict(counts))
+    return step
+
+
+COMMAND = Command("import", "Import bank file", "ImportTextFile",
+                  "Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, "
+                  "X12 820, NACHA, lockbox, CSV) to Payments", run, in_refresh=False, needs_files=True)

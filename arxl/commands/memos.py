@@ -3,22 +3,20 @@ ledger, each with a PDF next to the workbook, then bring the Invoices [arxl] col
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from arxl.book.contract import MEMOS, header_key
-from arxl.book.convert import typed_column
-from arxl.book.port import Workbook
-from arxl.book.store import BookError
-from arxl.commands.registry import Outcome, RunContext, command
+from arxl.commands.command import Command, Context
+from arxl.contract import ADDRESS_COLUMNS, MEMOS
 from arxl.core import memos as core
 from arxl.core.balances import compute_balances
+from arxl.core.frames import table_frame
+from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
 from arxl.core.money import format_cents
+from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
-# Extra Customers columns a clerk may keep the postal address in; printed on the memo if present.
-ADDRESS_HEADERS = ("Address", "BillingAddress")
 NO_DOCUMENT = "no PDF (the workbook was never saved)"
 
 
@@ -27,24 +25,16 @@ def _file_name(memo_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in memo_id) + ".pdf"
 
 
-def _address_columns(book: Workbook) -> tuple[str, ...]:
-    raw = book.raw("Customers")
-    keys = {header_key(h) for h in raw.headers} if raw is not None else set()
-    return tuple(h for h in ADDRESS_HEADERS if header_key(h) in keys)
-
-
-def _write_documents(book: Workbook, memos: list[core.Memo], customers: pd.DataFrame,
-                     invoices: pd.DataFrame, address_columns: tuple[str, ...], ctx: RunContext) -> dict[str, str]:
-    """Write each memo's PDF into the memo folder; MemoID -> its path relative to the workbook."""
-    settings = book.settings
-    folder = Path(settings.memo_folder)
+def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.DataFrame,
+               settings: Settings) -> dict[str, Document]:
+    """Each memo's PDF in the memo folder, by MemoID."""
     company = Party(settings.company_name,
                     address_lines=tuple(p.strip() for p in settings.company_address.split(";") if p.strip()))
+    address_columns = [c for c in ADDRESS_COLUMNS if c in customers]
     by_customer = customers.set_index("CustomerID")
     by_invoice = invoices.set_index("InvoiceID")
     documents = {}
-    for i, memo in enumerate(memos):
-        ctx.progress(f"Writing {memo.memo_id}.pdf", i / len(memos))
+    for memo in memos:
         c = by_customer.loc[memo.customer_id]
         address = tuple(line.strip() for col in address_columns
                         for line in str(c[col]).replace("\n", ";").split(";") if line.strip())
@@ -55,48 +45,38 @@ def _write_documents(book: Workbook, memos: list[core.Memo], customers: pd.DataF
             invoice = InvoiceRef(memo.invoice_id, inv["InvoiceDate"].date(), inv["PONumber"])
         due = (core.debit_memo_due_date(memo.memo_date, c["Terms"], settings.default_terms)
                if memo.kind == core.DEBIT else None)
-        relative = folder / _file_name(memo.memo_id)
-        try:
-            write_memo_pdf(book.path.parent / relative, memo, company, customer, invoice, due)
-        except OSError as exc:
-            raise BookError(f"The memo document {relative} could not be written ({exc}). Check that "
-                            f"the folder '{settings.memo_folder}' (Settings MemoFolder) can be written "
-                            f"to; no memo was recorded.") from exc
-        documents[memo.memo_id] = relative.as_posix()
+
+        def write(target: Path, memo: core.Memo = memo, customer: Party = customer,
+                  invoice: InvoiceRef | None = invoice, due=due) -> None:
+            write_memo_pdf(target, memo, company, customer, invoice, due)
+
+        path = PurePosixPath(Path(settings.memo_folder).as_posix()) / _file_name(memo.memo_id)
+        documents[memo.memo_id] = Document(path, write)
     return documents
 
 
-def _ledger_rows(memos: list[core.Memo], documents: dict[str, str]) -> pd.DataFrame:
-    values = {
+def _ledger_rows(memos: list[core.Memo], documents: dict[str, Document]) -> pd.DataFrame:
+    return table_frame(MEMOS, {
         "MemoID": [m.memo_id for m in memos],
         "MemoDate": [pd.Timestamp(m.memo_date) for m in memos],
         "RequestID": [m.request_id for m in memos],
         "CustomerID": [m.customer_id for m in memos],
         "InvoiceID": [m.invoice_id for m in memos],
-        "Kind": [m.kind for m in memos],
-        "Type": [m.type for m in memos],
+        "Kind": [str(m.kind) for m in memos],
+        "Type": [str(m.type) for m in memos],
         "NetAmount": [m.net for m in memos],
         "TaxAmount": [m.tax for m in memos],
         "TotalAmount": [m.total for m in memos],
         "Currency": [m.currency for m in memos],
         "Reason": [m.reason for m in memos],
-        "Document": [documents.get(m.memo_id, "") for m in memos],
-    }
-    return pd.DataFrame({c.name: typed_column(c.kind, values[c.name]) for c in MEMOS.columns})
-
-
-def _with_unread_rows(book: Workbook, statuses: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
-    """MemoID and Status for every request row, including those the read left out."""
-    rows = dict(statuses)
-    for row in book.rejected.get("MemoRequests", ()):
-        rows[row] = ("", core.STATUS_NOT_MADE)
-    return rows
+        "Document": [str(documents[m.memo_id].path) if m.memo_id in documents else "" for m in memos],
+    })
 
 
 def _status_frame(statuses: dict[int, tuple[str, str]]) -> pd.DataFrame:
     order = sorted(statuses)
-    frame = pd.DataFrame({"MemoID": typed_column("id", [statuses[r][0] for r in order]),
-                          "Status": typed_column("text", [statuses[r][1] for r in order])})
+    frame = pd.DataFrame({"MemoID": [statuses[r][0] for r in order],
+                          "Status": [str(statuses[r][1]) for r in order]}, dtype=object)
     frame.index = pd.Index(order, dtype="int64", name="row")
     return frame
 
@@ -114,7 +94,7 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
         text += f"; {counts['awaiting approval']} awaiting approval"
     if counts["not made"]:
         text += f"; {counts['not made']} not made (see Exceptions)"
-    totals = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
     for memo in memos:
         totals[(memo.kind, memo.currency)] += memo.total
     if totals:
@@ -123,47 +103,47 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
     return Outcome(text + ".", counts)
 
 
-@command("memos", "Make memos", "FileSaveAsPdfOrXps",
-         "Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF",
-         refresh_order=30)
-def run(book: Workbook, ctx: RunContext) -> Outcome:
-    if not book.exists("MemoRequests"):
-        return Outcome("No MemoRequests table: no memo to make.", {"made": 0})
-    settings = book.settings
-    requests = book.read("MemoRequests")
-    address_columns = _address_columns(book)
-    customers = book.read("Customers", extra=address_columns)
-    invoices = book.read("Invoices")
-    ledger = book.read("Memos", required=False)
-    if book.rejected.get("Memos"):
-        rows = ", ".join(str(r) for r in sorted(book.rejected["Memos"]))
-        raise BookError(f"The Memos ledger has rows arxl cannot read (row {rows}; see Exceptions). "
+def run(ledger: Ledger, ctx: Context) -> Step:
+    if not ledger.has("MemoRequests"):
+        return Step(Outcome("No MemoRequests table: no memo to make.", {"made": 0}))
+    settings = ledger.settings
+    requests = ledger.table("MemoRequests")
+    customers = ledger.table("Customers")
+    invoices = ledger.table("Invoices")
+    memo_ledger = ledger.table("Memos", required=False)
+    if ledger.unread.get("Memos"):
+        rows = ", ".join(str(r) for r in sorted(ledger.unread["Memos"]))
+        raise CannotRun(f"The Memos ledger has rows arxl cannot read (row {rows}; see Exceptions). "
                         f"No memo is numbered until they are fixed, so that no number is used twice.")
-    applications = book.read("Applications", required=False)
-    payments = book.read("Payments", required=False)
-    balances, _ = compute_balances(invoices, applications, ledger, payments)
+    balances, _ = ledger.balances()
     open_balances = dict(zip(invoices["InvoiceID"], balances.invoices["OpenBalance"].astype("int64")))
 
     ctx.progress("Making memos", None)
-    result, problems = core.make_memos(requests, customers, invoices, ledger, open_balances,
+    result, problems = core.make_memos(requests, customers, invoices, memo_ledger, open_balances,
                                        settings, ctx.now.date())
-    book.report(problems)
+    step = Step(Outcome(""), problems)
     memos = result.memos
-    documents = {}
-    if book.path is not None and memos:
-        documents = _write_documents(book, memos, customers, invoices, address_columns, ctx)
-    elif memos:
+    documents = _documents(memos, customers, invoices, settings) if ctx.folder is not None else {}
+    step.documents.extend(documents.values())
+    if memos and ctx.folder is None:
         for memo in memos:
             memo_id, status = result.statuses[memo.request_row]
             result.statuses[memo.request_row] = (memo_id, f"{status}; {NO_DOCUMENT}")
-
     new_rows = _ledger_rows(memos, documents)
-    book.append("Memos", new_rows)
-    statuses = _with_unread_rows(book, result.statuses)
-    book.update("MemoRequests", _status_frame(statuses))
+    step.append("Memos", new_rows)
+    statuses = dict(result.statuses)
+    for row in ledger.unread.get("MemoRequests", ()):
+        statuses[row] = ("", core.STATUS_NOT_MADE)
+    step.update("MemoRequests", _status_frame(statuses))
     if memos:
         # The new memos change what the invoices owe: the same computation posting writes.
-        refreshed, _ = compute_balances(invoices, applications,
-                                        pd.concat([ledger, new_rows], ignore_index=True), payments)
-        book.update("Invoices", refreshed.invoices)
-    return _summary(memos, statuses, book.path is not None)
+        refreshed, _ = compute_balances(invoices, ledger.table("Applications", required=False),
+                                        pd.concat([memo_ledger, new_rows], ignore_index=True),
+                                        ledger.table("Payments", required=False))
+        step.update("Invoices", refreshed.invoices)
+    step.outcome = _summary(memos, statuses, ctx.folder is not None)
+    return step
+
+
+COMMAND = Command("memos", "Make memos", "FileSaveAsPdfOrXps",
+                  "Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF", run)

@@ -3,35 +3,29 @@
 columns up to date."""
 from __future__ import annotations
 
-from arxl.book.port import Workbook
-from arxl.commands.registry import Outcome, RunContext, command
+from arxl.commands.command import Command, Context
+from arxl.core.ledger import Ledger, Outcome, Step
 from arxl.core.posting import post_payments
 
 
-@command("post", "Post payments", "AcceptInvitation",
-         "Apply Auto matches, approved matches and ApplyTo instructions to the Applications "
-         "ledger; reverse payments marked Reverse", refresh_order=20)
-def run(book: Workbook, ctx: RunContext) -> Outcome:
-    invoices = book.read("Invoices")
-    payments = book.read("Payments")
-    matches = book.read("Matches", required=False)
-    applications = book.read("Applications", required=False)
-    memos = book.read("Memos", required=False)
-    customers = book.read("Customers", required=False)
+def run(ledger: Ledger, ctx: Context) -> Step:
     ctx.progress("Posting payments", 0.0)
-    result, problems = post_payments(invoices, payments, matches, applications, memos, customers,
-                                     book.settings, ctx.now, ctx.progress)
-    book.report(problems)
-    book.append("Applications", result.applications)
-    book.update("Invoices", result.invoices)
-    if len(result.payment_status):
-        book.update("Payments", result.payment_status)
-    if len(result.payment_matches):
-        book.update("Payments", result.payment_matches)
+    result, problems = post_payments(ledger, ctx.now, ctx.progress)
+    step = Step(Outcome(""), problems)
+    step.append("Applications", result.applications)
+    step.update("Invoices", result.invoices)
+    step.update("Payments", result.payment_status)
+    step.update("Payments", result.payment_matches)
     ctx.progress("Posted", 1.0)
     counts = result.counts
-    summary = (f"Posted {counts['posted']} payment(s) ({len(result.applications)} ledger rows), "
-               f"reversed {counts['reversed']}, {counts['on_account']} with cash on account, "
-               f"{counts['awaiting']} awaiting a clerk's decision in Matches, "
-               f"{counts['exceptions']} not posted (see Exceptions).")
-    return Outcome(summary, counts)
+    step.outcome = Outcome(
+        f"Posted {counts['posted']} payment(s) ({len(result.applications)} ledger rows), "
+        f"reversed {counts['reversed']}, {counts['on_account']} with cash on account, "
+        f"{counts['awaiting']} awaiting a clerk's decision in Matches, "
+        f"{counts['exceptions']} not posted (see Exceptions).", counts)
+    return step
+
+
+COMMAND = Command("post", "Post payments", "AcceptInvitation",
+                  "Apply Auto matches, approved matches and ApplyTo instructions to the Applications "
+                  "ledger; reverse payments marked Reverse", run)

@@ -1,14 +1,18 @@
-"""Run commands on one workbook, the same way for every door: each command in turn, every
-problem gathered with the command that found it, and the Exceptions table rebuilt at the end.
-A command that cannot run (a missing table, a missing column) is reported and the next one
-still runs."""
+"""Run commands on one workbook, the same way for every door: the ledger is loaded once, each
+command's step is applied to the workbook and to the ledger before the next one runs, and the
+Exceptions table gets every problem with the command that found it (``read`` for what loading
+found). A command that cannot run is reported and the next one still runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
 from arxl.book.port import Workbook
 from arxl.book.store import BookError
-from arxl.commands.registry import Outcome, RunContext, load_commands
+from arxl.commands.command import Context, Progress
+from arxl.commands.registry import COMMANDS
+from arxl.contract import READ_COMMAND
+from arxl.core.ledger import CannotRun, Outcome, Step
+from arxl.core.problems import Problem
 
 
 @dataclass
@@ -22,27 +26,48 @@ class RunResult:
         return not self.failures
 
 
-def _within(ctx: RunContext, step: int, steps: int):
+def _within(ctx: Context, step: int, steps: int) -> Progress:
     """A command reports progress through its own work (0 to 1); the door sees the whole run."""
     def progress(message: str, fraction: float | None = None) -> None:
         ctx.progress(message, None if fraction is None else (step + fraction) / steps)
     return progress
 
 
-def run_commands(book: Workbook, ids: list[str], ctx: RunContext) -> RunResult:
-    commands = load_commands()
-    result = RunResult()
-    entries = []
-    for step, cid in enumerate(ids):
-        seen = len(book.problems)
-        ctx.progress(f"{commands[cid].label} ({step + 1} of {len(ids)})", step / len(ids))
+def _write_documents(step: Step, ctx: Context) -> None:
+    for document in step.documents:
+        if ctx.folder is None:
+            raise CannotRun("the workbook has no folder to write documents in; save it first")
+        target = ctx.folder / document.path
         try:
-            result.outcomes[cid] = commands[cid].run(book, replace(ctx, progress=_within(ctx, step, len(ids))))
-        except BookError as exc:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            document.write(target)
+        except OSError as exc:
+            raise CannotRun(f"the document {document.path} could not be written ({exc.strerror or exc}). "
+                            f"Check that its folder can be written to; nothing of this command was "
+                            f"recorded.") from exc
+
+
+def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
+    if ctx.folder is None and book.path is not None:
+        ctx = replace(ctx, folder=book.path.resolve().parent)
+    result = RunResult()
+    ledger = book.load()
+    entries = [(READ_COMMAND, p) for p in ledger.problems]
+    for number, cid in enumerate(ids):
+        command = COMMANDS[cid]
+        ctx.progress(f"{command.label} ({number + 1} of {len(ids)})", number / len(ids))
+        try:
+            step = command.run(ledger, replace(ctx, progress=_within(ctx, number, len(ids))))
+            _write_documents(step, ctx)
+            book.apply(step)
+        except (CannotRun, BookError) as exc:
             result.failures[cid] = str(exc)
-            book.problems.add("", None, "", "", f"{commands[cid].label} could not run: {exc}",
-                              "Fix the workbook as described, then run the command again.")
-        entries.extend((cid, p) for p in book.problems[seen:])
-    book.write_exceptions(entries, ctx.now)
+            entries.append((cid, Problem("", None, "", "", f"{command.label} could not run: {exc}",
+                                         "Fix the workbook as described, then run the command again.")))
+            continue
+        ledger.apply(step)
+        result.outcomes[cid] = step.outcome
+        entries.extend((cid, p) for p in step.problems)
+    book.write_exceptions(entries, list(ids), ctx.now, ledger.sheets)
     result.problems = len(entries)
     return result

@@ -23,13 +23,16 @@ The plain-value functions (``days_past_due``, ``bucket_of_date``, ``due_date_fro
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from arxl.contract import Action
 from arxl.core.balances import DEBIT_MEMO, Balances, is_disputed, lookup, resolve_currencies
+from arxl.core.ledger import Ledger
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms, parse_terms
@@ -251,6 +254,14 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     return aging, problems
 
 
+def ledger_aging(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Problems]:
+    """The Aging table of ``ledger`` as of a date, with the problems found computing it."""
+    balances, problems = ledger.balances(as_of)
+    settings = dataclasses.replace(ledger.settings, as_of=as_of)
+    aging, more = aging_items(ledger.table("Invoices"), ledger.table("Customers"), balances, settings)
+    return aging, Problems([*problems, *more])
+
+
 def unposted_cash(payments: pd.DataFrame, applications: pd.DataFrame, customers: pd.DataFrame,
                   settings: Settings) -> pd.Series:
     """Cents per currency of the payments received by the as-of date that have no Applications
@@ -258,7 +269,7 @@ def unposted_cash(payments: pd.DataFrame, applications: pd.DataFrame, customers:
     waiting = payments.loc[payments["ReceivedDate"].notna()
                            & (payments["ReceivedDate"] <= pd.Timestamp(settings.as_of))
                            & ~payments["PaymentID"].isin(set(applications["PaymentID"]))
-                           & (payments["Action"].astype(str).str.strip().str.lower() != "reverse")]
+                           & (payments["Action"].astype(str).str.strip().str.lower() != Action.REVERSE.lower())]
     currency = resolve_currencies(waiting["Currency"], waiting["CustomerID"], customers, settings.base_currency)
     return waiting["Amount"].fillna(0).astype("int64").groupby(currency).sum().sort_index()
 

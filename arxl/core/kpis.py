@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from arxl.core.balances import resolve_currencies
+
 MONTHS_OF_HISTORY = 36  # how far back count-back DSO looks before calling the history exhausted
 
 KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -155,3 +157,12 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
             cei=collection_effectiveness(begun, sold, total, total - late),
         )
     return result
+
+
+def invoiced_sales(invoices: pd.DataFrame, customers: pd.DataFrame, base_currency: str) -> pd.DataFrame:
+    """The sales ``ar_kpis`` counts: each invoice's InvoiceDate, resolved Currency and Amount."""
+    return pd.DataFrame({
+        "InvoiceDate": invoices["InvoiceDate"],
+        "Currency": resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base_currency),
+        "Amount": invoices["Amount"],
+    })

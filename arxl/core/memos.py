@@ -33,6 +33,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, is_yes
 from arxl.core.aging import due_date_from_terms
 from arxl.core.balances import resolve_currencies
 from arxl.core.money import format_cents
@@ -40,19 +41,18 @@ from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
 
-SHEET = "MemoRequests"
-CREDIT, DEBIT = "Credit", "Debit"
-TYPES = ("Product", "Service", "Freight", "Tax", "Price", "Other")
+SHEET = MEMO_REQUESTS.name
+CREDIT, DEBIT = MemoKind.CREDIT, MemoKind.DEBIT
+TYPES = tuple(MemoType)
 NUMBER_DIGITS = 6  # CM-000042
 
 _KINDS = {"credit": CREDIT, "cr": CREDIT, "creditmemo": CREDIT, "cm": CREDIT,
           "debit": DEBIT, "dr": DEBIT, "debitmemo": DEBIT, "dm": DEBIT}
 _TYPES = {t.lower(): t for t in TYPES}
-_APPROVED = {"yes", "y", "true", "x", "approved"}
 
-STATUS_MADE = "Made"
-STATUS_AWAITING = "Awaiting approval"
-STATUS_NOT_MADE = "Not made: see Exceptions"
+STATUS_MADE = MemoStatus.MADE
+STATUS_AWAITING = MemoStatus.AWAITING
+STATUS_NOT_MADE = MemoStatus.NOT_MADE
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,6 @@ def debit_memo_due_date(memo_date: dt.date, customer_terms: str, default_terms: 
         return due_date_from_terms(memo_date, customer_terms, default_terms=default_terms)
     except UnknownTerms:
         return due_date_from_terms(memo_date, "", default_terms=default_terms)
-
-
-def is_approved(value: str) -> bool:
-    return str(value).strip().lower() in _APPROVED
 
 
 # --- reading one request ----------------------------------------------------------------------
@@ -397,7 +393,7 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
         if room is not None and _over_billed(draft, room, problems):
             run.statuses[row] = ("", STATUS_NOT_MADE)
             continue
-        if settings.memo_approval_required and not is_approved(r.Approved):
+        if settings.memo_approval_required and not is_yes(r.Approved):
             run.statuses[row] = ("", STATUS_AWAITING)
             continue
 

@@ -20,7 +20,7 @@ What is decided, strongest first:
    account when it is Auto or approved. An invoice
    row with a blank ApplyAmount takes what is open, up to the cash left. ShortPay is recorded
    on the invoice (it stays open, see ``arxl.core.balances``), with the deduction reason the
-   matcher reads from the payment's Reference (``arxl.core.matching.text``).
+   matcher read (Matches.Reason).
 
 A payment is posted when it has an application that is neither a reversal nor reversed; it is
 never posted twice, so posting again posts nothing new. A payment fully reversed and whose
@@ -43,27 +43,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from arxl.core.balances import DEBIT_MEMO, compute_balances, is_reversal, lookup, resolve_currencies
-from arxl.core.matching.text import read_remittance
+from arxl.contract import APPLICATIONS, Action, Decision, DocType, MatchStatus, ReasonCode, Source
+from arxl.core.balances import compute_balances, is_reversal, lookup, resolve_currencies
+from arxl.core.frames import table_frame
+from arxl.core.ledger import Ledger
 from arxl.core.money import NotAnAmount, format_cents, to_cents
+from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
-from arxl.core.settings import Settings
 
-AUTO, APPROVED, OVERRIDE, REVERSAL = "Auto", "Approved", "Override", "Reversal"
-POSTED, REVERSED, EXCEPTION = "Posted", "Reversed", "Exception"
+AUTO, APPROVED, OVERRIDE, REVERSAL = Source.AUTO, Source.APPROVED, Source.OVERRIDE, Source.REVERSAL
 ID_PREFIX, ID_DIGITS = "A", 7
 
 _ORDER = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
 _ON_ACCOUNT = re.compile(r"^on\s*account$", re.IGNORECASE)
-_REVERSES = re.compile(r"^REVERSAL:(?P<id>.+)$", re.IGNORECASE)
-APPLICATION_COLUMNS = ("ApplicationID", "PostedAt", "PaymentID", "InvoiceID", "CustomerID",
-                       "AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay", "ReasonCode",
-                       "Source", "Confidence")
+_REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 
 
 @dataclass
@@ -83,7 +83,7 @@ class Line:
 
 @dataclass
 class PostingResult:
-    """``applications``: the new ledger rows (APPLICATION_COLUMNS, typed), to append.
+    """``applications``: the new ledger rows (typed as the Applications table), to append.
     ``invoices``: the Invoices [arxl] columns for every invoice, after posting.
     ``payment_status``: MatchStatus and Unapplied for the payments posting speaks for (posted,
     reversed, or refused with an Exception); other payments keep the matcher's status.
@@ -112,13 +112,6 @@ def active_applications(applications: pd.DataFrame) -> pd.Series:
     reversal = is_reversal(applications["Source"])
     reversed_ids = applications.loc[reversal, "ReasonCode"].str.extract(_REVERSES)["id"].str.strip()
     return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
-
-
-def next_application_ids(existing: pd.Series, count: int) -> list[str]:
-    """``count`` new ApplicationIDs following the highest A-number already in the ledger."""
-    numbers = existing.str.extract(rf"^{ID_PREFIX}(\d+)$", flags=re.IGNORECASE)[0].dropna()
-    start = int(numbers.astype("int64").max()) + 1 if len(numbers) else 1
-    return [f"{ID_PREFIX}{n:0{ID_DIGITS}d}" for n in range(start, start + count)]
 
 
 def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
@@ -157,7 +150,7 @@ class _Targets:
     def __init__(self, invoices: pd.DataFrame, open_balance: pd.Series, open_items: pd.DataFrame,
                  customers: pd.DataFrame, base_currency: str):
         currency = resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base_currency)
-        debits = open_items.loc[open_items["DocType"] == DEBIT_MEMO]
+        debits = open_items.loc[open_items["DocType"] == DocType.DEBIT_MEMO]
         debit_currency = resolve_currencies(debits["Currency"], debits["CustomerID"], customers, base_currency)
         ids = list(invoices["InvoiceID"]) + list(debits["DocID"])
         self.customer = dict(zip(ids, list(invoices["CustomerID"]) + list(debits["CustomerID"])))
@@ -174,31 +167,27 @@ class _Targets:
 def reason_code(line: Line, settled: int, open_before: int) -> str:
     """The ReasonCode of an application made as ``line`` says, settling ``settled`` cents of an
     item that had ``open_before`` open."""
-    codes = []
+    codes: list[str] = []
     if line.discount:
-        codes.append("DISCOUNT")
+        codes.append(ReasonCode.DISCOUNT)
     if line.write_off:
-        codes.append("WRITEOFF")
+        codes.append(ReasonCode.WRITEOFF)
     if line.short_pay:
-        codes.append(f"SHORTPAY:{line.short_reason}" if line.short_reason else "SHORTPAY")
+        codes.append(f"{ReasonCode.SHORTPAY}:{line.short_reason}" if line.short_reason else ReasonCode.SHORTPAY)
     if not codes:
-        codes.append("PAID" if settled >= open_before else "PARTIAL")
+        codes.append(ReasonCode.PAID if settled >= open_before else ReasonCode.PARTIAL)
     return "+".join(codes)
 
 
-def _short_reason(reference: str) -> str:
-    """The deduction reason a remittance gives, as a code word: "Damaged goods" -> DAMAGED_GOODS."""
-    return read_remittance(reference).reason.upper().replace(" ", "_")
+def _no_progress(message: str, fraction: float | None = None) -> None:
+    """Posting reports progress only where a door listens."""
 
 
-def post_payments(invoices: pd.DataFrame, payments: pd.DataFrame, matches: pd.DataFrame,
-                  applications: pd.DataFrame, memos: pd.DataFrame, customers: pd.DataFrame,
-                  settings: Settings, now: dt.datetime,
-                  progress=lambda message, fraction=None: None) -> tuple[PostingResult, Problems]:
-    """Post every decided payment (see the module docstring) from the typed frames of the
-    workbook. Returns the rows to append and the [arxl] columns to write, and the problems."""
-    return _Posting(invoices, payments, matches, applications, memos, customers, settings, now,
-                    progress).run()
+def post_payments(ledger: Ledger, now: dt.datetime, progress: Callable[[str, float | None], None] = _no_progress
+                  ) -> tuple[PostingResult, Problems]:
+    """Post every decided payment (see the module docstring) of the ledger. Returns the rows to
+    append and the [arxl] columns to write, and the problems."""
+    return _Posting(ledger, now, progress).run()
 
 
 def _records(frame: pd.DataFrame) -> dict[int, dict]:
@@ -209,25 +198,32 @@ def _records(frame: pd.DataFrame) -> dict[int, dict]:
     return {int(row): dict(zip(names, values)) for row, values in zip(frame.index, zip(*columns))}
 
 
-_ACCEPT = {"auto": AUTO, "approve": APPROVED, "approved": APPROVED}
-_WAIT = {"review", "unmatched"}
-_REJECT = {"reject", "rejected"}
+_ACCEPT = {Decision.AUTO.lower(): AUTO, Decision.APPROVE.lower(): APPROVED, "approved": APPROVED}
+_WAIT = {Decision.REVIEW.lower(), Decision.UNMATCHED.lower()}
+_REJECT = {Decision.REJECT.lower(), "rejected"}
+_REVERSE = Action.REVERSE.lower()
 
 
 class _Posting:
-    def __init__(self, invoices, payments, matches, applications, memos, customers, settings, now,
-                 progress):
-        self.invoices, self.payments, self.matches = invoices, payments, matches
-        self.applications, self.memos, self.now, self.progress = applications, memos, now, progress
+    def __init__(self, ledger: Ledger, now: dt.datetime, progress: Callable[[str, float | None], None]):
+        self.invoices = ledger.table("Invoices")
+        self.payments = ledger.table("Payments")
+        self.matches = ledger.table("Matches", required=False)
+        self.applications = ledger.table("Applications", required=False)
+        self.application_ids = ledger.ids("Applications") | set(self.applications["ApplicationID"])
+        self.memos = ledger.table("Memos", required=False)
+        customers = ledger.table("Customers", required=False)
+        settings = ledger.settings
+        self.now, self.progress = now, progress
         self.problems = Problems()
-        balances, _ = compute_balances(invoices, applications, memos, payments)
-        self.targets = _Targets(invoices, balances.invoices["OpenBalance"], balances.open_items,
+        balances, _ = ledger.balances()
+        self.targets = _Targets(self.invoices, balances.invoices["OpenBalance"], balances.open_items,
                                 customers, settings.base_currency)
         # A payment that names no currency is in the BaseCurrency (WORKBOOK.md, Settings).
-        currency = payments["Currency"].str.strip().str.upper()
-        self.currency = dict(zip(payments.index, currency.where(currency != "", settings.base_currency)))
-        self.pay = _records(payments)
-        self.active = applications.loc[active_applications(applications)]
+        currency = self.payments["Currency"].str.strip().str.upper()
+        self.currency = dict(zip(self.payments.index, currency.where(currency != "", settings.base_currency)))
+        self.pay = _records(self.payments)
+        self.active = self.applications.loc[active_applications(self.applications)]
         self.rows: list[dict] = []
         self.refused: set[int] = set()
         self.match_customer: dict[int, str] = {}  # payment row -> customer its Matches rows name
@@ -237,10 +233,10 @@ class _Posting:
     def run(self) -> tuple[PostingResult, Problems]:
         pays = self.payments
         action = pays["Action"].str.strip().str.lower()
-        for row in pays.index[(action != "") & (action != "reverse")]:
+        for row in pays.index[(action != "") & (action != _REVERSE)]:
             self._refuse(row, "Payments", row, "Action", pays.at[row, "Action"], "unknown Action",
                          "Leave Action blank, or type Reverse for a returned payment.")
-        for row, payment_id in pays.loc[action == "reverse", "PaymentID"].items():
+        for row, payment_id in pays.loc[action == _REVERSE, "PaymentID"].items():
             self._reverse(row, payment_id)
         posted_ids = set(self.active["PaymentID"])
         candidates = pays.index[(action == "") & ~pays["PaymentID"].isin(posted_ids)]
@@ -354,7 +350,7 @@ class _Posting:
                 raise _Refused("Matches", mrow, "ApplyAmount", m["ApplyAmount"], "a negative amount",
                                "Amounts in Matches are zero or more; run Match again.")
             lines.append(Line(found, applied, discount or 0, write_off or 0, short_pay or 0,
-                              _short_reason(pay["Reference"]) if short_pay else "", row_source,
+                              (m["Reason"] or "") if short_pay else "", row_source,
                               np.nan if m["Confidence"] is None else float(m["Confidence"])))
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
@@ -410,7 +406,7 @@ class _Posting:
                                   line.source, line.confidence))
         if cash_left:
             made.append(self._row(payment_id, "", self._payment_customer(row, made), cash_left, 0, 0, 0,
-                                  "OVERPAY" if made else "ONACCOUNT", source, np.nan))
+                                  ReasonCode.OVERPAY if made else ReasonCode.ONACCOUNT, source, np.nan))
             self.counts["on_account"] += 1
         applied_total = sum(r["AppliedAmount"] for r in made)
         if applied_total != amount:
@@ -443,7 +439,7 @@ class _Posting:
             amounts = [-int(app[c]) if pd.notna(app[c]) else 0
                        for c in ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")]
             self.rows.append(self._row(payment_id, app["InvoiceID"], app["CustomerID"], *amounts,
-                                       f"REVERSAL:{app['ApplicationID']}", REVERSAL, np.nan))
+                                       f"{ReasonCode.REVERSAL}:{app['ApplicationID']}", REVERSAL, np.nan))
             if app["InvoiceID"] in self.targets.open:
                 self.targets.open[app["InvoiceID"]] -= amounts[0] + amounts[1] + amounts[2]
         if len(rows):
@@ -457,7 +453,7 @@ class _Posting:
 
     # ---- results ----------------------------------------------------------------------------
     def _result(self) -> PostingResult:
-        new = _ledger_frame(self.rows, next_application_ids(self.applications["ApplicationID"], len(self.rows)),
+        new = _ledger_frame(self.rows, next_ids(self.application_ids, len(self.rows), ID_PREFIX, ID_DIGITS),
                             self.now)
         ledger = pd.concat([self.applications, new], ignore_index=True) if len(new) else self.applications
         balances, _ = compute_balances(self.invoices, ledger, self.memos, self.payments)
@@ -465,10 +461,11 @@ class _Posting:
         on_account = active.loc[active["InvoiceID"] == ""].groupby("PaymentID")["AppliedAmount"].sum()
         pays = self.payments
         ids = pays["PaymentID"]
-        reversing = pays["Action"].str.strip().str.lower() == "reverse"
+        reversing = pays["Action"].str.strip().str.lower() == _REVERSE
         posted = (ids != "") & ids.isin(set(active["PaymentID"])) & ~reversing
         refused = pays.index.isin(list(self.refused)) & ~posted & ~reversing
-        status = pd.Series(np.select([reversing, posted, refused], [REVERSED, POSTED, EXCEPTION], ""),
+        status = pd.Series(np.select([reversing, posted, refused],
+                                     [MatchStatus.REVERSED, MatchStatus.POSTED, MatchStatus.EXCEPTION], ""),
                            index=pays.index, dtype=object)
         # Unapplied: cash on account once posted; all of a refused payment; nothing once reversed.
         unapplied = (lookup(ids, on_account.astype("Int64")).fillna(0).where(posted, 0)
@@ -492,17 +489,10 @@ class _Posting:
         return PostingResult(new, balances.invoices, payment_status, payment_matches, self.counts)
 
 
-def _ledger_frame(rows: list[dict], ids: list[str], now: dt.datetime) -> pd.DataFrame:
+def _ledger_frame(rows: list[dict[str, Any]], ids: list[str], now: dt.datetime) -> pd.DataFrame:
     """New Applications rows, typed as the ledger's columns."""
-    def column(name, dtype):
-        return pd.Series([r[name] for r in rows], dtype=dtype)
-    return pd.DataFrame({
-        "ApplicationID": pd.Series(ids, dtype=object),
-        "PostedAt": pd.Series([pd.Timestamp(now)] * len(rows), dtype="datetime64[ns]"),
-        "PaymentID": column("PaymentID", object), "InvoiceID": column("InvoiceID", object),
-        "CustomerID": column("CustomerID", object),
-        "AppliedAmount": column("AppliedAmount", "Int64"), "DiscountTaken": column("DiscountTaken", "Int64"),
-        "WriteOff": column("WriteOff", "Int64"), "ShortPay": column("ShortPay", "Int64"),
-        "ReasonCode": column("ReasonCode", object), "Source": column("Source", object),
-        "Confidence": column("Confidence", "float64"),
-    }, columns=list(APPLICATION_COLUMNS))
+    values: dict[str, list[Any]] = {c: [r[c] for r in rows] for c in APPLICATIONS.names if rows and c in rows[0]}
+    values["ApplicationID"] = ids
+    values["PostedAt"] = [pd.Timestamp(now)] * len(rows)
+    values["Confidence"] = [None if pd.isna(r["Confidence"]) else r["Confidence"] for r in rows]
+    return table_frame(APPLICATIONS, values if rows else {})

@@ -32,7 +32,7 @@ from xml.etree import ElementTree as ET
 import xlwings
 
 from arxl.book.files import new_workbook
-from arxl.commands.registry import load_commands, refresh_order
+from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.excel.buttons import REFRESH_ALL, REFRESH_LABEL
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
@@ -81,10 +81,10 @@ class Button:
 def ribbon_buttons() -> list[Button]:
     """The AR tab's buttons: the refresh commands in their order, the other commands, then
     Refresh all."""
-    commands = load_commands()
+    commands = COMMANDS
     if REFRESH_ALL in commands:
         raise ValueError(f"a command may not be called {REFRESH_ALL!r}: that is the Refresh all button")
-    order = refresh_order()
+    order = list(REFRESH)
     ids = order + sorted(c for c in commands if c not in order)
     buttons = [Button(BUTTON_PREFIX + c, c, commands[c].label, commands[c].icon, commands[c].tooltip) for c in ids]
     buttons.append(Button(BUTTON_PREFIX + REFRESH_ALL, REFRESH_ALL, REFRESH_LABEL, "Refresh",

@@ -18,7 +18,8 @@ from pathlib import Path
 import xlwings as xw
 
 from arxl.book.port import Workbook
-from arxl.commands.registry import RunContext, load_commands, refresh_order
+from arxl.commands.command import Context
+from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
 from arxl.excel.store import XlwingsStore
 
@@ -32,11 +33,11 @@ FILE_FILTER = ("Bank and remittance files (*.xml;*.bai;*.bai2;*.sta;*.940;*.mt94
 
 
 def button_label(button_id: str) -> str:
-    return REFRESH_LABEL if button_id == REFRESH_ALL else load_commands()[button_id].label
+    return REFRESH_LABEL if button_id == REFRESH_ALL else COMMANDS[button_id].label
 
 
 class StatusBar:
-    """``RunContext.progress`` for Excel: 'arxl - Match remittances: scoring payments (40%)'."""
+    """``Context.progress`` for Excel: 'arxl - Match remittances: scoring payments (40%)'."""
 
     def __init__(self, app, label: str):
         self.app, self.label = app, label
@@ -69,7 +70,7 @@ def _path(book) -> Path | None:
 
 
 def summary(label: str, result: RunResult) -> str:
-    commands = load_commands()
+    commands = COMMANDS
     lines = [f"{label}: done." if result.ok else f"{label}: done, but not everything could run."]
     for cid, outcome in result.outcomes.items():
         lines.append(f"- {commands[cid].label}: {outcome.summary}")
@@ -100,15 +101,15 @@ def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.dateti
     run's result, or None when it did not run (unknown button, or the run failed and nothing
     was changed)."""
     app = book.app
-    commands = load_commands()
+    commands = COMMANDS
     if button_id != REFRESH_ALL and button_id not in commands:
         app.alert(f"This workbook has a button '{button_id}' that the installed arxl does not know. "
                   f"Update arxl (pip install --upgrade arxl) or rebuild the workbook.", title=TITLE, mode="critical")
         return None
     label = button_label(button_id)
-    ids = refresh_order() if button_id == REFRESH_ALL else [button_id]
+    ids = list(REFRESH) if button_id == REFRESH_ALL else [button_id]
     store = XlwingsStore(book)
-    ctx = RunContext(progress=StatusBar(app, label), files=files)
+    ctx = Context(progress=StatusBar(app, label), files=files)
     if now is not None:
         ctx.now = now
     try:
@@ -132,7 +133,7 @@ def click(button_id: str) -> None:
     """The entry point of every ribbon button (see vba/arxl_buttons.bas)."""
     book = xw.Book.caller()
     files: tuple[Path, ...] = ()
-    command = load_commands().get(button_id)
+    command = COMMANDS.get(button_id)
     if command is not None and command.needs_files:
         files = _ask_for_files(book, command)
         if not files:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from arxl.book.contract import header_key, sheet_position
-from arxl.book.report import Block, Chart, Report
+from arxl.contract import locate_table, sheet_position
+from arxl.core.report import Block, Chart, Report
 from arxl.book.store import BookError, RawTable
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -83,28 +83,27 @@ class XlwingsStore:
     def _locate(self, name: str) -> _Located | None:
         if name in self._where:
             return self._where[name]
-        key = header_key(name)
-        for sheet in self.book.sheets:
-            for table in sheet.tables:
-                if header_key(table.name) == key:
-                    whole = table.range
-                    body = table.data_body_range
-                    found = _Located(sheet.name, table.name, whole.column, whole.columns.count, whole.row,
-                                     body.rows.count if body is not None else 0)
-                    self._where[name] = found
-                    return found
-        for sheet in self.book.sheets:
-            if header_key(sheet.name) == key:
-                last = sheet.used_range.last_cell
-                headers = sheet.range((1, 1), (1, last.column)).options(ndim=1).value
-                while headers and _blank(headers[-1]):
-                    headers.pop()
-                if not headers:
-                    return None
-                found = _Located(sheet.name, None, 1, len(headers), 1, max(0, last.row - 1))
-                self._where[name] = found
-                return found
-        return None
+        sheets = list(self.book.sheets)
+        found = locate_table(name, [(t.name, (sheet, t)) for sheet in sheets for t in sheet.tables],
+                             [(sheet.name, (sheet, None)) for sheet in sheets])
+        if found is None:
+            return None
+        sheet, table = found
+        if table is not None:
+            whole = table.range
+            body = table.data_body_range
+            located = _Located(sheet.name, table.name, whole.column, whole.columns.count, whole.row,
+                               body.rows.count if body is not None else 0)
+        else:
+            last = sheet.used_range.last_cell
+            headers = sheet.range((1, 1), (1, last.column)).options(ndim=1).value
+            while headers and _blank(headers[-1]):
+                headers.pop()
+            if not headers:
+                return None
+            located = _Located(sheet.name, None, 1, len(headers), 1, max(0, last.row - 1))
+        self._where[name] = located
+        return located
 
     def find(self, name: str) -> RawTable | None:
         loc = self._locate(name)

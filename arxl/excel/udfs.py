@@ -19,6 +19,7 @@ import xlwings as xw
 from arxl.book.convert import BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
+from arxl.core.ledger import CannotRun
 from arxl.core import aging
 from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import cents_to_decimal, cents_to_float
@@ -47,7 +48,7 @@ class RangeStore:
 def _settings(grid: list[list] | None, as_of) -> Settings:
     """The workbook's settings as the buttons read them; ``as_of`` (a cell) overrides AsOfDate."""
     date = read_value("date", as_of) if as_of is not None else None
-    return Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None).settings
+    return Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None).load().settings
 
 
 def _problems_as_answer(udf):
@@ -59,7 +60,7 @@ def _problems_as_answer(udf):
             return udf(*args)
         except BadValue as exc:
             return [[exc.problem]]
-        except BookError as exc:
+        except (BookError, CannotRun) as exc:
             return [[str(exc)]]
     return answer
 
@@ -99,7 +100,7 @@ def _each(compute, *grids: list[list]) -> list[list]:
 
 def _table(name: str, grid: list[list] | None):
     """A table passed with its headers, read by the workbook port as the buttons read it."""
-    return Workbook(RangeStore({name: grid})).read(name)
+    return Workbook(RangeStore({name: grid})).load().table(name)
 
 
 def _date_or_none(value):

@@ -68,18 +68,24 @@ import datetime as dt
 
 import pandas as pd
 
-from arxl.book.convert import typed_column
-from arxl.core.matching.engine import AUTO, REVIEW, UNMATCHED, Payment, collections_paused, match_batch, prepare
+from arxl.contract import MATCHES, PAYMENTS, Decision
+from arxl.core.frames import table_frame, typed_column
+from arxl.core.matching.engine import Payment, collections_paused, match_batch, prepare
 from arxl.core.matching.payers import PayerIndex
+from arxl.core.matching.text import read_remittance
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "identify_payer", "AUTO", "REVIEW", "UNMATCHED"]
+__all__ = ["match_payments", "match_remittance", "identify_payer", "deduction_reason"]
 
-MATCH_COLUMNS = ("PaymentID", "CustomerID", "InvoiceID", "ApplyAmount", "Discount", "WriteOff",
-                 "ShortPay", "Confidence", "Decision", "Evidence")
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+
+
+def deduction_reason(reference: str) -> str:
+    """The reason a remittance gives for a deduction, as a code word ("Damaged goods" ->
+    DAMAGED_GOODS; "" for none): what Matches.Reason shows and posting records."""
+    return read_remittance(reference).reason.upper().replace(" ", "_")
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -109,26 +115,26 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
     for pay, p in zip(batch, proposals):
         customer = book.customer_ids[p.customer] if p.customer >= 0 else ""
         if p.lines and p.confidence >= threshold:
-            decision = AUTO
+            decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
-            decision = UNMATCHED
+            decision = Decision.UNMATCHED
         else:
-            decision = REVIEW
+            decision = Decision.REVIEW
         evidence = "; ".join(e for e in p.evidence if e) + "."
         evidence = evidence[0].upper() + evidence[1:]
+        reason = deduction_reason(pay.reference) if any(line.short_pay for line in p.lines) else ""
         for line in p.lines:
             rows.append((pay.payment_id, customer, book.invoice_ids[line.invoice], line.apply,
-                         line.discount, line.write_off, line.short_pay, p.confidence, decision, evidence))
+                         line.discount, line.write_off, line.short_pay, reason if line.short_pay else "",
+                         p.confidence, str(decision), evidence))
         if p.on_account or not p.lines:
-            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, p.confidence, decision, evidence))
-        status.append((decision, customer, "; ".join(book.invoice_ids[x.invoice] for x in p.lines),
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", p.confidence, str(decision),
+                         evidence))
+        status.append((str(decision), customer, "; ".join(book.invoice_ids[x.invoice] for x in p.lines),
                        p.confidence, p.on_account))
-    kinds = ("id", "id", "id", "money", "money", "money", "money", "number", "text", "external")
-    matches = pd.DataFrame({c: typed_column(k, [r[n] for r in rows])
-                            for n, (c, k) in enumerate(zip(MATCH_COLUMNS, kinds))})
-    kinds = ("text", "id", "text", "number", "money")
-    columns = pd.DataFrame({c: typed_column(k, [s[n] for s in status], index=payments.index)
-                            for n, (c, k) in enumerate(zip(STATUS_COLUMNS, kinds))})
+    matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
+    columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
+                            for n, c in enumerate(STATUS_COLUMNS)})
     return (matches, columns), problems
 
 

@@ -27,7 +27,6 @@ from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import Terms, UnknownTerms, parse_terms
 
-AUTO, REVIEW, UNMATCHED = "Auto", "Review", "Unmatched"
 DISCOUNT_GRACE_DAYS = 5  # mail and bank float: a discount taken a few days late is still earned
 STRONG_NAME, FAIR_NAME = 0.8, 0.6
 # How much a payment that does not settle its invoices exactly still vouches for them.

@@ -1,0 +1,40 @@
+"""What a command is: an id and a button, and a step over the loaded ledger,
+``run(ledger, ctx) -> Step`` (``arxl.core.ledger``). Commands read frames and return changes;
+the runner applies them, so a command can be tested on frames alone."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arxl.core.ledger import Ledger, Step
+
+Progress = Callable[[str, "float | None"], None]
+
+
+def _quiet(message: str, fraction: float | None = None) -> None:
+    """Progress goes nowhere unless a door listens."""
+
+
+@dataclass
+class Context:
+    """What a command may know about the run: when it is, where progress goes, the files the
+    door was given (to import), and the workbook's folder, where documents are written (None
+    for a workbook never saved: no documents then)."""
+
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    progress: Progress = _quiet
+    files: tuple[Path, ...] = ()
+    folder: Path | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str  # the CLI subcommand and the ribbon button's id
+    label: str  # the ribbon button's caption
+    icon: str  # an Office imageMso name
+    tooltip: str  # the button's tip and the subcommand's help
+    run: Callable[[Ledger, Context], Step]
+    in_refresh: bool = True  # one of the steps of `arxl refresh` / Refresh all
+    needs_files: bool = False  # asks for files (import)

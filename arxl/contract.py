@@ -1,0 +1,485 @@
+"""The master workbook's contract as data: every table, column, status and mark of
+``docs/WORKBOOK.md``, named once. This module imports nothing of arxl; every other module spells
+a table, a column list or a status through it. ``tests/test_contract.py`` keeps it and
+``docs/WORKBOOK.md`` in step.
+
+Column kinds decide how a cell is read and written (``arxl.book.convert``) and which dtype a
+column has in a typed frame (``arxl.core.frames``):
+  id        a key, read as trimmed text (numbers such as 100234 become "100234")
+  text      text typed by the clerk
+  external  text that arrived from outside (memos, payer names): always written as text
+  money     an amount, exact to the cent (frames hold integer cents)
+  date      a date cell or ISO text
+  datetime  a timestamp written by arxl
+  number    a plain number (confidence, credit of days...)
+  integer   a whole number
+  rate      a fraction such as a tax rate (0.08) or a percentage cell
+Owners: ``clerk`` columns are never rewritten by arxl; ``arxl`` columns are rewritten each run.
+Roles: ``input`` tables are the clerk's, ``output`` tables are rebuilt by arxl, ``ledger`` tables
+only grow.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import TypeVar
+
+
+class Kind(StrEnum):
+    ID = "id"
+    TEXT = "text"
+    EXTERNAL = "external"
+    MONEY = "money"
+    DATE = "date"
+    DATETIME = "datetime"
+    NUMBER = "number"
+    INTEGER = "integer"
+    RATE = "rate"
+
+
+TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
+
+# The number format of a cell of each kind (None: General).
+NUMBER_FORMATS: dict[Kind, str | None] = {
+    Kind.MONEY: "#,##0.00;[Red]-#,##0.00",
+    Kind.DATE: "yyyy-mm-dd",
+    Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
+    Kind.NUMBER: "0.0",
+    Kind.INTEGER: "0",
+    Kind.RATE: "0.00%",
+    Kind.ID: "@",
+    Kind.TEXT: None,
+    Kind.EXTERNAL: "@",
+}
+
+
+class Owner(StrEnum):
+    CLERK = "clerk"
+    ARXL = "arxl"
+
+
+class Role(StrEnum):
+    INPUT = "input"
+    OUTPUT = "output"
+    LEDGER = "ledger"
+
+
+# ---- the vocabulary: every value with a meaning, once ---------------------------------------
+
+class Decision(StrEnum):
+    """Matches.Decision: what arxl proposes (Auto, Review, Unmatched) and what a clerk types
+    (Approve, Reject)."""
+
+    AUTO = "Auto"
+    REVIEW = "Review"
+    UNMATCHED = "Unmatched"
+    APPROVE = "Approve"
+    REJECT = "Reject"
+
+
+class MatchStatus(StrEnum):
+    """Payments.MatchStatus."""
+
+    AUTO = "Auto"
+    REVIEW = "Review"
+    UNMATCHED = "Unmatched"
+    POSTED = "Posted"
+    REVERSED = "Reversed"
+    EXCEPTION = "Exception"
+
+
+class Source(StrEnum):
+    """Applications.Source: what decided a ledger row."""
+
+    AUTO = "Auto"
+    APPROVED = "Approved"
+    OVERRIDE = "Override"
+    REVERSAL = "Reversal"
+
+
+class ReasonCode(StrEnum):
+    """Applications.ReasonCode (SHORTPAY may carry ``:reason``; REVERSAL carries
+    ``:ApplicationID``; several codes of one row are joined with ``+``)."""
+
+    PAID = "PAID"
+    PARTIAL = "PARTIAL"
+    DISCOUNT = "DISCOUNT"
+    WRITEOFF = "WRITEOFF"
+    SHORTPAY = "SHORTPAY"
+    OVERPAY = "OVERPAY"
+    ONACCOUNT = "ONACCOUNT"
+    REVERSAL = "REVERSAL"
+
+
+class Action(StrEnum):
+    """Payments.Action (blank, or Reverse)."""
+
+    REVERSE = "Reverse"
+
+
+class InvoiceStatus(StrEnum):
+    """Invoices.Status."""
+
+    OPEN = "Open"
+    PARTIALLY_PAID = "Partially paid"
+    PAID = "Paid"
+    SHORT_PAID = "Short paid"
+    CREDITED = "Credited"
+    DISPUTED = "Disputed"
+
+
+class DocType(StrEnum):
+    """Aging.DocType: the kinds of open item."""
+
+    INVOICE = "Invoice"
+    DEBIT_MEMO = "Debit memo"
+    CREDIT_MEMO = "Credit memo"
+    UNAPPLIED_CASH = "Unapplied cash"
+
+
+class MemoKind(StrEnum):
+    CREDIT = "Credit"
+    DEBIT = "Debit"
+
+
+class MemoType(StrEnum):
+    PRODUCT = "Product"
+    SERVICE = "Service"
+    FREIGHT = "Freight"
+    TAX = "Tax"
+    PRICE = "Price"
+    OTHER = "Other"
+
+
+class MemoStatus(StrEnum):
+    """MemoRequests.Status (a made memo's status may carry a note after ``; ``)."""
+
+    MADE = "Made"
+    AWAITING = "Awaiting approval"
+    NOT_MADE = "Not made: see Exceptions"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "Active"
+    HOLD = "Hold"
+
+
+# ApplyTo's word for "keep the cash on the customer's account".
+ON_ACCOUNT = "ON ACCOUNT"
+
+# A yes in a clerk's flag column (Disputed, Approved, yes/no settings), in any case.
+YES_MARKS = frozenset({"yes", "y", "true", "x", "1"})
+NO_MARKS = frozenset({"no", "n", "false", "0", ""})
+
+
+def is_yes(value: object) -> bool:
+    """A clerk's flag cell read as yes (see ``YES_MARKS``); a real True counts too."""
+    if isinstance(value, bool):
+        return value
+    return str(value if value is not None else "").strip().lower() in YES_MARKS
+
+
+# ---- tables -------------------------------------------------------------------------------
+
+def header_key(name: object) -> str:
+    """Headers and table names match without regard to case, spaces and underscores."""
+    return re.sub(r"[\s_]+", "", str(name or "")).lower()
+
+
+@cache
+def _column_key(name: str) -> str:
+    return header_key(name)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    owner: Owner = Owner.CLERK
+    required: bool = False
+    width: float = 14
+    unique: bool = False
+
+    @property
+    def key(self) -> str:
+        return _column_key(self.name)
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind in TEXT_KINDS
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the contract. ``key`` names the columns that carry a clerk's own columns
+    across a rebuild of an output table (a row's identity)."""
+
+    name: str
+    role: Role
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        key = header_key(name)
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def has(self, name: str) -> bool:
+        key = header_key(name)
+        return any(c.key == key for c in self.columns)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def owned_by(self, owner: Owner) -> list[str]:
+        return [c.name for c in self.columns if c.owner == owner]
+
+    @property
+    def id_column(self) -> str | None:
+        """The column that names a row uniquely (a clerk's unique key, or a ledger's ID)."""
+        unique = [c.name for c in self.columns if c.unique]
+        if unique:
+            return unique[0]
+        first = self.columns[0]
+        return first.name if self.role == Role.LEDGER and first.kind == Kind.ID else None
+
+
+def _c(name: str, kind: Kind = Kind.TEXT, required: bool = False, width: float = 14,
+       unique: bool = False) -> Column:
+    return Column(name, kind, Owner.CLERK, required, width, unique)
+
+
+def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
+    return Column(name, kind, Owner.ARXL, False, width)
+
+
+K = Kind
+
+# One row per customer: who pays, under which names and accounts, on which terms.
+CUSTOMERS = TableSpec("Customers", Role.INPUT, (
+    _c("CustomerID", K.ID, required=True, width=12, unique=True),
+    _c("Name", K.TEXT, required=True, width=34),
+    _c("Aliases", K.TEXT, width=30),
+    _c("ParentID", K.ID, width=12),
+    _c("Terms", K.TEXT, width=14),
+    _c("CreditLimit", K.MONEY, width=14),
+    _c("Currency", K.TEXT, width=9),
+    _c("BankAccounts", K.TEXT, width=30),
+    _c("Email", K.TEXT, width=26),
+    _c("Region", K.TEXT, width=12),
+    _c("Salesperson", K.TEXT, width=16),
+    _c("Status", K.TEXT, width=10),
+))
+
+# One row per invoice billed; arxl keeps the payment columns up to date.
+INVOICES = TableSpec("Invoices", Role.INPUT, (
+    _c("InvoiceID", K.ID, required=True, width=14, unique=True),
+    _c("CustomerID", K.ID, required=True, width=12),
+    _c("InvoiceDate", K.DATE, required=True, width=12),
+    _c("Amount", K.MONEY, required=True, width=14),
+    _c("DueDate", K.DATE, width=12),
+    _c("TaxAmount", K.MONEY, width=12),
+    _c("FreightAmount", K.MONEY, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("PONumber", K.ID, width=14),
+    _c("Disputed", K.TEXT, width=10),
+    _a("Paid", K.MONEY),
+    _a("Discounts", K.MONEY, 12),
+    _a("WrittenOff", K.MONEY, 12),
+    _a("Credited", K.MONEY, 12),
+    _a("OpenBalance", K.MONEY),
+    _a("Status", K.TEXT, 14),
+    _a("LastPaymentDate", K.DATE, 14),
+))
+
+# One row per receipt as the bank, lockbox or mail delivered it.
+PAYMENTS = TableSpec("Payments", Role.INPUT, (
+    _c("PaymentID", K.ID, width=12, unique=True),
+    _c("ReceivedDate", K.DATE, required=True, width=12),
+    _c("PayerName", K.EXTERNAL, required=True, width=28),
+    _c("Amount", K.MONEY, required=True, width=14),
+    _c("Currency", K.TEXT, width=9),
+    _c("Method", K.TEXT, width=10),
+    _c("CheckNumber", K.ID, width=12),
+    _c("PayerAccount", K.EXTERNAL, width=22),
+    _c("Reference", K.EXTERNAL, width=60),
+    _c("CustomerID", K.ID, width=12),
+    _c("ApplyTo", K.TEXT, width=24),
+    _c("Action", K.TEXT, width=10),
+    _a("MatchStatus", K.TEXT, 12),
+    _a("MatchedCustomerID", K.ID, 12),
+    _a("MatchedInvoices", K.TEXT, 30),
+    _a("Confidence", K.NUMBER, 11),
+    _a("Unapplied", K.MONEY, 13),
+))
+
+# The Payments columns a bank file fills (the rest is the clerk's or arxl's).
+IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method",
+                            "CheckNumber", "PayerAccount", "Reference")
+
+# One row per credit or debit memo wanted.
+MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
+    _c("RequestID", K.ID, required=True, width=12, unique=True),
+    _c("CustomerID", K.ID, required=True, width=12),
+    _c("Kind", K.TEXT, required=True, width=8),
+    _c("Type", K.TEXT, required=True, width=10),
+    _c("Reason", K.EXTERNAL, width=34),
+    _c("Amount", K.MONEY, width=12),
+    _c("Quantity", K.NUMBER, width=10),
+    _c("UnitPrice", K.MONEY, width=12),
+    _c("InvoiceID", K.ID, width=14),
+    _c("TaxRate", K.RATE, width=9),
+    _c("MemoDate", K.DATE, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Approved", K.TEXT, width=10),
+    _a("MemoID", K.ID, 12),
+    _a("Status", K.TEXT, 30),
+))
+
+# How arxl works for this workbook (arxl.core.settings lists every setting).
+SETTINGS = TableSpec("Settings", Role.INPUT, (
+    _c("Setting", K.TEXT, required=True, width=24),
+    _c("Value", K.TEXT, width=22),
+    _c("Explanation", K.TEXT, width=90),
+))
+
+# arxl's proposal for every payment not yet posted; type Approve or Reject in Decision.
+MATCHES = TableSpec("Matches", Role.OUTPUT, (
+    _c("PaymentID", K.ID, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("InvoiceID", K.ID, width=14),
+    _c("ApplyAmount", K.MONEY, width=13),
+    _c("Discount", K.MONEY, width=11),
+    _c("WriteOff", K.MONEY, width=11),
+    _c("ShortPay", K.MONEY, width=11),
+    _c("Reason", K.EXTERNAL, width=18),
+    _c("Confidence", K.NUMBER, width=11),
+    _c("Decision", K.TEXT, width=11),
+    _c("Evidence", K.EXTERNAL, width=80),
+), key=("PaymentID", "InvoiceID"))
+
+# The posting ledger: only grows; a correction is a new reversing row.
+APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
+    _c("ApplicationID", K.ID, width=14),
+    _c("PostedAt", K.DATETIME, width=18),
+    _c("PaymentID", K.ID, width=12),
+    _c("InvoiceID", K.ID, width=14),
+    _c("CustomerID", K.ID, width=12),
+    _c("AppliedAmount", K.MONEY, width=14),
+    _c("DiscountTaken", K.MONEY, width=13),
+    _c("WriteOff", K.MONEY, width=11),
+    _c("ShortPay", K.MONEY, width=11),
+    _c("ReasonCode", K.TEXT, width=16),
+    _c("Source", K.TEXT, width=10),
+    _c("Confidence", K.NUMBER, width=11),
+))
+
+# The memo ledger: only grows.
+MEMOS = TableSpec("Memos", Role.LEDGER, (
+    _c("MemoID", K.ID, width=12),
+    _c("MemoDate", K.DATE, width=12),
+    _c("RequestID", K.ID, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("InvoiceID", K.ID, width=14),
+    _c("Kind", K.TEXT, width=8),
+    _c("Type", K.TEXT, width=10),
+    _c("NetAmount", K.MONEY, width=13),
+    _c("TaxAmount", K.MONEY, width=12),
+    _c("TotalAmount", K.MONEY, width=13),
+    _c("Currency", K.TEXT, width=9),
+    _c("Reason", K.EXTERNAL, width=34),
+    _c("Document", K.EXTERNAL, width=40),
+))
+
+# Pivot-ready open items as of AsOfDate: Insert > PivotTable.
+AGING = TableSpec("Aging", Role.OUTPUT, (
+    _c("AsOfDate", K.DATE, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=30),
+    _c("ParentID", K.ID, width=12),
+    _c("Region", K.TEXT, width=12),
+    _c("Salesperson", K.TEXT, width=16),
+    _c("Currency", K.TEXT, width=9),
+    _c("DocType", K.TEXT, width=15),
+    _c("DocID", K.ID, width=14),
+    _c("DocDate", K.DATE, width=12),
+    _c("DueDate", K.DATE, width=12),
+    _c("DaysPastDue", K.INTEGER, width=12),
+    _c("Bucket", K.TEXT, width=11),
+    _c("BucketOrder", K.INTEGER, width=12),
+    _c("OriginalAmount", K.MONEY, width=15),
+    _c("OpenAmount", K.MONEY, width=14),
+    _c("Disputed", K.TEXT, width=10),
+    _c("CreditLimit", K.MONEY, width=13),
+), key=("DocType", "DocID"))
+
+# Every problem found, by the command that found it, and what to do about it.
+EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
+    _c("RunAt", K.DATETIME, width=18),
+    _c("Command", K.TEXT, width=10),
+    _c("Sheet", K.TEXT, width=14),
+    _c("Row", K.INTEGER, width=7),
+    _c("Column", K.TEXT, width=16),
+    _c("Value", K.EXTERNAL, width=24),
+    _c("Problem", K.EXTERNAL, width=50),
+    _c("Hint", K.EXTERNAL, width=60),
+), key=("Sheet", "Row", "Column", "Problem"))
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (
+    CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, APPLICATIONS, MEMOS, AGING,
+    EXCEPTIONS)}
+
+# A report sheet (a grid of blocks, key figures and a chart), not a plain table.
+AGING_SUMMARY = "AgingSummary"
+
+# Extra columns of the clerk's that arxl reads where present: a postal address to print.
+ADDRESS_COLUMNS = ("Address", "BillingAddress")
+
+# The Command of Exceptions rows that reading the workbook found (every run reads it).
+READ_COMMAND = "read"
+
+# The order sheets take in a new workbook.
+SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
+               "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Exceptions")
+
+
+def spec(name: str) -> TableSpec:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a table of the arxl contract") from None
+
+
+def sheet_position(name: str, titles: list[str]) -> int:
+    """Where a new sheet ``name`` goes among the workbook's sheet ``titles`` (0-based): before the
+    first sheet that comes after it in ``SHEET_ORDER``, else at the end. Every store uses it, so
+    a table arxl adds lands in the same place whatever door added it."""
+    order = {n: i for i, n in enumerate(SHEET_ORDER)}
+    mine = order.get(name, len(order))
+    for i, title in enumerate(titles):
+        if order.get(title, -1) > mine:
+            return i
+    return len(titles)
+
+
+T = TypeVar("T")
+
+
+def locate_table(name: str, tables: Iterable[tuple[str, T]], sheets: Iterable[tuple[str, T]]) -> T | None:
+    """The table-location rule, for every store: an Excel table named ``name`` first (``tables``:
+    (table name, what the store keeps of it)), else a sheet of that name (``sheets``: (sheet
+    title, ...)); names match as headers do. None when there is neither."""
+    key = header_key(name)
+    for table_name, found in tables:
+        if header_key(table_name) == key:
+            return found
+    for title, found in sheets:
+        if header_key(title) == key:
+            return found
+    return None

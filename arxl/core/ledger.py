@@ -1,0 +1,227 @@
+"""The workbook as one run sees it, and what a command changes in it.
+
+A ``Ledger`` is loaded once per run (``arxl.book.port.Workbook.load``): every table of the
+contract the workbook holds, as typed frames indexed by sheet row, the settings, and what reading
+found wrong. A command is a step over it, ``run(ledger, ctx) -> Step``: it reads frames and
+balances, and returns a ``Step`` holding the changes (columns to write, rows to append, tables
+to rebuild, report sheets, documents), its problems and its outcome, changing nothing itself.
+The runner applies each step to the ledger before the next command runs (so ``post`` sees the
+Matches that ``match`` just made) and to the workbook store.
+
+Nothing here knows of Excel or files: a ledger can be built from frames in a test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import pandas as pd
+
+from arxl.contract import AGING_SUMMARY, Kind, Owner, Role, TableSpec, spec
+from arxl.core.balances import Balances, compute_balances
+from arxl.core.frames import empty_frame, table_frame, typed_column
+from arxl.core.problems import Problem, Problems
+from arxl.core.report import Report
+from arxl.core.settings import Settings
+
+
+class CannotRun(Exception):
+    """A command cannot run on this workbook (a missing table, an unreadable ledger). The
+    message is written for a clerk; the run goes on with the next command."""
+
+
+@dataclass
+class Outcome:
+    """What a command tells the clerk: one sentence, and counts for the summaries."""
+
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Update:
+    """arxl's columns of an input table, for the rows in ``frame`` (indexed by sheet row).
+    ``fill_blank`` names clerk columns arxl may fill where the clerk left the cell blank."""
+
+    table: str
+    frame: pd.DataFrame
+    fill_blank: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file a step makes beside the workbook: ``path`` relative to the workbook's folder,
+    ``write`` renders it to the absolute path it is given."""
+
+    path: PurePosixPath
+    write: Callable[[Any], None]
+
+
+@dataclass
+class Step:
+    """What one command changes and found; applied by the runner, never by the command."""
+
+    outcome: Outcome
+    problems: Problems = field(default_factory=Problems)
+    updates: list[Update] = field(default_factory=list)
+    appends: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rebuilds: dict[str, pd.DataFrame] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+
+    def update(self, table: str, frame: pd.DataFrame, fill_blank: tuple[str, ...] = ()) -> Step:
+        if len(frame):
+            self.updates.append(Update(table, frame, fill_blank))
+        return self
+
+    def append(self, table: str, frame: pd.DataFrame) -> Step:
+        if len(frame):
+            previous = self.appends.get(table)
+            self.appends[table] = frame if previous is None else pd.concat([previous, frame], ignore_index=True)
+        return self
+
+    def rebuild(self, table: str, frame: pd.DataFrame) -> Step:
+        self.rebuilds[table] = frame
+        return self
+
+    def report(self, problems: list[Problem]) -> Step:
+        self.problems.extend(problems)
+        return self
+
+
+@dataclass
+class Ledger:
+    """The typed tables of one workbook for one run.
+
+    ``tables``: a frame per table present, indexed by sheet row (rows that could not be read are
+    left out and named in ``unread``). ``first_rows``/``next_rows``: the sheet row of a table's
+    first data row and of the row an append would write. ``all_ids``: every value of a table's
+    ID column, unread rows included, so nothing is numbered or imported twice. ``sheets``: the
+    sheet each table is on (for problems). ``unusable``: tables present but not readable as a
+    whole (a required column missing), with the reason. ``problems``: what reading found."""
+
+    settings: Settings
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unread: dict[str, set[int]] = field(default_factory=dict)
+    all_ids: dict[str, set[str]] = field(default_factory=dict)
+    first_rows: dict[str, int] = field(default_factory=dict)
+    next_rows: dict[str, int] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
+    unusable: dict[str, str] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+    _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
+
+    # ---- reading ----------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        return name in self.tables or name in self.unusable
+
+    def table(self, name: str, required: bool = True) -> pd.DataFrame:
+        """The table's typed frame (do not change it: steps return changes instead). A missing
+        table is an empty frame, or ``CannotRun`` when the command needs it."""
+        frame = self.tables.get(name)
+        if frame is not None:
+            return frame
+        if name in self.unusable:
+            raise CannotRun(self.unusable[name])
+        if required:
+            raise CannotRun(f"The workbook has no {name} table (an Excel table named {name}, or a sheet "
+                            f"named {name} with headers in row 1). Run 'arxl new' to see the expected layout.")
+        return empty_frame(spec(name))
+
+    def sheet(self, name: str) -> str:
+        return self.sheets.get(name, name)
+
+    def ids(self, name: str) -> set[str]:
+        """Every ID in the table's ID column, rows that could not be read included."""
+        return self.all_ids.get(name, set())
+
+    def balances(self, as_of: dt.date | None = None) -> tuple[Balances, Problems]:
+        """Balances of every invoice and the other open items (``arxl.core.balances``): as the
+        ledgers stand (``as_of`` None), or as of a date. Computed once per run and date."""
+        if as_of not in self._balances:
+            self._balances[as_of] = compute_balances(
+                self.table("Invoices"), self.table("Applications", required=False),
+                self.table("Memos", required=False), self.table("Payments", required=False), as_of=as_of)
+        return self._balances[as_of]
+
+    # ---- applying a step --------------------------------------------------------------------
+    def apply(self, step: Step) -> None:
+        """Bring the frames up to date with ``step``, as a fresh read of the saved workbook
+        would give them."""
+        touched = set()
+        for update in step.updates:
+            frame = self.tables[update.table]
+            for column in update.frame.columns:
+                values = update.frame[column]
+                if column not in frame:
+                    frame[column] = pd.Series([pd.NA] * len(frame), index=frame.index).astype(values.dtype)
+                rows = values.index.intersection(frame.index)
+                if column in update.fill_blank:
+                    blank = frame.loc[rows, column] == ""
+                    rows = rows[blank.to_numpy()]
+                frame.loc[rows, column] = values.loc[rows]
+            touched.add(update.table)
+        for name, rows in step.appends.items():
+            start = self.next_rows.get(name, self.first_rows.get(name, 2))
+            index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
+            # the rows as a read would give them: every column of the table, blank where not given
+            added = table_frame(spec(name), {c: rows[c] for c in rows.columns}, index=index)
+            current = self.tables.get(name)
+            for extra in [] if current is None else [c for c in current.columns if c not in added]:
+                added[extra] = typed_column(Kind.ID, [None] * len(added), index=index)
+            self.tables[name] = added if current is None or current.empty else pd.concat([current, added])
+            self.next_rows[name] = start + len(rows)
+            key = spec(name).id_column
+            if key:
+                self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
+            touched.add(name)
+        for name, rows in step.rebuilds.items():
+            first = self.first_rows.get(name, 2)
+            rebuilt = rows.copy()
+            rebuilt.index = pd.Index(range(first, first + len(rows)), dtype="int64", name="row")
+            self.tables[name] = rebuilt
+            self.next_rows[name] = first + len(rows)
+            touched.add(name)
+        if touched & {"Invoices", "Applications", "Memos", "Payments"}:
+            self._balances.clear()
+
+
+def check_step(step: Step) -> None:
+    """A command's changes keep the ground rules: it updates only arxl's columns of input tables
+    (and blank cells it may fill), appends only to ledgers and input tables, and rebuilds only
+    output tables. A violation is a bug in the command, caught before anything is written."""
+    for update in step.updates:
+        table = spec(update.table)
+        if table.role != Role.INPUT:
+            raise PermissionError(f"{table.name} is not an input table; arxl rebuilds or appends to it")
+        for column in update.frame.columns:
+            if table.column(column).owner != Owner.ARXL and column not in update.fill_blank:
+                raise PermissionError(f"{table.name}.{column} belongs to the clerk; arxl never rewrites it")
+    for name, rows in step.appends.items():
+        table = spec(name)
+        if table.role == Role.OUTPUT:
+            raise PermissionError(f"{name} is rebuilt, not appended to")
+        if table.role == Role.INPUT and any(table.column(c).owner == Owner.ARXL for c in rows.columns):
+            raise PermissionError(f"{name}'s arxl columns are filled by a run, not by an append")
+    for name in step.rebuilds:
+        if spec(name).role != Role.OUTPUT:
+            raise PermissionError(f"{name} is not rebuilt by arxl")
+    for sheet in step.reports:
+        if sheet != AGING_SUMMARY:
+            raise PermissionError(f"{sheet} is not a report sheet of arxl's")
+
+
+def ledger_from_frames(settings: Settings, **tables: pd.DataFrame) -> Ledger:
+    """A ledger from typed frames (tests, and a UDF's tables), each indexed by sheet row."""
+    ledger = Ledger(settings=settings)
+    for name, frame in tables.items():
+        table: TableSpec = spec(name)
+        ledger.tables[name] = frame
+        ledger.first_rows[name] = int(frame.index.min()) if len(frame) else 2
+        ledger.next_rows[name] = int(frame.index.max()) + 1 if len(frame) else 2
+        if table.id_column and table.id_column in frame:
+            ledger.all_ids[name] = {v for v in frame[table.id_column] if v}
+    return ledger
