@@ -175,11 +175,20 @@ YES_MARKS = frozenset({"yes", "y", "true", "x", "1"})
 NO_MARKS = frozenset({"no", "n", "false", "0", ""})
 
 
-def is_yes(value: object) -> bool:
-    """A clerk's flag cell read as yes (see ``YES_MARKS``); a real True counts too."""
+def read_yes_no(value: object) -> bool | None:
+    """A clerk's flag cell: True for a yes mark, False for a no mark or blank, None for anything
+    else (a value to report, not to guess)."""
     if isinstance(value, bool):
         return value
-    return str(value if value is not None else "").strip().lower() in YES_MARKS
+    text = str(value if value is not None else "").strip().lower()
+    if text in YES_MARKS:
+        return True
+    return False if text in NO_MARKS else None
+
+
+def is_yes(value: object) -> bool:
+    """A clerk's flag cell read as yes (see ``YES_MARKS``); a real True counts too."""
+    return read_yes_no(value) is True
 
 
 # ---- tables -------------------------------------------------------------------------------

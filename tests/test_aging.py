@@ -9,7 +9,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arxl.core.aging import (AGING_COLUMNS, aging_items, bucket_labels, bucket_of_date, bucket_of_days,
+from arxl.contract import AGING
+from arxl.core.aging import (aging_items, bucket_labels, bucket_of_date, bucket_of_days,
                              days_past_due, discount_available, due_date_from_terms, summarize,
                              unposted_cash)
 from arxl.core.balances import compute_balances
@@ -109,7 +110,7 @@ def test_aging_rows_at_every_boundary_on_the_due_date_basis():
         assert rows.at[f"I{d}", "DaysPastDue"] == d
         assert rows.at[f"I{d}", "Bucket"] == bucket_of_days(d)
     assert rows.at["I121", "BucketOrder"] == 6 and rows.at["I0", "BucketOrder"] == 1
-    assert list(got.columns) == list(AGING_COLUMNS)
+    assert list(got.columns) == AGING.names
 
 
 def test_invoice_date_basis_ages_from_the_document_date():
@@ -231,7 +232,7 @@ def test_customer_columns_disputed_and_credit_limit_in_its_own_currency():
 
 def test_nothing_open_gives_an_empty_typed_table_and_summary():
     got, problems = aging([invoice("I-future", "10.00", day(5))])
-    assert got.empty and list(got.columns) == list(AGING_COLUMNS) and not problems
+    assert got.empty and list(got.columns) == AGING.names and not problems
     summary = summarize(got, SETTINGS.aging_buckets)
     assert summary.customers.empty and summary.currencies.empty
 

@@ -30,20 +30,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arxl.contract import Action
-from arxl.core.balances import DEBIT_MEMO, Balances, is_disputed, lookup, resolve_currencies
+from arxl.contract import AGING, Action, DocType
+from arxl.core.balances import Balances, is_disputed, lookup, resolve_currencies
+from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms, parse_terms
 
-INVOICE = "Invoice"
 CURRENT = "Current"
 UNKNOWN_CUSTOMER = "(not in Customers)"
-
-AGING_COLUMNS = ("AsOfDate", "CustomerID", "CustomerName", "ParentID", "Region", "Salesperson",
-                 "Currency", "DocType", "DocID", "DocDate", "DueDate", "DaysPastDue", "Bucket",
-                 "BucketOrder", "OriginalAmount", "OpenAmount", "Disputed", "CreditLimit")
 
 
 # ---- plain values: one cell, the same rules ------------------------------------------------
@@ -153,7 +149,7 @@ def due_dates_from_terms(doc_dates: pd.Series, terms: pd.Series) -> pd.Series:
 def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balances,
                 settings: Settings) -> tuple[pd.DataFrame, Problems]:
     """The Aging table as of ``settings.as_of``, from the typed Invoices and Customers frames
-    and ``compute_balances(..., as_of=settings.as_of)``. Columns ``AGING_COLUMNS``, typed as
+    and ``compute_balances(..., as_of=settings.as_of)``. Columns those of the contract's Aging table, typed as
     the contract says (cents Int64, dates datetime64); sorted by currency, customer, bucket,
     due date, document."""
     problems = Problems()
@@ -180,7 +176,7 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
         "CustomerID": billed["CustomerID"],
         "Currency": resolve_currencies(billed["Currency"], billed["CustomerID"], customer_rows,
                                        settings.base_currency),
-        "DocType": INVOICE, "DocID": billed["InvoiceID"], "DocDate": billed["InvoiceDate"],
+        "DocType": DocType.INVOICE, "DocID": billed["InvoiceID"], "DocDate": billed["InvoiceDate"],
         "DueDate": due, "OriginalAmount": billed["Amount"].astype("Int64"),
         "OpenAmount": open_amount.astype("Int64"),
         "Disputed": np.where(is_disputed(billed["Disputed"]), "Yes", ""),
@@ -189,7 +185,7 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     other = balances.open_items
     other = other.loc[other["DocDate"].isna() | (other["DocDate"] <= as_of)]
     other_terms, _ = document_terms(other["CustomerID"], customer_rows, settings.default_terms)
-    is_debit = other["DocType"] == DEBIT_MEMO
+    is_debit = other["DocType"] == DocType.DEBIT_MEMO
     # a credit is due to the customer at once: it is aged from its own date
     other_due = other["DocDate"].where(~is_debit, due_dates_from_terms(other["DocDate"], other_terms))
     other_items = pd.DataFrame({
@@ -229,7 +225,7 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     # a credit limit is in the customer's currency; lines in other currencies show none
     limit = info["CreditLimit"].where(own_currency == items["Currency"]).astype("Int64")
 
-    aging = pd.DataFrame({
+    aging = table_frame(AGING, {
         "AsOfDate": pd.Series(as_of, index=items.index, dtype="datetime64[ns]"),
         "CustomerID": items["CustomerID"],
         "CustomerName": names.astype(object),
@@ -248,7 +244,7 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
         "OpenAmount": items["OpenAmount"].astype("Int64"),
         "Disputed": items["Disputed"].astype(object),
         "CreditLimit": limit,
-    })
+    }, index=items.index)
     aging = aging.sort_values(["Currency", "CustomerID", "BucketOrder", "DueDate", "DocID"],
                               kind="stable").reset_index(drop=True)
     return aging, problems

@@ -28,14 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from arxl.contract import YES_MARKS, DocType, InvoiceStatus, MemoKind, Source
 from arxl.core.problems import Problems
 
-OPEN, PARTIALLY_PAID, PAID, SHORT_PAID, CREDITED, DISPUTED = (
-    "Open", "Partially paid", "Paid", "Short paid", "Credited", "Disputed")
-DEBIT_MEMO, CREDIT_MEMO, UNAPPLIED_CASH = "Debit memo", "Credit memo", "Unapplied cash"
-REVERSAL = "Reversal"
-
-_DISPUTED_MARKS = frozenset({"yes", "y", "true", "x", "1"})
 _MONEY = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
 
 OPEN_ITEM_COLUMNS = ("DocType", "DocID", "CustomerID", "Currency", "DocDate", "InvoiceID",
@@ -68,12 +63,12 @@ class Balances:
 
 
 def is_disputed(marks: pd.Series) -> pd.Series:
-    """Invoices.Disputed as booleans: Yes / Y / True / x / 1 (any case) mean disputed."""
-    return marks.astype(str).str.strip().str.lower().isin(_DISPUTED_MARKS)
+    """Invoices.Disputed as booleans: a yes mark (``arxl.contract.YES_MARKS``) means disputed."""
+    return marks.astype(str).str.strip().str.lower().isin(YES_MARKS)
 
 
 def is_reversal(sources: pd.Series) -> pd.Series:
-    return sources.astype(str).str.strip().str.lower() == REVERSAL.lower()
+    return sources.astype(str).str.strip().str.lower() == Source.REVERSAL.lower()
 
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -156,7 +151,7 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
     # Credit memos naming an invoice are absorbed in date order, up to what is open before them.
     credits = pd.DataFrame({"MemoID": kept_memos["MemoID"], "InvoiceID": kept_memos["InvoiceID"],
                             "MemoDate": kept_memos["MemoDate"], "Total": totals},
-                           index=kept_memos.index)[kind == "credit"]
+                           index=kept_memos.index)[kind == MemoKind.CREDIT.lower()]
     credits = credits.sort_values(["MemoDate", "MemoID"], kind="stable")
     # A blank or unknown invoice has no room: such a credit stays open in full.
     room = _cents(lookup(credits["InvoiceID"], pd.Series(before_credit.to_numpy(), index=ids.to_numpy())))
@@ -174,7 +169,8 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
          open_balance <= 0,
          short_paid > 0,
          (paid + discounts + written_off) > 0],
-        [DISPUTED, CREDITED, PAID, SHORT_PAID, PARTIALLY_PAID], default=OPEN)
+        [InvoiceStatus.DISPUTED, InvoiceStatus.CREDITED, InvoiceStatus.PAID, InvoiceStatus.SHORT_PAID,
+         InvoiceStatus.PARTIALLY_PAID], default=InvoiceStatus.OPEN)
 
     invoice_frame = pd.DataFrame({
         "Paid": paid.astype("Int64"), "Discounts": discounts.astype("Int64"),
@@ -191,7 +187,7 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
                      "Add the invoice back to Invoices, or post a reversing row and apply the cash again.")
 
     items = pd.concat([
-        _debit_memo_items(kept_memos[kind == "debit"], totals[kind == "debit"], on_invoice),
+        _debit_memo_items(kept_memos[kind == MemoKind.DEBIT.lower()], totals[kind == MemoKind.DEBIT.lower()], on_invoice),
         _open_credit_items(kept_memos, credits),
         _unapplied_cash_items(apps, money, payments),
     ], ignore_index=True)
@@ -212,7 +208,7 @@ def _debit_memo_items(debits: pd.DataFrame, totals: pd.Series, on_invoice: pd.Da
     settled = (on_invoice["AppliedAmount"] + on_invoice["DiscountTaken"] + on_invoice["WriteOff"])
     paid = _cents(lookup(debits["MemoID"], settled))
     return pd.DataFrame({
-        "DocType": DEBIT_MEMO, "DocID": debits["MemoID"], "CustomerID": debits["CustomerID"],
+        "DocType": DocType.DEBIT_MEMO, "DocID": debits["MemoID"], "CustomerID": debits["CustomerID"],
         "Currency": debits["Currency"], "DocDate": debits["MemoDate"],
         "InvoiceID": debits["InvoiceID"], "OriginalAmount": totals, "OpenAmount": totals - paid,
     })
@@ -221,7 +217,7 @@ def _debit_memo_items(debits: pd.DataFrame, totals: pd.Series, on_invoice: pd.Da
 def _open_credit_items(memos: pd.DataFrame, credits: pd.DataFrame) -> pd.DataFrame:
     source = memos.loc[credits.index]
     return pd.DataFrame({
-        "DocType": CREDIT_MEMO, "DocID": source["MemoID"], "CustomerID": source["CustomerID"],
+        "DocType": DocType.CREDIT_MEMO, "DocID": source["MemoID"], "CustomerID": source["CustomerID"],
         "Currency": source["Currency"], "DocDate": source["MemoDate"],
         "InvoiceID": source["InvoiceID"], "OriginalAmount": -credits["Total"],
         "OpenAmount": -(credits["Total"] - credits["Absorbed"]),
@@ -237,7 +233,7 @@ def _unapplied_cash_items(apps: pd.DataFrame, money: pd.DataFrame, payments: pd.
     by_id = payments.loc[payments["PaymentID"] != ""].set_index("PaymentID")
     amount = lookup(payment_ids, by_id["Amount"]).fillna(open_cash.astype("Int64"))
     return pd.DataFrame({
-        "DocType": UNAPPLIED_CASH, "DocID": payment_ids,
+        "DocType": DocType.UNAPPLIED_CASH, "DocID": payment_ids,
         "CustomerID": lookup(payment_ids, customer.astype(object)).fillna(""),
         "Currency": lookup(payment_ids, by_id["Currency"]).fillna(""),
         "DocDate": lookup(payment_ids, by_id["ReceivedDate"]),

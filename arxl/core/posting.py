@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arxl.contract import APPLICATIONS, Action, Decision, DocType, MatchStatus, ReasonCode, Source
+from arxl.contract import APPLICATIONS, ON_ACCOUNT, Action, Decision, DocType, MatchStatus, ReasonCode, Source, header_key
 from arxl.core.balances import compute_balances, is_reversal, lookup, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
@@ -62,7 +62,6 @@ AUTO, APPROVED, OVERRIDE, REVERSAL = Source.AUTO, Source.APPROVED, Source.OVERRI
 ID_PREFIX, ID_DIGITS = "A", 7
 
 _ORDER = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
-_ON_ACCOUNT = re.compile(r"^on\s*account$", re.IGNORECASE)
 _REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 
 
@@ -134,7 +133,7 @@ def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
                 raise ValueError(f"the amount for {target} must be more than zero")
         elif "=" in part:
             raise ValueError(f"{part!r} has '=' but no amount")
-        target = "" if _ON_ACCOUNT.match(target) else target
+        target = "" if header_key(target) == header_key(ON_ACCOUNT) else target
         if any(t == target for t, _ in entries):
             raise ValueError(f"{target or 'ON ACCOUNT'} is named twice")
         entries.append((target, amount))

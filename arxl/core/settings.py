@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from arxl.contract import read_yes_no
 from arxl.core.money import NotAnAmount, to_cents
 from arxl.core.problems import Problems
 from arxl.core.terms import UnknownTerms, parse_terms
@@ -130,14 +131,10 @@ def _names(value) -> tuple[str, ...]:
 
 
 def _yes_no(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("yes", "y", "true", "1"):
-        return True
-    if text in ("no", "n", "false", "0", ""):
-        return False
-    raise ValueError("must be Yes or No")
+    answer = read_yes_no(value)
+    if answer is None:
+        raise ValueError("must be Yes or No")
+    return answer
 
 
 def _text(value) -> str:
@@ -213,7 +210,7 @@ def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings
         known = _BY_KEY.get(re.sub(r"[\s_]", "", str(name)).lower())
         if known is None:
             problems.add(sheet, row, "Setting", name, "unknown setting",
-                         "Check the spelling against the known settings (see README), or delete the row.")
+                         "Check the spelling against the known settings (docs/WORKBOOK.md, Known settings), or delete the row.")
             continue
         if value is None or str(value).strip() == "":
             continue
