@@ -117,7 +117,7 @@ def posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.dat
             PayerAccount=payer.accounts[0] if payer.accounts and method in ("ACH", "Wire") else None,
             Reference=reference or None, CustomerID=None, ApplyTo=None, Action=action,
             MatchStatus=MatchStatus.POSTED, MatchedCustomerID=payer.id,
-            MatchedInvoices=";".join(line.invoice.id for line in invoiced),
+            MatchedInvoices="; ".join(line.invoice.id for line in invoiced),  # as posting joins them
             Confidence=confidence, Unapplied=None))
         for line in lines:
             applications.append(dict(
