@@ -24,15 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from generated import large_workbook
-
 import openpyxl
 import pandas as pd
+from generated import large_workbook
 
-from arxl.core.frames import typed_column
 from arxl.book.files import open_book, save_book
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.core.frames import typed_column
 from arxl.core.ledger import Outcome, Step
 from arxl.core.money import to_cents
 

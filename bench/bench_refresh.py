@@ -18,11 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from generated import large_workbook
-
 import openpyxl
-
-
+from generated import large_workbook
 
 # Runs the arxl CLI in a child that reports its own peak resident memory (VmHWM, kB) on its
 # last line: ru_maxrss would carry the parent's peak over the exec.

@@ -8,15 +8,23 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from frames import table
 
 from arxl.contract import AGING
-from arxl.core.aging import (aging_items, bucket_labels, bucket_of_date, bucket_of_days,
-                             days_past_due, discount_available, due_date_from_terms, summarize,
-                             unposted_cash)
+from arxl.core.aging import (
+    aging_items,
+    bucket_labels,
+    bucket_of_date,
+    bucket_of_days,
+    days_past_due,
+    discount_available,
+    due_date_from_terms,
+    summarize,
+    unposted_cash,
+)
 from arxl.core.balances import compute_balances
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
-from frames import table
 
 AS_OF = dt.date(2026, 11, 20)
 SETTINGS = Settings(as_of=AS_OF)

@@ -7,9 +7,9 @@ import datetime as dt
 import openpyxl
 from openpyxl.chart import BarChart
 
-from arxl.contract import NUMBER_FORMATS
 from arxl.book.files import open_book
 from arxl.commands.registry import COMMANDS, REFRESH
+from arxl.contract import NUMBER_FORMATS
 
 AS_OF = dt.date(2026, 11, 20)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from frames import table
 
 from arxl.core.balances import compute_balances, resolve_currencies
-from frames import table
 
 
 def invoice(invoice_id, amount, **more):

@@ -10,7 +10,6 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.table import Table
 
 from arxl.book.files import open_book, save_book
-from arxl.book.store import BookError
 from arxl.core.frames import typed_column
 from arxl.core.ledger import CannotRun, Outcome, Step
 

@@ -7,9 +7,9 @@ import hashlib
 import openpyxl
 import pytest
 
-from arxl.contract import SHEET_ORDER
 from arxl.book.files import open_book
 from arxl.cli import main
+from arxl.contract import SHEET_ORDER
 from arxl.core.settings import KNOWN_SETTINGS
 
 ROWS = {

@@ -24,8 +24,20 @@ import pytest
 from arxl import contract
 from arxl.commands.registry import COMMANDS
 from arxl.contract import (
-    ADDRESS_COLUMNS, AGING_SUMMARY, IMPORTED_PAYMENT_COLUMNS, ON_ACCOUNT, READ_COMMAND, SHEET_ORDER,
-    TABLES, YES_MARKS, Column, Kind, Owner, Role, TableSpec)
+    ADDRESS_COLUMNS,
+    AGING_SUMMARY,
+    IMPORTED_PAYMENT_COLUMNS,
+    ON_ACCOUNT,
+    READ_COMMAND,
+    SHEET_ORDER,
+    TABLES,
+    YES_MARKS,
+    Column,
+    Kind,
+    Owner,
+    Role,
+    TableSpec,
+)
 from arxl.core.settings import KNOWN_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,18 @@ from arxl.commands.registry import REFRESH
 from arxl.contract import DocType, Source
 from arxl.core.balances import compute_balances
 from arxl.core.terms import parse_terms
-from arxl.demo import (DEFAULT_TERMS, DEMO_AS_OF, MEMO_TYPES, NOISE, PAYMENT_KINDS, bank_name, demo_data,
-                       demo_tables, spell, write_demo)
+from arxl.demo import (
+    DEFAULT_TERMS,
+    DEMO_AS_OF,
+    MEMO_TYPES,
+    NOISE,
+    PAYMENT_KINDS,
+    bank_name,
+    demo_data,
+    demo_tables,
+    spell,
+    write_demo,
+)
 
 MONEY = {"Customers": ("CreditLimit",),
          "Invoices": ("Amount", "TaxAmount", "FreightAmount", "Paid", "Discounts", "WrittenOff", "Credited",

@@ -18,8 +18,8 @@ import xlwings
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from arxl import cli
-from arxl.contract import TABLES
 from arxl.commands.registry import COMMANDS, REFRESH
+from arxl.contract import TABLES
 from arxl.excel import build, udfs
 from arxl.excel.buttons import REFRESH_ALL
 

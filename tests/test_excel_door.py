@@ -31,8 +31,8 @@ try:
 except (ImportError, xw.LicenseError) as exc:
     pytest.skip(f"xlwings' remote engine is unavailable: {exc}", allow_module_level=True)
 
-from arxl.excel import buttons
-from arxl.excel.store import XlwingsStore
+from arxl.excel import buttons  # noqa: E402 - after the licence check above
+from arxl.excel.store import XlwingsStore  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 17, 30, 0)

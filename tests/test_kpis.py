@@ -6,8 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from arxl.core.kpis import (ar_kpis, collection_effectiveness, count_back_dso, simple_dso,
-                            trailing_months)
+from arxl.core.kpis import ar_kpis, collection_effectiveness, count_back_dso, simple_dso, trailing_months
 
 AS_OF = dt.date(2026, 11, 20)
 

@@ -7,11 +7,11 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from arxl.contract import MEMO_REQUESTS
 from arxl.book.files import FileStore, open_book, save_book
 from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.contract import MEMO_REQUESTS
 from arxl.core.balances import compute_balances
 
 CUSTOMERS = [

@@ -8,8 +8,15 @@ from fractions import Fraction
 import pytest
 
 from arxl.contract import is_yes
-from arxl.core.memos import (debit_memo_due_date, highest_numbers, invoice_tax_ratio,
-                             line_net, memo_number, round_half_up, tax_on)
+from arxl.core.memos import (
+    debit_memo_due_date,
+    highest_numbers,
+    invoice_tax_ratio,
+    line_net,
+    memo_number,
+    round_half_up,
+    tax_on,
+)
 
 
 @pytest.mark.parametrize("value, cents", [

@@ -12,8 +12,7 @@ from arxl.bankfiles.bai2 import parse_bai2
 from arxl.bankfiles.camt import parse_camt
 from arxl.bankfiles.csvfile import parse_csv
 from arxl.bankfiles.lockbox import parse_lockbox
-from arxl.bankfiles.model import (ParsedFile, Receipt, RemittanceLine, Skipped, reference_text,
-                                  remittance_segments)
+from arxl.bankfiles.model import ParsedFile, Receipt, RemittanceLine, Skipped, reference_text, remittance_segments
 from arxl.bankfiles.mt940 import parse_mt940
 from arxl.bankfiles.nacha import parse_nacha
 from arxl.bankfiles.x12 import parse_x12

@@ -4,7 +4,8 @@ wrapped onto a line of its own without an ``88`` code, ``88`` continuations of b
 fields, blank or missing currencies, and keyed ``88`` lines (``DBNM: payer``) in the text.
 
 Detail records (16) with a credit type code (100-399) are receipts, except the returns and
-reversals (250-269) and the bank's own credits (sweeps, interest); debit codes (400-699) are reported, as are the account (03) balances."""
+reversals (250-269) and the bank's own credits (sweeps, interest); debit codes (400-699) are
+reported, as are the account (03) balances."""
 from __future__ import annotations
 
 import datetime as dt

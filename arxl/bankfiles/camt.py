@@ -10,8 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 
-from arxl.bankfiles.model import (BALANCE, DEBIT, NOTHING, PENDING, RETURN, ParsedFile, Receipt,
-                                  RemittanceLine, Skipped)
+from arxl.bankfiles.model import BALANCE, DEBIT, NOTHING, PENDING, RETURN, ParsedFile, Receipt, RemittanceLine, Skipped
 from arxl.bankfiles.xmlsafe import BadXml, line_of, parse_xml
 from arxl.core.money import to_cents
 
@@ -59,14 +58,15 @@ def _cents(element: ET.Element | None) -> int | None:
     """An amount element: a direct amount, or (v04 on) typed amounts summed over their Amt."""
     if element is None:
         return None
-    if (element.text or "").strip():
+    text = (element.text or "").strip()
+    if text:
         try:
-            return to_cents(Decimal(element.text.strip()))
+            return to_cents(Decimal(text))
         except InvalidOperation:
-            raise ValueError(f"the amount {element.text.strip()!r} ({_local(element)}) is not a "
+            raise ValueError(f"the amount {text!r} ({_local(element)}) is not a "
                              f"number with a decimal point") from None
-    parts = [_cents(a) for a in element.iter() if _local(a) == "Amt" and a is not element]
-    parts = [p for p in parts if p is not None]
+    parts = [p for a in element.iter() if _local(a) == "Amt" and a is not element
+             if (p := _cents(a)) is not None]
     return sum(parts) if parts else None
 
 
@@ -141,7 +141,8 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
         raise ValueError("the entry has no amount (Amt)")
     txs = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]
     first = txs[0] if txs else None
-    description = _text(entry, "AddtlNtryInf") or _remittance(first)[0] or _party_name(_find(first, "RltdPties"), "Cdtr")
+    description = (_text(entry, "AddtlNtryInf") or _remittance(first)[0]
+                   or _party_name(_find(first, "RltdPties"), "Cdtr"))
     status = _text(entry, "Sts") or _text(entry, "Sts/Cd")
     sub_family = _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")
     if _text(entry, "CdtDbtInd") == "DBIT":
@@ -162,8 +163,8 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
         raise ValueError("the entry has neither a booking date (BookgDt) nor a value date (ValDt)")
     entry_ref = _text(entry, "AcctSvcrRef")
     tx_amounts = [_tx_amount(tx) for tx in txs]
-    split = (len(txs) > 1 and all(a is not None and c in ("", currency) for a, c in tx_amounts)
-             and sum(a for a, _ in tx_amounts) == amount)
+    known = [a for a, c in tx_amounts if a is not None and c in ("", currency)]
+    split = len(txs) > 1 and len(known) == len(txs) and sum(known) == amount
     if len(txs) > 1 and not split:
         result.problems.add(name, line, "Amount", amount / 100,
                             f"the entry holds {len(txs)} transactions whose amounts do not add up "
@@ -173,7 +174,8 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
     for position, group in enumerate(groups, start=1):
         tx = group[0] if group else None
         related = _find(tx, "RltdPties")
-        texts, lines = [], []
+        texts: list[str] = []
+        lines: list[RemittanceLine] = []
         for member in group:
             text, docs = _remittance(member)
             texts.append(text)
@@ -182,10 +184,10 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
             f"{entry_ref}/{position}" if split and entry_ref else entry_ref)
         account = _text(related, "DbtrAcct/Id/IBAN") or _text(related, "DbtrAcct/Id/Othr/Id")
         result.receipts.append(Receipt(
-            line=line_of(tx) if split else line, received=received,
+            line=line_of(tx) if split and tx is not None else line, received=received,
             payer_name=(_party_name(related, "Dbtr") or _party_name(related, "UltmtDbtr")
                         or _party_name(related, "InitgPty")),
-            amount=tx_amounts[position - 1][0] if split else amount, currency=currency,
+            amount=known[position - 1] if split else amount, currency=currency,
             method=_method(entry, tx), payer_account=account,
             check_number=_text(tx, "Refs/ChqNb"), bank_reference=reference,
             text=" ".join(t for t in texts if t) or _text(entry, "AddtlNtryInf"),
@@ -207,7 +209,7 @@ def parse_camt(data: bytes, name: str, **_options) -> ParsedFile:
                             "camt.053 or camt.054 message", "Export the statement as camt.053 or "
                             "camt.054 (or BAI2, MT940, CSV) and import that.")
         return result
-    result = ParsedFile(message_type(root))
+    result = ParsedFile(message_type(root) or "")
     for element in root.iter():
         if _local(element) == "Bal":
             code = _text(element, "Tp/CdOrPrtry/Cd") or _text(element, "Tp/CdOrPrtry/Prtry")

@@ -56,12 +56,15 @@ def parse_lockbox(data: bytes, name: str, *, currency: str = "USD", **_options) 
                 if amount is None or deposited is None:
                     raise ValueError("a check with no amount, or before any lockbox header (5)")
                 checks.append({"line": line, "batch": record[1:4], "item": record[4:7],
-                               "amount": amount, "account": "/".join(p for p in (record[17:26].strip(), record[26:36].strip()) if p),
-                               "check": record[36:46].strip().lstrip("0") or record[36:46].strip(), "payer": record[46:80].strip(),
+                               "amount": amount,
+                               "account": "/".join(p for p in (record[17:26].strip(), record[26:36].strip()) if p),
+                               "check": record[36:46].strip().lstrip("0") or record[36:46].strip(),
+                               "payer": record[46:80].strip(),
                                "lockbox": lockbox, "deposited": deposited, "docs": []})
                 batch_sum.setdefault(record[1:4], []).append(amount)
             elif kind == "4":
-                owner = next((c for c in reversed(checks) if c["batch"] == record[1:4] and c["item"] == record[4:7]), None)
+                owner = next((c for c in reversed(checks)
+                              if c["batch"] == record[1:4] and c["item"] == record[4:7]), None)
                 if owner is None:
                     raise ValueError("an overflow record whose batch and item match no check before it")
                 if record[7] == "4" and record[11:26].strip():
@@ -72,7 +75,8 @@ def parse_lockbox(data: bytes, name: str, *, currency: str = "USD", **_options) 
                 found = batch_sum.get(record[1:4], [])
                 if count != len(found) or total != sum(found):
                     result.problems.add(name, line, "Amount", format_cents(total),
-                                        f"batch {record[1:4]} holds {len(found)} check(s) for {format_cents(sum(found))}, "
+                                        f"batch {record[1:4]} holds {len(found)} check(s) for "
+                                        f"{format_cents(sum(found))}, "
                                         f"but its batch total says {count} for {format_cents(total)}",
                                         "Compare the checks with the lockbox report; a check may be missing.")
             elif kind not in "12389 ":

@@ -62,7 +62,8 @@ SEPA_KEYWORDS = re.compile(r"(?<!^)(?=(?:EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE
 def _keyed(info: str, key: str) -> str:
     """A value of the ``/KEY/value`` form; ``//NAME/`` nests the name inside ORDP/BENM."""
     flat = info.replace("\n", "")
-    found = re.search(rf"/{key}/(.*?)(?=/(?:EREF|ORDP|BENM|REMI|CSID|MARF|ISDT|RTRN|PREF|ULTD|ULTC|PURP|BUSP|TRCD|IBAN|BIC|CNTP)/|$)", flat)
+    keys = "EREF|ORDP|BENM|REMI|CSID|MARF|ISDT|RTRN|PREF|ULTD|ULTC|PURP|BUSP|TRCD|IBAN|BIC|CNTP"
+    found = re.search(rf"/{key}/(.*?)(?=/(?:{keys})/|$)", flat)
     return found.group(1).strip("/ ") if found else ""
 
 
@@ -78,14 +79,15 @@ def _details(info: str, supplementary: str, customer: str) -> tuple[str, str, st
                 parts["gvc"])
     if info.startswith("/") and "/" in info[1:]:
         ordering = _keyed(info, "ORDP") or _keyed(info, "CNTP")
-        name = re.search(r"NAME/([^/]*)", ordering)
-        account = re.search(r"^([A-Z]{2}\d{2}[A-Z0-9]+)", ordering)
+        named = re.search(r"NAME/([^/]*)", ordering)
+        numbered = re.search(r"^([A-Z]{2}\d{2}[A-Z0-9]+)", ordering)
         remittance = " ".join(p for p in (_keyed(info, "REMI"), _keyed(info, "EREF")) if p)
-        return (name.group(1).strip() if name else "", account.group(1) if account else
+        return (named.group(1).strip() if named else "", numbered.group(1) if numbered else
                 (supplementary if iban.match(supplementary) else ""), remittance or info, "")
     text = re.sub(r"\s+", " ", info).strip()
     account = next((c for c in (customer.strip(), supplementary.strip(), text.split(" ")[0]) if iban.match(c)), "")
-    name = supplementary.strip() if supplementary.strip() and not iban.match(supplementary.strip()) and not supplementary.startswith("/") else ""
+    plain = supplementary.strip()
+    name = plain if plain and not iban.match(plain) and not supplementary.startswith("/") else ""
     first_line = info.split("\n")[0].strip()
     leading = re.match(r"^([A-Z]{2}\d{2}[A-Z0-9]{10,30}|\d{7,18})\s+(.+)$", first_line)
     if not name and leading:  # "NL56ASNB9999999999 paulissen g j l m": the payer's account, then name

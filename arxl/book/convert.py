@@ -10,10 +10,8 @@ import math
 import re
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
-from arxl.contract import Kind
 from arxl.core.money import NotAnAmount, to_cents
 
 

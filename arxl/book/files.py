@@ -24,18 +24,18 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, locate_table, sheet_position
 from arxl.book.port import Workbook
-from arxl.core.report import Report
 from arxl.book.safety import check_not_open, inspect_package
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
+from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
+from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
 
 TABLE_STYLE = "TableStyleMedium2"
 # values a column write can keep as plain values until the save
 _PLAIN = {type(None), str, int, float, bool, Decimal, dt.date, dt.datetime}
-_DATE_FORMATS = {NUMBER_FORMATS["date"], NUMBER_FORMATS["datetime"]}
+_DATE_FORMATS = {NUMBER_FORMATS[Kind.DATE], NUMBER_FORMATS[Kind.DATETIME]}
 
 
 def _blank(v) -> bool:
@@ -96,6 +96,13 @@ class FileStore:
         save_workbook(self.wb, path, self._direct)
 
     # ---- finding --------------------------------------------------------------------------
+    def _known(self, name: str) -> _Located:
+        """A table this run found or created (writing to one that is not there is a bug)."""
+        loc = self._locate(name)
+        if loc is None:
+            raise BookError(f"The workbook has no {name} table to write to.")
+        return loc
+
     def _locate(self, name: str) -> _Located | None:
         if name in self._where:
             return self._where[name]
@@ -178,7 +185,7 @@ class FileStore:
                 ws.cell(row, i).number_format = fmt
 
     def add_columns(self, name, headers, formats, widths) -> None:
-        loc = self._locate(name)
+        loc = self._known(name)
         ws = loc.ws
         last_row = loc.header_row + max(loc.n_rows, 1)
         for i, header in enumerate(headers):
@@ -199,6 +206,8 @@ class FileStore:
             self._set_ref(loc)
 
     def _set_ref(self, loc: _Located) -> None:
+        if loc.table is None:
+            return
         ref = (f"{get_column_letter(loc.min_col)}{loc.header_row}:"
                f"{get_column_letter(loc.max_col)}{loc.header_row + max(loc.n_rows, 1)}")
         loc.table.ref = ref
@@ -207,7 +216,7 @@ class FileStore:
 
     # ---- writing ---------------------------------------------------------------------------
     def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
-        loc = self._locate(name)
+        loc = self._known(name)
         ws, col = loc.ws, loc.min_col + offset
         values = list(values)
         columns = self._direct.setdefault(ws.title, {})
@@ -252,7 +261,7 @@ class FileStore:
                 cell._style = copy(style)
 
     def resize(self, name, n_rows) -> None:
-        loc = self._locate(name)
+        loc = self._known(name)
         ws = loc.ws
         old_last = loc.header_row + loc.n_rows
         new_last = loc.header_row + n_rows
@@ -293,7 +302,8 @@ def _is_macro_book(path: Path) -> bool:
     return path.suffix.lower() in (".xlsm", ".xltm")
 
 
-def open_book(path: str | os.PathLike, as_of: dt.date | None = None, output: str | os.PathLike | None = None) -> Workbook:
+def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
+              output: str | os.PathLike[str] | None = None) -> Workbook:
     """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
     open in Excel, or holds things a save would drop unless the results go to ``output``."""
     path = Path(path)
@@ -351,6 +361,8 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
         raise ValueError("no file to save to")
     target = target.resolve()
     check_not_open(target)
+    if not isinstance(book.store, FileStore):
+        raise TypeError("save_book saves workbooks opened from files")
     _write_atomically(book.store, target, backup)
     return target
 
@@ -387,7 +399,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
         book.fill_new(name, rows.get(name, []))
     settings_ws = wb["Settings"]
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
-    settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS["date"]
+    settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS[Kind.DATE]
     wb.active = 0
     _write_atomically(store, path.resolve(), backup=False)
     return path

@@ -18,13 +18,21 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.book.convert import cell_values, read_column
-from arxl.book.store import BookError, RawTable, TableStore
+from arxl.book.store import BookError, RawTable, TableReader, TableStore
 from arxl.contract import (
-    ADDRESS_COLUMNS, EXCEPTIONS, NUMBER_FORMATS, READ_COMMAND, Column, Kind, Owner, header_key, spec)
+    ADDRESS_COLUMNS,
+    EXCEPTIONS,
+    NUMBER_FORMATS,
+    READ_COMMAND,
+    Column,
+    Kind,
+    Owner,
+    header_key,
+    spec,
+)
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
-from arxl.core.report import Report
 from arxl.core.settings import Settings, read_settings
 
 # The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
@@ -35,7 +43,7 @@ LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Appli
 class Workbook:
     """One open master workbook, whatever holds it (a file, a live Excel Book)."""
 
-    def __init__(self, store: TableStore, path: Path | None = None, as_of: dt.date | None = None):
+    def __init__(self, store: TableReader, path: Path | None = None, as_of: dt.date | None = None):
         self.store = store
         self.path = Path(path) if path else None
         self._as_of = as_of
@@ -223,6 +231,12 @@ class Workbook:
             self._problems.append(problem)
 
     # ---- writing ----------------------------------------------------------------------------
+    @property
+    def _writer(self) -> TableStore:
+        if not isinstance(self.store, TableStore):
+            raise TypeError("this workbook was opened to be read only")
+        return self.store
+
     def apply(self, step: Step) -> None:
         """Write a command's changes: arxl's columns of input tables, rows appended to ledgers
         (and imports to input tables), rebuilt output tables and report sheets."""
@@ -234,13 +248,13 @@ class Workbook:
         for name, frame in step.rebuilds.items():
             self._replace(name, frame)
         for sheet, report in step.reports.items():
-            self.store.write_report(sheet, report)
+            self._writer.write_report(sheet, report)
 
     def _ensure_columns(self, name: str, raw: RawTable, columns: list[Column]) -> dict[str, int]:
         offsets = self._offsets(raw)
         missing = [c for c in columns if c.key not in offsets]
         if missing:
-            self.store.add_columns(name, [c.name for c in missing],
+            self._writer.add_columns(name, [c.name for c in missing],
                                    [NUMBER_FORMATS[c.kind] for c in missing], [c.width for c in missing])
             raw.headers.extend(c.name for c in missing)
             for r in raw.rows:
@@ -250,7 +264,7 @@ class Workbook:
 
     def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list[object]) -> None:
         """Write ``values`` into column ``at`` from data row ``start`` (0-based) on."""
-        self.store.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
+        self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
@@ -286,7 +300,7 @@ class Workbook:
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
             *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if table.key and len(frame) else []
-        self.store.resize(name, len(frame))
+        self._writer.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
         for col in table.columns:
             self._write(name, raw, col, offsets[col.key], 0, cell_values(col.kind, frame[col.name]))
@@ -294,7 +308,7 @@ class Workbook:
             if at in ours:
                 continue
             carried = [old.get(k, [None] * (at + 1))[at] for k in new_keys] if new_keys else [None] * len(frame)
-            self.store.write_column(name, at, raw.first_row, carried, None, as_text=False)
+            self._writer.write_column(name, at, raw.first_row, carried, None, as_text=False)
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
 
@@ -304,7 +318,7 @@ class Workbook:
         raw = self._raw_or_create(name)
         offsets = self._ensure_columns(name, raw, columns)
         start = len(raw.rows)
-        self.store.resize(name, start + len(frame))
+        self._writer.resize(name, start + len(frame))
         raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
         for col in columns:
             self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
@@ -313,7 +327,7 @@ class Workbook:
         raw = self._table(name)
         if raw is None:
             table = spec(name)
-            raw = self.store.create(name, table.names, [NUMBER_FORMATS[c.kind] for c in table.columns],
+            raw = self._writer.create(name, table.names, [NUMBER_FORMATS[c.kind] for c in table.columns],
                                     [c.width for c in table.columns])
             self._raw[name] = raw
         return raw
@@ -325,7 +339,7 @@ class Workbook:
         raw = self._raw_or_create(name)
         if not rows:
             return
-        self.store.resize(name, len(rows))
+        self._writer.resize(name, len(rows))
         raw.rows = [[None] * len(raw.headers) for _ in rows]
         for offset, col in enumerate(table.columns):
             self._write(name, raw, col, offset, 0, [r.get(col.name) for r in rows])

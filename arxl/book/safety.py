@@ -61,10 +61,12 @@ def inspect_package(path: Path) -> list[str]:
                 raise BookError(f"{path.name} holds {len(infos)} parts; arxl refuses it as a possible zip bomb.")
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED:
-                raise BookError(f"{path.name} would unpack to {total / 1024**3:.1f} GB; arxl refuses it as a possible zip bomb.")
+                raise BookError(f"{path.name} would unpack to {total / 1024**3:.1f} GB; arxl refuses it as a "
+                                f"possible zip bomb.")
             for info in infos:
                 if info.file_size > 10 * 1024**2 and info.file_size > MAX_RATIO * max(1, info.compress_size):
-                    raise BookError(f"{path.name}: part {info.filename} unpacks {info.file_size // max(1, info.compress_size)}"
+                    ratio = info.file_size // max(1, info.compress_size)
+                    raise BookError(f"{path.name}: part {info.filename} unpacks {ratio}"
                                     f" times its size; arxl refuses it as a possible zip bomb.")
             found: list[str] = []
             for label, pattern in _DROPPED_PARTS.items():

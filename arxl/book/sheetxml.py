@@ -20,9 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl.cell._writer import etree_write_cell
-from openpyxl.compat import safe_string
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -30,7 +31,6 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import tostring
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 _PLACEHOLDER = "arxl:sheet-rows:5f0c9e"
 _CHUNK_ROWS = 2000
@@ -244,5 +244,5 @@ class _Writer(ExcelWriter):
 def save_workbook(wb, path: Path, direct: dict[str, dict[int, DirectColumn]]) -> None:
     """``openpyxl.Workbook.save`` with the faster sheet writer and arxl's direct columns."""
     archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     _Writer(wb, archive, direct).save()

@@ -5,7 +5,7 @@ in ``arxl.book.port.Workbook``, so a new store cannot bypass one."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from arxl.core.report import Report
 
@@ -28,17 +28,22 @@ class RawTable:
     sheet: str
     headers: list[str]
     first_row: int
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
-class TableStore(Protocol):
-    """Cell-level access to the tables of one workbook. Column positions are 0-based offsets
-    into ``RawTable.headers``; rows are sheet row numbers."""
+class TableReader(Protocol):
+    """Read access to the tables of one workbook (a UDF's ranges offer no more)."""
 
     def find(self, name: str) -> RawTable | None:
-        """The table called ``name`` (an Excel table first, else a sheet of that name with its
-        headers in row 1), with all its values; None if there is none."""
+        """The table called ``name`` (``arxl.contract.locate_table``), with all its values;
+        None if there is none."""
+
+
+@runtime_checkable
+class TableStore(TableReader, Protocol):
+    """Cell-level access to the tables of one workbook. Column positions are 0-based offsets
+    into ``RawTable.headers``; rows are sheet row numbers."""
 
     def create(self, name: str, headers: list[str], formats: list[str | None],
                widths: list[float]) -> RawTable:
@@ -48,7 +53,7 @@ class TableStore(Protocol):
                     widths: list[float]) -> None:
         """Append columns at the right end of an existing table (for missing arxl columns)."""
 
-    def write_column(self, name: str, offset: int, first_row: int, values: list,
+    def write_column(self, name: str, offset: int, first_row: int, values: list[Any],
                      number_format: str | None, as_text: bool) -> None:
         """Write ``values`` down one column starting at ``first_row``. ``as_text``: store every
         string as a text cell, never a formula."""

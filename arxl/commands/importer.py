@@ -80,7 +80,8 @@ def report_skipped(name: str, skipped: list[Skipped], problems: Problems) -> Non
 
 def payment_ids(receipts: list[Receipt]) -> list[str]:
     """The stable PaymentID of each receipt of one file (see the module docstring)."""
-    ids, seen = [], Counter()
+    ids: list[str] = []
+    seen: Counter[str] = Counter()
     for r in receipts:
         if r.bank_reference:
             key = r.bank_reference

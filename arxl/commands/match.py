@@ -43,12 +43,12 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     ctx.progress("Writing Matches", 0.92)
     step.rebuild("Matches", keep_clerk_decisions(matches, ledger.table("Matches", required=False)))
     step.update("Payments", columns)
-    counts = {d: int((columns["MatchStatus"] == d).sum()) for d in (Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED)}
+    counts = {str(d): int((columns["MatchStatus"] == d).sum())
+              for d in (Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED)}
     counts["matching_ms"] = int(elapsed * 1000)
     noun = "payment" if len(todo) == 1 else "payments"
     step.outcome = Outcome(f"{len(todo)} {noun} matched: {counts[Decision.AUTO]} to post automatically, "
-                           f"{counts[Decision.REVIEW]} to review, {counts[Decision.UNMATCHED]} unmatched.",
-                           {str(k): v for k, v in counts.items()})
+                           f"{counts[Decision.REVIEW]} to review, {counts[Decision.UNMATCHED]} unmatched.", counts)
     return step
 
 

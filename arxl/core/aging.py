@@ -94,7 +94,7 @@ def discount_available(amount_cents: int, invoice_date: dt.date, paid_on: dt.dat
     return parse_terms(chosen).discount_on(int(amount_cents), _date(invoice_date), _date(paid_on))
 
 
-def _date(value) -> dt.date:
+def _date(value: dt.date | pd.Timestamp) -> dt.date:
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date()
     return value

@@ -26,21 +26,21 @@ CHART_ROWS = 16  # rows a chart and its gap cover at the default row height
 CHART_COLUMN = "G"  # each currency's chart sits right of its bucket table
 
 
-def _money(cents) -> float | None:
+def _money(cents: Any) -> float | None:
     return None if pd.isna(cents) else cents_to_float(int(cents))
 
 
-def _number(value) -> float | None:
+def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _customer_row(record: dict, buckets: list[str]) -> list:
+def _customer_row(record: dict[str, Any], buckets: list[str]) -> list[object]:
     return [record["CustomerID"], record["CustomerName"], record["Currency"],
             *[_money(record[b]) for b in buckets], _money(record["Total"]), _money(record["PastDue"]),
             _number(record["PercentPastDue"]), _money(record["CreditLimit"]), record["OverLimit"]]
 
 
-def _lines(label: str, text: str) -> list[list]:
+def _lines(label: str, text: str) -> list[list[object]]:
     wrapped = textwrap.wrap(text, TEXT_WIDTH)
     return [[label if i == 0 else None, line] for i, line in enumerate(wrapped)]
 
@@ -73,7 +73,7 @@ def _notes(settings: Settings, kpis: dict[str, CurrencyKpis], unposted: pd.Serie
     return notes
 
 
-def _first_base(currencies, base: str) -> list[str]:
+def _first_base(currencies: Iterable[str], base: str) -> list[str]:
     """The base currency first, then the others alphabetically."""
     return sorted(currencies, key=lambda c: (c != base, c))
 
@@ -97,7 +97,7 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
     blocks.append(info)
     row = info.top + len(info.rows) + 2
 
-    kpi_rows = [["Currency", "Total AR", "Past due", f"Sales, last {settings.kpi_period_days} days",
+    kpi_rows: list[list[object]] = [["Currency", "Total AR", "Past due", f"Sales, last {settings.kpi_period_days} days",
                  "% past due", "DSO (count-back), days", "DSO (simple), days", "Best possible DSO, days",
                  "Average days delinquent", "CEI, %"]]
     for currency in _first_base(kpis, settings.base_currency):
@@ -114,7 +114,7 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
     # the charts' source: bucket totals per currency (readable whatever the number of customers)
     for currency in currencies:
         total = summary.currencies.loc[currency]
-        bucket_rows = [["Bucket", f"Open AR, {currency}", "Share"]]
+        bucket_rows: list[list[object]] = [["Bucket", f"Open AR, {currency}", "Share"]]
         for bucket in buckets:
             share = total[bucket] / total["Total"] if total["Total"] > 0 else None
             bucket_rows.append([bucket, _money(total[bucket]), share])
@@ -145,7 +145,7 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
     formats.update({5 + n_buckets: PERCENT, 6 + n_buckets: MONEY})
     for currency in currencies:
         mine = summary.customers.loc[summary.customers["Currency"] == currency]
-        rows = [header]
+        rows: list[list[object]] = [list(header)]
         rows.extend(_customer_row(record, buckets) for record in mine.to_dict("records"))
         total = summary.currencies.loc[currency]
         rows.append([f"Total {currency}", f"{len(mine)} customer(s)", currency,
@@ -155,7 +155,7 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
                             title=f"Customers, {currency} (largest balance first)", page_break_before=True))
         row += len(rows) + 3
 
-    widths = {1: 12, 2: 36, 3: 12}
+    widths: dict[int, float] = {1: 12, 2: 36, 3: 12}
     widths.update({4 + i: 14 for i in range(n_buckets)})
     widths.update({4 + n_buckets: 15, 5 + n_buckets: 15, 6 + n_buckets: 11, 7 + n_buckets: 14,
                    8 + n_buckets: 10})

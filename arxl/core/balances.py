@@ -186,8 +186,9 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
                      f"{invoice_id} is neither an invoice nor a memo, so this application counts nowhere",
                      "Add the invoice back to Invoices, or post a reversing row and apply the cash again.")
 
+    is_debit = kind == MemoKind.DEBIT.lower()
     items = pd.concat([
-        _debit_memo_items(kept_memos[kind == MemoKind.DEBIT.lower()], totals[kind == MemoKind.DEBIT.lower()], on_invoice),
+        _debit_memo_items(kept_memos[is_debit], totals[is_debit], on_invoice),
         _open_credit_items(kept_memos, credits),
         _unapplied_cash_items(apps, money, payments),
     ], ignore_index=True)

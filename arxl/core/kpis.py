@@ -153,7 +153,7 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
             dso_count_back=dso, count_back_complete=complete,
             percent_past_due=late / total if total > 0 else None,
             dso_simple=simple, best_possible_dso=best,
-            average_days_delinquent=None if simple is None else simple - best,
+            average_days_delinquent=None if simple is None or best is None else simple - best,
             cei=collection_effectiveness(begun, sold, total, total - late),
         )
     return result

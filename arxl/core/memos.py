@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pandas as pd
 
@@ -65,8 +66,8 @@ class Memo:
     request_row: int
     customer_id: str
     invoice_id: str  # "" for a memo on account
-    kind: str  # Credit / Debit
-    type: str  # one of TYPES
+    kind: MemoKind
+    type: MemoType
     quantity: Decimal | None  # None when the request gave an Amount
     unit_price: int | None  # cents
     net: int
@@ -147,8 +148,8 @@ class _Draft:
     request_id: str
     customer_id: str
     invoice_id: str
-    kind: str
-    type: str
+    kind: MemoKind
+    type: MemoType
     quantity: Decimal | None
     unit_price: int | None
     net: int
@@ -168,28 +169,28 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-]", "", str(text)).lower()
 
 
-def _cents(value) -> int | None:
+def _cents(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def _quantity(value) -> Decimal | None:
+def _quantity(value: Any) -> Decimal | None:
     if value is None or pd.isna(value):
         return None
     return Decimal(repr(float(value)))
 
 
-def _date(value) -> dt.date | None:
+def _date(value: Any) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _read_request(row: int, r, customers: Mapping[str, object], invoices: Mapping[str, object],
+def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapping[str, Any],
                   invoice_currency: Mapping[str, str], own_currency: str, today: dt.date,
                   problems: Problems) -> _Draft | None:
     """The request as a draft memo, or None after reporting every problem of its row.
     ``own_currency``: the request's Currency, else its customer's, else the base currency."""
     found = len(problems)
 
-    def bad(column: str, value, problem: str, hint: str) -> None:
+    def bad(column: str, value: object, problem: str, hint: str) -> None:
         problems.add(SHEET, row, column, value, problem, hint)
 
     kind = _KINDS.get(_key(r.Kind))
@@ -244,7 +245,7 @@ def _read_request(row: int, r, customers: Mapping[str, object], invoices: Mappin
         missing = "UnitPrice" if unit_price is None else "Quantity"
         bad(missing, "", f"{missing} is blank while {'Quantity' if missing == 'UnitPrice' else 'UnitPrice'} is given",
             "Give both Quantity and UnitPrice, or neither and an Amount.")
-    elif quantity is not None and quantity > 0 and unit_price > 0:
+    elif quantity is not None and unit_price is not None and quantity > 0 and unit_price > 0:
         net = line_net(quantity, unit_price)
         if amount is not None and amount > 0 and amount != net:
             bad("Amount", format_cents(amount),
@@ -256,7 +257,7 @@ def _read_request(row: int, r, customers: Mapping[str, object], invoices: Mappin
     elif net is None and amount is not None:
         net = amount
 
-    if len(problems) > found:
+    if len(problems) > found or kind is None or memo_type is None or net is None:
         return None
 
     from_invoice = False
@@ -409,7 +410,7 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
                     draft.unit_price, draft.net, draft.tax, draft.total, draft.tax_rate,
                     draft.currency, draft.reason, beyond_open)
         run.memos.append(memo)
-        status = STATUS_MADE
+        status: str = STATUS_MADE
         if beyond_open:
             excess = format_cents(beyond_open, memo.currency)
             status = f"Made; {excess} is left as a credit on account"

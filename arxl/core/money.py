@@ -17,7 +17,7 @@ class NotAnAmount(ValueError):
     """A value that cannot be read as an amount of money."""
 
 
-def to_cents(value) -> int:
+def to_cents(value: object) -> int:
     """A cell value (number, Decimal or text such as "1,234.50" or "(12.00)") as integer cents."""
     if isinstance(value, bool) or value is None:
         raise NotAnAmount(value)

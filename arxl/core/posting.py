@@ -50,7 +50,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from arxl.contract import APPLICATIONS, ON_ACCOUNT, Action, Decision, DocType, MatchStatus, ReasonCode, Source, header_key
+from arxl.contract import (
+    APPLICATIONS,
+    ON_ACCOUNT,
+    Action,
+    Decision,
+    DocType,
+    MatchStatus,
+    ReasonCode,
+    Source,
+    header_key,
+)
 from arxl.core.balances import compute_balances, is_reversal, lookup, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
@@ -61,7 +71,9 @@ from arxl.core.problems import Problems
 AUTO, APPROVED, OVERRIDE, REVERSAL = Source.AUTO, Source.APPROVED, Source.OVERRIDE, Source.REVERSAL
 ID_PREFIX, ID_DIGITS = "A", 7
 
-_ORDER = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
+_ORDER: dict[str, int] = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
+Record = dict[str, Any]  # one row of a frame as plain values
+_AMOUNTS = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
 _REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 
 
@@ -76,7 +88,7 @@ class Line:
     write_off: int = 0
     short_pay: int = 0
     short_reason: str = ""
-    source: str = AUTO
+    source: Source = AUTO
     confidence: float = np.nan
 
 
@@ -101,7 +113,7 @@ class PostingResult:
 class _Refused(Exception):
     """A payment that cannot be posted as decided; carries the Exception for the clerk."""
 
-    def __init__(self, sheet: str, row: int, column: str, value, problem: str, hint: str):
+    def __init__(self, sheet: str, row: int, column: str, value: object, problem: str, hint: str):
         super().__init__(problem)
         self.where = (sheet, row, column, value, problem, hint)
 
@@ -189,7 +201,7 @@ def post_payments(ledger: Ledger, now: dt.datetime, progress: Callable[[str, flo
     return _Posting(ledger, now, progress).run()
 
 
-def _records(frame: pd.DataFrame) -> dict[int, dict]:
+def _records(frame: pd.DataFrame) -> dict[int, Record]:
     """Rows as plain dicts keyed by sheet row, blanks as None (a loop over dicts is far faster
     than over pandas rows)."""
     columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
@@ -223,7 +235,7 @@ class _Posting:
         self.currency = dict(zip(self.payments.index, currency.where(currency != "", settings.base_currency)))
         self.pay = _records(self.payments)
         self.active = self.applications.loc[active_applications(self.applications)]
-        self.rows: list[dict] = []
+        self.rows: list[Record] = []
         self.refused: set[int] = set()
         self.match_customer: dict[int, str] = {}  # payment row -> customer its Matches rows name
         self.counts = {"posted": 0, "reversed": 0, "on_account": 0, "exceptions": 0, "awaiting": 0}
@@ -248,7 +260,7 @@ class _Posting:
             self._post(row, source, lines)
         return self._result(), self.problems
 
-    def _refuse(self, payment_row: int, sheet: str, row: int, column: str, value, problem: str,
+    def _refuse(self, payment_row: int, sheet: str, row: int, column: str, value: object, problem: str,
                 hint: str) -> None:
         """The payment on ``payment_row`` is not posted; the clerk is told why."""
         self.problems.add(sheet, int(row), column, value, problem, hint)
@@ -256,9 +268,9 @@ class _Posting:
         self.counts["exceptions"] += 1
 
     # ---- deciding what to post --------------------------------------------------------------
-    def _plans(self, candidates: list[int]) -> list[tuple[int, str, list[Line]]]:
+    def _plans(self, candidates: list[int]) -> list[tuple[int, Source, list[Line]]]:
         """(payment row, source, lines) for every candidate payment with something decided."""
-        by_payment: dict[str, list[tuple[int, dict]]] = {}
+        by_payment: dict[str, list[tuple[int, Record]]] = {}
         known = set(self.payments["PaymentID"])
         for mrow, m in _records(self.matches).items():
             by_payment.setdefault(m["PaymentID"], []).append((mrow, m))
@@ -287,7 +299,7 @@ class _Posting:
                 self._refuse(row, *refused.where)
         return plans
 
-    def _override_lines(self, row: int, pay: dict) -> list[Line]:
+    def _override_lines(self, row: int, pay: Record) -> list[Line]:
         text = pay["ApplyTo"]
         try:
             entries = parse_apply_to(text)
@@ -312,8 +324,8 @@ class _Posting:
         # Amounts named first: cash for invoices without one is what remains after them.
         return sorted(lines, key=lambda line: line.applied is None)
 
-    def _match_lines(self, row: int, pay: dict, rows: list[tuple[int, dict]]
-                     ) -> tuple[str, list[Line]] | None:
+    def _match_lines(self, row: int, pay: Record, rows: list[tuple[int, Record]]
+                     ) -> tuple[Source, list[Line]] | None:
         """The accepted lines of one payment's Matches rows; None while a row awaits a decision
         or when every row was rejected."""
         decisions = [(m["Decision"] or "").strip().lower() for _, m in rows]
@@ -360,7 +372,7 @@ class _Posting:
         self.match_customer[row] = next((m["CustomerID"] for _, m, _ in accepted if m["CustomerID"]), "")
         return source, sorted(lines, key=lambda line: line.applied is None)
 
-    def _check_currency(self, row: int, column: str, value, lines: list[Line]) -> None:
+    def _check_currency(self, row: int, column: str, value: object, lines: list[Line]) -> None:
         paid_in = self.currency[row]
         for line in lines:
             if line.target and self.targets.currency[line.target] != paid_in:
@@ -371,7 +383,7 @@ class _Posting:
                                "or correct the Currency.")
 
     # ---- making ledger rows -----------------------------------------------------------------
-    def _post(self, row: int, source: str, lines: list[Line]) -> None:
+    def _post(self, row: int, source: Source, lines: list[Line]) -> None:
         pay = self.pay[row]
         amount, payment_id = pay["Amount"], pay["PaymentID"]
         cash_left = amount
@@ -414,14 +426,14 @@ class _Posting:
         self.rows.extend(made)
         self.counts["posted"] += 1
 
-    def _payment_customer(self, row: int, made: list[dict]) -> str:
+    def _payment_customer(self, row: int, made: list[Record]) -> str:
         """Whose account cash on account belongs to: the clerk's CustomerID, else the matched
         customer, else the customer of the first invoice paid."""
         pay = self.pay[row]
         for candidate in (pay["CustomerID"], pay["MatchedCustomerID"], self.match_customer.get(row),
                           *(r["CustomerID"] for r in made)):
             if candidate:
-                return candidate
+                return str(candidate)
         return ""
 
     def _reverse(self, row: int, payment_id: str) -> None:
@@ -434,18 +446,18 @@ class _Posting:
                               "an application without an ApplicationID cannot be reversed",
                               "Give the row a unique ApplicationID, then run Post again.")
         rows = rows.loc[rows["ApplicationID"] != ""]
-        for app_row, app in rows.iterrows():
-            amounts = [-int(app[c]) if pd.notna(app[c]) else 0
-                       for c in ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")]
-            self.rows.append(self._row(payment_id, app["InvoiceID"], app["CustomerID"], *amounts,
-                                       f"{ReasonCode.REVERSAL}:{app['ApplicationID']}", REVERSAL, np.nan))
+        for _, app in rows.iterrows():
+            applied, discount, write_off, short_pay = (-int(app[c]) if pd.notna(app[c]) else 0
+                                                        for c in _AMOUNTS)
+            self.rows.append(self._row(payment_id, app["InvoiceID"], app["CustomerID"], applied, discount, write_off,
+                                       short_pay, f"{ReasonCode.REVERSAL}:{app['ApplicationID']}", REVERSAL, np.nan))
             if app["InvoiceID"] in self.targets.open:
-                self.targets.open[app["InvoiceID"]] -= amounts[0] + amounts[1] + amounts[2]
+                self.targets.open[app["InvoiceID"]] -= applied + discount + write_off
         if len(rows):
             self.counts["reversed"] += 1
 
-    def _row(self, payment_id, invoice_id, customer_id, applied, discount, write_off, short_pay,
-             reason, source, confidence) -> dict:
+    def _row(self, payment_id: str, invoice_id: str, customer_id: str, applied: int, discount: int,
+             write_off: int, short_pay: int, reason: str, source: Source, confidence: float) -> Record:
         return {"PaymentID": payment_id, "InvoiceID": invoice_id, "CustomerID": customer_id,
                 "AppliedAmount": applied, "DiscountTaken": discount, "WriteOff": write_off,
                 "ShortPay": short_pay, "ReasonCode": reason, "Source": source, "Confidence": confidence}

@@ -30,7 +30,7 @@ class Problem:
         return f"{where}: {self.problem}{shown}. {self.hint}"
 
 
-class Problems(list):
+class Problems(list[Problem]):
     """A list of Problem with a convenience adder."""
 
     def add(self, sheet: str, row: int | None, column: str, value: object, problem: str,

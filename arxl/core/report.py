@@ -3,6 +3,7 @@ its own way: openpyxl for files, the Excel object model through xlwings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -14,7 +15,7 @@ class Block:
 
     top: int
     left: int
-    rows: list[list]
+    rows: list[list[Any]]
     formats: dict[int, str] = field(default_factory=dict)
     header: bool = True
     title: str = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -52,7 +53,7 @@ class Settings:
 
 # --- parsers: text or cell value -> typed value; raise ValueError with a clerk's message ---------
 
-def _date(value) -> dt.date:
+def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -66,14 +67,14 @@ def _date(value) -> dt.date:
         raise ValueError("not a date: use a date cell or ISO text such as 2026-11-20") from exc
 
 
-def _currency(value) -> str:
+def _currency(value: object) -> str:
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", text):
         raise ValueError("not a three-letter ISO currency code such as USD or EUR")
     return text
 
 
-def _basis(value) -> str:
+def _basis(value: object) -> str:
     key = re.sub(r"[\s_]", "", str(value)).lower()
     for basis in ("DueDate", "InvoiceDate"):
         if key == basis.lower():
@@ -81,7 +82,7 @@ def _basis(value) -> str:
     raise ValueError("must be DueDate or InvoiceDate")
 
 
-def _buckets(value) -> tuple[int, ...]:
+def _buckets(value: object) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[,;\s]+", str(value).strip()) if p]
     try:
         days = tuple(int(float(p)) for p in parts)
@@ -92,7 +93,7 @@ def _buckets(value) -> tuple[int, ...]:
     return days
 
 
-def _terms(value) -> str:
+def _terms(value: object) -> str:
     try:
         parse_terms(str(value))
     except UnknownTerms as exc:
@@ -100,7 +101,7 @@ def _terms(value) -> str:
     return str(value).strip()
 
 
-def _confidence(value) -> float:
+def _confidence(value: object) -> float:
     try:
         number = float(str(value).strip().rstrip("%"))
     except ValueError as exc:
@@ -110,7 +111,7 @@ def _confidence(value) -> float:
     return number
 
 
-def _tolerance(value) -> WriteOffTolerance:
+def _tolerance(value: object) -> WriteOffTolerance:
     cents, rate = 0, Decimal(0)
     for part in [p for p in re.split(r"[;,]|\band\b|\bor\b", str(value)) if p.strip()]:
         part = part.strip()
@@ -126,22 +127,22 @@ def _tolerance(value) -> WriteOffTolerance:
     return WriteOffTolerance(cents=cents, rate=rate)
 
 
-def _names(value) -> tuple[str, ...]:
+def _names(value: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in re.split(r"[,;]", str(value)) if p.strip())
 
 
-def _yes_no(value) -> bool:
+def _yes_no(value: object) -> bool:
     answer = read_yes_no(value)
     if answer is None:
         raise ValueError("must be Yes or No")
     return answer
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _days(value) -> int:
+def _days(value: object) -> int:
     try:
         days = int(float(str(value).strip()))
     except ValueError as exc:
@@ -156,7 +157,7 @@ class KnownSetting:
     name: str  # as written in the Settings table
     field: str  # the Settings attribute
     default: object  # as written into a new workbook ("" = blank)
-    parse: object
+    parse: Callable[[object], object]
     explanation: str
 
 
@@ -210,7 +211,8 @@ def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings
         known = _BY_KEY.get(re.sub(r"[\s_]", "", str(name)).lower())
         if known is None:
             problems.add(sheet, row, "Setting", name, "unknown setting",
-                         "Check the spelling against the known settings (docs/WORKBOOK.md, Known settings), or delete the row.")
+                         "Check the spelling against the known settings (docs/WORKBOOK.md, Known settings), "
+                         "or delete the row.")
             continue
         if value is None or str(value).strip() == "":
             continue
@@ -221,4 +223,4 @@ def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings
                          f"Fix the value; until then the default ({known.default or 'blank'}) is used.")
     if as_of is not None:
         values["as_of"] = as_of
-    return Settings(**values), problems
+    return Settings(**values), problems  # type: ignore[arg-type]  # each parser gives its field's type

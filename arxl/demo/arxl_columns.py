@@ -8,6 +8,8 @@ cash each payment left on account (Payments' Unapplied).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from arxl.contract import APPLICATIONS, INVOICES, MEMOS, PAYMENTS, DocType, InvoiceStatus, Kind, Owner, TableSpec
@@ -26,7 +28,7 @@ def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
     return table_frame(spec, values)
 
 
-def _cell(kind: Kind, value: object) -> object:
+def _cell(kind: Kind, value: Any) -> object:
     """A typed frame's value as the demo's rows hold it (None for blank)."""
     if pd.isna(value):
         return None

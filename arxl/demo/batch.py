@@ -202,10 +202,11 @@ class Batch:
             for inv in opens:
                 if inv.open == inv.amount:
                     batches[inv.batch].append(inv)
-        candidates = [b for b in batches.values() if len(b) >= 2]
+        candidates: list[list[Invoice]] = [b for b in batches.values() if len(b) >= 2]
         if not candidates:
             return False
-        picked = sorted(self.rng.choice(sorted(candidates, key=lambda b: b[0].seq)), key=lambda i: i.seq)
+        chosen: list[Invoice] = self.rng.choice(sorted(candidates, key=lambda b: b[0].seq))
+        picked = sorted(chosen, key=lambda i: i.seq)
         for inv in picked:
             self._take(inv)
         c = picked[0].customer
@@ -397,6 +398,8 @@ class Batch:
         variant = self._made("override") % 3
         if variant == 2:  # a deposit on an order: the clerk keeps it on account
             c = self._customer(0, lambda c: c.currency == "USD")
+            if c is None:
+                return False
             amount = self.rng.choice([100000, 250000, 500000])
             tags: list[str] = []
             self._add("override", c, [Line(None, amount)], self._payer(c, "ACH", tags),
@@ -454,6 +457,6 @@ def _allocate(n: int, weights: dict[str, int]) -> list[str]:
         counts[by_remainder[i % len(by_remainder)]] += 1
         i += 1
     while sum(counts.values()) > n:
-        biggest = max(counts, key=counts.get)
+        biggest = max(counts, key=lambda kind: counts[kind])
         counts[biggest] -= 1
     return [k for k in weights for _ in range(counts[k])]

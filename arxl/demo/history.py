@@ -82,9 +82,9 @@ def _reason_code(line: Line) -> str:
     if line.invoice is None:
         return ReasonCode.OVERPAY
     # posting's short-pay reasons are code words (DAMAGED_GOODS), as the matcher reads them
-    made = posting.Line(line.invoice.id, line.applied, line.discount, line.write_off, line.short,
+    made = posting.Line(line.billed.id, line.applied, line.discount, line.write_off, line.short,
                         line.reason.replace(" ", "_"))
-    return posting.reason_code(made, line.applied + line.discount + line.write_off, line.invoice.amount)
+    return posting.reason_code(made, line.applied + line.discount + line.write_off, line.billed.amount)
 
 
 def posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.date) -> tuple[list[dict], list[dict]]:
@@ -117,13 +117,13 @@ def posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.dat
             PayerAccount=payer.accounts[0] if payer.accounts and method in ("ACH", "Wire") else None,
             Reference=reference or None, CustomerID=None, ApplyTo=None, Action=action,
             MatchStatus=MatchStatus.POSTED, MatchedCustomerID=payer.id,
-            MatchedInvoices="; ".join(line.invoice.id for line in invoiced),  # as posting joins them
+            MatchedInvoices="; ".join(line.billed.id for line in invoiced),  # as posting joins them
             Confidence=confidence, Unapplied=None))
         for line in lines:
             applications.append(dict(
                 ApplicationID=None, PostedAt=posted_at, PaymentID=pid,
-                InvoiceID=line.invoice.id if line.invoice else None,
-                CustomerID=line.invoice.customer.id if line.invoice else payer.id,
+                InvoiceID=line.billed.id if line.invoice else None,
+                CustomerID=line.billed.customer.id if line.invoice else payer.id,
                 AppliedAmount=cents_to_decimal(line.applied), DiscountTaken=cents_to_decimal(line.discount),
                 WriteOff=cents_to_decimal(line.write_off), ShortPay=cents_to_decimal(line.short),
                 ReasonCode=_reason_code(line), Source=source, Confidence=confidence))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from arxl.contract import MemoKind, MemoType
 from arxl.core.money import cents_to_decimal
@@ -70,12 +71,13 @@ def memo_requests(rng: random.Random, open_invoices: list[Invoice], as_of: dt.da
         (MemoKind.CREDIT, MemoType.FREIGHT, lambda inv: inv.freight > 0, 0, lambda inv: dict(
             Reason="Freight refund requested", Amount=inv.freight + 5000)),
     ]
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for kind, type_, where, least, fields in wanted:
         inv = pick(where if isinstance(where, tuple) else (where,), least)
         if inv is None:
             continue
-        row = dict(RequestID=f"MR-{len(rows) + 1:04d}", CustomerID=inv.customer.id, Kind=kind, Type=type_,
+        row: dict[str, Any] = dict(
+                   RequestID=f"MR-{len(rows) + 1:04d}", CustomerID=inv.customer.id, Kind=kind, Type=type_,
                    Reason="", Amount=None, Quantity=None, UnitPrice=None, InvoiceID=inv.id, TaxRate=None,
                    MemoDate=as_of if rng.random() < 0.5 else None, Currency=inv.customer.currency,
                    Approved="Yes")

@@ -142,8 +142,8 @@ def edi_820(rng: random.Random, lines: list[Line], tags: list[str]) -> str:
     tags.append("ref_edi_820")
     parts = []
     for line in lines:
-        inv_id = spell(rng, line.invoice.id, tags, 0)
-        seg = f"RMR*IV*{inv_id}**{cents_to_decimal(line.applied)}*{cents_to_decimal(line.invoice.open)}"
+        inv_id = spell(rng, line.billed.id, tags, 0)
+        seg = f"RMR*IV*{inv_id}**{cents_to_decimal(line.applied)}*{cents_to_decimal(line.billed.open)}"
         if line.discount:
             seg += f"*{cents_to_decimal(line.discount)}"
         parts.append(seg + "\\")
@@ -190,12 +190,12 @@ def remittance(rng: random.Random, lines: list[Line], tags: list[str], ocr_rate:
                note: str = "") -> str:
     """The payer's own remittance text for ``lines`` (each naming an invoice), with ``note``
     (a deduction's reason, "PARTIAL PMT") after it."""
-    invoices = [line.invoice for line in lines]
+    invoices = [line.billed for line in lines]
     ids = _id_list(rng, invoices, tags, ocr_rate)
     style = rng.random()
     if style < 0.12:
         tags.append("ref_amounts")
-        text = "; ".join(f"{spell(rng, line.invoice.id, tags, ocr_rate)} {_text_amount(line.applied, rng)}"
+        text = "; ".join(f"{spell(rng, line.billed.id, tags, ocr_rate)} {_text_amount(line.applied, rng)}"
                          for line in lines)
     elif style < 0.6:
         label = rng.choice(["INV ", "INVOICE ", "INVOICES ", "Inv# ", "PMT INV ", "PAYMENT FOR ",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from arxl.core.money import cents_to_decimal
 from arxl.demo.arxl_columns import fill_arxl_columns
@@ -69,7 +70,7 @@ def demo_data(seed: int = 7, customers: int = 300, invoices: int = 4000, payment
         if k in blank_ids:
             truth["Noise"].append("blank_payment_id")
     still_open = [inv for opens in batch.open_by_customer.values() for inv in opens]
-    tables = {
+    tables: dict[str, list[dict[str, Any]]] = {
         "Customers": _customer_rows(world),
         "Invoices": invoice_rows,
         "Payments": posted + batch.rows,

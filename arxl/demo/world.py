@@ -136,6 +136,13 @@ class Line:
     short: int = 0
     reason: str = ""
 
+    @property
+    def billed(self) -> Invoice:
+        """The invoice a line that pays one pays."""
+        if self.invoice is None:
+            raise ValueError("a line on account pays no invoice")
+        return self.invoice
+
 
 # ---- helpers -----------------------------------------------------------------------------------
 

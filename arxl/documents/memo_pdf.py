@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -50,7 +50,8 @@ FONT_FILES = (
      Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf")),
     (Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
      Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf")),
-    (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
+    (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
 )
 
 

@@ -88,7 +88,8 @@ def ribbon_buttons() -> list[Button]:
     ids = order + sorted(c for c in commands if c not in order)
     buttons = [Button(BUTTON_PREFIX + c, c, commands[c].label, commands[c].icon, commands[c].tooltip) for c in ids]
     buttons.append(Button(BUTTON_PREFIX + REFRESH_ALL, REFRESH_ALL, REFRESH_LABEL, "Refresh",
-                          "Run " + ", then ".join(commands[c].label for c in order) + ", as the arxl refresh command does"))
+                          "Run " + ", then ".join(commands[c].label for c in order)
+                          + ", as the arxl refresh command does"))
     return buttons
 
 
@@ -142,7 +143,8 @@ def _udf_decorators():
     given where it is not installed (the wrapper generator itself never calls it)."""
     stand_ins = {}
     if "pythoncom" not in sys.modules and importlib.util.find_spec("pythoncom") is None:
-        stand_ins = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
+        stand_ins = {name: types.ModuleType(name)
+                     for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
         stand_ins["pythoncom"].CoInitialize = None
         stand_ins["win32com.client"].Dispatch = None
         sys.modules.update(stand_ins)
@@ -347,8 +349,8 @@ def vba_project_bin(vba_dir: Path, sheet_code_names: list[str]) -> bytes:
             module.add_file(f"{name}.bas")
             module.normalize_file()
             project.add_module(module)
-        for name, text in classes.items():
-            Path(f"{name}.cls").write_bytes(text)
+        for name, data in classes.items():
+            Path(f"{name}.cls").write_bytes(data)
             module = _class_module(name)
             module.add_file(f"{name}.cls")
             module.normalize_file()

@@ -28,8 +28,8 @@ REFRESH_LABEL = "Refresh all"
 TITLE = "arxl"
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
 # the importer recognises a file by its content; the extensions only narrow the dialog
-FILE_FILTER = ("Bank and remittance files (*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt),*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt,"
-               "All files (*.*),*.*")
+_BANK_FILES = "*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt"
+FILE_FILTER = f"Bank and remittance files ({_BANK_FILES}),{_BANK_FILES},All files (*.*),*.*"
 
 
 def button_label(button_id: str) -> str:

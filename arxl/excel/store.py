@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arxl.book.store import BookError, RawTable
 from arxl.contract import locate_table, sheet_position
 from arxl.core.report import Block, Chart, Report
-from arxl.book.store import BookError, RawTable
 
 TABLE_STYLE = "TableStyleMedium2"
 TEXT_FORMAT = "@"  # cells formatted as text keep "=SUM(...)" or "00123" exactly as written
@@ -79,6 +79,13 @@ class XlwingsStore:
 
     def _range(self, loc: _Located, row: int, col: int, last_row: int, last_col: int):
         return self._sheet(loc.sheet).range((row, col), (last_row, last_col))
+
+    def _known(self, name: str) -> _Located:
+        """A table this run found or created (writing to one that is not there is a bug)."""
+        loc = self._locate(name)
+        if loc is None:
+            raise BookError(f"The workbook has no {name} table to write to.")
+        return loc
 
     def _locate(self, name: str) -> _Located | None:
         if name in self._where:
@@ -183,7 +190,7 @@ class XlwingsStore:
                 sheet.range((row, col), (last_row, col)).number_format = fmt
 
     def add_columns(self, name, headers, formats, widths) -> None:
-        loc = self._locate(name)
+        loc = self._known(name)
         first_new = loc.n_cols
         last_row = loc.header_row + max(loc.n_rows, 1)
         self._check_empty(loc, loc.header_row, loc.max_col + 1, last_row, loc.max_col + len(headers),
@@ -205,7 +212,7 @@ class XlwingsStore:
     def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
         if not values:
             return
-        loc = self._locate(name)
+        loc = self._known(name)
         col = loc.min_col + offset
         cells = [[_cell(v)] for v in values]
         fmt = number_format or (TEXT_FORMAT if as_text else None)
@@ -218,7 +225,7 @@ class XlwingsStore:
         self._later(change)
 
     def resize(self, name, n_rows) -> None:
-        loc = self._locate(name)
+        loc = self._known(name)
         old = loc.n_rows
         self._check_empty(loc, loc.header_row + old + 1, loc.min_col, loc.header_row + n_rows, loc.max_col,
                           f"the {name} table must grow to row {loc.header_row + n_rows}")

@@ -19,8 +19,8 @@ import xlwings as xw
 from arxl.book.convert import BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
-from arxl.core.ledger import CannotRun
 from arxl.core import aging
+from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import cents_to_decimal, cents_to_float
 from arxl.core.settings import Settings
