@@ -22,15 +22,24 @@ What each Matches row means (posting reads exactly this):
   Settings AutoApplyConfidence: posting applies it), ``Review`` (a clerk types Approve or
   Reject), ``Unmatched`` (no customer we know and no invoice: nothing to post; CustomerID is
   blank). A clerk's Approve or Reject on the same (PaymentID, InvoiceID) survives a re-run.
-- ``Evidence`` says what was found where, and why, in words a clerk can check.
+- ``Evidence`` says what was found where, and why, in words a clerk can check; then each doubt
+  that holds the Confidence down, with its cap ("an invoice named is marked Disputed
+  (Confidence at most 75)").
 
-How a payment is read (modules): ``text`` splits the remittance into reference parts, quoted
-amounts and deduction reasons, after masking what the bank adds (trace numbers, check numbers);
-``ids`` learns the workbook's own reference grammar (InvoiceID, PONumber, MatchColumns) and finds
-references however spelled, with ranges, leading zeros, O for 0 and keying errors; ``payers``
-scores payer names against Customers (Name, Aliases, parent), payer accounts and the clerk's
-CustomerID; ``amounts`` explains the amount against the invoices named, or finds the open
-invoices adding up to it; ``engine`` weighs it all into a Confidence and an Evidence sentence.
+The parts: ``index`` reads the invoices and customers once per batch into ``OpenItems``
+(arrays, the reference indexes, the payer index, each customer's open invoices, discounts);
+``propose`` makes one payment's proposal from them: ``text`` splits the remittance into
+reference parts, quoted amounts and deduction reasons, after masking what the bank adds (trace
+numbers, check numbers); ``ids`` learns the workbook's own reference grammar (InvoiceID,
+PONumber, MatchColumns) and finds references however spelled, with ranges, leading zeros, O for
+0 and keying errors; ``payers`` scores payer names against Customers (Name, Aliases, parent),
+payer accounts and the clerk's CustomerID; ``amounts`` explains the amount against the invoices
+named, or finds the open invoices adding up to it.
+``policy`` is the confidence policy: how a proposal's evidence scores, and the table of caps
+(``CAPS``: condition, cap, Evidence sentence) that its doubts apply, in one place. ``batch``
+proposes for every payment (in worker processes for a large batch, on Linux) and then keeps each
+invoice within its open balance. ``decisions`` says which payments a run matches and keeps a
+clerk's Approve or Reject.
 
 A structured remittance (EDI RMR segments, as banks and arxl's bank-file import write them,
 with ADX adjustments) whose amounts per invoice add up to the payment is applied as stated: each
@@ -70,8 +79,10 @@ import pandas as pd
 
 from arxl.contract import MATCHES, PAYMENTS, Decision
 from arxl.core.frames import table_frame, typed_column
-from arxl.core.matching.engine import Payment, collections_paused, match_batch, prepare
+from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
+from arxl.core.matching.propose import Payment
 from arxl.core.matching.text import read_remittance
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
@@ -90,7 +101,7 @@ def deduction_reason(reference: str) -> str:
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
                    settings: Settings, open_balance: pd.Series, disputed: pd.Series | None = None,
-                   progress=None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
+                   progress: Progress | None = None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
     """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
     has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
     ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
@@ -100,7 +111,7 @@ def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd
 
 
 def _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress):
-    book, problems = prepare(invoices, customers, settings, open_balance, disputed)
+    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
     if progress:
         progress("Matching payments", 0.1)
     currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
@@ -109,29 +120,29 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
     more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
-    proposals = match_batch(book, batch, progress)
+    proposals = match_batch(items, batch, progress)
     threshold = settings.auto_apply_confidence
     rows, status = [], []
     for pay, p in zip(batch, proposals):
-        customer = book.customer_ids[p.customer] if p.customer >= 0 else ""
-        if p.lines and p.confidence >= threshold:
+        customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
+        confidence = p.confidence
+        if p.lines and confidence >= threshold:
             decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
             decision = Decision.UNMATCHED
         else:
             decision = Decision.REVIEW
-        evidence = "; ".join(e for e in p.evidence if e) + "."
-        evidence = evidence[0].upper() + evidence[1:]
+        evidence = p.evidence_text
         reason = deduction_reason(pay.reference) if any(line.short_pay for line in p.lines) else ""
         for line in p.lines:
-            rows.append((pay.payment_id, customer, book.invoice_ids[line.invoice], line.apply,
+            rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
                          line.discount, line.write_off, line.short_pay, reason if line.short_pay else "",
-                         p.confidence, str(decision), evidence))
+                         confidence, str(decision), evidence))
         if p.on_account or not p.lines:
-            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", p.confidence, str(decision),
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
                          evidence))
-        status.append((str(decision), customer, "; ".join(book.invoice_ids[x.invoice] for x in p.lines),
-                       p.confidence, p.on_account))
+        status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
+                       confidence, p.on_account))
     matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})

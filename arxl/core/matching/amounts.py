@@ -5,10 +5,12 @@ discount the terms allow; a difference within the write-off tolerance; more than
 rest stays on account); less than is owed: a discount taken after its terms lapsed, a deduction
 with its reason, or a partial payment (the rest stays open). ``subsets_adding_to`` finds the
 open invoices that add up to an amount when no reference says which (numpy, bounded: one, two
-or three invoices, three only for customers with a few hundred open invoices).
+or three invoices, three only for customers with a few hundred open invoices), and
+``sets_by_chance`` how many such sets coincidence alone would give.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -231,3 +233,10 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 if len(found) < limit:
                     found.append((int(k), int(i[p]), int(j[p])))
     return found, count
+
+
+def sets_by_chance(values: np.ndarray, size: int) -> float:
+    """How many sets of ``size`` of these amounts would add up to a given amount by mere
+    coincidence (the number of sets over the spread of their sums, in cents)."""
+    spread = max(float(np.std(values)), 1000.0) * math.sqrt(size) * 2.5
+    return math.comb(len(values), size) / spread
