@@ -187,7 +187,8 @@ def test_discount_within_terms_and_after_them():
     assert (earned["ApplyAmount"], earned["Discount"], earned["ShortPay"]) == (98000, 2000, 0)
     late = matches[matches["PaymentID"] == "P2"].iloc[0]
     assert (late["ApplyAmount"], late["Discount"], late["ShortPay"]) == (98000, 0, 2000)
-    assert "terms allow no discount" in late["Evidence"]
+    assert "terms allow no discount" in late["Evidence"] and late["Reason"] == "UNEARNED_DISCOUNT"
+    assert earned["Reason"] == ""
 
 
 def test_write_off_within_tolerance_and_short_pay_with_its_reason():
@@ -198,7 +199,7 @@ def test_write_off_within_tolerance_and_short_pay_with_its_reason():
     small = matches[matches["PaymentID"] == "P1"].iloc[0]
     assert (small["ApplyAmount"], small["WriteOff"]) == (99650, 350) and small["Decision"] == "Auto"
     short = matches[matches["PaymentID"] == "P2"].iloc[0]
-    assert (short["ApplyAmount"], short["ShortPay"]) == (72500, 7500)
+    assert (short["ApplyAmount"], short["ShortPay"], short["Reason"]) == (72500, 7500, "DAMAGED_GOODS")
     assert "Damaged goods" in short["Evidence"]
 
 
@@ -336,6 +337,9 @@ def test_structured_remittance_is_applied_as_stated_with_its_discount_and_deduct
     assert rows.loc["100303"].tolist() == [24500, 500, 0, 0, "Auto"]
     assert rows.loc["100304"].tolist() == [70000, 0, 0, 3000, "Auto"]
     assert "" not in rows.index  # nothing left on account
+    # each deduction with the reason code its ADX segment states
+    assert matches.set_index("InvoiceID")["Reason"].to_dict() == {
+        "100300": "", "100301": "", "100302": "01", "100303": "", "100304": "CS"}
 
 
 def test_an_invoice_read_with_a_keying_error_never_goes_auto_to_another_customers_payer():
@@ -423,6 +427,19 @@ def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_ou
     assert "Pricing" in rows.loc["P4", "Evidence"]
     assert rows.loc["P5", columns].tolist() == [191000, 4000, 0, 5000, "Auto"]
     assert rows.loc["P6", ["ApplyAmount", "ShortPay"]].tolist() == [547100, 0]
+    # the reason read for each deduction, as one code word (what posting records)
+    assert rows["Reason"].to_dict() == {"P1": "CO-OP_ADVERTISING", "P2": "DAMAGED_GOODS", "P3": "FREIGHT",
+                                        "P4": "PRICING", "P5": "FREIGHT", "P6": ""}
+
+
+def test_each_invoice_keeps_the_reason_stated_for_its_own_deduction():
+    invoices = [invoice("INV-1001", "C005", 1000.00), invoice("INV-1002", "C005", 500.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1500.00 - 120.50 - 75.00,
+                           Reference="INV-1001 LESS 120.50 CO-OP ADVERTISING; INV-1002 DEDUCT 75.00 DAMAGED")],
+                     invoices)
+    rows = matches.set_index("InvoiceID")
+    assert rows[["ApplyAmount", "ShortPay", "Reason", "Decision"]].values.tolist() == [
+        [87950, 12050, "CO-OP_ADVERTISING", "Auto"], [42500, 7500, "DAMAGED_GOODS", "Auto"]]
 
 
 def test_a_list_visibly_cut_off_is_completed_by_the_customers_invoices_making_up_the_rest():

@@ -10,11 +10,14 @@ What each Matches row means (posting reads exactly this):
   ``Discount`` is an early-payment discount the customer's terms allow on the ReceivedDate
   (with a few days' grace for mail and bank float) and ``WriteOff`` a difference within
   Settings WriteOffTolerance: both settle the invoice without cash. ``ShortPay`` is what the
-  payer deducted from the invoice (a reason read from the text, or a discount taken after its
-  terms lapsed): not cash, and not settled: it stays open on the invoice for a credit memo or a
-  write-off. So the invoice's balance drops by ApplyAmount + Discount + WriteOff. A partial
-  payment is a row whose ApplyAmount is less than the balance, with nothing else: the rest stays
-  open.
+  payer deducted from the invoice: not cash, and not settled: it stays open on the invoice for a
+  credit memo or a write-off. ``Reason`` says why, as one code word (several joined by "/"):
+  the reason the remittance states for that invoice's deduction (CO-OP_ADVERTISING for "LESS
+  120.50 CO-OP ADVERTISING", DAMAGED_GOODS for "DEDUCT 75.00 DAMAGED", an ADX reason code as
+  stated), else a reason read anywhere in the text; UNEARNED_DISCOUNT for a discount taken after
+  its terms lapsed. So the invoice's balance drops by ApplyAmount + Discount + WriteOff. A
+  partial payment is a row whose ApplyAmount is less than the balance, with nothing else: the
+  rest stays open.
 - One more row with InvoiceID blank when cash is left over: its ApplyAmount goes on account of
   the row's CustomerID (an overpayment's rest; the whole payment when no open invoice fits).
   For every payment, the ApplyAmounts of its rows add up to the payment's Amount, to the cent.
@@ -34,7 +37,7 @@ numbers, check numbers); ``ids`` learns the workbook's own reference grammar (In
 PONumber, MatchColumns) and finds references however spelled, with ranges, leading zeros, O for
 0 and keying errors; ``payers`` scores payer names against Customers (Name, Aliases, parent),
 payer accounts and the clerk's CustomerID; ``amounts`` explains the amount against the invoices
-named, or finds the open invoices adding up to it.
+named (line by line, with each deduction's reason), or finds the open invoices adding up to it.
 ``policy`` is the confidence policy: how a proposal's evidence scores, and the table of caps
 (``CAPS``: condition, cap, Evidence sentence) that its doubts apply, in one place. ``batch``
 proposes for every payment (in worker processes for a large batch, on Linux) and then keeps each
@@ -83,20 +86,13 @@ from arxl.core.matching.batch import Progress, collections_paused, match_batch
 from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.matching.propose import Payment
-from arxl.core.matching.text import read_remittance
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "identify_payer", "deduction_reason"]
+__all__ = ["match_payments", "match_remittance", "identify_payer"]
 
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
-
-
-def deduction_reason(reference: str) -> str:
-    """The reason a remittance gives for a deduction, as a code word ("Damaged goods" ->
-    DAMAGED_GOODS; "" for none): what Matches.Reason shows and posting records."""
-    return read_remittance(reference).reason.upper().replace(" ", "_")
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -133,11 +129,10 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
         else:
             decision = Decision.REVIEW
         evidence = p.evidence_text
-        reason = deduction_reason(pay.reference) if any(line.short_pay for line in p.lines) else ""
         for line in p.lines:
             rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
-                         line.discount, line.write_off, line.short_pay, reason if line.short_pay else "",
-                         confidence, str(decision), evidence))
+                         line.discount, line.write_off, line.short_pay,
+                         _code_word(line.reason) if line.short_pay else "", confidence, str(decision), evidence))
         if p.on_account or not p.lines:
             rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
                          evidence))
@@ -147,6 +142,13 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})
     return (matches, columns), problems
+
+
+def _code_word(reason: str) -> str:
+    """A deduction reason as Matches.Reason shows it and posting records it (SHORTPAY:<Reason>):
+    one word, several reasons joined by "/" ("Damaged goods, CO-OP ADVERTISING" ->
+    DAMAGED_GOODS/CO-OP_ADVERTISING)."""
+    return "/".join("_".join(r.upper().split()) for r in reason.split(",") if r.strip())
 
 
 def match_remittance(reference: str, payer: str, amount, invoices, *, customers=None,

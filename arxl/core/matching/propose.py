@@ -332,26 +332,29 @@ def _settle_named(items: OpenItems, pay: Payment, rem: Remittance, named: list[_
     customers = np.array(sorted({int(items.invoice_customer[i]) for i in chosen}), dtype=np.int64)
     support = _payer_support(items, pay, customers)
     customer = int(customers[np.argmax(support)])
+    deducted, reasons = _stated_deductions(rem, named)
     settlement = settle(pay.amount, [int(open_now[i]) for i in chosen], items.discounts(chosen, pay.received),
                         chosen, items.settings.write_off_tolerance, reason=rem.reason,
                         says_partial=rem.says_partial, rate=items.discount_rate(customer),
                         quoted=[n.quoted for n in named],
                         quoted_discounts=[n.mention.quoted_discount for n in named],
-                        quoted_deductions=_stated_deductions(rem, named),
-                        deduction_reason=", ".join(dict.fromkeys(d.reason for d in rem.deductions)))
+                        quoted_deductions=deducted, deduction_reasons=reasons)
     return settlement, customer, float(support.max())
 
 
-def _stated_deductions(rem: Remittance, named: list[_Named]) -> list[int | None]:
-    """What the remittance says was deducted from each named invoice: its EDI adjustments, and
-    each deduction written in the text ("LESS 120.50 CO-OP ADVERTISING") on the invoice named
-    last before it (the first one when none is)."""
-    out = [n.mention.quoted_deduction for n in named]
+def _stated_deductions(rem: Remittance, named: list[_Named]) -> tuple[list[int | None], list[str]]:
+    """What the remittance says was deducted from each named invoice, and the reasons it gives:
+    its EDI adjustments (with their reason codes), and each deduction written in the text
+    ("LESS 120.50 CO-OP ADVERTISING") on the invoice named last before it (the first one when
+    none is)."""
+    cents = [n.mention.quoted_deduction for n in named]
+    reasons = [[n.mention.deduction_reason] if n.mention.deduction_reason else [] for n in named]
     for d in rem.deductions:
         before = [k for k, n in enumerate(named) if n.mention.start < d.start]
         owner = max(before, key=lambda k: named[k].mention.start) if before else 0
-        out[owner] = (out[owner] or 0) + d.cents
-    return out
+        cents[owner] = (cents[owner] or 0) + d.cents
+        reasons[owner].append(d.reason)
+    return cents, [", ".join(dict.fromkeys(r)) for r in reasons]
 
 
 def _undo_keying_error(items: OpenItems, pay: Payment, rem: Remittance, named: list[_Named],
