@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import sys
 from decimal import Decimal
 
 import pandas as pd
@@ -10,6 +13,8 @@ import pytest
 from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
 from arxl.core.matching import identify_payer, match_payments, match_remittance
+from arxl.core.matching import batch
+from arxl.core.matching.policy import CAPS, Condition, Doubt, confidence
 from arxl.core.money import to_cents
 from arxl.core.settings import Settings, WriteOffTolerance
 
@@ -182,7 +187,8 @@ def test_discount_within_terms_and_after_them():
     assert (earned["ApplyAmount"], earned["Discount"], earned["ShortPay"]) == (98000, 2000, 0)
     late = matches[matches["PaymentID"] == "P2"].iloc[0]
     assert (late["ApplyAmount"], late["Discount"], late["ShortPay"]) == (98000, 0, 2000)
-    assert "terms allow no discount" in late["Evidence"]
+    assert "terms allow no discount" in late["Evidence"] and late["Reason"] == "UNEARNED_DISCOUNT"
+    assert earned["Reason"] == ""
 
 
 def test_write_off_within_tolerance_and_short_pay_with_its_reason():
@@ -193,7 +199,7 @@ def test_write_off_within_tolerance_and_short_pay_with_its_reason():
     small = matches[matches["PaymentID"] == "P1"].iloc[0]
     assert (small["ApplyAmount"], small["WriteOff"]) == (99650, 350) and small["Decision"] == "Auto"
     short = matches[matches["PaymentID"] == "P2"].iloc[0]
-    assert (short["ApplyAmount"], short["ShortPay"]) == (72500, 7500)
+    assert (short["ApplyAmount"], short["ShortPay"], short["Reason"]) == (72500, 7500, "DAMAGED_GOODS")
     assert "Damaged goods" in short["Evidence"]
 
 
@@ -331,6 +337,9 @@ def test_structured_remittance_is_applied_as_stated_with_its_discount_and_deduct
     assert rows.loc["100303"].tolist() == [24500, 500, 0, 0, "Auto"]
     assert rows.loc["100304"].tolist() == [70000, 0, 0, 3000, "Auto"]
     assert "" not in rows.index  # nothing left on account
+    # each deduction with the reason code its ADX segment states
+    assert matches.set_index("InvoiceID")["Reason"].to_dict() == {
+        "100300": "", "100301": "", "100302": "01", "100303": "", "100304": "CS"}
 
 
 def test_an_invoice_read_with_a_keying_error_never_goes_auto_to_another_customers_payer():
@@ -418,6 +427,19 @@ def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_ou
     assert "Pricing" in rows.loc["P4", "Evidence"]
     assert rows.loc["P5", columns].tolist() == [191000, 4000, 0, 5000, "Auto"]
     assert rows.loc["P6", ["ApplyAmount", "ShortPay"]].tolist() == [547100, 0]
+    # the reason read for each deduction, as one code word (what posting records)
+    assert rows["Reason"].to_dict() == {"P1": "CO-OP_ADVERTISING", "P2": "DAMAGED_GOODS", "P3": "FREIGHT",
+                                        "P4": "PRICING", "P5": "FREIGHT", "P6": ""}
+
+
+def test_each_invoice_keeps_the_reason_stated_for_its_own_deduction():
+    invoices = [invoice("INV-1001", "C005", 1000.00), invoice("INV-1002", "C005", 500.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1500.00 - 120.50 - 75.00,
+                           Reference="INV-1001 LESS 120.50 CO-OP ADVERTISING; INV-1002 DEDUCT 75.00 DAMAGED")],
+                     invoices)
+    rows = matches.set_index("InvoiceID")
+    assert rows[["ApplyAmount", "ShortPay", "Reason", "Decision"]].values.tolist() == [
+        [87950, 12050, "CO-OP_ADVERTISING", "Auto"], [42500, 7500, "DAMAGED_GOODS", "Auto"]]
 
 
 def test_a_list_visibly_cut_off_is_completed_by_the_customers_invoices_making_up_the_rest():
@@ -449,3 +471,65 @@ def test_a_cut_list_completed_from_many_open_invoices_is_left_to_a_clerk():
     applied, decision, _, evidence = proposal(matches, "P1")
     assert set(applied) == {"950000", "950001", "950002", "950003", "950004"}
     assert decision == "Review" and "by chance" in evidence and "cut off" in evidence
+
+
+# ---- the confidence policy; the batch shared among worker processes ----------------------------
+
+def test_every_condition_of_the_policy_has_one_row():
+    assert sorted(row.condition for row in CAPS) == sorted(Condition)
+    assert confidence(98.7, [Doubt(Condition.DISPUTED), Doubt(Condition.MIXED_CUSTOMERS, "2")]) == 70
+    assert confidence(98.7, []) == 98.7
+
+
+MIXED_BATCH = dict(
+    invoices=[invoice("980001", "C005", 300.00, Disputed="Yes"), invoice("980002", "C005", 410.00),
+              invoice("980003", "C001", 220.00), invoice("980004", "C005", 515.00),
+              invoice("980005", "C002", 1000.00, "2026-09-01"), invoice("980006", "C005", 95.50),
+              invoice("980007", "C005", 260.00)],
+    payments=[dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=300.00, Reference="980001"),
+              dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=630.00, Reference="980002 980003"),
+              dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=260.00, Reference="980007 980099"),
+              dict(PaymentID="P4", PayerName="KEYSTONE ELECTRIC", Amount=515.00, Reference="980004"),
+              dict(PaymentID="P5", PayerName="ACME FOODS", Amount=980.00, Reference="980005 LESS 2% DISC"),
+              dict(PaymentID="P6", PayerName="KEYSTONE ELECTRIC", Amount=95.50, Reference="980006"),
+              dict(PaymentID="P7", PayerName="BLUE RIDGE HOLDINGS", Amount=12.00),
+              dict(PaymentID="P8", PayerName="KEYSTONE ELECTRIC", Amount=515.00, Reference="INV 980004")])
+
+
+def test_the_caps_that_hold_a_confidence_down_are_named_in_the_evidence():
+    inv = frame(INVOICES, MIXED_BATCH["invoices"])
+    pays = frame(PAYMENTS, [dict(ReceivedDate="2026-11-18", **p) for p in MIXED_BATCH["payments"]])
+    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"],
+                                     inv["Disputed"] == "Yes")
+    sentences = {row.sentence.split("{detail}")[-1]: row.cap for row in CAPS}
+    for payment_id, rows in matches.groupby("PaymentID"):
+        evidence, conf, decision = rows.iloc[0][["Evidence", "Confidence", "Decision"]]
+        caps = re.findall(r"([^;]*) \(Confidence at most (\d+)\)", evidence)
+        for sentence, cap in caps:  # each a row of the table, holding the Confidence down
+            assert any(sentence.endswith(s) and sentences[s] == int(cap) for s in sentences), sentence
+            assert conf <= int(cap)
+        assert (decision == "Auto") == (conf >= SETTINGS.auto_apply_confidence and bool(rows["InvoiceID"].any()))
+    assert proposal(matches, "P1")[1:3] == ("Review", 75.0)  # the Disputed row's cap
+    assert "an invoice named is marked Disputed (Confidence at most 75)" in proposal(matches, "P1")[3]
+    assert "belong to 2 different customers (Confidence at most 70)" in proposal(matches, "P2")[3]
+    assert "also names 980099, not open (Confidence at most 75)" in proposal(matches, "P3")[3]
+    assert "980004 is already being paid by P4 in this batch (Confidence at most 60)" in proposal(matches, "P8")[3]
+    assert proposal(matches, "P6")[1] == "Auto" and "Confidence at most" not in proposal(matches, "P6")[3]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="large batches are shared among forked worker processes on Linux only")
+def test_a_batch_shared_among_worker_processes_is_matched_as_in_one_process(monkeypatch):
+    inv = frame(INVOICES, MIXED_BATCH["invoices"] + YEAR_STYLE)
+    pays = frame(PAYMENTS, [dict(ReceivedDate="2026-11-18", **p) for p in MIXED_BATCH["payments"]]
+                 + [dict(PaymentID=f"Y{n}", ReceivedDate="2026-11-18", PayerName="ACME", Amount=100 + n,
+                         Reference=f"INV-2026-{n:05d}") for n in range(118, 131)])
+    customers = frame(CUSTOMERS, CUSTOMER_ROWS)
+    one, _ = match_payments(pays, inv, customers, SETTINGS, inv["Amount"], inv["Disputed"] == "Yes")
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 1)
+    told = []
+    shared, _ = match_payments(pays, inv, customers, SETTINGS, inv["Amount"], inv["Disputed"] == "Yes",
+                               lambda message, fraction=None: told.append(message))
+    assert told[-1] == f"Matching payment {len(pays)} of {len(pays)}"  # chunk by chunk: the workers ran
+    pd.testing.assert_frame_equal(one[0], shared[0])
+    pd.testing.assert_frame_equal(one[1], shared[1])

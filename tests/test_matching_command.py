@@ -89,3 +89,21 @@ def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_sta
     assert acme[["ApplyAmount", "Discount", "ShortPay", "Decision"]].values.tolist() == [
         [98000, 2000, 0, "Auto"], [50000, 0, 0, "Auto"]]
     assert list(acme.index) == ["INV-1001", "INV-1002"]
+
+
+def test_a_deduction_stated_in_words_is_posted_with_the_reason_the_matcher_read(make_book, run):
+    invoices = [{"InvoiceID": "100234", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1000.00},
+                {"InvoiceID": "100235", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 2), "Amount": 640.00}]
+    payments = [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK",
+                 "Amount": 879.50, "Currency": "USD", "Reference": "INV 100234 LESS 120.50 CO-OP ADVERTISING"}]
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+    result, book = run(path, "match")
+    assert result.ok, result.failures
+    (row,) = book.read("Matches").to_dict("records")
+    assert (row["InvoiceID"], row["ApplyAmount"], row["ShortPay"], row["Reason"], row["Decision"]) == (
+        "100234", 87950, 12050, "CO-OP_ADVERTISING", "Auto")
+    result, book = run(path, "post")
+    assert result.ok, result.failures
+    (application,) = book.read("Applications").to_dict("records")
+    assert (application["InvoiceID"], application["AppliedAmount"], application["ShortPay"]) == ("100234", 87950, 12050)
+    assert application["ReasonCode"] == "SHORTPAY:CO-OP_ADVERTISING"

@@ -10,11 +10,14 @@ What each Matches row means (posting reads exactly this):
   ``Discount`` is an early-payment discount the customer's terms allow on the ReceivedDate
   (with a few days' grace for mail and bank float) and ``WriteOff`` a difference within
   Settings WriteOffTolerance: both settle the invoice without cash. ``ShortPay`` is what the
-  payer deducted from the invoice (a reason read from the text, or a discount taken after its
-  terms lapsed): not cash, and not settled: it stays open on the invoice for a credit memo or a
-  write-off. So the invoice's balance drops by ApplyAmount + Discount + WriteOff. A partial
-  payment is a row whose ApplyAmount is less than the balance, with nothing else: the rest stays
-  open.
+  payer deducted from the invoice: not cash, and not settled: it stays open on the invoice for a
+  credit memo or a write-off. ``Reason`` says why, as one code word (several joined by "/"):
+  the reason the remittance states for that invoice's deduction (CO-OP_ADVERTISING for "LESS
+  120.50 CO-OP ADVERTISING", DAMAGED_GOODS for "DEDUCT 75.00 DAMAGED", an ADX reason code as
+  stated), else a reason read anywhere in the text; UNEARNED_DISCOUNT for a discount taken after
+  its terms lapsed. So the invoice's balance drops by ApplyAmount + Discount + WriteOff. A
+  partial payment is a row whose ApplyAmount is less than the balance, with nothing else: the
+  rest stays open.
 - One more row with InvoiceID blank when cash is left over: its ApplyAmount goes on account of
   the row's CustomerID (an overpayment's rest; the whole payment when no open invoice fits).
   For every payment, the ApplyAmounts of its rows add up to the payment's Amount, to the cent.
@@ -22,15 +25,24 @@ What each Matches row means (posting reads exactly this):
   Settings AutoApplyConfidence: posting applies it), ``Review`` (a clerk types Approve or
   Reject), ``Unmatched`` (no customer we know and no invoice: nothing to post; CustomerID is
   blank). A clerk's Approve or Reject on the same (PaymentID, InvoiceID) survives a re-run.
-- ``Evidence`` says what was found where, and why, in words a clerk can check.
+- ``Evidence`` says what was found where, and why, in words a clerk can check; then each doubt
+  that holds the Confidence down, with its cap ("an invoice named is marked Disputed
+  (Confidence at most 75)").
 
-How a payment is read (modules): ``text`` splits the remittance into reference parts, quoted
-amounts and deduction reasons, after masking what the bank adds (trace numbers, check numbers);
-``ids`` learns the workbook's own reference grammar (InvoiceID, PONumber, MatchColumns) and finds
-references however spelled, with ranges, leading zeros, O for 0 and keying errors; ``payers``
-scores payer names against Customers (Name, Aliases, parent), payer accounts and the clerk's
-CustomerID; ``amounts`` explains the amount against the invoices named, or finds the open
-invoices adding up to it; ``engine`` weighs it all into a Confidence and an Evidence sentence.
+The parts: ``index`` reads the invoices and customers once per batch into ``OpenItems``
+(arrays, the reference indexes, the payer index, each customer's open invoices, discounts);
+``propose`` makes one payment's proposal from them: ``text`` splits the remittance into
+reference parts, quoted amounts and deduction reasons, after masking what the bank adds (trace
+numbers, check numbers); ``ids`` learns the workbook's own reference grammar (InvoiceID,
+PONumber, MatchColumns) and finds references however spelled, with ranges, leading zeros, O for
+0 and keying errors; ``payers`` scores payer names against Customers (Name, Aliases, parent),
+payer accounts and the clerk's CustomerID; ``amounts`` explains the amount against the invoices
+named (line by line, with each deduction's reason), or finds the open invoices adding up to it.
+``policy`` is the confidence policy: how a proposal's evidence scores, and the table of caps
+(``CAPS``: condition, cap, Evidence sentence) that its doubts apply, in one place. ``batch``
+proposes for every payment (in worker processes for a large batch, on Linux) and then keeps each
+invoice within its open balance. ``decisions`` says which payments a run matches and keeps a
+clerk's Approve or Reject.
 
 A structured remittance (EDI RMR segments, as banks and arxl's bank-file import write them,
 with ADX adjustments) whose amounts per invoice add up to the payment is applied as stated: each
@@ -70,27 +82,22 @@ import pandas as pd
 
 from arxl.contract import MATCHES, PAYMENTS, Decision
 from arxl.core.frames import table_frame, typed_column
-from arxl.core.matching.engine import Payment, collections_paused, match_batch, prepare
+from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
-from arxl.core.matching.text import read_remittance
+from arxl.core.matching.propose import Payment
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "identify_payer", "deduction_reason"]
+__all__ = ["match_payments", "match_remittance", "identify_payer"]
 
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
 
 
-def deduction_reason(reference: str) -> str:
-    """The reason a remittance gives for a deduction, as a code word ("Damaged goods" ->
-    DAMAGED_GOODS; "" for none): what Matches.Reason shows and posting records."""
-    return read_remittance(reference).reason.upper().replace(" ", "_")
-
-
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
                    settings: Settings, open_balance: pd.Series, disputed: pd.Series | None = None,
-                   progress=None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
+                   progress: Progress | None = None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
     """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
     has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
     ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
@@ -100,7 +107,7 @@ def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd
 
 
 def _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress):
-    book, problems = prepare(invoices, customers, settings, open_balance, disputed)
+    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
     if progress:
         progress("Matching payments", 0.1)
     currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
@@ -109,33 +116,39 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
     more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
-    proposals = match_batch(book, batch, progress)
+    proposals = match_batch(items, batch, progress)
     threshold = settings.auto_apply_confidence
     rows, status = [], []
     for pay, p in zip(batch, proposals):
-        customer = book.customer_ids[p.customer] if p.customer >= 0 else ""
-        if p.lines and p.confidence >= threshold:
+        customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
+        confidence = p.confidence
+        if p.lines and confidence >= threshold:
             decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
             decision = Decision.UNMATCHED
         else:
             decision = Decision.REVIEW
-        evidence = "; ".join(e for e in p.evidence if e) + "."
-        evidence = evidence[0].upper() + evidence[1:]
-        reason = deduction_reason(pay.reference) if any(line.short_pay for line in p.lines) else ""
+        evidence = p.evidence_text
         for line in p.lines:
-            rows.append((pay.payment_id, customer, book.invoice_ids[line.invoice], line.apply,
-                         line.discount, line.write_off, line.short_pay, reason if line.short_pay else "",
-                         p.confidence, str(decision), evidence))
+            rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
+                         line.discount, line.write_off, line.short_pay,
+                         _code_word(line.reason) if line.short_pay else "", confidence, str(decision), evidence))
         if p.on_account or not p.lines:
-            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", p.confidence, str(decision),
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
                          evidence))
-        status.append((str(decision), customer, "; ".join(book.invoice_ids[x.invoice] for x in p.lines),
-                       p.confidence, p.on_account))
+        status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
+                       confidence, p.on_account))
     matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})
     return (matches, columns), problems
+
+
+def _code_word(reason: str) -> str:
+    """A deduction reason as Matches.Reason shows it and posting records it (SHORTPAY:<Reason>):
+    one word, several reasons joined by "/" ("Damaged goods, CO-OP ADVERTISING" ->
+    DAMAGED_GOODS/CO-OP_ADVERTISING)."""
+    return "/".join("_".join(r.upper().split()) for r in reason.split(",") if r.strip())
 
 
 def match_remittance(reference: str, payer: str, amount, invoices, *, customers=None,

@@ -5,10 +5,12 @@ discount the terms allow; a difference within the write-off tolerance; more than
 rest stays on account); less than is owed: a discount taken after its terms lapsed, a deduction
 with its reason, or a partial payment (the rest stays open). ``subsets_adding_to`` finds the
 open invoices that add up to an amount when no reference says which (numpy, bounded: one, two
-or three invoices, three only for customers with a few hundred open invoices).
+or three invoices, three only for customers with a few hundred open invoices), and
+``sets_by_chance`` how many such sets coincidence alone would give.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -25,6 +27,7 @@ FIT = {EXACT: 1.0, DISCOUNT: 1.0, WRITE_OFF: 0.98, OVERPAID: 0.92, UNEARNED: 0.9
 FULL = (EXACT, DISCOUNT, WRITE_OFF)
 COMMON_DISCOUNT_RATES = (Decimal("0.01"), Decimal("0.02"))
 MAX_TRIPLE_SEARCH = 600  # open invoices of one customer beyond which only 1 or 2 are tried
+UNEARNED_REASON = "Unearned discount"  # the reason of a discount taken after the terms lapsed
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Line:
     discount: int = 0
     write_off: int = 0
     short_pay: int = 0
+    reason: str = ""  # why the payer deducted the short pay, as the remittance says it
 
 
 @dataclass(frozen=True)
@@ -52,24 +56,31 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
            tolerance: WriteOffTolerance, *, reason: str = "", says_partial: bool = False,
            rate: Decimal = Decimal(0), quoted: list[int | None] | None = None,
            quoted_discounts: list[int | None] | None = None,
-           quoted_deductions: list[int | None] | None = None, deduction_reason: str = "") -> Settlement:
+           quoted_deductions: list[int | None] | None = None,
+           deduction_reasons: list[str] | None = None) -> Settlement:
     """Spread ``amount`` over the named invoices (their open balances ``opens`` and the
     discounts their terms allow on this payment's date). ``quoted``: the amount the remittance
     pays for each, when it says; ``quoted_discounts`` and ``quoted_deductions``: the discount
-    and the deductions it says were taken (``deduction_reason``: the reasons it gives). When the
-    remittance gives every invoice its amount and these add up to the payment, each invoice
-    gets exactly what the payer says; else deductions it states are taken as stated when the
-    amount bears them out."""
+    and the deductions it says were taken (``deduction_reasons``: the reasons it gives for each
+    invoice's, "" for none). When the remittance gives every invoice its amount and these add
+    up to the payment, each invoice gets exactly what the payer says; else deductions it states
+    are taken as stated when the amount bears them out. ``reason``: a reason for a deduction
+    read anywhere in the text. Each line's reason is why its short pay was taken: the reasons
+    stated for its invoice, else ``reason``; a discount taken after its terms lapsed has
+    ``UNEARNED_REASON``."""
     owed = sum(opens)
     n = len(opens)
     them, their = ("it", "its") if n == 1 else ("them", "their")
+    deduction_reasons = deduction_reasons or [""] * n
     if quoted and all(q is not None for q in quoted) and sum(quoted) == amount:
         return _as_quoted(opens, discounts, invoices, quoted, quoted_discounts or [None] * n,
-                          quoted_deductions or [None] * n, tolerance, reason, (rate, *COMMON_DISCOUNT_RATES))
+                          quoted_deductions or [None] * n, deduction_reasons, tolerance, reason,
+                          (rate, *COMMON_DISCOUNT_RATES))
     if amount == owed:
         return Settlement(tuple(Line(i, o) for i, o in zip(invoices, opens)), 0, EXACT, f"pays {them} in full")
     if quoted_deductions and any(quoted_deductions):
-        stated = _less_stated(amount, opens, discounts, invoices, quoted_deductions, tolerance, deduction_reason)
+        stated = _less_stated(amount, opens, discounts, invoices, quoted_deductions, deduction_reasons, tolerance,
+                              reason)
         if stated is not None:
             return stated
     allowed = sum(discounts)
@@ -89,9 +100,9 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
                               f"pays {them} but for a difference within the write-off tolerance")
     for r in (rate, *COMMON_DISCOUNT_RATES):
         if r and abs(amount - sum(o - percent_of(o, r) for o in opens)) <= n:
-            lines = [Line(i, o - percent_of(o, r), 0, 0, percent_of(o, r)) for i, o in zip(invoices, opens)]
-            lines[-1] = Line(lines[-1].invoice, lines[-1].apply + amount - sum(x.apply for x in lines), 0, 0,
-                             lines[-1].short_pay)
+            lines = [Line(i, o - percent_of(o, r), 0, 0, percent_of(o, r), UNEARNED_REASON)
+                     for i, o in zip(invoices, opens)]
+            lines[-1] = replace(lines[-1], apply=lines[-1].apply + amount - sum(x.apply for x in lines))
             return Settlement(tuple(lines), 0, UNEARNED,
                               f"pays {them} less {float(r) * 100:g}% though the terms allow no discount on this date")
     lines, left = [], amount
@@ -103,29 +114,31 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
     last = lines[-1]
     short = sum(opens[:len(lines)]) - amount
     if reason:
-        lines[-1] = Line(last.invoice, last.apply, 0, 0, short)
+        lines[-1] = Line(last.invoice, last.apply, 0, 0, short, reason)
         return Settlement(tuple(lines), 0, SHORT, f"pays {them} less a deduction of the remaining balance ({reason})")
     return Settlement(tuple(lines), 0, PARTIAL,
                       "is a partial payment (instalment); the rest stays open" if says_partial
                       else "pays part of what is open; the rest stays open")
 
 
-def _less_stated(amount, opens, discounts, invoices, deducted, tolerance: WriteOffTolerance,
+def _less_stated(amount, opens, discounts, invoices, deducted, reasons, tolerance: WriteOffTolerance,
                  reason: str) -> Settlement | None:
-    """The invoices paid less the deductions the remittance states for them, when the amount
-    bears them out: their balances less those deductions come to the amount exactly, or less
-    the discount the terms allow as well, or but for a difference within the write-off
-    tolerance. None when they do not (a stated amount is never forced)."""
+    """The invoices paid less the deductions the remittance states for them (with their
+    ``reasons``, else ``reason``), when the amount bears them out: their balances less those
+    deductions come to the amount exactly, or less the discount the terms allow as well, or but
+    for a difference within the write-off tolerance. None when they do not (a stated amount is
+    never forced)."""
     shorts = [s or 0 for s in deducted]
     if any(s > o for s, o in zip(shorts, opens)):
         return None
     n = len(opens)
     rest = sum(opens) - sum(shorts) - amount  # what the stated deductions leave unexplained
-    lines = [Line(i, o - s, 0, 0, s) for i, o, s in zip(invoices, opens, shorts)]
+    lines = [Line(i, o - s, 0, 0, s, (r or reason) if s else "")
+             for i, o, s, r in zip(invoices, opens, shorts, reasons)]
     also = ""
     allowed = sum(discounts)
     if rest and allowed and abs(rest - allowed) <= n:
-        lines = [Line(i, o - s - d, d, 0, s) for i, o, s, d in zip(invoices, opens, shorts, discounts)]
+        lines = [replace(x, apply=x.apply - d, discount=d) for x, d in zip(lines, discounts)]
         last = lines[-1]
         lines[-1] = replace(last, apply=last.apply + allowed - rest)
         also = " and the discount the terms allow"
@@ -139,22 +152,24 @@ def _less_stated(amount, opens, discounts, invoices, deducted, tolerance: WriteO
         return None
     them = "it" if n == 1 else "them"
     said = "the deduction" if sum(1 for s in shorts if s) == 1 else "the deductions"
-    return Settlement(tuple(lines), 0, SHORT, f"pays {them} less {said} the remittance states ({reason}){also}")
+    why = ", ".join(dict.fromkeys(x.reason for x in lines if x.reason))
+    return Settlement(tuple(lines), 0, SHORT,
+                      f"pays {them} less {said} the remittance states" + (f" ({why})" if why else "") + also)
 
 
 # From the weakest way of settling to the strongest: a payment is as sure as its weakest line.
 _ORDER = (PARTIAL, SHORT, UNEARNED, OVERPAID, WRITE_OFF, DISCOUNT, EXACT)
 
 
-def _as_quoted(opens, discounts, invoices, quoted, taken, deducted, tolerance: WriteOffTolerance, reason: str,
-               rates) -> Settlement:
+def _as_quoted(opens, discounts, invoices, quoted, taken, deducted, reasons, tolerance: WriteOffTolerance,
+               reason: str, rates) -> Settlement:
     """Each invoice paid the amount the remittance gives for it (EDI RMR, "id amount" pairs);
     each difference explained on its own line. A discount or deduction the remittance states
-    is taken as stated (Discount, ShortPay); any other difference is the discount the terms
-    allow, a discount taken though the terms do not allow it (a deduction), a write-off, a
-    deduction or a partial payment."""
+    is taken as stated (Discount, ShortPay, with the reasons it states, else ``reason``); any
+    other difference is the discount the terms allow, a discount taken though the terms do not
+    allow it (a deduction), a write-off, a deduction (with ``reason``) or a partial payment."""
     lines, hows, extra, stated = [], [], 0, False
-    for i, o, d, q, t, s in zip(invoices, opens, discounts, quoted, taken, deducted):
+    for i, o, d, q, t, s, r in zip(invoices, opens, discounts, quoted, taken, deducted, reasons):
         diff = o - q
         if diff == 0:
             lines.append(Line(i, o))
@@ -169,19 +184,19 @@ def _as_quoted(opens, discounts, invoices, quoted, taken, deducted, tolerance: W
             short = min(s or 0, diff - discount)
             rest = diff - discount - short
             write_off = rest if rest and tolerance.allows(rest, o) else 0
-            lines.append(Line(i, q, discount, write_off, short))
+            lines.append(Line(i, q, discount, write_off, short, (r or reason) if short else ""))
             hows.append(PARTIAL if rest - write_off else SHORT if short else WRITE_OFF if write_off else DISCOUNT)
         elif d and abs(diff - d) <= 1:
             lines.append(Line(i, q, diff))
             hows.append(DISCOUNT)
         elif any(r and abs(diff - percent_of(o, r)) <= 1 for r in rates):
-            lines.append(Line(i, q, 0, 0, diff))
+            lines.append(Line(i, q, 0, 0, diff, UNEARNED_REASON))
             hows.append(UNEARNED)
         elif tolerance.allows(diff, o):
             lines.append(Line(i, q, 0, diff))
             hows.append(WRITE_OFF)
         else:
-            lines.append(Line(i, q, 0, 0, diff if reason else 0))
+            lines.append(Line(i, q, 0, 0, diff if reason else 0, reason))
             hows.append(SHORT if reason else PARTIAL)
     how = min(hows, key=_ORDER.index)
     note = "pays the amount the remittance gives for each invoice"
@@ -231,3 +246,10 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 if len(found) < limit:
                     found.append((int(k), int(i[p]), int(j[p])))
     return found, count
+
+
+def sets_by_chance(values: np.ndarray, size: int) -> float:
+    """How many sets of ``size`` of these amounts would add up to a given amount by mere
+    coincidence (the number of sets over the spread of their sums, in cents)."""
+    spread = max(float(np.std(values)), 1000.0) * math.sqrt(size) * 2.5
+    return math.comb(len(values), size) / spread

@@ -46,6 +46,7 @@ class Mention:
     quoted: int | None = None  # an amount the text gives for it (EDI, "id amount" pairs)
     quoted_discount: int | None = None  # the discount an EDI segment says was taken
     quoted_deduction: int | None = None  # what an EDI segment says was deducted besides
+    deduction_reason: str = ""  # the reason codes the EDI segment gives for it
 
 
 def _parts(values: Sequence[str]) -> list[list[str]]:
@@ -337,7 +338,8 @@ def pair_quoted_amounts(mentions: list[Mention], rem: Remittance) -> list[Mentio
         for m in mentions:
             line = next((e for e in rem.edi_lines if e.start <= m.start < e.end), None)
             out.append(m if line is None else replace(m, quoted=line.paid, quoted_discount=line.discount,
-                                                      quoted_deduction=line.deduction))
+                                                      quoted_deduction=line.deduction,
+                                                      deduction_reason=line.deduction_reason))
         return out
     if len(rem.amounts) != len(mentions):
         return mentions

@@ -128,6 +128,11 @@ class EdiLine:
             return left if left > 0 else None
         return None
 
+    @property
+    def deduction_reason(self) -> str:
+        """The reason codes its adjustments give ("" for none)."""
+        return ", ".join(dict.fromkeys(code for _, code in self.adjustments if code))
+
 
 @dataclass(frozen=True)
 class Remittance:

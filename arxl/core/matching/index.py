@@ -1,0 +1,120 @@
+"""The open items the matcher reads: invoices and customers as arrays, indexed once per batch."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from arxl.core.matching.ids import ReferenceIndex
+from arxl.core.matching.payers import PayerIndex
+from arxl.core.money import percent_of
+from arxl.core.problems import Problems
+from arxl.core.settings import Settings
+from arxl.core.terms import Terms, UnknownTerms, parse_terms
+
+DISCOUNT_GRACE_DAYS = 5  # mail and bank float: a discount taken a few days late is still earned
+
+
+@dataclass
+class OpenItems:
+    """Invoices (by position in the Invoices frame) and customers (by position in the Customers
+    frame) as the matcher reads them. ``balance`` is each invoice's open balance before the
+    batch; the batch keeps its own copy of what is still open as payments take from it."""
+
+    invoice_ids: list[str]
+    invoice_customer: np.ndarray  # customer position, -1 unknown
+    invoice_currency: np.ndarray
+    invoice_date: np.ndarray  # datetime64[D]
+    balance: np.ndarray  # int64 cents
+    disputed: np.ndarray
+    customer_ids: list[str]
+    customer_names: list[str]
+    customer_currency: list[str]
+    terms: list[Terms]
+    payers: PayerIndex
+    references: list[tuple[ReferenceIndex, np.ndarray]]  # InvoiceID's first; index positions -> invoices
+    open_by_customer: dict[int, np.ndarray]  # customer -> open invoice positions, oldest first
+    by_balance: tuple[np.ndarray, np.ndarray]  # open invoices by open balance, and those balances
+    discount: np.ndarray  # the early-payment discount on the open balance, cents
+    discount_until: np.ndarray  # the last day it may be taken (datetime64[D]; NaT for none)
+    settings: Settings
+
+    def who(self, customer: int) -> str:
+        """A customer as the Evidence names it: CustomerID and Name."""
+        return f"{self.customer_ids[customer]} {self.customer_names[customer]}"
+
+    def discounts(self, invoices: Sequence[int] | np.ndarray, received: dt.date) -> list[int]:
+        """The early-payment discount each invoice's terms allow on a payment received on
+        ``received`` (a few days' grace for mail and bank float)."""
+        invoices = np.asarray(invoices, dtype=np.int64)
+        paid_on = np.datetime64(received - dt.timedelta(days=DISCOUNT_GRACE_DAYS), "D")
+        return np.where(self.discount_until[invoices] >= paid_on, self.discount[invoices], 0).tolist()
+
+    def discount_rate(self, customer: int) -> Decimal:
+        """The early-payment discount rate of the customer's terms (0 for nobody known)."""
+        return self.terms[customer].discount_rate if customer >= 0 else Decimal(0)
+
+    def owing(self, cents: int) -> list[int]:
+        """The invoices whose open balance before the batch is exactly ``cents``."""
+        invoices, balances = self.by_balance
+        return invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
+
+    def open_of(self, customer: int, currency: str, open_now: np.ndarray) -> np.ndarray:
+        """The customer's invoices still open (by ``open_now``) in the currency, oldest first."""
+        pool = self.open_by_customer.get(customer, np.zeros(0, dtype=np.int64))
+        return pool[(open_now[pool] > 0) & (self.invoice_currency[pool] == currency)]
+
+
+def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+                    open_balance: pd.Series, disputed: pd.Series | None = None) -> tuple[OpenItems, Problems]:
+    """Everything the matcher reads, indexed once per batch: the learned reference grammar of
+    InvoiceID, PONumber and the MatchColumns, the payer index, each customer's open invoices
+    oldest first, and each invoice's early-payment discount. Problems: customers' unreadable
+    Terms (the default terms are used)."""
+    problems = Problems()
+    payers = PayerIndex(customers)
+    base = settings.base_currency
+    customer_currency = [c.strip().upper() or base for c in customers["Currency"]]
+    default = parse_terms(settings.default_terms)
+    terms = []
+    for row, text in zip(customers.index, customers["Terms"]):
+        try:
+            terms.append(parse_terms(text) if str(text).strip() else default)
+        except UnknownTerms as exc:
+            problems.add("Customers", int(row), "Terms", text, str(exc),
+                         f"Write terms such as 2/10 Net 30; {settings.default_terms} is used until then.")
+            terms.append(default)
+    cust = np.array([payers.position.get(c, -1) for c in invoices["CustomerID"]], dtype=np.int64)
+    currency = invoices["Currency"].str.strip().str.upper().to_numpy(dtype=object).copy()
+    blank = currency == ""
+    currency[blank] = [customer_currency[c] if c >= 0 else base for c in cust[blank]]
+    balance = open_balance.fillna(0).astype("int64").to_numpy().copy()
+    dates = invoices["InvoiceDate"].to_numpy(dtype="datetime64[D]")
+    ids = invoices["InvoiceID"].tolist()
+    references = [(ReferenceIndex("InvoiceID", ids), np.arange(len(ids)))]
+    for column in ("PONumber", *settings.match_columns):
+        if column in invoices and column != "InvoiceID":
+            values = invoices[column].astype(str).str.strip()
+            keep = np.nonzero((values != "").to_numpy())[0]
+            if len(keep):
+                references.append((ReferenceIndex(column, values.iloc[keep].tolist()), keep))
+    is_open = np.nonzero(balance > 0)[0]
+    order = is_open[np.lexsort((is_open, dates[is_open], cust[is_open]))]
+    groups = np.split(order, np.nonzero(np.diff(cust[order]))[0] + 1) if len(order) else []
+    by_customer = {int(cust[g[0]]): g for g in groups if len(g) and cust[g[0]] >= 0}
+    dispute = (disputed.to_numpy(dtype=bool) if disputed is not None else np.zeros(len(ids), dtype=bool))
+    by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
+    discount = np.zeros(len(ids), dtype=np.int64)
+    until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
+    invoice_terms = [terms[c] if c >= 0 else default for c in cust.tolist()]
+    for i in np.nonzero([t.discount_rate > 0 for t in invoice_terms])[0].tolist():
+        if balance[i] > 0 and not np.isnat(dates[i]):
+            discount[i] = percent_of(int(balance[i]), invoice_terms[i].discount_rate)
+            until[i] = np.datetime64(invoice_terms[i].discount_deadline(dates[i].astype(dt.date)), "D")
+    return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
+                     customers["Name"].tolist(), customer_currency, terms, payers, references, by_customer,
+                     (by_balance, balance[by_balance]), discount, until, settings), problems
