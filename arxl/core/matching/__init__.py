@@ -77,6 +77,7 @@ is cut back (the cash goes on account) and sent to Review.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -106,7 +107,9 @@ def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd
         return _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress)
 
 
-def _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress):
+def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+                    open_balance: pd.Series, disputed: pd.Series | None, progress: Progress | None
+                    ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
     items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
     if progress:
         progress("Matching payments", 0.1)
@@ -151,7 +154,8 @@ def _code_word(reason: str) -> str:
     return "/".join("_".join(r.upper().split()) for r in reason.split(",") if r.strip())
 
 
-def match_remittance(reference: str, payer: str, amount, invoices, *, customers=None,
+def match_remittance(reference: str, payer: str, amount: object, invoices: pd.DataFrame | Iterable[Sequence[object]],
+                     *, customers: pd.DataFrame | Iterable[Sequence[object]] | None = None,
                      received: dt.date | None = None, currency: str = "",
                      settings: Settings | None = None) -> list[tuple[str, float, float]]:
     """Which invoices a remittance pays, as [(InvoiceID, amount applied, confidence 0-100)]
@@ -187,7 +191,7 @@ def match_remittance(reference: str, payer: str, amount, invoices, *, customers=
     return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]
 
 
-def _customer_frame(customers) -> pd.DataFrame:
+def _customer_frame(customers: pd.DataFrame | Iterable[Sequence[object]]) -> pd.DataFrame:
     """Customers given as a frame (CustomerID, Name; Aliases, ParentID, Terms, Currency,
     BankAccounts optional) or as rows of (CustomerID, Name), as text columns."""
     if not isinstance(customers, pd.DataFrame):
@@ -197,10 +201,12 @@ def _customer_frame(customers) -> pd.DataFrame:
         ("CustomerID", "Name", "Aliases", "ParentID", "Terms", "Currency", "BankAccounts")})
 
 
-_PAYER_INDEXES: dict[tuple, PayerIndex] = {}  # the last few customer lists (a sheet recalculating)
+# the last few customer lists (a sheet recalculating ARXL_CUSTOMER), by their contents
+_PAYER_INDEXES: dict[tuple[tuple[str, ...], ...], PayerIndex] = {}
 
 
-def identify_payer(payer: str, customers, account: str = "", customer_id: str = "") -> tuple[str, float, str]:
+def identify_payer(payer: str, customers: pd.DataFrame | Iterable[Sequence[object]], account: str = "",
+                   customer_id: str = "") -> tuple[str, float, str]:
     """Which customer a payer is, as (CustomerID, score 0..1, how it was found), or
     ("", 0.0, "") for nobody we know: the clerk's ``customer_id`` when it is a customer's; else
     the one customer a payer ``account`` on file belongs to; else the customer the name fits

@@ -137,7 +137,7 @@ class PayerIndex:
     def _split_merged(self, words: list[str]) -> list[str]:
         """Words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") split back where the first
         half is a word of the customers' names and the second one as well, or stands for one."""
-        out = []
+        out: list[str] = []
         for w in words:
             if w not in self.vocab and len(w) >= 6:
                 cut = next((k for k in range(2, len(w) - 1) if w[:k] in self.vocab and w[k:] in self.vocab), None)
