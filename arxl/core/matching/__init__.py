@@ -81,7 +81,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from arxl.contract import MATCHES, PAYMENTS, Decision
+from arxl.contract import MATCHES, PAYMENTS, Decision, Owner
 from arxl.core.frames import table_frame, typed_column
 from arxl.core.matching.batch import Progress, collections_paused, match_batch
 from arxl.core.matching.index import read_open_items
@@ -93,7 +93,8 @@ from arxl.core.settings import Settings
 
 __all__ = ["match_payments", "match_remittance", "identify_payer"]
 
-STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+# The Payments [arxl] columns: MatchStatus, MatchedCustomerID, MatchedInvoices, Confidence, Unapplied.
+STATUS_COLUMNS = tuple(PAYMENTS.owned_by(Owner.ARXL))
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -141,7 +142,8 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
                          evidence))
         status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
                        confidence, p.on_account))
-    matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
+    # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
+    matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})
     return (matches, columns), problems
