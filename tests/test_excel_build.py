@@ -7,6 +7,7 @@ import inspect
 import random
 import re
 import shutil
+import subprocess
 import tomllib
 import zipfile
 from pathlib import Path
@@ -231,3 +232,30 @@ def test_no_command_can_take_the_refresh_all_buttons_id(monkeypatch):
         REFRESH_ALL, "Refresh", "Refresh", "", lambda book, ctx: registry.Outcome("done")))
     with pytest.raises(ValueError, match="Refresh all"):
         build.ribbon_buttons()
+
+
+# ---- VBA sources import as they are -------------------------------------------------------------
+
+def _committed_blob(path: Path) -> bytes | None:
+    """The bytes git holds for ``path`` (its index entry), or None outside a git checkout."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        return None
+    found = subprocess.run(["git", "cat-file", "blob", f":{path.relative_to(ROOT).as_posix()}"], cwd=ROOT,
+                           capture_output=True, check=False)
+    return found.stdout if found.returncode == 0 else None
+
+
+@pytest.mark.parametrize("name", [n for n in GENERATED if n.endswith((".bas", ".cls"))])
+def test_vba_sources_end_every_line_with_crlf_in_the_checkout_and_in_the_repository(name):
+    path = VBA / name
+    for data in (path.read_bytes(), _committed_blob(path)):
+        if data is None:
+            continue
+        assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n") > 0, name
+        assert b"\r\r" not in data
+    if name.endswith(".cls"):  # what the VBA editor reads to know a class
+        assert path.read_bytes().startswith(b"VERSION 1.0 CLASS\r\nBEGIN\r\n")
+    if shutil.which("git") and (ROOT / ".git").exists():
+        attributes = subprocess.run(["git", "check-attr", "text", "--", f"vba/{name}"], cwd=ROOT,
+                                    capture_output=True, text=True, check=True).stdout
+        assert attributes.strip().endswith("text: unset"), "git would convert the line ends: see .gitattributes"

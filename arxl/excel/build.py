@@ -135,6 +135,12 @@ def dispatcher_vba(buttons: list[Button]) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def crlf(text: str) -> str:
+    """VBA source as the VBA editor imports it: every line ending CRLF. (An LF-only .cls is
+    imported as a standard module with its VERSION/BEGIN header left as code.)"""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 @contextlib.contextmanager
 def _udf_decorators():
     """The UDF module as xlwings on Windows sees it. Elsewhere ``@xw.func`` does nothing, so the
@@ -180,7 +186,7 @@ def udf_wrappers_vba(workbook_name: str = "arxl.xlsm") -> str:
     out.write("#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel\n")
     with _udf_decorators() as (udfs, module):
         udfs.generate_vba_wrapper(UDF_MODULE, module, out, types.SimpleNamespace(Name=workbook_name))
-    return out.getvalue().replace("\r\n", "\n").replace("\n", "\r\n")
+    return crlf(out.getvalue())
 
 
 def xlwings_vba() -> str:
@@ -206,6 +212,7 @@ def write_sources(vba_dir: Path) -> dict[str, Path]:
     for name, text in texts.items():
         if name.endswith((".bas", ".cls")):
             text.encode("ascii")  # the VBA project is stored in code page 1252; keep to ASCII
+            text = crlf(text)
         path = vba_dir / name
         path.write_bytes(text.encode("utf-8"))
         written[name] = path
