@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import io
 import os
+import re
 import sys
 import tempfile
 import types
@@ -47,6 +48,12 @@ VBA_CLASSES = ("Dictionary",)  # class modules of the built project
 CONF_SHEET = "xlwings.conf"
 # Fixed, so that the same sources always give the same vbaProject.bin.
 PROJECT_ID = "{6F0E2C3A-4B1D-4E8A-9C57-2D3A1B0E4F61}"
+CRYPT_SEED = 0x4152584C  # "ARXL": seeds the obfuscation of CMG/DPB/GC (MS-OVBA 2.4.3), which Excel randomises
+# As Excel writes them (compared with xlwings' Excel-saved quickstart projects, tests/fixtures/vba):
+SYSKIND_WIN32 = 1  # PROJECTSYSKIND: 32-bit Windows, as 32-bit Excel and vbamc write; the project holds
+#                    no compiled code, so 32- and 64-bit Excel alike compile it from source
+COMPAT_VERSION = 5  # PROJECTCOMPATVERSION, as Excel 365 writes it
+VERSION_COMPATIBLE32 = "393222000"  # the PROJECT stream's VersionCompatible32, as every Excel writes it
 WORKBOOK_GUID = uuid.UUID("00020819-0000-0000-C000-000000000046")  # ThisWorkbook's type
 WORKSHEET_GUID = uuid.UUID("00020820-0000-0000-C000-000000000046")  # a Worksheet's type
 CLASS_GUID = "FCFB3D2A-A0FA-1068-A738-08002B3371B5"  # VB_Base of a class module
@@ -296,6 +303,42 @@ def _fixed_compression():
             m.MsOvba = original
 
 
+@contextlib.contextmanager
+def _as_excel_writes():
+    """The dir stream's PROJECTSYSKIND and PROJECTCOMPATVERSION records as Excel writes them
+    (ms-ovba 0.0.1 writes 64-bit Windows and compatibility version 3)."""
+    from ms_ovba.Views.dirStream import DirStream, IdSizeField
+
+    original = DirStream._load_information
+    values = {1: SYSKIND_WIN32, 74: COMPAT_VERSION}
+
+    def load_information(self):
+        return [IdSizeField(r._id, r._size, values[r._id]) if isinstance(r, IdSizeField) and r._id in values else r
+                for r in original(self)]
+
+    DirStream._load_information = load_information
+    try:
+        yield
+    finally:
+        DirStream._load_information = original
+
+
+@contextlib.contextmanager
+def _seeded_encryption():
+    """CMG, DPB and GC are obfuscated with a random seed byte and random filler (MS-OVBA 2.4.3):
+    ms_ovba_crypto draws them from the ``random`` module. A generator with a fixed seed is lent
+    to it while the project is written, so that the same sources give the same bytes."""
+    import random
+
+    from ms_ovba_crypto import ms_ovba_crypto
+
+    ms_ovba_crypto.random = random.Random(CRYPT_SEED)
+    try:
+        yield
+    finally:
+        ms_ovba_crypto.random = random
+
+
 def _class_module(name: str):
     """ms-ovba writes standard and document modules only. A class module differs from a
     document module in two places (MS-OVBA 2.3.1.8 and 2.3.4.2.3.2.8): the PROJECT stream names
@@ -335,10 +378,14 @@ def vba_project_bin(vba_dir: Path, sheet_code_names: list[str]) -> bytes:
 
     project = VbaProject()
     project.project_id = PROJECT_ID
+    project.include_projectwm()  # module names in Unicode, as Excel writes them
+    project.include_compat()
+    project.add_attribute("VersionCompatible32", VERSION_COMPATIBLE32)
     sources = {name: (vba_dir / f"{name}.bas").read_text(encoding="utf-8") for name in VBA_MODULES}
     classes = {name: (vba_dir / f"{name}.cls").read_bytes() for name in VBA_CLASSES}
     # ms-ovba writes its pieces into the working directory; keep them out of the repository
-    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp), _fixed_compression():
+    with (tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp), _fixed_compression(), _as_excel_writes(),
+          _seeded_encryption()):
         for name, guid in [("ThisWorkbook", WORKBOOK_GUID), *[(n, WORKSHEET_GUID) for n in sheet_code_names]]:
             Path(f"{name}.cls").write_text(
                 "VERSION 1.0 CLASS\nBEGIN\n  MultiUse = -1  'True\nEND\n"
@@ -392,16 +439,25 @@ def _package_parts(vba_bin: bytes, ribbon: str) -> zipfile.ZipFile:
     return parts
 
 
-def build_workbook(vba_dir: Path, target: Path) -> Path:
-    """``target`` (an .xlsm) from the sources in ``vba_dir``: the blank master workbook, the
-    xlwings.conf sheet, the ribbon and the VBA project. Written atomically."""
+def code_names(sheet_count: int) -> list[str]:
+    """The VBA code names of a workbook's sheets, in order (the VBA project has one document
+    module for each)."""
+    return [f"Sheet{i}" for i in range(1, sheet_count + 1)]
+
+
+def write_macro_workbook(target: Path, vba_bin: bytes, ribbon: str, project_sheets: int,
+                         rows: dict[str, list[dict]] | None = None, settings: dict[str, object] | None = None) -> Path:
+    """A master workbook (``rows`` and ``settings`` as ``new_workbook`` takes them) with the
+    xlwings.conf sheet, the ribbon and the VBA project ``vba_bin``, whose document modules are
+    ThisWorkbook and Sheet1 to Sheet<project_sheets>, one for every sheet. Written atomically,
+    and the same bytes for the same content (see ``_reproducible``)."""
     import openpyxl
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         blank = Path(tmp) / "blank.xlsx"
-        new_workbook(blank)
+        new_workbook(blank, rows=rows, settings=settings)
         wb = openpyxl.load_workbook(blank)
         conf = wb.create_sheet(CONF_SHEET)
         for row in CONF_ROWS:
@@ -413,21 +469,71 @@ def build_workbook(vba_dir: Path, target: Path) -> Path:
         conf.column_dimensions["A"].width = 18
         conf.column_dimensions["B"].width = 40
         wb.code_name = "ThisWorkbook"
-        code_names = []
-        for i, ws in enumerate(wb.worksheets, start=1):
-            ws.sheet_properties.codeName = f"Sheet{i}"
-            code_names.append(f"Sheet{i}")
-        wb.vba_archive = _package_parts(vba_project_bin(vba_dir, code_names),
-                                        (vba_dir / "customUI.xml").read_text(encoding="utf-8"))
+        names = code_names(len(wb.worksheets))
+        if len(names) != project_sheets:
+            raise ValueError(f"the VBA project has modules for {project_sheets} sheets, the workbook has "
+                             f"{len(names)}: rebuild the master workbook (python -m arxl.excel.build)")
+        for ws, name in zip(wb.worksheets, names):
+            ws.sheet_properties.codeName = name
+        wb.vba_archive = _package_parts(vba_bin, ribbon)
         fd, staged = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
         os.close(fd)
         try:
             wb.save(staged)
+            _reproducible(Path(staged))
             os.replace(staged, target)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(staged)
     return target
+
+
+def build_workbook(vba_dir: Path, target: Path) -> Path:
+    """``target`` (an .xlsm) from the sources in ``vba_dir``: the blank master workbook, the
+    xlwings.conf sheet, the ribbon and the VBA project."""
+    from arxl.contract import SHEET_ORDER
+
+    sheets = len(SHEET_ORDER) + 1  # and xlwings.conf
+    vba_bin = vba_project_bin(vba_dir, code_names(sheets))
+    return write_macro_workbook(target, vba_bin, (vba_dir / "customUI.xml").read_text(encoding="utf-8"), sheets)
+
+
+def master_parts(master: Path) -> tuple[bytes, str, int]:
+    """The VBA project, the ribbon and the number of sheets of a built master workbook
+    (``workbooks/arxl.xlsm``), to give another workbook of the same sheets the AR tab."""
+    import openpyxl
+
+    with zipfile.ZipFile(master) as z:
+        names = set(z.namelist())
+        if VBA_PART not in names or CUSTOMUI_PART not in names:
+            raise ValueError(f"{master} holds no arxl macros and ribbon: give the master workbook workbooks/arxl.xlsm")
+        vba_bin, ribbon = z.read(VBA_PART), z.read(CUSTOMUI_PART).decode("utf-8")
+    wb = openpyxl.load_workbook(master, read_only=True, keep_vba=False)
+    try:
+        return vba_bin, ribbon, len(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: "no time"
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def _reproducible(path: Path) -> None:
+    """The same workbook content as the same bytes: openpyxl stamps the save time into every
+    zip entry and into docProps/core.xml, and writes the parts it carries over (the VBA project,
+    the ribbon) in the order of a Python set. The times are set to 1980-01-01 (the zip epoch)
+    and the parts ordered by name, [Content_Types].xml first as Excel writes it."""
+    with zipfile.ZipFile(path) as z:
+        parts = sorted(((info, z.read(info)) for info in z.infolist()),
+                       key=lambda part: (part[0].filename != "[Content_Types].xml", part[0].filename))
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            out.writestr(fixed, data)
 
 
 def main(argv: list[str] | None = None) -> int:
