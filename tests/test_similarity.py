@@ -73,9 +73,8 @@ def test_matching_a_demo_batch_gives_the_same_matches_with_either_scorer(tmp_pat
     from arxl.book.files import open_book
     from arxl.commands.command import Context
     from arxl.commands.runner import run_commands
-    from arxl.demo import write_demo
-
     from arxl.core.matching import payers
+    from arxl.demo import write_demo
 
     path = write_demo(tmp_path / "demo.xlsx", customers=150, invoices=900, payments=150)
     found = []

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from arxl.core.matching.similarity import extract_similar
 from arxl.core.matching.text import name_tokens
 
