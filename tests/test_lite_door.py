@@ -24,7 +24,6 @@ from arxl.excel import build, lite
 
 xw = pytest.importorskip("xlwings")
 try:
-    from xlwings.pro import _xlremote as remote
     from xlwings.pro import udfs_officejs
 except (ImportError, xw.LicenseError) as exc:
     pytest.skip(f"xlwings' remote engine is unavailable: {exc}", allow_module_level=True)
@@ -181,3 +180,28 @@ def test_days_past_due_of_serial_numbers_in_lite_is_the_aging_table(main, make_b
     assert [row[0] for row in answer] == invoices["DaysPastDue"].tolist()
     buckets = call_function(main, "ARXL_BUCKET", due, [[serial(AS_OF)]], None)
     assert [row[0] for row in buckets] == invoices["Bucket"].tolist()
+
+
+def test_arxl_builds_as_a_pure_python_wheel_that_pyodide_can_install(tmp_path):
+    """xlwings Lite installs arxl from a wheel: it must be pure Python, hold the Lite door, and
+    ask nothing of Pyodide that Pyodide cannot give (rapidfuzz is compiled and has no Pyodide
+    build; the xlwings pin is for the Windows DLL)."""
+    import zipfile
+
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+
+    wheel = build.build_wheel(ROOT, tmp_path)
+    assert wheel.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        metadata = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert {"arxl/excel/lite.py", "arxl/excel/udfs.py", "arxl/core/matching/similarity.py"} <= names
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".dylib"))]
+    requires = [Requirement(line.split(":", 1)[1].strip()) for line in metadata.splitlines()
+                if line.startswith("Requires-Dist:")]
+    pyodide = {**default_environment(), "sys_platform": "emscripten", "platform_system": "Emscripten"}
+    wanted = {r.name.lower() for r in requires if r.marker is None or r.marker.evaluate({**pyodide, "extra": ""})}
+    assert "rapidfuzz" not in wanted and "xlwings" not in wanted
+    # Pyodide's own builds (pandas, numpy, lxml) or pure-Python wheels on PyPI
+    assert wanted == {"pandas", "openpyxl", "lxml", "defusedxml", "reportlab", "tqdm"}
