@@ -404,3 +404,24 @@ def test_building_twice_gives_the_same_bytes(built, tmp_path):
     with zipfile.ZipFile(built) as z, zipfile.ZipFile(COMMITTED) as committed:
         assert committed.read(build.VBA_PART) == z.read(build.VBA_PART), "workbooks/arxl.xlsm is stale: rebuild"
         assert committed.read(build.CUSTOMUI_PART) == z.read(build.CUSTOMUI_PART)
+
+
+# ---- a demo to try the buttons on --------------------------------------------------------------
+
+def test_the_demo_can_be_a_macro_enabled_copy_of_the_master_workbook(tmp_path):
+    path = build.write_demo_xlsm(tmp_path / "demo.xlsm", COMMITTED, customers=40, invoices=300, payments=30)
+    assert cli.main(["--quiet", "refresh", str(path)]) == 0
+    check_workbook(path)  # every table, xlwings.conf, the AR tab and the macros, after a refresh
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(COMMITTED) as master:
+        assert z.read(build.VBA_PART) == master.read(build.VBA_PART)
+        assert z.read(build.CUSTOMUI_PART) == master.read(build.CUSTOMUI_PART)
+    opened = openpyxl.load_workbook(path)
+    assert opened["Payments"].max_row > 30 and opened["Matches"].max_row > 30  # the demo world, refreshed
+
+
+def test_arxl_demo_xlsm_says_what_it_needs(tmp_path, capsys):
+    assert cli.main(["demo", str(tmp_path / "demo.xlsx"), "--xlsm"]) == 2
+    assert "must end in .xlsm" in capsys.readouterr().err
+    assert cli.main(["demo", str(tmp_path / "demo.xlsm"), "--master", str(tmp_path / "nowhere.xlsm")]) == 1
+    assert "give its path with --master" in capsys.readouterr().err
+    assert not (tmp_path / "demo.xlsm").exists()

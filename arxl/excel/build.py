@@ -557,6 +557,23 @@ def build_workbook(vba_dir: Path, target: Path) -> Path:
     return write_macro_workbook(target, vba_bin, (vba_dir / "customUI.xml").read_text(encoding="utf-8"), sheets)
 
 
+MASTER = Path(__file__).resolve().parents[2] / "workbooks" / "arxl.xlsm"  # in a checkout of the repository
+
+
+def write_demo_xlsm(target: Path, master: Path = MASTER, seed: int = 7, **sizes: int) -> Path:
+    """The demo workbook (``arxl demo``) as a macro-enabled copy of the master workbook: its
+    tables hold the demo world, and the AR tab, the macros and xlwings.conf are the master's,
+    byte for byte, so the buttons can be tried on the demo data."""
+    from arxl.demo import demo_rows
+
+    if not Path(master).is_file():
+        raise FileNotFoundError(f"the master workbook {master} is not here (it is workbooks/arxl.xlsm in arxl's "
+                                f"repository): give its path with --master")
+    vba_bin, ribbon, sheets = master_parts(master)
+    rows, settings = demo_rows(seed, **sizes)
+    return write_macro_workbook(target, vba_bin, ribbon, sheets, rows=rows, settings=settings)
+
+
 def master_parts(master: Path) -> tuple[bytes, str, int]:
     """The VBA project, the ribbon and the number of sheets of a built master workbook
     (``workbooks/arxl.xlsm``), to give another workbook of the same sheets the AR tab."""
