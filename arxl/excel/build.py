@@ -72,9 +72,10 @@ CONF_ROWS = [  # read by xlwings.bas from A1 down; a blank row ends the settings
 ]
 CONF_NOTES = [
     "How arxl's buttons and ARXL_ functions find Python (xlwings settings; see vba/README.md):",
-    ("Interpreter_Win: the Python that has arxl installed, e.g. C:\\Users\\you\\arxl\\.venv\\Scripts\\python.exe. "
-     "Plain 'python' works when that Python is the first on the PATH."),
-    "Interpreter_Mac: the same on a Mac, e.g. /Users/you/arxl/.venv/bin/python.",
+    ("Interpreter_Win: the full path of the python.exe that has arxl installed, e.g. "
+     "C:\\Users\\you\\arxl\\.venv\\Scripts\\python.exe. Plain 'python' can start Windows' Microsoft Store "
+     "stand-in instead of Python."),
+    "Interpreter_Mac: the same on a Mac, e.g. /Users/you/arxl/.venv/bin/python (and run 'xlwings runpython install' once).",
     "UDF Modules must stay arxl.excel.udfs. Leave the other settings blank unless IT asks otherwise.",
 ]
 
