@@ -11,8 +11,15 @@ import re
 from decimal import Decimal
 
 import pandas as pd
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from arxl.core.money import NotAnAmount, to_cents
+
+# Date systems of Excel serial numbers: 1900 (Windows' default) and 1904 (older Mac workbooks,
+# File > Options > Advanced > "Use 1904 date system").
+SERIALS_1900, SERIALS_1904 = 1900, 1904
+_LAST_SERIAL = {SERIALS_1900: 2958465, SERIALS_1904: 2957003}  # 9999-12-31, Excel's last date
+_NO_SUCH_DAY = 60  # 1900 system: Excel's 29 February 1900, a day that never was (kept from Lotus 1-2-3)
 
 
 class BadValue(ValueError):
@@ -45,10 +52,26 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def date_from_serial(serial: float, system: int = SERIALS_1900) -> dt.datetime:
+    """The date and time an Excel serial number stands for, as Excel shows it: in the 1900
+    system serial 1 is 1900-01-01 and serial 61 is 1900-03-01 (Excel counts a 29 February 1900,
+    serial 60, which is refused here); in the 1904 system serial 0 is 1904-01-01. The fraction
+    is the time of day. Raises ``BadValue`` for a number that is no date of Excel's calendar."""
+    first = 1 if system == SERIALS_1900 else 0
+    if isinstance(serial, bool) or not math.isfinite(serial) or not first <= serial < _LAST_SERIAL[system] + 1:
+        raise BadValue("a number that is not a date",
+                       "Give a date between 1900-01-01 and 9999-12-31, or a cell formatted as a date.")
+    if system == SERIALS_1900 and int(serial) == _NO_SUCH_DAY:
+        raise BadValue("29 February 1900, a day that never was",
+                       "Excel counts this day, but it does not exist; give the date you mean.")
+    stamp = from_excel(serial, epoch=WINDOWS_EPOCH if system == SERIALS_1900 else MAC_EPOCH)
+    return stamp if isinstance(stamp, dt.datetime) else dt.datetime.combine(MAC_EPOCH.date(), stamp)
+
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def _date(value, keep_time: bool) -> dt.datetime:
+def _date(value, keep_time: bool, serials: int | None) -> dt.datetime:
     if isinstance(value, dt.datetime):
         stamp = value
     elif isinstance(value, dt.date):
@@ -60,6 +83,8 @@ def _date(value, keep_time: bool) -> dt.datetime:
             stamp = dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise BadValue("not a real date", "Use a date that exists, such as 2026-11-20.") from exc
+    elif isinstance(value, int | float) and not isinstance(value, bool) and serials is not None:
+        stamp = date_from_serial(value, serials)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         raise BadValue("a number where a date belongs",
                        "Format the cell as a date, or type the date as 2026-11-20.")
@@ -70,8 +95,12 @@ def _date(value, keep_time: bool) -> dt.datetime:
     return dt.datetime(stamp.year, stamp.month, stamp.day)
 
 
-def read_value(kind: str, value):
-    """One cell value as the typed value the core expects; None for blank."""
+def read_value(kind: str, value, serials: int | None = None):
+    """One cell value as the typed value the core expects; None for blank. ``serials`` (a date
+    system, SERIALS_1900 or SERIALS_1904) reads a number in a date as an Excel serial number,
+    as Excel hands computed dates to a worksheet function (TODAY(), DATE(...), A2+30); without
+    it a number where a date belongs is refused, as in a table, where it means a cell that is
+    not formatted as a date."""
     if _is_blank(value):
         return None
     if _formula(value) and kind not in ("text", "external"):
@@ -87,7 +116,7 @@ def read_value(kind: str, value):
         except NotAnAmount as exc:
             raise BadValue("not an amount", "Type a number such as 1234.50, without text.") from exc
     if kind in ("date", "datetime"):
-        return _date(value, keep_time=kind == "datetime")
+        return _date(value, keep_time=kind == "datetime", serials=serials)
     if kind in ("number", "integer", "rate"):
         if isinstance(value, bool) or isinstance(value, dt.date):
             raise BadValue("not a number", "Type a number.")
