@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from arxl import __version__
 from arxl.book.files import new_workbook, open_book, save_book
 from arxl.book.store import BookError
 from arxl.commands.command import Context
@@ -120,50 +121,79 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
     return 1 if failed else 0
 
 
+def _steps(text: str) -> list[str]:
+    """``--only``'s value: steps of ``arxl refresh``, separated by commas."""
+    wanted = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in REFRESH]
+    if unknown or not wanted:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown) or 'nothing'} is not a step of refresh; "
+                                         f"the steps are {', '.join(REFRESH)}")
+    return wanted
+
+
+HELP_EPILOG = ("Each workbook is done on its own: one that cannot be done is reported (NOT DONE, and why) "
+               "and the others are still done. Exit code 0 when every workbook was done, 1 when any was "
+               "not, 2 for a command line arxl cannot read. See docs/CLERK.md and docs/WORKBOOK.md.")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arxl", description="Accounts receivable in your own workbook.")
+    parser = argparse.ArgumentParser(
+        prog="arxl", description="Accounts receivable in your own workbook: match remittances, post payments, "
+                                 "make memos, age receivables, import bank files.", epilog=HELP_EPILOG)
+    parser.add_argument("--version", action="version", version=f"arxl {__version__}")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
-    p = sub.add_parser("new", help="write a blank master workbook")
-    p.add_argument("path", type=Path)
+    p = sub.add_parser("new", help="write a blank master workbook",
+                       description="Write a blank master workbook: every table with its headers, formats and "
+                                   "drop-downs, and a Settings table listing every setting with its default.")
+    p.add_argument("path", type=Path, metavar="PATH", help="the workbook to write (never overwritten)")
 
-    p = sub.add_parser("demo", help="write a realistic demo workbook and refresh it")
-    p.add_argument("path", type=Path, nargs="?", help="default: demo.xlsx, or demo.xlsm with --xlsm")
-    p.add_argument("--seed", type=int, default=7)
+    p = sub.add_parser("demo", help="write a realistic demo workbook and refresh it",
+                       description="Write a demo workbook (300 customers, 4,000 invoices, a day's noisy "
+                                   "remittances) and run refresh on it, so every sheet shows arxl at work.")
+    p.add_argument("path", type=Path, nargs="?", metavar="PATH", help="default: demo.xlsx, or demo.xlsm with --xlsm")
+    p.add_argument("--seed", type=int, default=7, help="another seed gives another demo world (default 7)")
     p.add_argument("--force", action="store_true", help="overwrite an existing demo workbook")
     p.add_argument("--xlsm", action="store_true",
                    help="a macro-enabled copy of the master workbook, with the AR tab, to try the buttons on "
                         "(also when PATH ends in .xlsm)")
     p.add_argument("--master", type=Path, help="the master workbook to copy (default: workbooks/arxl.xlsm)")
 
-    def book_args(p, many=True):
-        p.add_argument("books", type=Path, nargs="+" if many else 1, metavar="BOOK")
-        p.add_argument("--as-of", type=_date, help="date to work as of (default: Settings AsOfDate, else today)")
-        p.add_argument("--output", help="write results here instead of over the workbook "
-                                        "(a folder when several workbooks are given)")
-        p.add_argument("--no-backup", action="store_true", help="do not keep the previous version as .bak")
+    def book_args(p: argparse.ArgumentParser, many: bool = True) -> None:
+        p.add_argument("books", type=Path, nargs="+" if many else 1, metavar="BOOK",
+                       help="the workbook(s) to work on" if many else "the workbook to import into")
+        p.add_argument("--as-of", type=_date, metavar="DATE",
+                       help="the run's date, e.g. 2026-11-20: aging is taken as of it and the run's postings, "
+                            "memos and reversals are dated on it (default: Settings AsOfDate, else today)")
+        p.add_argument("--output", metavar="PATH",
+                       help="write the results here and leave the workbook as it was "
+                            "(a folder when several workbooks are given)")
+        p.add_argument("--no-backup", action="store_true",
+                       help="do not keep the previous version as NAME.bak.xlsx")
 
-    p = sub.add_parser("refresh", help="run " + ", ".join(REFRESH) + " on workbooks")
+    p = sub.add_parser("refresh", help="run " + ", ".join(REFRESH) + " on workbooks", epilog=HELP_EPILOG,
+                       description="Run the steps of refresh, in order, on each workbook: "
+                                   + "; ".join(f"{c}: {COMMANDS[c].tooltip}" for c in REFRESH) + ".")
     book_args(p)
-    p.add_argument("--only", help="comma-separated steps, e.g. match,post")
+    p.add_argument("--only", type=_steps, metavar="STEPS",
+                   help=f"comma-separated steps to run, in refresh's order; the steps are {', '.join(REFRESH)}")
 
     for cmd in COMMANDS.values():
-        p = sub.add_parser(cmd.id, help=cmd.tooltip)
+        p = sub.add_parser(cmd.id, help=cmd.tooltip, description=cmd.tooltip + ".", epilog=HELP_EPILOG)
+        book_args(p, many=not cmd.needs_files)
         if cmd.needs_files:
-            p.add_argument("books", type=Path, nargs=1, metavar="BOOK")
-            p.add_argument("files", type=Path, nargs="+", metavar="FILE")
-            p.add_argument("--as-of", type=_date)
-            p.add_argument("--output")
-            p.add_argument("--no-backup", action="store_true")
-        else:
-            book_args(p)
+            p.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                           help="bank or remittance files; the format is found from each file's content")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verb is None:  # a bare `arxl`: say what it can do
+        parser.print_help()
+        return 0
     if args.verb == "new":
         try:
             new_workbook(args.path)
@@ -197,13 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Wrote the demo workbook {args.path} in {time.perf_counter() - started:.1f} s; refreshing it:")
         return run_books([args.path], list(REFRESH), as_of=None, output=None, quiet=args.quiet, backup=False)
     if args.verb == "refresh":
-        steps = list(REFRESH)
-        if args.only:
-            wanted = [s.strip() for s in args.only.split(",") if s.strip()]
-            unknown = [s for s in wanted if s not in COMMANDS]
-            if unknown:
-                parser.error(f"unknown step(s) {', '.join(unknown)}; known: {', '.join(COMMANDS)}")
-            steps = [s for s in steps if s in wanted] + [s for s in wanted if s not in steps]
+        steps = [s for s in REFRESH if not args.only or s in args.only]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
                          backup=not args.no_backup)
     cmd = COMMANDS[args.verb]

@@ -27,8 +27,6 @@ from enum import StrEnum
 from functools import cache
 from typing import TypeVar
 
-E = TypeVar("E", bound=StrEnum)
-
 
 class Kind(StrEnum):
     ID = "id"
@@ -202,20 +200,6 @@ def read_yes_no(value: object) -> bool | None:
 YES_NO = ("Yes", "No")
 
 
-def read_word(value: object, words: type[E], also: dict[str, E] | None = None) -> E | None:
-    """A clerk's cell read as one of ``words`` (an enum of the vocabulary) without regard to
-    case, spaces and underscores, or through ``also`` (other spellings that can mean only that
-    word, e.g. "Approved" for Approve); None for a blank or for anything else, which the caller
-    reports rather than guesses."""
-    key = header_key(value)
-    if not key:
-        return None
-    for word in words:
-        if header_key(word.value) == key:
-            return word
-    return {header_key(k): v for k, v in (also or {}).items()}.get(key)
-
-
 def is_yes(value: object) -> bool:
     """A clerk's flag cell read as yes (see ``YES_MARKS``); a real True counts too."""
     return read_yes_no(value) is True
@@ -237,7 +221,8 @@ def _column_key(name: str) -> str:
 class Column:
     """A column of a table. ``choices``: the values a clerk picks from (a drop-down in the
     workbook; typing anything else is refused by Excel where ``strict``, warned about otherwise).
-    ``prompt``: the input message a clerk sees on a cell of the column."""
+    ``prompt``: the input message a clerk sees on a cell of the column. ``spellings``: other
+    words that can mean only one choice (Approved for Approve). ``read_choice`` reads a cell."""
 
     name: str
     kind: Kind = Kind.TEXT
@@ -248,6 +233,7 @@ class Column:
     choices: tuple[str, ...] = ()
     strict: bool = True
     prompt: str = ""
+    spellings: tuple[tuple[str, str], ...] = ()  # (another spelling, the choice it means)
 
     @property
     def key(self) -> str:
@@ -297,8 +283,27 @@ class TableSpec:
 
 
 def _c(name: str, kind: Kind = Kind.TEXT, required: bool = False, width: float = 14,
-       unique: bool = False, choices: tuple[str, ...] = (), strict: bool = True, prompt: str = "") -> Column:
-    return Column(name, kind, Owner.CLERK, required, width, unique, choices, strict, prompt)
+       unique: bool = False, choices: tuple[str, ...] = (), strict: bool = True, prompt: str = "",
+       spellings: tuple[tuple[str, str], ...] = ()) -> Column:
+    return Column(name, kind, Owner.CLERK, required, width, unique, choices, strict, prompt, spellings)
+
+
+def read_choice(column: Column, value: object) -> str | None:
+    """A clerk's cell in a column with ``choices``, read as the choice it means: without regard
+    to case, spaces and underscores, through the column's other spellings, and for a Yes/No
+    column any yes or no mark. "" for a blank; None for anything else (a value to report, never
+    to guess: the workbook port reports it when it reads the table)."""
+    if value is None or not str(value).strip():
+        return ""
+    if column.choices == YES_NO:
+        answer = read_yes_no(value)
+        if answer is not None:
+            return "Yes" if answer else "No"
+    key = header_key(value)
+    for choice in column.choices:
+        if header_key(choice) == key:
+            return choice
+    return next((choice for spelling, choice in column.spellings if header_key(spelling) == key), None)
 
 
 def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
@@ -363,6 +368,7 @@ PAYMENTS = TableSpec("Payments", Role.INPUT, (
        prompt="Overrides any match: invoice IDs separated by ; each optionally =amount "
               "(100234; 100240=150.00), or ON ACCOUNT."),
     _c("Action", K.TEXT, width=10, choices=tuple(Action),
+       spellings=(("Reversed", Action.REVERSE), ("Reversal", Action.REVERSE)),
        prompt="Reverse: a returned or bounced payment; Post reverses what it posted. Clear it to post "
               "the payment again."),
     _a("MatchStatus", K.TEXT, 12),
@@ -380,7 +386,9 @@ IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", 
 MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("RequestID", K.ID, required=True, width=12, unique=True),
     _c("CustomerID", K.ID, required=True, width=12),
-    _c("Kind", K.TEXT, required=True, width=8, choices=tuple(MemoKind)),
+    _c("Kind", K.TEXT, required=True, width=8, choices=tuple(MemoKind),
+       spellings=tuple((s, MemoKind.CREDIT) for s in ("CR", "CM", "Credit memo", "Credit note"))
+       + tuple((s, MemoKind.DEBIT) for s in ("DR", "DM", "Debit memo", "Debit note"))),
     _c("Type", K.TEXT, required=True, width=10, choices=tuple(MemoType)),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Amount", K.MONEY, width=12),
@@ -390,7 +398,7 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("TaxRate", K.RATE, width=9),
     _c("MemoDate", K.DATE, width=12),
     _c("Currency", K.TEXT, width=9),
-    _c("Approved", K.TEXT, width=10, choices=YES_NO,
+    _c("Approved", K.TEXT, width=10, choices=YES_NO, spellings=(("Approved", "Yes"), ("Not approved", "No")),
        prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
@@ -416,6 +424,7 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("Reason", K.EXTERNAL, width=18),
     _c("Confidence", K.NUMBER, width=11),
     _c("Decision", K.TEXT, width=11, choices=tuple(Decision),
+       spellings=(("Approved", Decision.APPROVE), ("Rejected", Decision.REJECT)),
        prompt="Approve or Reject each row of the payment; it posts once every row is decided."),
     _c("Evidence", K.EXTERNAL, width=80),
     _c("Proposed", K.TEXT, width=30),

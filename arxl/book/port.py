@@ -28,6 +28,7 @@ from arxl.contract import (
     Kind,
     Owner,
     header_key,
+    read_choice,
     spec,
 )
 from arxl.core.frames import empty_frame, table_frame, typed_column
@@ -185,6 +186,7 @@ class Workbook:
                                                            f"{col.name} is blank",
                                                            f"Fill in {col.name}; the row is left out until then.")))
                         bad_rows.add(i)
+        found.extend(self._unread_choices(raw, wanted, typed, blank, bad_rows))
         for _, _, problem in sorted(found, key=lambda t: (t[0], t[1])):
             self._report_once(problem)
         unread = {raw.first_row + i for i in bad_rows}
@@ -197,6 +199,26 @@ class Workbook:
             if col.unique:
                 frame = self._drop_duplicates(raw, frame, col.name, unread)
         return frame, unread
+
+    @staticmethod
+    def _unread_choices(raw: RawTable, columns: list[Column], typed: dict[str, list[object]], blank: list[bool],
+                        bad_rows: set[int]) -> list[tuple[int, int, Problem]]:
+        """Every word a clerk typed in a column of fixed choices (Decision, Action, Kind,
+        Disputed...) is read, or reported here, once, naming the cell. The row stays: the
+        rules say what an unread word does (a payment waits, a memo is not made, an invoice
+        counts as disputed)."""
+        found = []
+        for position, col in enumerate(columns):
+            if not col.choices or not col.strict:
+                continue
+            hint = col.prompt or f"Type one of {', '.join(col.choices)}."
+            for i, value in enumerate(typed[col.name]):
+                if i in bad_rows or blank[i] or read_choice(col, value) is not None:
+                    continue
+                found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, value,
+                                                   f"{col.name} {value!r} is not one of {', '.join(col.choices)}",
+                                                   hint)))
+        return found
 
     def _report_empty_rows(self, raw: RawTable, blank: list[bool]) -> None:
         """Empty rows inside a table hold nothing to lose; each run of them is named once, so

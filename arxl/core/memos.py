@@ -25,7 +25,6 @@ Limits on a credit against an invoice (an AR clerk's rules):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -34,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, is_yes
+from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, read_choice
 from arxl.core.aging import due_date_from_terms
 from arxl.core.balances import resolve_currencies
 from arxl.core.money import format_cents
@@ -47,9 +46,7 @@ CREDIT, DEBIT = MemoKind.CREDIT, MemoKind.DEBIT
 TYPES = tuple(MemoType)
 NUMBER_DIGITS = 6  # CM-000042
 
-_KINDS = {"credit": CREDIT, "cr": CREDIT, "creditmemo": CREDIT, "cm": CREDIT,
-          "debit": DEBIT, "dr": DEBIT, "debitmemo": DEBIT, "dm": DEBIT}
-_TYPES = {t.lower(): t for t in TYPES}
+_KIND, _TYPE = MEMO_REQUESTS.column("Kind"), MEMO_REQUESTS.column("Type")
 
 STATUS_MADE = MemoStatus.MADE
 STATUS_AWAITING = MemoStatus.AWAITING
@@ -165,10 +162,6 @@ class _Draft:
         return self.net + self.tax
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s_\-]", "", str(text)).lower()
-
-
 def _cents(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
@@ -193,12 +186,9 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
     def bad(column: str, value: object, problem: str, hint: str) -> None:
         problems.add(SHEET, row, column, value, problem, hint)
 
-    kind = _KINDS.get(_key(r.Kind))
-    if kind is None:
-        bad("Kind", r.Kind, "unknown Kind", "Type Credit or Debit.")
-    memo_type = _TYPES.get(_key(r.Type))
-    if memo_type is None:
-        bad("Type", r.Type, "unknown Type", f"Type one of {', '.join(TYPES)}.")
+    # a Kind or Type arxl cannot read was reported when MemoRequests was read: no memo is made
+    kind = MemoKind(k) if (k := read_choice(_KIND, r.Kind)) else None
+    memo_type = MemoType(t) if (t := read_choice(_TYPE, r.Type)) else None
 
     customer = customers.get(r.CustomerID)
     if customer is None:
@@ -314,11 +304,11 @@ def _rooms(invoices: pd.DataFrame, ledger: pd.DataFrame, open_balances: Mapping[
         room = rooms.get(memo.InvoiceID)
         if room is None:
             continue
-        kind = _KINDS.get(_key(memo.Kind))
+        kind = read_choice(_KIND, memo.Kind)
         net = _cents(memo.NetAmount) or 0
         tax = _cents(memo.TaxAmount) or 0
-        if kind is not None:
-            room.take(kind, _TYPES.get(_key(memo.Type), ""), net, tax)
+        if kind:
+            room.take(MemoKind(kind), read_choice(_TYPE, memo.Type) or "", net, tax)
     return rooms
 
 
@@ -394,7 +384,7 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
         if room is not None and _over_billed(draft, room, problems):
             run.statuses[row] = ("", STATUS_NOT_MADE)
             continue
-        if settings.memo_approval_required and not is_yes(r.Approved):
+        if settings.memo_approval_required and read_choice(MEMO_REQUESTS.column("Approved"), r.Approved) != "Yes":
             run.statuses[row] = ("", STATUS_AWAITING)
             continue
 

@@ -52,19 +52,17 @@ import pandas as pd
 from arxl.contract import (
     APPLICATIONS,
     ON_ACCOUNT,
-    Action,
     Decision,
     DocType,
     MatchStatus,
     ReasonCode,
     Source,
     header_key,
-    read_word,
 )
 from arxl.core.balances import active_applications, compute_balances, lookup, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Ledger
-from arxl.core.matching.decisions import read_decision
+from arxl.core.matching.decisions import is_reverse, read_decision
 from arxl.core.money import NotAnAmount, format_cents, to_cents
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
@@ -208,14 +206,8 @@ def _records(frame: pd.DataFrame) -> dict[int, Record]:
 
 _ACCEPT = {Decision.AUTO: AUTO, Decision.APPROVE: APPROVED}
 _WAIT = {Decision.REVIEW, Decision.UNMATCHED}
-# other spellings of Reverse that can mean nothing else
-ACTION_SPELLINGS = {"Reversed": Action.REVERSE, "Reversal": Action.REVERSE}
 CORRECT = ("To correct a posted payment: type Reverse in its Action and run Post (every application is "
            "reversed), then clear Action, give it an ApplyTo (or let Match propose again) and run Post.")
-
-
-def read_action(value: object) -> Action | None:
-    return read_word(value, Action, ACTION_SPELLINGS)
 
 
 class _Posting:
@@ -251,10 +243,9 @@ class _Posting:
     def run(self) -> tuple[PostingResult, Problems]:
         pays = self.payments
         typed = pays["Action"].str.strip() != ""
-        reverse = pays["Action"].map(lambda a: read_action(a) == Action.REVERSE).astype(bool)
-        for row in pays.index[typed & ~reverse]:
-            self._refuse(row, "Payments", row, "Action", pays.at[row, "Action"], "not an Action arxl knows",
-                         "Leave Action blank, or type Reverse for a returned payment.")
+        reverse = pays["Action"].map(is_reverse).astype(bool)
+        # an Action arxl cannot read was reported when the table was read: the payment waits
+        self.refused.update(int(row) for row in pays.index[typed & ~reverse])
         for row, payment_id in pays.loc[reverse, "PaymentID"].items():
             self._reverse(row, payment_id)
         posted_ids = set(self.active["PaymentID"])
@@ -350,11 +341,10 @@ class _Posting:
         undecided, unknown = [], False
         for (mrow, m), decision in zip(rows, decisions):
             if decision is None:
-                unknown = True
-                self.problems.add("Matches", int(mrow), "Decision", m["Decision"],
-                                  "not a decision" if m["Decision"] else "no decision",
-                                  "Type Approve or Reject (Approved and Rejected are read too); the payment "
-                                  "waits until then.")
+                unknown = True  # a word arxl cannot read was reported when Matches was read
+                if not m["Decision"]:
+                    self.problems.add("Matches", int(mrow), "Decision", "", "no decision",
+                                      "Type Approve or Reject; the payment waits until then.")
             elif decision in _WAIT and (m["InvoiceID"] or not names_invoices):
                 undecided.append(mrow)
         clerk_decided = any(d in (Decision.APPROVE, Decision.REJECT) for d in decisions)
@@ -578,7 +568,7 @@ class _Posting:
         on_account = active.loc[active["InvoiceID"] == ""].groupby("PaymentID")["AppliedAmount"].sum()
         pays = self.payments
         ids = pays["PaymentID"]
-        reversing = pays["Action"].map(lambda a: read_action(a) == Action.REVERSE).astype(bool)
+        reversing = pays["Action"].map(is_reverse).astype(bool)
         posted = (ids != "") & ids.isin(set(active["PaymentID"])) & ~reversing
         refused = pays.index.isin(list(self.refused)) & ~posted & ~reversing
         status = pd.Series(np.select([reversing, posted, refused],

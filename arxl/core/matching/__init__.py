@@ -81,9 +81,10 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from arxl.contract import MATCHES, PAYMENTS, Decision, Owner
-from arxl.core.frames import table_frame, typed_column
+from arxl.contract import MATCHES, Decision
+from arxl.core.frames import table_frame
 from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.decisions import payment_status
 from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.matching.propose import Payment
@@ -93,8 +94,6 @@ from arxl.core.settings import Settings
 
 __all__ = ["match_payments", "match_remittance", "identify_payer"]
 
-# The Payments [arxl] columns: MatchStatus, MatchedCustomerID, MatchedInvoices, Confidence, Unapplied.
-STATUS_COLUMNS = tuple(PAYMENTS.owned_by(Owner.ARXL))
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -122,7 +121,7 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
     proposals = match_batch(items, batch, progress)
     threshold = settings.auto_apply_confidence
-    rows, status = [], []
+    rows = []
     for pay, p in zip(batch, proposals):
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
         confidence = p.confidence
@@ -140,13 +139,9 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
         if p.on_account or not p.lines:
             rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
                          evidence))
-        status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
-                       confidence, p.on_account))
     # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
     matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
-    columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
-                            for n, c in enumerate(STATUS_COLUMNS)})
-    return (matches, columns), problems
+    return (matches, payment_status(matches, payments)), problems
 
 
 def _code_word(reason: str) -> str:

@@ -19,25 +19,30 @@ from typing import Any
 
 import pandas as pd
 
-from arxl.contract import Action, Decision, read_word
+from arxl.contract import MATCHES, PAYMENTS, Action, Decision, Owner, read_choice
 from arxl.core.balances import active_applications
+from arxl.core.frames import table_frame
 from arxl.core.money import format_cents
 
 # arxl's own decisions: a row showing one of these was not decided by a clerk
 PROPOSED_DECISIONS = frozenset({Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED})
-# other spellings that can mean only one decision
-DECISION_SPELLINGS = {"Approved": Decision.APPROVE, "Rejected": Decision.REJECT}
+_DECISION, _ACTION = MATCHES.column("Decision"), PAYMENTS.column("Action")
 
 
 def read_decision(value: object) -> Decision | None:
     """A Matches.Decision cell as a decision (None: blank or not a decision)."""
-    return read_word(value, Decision, DECISION_SPELLINGS)
+    return Decision(choice) if (choice := read_choice(_DECISION, value)) else None
+
+
+def is_reverse(value: object) -> bool:
+    """Whether a Payments.Action cell says Reverse (Reversed, Reversal read so too)."""
+    return read_choice(_ACTION, value) == Action.REVERSE
 
 
 def payments_to_match(payments: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
     """Payments with no active application (see the module docstring), not being reversed."""
     active = set(applications.loc[active_applications(applications), "PaymentID"])
-    reversing = payments["Action"].map(lambda a: read_word(a, Action) == Action.REVERSE)
+    reversing = payments["Action"].map(is_reverse)
     return payments[~payments["PaymentID"].isin(active) & ~reversing.astype(bool)]
 
 
@@ -66,6 +71,38 @@ def touched_by_clerk(matches: pd.DataFrame) -> pd.Series:
     row_touched = decided | edited | added
     touched_payments = set(matches.loc[row_touched, "PaymentID"])
     return matches["PaymentID"].isin(touched_payments)
+
+
+def payment_status(matches: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """The Payments [arxl] columns of ``payments`` as their Matches rows now say (indexed like
+    ``payments``): MatchStatus Auto when every row is Auto, Unmatched when every row is, else
+    Review (a payment a clerk decided or touched included); MatchedCustomerID the rows'
+    customer; MatchedInvoices the invoices they name; Confidence; Unapplied the cash they leave
+    on account. Payments with no row are left blank."""
+    per: dict[str, dict[str, Any]] = {}
+    for pid, customer, invoice, applied, confidence, decision in zip(
+            matches["PaymentID"], matches["CustomerID"], matches["InvoiceID"], matches["ApplyAmount"],
+            matches["Confidence"], matches["Decision"]):
+        p = per.setdefault(pid, {"decisions": set(), "customer": "", "invoices": [], "confidence": confidence,
+                                 "unapplied": 0})
+        p["decisions"].add(read_decision(decision))
+        p["customer"] = p["customer"] or customer
+        if invoice:
+            p["invoices"].append(invoice)
+        elif not pd.isna(applied):
+            p["unapplied"] += int(applied)
+
+    def status(decisions: set[Decision | None]) -> str:
+        return str(decisions.pop()) if decisions in ({Decision.AUTO}, {Decision.UNMATCHED}) else str(Decision.REVIEW)
+
+    found = [per.get(pid) for pid in payments["PaymentID"]]
+    return table_frame(PAYMENTS, {
+        "MatchStatus": [status(p["decisions"]) if p else "" for p in found],
+        "MatchedCustomerID": [p["customer"] if p else "" for p in found],
+        "MatchedInvoices": ["; ".join(p["invoices"]) if p else "" for p in found],
+        "Confidence": [p["confidence"] if p else None for p in found],
+        "Unapplied": [p["unapplied"] if p else None for p in found],
+    }, index=payments.index)[PAYMENTS.owned_by(Owner.ARXL)]
 
 
 def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: set[str]) -> pd.DataFrame:
