@@ -439,15 +439,17 @@ def _complete(items: OpenItems, pay: Payment, customer: int, chosen: list[int], 
 
 def _named_but_not_open(items: OpenItems, pay: Payment, unknown: list[str], closed: list[int]) -> Proposal:
     """The remittance names only invoices that are not open: the cash stays on account."""
-    shown = [items.invoice_ids[i] for i in closed] + unknown
+    shown = [name for name in [items.invoice_ids[i] for i in closed] + unknown if name.strip()]
     customers = np.array(sorted({int(items.invoice_customer[i]) for i in closed} - {-1}), dtype=np.int64)
     if len(customers):
         support = _payer_support(items, pay, customers)
         customer, fit = int(customers[np.argmax(support)]), float(support.max())
     else:
         customer, fit = _best_payer(items, pay)
-    evidence = (f"The remittance names {in_words(shown)}, which is not an open invoice in "
-                f"{pay.currency} (paid already, or not billed)", _payer_note(items, pay, customer, fit),
+    named = (f"names {in_words(shown)}, which {'is' if len(shown) == 1 else 'are'} not "
+             f"{'an open invoice' if len(shown) == 1 else 'open invoices'}" if shown else "names no open invoice")
+    evidence = (f"The remittance {named} in {pay.currency} (paid already, or not billed)",
+                _payer_note(items, pay, customer, fit),
                 "the cash would stay on account until a clerk decides")
     return Proposal(pay.position, customer, (), pay.amount, KNOWN_PAYER_NOT_OPEN if customer >= 0 else 0.0,
                     evidence)
