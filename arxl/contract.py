@@ -16,7 +16,10 @@ column has in a typed frame (``arxl.core.frames``):
   rate      a fraction such as a tax rate (0.08) or a percentage cell
 Owners: ``clerk`` columns are never rewritten by arxl; ``arxl`` columns are rewritten each run.
 Roles: ``input`` tables are the clerk's, ``output`` tables are rebuilt by arxl, ``ledger`` tables
-only grow.
+only grow. Every ledger ends with the chain columns (``CHAIN_COLUMNS``: who posted the row, its
+place in the chain, and a hash over its contents and the previous row's hash; see
+``arxl.core.chain``): ``TableSpec`` adds them to any table whose role is ledger, so a ledger added
+later is chained too.
 """
 from __future__ import annotations
 
@@ -98,11 +101,13 @@ class Source(StrEnum):
     APPROVED = "Approved"
     OVERRIDE = "Override"
     REVERSAL = "Reversal"
+    DISPUTE = "Dispute"
 
 
 class ReasonCode(StrEnum):
     """Applications.ReasonCode (SHORTPAY may carry ``:reason``; REVERSAL carries
-    ``:ApplicationID``; several codes of one row are joined with ``+``)."""
+    ``:ApplicationID``; WRITEOFF may carry ``:DisputeID``; several codes of one row are joined
+    with ``+``)."""
 
     PAID = "PAID"
     PARTIAL = "PARTIAL"
@@ -178,6 +183,127 @@ class PaymentMethod(StrEnum):
     LOCKBOX = "Lockbox"
 
 
+class ContactChannel(StrEnum):
+    """Contacts.Channel: how the customer was reached (a clerk may write another)."""
+
+    PHONE = "Phone"
+    EMAIL = "Email"
+    LETTER = "Letter"
+    VISIT = "Visit"
+    PORTAL = "Portal"
+    OTHER = "Other"
+
+
+class ContactOutcome(StrEnum):
+    """Contacts.Outcome: what came of the contact (a clerk may write another)."""
+
+    PROMISE = "Promise to pay"
+    LEFT_MESSAGE = "Left message"
+    NO_ANSWER = "No answer"
+    DISPUTED = "Disputed"
+    PAID_ALREADY = "Paid already"
+    REFUSED = "Refused"
+    OTHER = "Other"
+
+
+class PromiseStatus(StrEnum):
+    """Promises.Status: a promise to pay checked against the cash posted."""
+
+    OPEN = "Open"
+    KEPT = "Kept"
+    PARTLY_KEPT = "Partly kept"
+    BROKEN = "Broken"
+
+
+class DisputeKind(StrEnum):
+    """Disputes.Kind."""
+
+    INVOICE = "Disputed invoice"
+    SHORT_PAY = "Short pay"
+
+
+class Resolution(StrEnum):
+    """Disputes.Resolution: what the clerk decided."""
+
+    CREDIT = "Credit"
+    WRITE_OFF = "Write off"
+    REBILL = "Rebill"
+    RESOLVED = "Resolved"
+
+
+class DisputeStatus(StrEnum):
+    """Disputes.Status."""
+
+    OPEN = "Open"
+    CREDITED = "Credited"
+    WRITTEN_OFF = "Written off"
+    REBILLED = "Rebilled"
+    RESOLVED = "Resolved"
+
+
+class RiskClass(StrEnum):
+    """Credit.RiskClass: from how the customer pays."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    NEW = "New"
+
+
+class CreditAction(StrEnum):
+    """Credit.Suggestion."""
+
+    HOLD = "Hold"
+    REVIEW = "Review"
+    RELEASE = "Release"
+
+
+class ReconResult(StrEnum):
+    """Reconciliation.Result: how a line of a customer's statement compares with the ledger."""
+
+    MATCHED = "Matched"
+    DIFFERENCE = "Difference"
+    THEIRS_ONLY = "Theirs only"
+    OURS_ONLY = "Ours only"
+    BALANCE = "Balance"
+
+
+class ReconStep(StrEnum):
+    """Reconciliation.NextStep."""
+
+    SEND_COPY = "Send a copy"
+    APPLY_CASH = "Apply cash"
+    OPEN_DISPUTE = "Open a dispute"
+    ASK_PROOF = "Ask for proof of payment"
+    ASK_COPY = "Ask for a copy"
+
+
+class ChainBreak(StrEnum):
+    """How a ledger row left its chain (Chains, ChainAcknowledgements.Break)."""
+
+    CHANGED = "Changed"
+    INSERTED = "Inserted"
+    DELETED = "Deleted"
+    MOVED = "Moved"
+    UNREADABLE = "Unreadable"
+
+
+class ChainStatus(StrEnum):
+    """Chains.Status."""
+
+    INTACT = "Intact"
+    BROKEN = "Broken"
+    ACKNOWLEDGED = "Acknowledged"
+
+
+class AckStatus(StrEnum):
+    """ChainAcknowledgements.Status."""
+
+    ACCEPTED = "Accepted"
+    NOT_A_BREAK = "Not a break"
+
+
 # ApplyTo's word for "keep the cash on the customer's account".
 ON_ACCOUNT = "ON ACCOUNT"
 
@@ -247,12 +373,21 @@ class Column:
 @dataclass(frozen=True)
 class TableSpec:
     """A table of the contract. ``key`` names the columns that carry a clerk's own columns
-    across a rebuild of an output table (a row's identity)."""
+    across a rebuild of an output table (a row's identity). ``appended_by``: who adds a ledger's
+    rows (arxl, or the clerk for Contacts). A ledger gets the chain columns (``CHAIN_COLUMNS``)
+    after its own, whoever declares it."""
 
     name: str
     role: Role
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    appended_by: Owner = Owner.ARXL
+
+    def __post_init__(self) -> None:
+        if self.role == Role.LEDGER:
+            have = {c.key for c in self.columns}
+            chained = self.columns + tuple(c for c in CHAIN_COLUMNS if c.key not in have)
+            object.__setattr__(self, "columns", chained)
 
     def column(self, name: str) -> Column:
         key = header_key(name)
@@ -306,8 +441,18 @@ def read_choice(column: Column, value: object) -> str | None:
     return next((choice for spelling, choice in column.spellings if header_key(spelling) == key), None)
 
 
-def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
-    return Column(name, kind, Owner.ARXL, False, width)
+def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14, choices: tuple[str, ...] = ()) -> Column:
+    return Column(name, kind, Owner.ARXL, False, width, choices=choices, strict=False)
+
+
+# The chain columns every ledger ends with (arxl.core.chain): who posted the row, its place in the
+# ledger's chain, and SHA-256 over its contents and the previous row's RowHash.
+CHAIN_COLUMNS: tuple[Column, ...] = (
+    _a("PostedBy", Kind.TEXT, 14),
+    _a("ChainNo", Kind.INTEGER, 9),
+    _a("RowHash", Kind.ID, 22),
+)
+CHAIN_NAMES = tuple(c.name for c in CHAIN_COLUMNS)
 
 
 K = Kind
@@ -326,7 +471,7 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Region", K.TEXT, width=12),
     _c("Salesperson", K.TEXT, width=16),
     _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
-       prompt="Hold keeps the customer from new invoices."),
+       prompt="Hold keeps the customer from new invoices (arxl invoice makes none)."),
 ))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
@@ -497,9 +642,194 @@ EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
     _c("Hint", K.EXTERNAL, width=60),
 ), key=("Sheet", "Row", "Column", "Problem"))
 
+# The clerk's log of contacts with customers: a ledger the clerk appends to (arxl seals each new
+# row into the chain and never changes one).
+CONTACTS = TableSpec("Contacts", Role.LEDGER, (
+    _c("ContactDate", K.DATE, required=True, width=12),
+    _c("CustomerID", K.ID, required=True, width=12),
+    _c("Channel", K.TEXT, width=10, choices=tuple(ContactChannel), strict=False),
+    _c("By", K.TEXT, width=14, prompt="Who of us made the contact."),
+    _c("Who", K.TEXT, width=18, prompt="Whom you reached at the customer."),
+    _c("Note", K.TEXT, width=40),
+    _c("Outcome", K.TEXT, width=16, choices=tuple(ContactOutcome), strict=False),
+    _c("PromisedAmount", K.MONEY, width=14,
+       prompt="What the customer promised to pay; with PromisedDate, each run checks it against the cash posted."),
+    _c("PromisedDate", K.DATE, width=13),
+    _c("Currency", K.TEXT, width=9),
+    _c("FollowUpDate", K.DATE, width=13, prompt="When to contact the customer next."),
+), appended_by=Owner.CLERK)
+
+# Every promise to pay of Contacts, checked against the cash posted.
+PROMISES = TableSpec("Promises", Role.OUTPUT, (
+    _c("ContactNo", K.INTEGER, width=10),
+    _c("ContactDate", K.DATE, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=28),
+    _c("Currency", K.TEXT, width=9),
+    _c("PromisedAmount", K.MONEY, width=14),
+    _c("PromisedDate", K.DATE, width=13),
+    _c("Received", K.MONEY, width=13),
+    _c("Status", K.TEXT, width=11),
+    _c("Payments", K.TEXT, width=30),
+), key=("ContactNo",))
+
+# Whom to call today: one row per customer and currency with anything overdue, in priority order.
+COLLECTIONS = TableSpec("Collections", Role.OUTPUT, (
+    _c("Rank", K.INTEGER, width=7),
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=28),
+    _c("Currency", K.TEXT, width=9),
+    _c("Overdue", K.MONEY, width=13),
+    _c("OldestDays", K.INTEGER, width=11),
+    _c("Balance", K.MONEY, width=13),
+    _c("Disputed", K.MONEY, width=12),
+    _c("DunningLevel", K.INTEGER, width=12),
+    _c("LastContact", K.DATE, width=12),
+    _c("LastOutcome", K.TEXT, width=16),
+    _c("NextAction", K.DATE, width=12),
+    _c("OpenPromises", K.MONEY, width=13),
+    _c("BrokenPromises", K.INTEGER, width=14),
+    _c("CreditUse", K.NUMBER, width=10),
+    _c("AvgDaysLate", K.NUMBER, width=11),
+    _c("Score", K.NUMBER, width=8),
+    _c("Reasons", K.EXTERNAL, width=70),
+), key=("CustomerID", "Currency"))
+
+# Every disputed invoice and every short pay, to its resolution; the clerk's columns are kept.
+DISPUTES = TableSpec("Disputes", Role.OUTPUT, (
+    _c("DisputeID", K.ID, width=14),
+    _c("Kind", K.TEXT, width=15),
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=26),
+    _c("Currency", K.TEXT, width=9),
+    _c("InvoiceID", K.ID, width=14),
+    _c("ApplicationID", K.ID, width=14),
+    _c("Reason", K.EXTERNAL, width=16),
+    _c("Amount", K.MONEY, width=12),
+    _c("OpenAmount", K.MONEY, width=12),
+    _c("OpenedDate", K.DATE, width=12),
+    _c("DaysOpen", K.INTEGER, width=9),
+    _c("Owner", K.TEXT, width=14, prompt="Who works the dispute."),
+    _c("Resolution", K.TEXT, width=11, choices=tuple(Resolution),
+       spellings=(("Writeoff", Resolution.WRITE_OFF), ("Written off", Resolution.WRITE_OFF),
+                  ("Credited", Resolution.CREDIT), ("Rebilled", Resolution.REBILL)),
+       prompt="Credit, Write off or Rebill: the next run makes it (once); Resolved closes it with nothing made."),
+    _c("ResolutionAmount", K.MONEY, width=15, prompt="Blank: the open amount."),
+    _c("Note", K.TEXT, width=30),
+    _c("Status", K.TEXT, width=11),
+    _c("Document", K.TEXT, width=30),
+    _c("ResolvedDate", K.DATE, width=12),
+), key=("DisputeID",))
+
+# Credit exposure per customer and currency, against the credit limit.
+CREDIT = TableSpec("Credit", Role.OUTPUT, (
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=28),
+    _c("Currency", K.TEXT, width=9),
+    _c("Status", K.TEXT, width=9),
+    _c("CreditLimit", K.MONEY, width=13),
+    _c("OpenItems", K.MONEY, width=13),
+    _c("UnappliedCash", K.MONEY, width=13),
+    _c("Uninvoiced", K.MONEY, width=12),
+    _c("Exposure", K.MONEY, width=13),
+    _c("Available", K.MONEY, width=13),
+    _c("CreditUse", K.NUMBER, width=10),
+    _c("PastDue", K.MONEY, width=13),
+    _c("OldestDays", K.INTEGER, width=11),
+    _c("AvgDaysLate", K.NUMBER, width=11),
+    _c("BrokenPromises", K.INTEGER, width=14),
+    _c("RiskClass", K.TEXT, width=9),
+    _c("Suggestion", K.TEXT, width=11),
+    _c("Reasons", K.EXTERNAL, width=70),
+), key=("CustomerID", "Currency"))
+
+# The rates of the allowance for doubtful accounts, per aging bucket and currency.
+PROVISION_MATRIX = TableSpec("ProvisionMatrix", Role.INPUT, (
+    _c("Currency", K.TEXT, width=9, prompt="Blank: every currency that has no rows of its own."),
+    _c("Bucket", K.TEXT, required=True, width=12, prompt="An aging bucket: Current, 1-30, ..., Over 120."),
+    _c("Rate", K.RATE, required=True, width=9, prompt="The share of the bucket's receivables provided for, e.g. 5%."),
+))
+
+# The allowance for doubtful accounts as of the close's last day, per currency and bucket.
+ALLOWANCE = TableSpec("Allowance", Role.OUTPUT, (
+    _c("AsOfDate", K.DATE, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Bucket", K.TEXT, width=11),
+    _c("BucketOrder", K.INTEGER, width=12),
+    _c("Receivables", K.MONEY, width=15),
+    _c("Rate", K.RATE, width=9),
+    _c("Allowance", K.MONEY, width=14),
+), key=("Currency", "Bucket"))
+
+# Opening AR + the period's movements = closing AR, per currency (and customer).
+ROLLFORWARD = TableSpec("Rollforward", Role.OUTPUT, (
+    _c("FromDate", K.DATE, width=12),
+    _c("ToDate", K.DATE, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("CustomerID", K.ID, width=12),
+    _c("CustomerName", K.EXTERNAL, width=26),
+    _c("Opening", K.MONEY, width=15),
+    _c("Invoices", K.MONEY, width=15),
+    _c("DebitMemos", K.MONEY, width=13),
+    _c("CashApplied", K.MONEY, width=15),
+    _c("Discounts", K.MONEY, width=12),
+    _c("WriteOffs", K.MONEY, width=12),
+    _c("CreditMemos", K.MONEY, width=13),
+    _c("Reversals", K.MONEY, width=12),
+    _c("UnappliedCash", K.MONEY, width=14),
+    _c("RolledForward", K.MONEY, width=15),
+    _c("Closing", K.MONEY, width=15),
+    _c("Difference", K.MONEY, width=12),
+), key=("Currency", "CustomerID"))
+
+# A customer's statement compared with the ledger, line by line, with what to do next.
+RECONCILIATION = TableSpec("Reconciliation", Role.OUTPUT, (
+    _c("File", K.EXTERNAL, width=22),
+    _c("Line", K.INTEGER, width=6),
+    _c("CustomerID", K.ID, width=12),
+    _c("StatementDate", K.DATE, width=13),
+    _c("Currency", K.TEXT, width=9),
+    _c("Result", K.TEXT, width=12),
+    _c("TheirReference", K.EXTERNAL, width=16),
+    _c("TheirDate", K.DATE, width=12),
+    _c("TheirAmount", K.MONEY, width=13),
+    _c("OurDocType", K.TEXT, width=14),
+    _c("OurDocID", K.ID, width=14),
+    _c("OurDate", K.DATE, width=12),
+    _c("OurAmount", K.MONEY, width=13),
+    _c("Difference", K.MONEY, width=12),
+    _c("Explanation", K.EXTERNAL, width=60),
+    _c("NextStep", K.TEXT, width=22),
+), key=("File", "Line"))
+
+# Each ledger's chain as the last run left it: its last row, and where it is broken.
+CHAINS = TableSpec("Chains", Role.OUTPUT, (
+    _c("Ledger", K.TEXT, width=14),
+    _c("Rows", K.INTEGER, width=8),
+    _c("LastChainNo", K.INTEGER, width=12),
+    _c("LastRowHash", K.ID, width=22),
+    _c("Status", K.TEXT, width=13),
+    _c("FirstBreak", K.EXTERNAL, width=60),
+    _c("CheckedAt", K.DATETIME, width=18),
+), key=("Ledger",))
+
+# A clerk's acknowledgement of a break in a ledger's chain, so that posting can go on.
+CHAIN_ACKNOWLEDGEMENTS = TableSpec("ChainAcknowledgements", Role.INPUT, (
+    _c("Ledger", K.TEXT, required=True, width=14),
+    _c("Row", K.INTEGER, required=True, width=7, prompt="The sheet row that arxl verify names."),
+    _c("Note", K.TEXT, width=40, prompt="Why the change is right (who made it, what it corrects)."),
+    _a("AcknowledgedBy", K.TEXT, 16),
+    _a("AcknowledgedAt", K.DATETIME, 18),
+    _a("Break", K.TEXT, 11),
+    _a("ChainNo", K.INTEGER, 9),
+    _a("Fingerprint", K.ID, 22),
+    _a("Status", K.TEXT, 12),
+))
+
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
     CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, APPLICATIONS, MEMOS, AGING,
-    EXCEPTIONS)}
+    EXCEPTIONS, CONTACTS, PROMISES, COLLECTIONS, DISPUTES, CREDIT, PROVISION_MATRIX, ALLOWANCE, ROLLFORWARD,
+    RECONCILIATION, CHAINS, CHAIN_ACKNOWLEDGEMENTS)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
 AGING_SUMMARY = "AgingSummary"
@@ -512,7 +842,9 @@ READ_COMMAND = "read"
 
 # The order sheets take in a new workbook.
 SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
-               "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Exceptions")
+               "MemoRequests", "Memos", "Disputes", "Contacts", "Promises", "Collections", "Credit", "Aging",
+               AGING_SUMMARY, "ProvisionMatrix", "Allowance", "Rollforward", "Reconciliation", "Chains",
+               "ChainAcknowledgements", "Exceptions")
 
 
 def spec(name: str) -> TableSpec:

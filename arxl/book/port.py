@@ -26,7 +26,9 @@ from arxl.contract import (
     READ_COMMAND,
     Column,
     Kind,
+    TABLES,
     Owner,
+    Role,
     header_key,
     read_choice,
     spec,
@@ -36,9 +38,12 @@ from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
 from arxl.core.settings import Settings, read_settings
 
-# The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
-# Aging and Exceptions are arxl's alone and only written.
-LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos")
+# The tables a run reads: the clerk's and the ledgers, and the output tables whose rows a run
+# carries on (Matches and Disputes hold the clerk's decisions; Chains each ledger's last row).
+# The other output tables are arxl's alone and only written. Settings is read on its own.
+READ_BACK = ("Matches", "Disputes", "Chains")
+LOADED = tuple(name for name, table in TABLES.items()
+               if name != "Settings" and (table.role in (Role.INPUT, Role.LEDGER) or name in READ_BACK))
 
 
 class Workbook:
@@ -306,8 +311,9 @@ class Workbook:
             at = offsets[col.key]
             current = [r[at] for r in raw.rows]
             new = cell_values(col.kind, frame[col.name])
+            rewrites = col.owner == Owner.ARXL and table.role == Role.INPUT  # a ledger's cells are only filled in
             for p, v in zip(positions, new):
-                if col.owner == Owner.ARXL or current[p] is None or str(current[p]).strip() == "":
+                if rewrites or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
 

@@ -11,6 +11,7 @@ from arxl.book.store import BookError
 from arxl.commands.command import Context, Progress
 from arxl.commands.registry import COMMANDS
 from arxl.contract import READ_COMMAND
+from arxl.core import chain
 from arxl.core.ledger import CannotRun, Outcome, Step
 from arxl.core.problems import Problem
 
@@ -23,7 +24,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        """Every command ran, and none found what it exists to find (a broken ledger)."""
+        return not self.failures and all(o.ok for o in self.outcomes.values())
 
 
 def _within(ctx: Context, step: int, steps: int) -> Progress:
@@ -48,16 +50,23 @@ def _write_documents(step: Step, ctx: Context) -> None:
 
 
 def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
+    """Load, seal what waits for its chain, run each command (each step's ledger rows chained,
+    or refused onto a broken chain), record each ledger's last row in Chains, write Exceptions."""
     if ctx.folder is None and book.path is not None:
         ctx = replace(ctx, folder=book.path.resolve().parent)
     result = RunResult()
     ledger = book.load()
     entries = [(READ_COMMAND, p) for p in ledger.problems]
+    prepared = chain.prepare(ledger, ctx.user, ctx.now)
+    book.apply(prepared)
+    ledger.apply(prepared)
+    entries.extend((READ_COMMAND, p) for p in prepared.problems)
     for number, cid in enumerate(ids):
         command = COMMANDS[cid]
         ctx.progress(f"{command.label} ({number + 1} of {len(ids)})", number / len(ids))
         try:
             step = command.run(ledger, replace(ctx, progress=_within(ctx, number, len(ids))))
+            chain.seal(step, ledger, ctx.user)
             _write_documents(step, ctx)
             book.apply(step)
         except (CannotRun, BookError) as exc:
@@ -68,6 +77,8 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
         ledger.apply(step)
         result.outcomes[cid] = step.outcome
         entries.extend((cid, p) for p in step.problems)
+    if chain.ledger_names(ledger):
+        book.apply(Step(Outcome("")).rebuild("Chains", chain.heads(ledger, ctx.now)))
     book.write_exceptions(entries, list(ids), ctx.now, ledger.sheets)
     result.problems = len(entries)
     return result

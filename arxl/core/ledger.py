@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from arxl.contract import AGING_SUMMARY, Kind, Owner, Role, TableSpec, spec
+from arxl.contract import AGING_SUMMARY, CHAIN_NAMES, Kind, Owner, Role, TableSpec, spec
 from arxl.core.balances import Balances, compute_balances
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.problems import Problem, Problems
@@ -39,6 +39,7 @@ class Outcome:
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    ok: bool = True  # False: the command found what it exists to find (a broken ledger chain)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class Ledger:
     unusable: dict[str, str] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
     _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
+    chain_cache: dict[str, object] = field(default_factory=dict, repr=False)  # arxl.core.chain's, per ledger
 
     # ---- reading ----------------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -160,8 +162,9 @@ class Ledger:
                     frame[column] = pd.Series([pd.NA] * len(frame), index=frame.index).astype(values.dtype)
                 rows = values.index.intersection(frame.index)
                 if column in update.fill_blank:
-                    blank = frame.loc[rows, column] == ""
-                    rows = rows[blank.to_numpy()]
+                    current = frame.loc[rows, column]
+                    blank = current.isna() | (current.astype(object) == "")
+                    rows = rows[blank.to_numpy(dtype=bool)]
                 frame.loc[rows, column] = values.loc[rows]
             touched.add(update.table)
         for name, rows in step.appends.items():
@@ -187,6 +190,10 @@ class Ledger:
             touched.add(name)
         if touched & {"Invoices", "Applications", "Memos", "Payments"}:
             self._balances.clear()
+        if touched & {"Chains", "ChainAcknowledgements"}:
+            self.chain_cache.clear()
+        for name in touched:
+            self.chain_cache.pop(name, None)
 
 
 def run_stamp(as_of: dt.date, now: dt.datetime) -> dt.datetime:
@@ -199,10 +206,15 @@ def run_stamp(as_of: dt.date, now: dt.datetime) -> dt.datetime:
 
 def check_step(step: Step) -> None:
     """A command's changes keep the ground rules: it updates only arxl's columns of input tables
-    (and blank cells it may fill), appends only to ledgers and input tables, and rebuilds only
-    output tables. A violation is a bug in the command, caught before anything is written."""
+    (and blank cells it may fill) and the blank chain of ledger rows, appends only to ledgers and
+    input tables, and rebuilds only output tables. A violation is a bug in the command, caught before anything is written."""
     for update in step.updates:
         table = spec(update.table)
+        if table.role == Role.LEDGER:
+            # the one change a ledger row takes: its chain, filled in where blank (arxl.core.chain)
+            if any(c not in CHAIN_NAMES or c not in update.fill_blank for c in update.frame.columns):
+                raise PermissionError(f"{table.name} is a ledger: arxl only fills in the chain of rows that lack one")
+            continue
         if table.role != Role.INPUT:
             raise PermissionError(f"{table.name} is not an input table; arxl rebuilds or appends to it")
         for column in update.frame.columns:

@@ -19,7 +19,7 @@ from pathlib import Path
 import xlwings as xw
 
 from arxl.book.port import Workbook
-from arxl.commands.command import Context
+from arxl.commands.command import Context, FileKinds
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
 from arxl.excel.store import XlwingsStore
@@ -28,9 +28,12 @@ REFRESH_ALL = "refresh"  # the "Refresh all" button: every command of `arxl refr
 REFRESH_LABEL = "Refresh all"
 TITLE = "arxl"
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
-# the importer recognises a file by its content; the extensions only narrow the dialog
-_BANK_FILES = "*.xml;*.bai;*.bai2;*.sta;*.940;*.mt940;*.edi;*.820;*.x12;*.ach;*.lbx;*.csv;*.txt"
-FILE_FILTER = f"Bank and remittance files ({_BANK_FILES}),{_BANK_FILES},All files (*.*),*.*"
+
+
+def file_filter(kinds: FileKinds) -> str:
+    """Excel's Open dialog filter for a command's files: its kinds first, then every file (the
+    importer recognises a file by its content; the extensions only narrow the dialog)."""
+    return f"{kinds.description} ({kinds.pattern}),{kinds.pattern},All files (*.*),*.*"
 
 
 def button_label(button_id: str) -> str:
@@ -105,7 +108,8 @@ def _ask_for_files(book, command) -> tuple[Path, ...]:
                        f"only. On this computer run it in a terminal: arxl {command.id} \"{book.fullname}\" FILE...",
                        title=TITLE, mode="info")
         return ()
-    chosen = book.app.api.GetOpenFilename(FileFilter=FILE_FILTER, Title=f"{TITLE}: choose the files to import",
+    chosen = book.app.api.GetOpenFilename(FileFilter=file_filter(command.file_kinds),
+                                          Title=f"{TITLE}: choose the files for {command.label}",
                                           MultiSelect=True)
     if not chosen:
         return ()

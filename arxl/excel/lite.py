@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from arxl.commands.command import Command
 from arxl.commands.registry import COMMANDS
 from arxl.commands.runner import RunResult
 from arxl.excel.buttons import REFRESH_ALL, TITLE, Tell, button_label, run_click
@@ -40,6 +41,18 @@ def bank_files(folder: Path) -> tuple[Path, ...]:
     return tuple(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() not in NOT_BANK_FILES))
 
 
+def command_files(command: Command, data: Path) -> tuple[Path, ...]:
+    """The files a command reads in Lite: those of its kinds in its own subfolder of Lite's
+    folder (customer statements in statements/), or, for bank files, every file at the top."""
+    kinds = command.file_kinds
+    if not kinds.lite_folder:
+        return bank_files(data)
+    folder = data / kinds.lite_folder
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in kinds.extensions))
+
+
 def task_pane(app) -> Tell:
     """Messages for the clerk: printed in the task pane's output, and shown in a message box
     where this xlwings Lite has one."""
@@ -58,10 +71,11 @@ def run(book, button_id: str, data: Path | None = None) -> RunResult | None:
     files: tuple[Path, ...] = ()
     command = COMMANDS.get(button_id)
     if command is not None and command.needs_files:
-        files = bank_files(data)
+        files = command_files(command, data)
         if not files:
-            tell(f"{command.label}: no files to import. Drop the bank or remittance files into xlwings Lite > "
-                 f"Files > Import/Export, then run {command.label} again.", TITLE, "info")
+            where = f"the folder {command.file_kinds.lite_folder} of " if command.file_kinds.lite_folder else ""
+            tell(f"{command.label}: no files to read. Put the {command.file_kinds.description.lower()} into "
+                 f"{where}xlwings Lite > Files > Import/Export, then run {command.label} again.", TITLE, "info")
             return None
         print(f"{command.label}: {', '.join(p.name for p in files)}")
     label = button_label(button_id) if command is not None or button_id == REFRESH_ALL else button_id
