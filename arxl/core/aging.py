@@ -144,6 +144,15 @@ def due_dates_from_terms(doc_dates: pd.Series, terms: pd.Series) -> pd.Series:
     return out
 
 
+def invoice_due_dates(invoices: pd.DataFrame, customers: pd.DataFrame, default_terms: str
+                      ) -> tuple[pd.Series, Problems]:
+    """Each invoice's due date: its DueDate, else the date its customer's Terms (else the
+    default terms) give from its InvoiceDate."""
+    terms, problems = document_terms(invoices["CustomerID"], customers, default_terms)
+    derived = due_dates_from_terms(invoices["InvoiceDate"], terms)
+    return invoices["DueDate"].where(invoices["DueDate"].notna(), derived), problems
+
+
 # ---- the Aging table ------------------------------------------------------------------------
 
 def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balances,
@@ -163,10 +172,8 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     billed = billed.loc[open_amount.fillna(0) != 0]
     open_amount = open_amount.loc[billed.index]
 
-    terms, found = document_terms(billed["CustomerID"], customer_rows, settings.default_terms)
+    due, found = invoice_due_dates(billed, customer_rows, settings.default_terms)
     problems.extend(found)
-    derived = due_dates_from_terms(billed["InvoiceDate"], terms)
-    due = billed["DueDate"].where(billed["DueDate"].notna(), derived)
     for row, invoice_id in billed.loc[billed["DueDate"] < billed["InvoiceDate"], "InvoiceID"].items():
         problems.add("Invoices", int(row), "DueDate", billed.at[row, "DueDate"].date().isoformat(),
                      f"invoice {invoice_id} is due before it was issued",

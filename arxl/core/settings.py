@@ -49,6 +49,9 @@ class Settings:
     memo_folder: str = "Memos"
     import_csv_columns: str = ""
     kpi_period_days: int = 90
+    promise_grace_days: int = 3
+    reconcile_columns: str = ""
+    report_folder: str = "Reports"
 
 
 # --- parsers: text or cell value -> typed value; raise ValueError with a clerk's message ---------
@@ -152,6 +155,16 @@ def _days(value: object) -> int:
     return days
 
 
+def _grace(value: object) -> int:
+    try:
+        days = float(str(value).strip())
+    except ValueError as exc:
+        raise ValueError("must be a whole number of days") from exc
+    if days < 0 or not days.is_integer():
+        raise ValueError("must be a whole number of days, 0 or more")
+    return int(days)
+
+
 @dataclass(frozen=True)
 class KnownSetting:
     name: str  # as written in the Settings table
@@ -194,6 +207,13 @@ KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
                  "For bank CSV imports: Payments column=CSV header pairs, e.g. Amount=Credit; PayerName=Description."),
     KnownSetting("KPIPeriodDays", "kpi_period_days", 90, _days,
                  "Trailing period, in days, over which CEI and simple DSO are measured."),
+    KnownSetting("PromiseGraceDays", "promise_grace_days", 3, _grace,
+                 "Days after a promised date before a promise to pay not kept counts as broken."),
+    KnownSetting("ReconcileColumns", "reconcile_columns", "", _text,
+                 "For customer statements: Reconciliation field=their header pairs, e.g. Reference=Invoice No; "
+                 "Amount=Open amount."),
+    KnownSetting("ReportFolder", "report_folder", "Reports", _text,
+                 "Folder, next to the workbook, where the month-end pack (arxl close) is written."),
 )
 
 _BY_KEY = {re.sub(r"[\s_]", "", s.name).lower(): s for s in KNOWN_SETTINGS}

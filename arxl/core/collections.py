@@ -1,0 +1,316 @@
+"""Collections: whom to call today, and what customers promised.
+
+Promises (a collector's rules, stated once):
+- A Contacts row with a PromisedAmount and a PromisedDate is a promise to pay, in its Currency
+  (else the customer's, else Settings BaseCurrency), made on its ContactDate.
+- The cash that keeps it is the cash posted to the customer's account (Applications rows that
+  are neither reversals nor reversed: cash applied to its invoices and cash put on its account),
+  in that currency, received from the ContactDate to the PromisedDate plus Settings
+  PromiseGraceDays, and on or before the as-of date. A receipt counts towards one promise only:
+  a customer's promises take the cash in order of their PromisedDate, each receipt oldest first.
+- Kept: the cash reached the promised amount. Until the grace days after the PromisedDate are
+  over, a promise not yet kept is Open. After them: Partly kept when some cash came, Broken when
+  none did.
+
+The worklist: one row per customer and currency with anything overdue as of the as-of date
+(invoices and debit memos past their due date, not disputed), from the Aging. Its Score (0 to
+100) adds, each part with its reason in words:
+- amount at risk, up to 35: the overdue amount less the customer's open credits and unapplied
+  cash, against the largest in the same currency on a log scale (amounts are compared within a
+  currency, never across);
+- age, up to 25: the oldest overdue item's days past due, against the last AgingBuckets limit;
+- broken promises, up to 20: 15 for each promise broken, 8 for each partly kept, whose grace
+  ended in the last 180 days;
+- payment behaviour, up to 10: the average days late (``arxl.core.credit``), against 60 days;
+- credit use, up to 10: 10 over the limit, 5 from 80% of it.
+NextAction is the as-of date, unless the last contact set a later FollowUpDate or an open
+promise is still in its grace days (then the day after they end), the earlier of the two. Rows
+to act on today come first, by Score; then the rows that wait, by NextAction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from arxl.contract import CONTACTS, COLLECTIONS, PROMISES, DocType, PromiseStatus, TableSpec
+from arxl.core.aging import ledger_aging
+from arxl.core.balances import active_applications, application_dates, lookup, resolve_currencies
+from arxl.core.credit import PROMISE_DAYS, credit_limits, payment_behaviour
+from arxl.core.frames import table_frame
+from arxl.core.ledger import Ledger
+from arxl.core.money import format_cents
+from arxl.core.problems import Problems
+
+WEIGHTS = {"amount": 35.0, "age": 25.0, "promises": 20.0, "behaviour": 10.0, "credit": 10.0}
+BROKEN_POINTS, PARTLY_POINTS = 15.0, 8.0
+LATE_SCALE_DAYS = 60.0  # average days late that give every behaviour point
+WARN_USE, OVER_USE = 80.0, 100.0
+KEY = ["CustomerID", "Currency"]
+SHEET = CONTACTS.name
+
+
+@dataclass
+class _Cash:
+    """A receipt of a customer's, and what of it no promise has taken yet."""
+
+    payment_id: str
+    date: pd.Timestamp
+    left: int
+
+
+# ---- promises ----------------------------------------------------------------------------------
+
+def posted_receipts(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
+    """Cash posted per customer, currency and payment, received by ``as_of``: CustomerID,
+    Currency, PaymentID, Date, Cents (applications net of nothing: reversals and the rows they
+    reverse left out)."""
+    apps = ledger.table("Applications", required=False)
+    payments = ledger.table("Payments", required=False)
+    customers = ledger.table("Customers")
+    active = apps.loc[active_applications(apps) & (apps["CustomerID"] != "") & (apps["PaymentID"] != "")]
+    dates = application_dates(active, payments)
+    by_id = payments.loc[payments["PaymentID"] != ""].drop_duplicates("PaymentID").set_index("PaymentID")
+    currency = resolve_currencies(lookup(active["PaymentID"], by_id["Currency"]).fillna("").astype(object),
+                                  active["CustomerID"], customers, ledger.settings.base_currency)
+    frame = pd.DataFrame({"CustomerID": active["CustomerID"], "Currency": currency,
+                          "PaymentID": active["PaymentID"], "Date": dates,
+                          "Cents": active["AppliedAmount"].fillna(0).astype("int64")})
+    frame = frame.loc[frame["Date"].notna() & (frame["Date"] <= pd.Timestamp(as_of))]
+    grouped = frame.groupby(["CustomerID", "Currency", "PaymentID"], as_index=False).agg(
+        Date=("Date", "min"), Cents=("Cents", "sum"))
+    return grouped.loc[grouped["Cents"] > 0].sort_values(["Date", "PaymentID"], kind="stable")
+
+
+def check_promises(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Problems]:
+    """The Promises table as of ``as_of`` (see the module docstring), newest promise first, and
+    a problem for each Contacts row with half a promise."""
+    problems = Problems()
+    contacts = ledger.table(SHEET, required=False)
+    customers = ledger.table("Customers")
+    grace = pd.Timedelta(days=ledger.settings.promise_grace_days)
+    stamp = pd.Timestamp(as_of)
+    has_amount = contacts["PromisedAmount"].fillna(0) > 0
+    has_date = contacts["PromisedDate"].notna()
+    for row in contacts.index[has_amount != has_date]:
+        missing = "PromisedDate" if has_amount[row] else "PromisedAmount"
+        problems.add(ledger.sheet(SHEET), int(row), missing, "",
+                     f"a promise needs both PromisedAmount and PromisedDate; this row has no {missing}",
+                     f"Fill in {missing} (add a new Contacts row: rows are never changed), or leave both blank.")
+    made = contacts.loc[has_amount & has_date & contacts["ContactDate"].notna() & (contacts["ContactDate"] <= stamp)]
+    currency = resolve_currencies(made["Currency"], made["CustomerID"], customers, ledger.settings.base_currency)
+    made = made.assign(Currency=currency)
+    receipts = posted_receipts(ledger, as_of)
+    pools: dict[tuple[str, str], list[_Cash]] = {}
+    for key, rows in receipts.groupby(KEY):
+        pools[(str(key[0]), str(key[1]))] = [_Cash(str(p), d, int(c)) for p, d, c in
+                                              zip(rows["PaymentID"], rows["Date"], rows["Cents"])]
+    order = made.sort_values(["PromisedDate", "ContactDate", "ChainNo"], kind="stable")
+    results = {}
+    for row, promise in order.iterrows():
+        pool = pools.get((promise["CustomerID"], promise["Currency"]), [])
+        want, got, used = int(promise["PromisedAmount"]), 0, []
+        window_end = promise["PromisedDate"] + grace
+        for cash in pool:
+            if got >= want or cash.left <= 0 or not promise["ContactDate"] <= cash.date <= window_end:
+                continue
+            take = min(cash.left, want - got)
+            cash.left -= take
+            got += take
+            used.append(cash.payment_id)
+        if got >= want:
+            status = PromiseStatus.KEPT
+        elif stamp <= window_end:
+            status = PromiseStatus.OPEN
+        else:
+            status = PromiseStatus.PARTLY_KEPT if got else PromiseStatus.BROKEN
+        results[row] = (got, status, "; ".join(used))
+    names = _names(customers)
+    frame = table_frame(PROMISES, {
+        "ContactNo": made["ChainNo"], "ContactDate": made["ContactDate"], "CustomerID": made["CustomerID"],
+        "CustomerName": lookup(made["CustomerID"], names).fillna("").astype(object), "Currency": made["Currency"],
+        "PromisedAmount": made["PromisedAmount"], "PromisedDate": made["PromisedDate"],
+        "Received": [results[r][0] for r in made.index], "Status": [results[r][1].value for r in made.index],
+        "Payments": [results[r][2] for r in made.index],
+    }, index=made.index)
+    frame = frame.sort_values(["PromisedDate", "ContactNo"], ascending=False, kind="stable")
+    return frame.reset_index(drop=True), problems
+
+
+def _names(customers: pd.DataFrame) -> pd.Series:
+    known = customers.loc[customers["CustomerID"] != ""].drop_duplicates("CustomerID")
+    return pd.Series(known["Name"].to_numpy(), index=known["CustomerID"].to_numpy(), dtype=object)
+
+
+def failed_promises(promises: pd.DataFrame, as_of: dt.date, grace_days: int, days: int = PROMISE_DAYS
+                    ) -> pd.DataFrame:
+    """Per customer and currency: Broken and PartlyKept promises whose grace ended in the last
+    ``days`` days."""
+    ended = promises["PromisedDate"] + pd.Timedelta(days=grace_days)
+    recent = promises.loc[ended > pd.Timestamp(as_of) - pd.Timedelta(days=days)]
+    return pd.DataFrame({
+        "Broken": (recent["Status"] == PromiseStatus.BROKEN).groupby([recent[k] for k in KEY]).sum(),
+        "PartlyKept": (recent["Status"] == PromiseStatus.PARTLY_KEPT).groupby([recent[k] for k in KEY]).sum(),
+    }).astype("int64")
+
+
+def broken_by_customer(promises: pd.DataFrame, as_of: dt.date, grace_days: int) -> pd.Series:
+    """Promises broken or partly kept lately, per CustomerID (what ``arxl.core.credit`` counts)."""
+    failed = failed_promises(promises, as_of, grace_days)
+    return (failed["Broken"] + failed["PartlyKept"]).groupby(level="CustomerID").sum()
+
+
+# ---- dunning levels (where the workbook has a DunningLog) --------------------------------------
+
+def dunning_levels(log: pd.DataFrame | None, table: TableSpec | None = None) -> pd.Series:
+    """The level of each customer's latest dunning letter (per CustomerID), from a DunningLog
+    ledger with CustomerID and Level columns and a date (its first date column); empty without
+    one. The letters themselves are another part of arxl's."""
+    if log is None or log.empty or not {"CustomerID", "Level"} <= set(log):
+        return pd.Series(dtype="Int64")
+    dates = [c.name for c in table.columns if c.kind == "date"] if table is not None else []
+    ordered = log.sort_values(dates[:1] + (["ChainNo"] if "ChainNo" in log else []), kind="stable") \
+        if dates or "ChainNo" in log else log
+    levels = pd.to_numeric(ordered["Level"], errors="coerce")
+    latest = levels.groupby(ordered["CustomerID"]).last()
+    return latest.dropna().astype("Int64")
+
+
+# ---- the worklist ------------------------------------------------------------------------------
+
+def _points_amount(at_risk: pd.Series, currency: pd.Series) -> pd.Series:
+    largest = at_risk.groupby(currency).transform("max")
+    scale = np.log1p(largest.astype("float64"))
+    share = np.where(scale > 0, np.log1p(at_risk.astype("float64").clip(lower=0)) / np.where(scale > 0, scale, 1), 0.0)
+    return pd.Series(share * WEIGHTS["amount"], index=at_risk.index)
+
+
+def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: pd.Series | None = None,
+             dunning: pd.Series | None = None, exposure: pd.Series | None = None) -> pd.DataFrame:
+    """The Collections table as of ``as_of`` (see the module docstring). ``promises``: the
+    Promises table (``check_promises``); ``disputed``: the open disputed amount per
+    (CustomerID, Currency); ``dunning``: the latest dunning level per CustomerID; ``exposure``:
+    the credit exposure per (CustomerID, Currency) (``arxl.core.credit``; else the balance)."""
+    settings = ledger.settings
+    aging, _ = ledger_aging(ledger, as_of)
+    cents = aging["OpenAmount"].astype("int64")
+    days = aging["DaysPastDue"].astype("int64")
+    billed = aging["DocType"].isin([DocType.INVOICE, DocType.DEBIT_MEMO])
+    overdue_item = billed & (days > 0) & (cents > 0) & (aging["Disputed"] != "Yes")
+    credit_item = aging["DocType"].isin([DocType.CREDIT_MEMO, DocType.UNAPPLIED_CASH])
+    keys = [aging[k] for k in KEY]
+    frame = pd.DataFrame({
+        "Overdue": cents.where(overdue_item, 0).groupby(keys).sum(),
+        "OldestDays": days.where(overdue_item, 0).groupby(keys).max(),
+        "Balance": cents.groupby(keys).sum(),
+        "Credits": cents.where(credit_item, 0).groupby(keys).sum(),
+        "Name": aging["CustomerName"].groupby(keys).first(),
+    })
+    frame.index.names = KEY
+    frame = frame.loc[frame["Overdue"] > 0].copy()
+    frame["AtRisk"] = (frame["Overdue"] + frame["Credits"]).clip(lower=0)
+
+    grace = settings.promise_grace_days
+    failed = failed_promises(promises, as_of, grace).reindex(frame.index, fill_value=0)
+    open_promises = promises.loc[promises["Status"] == PromiseStatus.OPEN]
+    open_left = (open_promises["PromisedAmount"].astype("int64") - open_promises["Received"].astype("int64"))
+    frame["OpenPromises"] = open_left.groupby([open_promises[k] for k in KEY]).sum().reindex(frame.index, fill_value=0)
+    check_day = (open_promises["PromisedDate"] + pd.Timedelta(days=grace + 1)).groupby(
+        [open_promises[k] for k in KEY]).min().reindex(frame.index)
+
+    behaviour = payment_behaviour(ledger, as_of).reindex(frame.index)
+    limits = credit_limits(ledger.table("Customers"), settings.base_currency).reindex(frame.index)
+    contacts = ledger.table(SHEET, required=False)
+    dated = contacts.loc[contacts["ContactDate"].notna() & (contacts["ContactDate"] <= pd.Timestamp(as_of))]
+    last = dated.sort_values(["ContactDate", "ChainNo"], kind="stable").groupby("CustomerID").last()
+    customer_ids = frame.index.get_level_values("CustomerID")
+    last_date = lookup(pd.Series(customer_ids), last["ContactDate"]) if len(last) else pd.Series(
+        pd.NaT, index=range(len(frame)), dtype="datetime64[ns]")
+    last_outcome = lookup(pd.Series(customer_ids), last["Outcome"]) if len(last) else pd.Series(
+        "", index=range(len(frame)), dtype=object)
+    follow_up = lookup(pd.Series(customer_ids), last["FollowUpDate"]) if len(last) else pd.Series(
+        pd.NaT, index=range(len(frame)), dtype="datetime64[ns]")
+
+    points_amount = _points_amount(frame["AtRisk"], frame.index.get_level_values("Currency").to_series(
+        index=frame.index))
+    last_limit = float(settings.aging_buckets[-1])
+    today = pd.Timestamp(as_of)
+    rows = []
+    for i, ((customer_id, currency), r) in enumerate(frame.iterrows()):
+        reasons: list[tuple[float, str]] = []
+        amount_pts = float(points_amount.iloc[i])
+        at_risk, overdue = int(r["AtRisk"]), int(r["Overdue"])
+        words = f"{format_cents(overdue)} overdue"
+        if at_risk < overdue:
+            words += f", {format_cents(at_risk)} after the credits on account" if at_risk else \
+                ", all of it covered by credits on account: apply them"
+        reasons.append((amount_pts, words))
+        oldest = int(r["OldestDays"])
+        age_pts = WEIGHTS["age"] * min(1.0, oldest / last_limit)
+        reasons.append((age_pts, f"oldest {oldest} days past due"))
+        broken, partly = int(failed.at[(customer_id, currency), "Broken"]), int(
+            failed.at[(customer_id, currency), "PartlyKept"])
+        promise_pts = min(WEIGHTS["promises"], BROKEN_POINTS * broken + PARTLY_POINTS * partly)
+        if broken or partly:
+            mine = promises.loc[(promises["CustomerID"] == customer_id) & (promises["Currency"] == currency)
+                                & promises["Status"].isin([PromiseStatus.BROKEN, PromiseStatus.PARTLY_KEPT])]
+            latest = mine.iloc[0]
+            reasons.append((promise_pts, f"{'broke' if latest['Status'] == PromiseStatus.BROKEN else 'partly kept'} "
+                                         f"a promise of {format_cents(int(latest['PromisedAmount']))} due "
+                                         f"{latest['PromisedDate'].date().isoformat()}"
+                                         + (f" ({broken + partly} lately)" if broken + partly > 1 else "")))
+        late = behaviour.at[(customer_id, currency), "AvgDaysLate"]
+        late = None if pd.isna(late) else float(late)
+        behaviour_pts = 0.0 if late is None else WEIGHTS["behaviour"] * min(1.0, late / LATE_SCALE_DAYS)
+        if late is not None and late >= 1:
+            reasons.append((behaviour_pts, f"pays {late:.0f} days late on average"))
+        limit = limits.get((customer_id, currency))
+        used = int(exposure.get((customer_id, currency), r["Balance"])) if exposure is not None else int(r["Balance"])
+        use = None if limit is None or pd.isna(limit) or int(limit) <= 0 else used / int(limit) * 100
+        credit_pts = 0.0
+        if use is not None and use > OVER_USE:
+            credit_pts = WEIGHTS["credit"]
+            reasons.append((credit_pts, f"{use:.0f}% of the credit limit used"))
+        elif use is not None and use >= WARN_USE:
+            credit_pts = WEIGHTS["credit"] / 2
+            reasons.append((credit_pts, f"{use:.0f}% of the credit limit used"))
+        score = round(amount_pts + age_pts + promise_pts + behaviour_pts + credit_pts, 1)
+        waits = [d for d in (follow_up.iloc[i], check_day.iloc[i]) if pd.notna(d) and d > today]
+        next_action = min(waits) if waits else today
+        if pd.notna(check_day.iloc[i]) and check_day.iloc[i] > today:
+            reasons.insert(0, (math.inf, f"waiting: a promise of {format_cents(int(r['OpenPromises']))} is due "
+                                         f"by {(check_day.iloc[i] - pd.Timedelta(days=grace + 1)).date().isoformat()}"))
+        elif pd.notna(follow_up.iloc[i]) and follow_up.iloc[i] > today:
+            reasons.insert(0, (math.inf, f"follow up on {follow_up.iloc[i].date().isoformat()}"))
+        reasons.sort(key=lambda p: -p[0])
+        rows.append({
+            "CustomerID": customer_id, "CustomerName": r["Name"], "Currency": currency, "Overdue": overdue,
+            "OldestDays": oldest, "Balance": int(r["Balance"]),
+            "Disputed": int(disputed.get((customer_id, currency), 0)) if disputed is not None else 0,
+            "DunningLevel": None if dunning is None or customer_id not in dunning.index else int(dunning[customer_id]),
+            "LastContact": last_date.iloc[i], "LastOutcome": last_outcome.iloc[i] if pd.notna(last_outcome.iloc[i])
+            else "", "NextAction": next_action, "OpenPromises": int(r["OpenPromises"]),
+            "BrokenPromises": broken + partly, "CreditUse": None if use is None else round(use, 1),
+            "AvgDaysLate": None if late is None else round(late, 1), "Score": score,
+            "Reasons": "; ".join(w if p == math.inf else f"{w} (+{p:.0f})" for p, w in reasons if w),
+        })
+    table = table_frame(COLLECTIONS, {c: [r.get(c) for r in rows] for c in COLLECTIONS.names if c != "Rank"})
+    waiting = table["NextAction"] > today
+    order = table.assign(_wait=waiting, _next=table["NextAction"].where(waiting, today))
+    order = order.sort_values(["_wait", "_next", "Score", "CustomerID"], ascending=[True, True, False, True],
+                              kind="stable")
+    table = table.loc[order.index].reset_index(drop=True)
+    table["Rank"] = pd.Series(range(1, len(table) + 1), dtype="Int64")
+    return table
+
+
+def score_of(worklist_table: pd.DataFrame, customer_id: str, currency: str | None = None) -> float | None:
+    """A customer's Score in the worklist (its highest line, or the line in ``currency``); None
+    when nothing of it is overdue."""
+    mine = worklist_table.loc[worklist_table["CustomerID"] == customer_id]
+    if currency:
+        mine = mine.loc[mine["Currency"] == currency.upper()]
+    return None if mine.empty else float(mine["Score"].max())
