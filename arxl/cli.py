@@ -17,6 +17,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -73,7 +74,7 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True) -> tuple[RunResult | None, str]:
+            backup: bool = True, period: dict[str, Any] | None = None) -> tuple[RunResult | None, str]:
     """Open, run ``steps``, save. Returns the run's result (None if the workbook could not be
     worked) and a one-paragraph summary for the clerk."""
     progress = progress or _Progress(False)
@@ -81,7 +82,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     try:
         progress.start(f"{book_path.name}: opening")
         book = open_book(book_path, as_of=as_of, output=output)
-        ctx = Context(progress=progress, files=files)
+        ctx = Context(progress=progress, files=files, **(period or {}))
         result = run_commands(book, steps, ctx)
         progress("saving", 0.99)
         saved = save_book(book, output=output, backup=backup)
@@ -100,7 +101,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
 
 
 def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True) -> int:
+              backup=True, period: dict[str, Any] | None = None) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
         print("--output must be an existing folder when several workbooks are given", file=sys.stderr)
@@ -109,7 +110,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
     for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup)
+                                      files=files, progress=_Progress(not quiet), backup=backup, period=period)
         except Exception:  # a bug must not stop the other workbooks; the file was not replaced
             result, summary = None, (f"{book_path.name}: NOT DONE, arxl hit an internal error and left the "
                                      f"workbook unchanged.\n{traceback.format_exc()}")
@@ -184,7 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         book_args(p, many=not cmd.needs_files)
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
-                           help="bank or remittance files; the format is found from each file's content")
+                           help=f"{cmd.file_kinds.description.lower()} ({', '.join(cmd.file_kinds.extensions)})")
+        if cmd.takes_period:
+            p.add_argument("--from", dest="start", type=_date, metavar="DATE",
+                           help="the period's first day (default: the first day of the last whole month on or "
+                                "before the as-of date)")
+            p.add_argument("--to", dest="end", type=_date, metavar="DATE",
+                           help="the period's last day (default: that month's last day)")
+            p.add_argument("--per-customer", action="store_true", help="also roll each customer forward")
     return parser
 
 
@@ -236,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
+    period = ({"start": args.start, "end": args.end, "per_customer": args.per_customer}
+              if cmd.takes_period else None)
     return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup)
+                     quiet=args.quiet, backup=not args.no_backup, period=period)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from arxl.book.files import open_book, save_book
-from arxl.documents.memo_pdf import _register_fonts
+from arxl.documents.layout import register_fonts as _register_fonts
 
 CUSTOMERS = [
     {"CustomerID": "C100", "Name": "Acme Hardware Supply", "Terms": "Net 15", "Email": "ap@acmehardware.test"},

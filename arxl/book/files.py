@@ -30,6 +30,7 @@ from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
 from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
 from arxl.core.report import Report
+from arxl.core.rollforward import default_matrix
 from arxl.core.settings import KNOWN_SETTINGS
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -373,7 +374,8 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
     header rows) and a Settings table listing every known setting with its default and what it
-    means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
+    means, and a default ProvisionMatrix. ``rows`` fills input tables (the demo); ``settings``
+    overrides defaults."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
@@ -389,6 +391,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     values.update(settings or {})
     rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
                         for s in KNOWN_SETTINGS]
+    rows.setdefault("ProvisionMatrix", default_matrix())
     for name in SHEET_ORDER:
         if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)

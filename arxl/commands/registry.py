@@ -4,7 +4,7 @@ that a credit a clerk decided on is made in the same refresh; the worklist last,
 and the credit review it reads."""
 from __future__ import annotations
 
-from arxl.commands import aging, collections, credit, disputes, importer, match, memos, post, verify
+from arxl.commands import aging, close, collections, credit, disputes, importer, match, memos, post, verify
 from arxl.commands.command import Command
 
 COMMANDS: dict[str, Command] = {c.id: c for c in (
@@ -16,6 +16,7 @@ COMMANDS: dict[str, Command] = {c.id: c for c in (
     credit.COMMAND,
     collections.COMMAND,
     importer.COMMAND,
+    close.COMMAND,
     verify.COMMAND,
 )}
 

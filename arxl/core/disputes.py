@@ -108,15 +108,16 @@ def _sources(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     apps = ledger.table("Applications", required=False)
     payments = ledger.table("Payments", required=False)
     base = ledger.settings.base_currency
-    balances, _ = ledger.balances()
+    balances, _ = ledger.balances(as_of)
     open_by_invoice = pd.Series(balances.invoices["OpenBalance"].fillna(0).astype("int64").to_numpy(),
                                 index=invoices["InvoiceID"].to_numpy())
     currency_of = pd.Series(resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base).to_numpy(),
                             index=invoices["InvoiceID"].to_numpy())
 
     shorts = apps.loc[active_applications(apps) & (apps["ShortPay"].fillna(0) > 0) & (apps["InvoiceID"] != "")]
-    shorts = shorts.assign(Opened=application_dates(shorts, payments)).sort_values(["Opened", "ApplicationID"],
-                                                                                   kind="stable")
+    shorts = shorts.assign(Opened=application_dates(shorts, payments))
+    shorts = shorts.loc[shorts["Opened"].isna() | (shorts["Opened"] <= pd.Timestamp(as_of))]
+    shorts = shorts.sort_values(["Opened", "ApplicationID"], kind="stable")
     amount = shorts["ShortPay"].astype("int64")
     room = lookup(shorts["InvoiceID"], open_by_invoice).fillna(0).astype("int64").clip(lower=0)
     before = amount.groupby(shorts["InvoiceID"]).cumsum() - amount  # what older short pays of the invoice take

@@ -1,0 +1,58 @@
+"""``arxl close BOOK --from DATE --to DATE``: the month-end pack. Rebuilds the Rollforward table
+(per currency, and per customer with --per-customer) and the Allowance table, reports any
+roll-forward that does not tie to the Aging, and writes one printable PDF with the summary, the
+roll-forward and the allowance into Settings ReportFolder. Without a period (the buttons): the
+last whole month on or before AsOfDate. See ``arxl.core.rollforward``."""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from arxl.commands.command import Command, Context
+from arxl.core.disputes import deduction_kpis, resolve_disputes
+from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
+from arxl.core.money import format_cents
+from arxl.core.rollforward import allowance_total, default_period, ledger_allowance, rollforward
+from arxl.documents.close_pdf import ClosePack, write_close_pdf
+
+
+def run(ledger: Ledger, ctx: Context) -> Step:
+    settings = ledger.settings
+    start, end = default_period(settings.as_of)
+    start, end = ctx.start or start, ctx.end or end
+    if end < start:
+        raise CannotRun(f"the period ends ({end}) before it starts ({start}): give --from before --to")
+    ctx.progress(f"Rolling forward {start} to {end}", 0.1)
+    rf = rollforward(ledger, start, end, ctx.per_customer)
+    ctx.progress("Allowance and key figures", 0.6)
+    allowance, problems = ledger_allowance(ledger, rf.closing, end)
+    disputes = resolve_disputes(ledger, end, ctx.now).table  # read only: nothing it would make is kept
+    deductions = deduction_kpis(ledger, disputes, end, settings.kpi_period_days)
+    step = Step(Outcome(""), problems)
+    step.report(rf.problems)
+    step.rebuild("Rollforward", rf.table)
+    step.rebuild("Allowance", allowance)
+    pack = ClosePack(settings.company_name, rf, allowance, deductions, ctx.now, ctx.user, settings.base_currency)
+    name = f"close-{start.isoformat()}_{end.isoformat()}.pdf"
+    path = PurePosixPath(Path(settings.report_folder).as_posix()) / name
+
+    def write(target: Any) -> None:
+        write_close_pdf(target, pack)
+    if ctx.folder is not None:
+        step.documents.append(Document(path, write))
+    parts = []
+    for _, r in rf.currencies.iterrows():
+        currency = r["Currency"]
+        parts.append(f"{currency} {format_cents(r['Opening'])} to {format_cents(r['Closing'])}, difference "
+                     f"{format_cents(r['Difference'])}, allowance {format_cents(allowance_total(allowance, currency))}")
+    tied = all(int(d) == 0 for d in rf.currencies["Difference"])
+    where = f"; pack {path}" if ctx.folder is not None else "; no pack (the workbook was never saved)"
+    step.outcome = Outcome(f"Rolled forward {start} to {end}: " + ("; ".join(parts) or "nothing open") + where + ".",
+                           {"currencies": len(parts), "tied": int(tied)}, ok=tied)
+    return step
+
+
+COMMAND = Command("close", "Month-end close", "AccountingFormat",
+                  "Roll receivables forward over a period (default: the last whole month), tie them to the Aging, "
+                  "compute the allowance and key figures, and write the month-end pack as a PDF", run,
+                  in_refresh=False, takes_period=True)
