@@ -19,13 +19,22 @@ class BadMapping(ValueError):
     """The ImportCsvColumns setting names a column that is not a Payments column."""
 
 
+def parse_pairs(text: str, form: str = "PaymentsColumn=CSV header") -> list[tuple[str, str]]:
+    """``"Amount=Credit; PayerName=Description"`` as (name, header) pairs, separated by ``;`` or
+    line breaks."""
+    pairs = []
+    for part in [p for p in re.split(r"[;\n]", text or "") if p.strip()]:
+        if "=" not in part:
+            raise BadMapping(f"{part.strip()!r} is not of the form {form}")
+        column, header = (s.strip() for s in part.split("=", 1))
+        pairs.append((column, header))
+    return pairs
+
+
 def parse_mapping(text: str) -> dict[str, str]:
     """``"Amount=Credit; PayerName=Description"`` as {Payments column: CSV header}."""
     mapping = {}
-    for part in [p for p in re.split(r"[;\n]", text or "") if p.strip()]:
-        if "=" not in part:
-            raise BadMapping(f"{part.strip()!r} is not of the form PaymentsColumn=CSV header")
-        column, header = (s.strip() for s in part.split("=", 1))
+    for column, header in parse_pairs(text):
         if not PAYMENTS.has(column) or PAYMENTS.column(column).name not in FIELDS:
             raise BadMapping(f"{column!r} is not a Payments column an import can fill "
                              f"({', '.join(FIELDS)})")
@@ -33,14 +42,14 @@ def parse_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-def _amount(text: str) -> int:
+def read_amount(text: str) -> int:
     text = text.strip().replace(" ", "").replace("\u00a0", "")
     if re.fullmatch(r"[-+(]?[\d.]*,\d{1,2}\)?", text):  # 1.234,56: decimal comma
         text = text.replace(".", "").replace(",", ".")
     return to_cents(text)
 
 
-def _date_order(values: list[str]) -> str:
+def date_order(values: list[str]) -> str:
     """'dmy' or 'mdy' for slashed dates, decided once per file from the days above 12."""
     pairs = [re.match(r"^(\d{1,2})/(\d{1,2})/\d{2,4}$", v.strip()) for v in values]
     firsts = [int(p.group(1)) for p in pairs if p]
@@ -48,7 +57,7 @@ def _date_order(values: list[str]) -> str:
     return "dmy" if any(f > 12 for f in firsts) else "mdy" if any(s > 12 for s in seconds) or firsts else ""
 
 
-def _date(text: str, order: str) -> dt.date:
+def read_date(text: str, order: str) -> dt.date:
     text = text.strip()
     if re.match(r"^\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text[:10])
@@ -61,17 +70,23 @@ def _date(text: str, order: str) -> dt.date:
     return dt.date(year, month, day)
 
 
-def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str = "", **_options) -> ParsedFile:
-    result = ParsedFile("CSV")
+def decode_rows(data: bytes) -> list[list[str]]:
+    """A CSV file's rows: UTF-8 (with or without a byte order mark), else Windows-1252; the
+    delimiter (, ; tab |) sniffed from its start."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str = "", **_options) -> ParsedFile:
+    result = ParsedFile("CSV")
+    rows = decode_rows(data)
     if not rows:
         result.problems.add(name, 1, "", "", "the file is empty", "Export the statement again.")
         return result
@@ -97,7 +112,7 @@ def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str
                             f"{' and '.join(missing)}", "Map them in Settings ImportCsvColumns, "
                             "e.g. ReceivedDate=Booking date; Amount=Credit; PayerName=Name.")
         return result
-    order = _date_order([r[where["ReceivedDate"]] for r in rows[1:] if len(r) > where["ReceivedDate"]])
+    order = date_order([r[where["ReceivedDate"]] for r in rows[1:] if len(r) > where["ReceivedDate"]])
 
     def cell(row: list[str], column: str) -> str:
         at = where.get(column)
@@ -108,14 +123,14 @@ def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str
             continue
         try:
             amount_text = cell(row, "Amount")
-            amount = _amount(amount_text) if amount_text else None
+            amount = read_amount(amount_text) if amount_text else None
             if amount is None or amount <= 0:
                 result.skipped.append(Skipped(line, DEBIT, None if amount is None else -amount,
                                               cell(row, "Currency") or currency,
                                               cell(row, "Reference") or cell(row, "PayerName")))
                 continue
             result.receipts.append(Receipt(
-                line=line, received=_date(cell(row, "ReceivedDate"), order),
+                line=line, received=read_date(cell(row, "ReceivedDate"), order),
                 payer_name=cell(row, "PayerName"), amount=amount,
                 currency=(cell(row, "Currency") or currency).upper(), method=cell(row, "Method"),
                 payer_account=cell(row, "PayerAccount"), check_number=cell(row, "CheckNumber"),

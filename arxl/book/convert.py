@@ -131,7 +131,8 @@ def read_value(kind: str, value, serials: int | None = None):
         if kind == "rate":
             number = number / 100 if percent else number
             if not 0 <= number <= 1:
-                raise BadValue("not a rate", "Type a percentage from 0% to 100%, such as 8%, or a fraction such as 0.08.")
+                raise BadValue("not a rate",
+                               "Type a percentage from 0% to 100%, such as 8%, or a fraction such as 0.08.")
             return Decimal(str(round(number, 10)))
         if kind == "integer":
             if not number.is_integer():

@@ -4,7 +4,19 @@ that a credit a clerk decided on is made in the same refresh; the worklist last,
 and the credit review it reads."""
 from __future__ import annotations
 
-from arxl.commands import aging, close, collections, credit, disputes, importer, match, memos, post, verify
+from arxl.commands import (
+    aging,
+    close,
+    collections,
+    credit,
+    disputes,
+    importer,
+    match,
+    memos,
+    post,
+    reconcile,
+    verify,
+)
 from arxl.commands.command import Command
 
 COMMANDS: dict[str, Command] = {c.id: c for c in (
@@ -17,6 +29,7 @@ COMMANDS: dict[str, Command] = {c.id: c for c in (
     collections.COMMAND,
     importer.COMMAND,
     close.COMMAND,
+    reconcile.COMMAND,
     verify.COMMAND,
 )}
 

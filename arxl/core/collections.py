@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arxl.contract import CONTACTS, COLLECTIONS, PROMISES, DocType, PromiseStatus, TableSpec
+from arxl.contract import COLLECTIONS, CONTACTS, PROMISES, DocType, PromiseStatus, TableSpec
 from arxl.core.aging import ledger_aging
 from arxl.core.balances import active_applications, application_dates, lookup, resolve_currencies
 from arxl.core.credit import PROMISE_DAYS, credit_limits, payment_behaviour

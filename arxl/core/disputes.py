@@ -111,8 +111,8 @@ def _sources(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     balances, _ = ledger.balances(as_of)
     open_by_invoice = pd.Series(balances.invoices["OpenBalance"].fillna(0).astype("int64").to_numpy(),
                                 index=invoices["InvoiceID"].to_numpy())
-    currency_of = pd.Series(resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base).to_numpy(),
-                            index=invoices["InvoiceID"].to_numpy())
+    currencies = resolve_currencies(invoices["Currency"], invoices["CustomerID"], customers, base)
+    currency_of = pd.Series(currencies.to_numpy(), index=invoices["InvoiceID"].to_numpy())
 
     shorts = apps.loc[active_applications(apps) & (apps["ShortPay"].fillna(0) > 0) & (apps["InvoiceID"] != "")]
     shorts = shorts.assign(Opened=application_dates(shorts, payments))
@@ -326,7 +326,8 @@ def deduction_kpis(ledger: Ledger, table: pd.DataFrame, as_of: dt.date, period_d
     stamp = pd.Timestamp(as_of)
     shorts = table.loc[table["Kind"] == DisputeKind.SHORT_PAY]
     open_rows = shorts.loc[shorts["Status"] == DisputeStatus.OPEN]
-    taken = shorts.loc[(shorts["OpenedDate"] > stamp - pd.Timedelta(days=period_days)) & (shorts["OpenedDate"] <= stamp)]
+    opened = shorts["OpenedDate"]
+    taken = shorts.loc[(opened > stamp - pd.Timedelta(days=period_days)) & (opened <= stamp)]
     result = {}
     for currency in sorted(set(open_rows["Currency"]) | set(taken["Currency"])):
         mine = open_rows.loc[open_rows["Currency"] == currency]

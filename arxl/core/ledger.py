@@ -207,7 +207,8 @@ def run_stamp(as_of: dt.date, now: dt.datetime) -> dt.datetime:
 def check_step(step: Step) -> None:
     """A command's changes keep the ground rules: it updates only arxl's columns of input tables
     (and blank cells it may fill) and the blank chain of ledger rows, appends only to ledgers and
-    input tables, and rebuilds only output tables. A violation is a bug in the command, caught before anything is written."""
+    input tables, and rebuilds only output tables. A violation is a bug in the command, caught
+    before anything is written."""
     for update in step.updates:
         table = spec(update.table)
         if table.role == Role.LEDGER:

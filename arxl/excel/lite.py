@@ -50,7 +50,8 @@ def command_files(command: Command, data: Path) -> tuple[Path, ...]:
     folder = data / kinds.lite_folder
     if not folder.is_dir():
         return ()
-    return tuple(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in kinds.extensions))
+    return tuple(sorted(p for p in folder.iterdir()
+                        if p.is_file() and p.suffix.lower().lstrip(".") in kinds.extensions))
 
 
 def task_pane(app) -> Tell:
