@@ -59,6 +59,19 @@ ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.MemoStatus: [("MemoRequests", "Status")],
     contract.CustomerStatus: [("Customers", "Status")],
     contract.PaymentMethod: [("Payments", "Method")],
+    contract.ContactChannel: [("Contacts", "Channel")],
+    contract.ContactOutcome: [("Contacts", "Outcome")],
+    contract.PromiseStatus: [("Promises", "Status")],
+    contract.DisputeKind: [("Disputes", "Kind")],
+    contract.Resolution: [("Disputes", "Resolution")],
+    contract.DisputeStatus: [("Disputes", "Status")],
+    contract.RiskClass: [("Credit", "RiskClass")],
+    contract.CreditAction: [("Credit", "Suggestion")],
+    contract.ReconResult: [("Reconciliation", "Result")],
+    contract.ReconStep: [("Reconciliation", "NextStep")],
+    contract.ChainBreak: [("ChainAcknowledgements", "Break")],
+    contract.ChainStatus: [("Chains", "Status")],
+    contract.AckStatus: [("ChainAcknowledgements", "Status")],
 }
 # Enums that describe the contract itself (kinds, owners, roles), not words in cells.
 STRUCTURE_ENUMS = {Kind, Owner, Role}
@@ -167,7 +180,10 @@ def required_mark(col: Column) -> str:
 
 
 def written_by(table: TableSpec, col: Column) -> str:
-    return "arxl" if col.owner == Owner.ARXL or table.role != Role.INPUT else "clerk"
+    """The clerk writes the clerk's columns of input tables and of the ledger the clerk appends
+    to (Contacts); arxl writes everything else."""
+    clerks = table.role == Role.INPUT or (table.role == Role.LEDGER and table.appended_by == Owner.CLERK)
+    return "arxl" if col.owner == Owner.ARXL or not clerks else "clerk"
 
 
 def table_differences(text: str, tables: dict[str, TableSpec] = TABLES,

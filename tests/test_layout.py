@@ -69,5 +69,11 @@ def test_every_command_is_a_step_over_the_ledger(command):
     assert command.label and command.tooltip and command.icon
 
 
-def test_refresh_matches_before_it_posts_and_ages_last():
-    assert list(REFRESH) == ["match", "post", "memos", "aging"]
+def test_statement_readers_know_nothing_of_the_workbook():
+    assert offenders("statements", ("arxl.contract", "arxl.core", "arxl.bankfiles", "arxl.statements")) == {}
+
+
+def test_refresh_matches_before_it_posts_and_draws_the_worklist_last():
+    """Disputes make their memo requests before Make memos runs; the worklist reads the aging,
+    the disputes and the credit review."""
+    assert list(REFRESH) == ["match", "post", "disputes", "memos", "aging", "credit", "collections"]
