@@ -25,6 +25,12 @@ def arxl_post(book: xw.Book):
     lite.run(book, 'post')
 
 
+@script(name='Disputes')
+def arxl_disputes(book: xw.Book):
+    'List every disputed invoice and short pay with its owner and status, and make each resolution typed in Disputes once (a credit or rebill request, or a write-off)'
+    lite.run(book, 'disputes')
+
+
 @script(name='Make memos')
 def arxl_memos(book: xw.Book):
     'Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF'
@@ -37,15 +43,45 @@ def arxl_aging(book: xw.Book):
     lite.run(book, 'aging')
 
 
+@script(name='Credit review')
+def arxl_credit(book: xw.Book):
+    'Rebuild the Credit table: exposure against each credit limit, risk class, and the holds, releases and reviews to consider'
+    lite.run(book, 'credit')
+
+
+@script(name='Collections')
+def arxl_collections(book: xw.Book):
+    'Check promises against the cash posted and rebuild the Collections worklist: whom to call today, in priority order, with the reasons'
+    lite.run(book, 'collections')
+
+
+@script(name='Month-end close')
+def arxl_close(book: xw.Book):
+    'Roll receivables forward over a period (default: the last whole month), tie them to the Aging, compute the allowance and key figures, and write the month-end pack as a PDF'
+    lite.run(book, 'close')
+
+
 @script(name='Import bank file')
 def arxl_import(book: xw.Book):
     'Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, X12 820, NACHA, lockbox, CSV) to Payments'
     lite.run(book, 'import')
 
 
+@script(name='Reconcile statement')
+def arxl_reconcile(book: xw.Book):
+    "Compare customers' own statements (CSV or XLSX) with the ledger line by line: matched, different, theirs only, ours only, each with the next step"
+    lite.run(book, 'reconcile')
+
+
+@script(name='Verify ledgers')
+def arxl_verify(book: xw.Book):
+    'Check that no ledger row (Applications, Memos, Contacts...) was changed, inserted or deleted since it was posted, and name the first that was'
+    lite.run(book, 'verify')
+
+
 @script(name='Refresh all')
 def arxl_refresh(book: xw.Book):
-    'Run Match remittances, then Post payments, then Make memos, then Refresh aging, as the arxl refresh command does'
+    'Run Match remittances, then Post payments, then Disputes, then Make memos, then Refresh aging, then Credit review, then Collections, as the arxl refresh command does'
     lite.run(book, 'refresh')
 
 
@@ -97,6 +133,20 @@ def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
 
 
 @func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications table with its headers')
+@arg('memos', ndim=2, doc='Optional: the Memos table with its headers')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers')
+@arg('as_of', doc='Optional: the date to take it as of (default: Settings AsOfDate, else today)')
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None):
+    "A customer's credit exposure in its own currency (open items + unapplied cash), as the Credit table shows it; blank for a customer with nothing."
+    return udfs.ARXL_EXPOSURE(customer_ids, customers, invoices, applications, memos, payments, as_of, settings)
+
+
+@func
 @arg('reference', doc='The remittance text as received (invoice numbers, amounts...)')
 @arg('payer', doc='The payer name as the bank printed it')
 @arg('amount', doc='The payment amount')
@@ -107,3 +157,34 @@ def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None):
     'Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount.'
     return udfs.ARXL_MATCH(reference, payer, amount, invoices, customers, received, settings)
+
+
+@func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications table with its headers')
+@arg('memos', ndim=2, doc='Optional: the Memos table with its headers')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers')
+@arg('contacts', ndim=2, doc='Optional: the Contacts table with its headers (promises)')
+@arg('as_of', doc='Optional: the date to take it as of (default: Settings AsOfDate, else today)')
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None):
+    "A customer's collections priority (Score 0-100, its highest line), as the Collections worklist ranks it; blank when nothing of it is overdue."
+    return udfs.ARXL_PRIORITY(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings)
+
+
+@func
+@arg('from_date', doc="The period's first day")
+@arg('to_date', doc="The period's last day")
+@arg('currency', doc='The currency, e.g. USD')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications table with its headers')
+@arg('memos', ndim=2, doc='Optional: the Memos table with its headers')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers')
+@arg('line', doc='Optional: the line to give instead of the Difference: Opening, Invoices, CashApplied, ..., Closing')
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, applications=None, memos=None, payments=None, line=None, settings=None):
+    'The roll-forward of a period in one currency, as Month-end close writes it: its Difference (closing AR less opening AR and the movements, which must be 0.00), or another line.'
+    return udfs.ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, applications, memos, payments, line, settings)

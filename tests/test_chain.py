@@ -14,7 +14,7 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from arxl.cli import main
-from arxl.contract import CHAIN_NAMES, APPLICATIONS, TABLES, ChainBreak, Role
+from arxl.contract import APPLICATIONS, CHAIN_NAMES, TABLES, ChainBreak, Role
 from arxl.core.chain import check_chain, contents, row_hash
 
 D = dt.date

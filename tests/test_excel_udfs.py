@@ -10,6 +10,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
+from arxl.book.files import open_book, save_book
+from arxl.commands.command import Context
+from arxl.commands.runner import run_commands
 from arxl.excel import udfs
 
 VBA = Path(__file__).resolve().parents[1] / "vba"
@@ -196,7 +199,8 @@ def test_days_past_due_of_a_range_of_serials_and_today_as_a_number_is_the_aging_
 
 def test_the_windows_wrappers_hand_over_the_workbooks_date_system():
     bas = (VBA / "xlwings_udfs.bas").read_text(encoding="ascii")
-    for name in ("ARXL_DAYSPASTDUE", "ARXL_BUCKET", "ARXL_DUEDATE", "ARXL_DISCOUNT", "ARXL_MATCH"):
+    for name in ("ARXL_DAYSPASTDUE", "ARXL_BUCKET", "ARXL_DUEDATE", "ARXL_DISCOUNT", "ARXL_MATCH", "ARXL_EXPOSURE",
+                 "ARXL_PRIORITY", "ARXL_ROLLFORWARD"):
         [call] = [line for line in bas.splitlines() if f'"{name}", Array(' in line and "Application.Caller)" in line]
         assert call.split("Array(")[1].split(")")[0].endswith(", ThisWorkbook.Date1904"), name
         [signature] = [line for line in bas.splitlines() if line.startswith(f"Function {name}(")]
@@ -225,3 +229,64 @@ def test_due_dates_discounts_and_matches_take_serial_numbers(refreshed):
 def test_numbers_that_are_no_date_of_excels_calendar_are_explained():
     assert cells(udfs.ARXL_BUCKET(column([0.0, -3.0, 3e6]), dt.datetime(2026, 11, 20))) == ["a number that is not a date"] * 3
     assert udfs.ARXL_BUCKET([[46000.0]], 60.0) == [["29 February 1900, a day that never was"]]
+
+
+# ---- collections, credit and the close: one answer per cell --------------------------------------
+
+@pytest.fixture
+def posted(make_book, run):
+    """ROWS matched, posted, with a promise to pay, and the Credit and Collections tables built."""
+    rows = {**ROWS, "Contacts": [{"ContactDate": dt.date(2026, 11, 2), "CustomerID": "C300", "Channel": "Phone",
+                                  "PromisedAmount": 88.88, "PromisedDate": dt.date(2026, 11, 9)}]}
+    path = make_book(rows=rows, settings={"AsOfDate": AS_OF})
+    result, book = run(path, "match", "post", "aging", "credit", "collections")
+    assert result.ok
+    return path, book
+
+
+def _tables(path, *names: str) -> list:
+    """The tables as a formula passes them, in the function's order; None for one left out."""
+    return [grid(path, name) if name else None for name in names]
+
+
+LEDGER = ("Customers", "Invoices", "Applications", "Memos", "Payments")
+
+
+def test_exposure_is_the_credit_tables(posted):
+    path, book = posted
+    credit = book.read("Credit")
+    assert len(credit) >= 3 and credit["Exposure"].gt(0).any()
+    tables = _tables(path, *LEDGER)
+    settings = grid(path, "Settings")
+    answer = udfs.ARXL_EXPOSURE(column(credit["CustomerID"]), *tables, None, settings)
+    assert cells(answer) == [int(e) / 100 for e in credit["Exposure"]]
+    assert cells(udfs.ARXL_EXPOSURE([["C999"]], *tables, None, settings)) == [None]  # nobody: blank
+
+
+def test_priority_is_the_collections_score_and_a_broken_promise_counts(posted):
+    path, book = posted
+    worklist = book.read("Collections")
+    assert "C300" in set(worklist["CustomerID"]) and worklist["BrokenPromises"].max() == 1
+    tables, contacts, settings = _tables(path, *LEDGER), grid(path, "Contacts"), grid(path, "Settings")
+    answer = udfs.ARXL_PRIORITY(column(worklist["CustomerID"]), *tables, contacts, None, settings)
+    assert cells(answer) == worklist["Score"].tolist()
+    [[broken_score]] = udfs.ARXL_PRIORITY([["C300"]], *tables, contacts, None, settings)
+    [[unbroken_score]] = udfs.ARXL_PRIORITY([["C300"]], *tables, None, None, settings)
+    assert broken_score > unbroken_score
+
+
+def test_rollforward_difference_is_zero_and_its_lines_are_the_close_tables(posted):
+    path, _ = posted
+    book = open_book(path)
+    result = run_commands(book, ["close"], Context(start=dt.date(2026, 11, 1), end=AS_OF))
+    save_book(book)
+    assert result.ok
+    [usd] = open_book(path).read("Rollforward").itertuples()
+    tables, settings = _tables(path, *LEDGER), grid(path, "Settings")
+    period = (dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 20), "USD")
+    assert udfs.ARXL_ROLLFORWARD(*period, *tables, None, settings) == [[0.0]]
+    for line in ("Opening", "Invoices", "CashApplied", "Discounts", "Closing"):
+        assert udfs.ARXL_ROLLFORWARD(*period, *tables, line, settings) == [[int(getattr(usd, line)) / 100]], line
+    assert usd.CashApplied != 0 and usd.Opening != usd.Closing  # the period moved something
+    [[message]] = udfs.ARXL_ROLLFORWARD(*period, *tables, "Sales", settings)
+    assert "Sales is not a line" in message

@@ -66,6 +66,19 @@ failed:
     ARXL_DUEDATE = Err.Description
 End Function
 
+Function ARXL_EXPOSURE(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional as_of, Optional settings)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, ThisWorkbook.Date1904))
+        Exit Function
+    #End If
+failed:
+    ARXL_EXPOSURE = Err.Description
+End Function
+
 Function ARXL_MATCH(reference, payer, amount, invoices, Optional customers, Optional received, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -77,5 +90,31 @@ Function ARXL_MATCH(reference, payer, amount, invoices, Optional customers, Opti
     #End If
 failed:
     ARXL_MATCH = Err.Description
+End Function
+
+Function ARXL_PRIORITY(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional contacts, Optional as_of, Optional settings)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, ThisWorkbook.Date1904))
+        Exit Function
+    #End If
+failed:
+    ARXL_PRIORITY = Err.Description
+End Function
+
+Function ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, Optional applications, Optional memos, Optional payments, Optional line, Optional settings)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        ARXL_ROLLFORWARD = XLPy.CallUDF("arxl.excel.udfs", "ARXL_ROLLFORWARD", Array(from_date, to_date, currency, customers, invoices, applications, memos, payments, line, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        ARXL_ROLLFORWARD = XLPy.CallUDF("arxl.excel.udfs", "ARXL_ROLLFORWARD", Array(from_date, to_date, currency, customers, invoices, applications, memos, payments, line, settings, ThisWorkbook.Date1904))
+        Exit Function
+    #End If
+failed:
+    ARXL_ROLLFORWARD = Err.Description
 End Function
 

@@ -25,7 +25,7 @@ import xlwings as xw
 from arxl.book.convert import SERIALS_1900, SERIALS_1904, BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
-from arxl.core import aging
+from arxl.core import aging, collections, credit, rollforward
 from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import cents_to_decimal, cents_to_float
@@ -233,3 +233,93 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
                              cents_to_decimal(cents), frame, customers=known, received=paid_on,
                              settings=chosen)
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]
+
+
+LEDGER_TABLES = ("Customers", "Invoices", "Applications", "Memos", "Payments", "Contacts")
+
+
+def _ledger(settings, as_of, date1904, **grids):
+    """The workbook's ledger from tables passed with their headers (Customers[#All] ...), read by
+    the same workbook port as the buttons; the as-of date (a cell, a date or its serial number)
+    overrides AsOfDate."""
+    date = read_value("date", as_of, _serials(date1904)) if as_of is not None else None
+    store = RangeStore({"Settings": settings, **{name: grids.get(name) for name in LEDGER_TABLES}})
+    return Workbook(store, as_of=date.date() if date is not None else None).load()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
+@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
+@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
+@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
+@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
+@xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None, date1904=False):
+    """A customer's credit exposure in its own currency (open items + unapplied cash), as the Credit table shows it; blank for a customer with nothing."""
+    ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
+                     Memos=memos, Payments=payments)
+    exposure = credit.exposure_of(ledger, ledger.settings.as_of)
+
+    def compute(customer_id):
+        cents = credit.exposure_cents(exposure, read_value("id", customer_id) or "")
+        return None if cents is None else cents_to_float(cents)
+    return _each(compute, customer_ids)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
+@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
+@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
+@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
+@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
+@xw.arg("contacts", ndim=2, doc="Optional: the Contacts table with its headers (promises)")
+@xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None, date1904=False):
+    """A customer's collections priority (Score 0-100, its highest line), as the Collections worklist ranks it; blank when nothing of it is overdue."""
+    ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
+                     Memos=memos, Payments=payments, Contacts=contacts)
+    as_of_date = ledger.settings.as_of
+    promises, _ = collections.check_promises(ledger, as_of_date)
+    table = collections.worklist(ledger, as_of_date, promises, exposure=credit.exposure_of(ledger, as_of_date)["Exposure"])
+
+    def compute(customer_id):
+        return collections.score_of(table, read_value("id", customer_id) or "")
+    return _each(compute, customer_ids)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("from_date", doc="The period's first day")
+@xw.arg("to_date", doc="The period's last day")
+@xw.arg("currency", doc="The currency, e.g. USD")
+@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
+@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
+@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
+@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
+@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
+@xw.arg("line", doc="Optional: the line to give instead of the Difference: Opening, Invoices, CashApplied, ..., Closing")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, applications=None, memos=None, payments=None, line=None, settings=None, date1904=False):
+    """The roll-forward of a period in one currency, as Month-end close writes it: its Difference (closing AR less opening AR and the movements, which must be 0.00), or another line."""
+    start, end = _date_or_none(from_date, date1904), _date_or_none(to_date, date1904)
+    if start is None or end is None:
+        return [["give the period's first and last day"]]
+    ledger = _ledger(settings, None, date1904, Customers=customers, Invoices=invoices, Applications=applications,
+                     Memos=memos, Payments=payments)
+    table = rollforward.rollforward(ledger, start, end).currencies.set_index("Currency")
+    wanted = read_value("text", line) or "Difference"
+    columns = {c.lower(): c for c in ("Opening", *rollforward.LINES, "RolledForward", "Closing", "Difference")}
+    if wanted.lower() not in columns:
+        return [[f"{wanted} is not a line of the roll-forward ({', '.join(columns.values())})"]]
+    code = (read_value("text", currency) or ledger.settings.base_currency).upper()
+    cents = int(table[columns[wanted.lower()]].get(code, 0))
+    return [[cents_to_float(cents)]]
