@@ -63,8 +63,8 @@ from arxl.contract import (
 )
 from arxl.core.balances import compute_balances, is_reversal, lookup, resolve_currencies
 from arxl.core.frames import table_frame
-from arxl.core.ledger import Ledger
-from arxl.core.money import NotAnAmount, format_cents, to_cents
+from arxl.core.ledger import CannotRun, Ledger
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
 
@@ -125,9 +125,10 @@ def active_applications(applications: pd.DataFrame) -> pd.Series:
     return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
 
 
-def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
-    """A clerk's ApplyTo as (target, cents or None) pairs; the target "" means on account.
-    Raises ValueError with a clerk's message for anything it cannot read."""
+def parse_apply_to(text: str, currency: str, decimal_separator: str = ".") -> list[tuple[str, int | None]]:
+    """A clerk's ApplyTo as (target, amount or None) pairs, amounts in ``currency``'s minor
+    unit (the payment's); the target "" means on account. Raises ValueError with a clerk's
+    message for anything it cannot read."""
     entries: list[tuple[str, int | None]] = []
     for part in [p.strip() for p in str(text).split(";")]:
         if not part:
@@ -138,9 +139,9 @@ def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
         amount = None
         if amount_text:
             try:
-                amount = to_cents(amount_text)
-            except NotAnAmount:
-                raise ValueError(f"{amount_text!r} is not an amount") from None
+                amount = to_minor(amount_text, currency, decimal_separator)
+            except NotAnAmount as exc:
+                raise ValueError(f"{amount_text!r}: {exc.problem}") from None
             if amount <= 0:
                 raise ValueError(f"the amount for {target} must be more than zero")
         elif "=" in part:
@@ -221,11 +222,16 @@ class _Posting:
         self.payments = ledger.table("Payments")
         self.matches = ledger.table("Matches", required=False)
         self.applications = ledger.table("Applications", required=False)
+        if ledger.unread.get("Applications"):
+            rows = ", ".join(str(r) for r in sorted(ledger.unread["Applications"]))
+            raise CannotRun(f"The Applications ledger has rows arxl cannot read (row {rows}; see Exceptions). "
+                            f"Nothing is posted until they are fixed, so that no payment is posted twice and "
+                            f"no ApplicationID is used twice.")
         self.application_ids = ledger.ids("Applications") | set(self.applications["ApplicationID"])
         self.memos = ledger.table("Memos", required=False)
         customers = ledger.table("Customers", required=False)
         settings = ledger.settings
-        self.now, self.progress = now, progress
+        self.now, self.progress, self.decimal_separator = now, progress, settings.decimal_separator
         self.problems = Problems()
         balances, _ = ledger.balances()
         self.targets = _Targets(self.invoices, balances.invoices["OpenBalance"], balances.open_items,
@@ -283,7 +289,7 @@ class _Posting:
             pay = self.pay[row]
             try:
                 if (pay["ApplyTo"].strip() or pay["PaymentID"] in by_payment) and pay["Amount"] <= 0:
-                    raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
+                    raise _Refused("Payments", row, "Amount", format_amount(pay["Amount"], self.currency[row]),
                                    "a payment to post must be more than zero",
                                    "Record a returned payment with Action Reverse, not a negative payment.")
                 if pay["ApplyTo"].strip():
@@ -302,7 +308,7 @@ class _Posting:
     def _override_lines(self, row: int, pay: Record) -> list[Line]:
         text = pay["ApplyTo"]
         try:
-            entries = parse_apply_to(text)
+            entries = parse_apply_to(text, self.currency[row], self.decimal_separator)
         except ValueError as exc:
             raise _Refused("Payments", row, "ApplyTo", text, f"ApplyTo cannot be read: {exc}",
                            "Write invoice IDs separated by ';', each optionally '=amount' "
@@ -317,8 +323,8 @@ class _Posting:
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
             raise _Refused("Payments", row, "ApplyTo", text,
-                           f"ApplyTo asks for {format_cents(explicit)}, more than the payment's "
-                           f"{format_cents(pay['Amount'])}",
+                           f"ApplyTo asks for {format_amount(explicit, self.currency[row])}, more than the "
+                           f"payment's {format_amount(pay['Amount'], self.currency[row])}",
                            "Lower the amounts so they add up to no more than the payment.")
         self._check_currency(row, "ApplyTo", text, lines)
         # Amounts named first: cash for invoices without one is what remains after them.
@@ -365,8 +371,9 @@ class _Posting:
                               np.nan if m["Confidence"] is None else float(m["Confidence"])))
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
-            raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
-                           f"the accepted Matches rows apply {format_cents(explicit)}, more than the payment",
+            raise _Refused("Payments", row, "Amount", format_amount(pay["Amount"], self.currency[row]),
+                           f"the accepted Matches rows apply {format_amount(explicit, self.currency[row])}, "
+                           f"more than the payment",
                            "Correct ApplyAmount in Matches, or give the payment an ApplyTo.")
         self._check_currency(row, "Currency", pay["Currency"], lines)
         self.match_customer[row] = next((m["CustomerID"] for _, m, _ in accepted if m["CustomerID"]), "")
@@ -400,9 +407,10 @@ class _Posting:
             write_off = max(min(line.write_off, room - applied - discount), 0)
             short_pay = max(min(line.short_pay, room - applied - discount - write_off), 0)
             if room <= 0 or (line.applied is not None and applied < line.applied):
+                left = format_amount(max(room, 0), self.currency[row], code=False)
                 self.problems.add("Payments", int(row), "PaymentID", payment_id,
-                                  f"{line.target} has only {format_cents(max(room, 0))} open; the cash "
-                                  f"meant for it beyond that goes on account",
+                                  f"{line.target} has only {left} open; the cash meant for it beyond that "
+                                  f"goes on account",
                                   "Check whether the invoice was paid twice; apply the cash on "
                                   "account to another invoice, or refund it.")
             if applied == 0 and discount == 0 and write_off == 0:
