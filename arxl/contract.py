@@ -45,9 +45,10 @@ class Kind(StrEnum):
 
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
-# The number format of a cell of each kind (None: General).
+# The number format of a cell of each kind (None: General). Money shows two decimals, and the
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
 NUMBER_FORMATS: dict[Kind, str | None] = {
-    Kind.MONEY: "#,##0.00;[Red]-#,##0.00",
+    Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
     Kind.DATE: "yyyy-mm-dd",
     Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
     Kind.NUMBER: "0.0",
