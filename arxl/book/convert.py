@@ -133,7 +133,7 @@ def read_column(kind: str, values: list, currencies: list[str] | None = None,
     the bad ones by position."""
     out: list = [None] * len(values)
     bad: dict[int, BadValue] = {}
-    scales = [10 ** minor_units(c) for c in currencies] if currencies is not None else None
+    scales = _scales(currencies) if kind == "money" and currencies is not None else None
     for i, value in enumerate(values):
         if value is None:
             continue
@@ -161,14 +161,20 @@ def read_column(kind: str, values: list, currencies: list[str] | None = None,
     return out, bad
 
 
+def _scales(currencies: list[str]) -> list[int]:
+    """10**decimals of each currency (few distinct codes, many rows)."""
+    of = {c: 10 ** minor_units(c) for c in set(currencies)}
+    return [of[c] for c in currencies]
+
+
 def cell_values(kind: str, series: pd.Series, currencies: list[str] | None = None) -> list:
     """A typed column as the values cells should hold (None for blank), a whole column at a
     time. Minor units become floats by one division each (by 10**decimals of each row's
     ``currencies``), which IEEE rounds to the nearest double of the exact amount: the same float
     ``minor_to_float`` gives."""
     if kind == "money":
-        scale = pd.Series([10 ** minor_units(c) for c in currencies] if currencies is not None else 100,
-                          index=series.index, dtype="Float64")
+        scale = pd.Series(_scales(currencies) if currencies is not None else 100, index=series.index,
+                          dtype="Float64")
         return (series.astype("Float64") / scale).to_numpy(dtype=object, na_value=None).tolist()
     if kind in ("date", "datetime"):
         stamps = pd.to_datetime(series).to_numpy("datetime64[D]" if kind == "date" else "datetime64[us]")

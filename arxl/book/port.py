@@ -53,11 +53,12 @@ class Workbook:
         self.store = store
         self.path = Path(path) if path else None
         self._as_of = as_of
+        self._settings_read: tuple[Settings, Problems] | None = None
+        self._row_currencies: dict[str, list[str]] = {}  # table -> the currency of each raw row
+        self._linked: dict[str, dict[str, str]] = {}  # table -> {row key: the row's currency}
         self._raw: dict[str, RawTable | None] = {}
         self._problems = Problems()
         self._reported: set[tuple[object, ...]] = set()
-        self._settings_read: tuple[Settings, Problems] | None = None
-        self._linked: dict[str, dict[str, str]] = {}  # table -> {row key: the row's currency}
 
     # ---- finding tables ---------------------------------------------------------------------
     def _table(self, name: str) -> RawTable | None:
@@ -169,15 +170,29 @@ class Workbook:
             raw = self._table(name)
             keyed: dict[str, str] = {}
             if raw is not None:
-                currencies = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
-                for key, currency in zip(self._texts(raw, spec(name).id_column), currencies):
+                for key, currency in zip(self._texts(raw, spec(name).id_column), self._raw_currencies(name, raw)):
                     if key:
                         keyed.setdefault(key, currency)
             self._linked[name] = keyed
         return self._linked[name]
 
-    def _frame_currencies(self, name: str, frame: pd.DataFrame) -> list[str]:
-        """The currency of each row of a frame arxl writes to table ``name``."""
+    def _raw_currencies(self, name: str, raw: RawTable) -> list[str]:
+        """The currency of each row of the raw table ``name`` (until arxl writes to a table)."""
+        if name not in self._row_currencies:
+            self._row_currencies[name] = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
+        return self._row_currencies[name]
+
+    def _written(self) -> None:
+        """A table was written: the currency of a row, or the ID another row names it by, may
+        have changed (a blank PaymentID numbered, payments imported)."""
+        self._row_currencies.clear()
+        self._linked.clear()
+
+    def _frame_currencies(self, name: str, frame: pd.DataFrame, columns: Sequence[Column]) -> list[str] | None:
+        """The currency of each row of a frame arxl writes to table ``name`` (None when none of
+        the ``columns`` written holds money)."""
+        if not any(c.kind == Kind.MONEY for c in columns):
+            return None
         return self._currencies(name, lambda c: frame[c].tolist() if c in frame else [""] * len(frame), len(frame))
 
     def _all_ids(self, raw: RawTable, column: str) -> set[str]:
@@ -224,10 +239,13 @@ class Workbook:
         typed: dict[str, list[object]] = {}
         found: list[tuple[int, int, Problem]] = []  # (row, column position, problem), sorted below
         bad_rows: set[int] = set()
-        money = any(c.kind == Kind.MONEY for c in wanted)
-        currencies = self._currencies(name, lambda c: self._texts(raw, c), n) if money else None
+        currencies: list[str] | None = None
         separator = self._settings()[0].decimal_separator
-        for position, col in enumerate(wanted):
+        # money last: each row's currency comes from the row's text columns, read by then
+        for position, col in sorted(enumerate(wanted), key=lambda pc: pc[1].kind == Kind.MONEY):
+            if col.kind == Kind.MONEY and currencies is None:
+                currencies = self._currencies(name, lambda c: typed[c], n)
+                self._row_currencies[name] = currencies
             at = offsets.get(col.key)
             cells = [r[at] for r in raw.rows] if at is not None else [None] * n
             typed[col.name], bad = read_column(col.kind, cells, currencies, separator)
@@ -326,7 +344,6 @@ class Workbook:
                                 as_text=col.is_text)
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
-        self._linked.pop(name, None)  # a row's currency, or the key others name it by, may change
 
     def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
         """Write a clerk's column as it was: its text as text cells (never a formula), its other
@@ -352,7 +369,7 @@ class Workbook:
             raise IndexError(f"rows outside the {name} table")
         currencies = None
         if any(c.kind == Kind.MONEY for c in columns):
-            of_rows = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
+            of_rows = self._raw_currencies(name, raw)
             currencies = [of_rows[p] for p in positions]
         for col in columns:
             at = offsets[col.key]
@@ -362,6 +379,7 @@ class Workbook:
                 if col.owner == Owner.ARXL or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
+        self._written()
 
     def _replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
@@ -374,7 +392,7 @@ class Workbook:
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
             *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if table.key and len(frame) else []
-        currencies = self._frame_currencies(name, frame) if any(c.kind == Kind.MONEY for c in table.columns) else None
+        currencies = self._frame_currencies(name, frame, table.columns)
         self._writer.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
         for col in table.columns:
@@ -386,18 +404,20 @@ class Workbook:
             self._carry(name, at, raw.first_row, carried)
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
+        self._written()
 
     def _append_rows(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         if frame.empty:
             return
         raw = self._raw_or_create(name)
         offsets = self._ensure_columns(name, raw, columns)
-        currencies = self._frame_currencies(name, frame) if any(c.kind == Kind.MONEY for c in columns) else None
+        currencies = self._frame_currencies(name, frame, columns)
         start = len(raw.rows)
         self._writer.resize(name, start + len(frame))
         raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
         for col in columns:
             self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name], currencies))
+        self._written()
 
     def _raw_or_create(self, name: str) -> RawTable:
         raw = self._table(name)
@@ -419,6 +439,7 @@ class Workbook:
         raw.rows = [[None] * len(raw.headers) for _ in rows]
         for offset, col in enumerate(table.columns):
             self._write(name, raw, col, offset, 0, [r.get(col.name) for r in rows])
+        self._written()
 
     # ---- Exceptions -------------------------------------------------------------------------
     def write_exceptions(self, entries: list[tuple[str, Problem]], commands: list[str], run_at: dt.datetime,

@@ -1,6 +1,7 @@
-"""Bank files read by their own rules (issue 12): implied decimals by the currency's minor units,
-decimal points refused when more precise than the currency, MT940 as ING and Rabobank write it,
-and files in any encoding or line ending; a file that cannot be read is that file's problem alone."""
+"""Reliability, bank files read by their own rules (issue 12): implied decimals by the currency's
+minor units, decimal points refused when more precise than the currency, MT940 as ING and
+Rabobank write it (attacks of the category "bad values"), and files in any encoding or line
+ending, a file that cannot be read being that file's problem alone ("hostile files")."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ import os
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from arxl.bankfiles import read_bank_file
 
@@ -84,6 +86,7 @@ def exceptions(path) -> list[tuple]:
 
 # ---- implied decimals and decimal points, by the currency -------------------------------------------
 
+@pytest.mark.attack("bad values")
 def test_bai2_amounts_have_the_implied_decimals_of_their_currency():
     result = read_bank_file("kwd.bai", BAI2_KWD)
     assert [(r.amount, r.currency) for r in result.receipts] == [(12345, "KWD"), (100, "KWD")]
@@ -91,6 +94,7 @@ def test_bai2_amounts_have_the_implied_decimals_of_their_currency():
     assert [(r.amount, r.currency) for r in jpy.receipts] == [(12345, "JPY"), (100, "JPY")]
 
 
+@pytest.mark.attack("bad values")
 def test_a_bai2_file_in_kwd_is_imported_at_its_own_value(make_book, run, tmp_path):
     bank_file = tmp_path / "kwd.bai"
     bank_file.write_bytes(BAI2_KWD)
@@ -100,6 +104,7 @@ def test_a_bai2_file_in_kwd_is_imported_at_its_own_value(make_book, run, tmp_pat
         ("KW-REF-1", 12.345, "KWD"), ("KW-REF-2", 0.1, "KWD")]
 
 
+@pytest.mark.attack("bad values")
 def test_camt_amounts_more_precise_than_their_currency_are_refused():
     assert [r.amount for r in read_bank_file("k.xml", camt("12.345", "KWD")).receipts] == [12345]
     assert [r.amount for r in read_bank_file("j.xml", camt("1500", "JPY")).receipts] == [1500]
@@ -107,6 +112,7 @@ def test_camt_amounts_more_precise_than_their_currency_are_refused():
     assert result.receipts == [] and "EUR" in result.problems[0].problem
 
 
+@pytest.mark.attack("bad values")
 def test_a_date_past_2199_in_a_bank_file_is_a_problem_not_a_receipt():
     result = read_bank_file("late.xml", camt("10.00", "EUR").replace(b"2026-11-18</Dt>", b"3026-11-18</Dt>"))
     assert result.receipts == [] and "2199-12-31" in result.problems[0].problem
@@ -114,6 +120,7 @@ def test_a_date_past_2199_in_a_bank_file_is_a_problem_not_a_receipt():
 
 # ---- MT940 as banks write it ---------------------------------------------------------------------
 
+@pytest.mark.attack("bad values")
 def test_mt940_ing_subfields_give_payer_remittance_and_the_statements_currency():
     result = read_bank_file("ing.sta", ING.encode(), currency="USD")
     got = [(r.payer_name, r.payer_account, r.amount, r.currency, r.text) for r in result.receipts]
@@ -125,12 +132,14 @@ def test_mt940_ing_subfields_give_payer_remittance_and_the_statements_currency()
     assert result.problems == []
 
 
+@pytest.mark.attack("bad values")
 def test_mt940_without_an_opening_balance_takes_the_currency_the_file_states():
     result = read_bank_file("intraday.sta", ING_INTRADAY.encode(), currency="USD")
     assert [(r.payer_name, r.amount, r.currency) for r in result.receipts] == [
         ("Gamma Logistics BV", 7500, "EUR"), ("Delta BV", 8000, "EUR")]
 
 
+@pytest.mark.attack("bad values")
 def test_mt940_statements_of_one_file_keep_their_own_currencies():
     two = ING + ING.replace("EUR", "CHF").replace("000000001", "000000002")
     result = read_bank_file("two.sta", two.encode(), currency="USD")
@@ -139,6 +148,7 @@ def test_mt940_statements_of_one_file_keep_their_own_currencies():
 
 # ---- encodings, line ends, unreadable files -----------------------------------------------------------
 
+@pytest.mark.attack("hostile files")
 def test_csv_with_cr_line_ends_utf16_or_a_bom_is_read():
     text = GOOD_CSV.decode()
     for data in (text.replace("\n", "\r").encode(), text.encode("utf-16"), text.encode("utf-16-le"),
@@ -147,6 +157,7 @@ def test_csv_with_cr_line_ends_utf16_or_a_bom_is_read():
         assert [(r.payer_name, r.amount) for r in result.receipts] == [("Acme Corp", 148000)], data[:20]
 
 
+@pytest.mark.attack("bad values")
 def test_csv_amounts_are_read_with_the_decimal_mark_the_file_shows():
     comma = b"ReceivedDate;PayerName;Amount\n2026-11-18;Acme;50,00\n2026-11-18;Beta;1.234,56\n2026-11-18;Gamma;1.000\n"
     assert [r.amount for r in read_bank_file("de.csv", comma).receipts] == [5000, 123456, 100000]
@@ -158,6 +169,7 @@ def test_csv_amounts_are_read_with_the_decimal_mark_the_file_shows():
     assert result.problems[0].row == 2
 
 
+@pytest.mark.attack("hostile files")
 def test_random_bytes_are_that_files_problem_and_the_other_files_are_imported(make_book, run, tmp_path):
     noise = tmp_path / "noise.csv"
     noise.write_bytes(os.urandom(4096).replace(b"\n", b",") + b"\n" + os.urandom(4096))
@@ -174,6 +186,7 @@ def test_random_bytes_are_that_files_problem_and_the_other_files_are_imported(ma
     assert (counts["imported"], counts["files_unreadable"], counts["nothing_read"]) == (1, 2, 0)
 
 
+@pytest.mark.attack("hostile files")
 def test_an_import_that_read_nothing_says_so_in_its_counts(make_book, run, tmp_path):
     noise = tmp_path / "noise.bin"
     noise.write_bytes(bytes(range(256)) * 8)
@@ -184,6 +197,7 @@ def test_an_import_that_read_nothing_says_so_in_its_counts(make_book, run, tmp_p
     assert "nothing" in result.outcomes["import"].summary.lower()
 
 
+@pytest.mark.attack("bad values")
 def test_statement_dates_are_dates_of_the_statement():
     result = read_bank_file("ing.sta", ING.encode())
     assert {r.received for r in result.receipts} == {dt.date(2026, 11, 18)}

@@ -1,7 +1,7 @@
-"""Values read exactly or refused (issue 12): money by each currency's own minor units, text
-amounts by one stated decimal-separator rule, numbers too large to be money, dates inside the
-stated range, ledgers numbered against every row, clerk text carried as text. Each case is a
-workbook written, run and read back cell by cell."""
+"""Reliability, bad values (issue 12): money by each currency's own minor units, text amounts by
+one stated decimal-separator rule, numbers too large to be money, dates inside the stated range,
+ledgers numbered against every row, clerk text carried as text. Each case is a workbook written,
+run and read back cell by cell; each is an attack of the category "bad values"."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +13,7 @@ from openpyxl.worksheet.table import TableColumn
 
 from arxl.book.files import open_book
 
+pytestmark = pytest.mark.attack("bad values")
 D = dt.date
 REFRESH = ("match", "post", "memos", "aging")
 
@@ -252,3 +253,15 @@ def test_a_clerks_note_carried_through_a_rebuilt_table_stays_text(make_book, run
     assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == ["P2"]
     moved = ws.cell(2, header.index("Note") + 1)
     assert moved.value == "=> call P2 customer" and moved.data_type == "s"
+
+
+def test_rows_naming_a_payment_numbered_in_the_same_run_take_its_currency(make_book, run):
+    """Matches rows follow their payment's currency even when match numbered the payment just now."""
+    path = make_book({"Customers": [customer("K1", "KWD", Aliases="KUWAIT TRADING")],
+                      "Invoices": [invoice("KI-1", "K1", 5.000)],
+                      "Payments": [payment("", 12.345, "KWD", PayerName="KUWAIT TRADING", Reference="no invoice")]})
+    run(path, "match")
+    (pay,) = cells(path, "Payments")
+    rows = [(m["PaymentID"], m["InvoiceID"], m["ApplyAmount"]) for m in cells(path, "Matches")]
+    assert pay["PaymentID"] == "P000001" and sum(a or 0 for _, _, a in rows) == pytest.approx(12.345)
+    assert all(p == "P000001" for p, _, _ in rows)
