@@ -345,17 +345,6 @@ class Workbook:
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
 
-    def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
-        """Write a clerk's column as it was: its text as text cells (never a formula), its other
-        values (numbers, dates) as they were. Runs of text and of other values are written
-        apart, since a store sets text-ness per write."""
-        start = 0
-        for i in range(1, len(values) + 1):
-            if i == len(values) or isinstance(values[i], str) != isinstance(values[start], str):
-                run = values[start:i]
-                self._writer.write_column(name, at, first_row + start, run, None, as_text=isinstance(run[0], str))
-                start = i
-
     def _update(self, name: str, frame: pd.DataFrame, fill_blank: tuple[str, ...]) -> None:
         """arxl's columns of an input table for the rows in ``frame`` (indexed by sheet row);
         other rows keep their values; ``fill_blank`` columns only where the cell is blank."""
@@ -405,6 +394,17 @@ class Workbook:
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
         self._written()
+
+    def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
+        """Write a clerk's column as it was: its text as text cells (never a formula), its other
+        values (numbers, dates) as they were. Runs of text and of other values are written
+        apart, since a store sets text-ness per write."""
+        start = 0
+        for i in range(1, len(values) + 1):
+            if i == len(values) or isinstance(values[i], str) != isinstance(values[start], str):
+                run = values[start:i]
+                self._writer.write_column(name, at, first_row + start, run, None, as_text=isinstance(run[0], str))
+                start = i
 
     def _append_rows(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         if frame.empty:
