@@ -129,9 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
 
     p = sub.add_parser("demo", help="write a realistic demo workbook and refresh it")
-    p.add_argument("path", type=Path, nargs="?", default=Path("demo.xlsx"))
+    p.add_argument("path", type=Path, nargs="?", help="default: demo.xlsx, or demo.xlsm with --xlsm")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="overwrite an existing demo workbook")
+    p.add_argument("--xlsm", action="store_true",
+                   help="a macro-enabled copy of the master workbook, with the AR tab, to try the buttons on "
+                        "(also when PATH ends in .xlsm)")
+    p.add_argument("--master", type=Path, help="the master workbook to copy (default: workbooks/arxl.xlsm)")
 
     def book_args(p, many=True):
         p.add_argument("books", type=Path, nargs="+" if many else 1, metavar="BOOK")
@@ -171,11 +175,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "demo":
         from arxl.demo import write_demo
 
+        macros = args.xlsm or (args.path is not None and args.path.suffix.lower() == ".xlsm")
+        args.path = args.path or Path("demo.xlsm" if macros else "demo.xlsx")
         if args.path.exists() and not args.force:
             print(f"{args.path} exists; use --force to replace it.", file=sys.stderr)
             return 1
+        if macros and args.path.suffix.lower() != ".xlsm":
+            print(f"{args.path}: a workbook with macros must end in .xlsm", file=sys.stderr)
+            return 2
         started = time.perf_counter()
-        write_demo(args.path, seed=args.seed, overwrite=True)
+        if macros:
+            from arxl.excel.build import MASTER, write_demo_xlsm
+
+            try:
+                write_demo_xlsm(args.path, args.master or MASTER, seed=args.seed)
+            except (FileNotFoundError, ValueError) as exc:
+                print(f"{exc}", file=sys.stderr)
+                return 1
+        else:
+            write_demo(args.path, seed=args.seed, overwrite=True)
         print(f"Wrote the demo workbook {args.path} in {time.perf_counter() - started:.1f} s; refreshing it:")
         return run_books([args.path], list(REFRESH), as_of=None, output=None, quiet=args.quiet, backup=False)
     if args.verb == "refresh":

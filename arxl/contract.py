@@ -30,6 +30,8 @@ from enum import StrEnum
 from functools import cache
 from typing import TypeVar
 
+E = TypeVar("E", bound=StrEnum)
+
 
 class Kind(StrEnum):
     ID = "id"
@@ -171,6 +173,17 @@ class CustomerStatus(StrEnum):
     HOLD = "Hold"
 
 
+class PaymentMethod(StrEnum):
+    """Payments.Method: how the money came (a clerk may write another)."""
+
+    CHECK = "Check"
+    ACH = "ACH"
+    WIRE = "Wire"
+    CARD = "Card"
+    CASH = "Cash"
+    LOCKBOX = "Lockbox"
+
+
 # ApplyTo's word for "keep the cash on the customer's account".
 ON_ACCOUNT = "ON ACCOUNT"
 
@@ -202,6 +215,23 @@ def read_yes_no(value: object) -> bool | None:
     return False if text in NO_MARKS else None
 
 
+YES_NO = ("Yes", "No")
+
+
+def read_word(value: object, words: type[E], also: dict[str, E] | None = None) -> E | None:
+    """A clerk's cell read as one of ``words`` (an enum of the vocabulary) without regard to
+    case, spaces and underscores, or through ``also`` (other spellings that can mean only that
+    word, e.g. "Approved" for Approve); None for a blank or for anything else, which the caller
+    reports rather than guesses."""
+    key = header_key(value)
+    if not key:
+        return None
+    for word in words:
+        if header_key(word.value) == key:
+            return word
+    return {header_key(k): v for k, v in (also or {}).items()}.get(key)
+
+
 def is_yes(value: object) -> bool:
     """A clerk's flag cell read as yes (see ``YES_MARKS``); a real True counts too."""
     return read_yes_no(value) is True
@@ -221,12 +251,19 @@ def _column_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table. ``choices``: the values a clerk picks from (a drop-down in the
+    workbook; typing anything else is refused by Excel where ``strict``, warned about otherwise).
+    ``prompt``: the input message a clerk sees on a cell of the column."""
+
     name: str
     kind: Kind = Kind.TEXT
     owner: Owner = Owner.CLERK
     required: bool = False
     width: float = 14
     unique: bool = False
+    choices: tuple[str, ...] = ()
+    strict: bool = True
+    prompt: str = ""
 
     @property
     def key(self) -> str:
@@ -288,8 +325,8 @@ class TableSpec:
 
 
 def _c(name: str, kind: Kind = Kind.TEXT, required: bool = False, width: float = 14,
-       unique: bool = False) -> Column:
-    return Column(name, kind, Owner.CLERK, required, width, unique)
+       unique: bool = False, choices: tuple[str, ...] = (), strict: bool = True, prompt: str = "") -> Column:
+    return Column(name, kind, Owner.CLERK, required, width, unique, choices, strict, prompt)
 
 
 def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
@@ -317,7 +354,8 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Email", K.TEXT, width=26),
     _c("Region", K.TEXT, width=12),
     _c("Salesperson", K.TEXT, width=16),
-    _c("Status", K.TEXT, width=10),
+    _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
+       prompt="Hold keeps the customer from new invoices."),
 ), currency=(OWN,))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
@@ -331,7 +369,8 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _c("FreightAmount", K.MONEY, width=12),
     _c("Currency", K.TEXT, width=9),
     _c("PONumber", K.ID, width=14),
-    _c("Disputed", K.TEXT, width=10),
+    _c("Disputed", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes while the customer disputes the invoice: it is never applied automatically."),
     _a("Paid", K.MONEY),
     _a("Discounts", K.MONEY, 12),
     _a("WrittenOff", K.MONEY, 12),
@@ -348,13 +387,18 @@ PAYMENTS = TableSpec("Payments", Role.INPUT, (
     _c("PayerName", K.EXTERNAL, required=True, width=28),
     _c("Amount", K.MONEY, required=True, width=14),
     _c("Currency", K.TEXT, width=9),
-    _c("Method", K.TEXT, width=10),
+    _c("Method", K.TEXT, width=10, choices=tuple(PaymentMethod), strict=False),
     _c("CheckNumber", K.ID, width=12),
     _c("PayerAccount", K.EXTERNAL, width=22),
     _c("Reference", K.EXTERNAL, width=60),
-    _c("CustomerID", K.ID, width=12),
-    _c("ApplyTo", K.TEXT, width=24),
-    _c("Action", K.TEXT, width=10),
+    _c("CustomerID", K.ID, width=12,
+       prompt="The customer who paid, when you know it: matching and posting keep to it."),
+    _c("ApplyTo", K.TEXT, width=24,
+       prompt="Overrides any match: invoice IDs separated by ; each optionally =amount "
+              "(100234; 100240=150.00), or ON ACCOUNT."),
+    _c("Action", K.TEXT, width=10, choices=tuple(Action),
+       prompt="Reverse: a returned or bounced payment; Post reverses what it posted. Clear it to post "
+              "the payment again."),
     _a("MatchStatus", K.TEXT, 12),
     _a("MatchedCustomerID", K.ID, 12),
     _a("MatchedInvoices", K.TEXT, 30),
@@ -370,8 +414,8 @@ IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", 
 MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("RequestID", K.ID, required=True, width=12, unique=True),
     _c("CustomerID", K.ID, required=True, width=12),
-    _c("Kind", K.TEXT, required=True, width=8),
-    _c("Type", K.TEXT, required=True, width=10),
+    _c("Kind", K.TEXT, required=True, width=8, choices=tuple(MemoKind)),
+    _c("Type", K.TEXT, required=True, width=10, choices=tuple(MemoType)),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Amount", K.MONEY, width=12),
     _c("Quantity", K.NUMBER, width=10),
@@ -380,7 +424,8 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("TaxRate", K.RATE, width=9),
     _c("MemoDate", K.DATE, width=12),
     _c("Currency", K.TEXT, width=9),
-    _c("Approved", K.TEXT, width=10),
+    _c("Approved", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
 ), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
@@ -395,16 +440,19 @@ SETTINGS = TableSpec("Settings", Role.INPUT, (
 # arxl's proposal for every payment not yet posted; type Approve or Reject in Decision.
 MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("PaymentID", K.ID, width=12),
-    _c("CustomerID", K.ID, width=12),
-    _c("InvoiceID", K.ID, width=14),
-    _c("ApplyAmount", K.MONEY, width=13),
+    _c("CustomerID", K.ID, width=12, prompt="Whose account the cash goes to; you may change it on a row you approve."),
+    _c("InvoiceID", K.ID, width=16, prompt="You may change the invoice on a row you approve; Post applies it."),
+    _c("ApplyAmount", K.MONEY, width=13, prompt="Cash for this invoice. Change it on a row you approve: "
+                                                    "Post applies what you typed, the rest goes on account."),
     _c("Discount", K.MONEY, width=11),
     _c("WriteOff", K.MONEY, width=11),
     _c("ShortPay", K.MONEY, width=11),
     _c("Reason", K.EXTERNAL, width=18),
     _c("Confidence", K.NUMBER, width=11),
-    _c("Decision", K.TEXT, width=11),
+    _c("Decision", K.TEXT, width=11, choices=tuple(Decision),
+       prompt="Approve or Reject each row of the payment; it posts once every row is decided."),
     _c("Evidence", K.EXTERNAL, width=80),
+    _c("Proposed", K.TEXT, width=30),
 ), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The posting ledger: only grows; a correction is a new reversing row.

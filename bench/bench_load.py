@@ -5,7 +5,8 @@ money rules sit on. The file is opened once; each repeat reads and writes afresh
     python bench/bench_load.py [--book BOOK] [--repeat N]
 
 Without --book, the large ledger of bench/generated.py is used (100,000 invoices, 10,000
-payments, 5,000 customers). Prints the median and the fastest of the repeats, in seconds of CPU time (steady on a busy machine).
+payments, 5,000 customers). Prints the median and the fastest of the repeats, in seconds of CPU
+time (steadier than wall time on a busy machine).
 To compare with another checkout, run this file with PYTHONPATH pointing at that checkout.
 """
 from __future__ import annotations
@@ -15,10 +16,11 @@ import statistics
 import time
 from pathlib import Path
 
+from generated import large_workbook
+
 import arxl
 from arxl.book.files import open_book
 from arxl.core.ledger import Outcome, Step
-from generated import large_workbook
 
 
 def main() -> None:

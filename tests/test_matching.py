@@ -12,8 +12,7 @@ import pytest
 
 from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
-from arxl.core.matching import identify_payer, match_payments, match_remittance
-from arxl.core.matching import batch
+from arxl.core.matching import batch, identify_payer, match_payments, match_remittance
 from arxl.core.matching.policy import CAPS, Condition, Doubt, confidence
 from arxl.core.money import to_minor
 from arxl.core.settings import Settings, WriteOffLimit
@@ -503,7 +502,7 @@ def test_the_caps_that_hold_a_confidence_down_are_named_in_the_evidence():
     (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"],
                                      inv["Disputed"] == "Yes")
     sentences = {row.sentence.split("{detail}")[-1]: row.cap for row in CAPS}
-    for payment_id, rows in matches.groupby("PaymentID"):
+    for _, rows in matches.groupby("PaymentID"):
         evidence, conf, decision = rows.iloc[0][["Evidence", "Confidence", "Decision"]]
         caps = re.findall(r"([^;]*) \(Confidence at most (\d+)\)", evidence)
         for sentence, cap in caps:  # each a row of the table, holding the Confidence down

@@ -155,11 +155,13 @@ def test_tax_rate_on_the_request_wins_over_the_invoice_ratio_and_rounds_half_up(
     assert ledger.loc["R2", ["NetAmount", "TaxAmount", "TotalAmount"]].tolist() == [1005, 80, 1085]  # 0.804
 
 
-def test_memo_date_is_the_requested_one_else_the_run_date(book_with, run):
+def test_memo_date_is_the_requested_one_else_the_runs_as_of_date(book_with, run):
+    """One date per run: a memo made on the 21st in a workbook worked as of the 20th is dated the
+    20th, so the aging as of the 20th and the invoices' balances agree."""
     path = book_with([request("R1", amount=10, MemoDate=dt.date(2026, 11, 2)), request("R2", amount=10)])
     _, book = run(path, "memos", now=dt.datetime(2026, 11, 21, 9, 30))
     dates = memo_ledger(book)["MemoDate"].dt.date.to_dict()
-    assert dates == {"R1": dt.date(2026, 11, 2), "R2": dt.date(2026, 11, 21)}
+    assert dates == {"R1": dt.date(2026, 11, 2), "R2": dt.date(2026, 11, 20)}
 
 
 # --- caps -------------------------------------------------------------------------------------

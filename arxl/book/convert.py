@@ -14,9 +14,16 @@ import re
 from decimal import Decimal
 
 import pandas as pd
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from arxl.contract import DATE_RANGE, FIRST_DATE, LAST_DATE, date_in_range
 from arxl.core.money import LIMIT, NotAnAmount, minor_units, read_decimal, to_minor
+
+# Date systems of Excel serial numbers: 1900 (Windows' default) and 1904 (older Mac workbooks,
+# File > Options > Advanced > "Use 1904 date system").
+SERIALS_1900, SERIALS_1904 = 1900, 1904
+_LAST_SERIAL = {SERIALS_1900: 2958465, SERIALS_1904: 2957003}  # 9999-12-31, Excel's last date
+_NO_SUCH_DAY = 60  # 1900 system: Excel's 29 February 1900, a day that never was (kept from Lotus 1-2-3)
 
 
 class BadValue(ValueError):
@@ -49,13 +56,29 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def date_from_serial(serial: float, system: int = SERIALS_1900) -> dt.datetime:
+    """The date and time an Excel serial number stands for, as Excel shows it: in the 1900
+    system serial 1 is 1900-01-01 and serial 61 is 1900-03-01 (Excel counts a 29 February 1900,
+    serial 60, which is refused here); in the 1904 system serial 0 is 1904-01-01. The fraction
+    is the time of day. Raises ``BadValue`` for a number that is no date of Excel's calendar."""
+    first = 1 if system == SERIALS_1900 else 0
+    if isinstance(serial, bool) or not math.isfinite(serial) or not first <= serial < _LAST_SERIAL[system] + 1:
+        raise BadValue("a number that is not a date",
+                       "Give a date between 1900-01-01 and 9999-12-31, or a cell formatted as a date.")
+    if system == SERIALS_1900 and int(serial) == _NO_SUCH_DAY:
+        raise BadValue("29 February 1900, a day that never was",
+                       "Excel counts this day, but it does not exist; give the date you mean.")
+    stamp = from_excel(serial, epoch=WINDOWS_EPOCH if system == SERIALS_1900 else MAC_EPOCH)
+    return stamp if isinstance(stamp, dt.datetime) else dt.datetime.combine(MAC_EPOCH.date(), stamp)
+
+
 _LARGEST_WHOLE = 2**53  # every whole number up to this is exact in a cell
 _FIRST = dt.datetime.combine(FIRST_DATE, dt.time())
 _LAST = dt.datetime.combine(LAST_DATE, dt.time.max)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def _date(value, keep_time: bool) -> dt.datetime:
+def _date(value, keep_time: bool, serials: int | None) -> dt.datetime:
     if isinstance(value, dt.datetime):
         stamp = value
     elif isinstance(value, dt.date):
@@ -67,6 +90,8 @@ def _date(value, keep_time: bool) -> dt.datetime:
             stamp = dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise BadValue("not a real date", "Use a date that exists, such as 2026-11-20.") from exc
+    elif isinstance(value, int | float) and not isinstance(value, bool) and serials is not None:
+        stamp = date_from_serial(value, serials)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         raise BadValue("a number where a date belongs",
                        "Format the cell as a date, or type the date as 2026-11-20.")
@@ -80,9 +105,14 @@ def _date(value, keep_time: bool) -> dt.datetime:
     return dt.datetime(stamp.year, stamp.month, stamp.day)
 
 
-def read_value(kind: str, value, currency: str = "", decimal_separator: str = "."):
-    """One cell value as the typed value the core expects; None for blank. A money value is
-    read in ``currency``'s minor unit (a blank currency: 2 decimals, ISO's rule for most)."""
+def read_value(kind: str, value, serials: int | None = None, currency: str = "", decimal_separator: str = "."):
+    """One cell value as the typed value the core expects; None for blank. ``serials`` (a date
+    system, SERIALS_1900 or SERIALS_1904) reads a number in a date as an Excel serial number,
+    as Excel hands computed dates to a worksheet function (TODAY(), DATE(...), A2+30); without
+    it a number where a date belongs is refused, as in a table, where it means a cell that is
+    not formatted as a date. A money value is read in ``currency``'s minor unit (a blank
+    currency: 2 decimals, ISO's rule for most); text amounts and numbers with
+    ``decimal_separator``."""
     if _is_blank(value):
         return None
     if _formula(value) and kind not in ("text", "external"):
@@ -98,7 +128,7 @@ def read_value(kind: str, value, currency: str = "", decimal_separator: str = ".
         except NotAnAmount as exc:
             raise BadValue(exc.problem, exc.hint) from exc
     if kind in ("date", "datetime"):
-        return _date(value, keep_time=kind == "datetime")
+        return _date(value, keep_time=kind == "datetime", serials=serials)
     if kind in ("number", "integer", "rate"):
         if isinstance(value, bool) or isinstance(value, dt.date):
             raise BadValue("not a number", "Type a number.")
@@ -155,7 +185,8 @@ def read_column(kind: str, values: list, currencies: list[str] | None = None,
             out[i] = value if value else None
             continue
         try:
-            out[i] = read_value(kind, value, currencies[i] if currencies is not None else "", decimal_separator)
+            out[i] = read_value(kind, value, currency=currencies[i] if currencies is not None else "",
+                                decimal_separator=decimal_separator)
         except BadValue as exc:
             bad[i] = exc
     return out, bad

@@ -120,7 +120,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
 
     ctx.progress("Making memos", None)
     result, problems = core.make_memos(requests, customers, invoices, memo_ledger, open_balances,
-                                       settings, ctx.now.date())
+                                       settings, settings.as_of)
     step = Step(Outcome(""), problems)
     memos = result.memos
     documents = _documents(memos, customers, invoices, settings) if ctx.folder is not None else {}

@@ -23,14 +23,17 @@ Rules (an AR clerk's):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from arxl.contract import YES_MARKS, DocType, InvoiceStatus, MemoKind, Source
+from arxl.contract import YES_MARKS, DocType, InvoiceStatus, MemoKind, ReasonCode, Source
 from arxl.core.problems import Problems
 
+# what a reversal row names: REVERSAL:<ApplicationID of the row it reverses>
+REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 _MONEY = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
 
 OPEN_ITEM_COLUMNS = ("DocType", "DocID", "CustomerID", "Currency", "DocDate", "InvoiceID",
@@ -69,6 +72,13 @@ def is_disputed(marks: pd.Series) -> pd.Series:
 
 def is_reversal(sources: pd.Series) -> pd.Series:
     return sources.astype(str).str.strip().str.lower() == Source.REVERSAL.lower()
+
+
+def active_applications(applications: pd.DataFrame) -> pd.Series:
+    """True for ledger rows that are neither a reversal nor reversed by one."""
+    reversal = is_reversal(applications["Source"])
+    reversed_ids = applications.loc[reversal, "ReasonCode"].str.extract(REVERSES)["id"].str.strip()
+    return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
 
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:

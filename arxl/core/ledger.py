@@ -191,6 +191,14 @@ class Ledger:
             self._balances.clear()
 
 
+def run_stamp(as_of: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a run's ledger rows happen: on the run's date (Settings AsOfDate, or the door's
+    --as-of), at the time of day the run was started. One date per run: the memos, postings
+    and reversals of a run dated 2026-11-20 count in an aging as of that day, whenever the clerk
+    ran it."""
+    return dt.datetime.combine(as_of, now.time())
+
+
 def check_step(step: Step) -> None:
     """A command's changes keep the ground rules: it updates only arxl's columns of input tables
     (and blank cells it may fill), appends only to ledgers and input tables, and rebuilds only

@@ -77,10 +77,11 @@ is cut back (the cash goes on account) and sent to Review.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from arxl.contract import MATCHES, PAYMENTS, Decision
+from arxl.contract import MATCHES, PAYMENTS, Decision, Owner
 from arxl.core.frames import table_frame, typed_column
 from arxl.core.matching.batch import Progress, collections_paused, match_batch
 from arxl.core.matching.index import read_open_items
@@ -92,7 +93,8 @@ from arxl.core.settings import Settings
 
 __all__ = ["match_payments", "match_remittance", "identify_payer"]
 
-STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+# The Payments [arxl] columns: MatchStatus, MatchedCustomerID, MatchedInvoices, Confidence, Unapplied.
+STATUS_COLUMNS = tuple(PAYMENTS.owned_by(Owner.ARXL))
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -106,7 +108,9 @@ def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd
         return _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress)
 
 
-def _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress):
+def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+                    open_balance: pd.Series, disputed: pd.Series | None, progress: Progress | None
+                    ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
     items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
     if progress:
         progress("Matching payments", 0.1)
@@ -138,7 +142,8 @@ def _match_payments(payments, invoices, customers, settings, open_balance, dispu
                          evidence))
         status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
                        confidence, p.on_account))
-    matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
+    # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
+    matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})
     return (matches, columns), problems
@@ -151,7 +156,8 @@ def _code_word(reason: str) -> str:
     return "/".join("_".join(r.upper().split()) for r in reason.split(",") if r.strip())
 
 
-def match_remittance(reference: str, payer: str, amount, invoices, *, customers=None,
+def match_remittance(reference: str, payer: str, amount: object, invoices: pd.DataFrame | Iterable[Sequence[object]],
+                     *, customers: pd.DataFrame | Iterable[Sequence[object]] | None = None,
                      received: dt.date | None = None, currency: str = "",
                      settings: Settings | None = None) -> list[tuple[str, float, float]]:
     """Which invoices a remittance pays, as [(InvoiceID, amount applied, confidence 0-100)]
@@ -190,7 +196,7 @@ def match_remittance(reference: str, payer: str, amount, invoices, *, customers=
             for r in named.itertuples()]
 
 
-def _customer_frame(customers) -> pd.DataFrame:
+def _customer_frame(customers: pd.DataFrame | Iterable[Sequence[object]]) -> pd.DataFrame:
     """Customers given as a frame (CustomerID, Name; Aliases, ParentID, Terms, Currency,
     BankAccounts optional) or as rows of (CustomerID, Name), as text columns."""
     if not isinstance(customers, pd.DataFrame):
@@ -200,10 +206,12 @@ def _customer_frame(customers) -> pd.DataFrame:
         ("CustomerID", "Name", "Aliases", "ParentID", "Terms", "Currency", "BankAccounts")})
 
 
-_PAYER_INDEXES: dict[tuple, PayerIndex] = {}  # the last few customer lists (a sheet recalculating)
+# the last few customer lists (a sheet recalculating ARXL_CUSTOMER), by their contents
+_PAYER_INDEXES: dict[tuple[tuple[str, ...], ...], PayerIndex] = {}
 
 
-def identify_payer(payer: str, customers, account: str = "", customer_id: str = "") -> tuple[str, float, str]:
+def identify_payer(payer: str, customers: pd.DataFrame | Iterable[Sequence[object]], account: str = "",
+                   customer_id: str = "") -> tuple[str, float, str]:
     """Which customer a payer is, as (CustomerID, score 0..1, how it was found), or
     ("", 0.0, "") for nobody we know: the clerk's ``customer_id`` when it is a customer's; else
     the one customer a payer ``account`` on file belongs to; else the customer the name fits

@@ -72,8 +72,9 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
     n = len(opens)
     them, their = ("it", "its") if n == 1 else ("them", "their")
     deduction_reasons = deduction_reasons or [""] * n
-    if quoted and all(q is not None for q in quoted) and sum(quoted) == amount:
-        return _as_quoted(opens, discounts, invoices, quoted, quoted_discounts or [None] * n,
+    per_invoice = [q for q in quoted or [] if q is not None]
+    if quoted and len(per_invoice) == len(quoted) and sum(per_invoice) == amount:
+        return _as_quoted(opens, discounts, invoices, per_invoice, quoted_discounts or [None] * n,
                           quoted_deductions or [None] * n, deduction_reasons, tolerance, reason,
                           (rate, *COMMON_DISCOUNT_RATES))
     if amount == owed:
@@ -85,12 +86,12 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
             return stated
     allowed = sum(discounts)
     if allowed and abs(amount - (owed - allowed)) <= n:
-        lines = [Line(i, o - d, d) for i, o, d in zip(invoices, opens, discounts)]
-        lines[-1] = Line(lines[-1].invoice, lines[-1].apply + amount - (owed - allowed), lines[-1].discount)
-        return Settlement(tuple(lines), 0, DISCOUNT, f"pays {them} less the discount {their} terms allow")
+        less = [Line(i, o - d, d) for i, o, d in zip(invoices, opens, discounts)]
+        less[-1] = Line(less[-1].invoice, less[-1].apply + amount - (owed - allowed), less[-1].discount)
+        return Settlement(tuple(less), 0, DISCOUNT, f"pays {them} less the discount {their} terms allow")
     if amount > owed:
-        lines = tuple(Line(i, o) for i, o in zip(invoices, opens))
-        return Settlement(lines, amount - owed, OVERPAID, f"pays {them} in full with money left over")
+        return Settlement(tuple(Line(i, o) for i, o in zip(invoices, opens)), amount - owed, OVERPAID,
+                          f"pays {them} in full with money left over")
     if tolerance.allows(owed - amount, owed):
         lines = [Line(i, o) for i, o in zip(invoices, opens)]
         last = lines[-1]
@@ -105,7 +106,8 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
             lines[-1] = replace(lines[-1], apply=lines[-1].apply + amount - sum(x.apply for x in lines))
             return Settlement(tuple(lines), 0, UNEARNED,
                               f"pays {them} less {float(r) * 100:g}% though the terms allow no discount on this date")
-    lines, left = [], amount
+    lines = []
+    left = amount
     for i, o in zip(invoices, opens):
         paid = min(o, left)
         left -= paid
@@ -121,7 +123,8 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
                       else "pays part of what is open; the rest stays open")
 
 
-def _less_stated(amount, opens, discounts, invoices, deducted, reasons, tolerance: WriteOffTolerance,
+def _less_stated(amount: int, opens: list[int], discounts: list[int], invoices: list[int],
+                 deducted: list[int | None], reasons: list[str], tolerance: WriteOffTolerance,
                  reason: str) -> Settlement | None:
     """The invoices paid less the deductions the remittance states for them (with their
     ``reasons``, else ``reason``), when the amount bears them out: their balances less those
@@ -161,8 +164,9 @@ def _less_stated(amount, opens, discounts, invoices, deducted, reasons, toleranc
 _ORDER = (PARTIAL, SHORT, UNEARNED, OVERPAID, WRITE_OFF, DISCOUNT, EXACT)
 
 
-def _as_quoted(opens, discounts, invoices, quoted, taken, deducted, reasons, tolerance: WriteOffTolerance,
-               reason: str, rates) -> Settlement:
+def _as_quoted(opens: list[int], discounts: list[int], invoices: list[int], quoted: list[int],
+               taken: list[int | None], deducted: list[int | None], reasons: list[str],
+               tolerance: WriteOffTolerance, reason: str, rates: tuple[Decimal, ...]) -> Settlement:
     """Each invoice paid the amount the remittance gives for it (EDI RMR, "id amount" pairs);
     each difference explained on its own line. A discount or deduction the remittance states
     is taken as stated (Discount, ShortPay, with the reasons it states, else ``reason``); any

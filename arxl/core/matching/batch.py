@@ -115,4 +115,6 @@ def _start_worker(work: _Work) -> None:
 
 
 def _propose_chunk(bounds: tuple[int, int]) -> list[Proposal]:
+    if _worker_work is None:
+        raise RuntimeError("a matcher worker started without its work")
     return _worker_work.propose(*bounds)

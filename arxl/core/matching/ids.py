@@ -18,7 +18,7 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -64,7 +64,7 @@ def _grouped(keys: np.ndarray, positions: np.ndarray) -> dict[str, list[int]]:
     return out
 
 
-def _joined(table: pd.DataFrame, columns) -> pd.Series:
+def _joined(table: pd.DataFrame, columns: Iterable[int]) -> pd.Series:
     """The given part columns of each reference, run together."""
     columns = list(columns)
     out = table[columns[0]].astype(object)
@@ -181,12 +181,14 @@ class ReferenceIndex:
             return (pos,), EXACT
         if (found := self._exact_many.get(key)) is not None:
             return tuple(found), EXACT
-        if (found := self._partial(key)) is not None:
-            return found, PARTIAL
+        if (partial := self._partial(key)) is not None:
+            return partial, PARTIAL
         if key.isdigit() and key.startswith("0"):
             stripped = key.lstrip("0")
-            if (found := self._partial(stripped)) is not None or (pos := self.exact.get(stripped)) is not None:
-                return (found if found is not None else (pos,)), PARTIAL
+            if (partial := self._partial(stripped)) is not None:
+                return partial, PARTIAL
+            if (pos := self.exact.get(stripped)) is not None:
+                return (pos,), PARTIAL
         return None
 
     def _partial(self, key: str) -> tuple[int, ...] | None:
@@ -288,20 +290,20 @@ class ReferenceIndex:
             i = self._range(rem, i, mentions, parts[i - width:i])
         return mentions, unknown
 
-    def _width_to_number(self, parts, i: int) -> int:
+    def _width_to_number(self, parts: Sequence[Part], i: int) -> int:
         """Parts from i through the first number after a run of prefixes and years."""
         end = i + 1
         while self._cuts_through(parts, end) and end < len(parts):
             end += 1
         return end - i
 
-    def _cuts_through(self, parts, end: int) -> bool:
+    def _cuts_through(self, parts: Sequence[Part], end: int) -> bool:
         """Parts up to ``end`` stop at a prefix or year that a number follows closely: they are
         the head of a longer reference, not a reference."""
         return (end < len(parts) and parts[end - 1].text in self.fixed_values and parts[end].digits
                 and _tight(parts[end]))
 
-    def _range(self, rem: Remittance, i: int, mentions: list[Mention], window) -> int:
+    def _range(self, rem: Remittance, i: int, mentions: list[Mention], window: Sequence[Part]) -> int:
         """After a mention ending at part i-1: "-36", "- 100236", "TO 100236" extend it to a range."""
         parts, last = rem.parts, window[-1]
         if not last.digits or i >= len(parts) or last.text in self.fixed_values:

@@ -52,7 +52,8 @@ class OpenItems:
         ``received`` (a few days' grace for mail and bank float)."""
         invoices = np.asarray(invoices, dtype=np.int64)
         paid_on = np.datetime64(received - dt.timedelta(days=DISCOUNT_GRACE_DAYS), "D")
-        return np.where(self.discount_until[invoices] >= paid_on, self.discount[invoices], 0).tolist()
+        allowed: list[int] = np.where(self.discount_until[invoices] >= paid_on, self.discount[invoices], 0).tolist()
+        return allowed
 
     def discount_rate(self, customer: int) -> Decimal:
         """The early-payment discount rate of the customer's terms (0 for nobody known)."""
@@ -61,12 +62,14 @@ class OpenItems:
     def owing(self, cents: int) -> list[int]:
         """The invoices whose open balance before the batch is exactly ``cents``."""
         invoices, balances = self.by_balance
-        return invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
+        owing: list[int] = invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
+        return owing
 
     def open_of(self, customer: int, currency: str, open_now: np.ndarray) -> np.ndarray:
         """The customer's invoices still open (by ``open_now``) in the currency, oldest first."""
         pool = self.open_by_customer.get(customer, np.zeros(0, dtype=np.int64))
-        return pool[(open_now[pool] > 0) & (self.invoice_currency[pool] == currency)]
+        still_open: np.ndarray = pool[(open_now[pool] > 0) & (self.invoice_currency[pool] == currency)]
+        return still_open
 
 
 def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,

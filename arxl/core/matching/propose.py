@@ -214,7 +214,8 @@ def _billed_together(items: OpenItems, pay: Payment, m: Mention, positions: np.n
     return [found[k] for k in sets[0]] if count == 1 else found
 
 
-def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance, mentions, unknown: list[str],
+def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance,
+                   mentions: list[tuple[Mention, ReferenceIndex, np.ndarray]], unknown: list[str],
                    open_now: np.ndarray) -> Proposal:
     """The open invoices the mentions name, settled by the amount, with the policy's doubts."""
     named: list[_Named] = []
@@ -266,7 +267,8 @@ def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance, mentions, un
     # The text's own explanation (a discount taken late, a deduction with its reason) stands,
     # unless the payer is not the invoices' customer.
     # So does a structured remittance whose amounts per invoice add up to the payment.
-    stated = all(n.quoted is not None for n in named) and sum(n.quoted for n in named) == pay.amount
+    quoted = [n.quoted for n in named if n.quoted is not None]
+    stated = len(quoted) == len(named) and sum(quoted) == pay.amount
     explained = stated or settlement.how in FULL or (settlement.how == UNEARNED and rem.says_discount) or (
         settlement.how == SHORT and bool(rem.reason or rem.deductions))
     mixed = len({int(items.invoice_customer[n.invoice]) for n in named}) > 1
@@ -399,8 +401,8 @@ def _undo_keying_error(items: OpenItems, pay: Payment, rem: Remittance, named: l
         settles = [i for i in items.owing(need) if i not in taken]
         if not settles and was >= FAIR_NAME and not (rem.says_discount or rem.reason):
             continue  # only the costlier search below could help, and the payer fits already
-        near = {int(n.positions[p]) for p in n.index.keying_errors_undone(n.mention.written)} - taken
-        near = [i for i in near if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
+        undone = {int(n.positions[p]) for p in n.index.keying_errors_undone(n.mention.written)} - taken
+        near = [i for i in undone if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
         if not near:
             continue
         support = _payer_support(items, pay, items.invoice_customer[near])

@@ -18,7 +18,7 @@ from arxl.core.money import to_minor
 O_NEAR_DIGIT = re.compile(r"(?<=\d)O+|O+(?=\d)")  # "1OO234": the whole run of O's
 
 
-def as_zeros(match: re.Match) -> str:
+def as_zeros(match: re.Match[str]) -> str:
     return "0" * len(match.group())
 
 
@@ -192,7 +192,7 @@ def _stated_reason(after: str) -> str:
     """The reason given right after a deducted amount: a reason word read as the others are
     ("DAMAGED" -> Damaged goods), else the words themselves up to the next number or list
     separator, leaving out a reference's prefix ("CO-OP ADVERTISING INV 100235")."""
-    clause = re.match(r"[^;,\\~*\d]*", after).group()
+    clause = re.match(r"[^;,\\~*\d]*", after).group()  # type: ignore[union-attr]  # matches "" at least
     said = [_REASON_OF[w] for w in _REASON_WORDS.findall(clause)]
     if said:
         return next((r for r in said if r != "Deduction"), said[0])
@@ -214,10 +214,11 @@ def read_remittance(reference: str) -> Remittance:
     masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
     amounts, deductions = [], []
 
-    def keep_amount(m: re.Match) -> str:
+    def keep_amount(m: re.Match[str]) -> str:
         value = _cents(m.group())
         before, after = m.string[max(0, m.start() - 24):m.start()], m.string[m.end():]
-        deducted = (_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after)) and not _DISCOUNT_AFTER.match(after)
+        deducted = ((_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after))
+                    and not _DISCOUNT_AFTER.match(after))
         if value is not None and deducted:
             deductions.append(Deduction(value, _stated_reason(after), m.start()))
         elif value is not None:
@@ -230,7 +231,8 @@ def read_remittance(reference: str) -> Remittance:
         ref = m.span("ref") if m.group("ref") is not None else (m.end(), m.end())
         masked = (masked[:m.start()] + " " * (ref[0] - m.start()) + masked[ref[0]:ref[1]]
                   + " " * (m.end() - ref[1]) + masked[m.end():])
-    parts, last_end = [], 0
+    parts: list[Part] = []
+    last_end = 0
     for m in _PART.finditer(masked):
         parts.append(Part(m.group(), m.start(), m.end(), masked[last_end:m.start()] if parts else ""))
         last_end = m.end()
