@@ -2,7 +2,7 @@
 inputs (what the workbook port reads) and its outputs (what the commands write).
 
   id, text, external   object dtype, "" for blank
-  money, integer       nullable Int64 (money in integer cents)
+  money, integer       nullable Int64 (money in the minor unit of the row's currency)
   date, datetime       datetime64[ns], NaT for blank
   number               float64, NaN for blank
   rate                 object holding Decimal (or None)
