@@ -13,7 +13,7 @@ from arxl.core import memos as core
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
@@ -98,7 +98,7 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
     for memo in memos:
         totals[(memo.kind, memo.currency)] += memo.total
     if totals:
-        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_cents(cents, ccy)}"
+        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_amount(cents, ccy)}"
                                          for (kind, ccy), cents in sorted(totals.items()))
     return Outcome(text + ".", counts)
 
