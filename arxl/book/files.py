@@ -42,7 +42,7 @@ from arxl.book.documents import (
 )
 from arxl.book.lock import BookLock, process_alive
 from arxl.book.port import Workbook
-from arxl.book.safety import check_not_open, inspect_package
+from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
 from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
@@ -483,16 +483,6 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
             if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
                 raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
         os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
-        check_not_open(target)
-        changed = expected is not None and not expected.same_file(target)
-        if changed or (lock is not None and not lock.still_held()):
-            kept = _keep_beside(tmp, target)
-            aside = documents.keep_aside(kept.stem.rsplit(".", 1)[-1]) if documents else []
-            also = f" Its documents are beside where they belong, named *.{kept.stem.rsplit('.', 1)[-1]}.pdf." \
-                if aside else ""
-            raise BookChanged(f"{target.name} was saved by someone else while arxl worked, so arxl did not replace "
-                              f"it. Nothing is lost: this run's result is in {kept.name}.{also} Run again to work "
-                              f"on the new version.", kept)
         if target.exists() and backup:
             try:
                 _backup(target)
@@ -501,6 +491,23 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
                                 + " The workbook was not changed.") from exc
         if documents is not None:
             documents.commit(tmp)
+        owner = owner_file(target)
+        if owner is not None:
+            why = f"{target.name} is open in Excel ({owner.name} exists)"
+        elif expected is not None and not expected.same_file(target):
+            why = f"{target.name} was saved by someone else while arxl worked"
+        elif lock is not None and not lock.still_held():
+            why = f"another run took over the lock on {target.name}"
+        else:
+            why = ""
+        if why:
+            kept = _keep_beside(tmp, target)
+            tag = kept.stem.rsplit(".", 1)[-1]
+            also = (f" Its documents are beside where they belong, named *.{tag}.pdf."
+                    if documents is not None and documents.keep_aside(tag) else "")
+            raise BookChanged(f"{why}, so arxl did not replace it. Nothing is lost: this run's result is in "
+                              f"{kept.name}.{also} Close the workbook in Excel if it is open, and run again "
+                              f"to work on its latest version.", kept)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -516,7 +523,6 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
     if target is None:
         raise ValueError("no file to save to")
     target = target.resolve()
-    check_not_open(target)
     if not isinstance(book.store, FileStore):
         raise TypeError("save_book saves workbooks opened from files")
     if target.is_dir():

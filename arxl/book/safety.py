@@ -43,11 +43,19 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
 
 
-def check_not_open(path: Path) -> None:
+def owner_file(path: Path) -> Path | None:
+    """Excel's owner file of ``path`` if there is one (the workbook is open in Excel)."""
     for candidate in (path.with_name("~$" + path.name), lock_file(path)):
         if candidate.exists():
-            raise BookError(f"{path.name} is open in Excel ({candidate.name} exists). Close it in "
-                            f"Excel first, or use the ribbon buttons inside Excel instead.")
+            return candidate
+    return None
+
+
+def check_not_open(path: Path) -> None:
+    owner = owner_file(path)
+    if owner is not None:
+        raise BookError(f"{path.name} is open in Excel ({owner.name} exists). Close it in "
+                        f"Excel first, or use the ribbon buttons inside Excel instead.")
 
 
 def _declares_entities(head: bytes, chunk: bytes) -> bool:
