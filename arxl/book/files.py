@@ -41,7 +41,7 @@ from arxl.book.documents import (
     temp_name,
 )
 from arxl.book.lock import BookLock, process_alive
-from arxl.book.port import Workbook
+from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
@@ -111,6 +111,9 @@ class FileStore:
         return True
 
     def save(self, path: Path) -> None:
+        for ws in self.wb.worksheets:
+            for table in ws.tables.values():
+                align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
 
     # ---- finding --------------------------------------------------------------------------
@@ -190,7 +193,8 @@ class FileStore:
         ws.freeze_panes = "A2"
         table = Table(displayName=name, ref=f"A1:{get_column_letter(len(headers))}2")
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-        table._initialise_columns()
+        for i, header in enumerate(headers, start=1):
+            table.tableColumns.append(TableColumn(id=i, name=header))
         ws.add_table(table)
         self._where[name] = _Located(ws, table, 1, len(headers), 1, 1)
         self._formats_row(ws, 2, formats)
@@ -224,13 +228,14 @@ class FileStore:
             self._set_ref(loc)
 
     def _set_ref(self, loc: _Located) -> None:
+        """The table's range (with its totals row) and its filter's (without)."""
         if loc.table is None:
             return
-        ref = (f"{get_column_letter(loc.min_col)}{loc.header_row}:"
-               f"{get_column_letter(loc.max_col)}{loc.header_row + max(loc.n_rows, 1)}")
-        loc.table.ref = ref
+        last = loc.header_row + max(loc.n_rows, 1)
+        start, end = f"{get_column_letter(loc.min_col)}{loc.header_row}", get_column_letter(loc.max_col)
+        loc.table.ref = f"{start}:{end}{last + (loc.table.totalsRowCount or 0)}"
         if loc.table.autoFilter is not None:
-            loc.table.autoFilter.ref = ref
+            loc.table.autoFilter.ref = f"{start}:{end}{last}"
 
     # ---- writing ---------------------------------------------------------------------------
     def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
@@ -279,18 +284,30 @@ class FileStore:
                 cell._style = copy(style)
 
     def resize(self, name, n_rows) -> None:
+        """The table holds ``n_rows`` data rows; its totals row, if it has one, moves with its
+        last row (an import inserts above it)."""
         loc = self._known(name)
         ws = loc.ws
+        totals = (loc.table.totalsRowCount or 0) if loc.table is not None else 0
         old_last = loc.header_row + loc.n_rows
         new_last = loc.header_row + n_rows
+        if new_last + totals > EXCEL_MAX_ROWS:
+            raise BookError(f"{ws.title}: the {name} table would end past row {EXCEL_MAX_ROWS:,}, the last row of "
+                            f"an Excel sheet. Move older rows to an archive workbook and run again.")
         if new_last > old_last:
+            below = old_last + totals
             for (r, c), cell in list(ws._cells.items()):
-                if old_last < r <= new_last and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
-                    raise BookError(f"{ws.title}: the {name} table must grow to row {new_last}, but cell "
+                if below < r <= new_last + totals and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
+                    raise BookError(f"{ws.title}: the {name} table must grow to row {new_last + totals}, but cell "
                                     f"{cell.coordinate} below it holds data. Move that data and run again.")
+        totals_cells = {c: ws._cells.pop((r, c)) for r in range(old_last + 1, old_last + totals + 1)
+                        for c in range(loc.min_col, loc.max_col + 1) if (r, c) in ws._cells}
         for r in range(new_last + 1, old_last + 1):
             for c in range(loc.min_col, loc.max_col + 1):
                 ws._cells.pop((r, c), None)
+        for c, cell in totals_cells.items():  # one totals row: its cells keep their column
+            moved = ws.cell(new_last + 1, c)
+            moved._value, moved.data_type, moved._style = cell._value, cell.data_type, copy(cell._style)
         for c, column in self._direct.get(ws.title, {}).items():
             if loc.min_col <= c <= loc.max_col:
                 column.keep_rows_up_to(new_last)
@@ -312,6 +329,38 @@ class FileStore:
         else:
             ws = self._new_sheet(sheet)
         draw_report(ws, report)
+
+
+def align_table_columns(ws, table: Table) -> None:
+    """Excel's rule for a table: one table column per column of its range, each named exactly
+    as its header cell, names unique (without regard to case) and header cells text. Excel
+    repairs a file that breaks it, and may drop the table. A blank or repeated header is named
+    the way Excel would name it (Column3, Amount2), in the cell too."""
+    if not table.headerRowCount:
+        return
+    min_col, header_row, max_col, _ = range_boundaries(table.ref)
+    existing = list(table.tableColumns)
+    next_id = max((c.id for c in existing), default=0) + 1
+    columns, seen = [], set()
+    for i, col in enumerate(range(min_col, max_col + 1)):
+        cell = ws.cell(header_row, col)
+        name = "" if cell.value is None else str(cell.value)
+        if not name.strip():
+            name = f"Column{i + 1}"
+        base, n = name, 2
+        while name.lower() in seen:
+            name, n = f"{base}{n}", n + 1
+        seen.add(name.lower())
+        if cell.value != name or cell.data_type != "s":
+            cell.value = name
+            cell.data_type = "s"
+        if i < len(existing):
+            column = existing[i]
+        else:
+            column, next_id = TableColumn(id=next_id, name=name), next_id + 1
+        column.name = name
+        columns.append(column)
+    table.tableColumns = columns
 
 
 # ---- opening and saving ---------------------------------------------------------------------
