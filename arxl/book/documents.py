@@ -108,6 +108,7 @@ class StagedDocuments(Documents):
     def __init__(self, book: Path):
         self.book = book
         self.staged: list[tuple[Path, Path]] = []  # (staged file, target)
+        self._journaled = False  # only this run's journal is ever removed by it
 
     def write(self, target: Path, render: Callable[[Path], object]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,8 @@ class StagedDocuments(Documents):
             self.staged.remove(pair)
             with contextlib.suppress(FileNotFoundError):
                 pair[0].unlink()
-        self._journal(None)
+        if self._journaled:
+            self._journal(None)
 
     def _journal(self, workbook_digest: str | None) -> None:
         path = journal_path(self.book)
@@ -130,6 +132,13 @@ class StagedDocuments(Documents):
         body = {"workbook": workbook_digest, "documents": [[str(s), str(t)] for s, t in self.staged]}
         tmp.write_text(json.dumps(body), encoding="utf-8")
         os.replace(tmp, path)
+        self._journaled = True
+
+    def _forget_journal(self) -> None:
+        if self._journaled:
+            with contextlib.suppress(OSError):
+                journal_path(self.book).unlink()
+            self._journaled = False
 
     def commit(self, new_version: Path) -> None:
         """Called with the new version of the workbook just before it replaces the old one."""
@@ -141,8 +150,7 @@ class StagedDocuments(Documents):
         sentences for the clerk about any that could not be."""
         notes = _publish(self.staged)
         self.staged = []
-        with contextlib.suppress(FileNotFoundError):
-            journal_path(self.book).unlink()
+        self._forget_journal()
         return notes
 
     def keep_aside(self, tag: str) -> list[Path]:
@@ -157,8 +165,7 @@ class StagedDocuments(Documents):
             except OSError:
                 kept.append(staged)
         self.staged = []
-        with contextlib.suppress(FileNotFoundError):
-            journal_path(self.book).unlink()
+        self._forget_journal()
         return kept
 
     def discard(self) -> None:
@@ -166,8 +173,7 @@ class StagedDocuments(Documents):
             with contextlib.suppress(OSError):
                 staged.unlink()
         self.staged = []
-        with contextlib.suppress(FileNotFoundError):
-            journal_path(self.book).unlink()
+        self._forget_journal()
 
 
 def _publish(pairs: list[tuple[Path, Path]]) -> list[str]:
