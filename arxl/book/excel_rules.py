@@ -203,7 +203,7 @@ def _without_ignorable(root: etree._Element) -> etree._Element:
     namespaces listed in mc:Ignorable dropped, each mc:AlternateContent replaced by its
     mc:Fallback. xml:space goes too: Excel writes it on text (``<t xml:space="preserve">``)
     and the first edition's schemas, which these are, do not declare it."""
-    ignorable = set()
+    ignorable: set[str | None] = set()
     for element in root.iter():
         prefixes = element.get(f"{{{NS['mc']}}}Ignorable")
         if prefixes:

@@ -140,6 +140,9 @@ class BookLock:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             return False
+        except FileNotFoundError:
+            raise BookError(f"The folder {self.book.parent} does not exist. Create it, or give a path in an "
+                            f"existing folder. Nothing was changed.") from None
         except OSError as exc:
             raise BookError(f"arxl cannot write in the folder of {self.book.name} ({exc.strerror or exc}), so it "
                             f"cannot lock the workbook or save it. Nothing was changed. Use a folder you can "
