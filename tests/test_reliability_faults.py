@@ -212,4 +212,4 @@ def test_an_unexpected_error_names_the_workbook_and_the_log_never_a_traceback(ma
 def test_new_into_a_missing_folder_is_a_message(tmp_path, capsys):
     assert main(["new", str(tmp_path / "missing" / "book.xlsx")]) == 1
     err = capsys.readouterr().err
-    assert "book.xlsx" in err and "Traceback" not in err
+    assert f"The folder {tmp_path / 'missing'} does not exist. Create it" in err and "Traceback" not in err

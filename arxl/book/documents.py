@@ -71,10 +71,6 @@ class Documents:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             raise DocumentExists(errno.EEXIST, "exists", str(target))
-        staged = self._render(target, render)
-        self._placed(staged, target)
-
-    def _render(self, target: Path, render: Callable[[Path], object]) -> Path:
         staged = temp_name(target, "doc-")
         try:
             render(staged)
@@ -82,7 +78,7 @@ class Documents:
             with contextlib.suppress(OSError):
                 staged.unlink()
             raise
-        return staged
+        self._placed(staged, target)
 
     def withdraw(self, target: Path) -> None:
         """A document this writer just put in place, for a step that was not recorded."""
@@ -114,9 +110,14 @@ class StagedDocuments(Documents):
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists() or any(t == target for _, t in self.staged):
             raise DocumentExists(errno.EEXIST, "exists", str(target))
-        staged = self._render(target, render)
+        staged = temp_name(target, "doc-")
         self.staged.append((staged, target))
-        self._journal(None)  # so a run killed from here on leaves nothing the next run cannot find
+        self._journal(None)  # before the file exists: a run killed from here on leaves nothing unknown
+        try:
+            render(staged)
+        except BaseException:
+            self.withdraw(target)
+            raise
 
     def withdraw(self, target: Path) -> None:
         for pair in [p for p in self.staged if p[1] == target]:
