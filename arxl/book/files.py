@@ -395,32 +395,28 @@ class Fingerprint:
         return digest(path) == self.sha256  # a save within the filesystem's time resolution
 
 
+# errno -> (what happened, what to do), with {name}, {path} and {folder} of the file concerned
+_OS_PROBLEMS = {
+    errno.ENOSPC: ("the disk holding {name} is full", "Free some space there and run again."),
+    getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk holding {name} is full", "Free some space there and run again."),
+    errno.EFBIG: ("{name} would be larger than this system lets a file be",
+                  "Ask whoever runs the machine to raise the file-size limit, or save elsewhere with --output."),
+    errno.EROFS: ("{folder} is on a read-only disk",
+                  "Copy the workbook to a folder you can write to, or use --output."),
+    errno.EACCES: ("arxl may not write {name} or its folder {folder}",
+                   "Ask for write permission on the folder, or use --output to save elsewhere."),
+    errno.EPERM: ("arxl may not write {name} or its folder {folder}",
+                  "Ask for write permission on the folder, or use --output to save elsewhere."),
+    errno.ENOENT: ("the folder {folder} does not exist", "Create it, or give a path in an existing folder."),
+    errno.EISDIR: ("{path} is a folder", "Give a file name such as results.xlsx."),
+}
+
+
 def os_problem(exc: OSError, path: Path, doing: str) -> str:
     """One sentence for a clerk about a failed file operation: what, where, what to do."""
-    code = exc.errno
-    where = path.name if code not in (errno.ENOENT,) else str(path)
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        what = f"the disk holding {where} is full"
-        todo = "Free some space there and run again."
-    elif code == errno.EFBIG:
-        what = f"{where} would be larger than this system lets a file be"
-        todo = "Ask whoever runs the machine to raise the file-size limit, or save elsewhere with --output."
-    elif code == errno.EROFS:
-        what = f"{path.parent} is on a read-only disk"
-        todo = "Copy the workbook to a folder you can write to, or use --output."
-    elif code in (errno.EACCES, errno.EPERM):
-        what = f"arxl may not write {where} or its folder {path.parent}"
-        todo = "Ask for write permission on the folder, or use --output to save elsewhere."
-    elif code == errno.ENOENT:
-        what = f"the folder {path.parent} does not exist"
-        todo = "Create it, or give a path in an existing folder."
-    elif code == errno.EISDIR:
-        what = f"{path} is a folder"
-        todo = "Give a file name such as results.xlsx."
-    else:
-        what = f"{exc.strerror or exc} ({where})"
-        todo = "Check the disk and the folder, then run again."
-    return f"{doing} failed: {what}. {todo}"
+    what, todo = _OS_PROBLEMS.get(exc.errno or 0, (f"{exc.strerror or exc} ({{name}})",
+                                                  "Check the disk and the folder, then run again."))
+    return f"{doing} failed: {what.format(name=path.name, path=path, folder=path.parent)}. {todo}"
 
 
 def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
