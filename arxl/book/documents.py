@@ -105,6 +105,7 @@ class StagedDocuments(Documents):
         self.book = book
         self.staged: list[tuple[Path, Path]] = []  # (staged file, target)
         self._journaled = False  # only this run's journal is ever removed by it
+        self._committed = False  # the journal names the new workbook: only the next run may decide
 
     def write(self, target: Path, render: Callable[[Path], object]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +146,7 @@ class StagedDocuments(Documents):
         """Called with the new version of the workbook just before it replaces the old one."""
         if self.staged:
             self._journal(digest(new_version))
+            self._committed = True
 
     def publish(self) -> list[str]:
         """Put every staged document in place (the workbook recording them is saved); returns
@@ -170,6 +172,10 @@ class StagedDocuments(Documents):
         return kept
 
     def discard(self) -> None:
+        """Remove the staged documents of a run that stops; once the new workbook may be in
+        place (an interruption during the save), they are left to the next run's ``recover``."""
+        if self._committed:
+            return
         for staged, _ in self.staged:
             with contextlib.suppress(OSError):
                 staged.unlink()

@@ -553,7 +553,11 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
             raise BookChanged(f"{why}, so arxl did not replace it. Nothing is lost: this run's result is in "
                               f"{kept.name}.{also} Close the workbook in Excel if it is open, and run again "
                               f"to work on its latest version.", kept)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BookError(os_problem(exc, target, f"Replacing {target.name}") + " The workbook was not changed.") \
+                from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
