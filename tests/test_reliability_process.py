@@ -344,3 +344,25 @@ def test_an_absolute_memo_folder_is_the_clerk_s_choice(make_book, tmp_path):
     assert result.ok, summary
     assert (elsewhere / "book" / "CM-000001.pdf").is_file()
     assert open_book(path).read("Memos")["Document"].tolist() == [f"{elsewhere.as_posix()}/book/CM-000001.pdf"]
+
+
+@pytest.mark.attack("kills during a save")
+def test_an_interrupt_after_the_save_leaves_the_documents_to_the_next_run(make_book, monkeypatch):
+    """Ctrl+C between replacing the workbook and putting its PDFs in place."""
+    from arxl.book.documents import StagedDocuments
+
+    path = _memo_book(make_book)
+    real_publish = StagedDocuments.publish
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(StagedDocuments, "publish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        process(path, ["memos"], as_of=None, output=None)
+    assert open_book(path).read("Memos")["Document"].tolist() == ["Memos/book/CM-000001.pdf"]
+    monkeypatch.setattr(StagedDocuments, "publish", real_publish)
+    result, summary = process(path, ["aging"], as_of=None, output=None)
+    assert result is not None, summary
+    assert "Northwind Traders" in _pdf_text(path.parent / "Memos/book/CM-000001.pdf")
+    assert not leftovers(path.parent) and invariants(path) == []
