@@ -8,10 +8,12 @@ is filled by tests/test_reliability_values.py (money, dates, ledger numbering, t
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +38,10 @@ def small_demo(folder: Path, name: str = "book.xlsx", *, cache: dict[str, Path] 
     if "template" not in cache:
         from arxl.demo import write_demo
 
-        template = Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / f"arxl-reliability-{os.getpid()}.xlsx"
+        template = Path(tempfile.gettempdir()) / f"arxl-reliability-{os.getpid()}.xlsx"
         template.unlink(missing_ok=True)
         write_demo(template, customers=60, invoices=800, payments=80)
+        atexit.register(template.unlink, missing_ok=True)
         cache["template"] = template
     path = folder / name
     shutil.copy(cache["template"], path)
