@@ -42,6 +42,10 @@ from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
 from arxl.core.settings import Settings, read_settings
 
+# What one Excel sheet holds: rows, and characters in a cell.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
+
 # The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
 # Aging and Exceptions are arxl's alone and only written.
 LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos")
@@ -60,6 +64,7 @@ class Workbook:
         self._raw: dict[str, RawTable | None] = {}
         self._problems = Problems()
         self._reported: set[tuple[object, ...]] = set()
+        self._cut = Problems()  # text cut to what a cell holds, while a step is written
 
     # ---- finding tables ---------------------------------------------------------------------
     def _table(self, name: str) -> RawTable | None:
@@ -339,6 +344,8 @@ class Workbook:
         """Write a command's changes: arxl's columns of input tables, rows appended to ledgers
         (and imports to input tables), rebuilt output tables and report sheets."""
         check_step(step)
+        self._check_rows(step)
+        self._cut = Problems()
         for update in step.updates:
             self._update(update.table, update.frame, update.fill_blank)
         for name, rows in step.appends.items():
@@ -347,6 +354,21 @@ class Workbook:
             self._replace(name, frame)
         for sheet, report in step.reports.items():
             self._writer.write_report(sheet, report)
+        step.problems.extend(self._cut)
+
+    def _check_rows(self, step: Step) -> None:
+        """Refuse a step that would grow a table past Excel's last row, before writing any of it."""
+        sizes = {name: len(frame) for name, frame in step.rebuilds.items()}
+        for name, rows in step.appends.items():
+            raw = self._table(name)
+            sizes[name] = (len(raw.rows) if raw else 0) + len(rows)
+        for name, n in sizes.items():
+            raw = self._table(name)
+            first = raw.first_row if raw else 2
+            if first + n - 1 > EXCEL_MAX_ROWS:
+                raise BookError(f"{self._sheet_of(name)}: the {name} table would need {n:,} rows, ending past row "
+                                f"{EXCEL_MAX_ROWS:,}, the last row of an Excel sheet. Nothing of this command was "
+                                f"written. Move older rows of {name} to an archive workbook and run again.")
 
     def _ensure_columns(self, name: str, raw: RawTable, columns: list[Column]) -> dict[str, int]:
         offsets = self._offsets(raw)
@@ -361,11 +383,24 @@ class Workbook:
         return offsets
 
     def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list[object]) -> None:
-        """Write ``values`` into column ``at`` from data row ``start`` (0-based) on."""
+        """Write ``values`` into column ``at`` from data row ``start`` (0-based) on. Text longer
+        than a cell holds is cut, and each cut is a problem naming the cell."""
+        if any(isinstance(v, str) and len(v) > EXCEL_MAX_TEXT for v in values):
+            values = [self._fit(name, raw, col, raw.first_row + start + i, v) for i, v in enumerate(values)]
         self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
+
+    def _fit(self, name: str, raw: RawTable, col: Column, row: int, value: object) -> object:
+        if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
+            return value
+        self._cut.add(raw.sheet, row, col.name, value[:80] + "...",
+                      f"{len(value):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds: the text "
+                      f"was cut after {EXCEL_MAX_TEXT:,}",
+                      "The whole text is still in the file it came from; keep what matters in the first "
+                      f"{EXCEL_MAX_TEXT:,} characters.")
+        return value[:EXCEL_MAX_TEXT]
 
     def _update(self, name: str, frame: pd.DataFrame, fill_blank: tuple[str, ...]) -> None:
         """arxl's columns of an input table for the rows in ``frame`` (indexed by sheet row);
@@ -481,6 +516,7 @@ class Workbook:
             "Hint": [p.hint for _, p in entries],
         })
         self._replace("Exceptions", pd.concat([kept, frame], ignore_index=True) if len(kept) else frame)
+        self._cut = Problems()  # a Value cut to fit is a copy of a cell already named above
         return len(kept)
 
     def _earlier_exceptions(self, replaced: set[str]) -> pd.DataFrame:
