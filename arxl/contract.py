@@ -8,7 +8,9 @@ column has in a typed frame (``arxl.core.frames``):
   id        a key, read as trimmed text (numbers such as 100234 become "100234")
   text      text typed by the clerk
   external  text that arrived from outside (memos, payer names): always written as text
-  money     an amount, exact to the cent (frames hold integer cents)
+  money     an amount, exact to its currency's minor unit (frames hold integers in the minor
+            unit of each row's own currency: cents for USD, fils for KWD, yen for JPY; each
+            table's ``currency`` says where a row's currency comes from)
   date      a date cell or ISO text
   datetime  a timestamp written by arxl
   number    a plain number (confidence, credit of days...)
@@ -23,6 +25,7 @@ later is chained too.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,9 +48,10 @@ class Kind(StrEnum):
 
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
-# The number format of a cell of each kind (None: General).
+# The number format of a cell of each kind (None: General). Money shows two decimals, and the
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
 NUMBER_FORMATS: dict[Kind, str | None] = {
-    Kind.MONEY: "#,##0.00;[Red]-#,##0.00",
+    Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
     Kind.DATE: "yyyy-mm-dd",
     Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
     Kind.NUMBER: "0.0",
@@ -307,6 +311,18 @@ class AckStatus(StrEnum):
 # ApplyTo's word for "keep the cash on the customer's account".
 ON_ACCOUNT = "ON ACCOUNT"
 
+# Dates arxl reads: a date outside this range is a typing error (and past 2262 pandas cannot hold
+# it), reported, never wrapped or guessed.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = f"from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+
+
+def date_in_range(day: dt.date) -> bool:
+    """Whether ``day`` (a date or datetime) is one arxl reads (``FIRST_DATE`` to ``LAST_DATE``)."""
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return FIRST_DATE <= day <= LAST_DATE
+
+
 # A yes in a clerk's flag column (Disputed, Approved, yes/no settings), in any case.
 YES_MARKS = frozenset({"yes", "y", "true", "x", "1"})
 NO_MARKS = frozenset({"no", "n", "false", "0", ""})
@@ -371,16 +387,28 @@ class Column:
 
 
 @dataclass(frozen=True)
+class CurrencyFrom:
+    """One place a row's currency may come from: ``column`` holds a currency code itself
+    (``table`` blank), or a key into ``table``, whose row's currency (by that table's own rule)
+    counts. A blank cell, or a key the other table does not hold, passes to the next place."""
+
+    column: str
+    table: str = ""
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A table of the contract. ``key`` names the columns that carry a clerk's own columns
-    across a rebuild of an output table (a row's identity). ``appended_by``: who adds a ledger's
-    rows (arxl, or the clerk for Contacts). A ledger gets the chain columns (``CHAIN_COLUMNS``)
-    after its own, whoever declares it."""
+    across a rebuild of an output table (a row's identity). ``currency``: where the currency of
+    a row's money cells comes from, first place first; after the last, Settings BaseCurrency.
+    ``appended_by``: who adds a ledger's rows (arxl, or the clerk for Contacts). A ledger gets
+    the chain columns (``CHAIN_COLUMNS``) after its own, whoever declares it."""
 
     name: str
     role: Role
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    currency: tuple[CurrencyFrom, ...] = ()
     appended_by: Owner = Owner.ARXL
 
     def __post_init__(self) -> None:
@@ -457,6 +485,12 @@ CHAIN_NAMES = tuple(c.name for c in CHAIN_COLUMNS)
 
 K = Kind
 
+# Where a row's currency comes from (see TableSpec.currency and WORKBOOK.md, Amounts).
+OWN = CurrencyFrom("Currency")
+BY_CUSTOMER = CurrencyFrom("CustomerID", "Customers")
+BY_INVOICE = CurrencyFrom("InvoiceID", "Invoices")
+BY_PAYMENT = CurrencyFrom("PaymentID", "Payments")
+
 # One row per customer: who pays, under which names and accounts, on which terms.
 CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("CustomerID", K.ID, required=True, width=12, unique=True),
@@ -471,8 +505,8 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Region", K.TEXT, width=12),
     _c("Salesperson", K.TEXT, width=16),
     _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
-       prompt="Hold keeps the customer from new invoices (arxl invoice makes none)."),
-))
+       prompt="Hold keeps the customer from new invoices."),
+), currency=(OWN,))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
 INVOICES = TableSpec("Invoices", Role.INPUT, (
@@ -494,7 +528,7 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _a("OpenBalance", K.MONEY),
     _a("Status", K.TEXT, 14),
     _a("LastPaymentDate", K.DATE, 14),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # One row per receipt as the bank, lockbox or mail delivered it.
 PAYMENTS = TableSpec("Payments", Role.INPUT, (
@@ -521,7 +555,7 @@ PAYMENTS = TableSpec("Payments", Role.INPUT, (
     _a("MatchedInvoices", K.TEXT, 30),
     _a("Confidence", K.NUMBER, 11),
     _a("Unapplied", K.MONEY, 13),
-))
+), currency=(OWN,))
 
 # The Payments columns a bank file fills (the rest is the clerk's or arxl's).
 IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method",
@@ -547,7 +581,7 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
        prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
-))
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
 # How arxl works for this workbook (arxl.core.settings lists every setting).
 SETTINGS = TableSpec("Settings", Role.INPUT, (
@@ -573,7 +607,7 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
        prompt="Approve or Reject each row of the payment; it posts once every row is decided."),
     _c("Evidence", K.EXTERNAL, width=80),
     _c("Proposed", K.TEXT, width=30),
-), key=("PaymentID", "InvoiceID"))
+), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
@@ -589,7 +623,7 @@ APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
     _c("ReasonCode", K.TEXT, width=16),
     _c("Source", K.TEXT, width=10),
     _c("Confidence", K.NUMBER, width=11),
-))
+), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The memo ledger: only grows.
 MEMOS = TableSpec("Memos", Role.LEDGER, (
@@ -606,7 +640,7 @@ MEMOS = TableSpec("Memos", Role.LEDGER, (
     _c("Currency", K.TEXT, width=9),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # Pivot-ready open items as of AsOfDate: Insert > PivotTable.
 AGING = TableSpec("Aging", Role.OUTPUT, (
@@ -628,7 +662,7 @@ AGING = TableSpec("Aging", Role.OUTPUT, (
     _c("OpenAmount", K.MONEY, width=14),
     _c("Disputed", K.TEXT, width=10),
     _c("CreditLimit", K.MONEY, width=13),
-), key=("DocType", "DocID"))
+), key=("DocType", "DocID"), currency=(OWN, BY_CUSTOMER))
 
 # Every problem found, by the command that found it, and what to do about it.
 EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
@@ -657,7 +691,7 @@ CONTACTS = TableSpec("Contacts", Role.LEDGER, (
     _c("PromisedDate", K.DATE, width=13),
     _c("Currency", K.TEXT, width=9),
     _c("FollowUpDate", K.DATE, width=13, prompt="When to contact the customer next."),
-), appended_by=Owner.CLERK)
+), currency=(OWN, BY_CUSTOMER), appended_by=Owner.CLERK)
 
 # Every promise to pay of Contacts, checked against the cash posted.
 PROMISES = TableSpec("Promises", Role.OUTPUT, (
@@ -671,7 +705,7 @@ PROMISES = TableSpec("Promises", Role.OUTPUT, (
     _c("Received", K.MONEY, width=13),
     _c("Status", K.TEXT, width=11),
     _c("Payments", K.TEXT, width=30),
-), key=("ContactNo",))
+), key=("ContactNo",), currency=(OWN,))
 
 # Whom to call today: one row per customer and currency with anything overdue, in priority order.
 COLLECTIONS = TableSpec("Collections", Role.OUTPUT, (
@@ -693,7 +727,7 @@ COLLECTIONS = TableSpec("Collections", Role.OUTPUT, (
     _c("AvgDaysLate", K.NUMBER, width=11),
     _c("Score", K.NUMBER, width=8),
     _c("Reasons", K.EXTERNAL, width=70),
-), key=("CustomerID", "Currency"))
+), key=("CustomerID", "Currency"), currency=(OWN,))
 
 # Every disputed invoice and every short pay, to its resolution; the clerk's columns are kept.
 DISPUTES = TableSpec("Disputes", Role.OUTPUT, (
@@ -719,7 +753,7 @@ DISPUTES = TableSpec("Disputes", Role.OUTPUT, (
     _c("Status", K.TEXT, width=11),
     _c("Document", K.TEXT, width=30),
     _c("ResolvedDate", K.DATE, width=12),
-), key=("DisputeID",))
+), key=("DisputeID",), currency=(OWN,))
 
 # Credit exposure per customer and currency, against the credit limit.
 CREDIT = TableSpec("Credit", Role.OUTPUT, (
@@ -741,7 +775,7 @@ CREDIT = TableSpec("Credit", Role.OUTPUT, (
     _c("RiskClass", K.TEXT, width=9),
     _c("Suggestion", K.TEXT, width=11),
     _c("Reasons", K.EXTERNAL, width=70),
-), key=("CustomerID", "Currency"))
+), key=("CustomerID", "Currency"), currency=(OWN,))
 
 # The rates of the allowance for doubtful accounts, per aging bucket and currency.
 PROVISION_MATRIX = TableSpec("ProvisionMatrix", Role.INPUT, (
@@ -759,7 +793,7 @@ ALLOWANCE = TableSpec("Allowance", Role.OUTPUT, (
     _c("Receivables", K.MONEY, width=15),
     _c("Rate", K.RATE, width=9),
     _c("Allowance", K.MONEY, width=14),
-), key=("Currency", "Bucket"))
+), key=("Currency", "Bucket"), currency=(OWN,))
 
 # Opening AR + the period's movements = closing AR, per currency (and customer).
 ROLLFORWARD = TableSpec("Rollforward", Role.OUTPUT, (
@@ -780,7 +814,7 @@ ROLLFORWARD = TableSpec("Rollforward", Role.OUTPUT, (
     _c("RolledForward", K.MONEY, width=15),
     _c("Closing", K.MONEY, width=15),
     _c("Difference", K.MONEY, width=12),
-), key=("Currency", "CustomerID"))
+), key=("Currency", "CustomerID"), currency=(OWN,))
 
 # A customer's statement compared with the ledger, line by line, with what to do next.
 RECONCILIATION = TableSpec("Reconciliation", Role.OUTPUT, (
@@ -800,7 +834,7 @@ RECONCILIATION = TableSpec("Reconciliation", Role.OUTPUT, (
     _c("Difference", K.MONEY, width=12),
     _c("Explanation", K.EXTERNAL, width=60),
     _c("NextStep", K.TEXT, width=22),
-), key=("File", "Line"))
+), key=("File", "Line"), currency=(OWN,))
 
 # Each ledger's chain as the last run left it: its last row, and where it is broken.
 CHAINS = TableSpec("Chains", Role.OUTPUT, (

@@ -53,7 +53,9 @@ def _cells(ws, top_left_text):
 def test_aging_is_a_refresh_step_after_posting():
     assert COMMANDS["aging"].in_refresh
     order = list(REFRESH)
-    assert order.index("aging") == len(order) - 1
+    # after everything that changes what is open; before the credit review and the worklist it feeds
+    assert order.index("post") < order.index("memos") < order.index("aging") < order.index("credit") \
+        < order.index("collections") == len(order) - 1
 
 
 def test_aging_writes_a_typed_pivot_ready_table(make_book, run):

@@ -142,7 +142,7 @@ def test_ledgers_only_grow(make_book):
            "InvoiceID": "INV-1001", "CustomerID": "C001", "AppliedAmount": 1000, "DiscountTaken": 0,
            "WriteOff": 0, "ShortPay": 0, "ReasonCode": "", "Source": "Auto", "Confidence": 99.0}
     from arxl.contract import APPLICATIONS
-    frame = pd.DataFrame({c.name: typed_column(c.kind, [row[c.name]]) for c in APPLICATIONS.columns})
+    frame = pd.DataFrame({c.name: typed_column(c.kind, [row.get(c.name)]) for c in APPLICATIONS.columns})
     change(book, append=("Applications", frame))
     save_book(book)
     book = open_book(path)
@@ -281,7 +281,7 @@ def test_large_output_tables_written_directly_read_back_exactly(make_book):
     assert back["CreditLimit"].isna().all()
     ws = openpyxl.load_workbook(path)["Aging"]
     assert ws.tables["Aging"].ref == f"A1:R{n + 1}"
-    assert ws["P2"].number_format == "#,##0.00;[Red]-#,##0.00" and ws["K2"].number_format == "yyyy-mm-dd"
+    assert ws["P2"].number_format == "#,##0.00##;[Red]-#,##0.00##" and ws["K2"].number_format == "yyyy-mm-dd"
     assert ws["C2"].data_type == "s" and ws["C3"].value == " Smith & <Sons> " and ws.max_row == n + 1
     # a second rebuild, smaller, leaves no stale rows behind
     book = open_book(path)

@@ -131,4 +131,4 @@ def test_only_takes_the_steps_of_refresh_and_nothing_else(only, capsys, tmp_path
     with pytest.raises(SystemExit) as refused:
         main(["refresh", str(tmp_path / "b.xlsx"), "--only", only])
     assert refused.value.code == 2
-    assert "the steps are match, post, memos, aging" in capsys.readouterr().err
+    assert "the steps are match, post, disputes, memos, aging, credit, collections" in capsys.readouterr().err

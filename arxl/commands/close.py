@@ -5,13 +5,12 @@ roll-forward and the allowance into Settings ReportFolder. Without a period (the
 last whole month on or before AsOfDate. See ``arxl.core.rollforward``."""
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
 from typing import Any
 
-from arxl.commands.command import Command, Context
+from arxl.commands.command import Command, Context, document_folder
 from arxl.core.disputes import deduction_kpis, resolve_disputes
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.rollforward import allowance_total, default_period, ledger_allowance, rollforward
 from arxl.documents.close_pdf import ClosePack, write_close_pdf
 
@@ -33,8 +32,9 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step.rebuild("Rollforward", rf.table)
     step.rebuild("Allowance", allowance)
     pack = ClosePack(settings.company_name, rf, allowance, deductions, ctx.now, ctx.user, settings.base_currency)
-    name = f"close-{start.isoformat()}_{end.isoformat()}.pdf"
-    path = PurePosixPath(Path(settings.report_folder).as_posix()) / name
+    # a period may be closed again (after a late posting): each pack names when it was prepared
+    name = f"close-{start.isoformat()}_{end.isoformat()}-prepared-{ctx.now:%Y%m%d-%H%M%S}.pdf"
+    path = document_folder(settings.report_folder, "ReportFolder", "Reports", ctx.workbook or "book") / name
 
     def write(target: Any) -> None:
         write_close_pdf(target, pack)
@@ -43,8 +43,10 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     parts = []
     for _, r in rf.currencies.iterrows():
         currency = r["Currency"]
-        parts.append(f"{currency} {format_cents(r['Opening'])} to {format_cents(r['Closing'])}, difference "
-                     f"{format_cents(r['Difference'])}, allowance {format_cents(allowance_total(allowance, currency))}")
+        parts.append(f"{currency} {format_amount(r['Opening'], currency, code=False)} to "
+                     f"{format_amount(r['Closing'], currency, code=False)}, difference "
+                     f"{format_amount(r['Difference'], currency, code=False)}, allowance "
+                     f"{format_amount(allowance_total(allowance, currency), currency, code=False)}")
     tied = all(int(d) == 0 for d in rf.currencies["Difference"])
     where = f"; pack {path}" if ctx.folder is not None else "; no pack (the workbook was never saved)"
     step.outcome = Outcome(f"Rolled forward {start} to {end}: " + ("; ".join(parts) or "nothing open") + where + ".",

@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Protocol
 
-from arxl.core.ledger import Ledger, Step
+from arxl.core.ledger import CannotRun, Ledger, Step
 
 Progress = Callable[[str, "float | None"], None]
+
+
+class DocumentWriter(Protocol):
+    """Puts the documents a step makes on disk, never over an existing file
+    (``arxl.book.documents``)."""
+
+    def write(self, target: Path, render: Callable[[Path], object]) -> None:
+        """Render a document for ``target``; FileExistsError if that name is taken."""
+
+    def withdraw(self, target: Path) -> None:
+        """Take back a document of a step that was not recorded after all."""
 
 
 def _quiet(message: str, fraction: float | None = None) -> None:
@@ -31,8 +44,10 @@ def current_user() -> str:
 class Context:
     """What a command may know about the run: when it is, who runs it, where progress goes, the
     files the door was given (to import, to reconcile), the workbook's folder, where documents
-    are written (None for a workbook never saved: no documents then), and a period (``start``
-    to ``end``, both counted; None: the command's default) with ``per_customer`` for the close."""
+    are written (None for a workbook never saved: no documents then), the workbook's file name
+    without its extension (its documents' own folder), how documents reach the disk (None: at
+    once), and a period (``start`` to ``end``, both counted; None: the command's default) with
+    ``per_customer`` for the close."""
 
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     progress: Progress = _quiet
@@ -42,6 +57,26 @@ class Context:
     start: dt.date | None = None
     end: dt.date | None = None
     per_customer: bool = False
+    workbook: str = ""
+    documents: DocumentWriter | None = None
+
+
+def document_folder(written: str, setting: str, default: str, workbook: str) -> PurePosixPath:
+    """Where a workbook's documents of one kind go: a folder of its own (named like the workbook
+    file) in the folder a setting names (``written``, blank: ``default``), so that two workbooks
+    in one folder never share a document's file name. The setting is relative to the workbook's
+    folder and must stay inside it; an absolute path is the clerk's deliberate choice of another
+    place and is used as written."""
+    written = written.strip() or default
+    if Path(written).is_absolute():  # joined to the workbook's folder, it stays itself
+        return PurePosixPath(Path(written).as_posix()) / workbook
+    folder = PurePosixPath(posixpath.normpath(Path(written).as_posix()))
+    if folder.parts[:1] == ("..",):
+        raise CannotRun(f"Settings {setting} {written!r} leads outside the workbook's folder. Name a folder "
+                        f"inside it (such as {default}), or write a full path (such as D:\\{default}) if the "
+                        f"documents belong elsewhere on purpose.")
+    return folder / workbook
+
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from arxl.contract import DisputeStatus
 from arxl.core.balances import compute_balances
 from arxl.core.disputes import deduction_kpis, resolve_disputes
 from arxl.core.ledger import Ledger, Outcome, Step, run_stamp
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 
 def run(ledger: Ledger, ctx: Context) -> Step:
@@ -33,13 +33,13 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     still = table.loc[table["Status"] == DisputeStatus.OPEN]
     totals = still["OpenAmount"].astype("int64").groupby(still["Currency"]).sum()
     kpis = deduction_kpis(ledger, table, settings.as_of, settings.kpi_period_days)
-    ddo = "; ".join(f"{k.open_count} open deduction(s) of {format_cents(k.open_amount, c)}"
+    ddo = "; ".join(f"{k.open_count} open deduction(s) of {format_amount(k.open_amount, c)}"
                     + (f", {k.days_outstanding:.0f} days deductions outstanding" if k.days_outstanding is not None
                        else "") for c, k in kpis.items())
     made = (f"made {len(result.requests)} memo request(s) and {len(result.write_offs)} write-off(s)"
             if len(result.requests) or len(result.write_offs) else "nothing to make")
     step.outcome = Outcome(
-        f"{len(still)} open dispute(s) ({'; '.join(format_cents(int(v), c) for c, v in totals.items()) or 'none'}); "
+        f"{len(still)} open dispute(s) ({'; '.join(format_amount(int(v), c) for c, v in totals.items()) or 'none'}); "
         f"{made}" + (f"; {ddo}" if ddo else "") + ".",
         {"open": len(still), "requests": len(result.requests), "write_offs": len(result.write_offs)})
     return step

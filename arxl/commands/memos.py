@@ -7,13 +7,13 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from arxl.commands.command import Command, Context
+from arxl.commands.command import Command, Context, document_folder
 from arxl.contract import ADDRESS_COLUMNS, MEMOS
 from arxl.core import memos as core
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
@@ -25,9 +25,14 @@ def _file_name(memo_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in memo_id) + ".pdf"
 
 
+def memo_folder(settings: Settings, workbook: str) -> PurePosixPath:
+    """Where a workbook's memo PDFs go (Settings MemoFolder; see ``document_folder``)."""
+    return document_folder(settings.memo_folder, "MemoFolder", "Memos", workbook)
+
+
 def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.DataFrame,
-               settings: Settings) -> dict[str, Document]:
-    """Each memo's PDF in the memo folder, by MemoID."""
+               settings: Settings, folder: PurePosixPath) -> dict[str, Document]:
+    """Each memo's PDF in the workbook's memo folder, by MemoID."""
     company = Party(settings.company_name,
                     address_lines=tuple(p.strip() for p in settings.company_address.split(";") if p.strip()))
     address_columns = [c for c in ADDRESS_COLUMNS if c in customers]
@@ -50,8 +55,7 @@ def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.Dat
                   invoice: InvoiceRef | None = invoice, due=due) -> None:
             write_memo_pdf(target, memo, company, customer, invoice, due)
 
-        path = PurePosixPath(Path(settings.memo_folder).as_posix()) / _file_name(memo.memo_id)
-        documents[memo.memo_id] = Document(path, write)
+        documents[memo.memo_id] = Document(folder / _file_name(memo.memo_id), write)
     return documents
 
 
@@ -98,7 +102,7 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
     for memo in memos:
         totals[(memo.kind, memo.currency)] += memo.total
     if totals:
-        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_cents(cents, ccy)}"
+        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_amount(cents, ccy)}"
                                          for (kind, ccy), cents in sorted(totals.items()))
     return Outcome(text + ".", counts)
 
@@ -123,7 +127,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                                        settings, settings.as_of)
     step = Step(Outcome(""), problems)
     memos = result.memos
-    documents = _documents(memos, customers, invoices, settings) if ctx.folder is not None else {}
+    documents = (_documents(memos, customers, invoices, settings, memo_folder(settings, ctx.workbook or "book"))
+                 if ctx.folder is not None and memos else {})
     step.documents.extend(documents.values())
     if memos and ctx.folder is None:
         for memo in memos:

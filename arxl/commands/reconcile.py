@@ -10,7 +10,7 @@ from pathlib import Path
 from arxl.commands.command import Command, Context, FileKinds
 from arxl.contract import ReconResult
 from arxl.core.ledger import Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.problems import Problems
 from arxl.core.reconcile import reconcile_statement, reconciliation_table
 from arxl.statements import read_statement
@@ -30,7 +30,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
             problems.add(Path(path).name, None, "", str(path), f"cannot open the file ({exc.strerror or exc})",
                          "Check the file name and that you may read it, then reconcile again.")
             continue
-        statement = read_statement(Path(path), data, ledger.settings.reconcile_columns)
+        statement = read_statement(Path(path), data, ledger.settings.reconcile_columns,
+                                   ledger.settings.decimal_separator)
         found, more = reconcile_statement(ledger, statement)
         problems.extend(more)
         rows.extend(found)
@@ -41,7 +42,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                 f"{statement.file} ({balance['CustomerID']}, {balance['StatementDate'].date()}): "
                 f"{counts[ReconResult.MATCHED]} matched, {counts[ReconResult.DIFFERENCE]} with a difference, "
                 f"{counts[ReconResult.THEIRS_ONLY]} theirs only, {counts[ReconResult.OURS_ONLY]} ours only; "
-                f"their balance {format_cents(balance['TheirAmount'])}, ours {format_cents(balance['OurAmount'])}")
+                f"their balance {format_amount(balance['TheirAmount'], balance['Currency'])}, ours "
+                f"{format_amount(balance['OurAmount'], balance['Currency'])}")
     step = Step(Outcome("; ".join(summaries) + "." if summaries else "No statement could be reconciled.",
                         {"statements": len(summaries), "lines": len(rows) - len(summaries)}), problems)
     step.rebuild("Reconciliation", reconciliation_table(rows))

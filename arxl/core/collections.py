@@ -42,7 +42,7 @@ from arxl.core.balances import active_applications, application_dates, lookup, r
 from arxl.core.credit import PROMISE_DAYS, credit_limits, payment_behaviour
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.problems import Problems
 
 WEIGHTS = {"amount": 35.0, "age": 25.0, "promises": 20.0, "behaviour": 10.0, "credit": 10.0}
@@ -66,7 +66,7 @@ class _Cash:
 
 def posted_receipts(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     """Cash posted per customer, currency and payment, received by ``as_of``: CustomerID,
-    Currency, PaymentID, Date, Cents (applications net of nothing: reversals and the rows they
+    Currency, PaymentID, Date, Amount (minor units; applications net of nothing: reversals and the rows they
     reverse left out)."""
     apps = ledger.table("Applications", required=False)
     payments = ledger.table("Payments", required=False)
@@ -78,11 +78,11 @@ def posted_receipts(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
                                   active["CustomerID"], customers, ledger.settings.base_currency)
     frame = pd.DataFrame({"CustomerID": active["CustomerID"], "Currency": currency,
                           "PaymentID": active["PaymentID"], "Date": dates,
-                          "Cents": active["AppliedAmount"].fillna(0).astype("int64")})
+                          "Amount": active["AppliedAmount"].fillna(0).astype("int64")})
     frame = frame.loc[frame["Date"].notna() & (frame["Date"] <= pd.Timestamp(as_of))]
     grouped = frame.groupby(["CustomerID", "Currency", "PaymentID"], as_index=False).agg(
-        Date=("Date", "min"), Cents=("Cents", "sum"))
-    return grouped.loc[grouped["Cents"] > 0].sort_values(["Date", "PaymentID"], kind="stable")
+        Date=("Date", "min"), Amount=("Amount", "sum"))
+    return grouped.loc[grouped["Amount"] > 0].sort_values(["Date", "PaymentID"], kind="stable")
 
 
 def check_promises(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Problems]:
@@ -107,7 +107,7 @@ def check_promises(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Proble
     pools: dict[tuple[str, str], list[_Cash]] = {}
     for key, rows in receipts.groupby(KEY):
         pools[(str(key[0]), str(key[1]))] = [_Cash(str(p), d, int(c)) for p, d, c in
-                                              zip(rows["PaymentID"], rows["Date"], rows["Cents"])]
+                                              zip(rows["PaymentID"], rows["Date"], rows["Amount"])]
     order = made.sort_values(["PromisedDate", "ContactDate", "ChainNo"], kind="stable")
     results = {}
     for row, promise in order.iterrows():
@@ -243,9 +243,9 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: p
         reasons: list[tuple[float, str]] = []
         amount_pts = float(points_amount.iloc[i])
         at_risk, overdue = int(r["AtRisk"]), int(r["Overdue"])
-        words = f"{format_cents(overdue)} overdue"
+        words = f"{format_amount(overdue, currency)} overdue"
         if at_risk < overdue:
-            words += f", {format_cents(at_risk)} after the credits on account" if at_risk else \
+            words += f", {format_amount(at_risk, currency)} after the credits on account" if at_risk else \
                 ", all of it covered by credits on account: apply them"
         reasons.append((amount_pts, words))
         oldest = int(r["OldestDays"])
@@ -259,7 +259,7 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: p
                                 & promises["Status"].isin([PromiseStatus.BROKEN, PromiseStatus.PARTLY_KEPT])]
             latest = mine.iloc[0]
             reasons.append((promise_pts, f"{'broke' if latest['Status'] == PromiseStatus.BROKEN else 'partly kept'} "
-                                         f"a promise of {format_cents(int(latest['PromisedAmount']))} due "
+                                         f"a promise of {format_amount(int(latest['PromisedAmount']), currency)} due "
                                          f"{latest['PromisedDate'].date().isoformat()}"
                                          + (f" ({broken + partly} lately)" if broken + partly > 1 else "")))
         late = behaviour.at[(customer_id, currency), "AvgDaysLate"]
@@ -281,7 +281,8 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: p
         waits = [d for d in (follow_up.iloc[i], check_day.iloc[i]) if pd.notna(d) and d > today]
         next_action = min(waits) if waits else today
         if pd.notna(check_day.iloc[i]) and check_day.iloc[i] > today:
-            reasons.insert(0, (math.inf, f"waiting: a promise of {format_cents(int(r['OpenPromises']))} is due "
+            promised = format_amount(int(r['OpenPromises']), currency)
+            reasons.insert(0, (math.inf, f"waiting: a promise of {promised} is due "
                                          f"by {(check_day.iloc[i] - pd.Timedelta(days=grace + 1)).date().isoformat()}"))
         elif pd.notna(follow_up.iloc[i]) and follow_up.iloc[i] > today:
             reasons.insert(0, (math.inf, f"follow up on {follow_up.iloc[i].date().isoformat()}"))

@@ -34,7 +34,7 @@ from arxl.core.aging import invoice_due_dates, ledger_aging
 from arxl.core.balances import resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.problems import Problem, Problems
 
 BEHAVIOUR_DAYS = 365  # the look-back of average days late
@@ -139,7 +139,7 @@ def uninvoiced_requests(requests: pd.DataFrame | None, customers: pd.DataFrame, 
 
 def exposures(aging: pd.DataFrame, uninvoiced: pd.DataFrame) -> pd.DataFrame:
     """Per customer and currency (from an Aging table and ``uninvoiced_requests``): OpenItems,
-    UnappliedCash, Uninvoiced, Exposure, PastDue (cents) and OldestDays."""
+    UnappliedCash, Uninvoiced, Exposure, PastDue (minor units) and OldestDays."""
     cents = aging["OpenAmount"].astype("int64")
     cash = aging["DocType"] == DocType.UNAPPLIED_CASH
     billed = aging["DocType"].isin([DocType.INVOICE, DocType.DEBIT_MEMO])
@@ -213,12 +213,12 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
         reasons = []
         over = limit is not None and exposure > limit
         if over:
-            reasons.append(f"exposure {format_cents(exposure)} is over the limit of {format_cents(limit or 0)} "
-                           f"({use:.0f}%)")
+            reasons.append(f"exposure {format_amount(exposure, currency)} is over the limit of "
+                           f"{format_amount(limit or 0, currency)} ({use:.0f}%)")
         elif use is not None and use >= REVIEW_USE:
-            reasons.append(f"{use:.0f}% of the limit of {format_cents(limit or 0)} used")
+            reasons.append(f"{use:.0f}% of the limit of {format_amount(limit or 0, currency)} used")
         if past_due:
-            reasons.append(f"{format_cents(past_due)} past due, the oldest {oldest} days")
+            reasons.append(f"{format_amount(past_due, currency)} past due, the oldest {oldest} days")
         settled = 0 if pd.isna(r["PaidInvoices"]) else int(r["PaidInvoices"])
         if words := behaviour_words(klass, late, settled, lowered):
             reasons.append(words)
@@ -260,13 +260,14 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
     return table.loc[order.index].reset_index(drop=True), Problems()
 
 
-def exposure_cents(exposure: pd.DataFrame, customer_id: str, currency: str | None = None) -> int | None:
-    """One customer's exposure (in ``currency``, else its own currency's line, else its only
-    line); None when it has none."""
+def exposure_amount(exposure: pd.DataFrame, customer_id: str, currency: str | None = None) -> tuple[int, str] | None:
+    """One customer's exposure and its currency (in ``currency``, else its own currency's line,
+    else its only line); None when it has none."""
     if customer_id not in exposure.index.get_level_values("CustomerID"):
         return None
     mine = exposure.xs(customer_id, level="CustomerID")
     if currency:
-        return int(mine["Exposure"].get(currency.upper(), 0))
+        return int(mine["Exposure"].get(currency.upper(), 0)), currency.upper()
     own = mine.loc[mine["CreditLimit"].notna()]
-    return int((own if len(own) else mine)["Exposure"].iloc[0])
+    line = (own if len(own) else mine).iloc[0]
+    return int(line["Exposure"]), str(line.name)

@@ -54,7 +54,7 @@ from arxl.contract import (
 from arxl.core.balances import active_applications, application_dates, is_disputed, lookup, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
 
@@ -93,8 +93,8 @@ class DisputeRun:
 class DeductionKpis:
     currency: str
     open_count: int
-    open_amount: int  # cents
-    taken_in_period: int  # cents of short pays taken in the KPI period
+    open_amount: int  # minor units
+    taken_in_period: int  # minor units of short pays taken in the KPI period
     period_days: int
     days_outstanding: float | None  # None without deductions in the period
     average_days_open: float | None
@@ -203,7 +203,7 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
         document = []
         if resolution and resolution != Resolution.RESOLVED and not done:
             chosen = int(clerk["ResolutionAmount"]) if pd.notna(clerk["ResolutionAmount"]) else open_amount
-            refusal = _refusal(resolution, chosen, open_amount)
+            refusal = _refusal(resolution, chosen, open_amount, str(d["Currency"]))
             if refusal:
                 problems.add(SHEET, row_at, "ResolutionAmount" if pd.notna(clerk["ResolutionAmount"]) else
                              "Resolution", clerk["Resolution"], f"dispute {did}: {refusal}",
@@ -257,14 +257,14 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
     return DisputeRun(table, _requests_frame(requests), _write_off_frame(write_offs, now), problems)
 
 
-def _refusal(resolution: str, chosen: int, open_amount: int) -> str:
+def _refusal(resolution: str, chosen: int, open_amount: int, currency: str) -> str:
     if open_amount <= 0:
         return "there is nothing open to resolve"
     if chosen <= 0:
         return "the amount to resolve must be above 0"
     if resolution in (Resolution.CREDIT, Resolution.WRITE_OFF) and chosen > open_amount:
-        return (f"{format_cents(chosen)} is more than the {format_cents(open_amount)} still open on it; nothing is "
-                f"made")
+        return (f"{format_amount(chosen, currency)} is more than the {format_amount(open_amount, currency)} still "
+                f"open on it; nothing is made")
     return ""
 
 

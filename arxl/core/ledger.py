@@ -166,6 +166,8 @@ class Ledger:
                     blank = current.isna() | (current.astype(object) == "")
                     rows = rows[blank.to_numpy(dtype=bool)]
                 frame.loc[rows, column] = values.loc[rows]
+                if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
+                    self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
         for name, rows in step.appends.items():
             start = self.next_rows.get(name, self.first_rows.get(name, 2))

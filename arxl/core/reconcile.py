@@ -25,7 +25,8 @@ Rules (a receivables clerk's), stated once:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -37,7 +38,7 @@ from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
 from arxl.core.matching.ids import FUZZY, ReferenceIndex
 from arxl.core.matching.text import read_remittance
-from arxl.core.money import format_cents
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.problems import Problems
 
 PAYMENT_DAYS = 10  # a payment of theirs is ours when the amounts agree and the dates are this close
@@ -45,14 +46,16 @@ PAYMENT_DAYS = 10  # a payment of theirs is ours when the amounts agree and the 
 
 @dataclass(frozen=True)
 class TheirLine:
-    """One line of a customer's statement: ``cents`` signed as they owe us (a payment or credit
-    negative); ``paid``: the line says it is a payment."""
+    """One line of a customer's statement: ``written``, the amount as they wrote it, signed as
+    they owe us (a payment or credit negative); ``paid``: the line says it is a payment;
+    ``amount``: ``written`` in the minor unit of the statement's currency, once that is known."""
 
     line: int
     reference: str
     date: dt.date | None
-    cents: int
+    written: Decimal
     paid: bool = False
+    amount: int = 0
 
 
 @dataclass
@@ -130,7 +133,7 @@ def _ours(ledger: Ledger, customer_id: str, currency: str, as_of: dt.date) -> _O
     settled_by: dict[str, str] = {}
     for doc_id, rows in dated.loc[dated["InvoiceID"] != ""].groupby("InvoiceID"):
         settled_by[str(doc_id)] = "; ".join(
-            f"{p or 'a write-off'} {format_cents(int(a))} on {d.date().isoformat() if pd.notna(d) else '?'}"
+            f"{p or 'a write-off'} {format_amount(int(a), currency)} on {d.date().isoformat() if pd.notna(d) else '?'}"
             for p, a, d in zip(rows["PaymentID"], rows["AppliedAmount"].fillna(0) + rows["WriteOff"].fillna(0),
                                rows["Date"]))
     for memo_id, invoice_id in zip(memos["MemoID"], memos["InvoiceID"]):
@@ -150,7 +153,7 @@ def _row(statement: TheirStatement, ours: _Ours, line: int, result: ReconResult,
     """One Reconciliation row; ``our_cents`` (else the document's OpenAmount) is our side."""
     if our_cents is None and doc is not None and pd.notna(doc.get("OpenAmount")):
         our_cents = int(doc["OpenAmount"])
-    their_cents = their.cents if their is not None else None
+    their_cents = their.amount if their is not None else None
     return {
         "File": statement.file, "Line": line, "CustomerID": ours.customer, "StatementDate": pd.Timestamp(ours.as_of),
         "Currency": ours.currency, "Result": result.value,
@@ -164,13 +167,13 @@ def _row(statement: TheirStatement, ours: _Ours, line: int, result: ReconResult,
 
 
 def _their_payment(their: TheirLine) -> bool:
-    return their.paid or their.cents < 0
+    return their.paid or their.amount < 0
 
 
 def _find_payment(ours: _Ours, their: TheirLine) -> pd.Series | None:
     """Our Payments row for a payment line of theirs: the same amount, received within
     PAYMENT_DAYS of their date."""
-    amount = abs(their.cents)
+    amount = abs(their.amount)
     candidates = ours.payments.loc[ours.payments["Amount"].fillna(0) == amount]
     if their.date is not None and len(candidates):
         gap = (candidates["ReceivedDate"] - pd.Timestamp(their.date)).abs()
@@ -190,14 +193,21 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
     customers = ledger.table("Customers").set_index("CustomerID")
     own = str(customers["Currency"].get(customer_id, "") or "").upper() if customer_id in customers.index else ""
     currency = (statement.currency or own or ledger.settings.base_currency).upper()
-    dates = [line.date for line in statement.lines if line.date is not None]
+    lines = []
+    for their in statement.lines:
+        try:
+            lines.append(replace(their, amount=to_minor(their.written, currency)))
+        except NotAnAmount as exc:
+            problems.add(statement.file, their.line, "", str(their.written), f"a line whose amount cannot be read "
+                         f"in {currency}: {exc.problem}", exc.hint)
+    dates = [line.date for line in lines if line.date is not None]
     as_of = statement.date or (max(dates) if dates else ledger.settings.as_of)
     ours = _ours(ledger, customer_id, currency, as_of)
     docs = ours.documents.set_index("DocID", drop=False)
     rows: list[dict[str, Any]] = []
     named: set[str] = set()
     payment_lines: list[TheirLine] = []
-    for their in statement.lines:
+    for their in lines:
         mentions, _ = ours.index.find(read_remittance(their.reference)) if their.reference else ([], [])
         if not mentions:
             if _their_payment(their):
@@ -210,7 +220,7 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
         mention = mentions[0]
         candidates = [ours.documents["DocID"].iloc[p] for p in mention.positions]
         open_ones = [d for d in candidates if d in ours.open_items.index and d not in named]
-        chosen = next((d for d in open_ones if int(ours.open_items.at[d, "OpenAmount"]) == their.cents),
+        chosen = next((d for d in open_ones if int(ours.open_items.at[d, "OpenAmount"]) == their.amount),
                       open_ones[0] if open_ones else candidates[0])
         misspelt = mention.how == FUZZY
         if chosen not in ours.open_items.index or chosen in named:
@@ -238,22 +248,23 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
         if their.date is not None and pd.notna(doc["DocDate"]) and doc["DocDate"].date() != their.date:
             notes.append(f"they date it {their.date.isoformat()}, we {doc['DocDate'].date().isoformat()}")
             step = step or ReconStep.SEND_COPY
-        if mine != their.cents:
-            gap = mine - their.cents
+        if mine != their.amount:
+            gap = mine - their.amount
             if gap > 0:
                 held = _cash_held(ours, gap)
                 if held:
-                    notes.append(f"they think {format_cents(gap)} less is open; {held}")
+                    notes.append(f"they think {format_amount(gap, currency)} less is open; {held}")
                     step = ReconStep.APPLY_CASH
                 elif chosen in ours.shorted or docs.at[chosen, "Status"] == InvoiceStatus.SHORT_PAID:
-                    notes.append(f"they deducted {format_cents(gap)} (see Disputes)")
+                    notes.append(f"they deducted {format_amount(gap, currency)} (see Disputes)")
                     step = ReconStep.OPEN_DISPUTE
                 else:
-                    notes.append(f"they think {format_cents(gap)} less is open, and we received no such payment")
+                    notes.append(f"they think {format_amount(gap, currency)} less is open, and we received no "
+                                 f"such payment")
                     step = ReconStep.ASK_PROOF
             else:
                 paid = ours.settled_by.get(chosen, "")
-                notes.append(f"we show {format_cents(-gap)} less open" + (f" ({paid})" if paid else "")
+                notes.append(f"we show {format_amount(-gap, currency)} less open" + (f" ({paid})" if paid else "")
                              + ": send them our record")
                 step = ReconStep.SEND_COPY
         result = ReconResult.DIFFERENCE if notes else ReconResult.MATCHED
@@ -263,7 +274,7 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
     cash = ours.open_items.loc[(ours.open_items["DocType"] == DocType.UNAPPLIED_CASH)
                                & ~ours.open_items["DocID"].isin(named)]
     for their in payment_lines:
-        same = cash.loc[(cash["OpenAmount"].astype("int64") == their.cents) & ~cash["DocID"].isin(named)]
+        same = cash.loc[(cash["OpenAmount"].astype("int64") == their.amount) & ~cash["DocID"].isin(named)]
         if len(same):
             doc = same.iloc[0]
             named.add(doc["DocID"])
@@ -283,7 +294,7 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
             step = ReconStep.APPLY_CASH
         rows.append(_row(statement, ours, their.line, ReconResult.THEIRS_ONLY, step, why, their))
 
-    next_line = max((t.line for t in statement.lines), default=0)
+    next_line = max((t.line for t in lines), default=0)
     for doc_id, doc in ours.open_items.iterrows():
         if doc_id in named:
             continue
@@ -296,14 +307,15 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
             step, why = ReconStep.SEND_COPY, "open with us, not on their list: they may not have it"
         rows.append(_row(statement, ours, next_line, ReconResult.OURS_ONLY, step, why, None, doc))
 
-    theirs_total = sum(t.cents for t in statement.lines)
+    theirs_total = sum(t.amount for t in lines)
     ours_total = int(ours.open_items["OpenAmount"].astype("int64").sum())
     explained = sum(int(r["Difference"]) for r in rows)
     rows.append(_row(statement, ours, next_line + 1, ReconResult.BALANCE, None,
-                     f"their balance {format_cents(theirs_total)} + the differences above {format_cents(explained)} = "
-                     f"our balance {format_cents(ours_total)} ({how}); unexplained "
-                     f"{format_cents(ours_total - theirs_total - explained)}",
-                     TheirLine(0, "", None, theirs_total), our_cents=ours_total))
+                     f"their balance {format_amount(theirs_total, currency)} + the differences above "
+                     f"{format_amount(explained, currency)} = "
+                     f"our balance {format_amount(ours_total, currency)} ({how}); unexplained "
+                     f"{format_amount(ours_total - theirs_total - explained, currency)}",
+                     TheirLine(0, "", None, Decimal(0), amount=theirs_total), our_cents=ours_total))
     return rows, problems
 
 
@@ -313,7 +325,7 @@ def _cash_held(ours: _Ours, cents: int) -> str:
     unapplied = -int(ours.open_items.loc[ours.open_items["DocType"] == DocType.UNAPPLIED_CASH, "OpenAmount"]
                      .astype("int64").sum())
     if unapplied >= cents:
-        return f"we hold {format_cents(unapplied)} of theirs on account"
+        return f"we hold {format_amount(unapplied, ours.currency)} of theirs on account"
     waiting = ours.payments.loc[~ours.payments["Posted"] & (ours.payments["Amount"].fillna(0) >= cents)]
     if len(waiting):
         return f"their payment {waiting['PaymentID'].iloc[0]} waits to be posted"

@@ -15,21 +15,21 @@ request, per customer:
   - UnappliedCash    cash put on account
   = RolledForward
     Closing AR       the Aging's total as of ``end``
-    Difference       Closing - RolledForward, which must be 0.00
+    Difference       Closing - RolledForward, which must be 0
 
 The movements come from the ledgers' own rows (invoices, memos, applications), each on the date
 the Aging counts it from: an application from its payment's ReceivedDate (a reversal from its
 PostedAt), a memo from its MemoDate, an invoice from its InvoiceDate; and since the Aging shows
 a document only once it is dated, what applies to a document dated later counts from the
 document's date. Opening and closing are the Aging's own totals (``arxl.core.aging.ledger_aging``,
-the one computation of open items), so the roll-forward ties to the Aging to the cent. A
-difference that is not 0.00 is reported with the customers it lies with: a credit memo dated
+the one computation of open items), so the roll-forward ties to the Aging to the minor unit. A
+difference that is not 0 is reported with the customers it lies with: a credit memo dated
 before its invoice, an application to an item that is neither an invoice nor a debit memo.
 
 The allowance for doubtful accounts applies the ProvisionMatrix's rate of each bucket and
 currency (a row with a blank Currency serves every currency without rows of its own) to the
 receivables of that bucket in the Aging as of ``end``: invoices and debit memos with something
-open (credits and unapplied cash are not receivables), rounded half-up to the cent per bucket.
+open (credits and unapplied cash are not receivables), rounded half-up to the minor unit per bucket.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from arxl.core.balances import application_dates, is_reversal, lookup, memo_tota
 from arxl.core.frames import table_frame
 from arxl.core.kpis import CurrencyKpis, ar_kpis, invoiced_sales
 from arxl.core.ledger import Ledger
-from arxl.core.money import format_cents, percent_of
+from arxl.core.money import format_amount, percent_of
 from arxl.core.problems import Problems
 
 LINES = ("Invoices", "DebitMemos", "CashApplied", "Discounts", "WriteOffs", "CreditMemos", "Reversals",
@@ -120,7 +120,7 @@ def _documents(ledger: Ledger) -> pd.DataFrame:
 
 def movements(ledger: Ledger, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The period's movements, one row per ledger row that moves the AR: Currency, CustomerID,
-    Line (one of LINES) and Cents, signed as they move the AR."""
+    Line (one of LINES) and Amount (minor units), signed as they move the AR."""
     after, until = pd.Timestamp(start) - pd.Timedelta(days=1), pd.Timestamp(end)
     documents = _documents(ledger)
     by_id = documents.drop_duplicates("DocID").set_index("DocID")
@@ -131,7 +131,7 @@ def movements(ledger: Ledger, start: dt.date, end: dt.date) -> pd.DataFrame:
         inside = dates.notna() & (dates > after) & (dates <= until)
         pieces.append(pd.DataFrame({"Currency": frame.loc[inside, "Currency"],
                                     "CustomerID": frame.loc[inside, "CustomerID"],
-                                    "Line": line, "Cents": cents.loc[inside].astype("int64")}))
+                                    "Line": line, "Amount": cents.loc[inside].astype("int64")}))
 
     invoices = documents.loc[documents["Kind"] == "invoice"]
     moved(invoices, invoices["Date"], "Invoices", invoices["Amount"].astype("int64"))
@@ -177,7 +177,7 @@ def movements(ledger: Ledger, start: dt.date, end: dt.date) -> pd.DataFrame:
         moved(placed_cash.loc[normal_cash], effective_cash.loc[normal_cash], "UnappliedCash", amount.loc[normal_cash])
         moved(placed_cash.loc[~normal_cash], effective_cash.loc[~normal_cash], "Reversals", amount.loc[~normal_cash])
     frame = pd.concat(pieces, ignore_index=True)
-    return frame.loc[frame["Cents"] != 0].reset_index(drop=True)
+    return frame.loc[frame["Amount"] != 0].reset_index(drop=True)
 
 
 def _unapplied_placement(ledger: Ledger, on_account: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +202,7 @@ def rollforward(ledger: Ledger, start: dt.date, end: dt.date, per_customer: bool
     opening, _ = ledger_aging(ledger, before)
     closing, _ = ledger_aging(ledger, end)
     moves = movements(ledger, start, end)
-    grid = moves.pivot_table(index=KEY, columns="Line", values="Cents", aggfunc="sum", fill_value=0)
+    grid = moves.pivot_table(index=KEY, columns="Line", values="Amount", aggfunc="sum", fill_value=0)
     grid = grid.reindex(columns=list(LINES), fill_value=0)
     grid.columns.name = None
     open_at = opening["OpenAmount"].astype("int64").groupby([opening[k] for k in KEY]).sum().rename("Opening")
@@ -231,11 +231,11 @@ def rollforward(ledger: Ledger, start: dt.date, end: dt.date, per_customer: bool
     for currency, r in totals.iterrows():
         if r["Difference"]:
             off = frame.loc[(frame.index.get_level_values("Currency") == currency) & (frame["Difference"] != 0)]
-            who = ", ".join(f"{customer or '(no customer)'} {format_cents(int(d))}"
+            who = ", ".join(f"{customer or '(no customer)'} {format_amount(int(d), str(currency))}"
                             for (_, customer), d in off["Difference"].head(10).items())
-            problems.add("Rollforward", None, "Difference", format_cents(int(r["Difference"]), str(currency)),
+            problems.add("Rollforward", None, "Difference", format_amount(int(r["Difference"]), str(currency)),
                          f"the {currency} roll-forward of {start} to {end} does not tie: closing AR differs from "
-                         f"opening AR plus the movements by {format_cents(int(r['Difference']), str(currency))} "
+                         f"opening AR plus the movements by {format_amount(int(r['Difference']), str(currency))} "
                          f"(customers: {who})",
                          "Look at those customers' documents: a credit memo dated before its invoice, or an "
                          "application to an item that is neither an invoice nor a debit memo, makes a difference.")

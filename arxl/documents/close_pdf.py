@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from arxl.core.disputes import DeductionKpis
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.rollforward import LINES, Rollforward
 from arxl.documents.layout import (
     BAND,
@@ -74,8 +74,9 @@ class ClosePack:
     base_currency: str = "USD"
 
 
-def _money(cents: int, currency: str = "") -> str:
-    return format_cents(int(cents), currency)
+def _money(amount: int, currency: str, code: bool = False) -> str:
+    """An amount with its currency's decimals; the code only where a figure stands alone."""
+    return format_amount(int(amount), currency, code=code)
 
 
 def _grid(rows: list[list[object]], widths: list[float], bold_rows: tuple[int, ...] = ()) -> Table:
@@ -102,13 +103,13 @@ def _summary(pack: ClosePack, width: float) -> Table:
 
     allowance = pack.allowance.groupby("Currency")["Allowance"].sum()
     rows = [head,
-            row("Opening AR", [_money(by.at[c, "Opening"]) for c in currencies]),
-            row("Closing AR", [_money(by.at[c, "Closing"]) for c in currencies], bold=True),
-            [para("Roll-forward difference")] + [para(_money(by.at[c, "Difference"]),
+            row("Opening AR", [_money(by.at[c, "Opening"], c) for c in currencies]),
+            row("Closing AR", [_money(by.at[c, "Closing"], c) for c in currencies], bold=True),
+            [para("Roll-forward difference")] + [para(_money(by.at[c, "Difference"], c),
                                                      NOT_TIED if by.at[c, "Difference"] else TIED) for c in currencies],
-            row("Allowance for doubtful accounts", [_money(int(allowance.get(c, 0))) for c in currencies]),
+            row("Allowance for doubtful accounts", [_money(int(allowance.get(c, 0)), c) for c in currencies]),
             row("Closing AR net of the allowance",
-                [_money(by.at[c, "Closing"] - int(allowance.get(c, 0))) for c in currencies], bold=True)]
+                [_money(by.at[c, "Closing"] - int(allowance.get(c, 0)), c) for c in currencies], bold=True)]
 
     def figure(currency: str, attribute: str, shown: str) -> str:
         value = getattr(rf.kpis[currency], attribute) if currency in rf.kpis else None
@@ -118,7 +119,7 @@ def _summary(pack: ClosePack, width: float) -> Table:
              row("CEI", [figure(c, "cei", "{:.1f}%") for c in currencies]),
              row("Past due", [figure(c, "percent_past_due", "{:.1%}") for c in currencies])]
     deductions = pack.deductions
-    rows += [row("Open deductions", [f"{deductions[c].open_count}: {_money(deductions[c].open_amount)}"
+    rows += [row("Open deductions", [f"{deductions[c].open_count}: {_money(deductions[c].open_amount, c)}"
                                      if c in deductions else "none" for c in currencies]),
              row("Days deductions outstanding", [f"{deductions[c].days_outstanding:.0f}"
                                                  if c in deductions and deductions[c].days_outstanding is not None
@@ -133,13 +134,15 @@ def _rollforward(pack: ClosePack, currency: str, width: float) -> Table:
     r = rf.currencies.set_index("Currency").loc[currency]
     before = rf.start - dt.timedelta(days=1)
     rows: list[list[object]] = [[para("", HEAD), para(currency, HEAD_RIGHT)],
-                                [para(f"Opening AR as of {before.isoformat()}"), para(_money(r["Opening"]), RIGHT)]]
+                                [para(f"Opening AR as of {before.isoformat()}"),
+                                 para(_money(r["Opening"], currency), RIGHT)]]
     for line in LINES:
-        rows.append([para(LINE_WORDS[line]), para(_money(r[line]), RIGHT)])
-    rows += [[para("= AR rolled forward", BOLD), para(_money(r["RolledForward"]), RIGHT_BOLD)],
+        rows.append([para(LINE_WORDS[line]), para(_money(r[line], currency), RIGHT)])
+    rows += [[para("= AR rolled forward", BOLD), para(_money(r["RolledForward"], currency), RIGHT_BOLD)],
              [para(f"Closing AR as of {rf.end.isoformat()} (the Aging)", BOLD),
-              para(_money(r["Closing"]), RIGHT_BOLD)],
-             [para("Difference (must be 0.00)"), para(_money(r["Difference"]), NOT_TIED if r["Difference"] else TIED)]]
+              para(_money(r["Closing"], currency), RIGHT_BOLD)],
+             [para(f"Difference (must be {_money(0, currency)})"),
+              para(_money(r["Difference"], currency), NOT_TIED if r["Difference"] else TIED)]]
     return _grid(rows, [width * 0.7, width * 0.3], bold_rows=(len(rows) - 3,))
 
 
@@ -148,11 +151,11 @@ def _allowance(pack: ClosePack, currency: str, width: float) -> Table:
     rows: list[list[object]] = [[para("Bucket", HEAD), para("Receivables", HEAD_RIGHT), para("Rate", HEAD_RIGHT),
                                  para("Allowance", HEAD_RIGHT)]]
     for _, r in mine.iterrows():
-        rows.append([para(str(r["Bucket"])), para(_money(r["Receivables"]), RIGHT),
-                     para(f"{float(r['Rate']) * 100:.2f}%", RIGHT), para(_money(r["Allowance"]), RIGHT)])
+        rows.append([para(str(r["Bucket"])), para(_money(r["Receivables"], currency), RIGHT),
+                     para(f"{float(r['Rate']) * 100:.2f}%", RIGHT), para(_money(r["Allowance"], currency), RIGHT)])
     total, provided = int(mine["Receivables"].astype("int64").sum()), int(mine["Allowance"].astype("int64").sum())
     rate = f"{provided / total * 100:.2f}%" if total else ""
-    rows.append([para("Total", BOLD), para(_money(total), RIGHT_BOLD), para(rate, RIGHT_BOLD),
+    rows.append([para("Total", BOLD), para(_money(total, currency), RIGHT_BOLD), para(rate, RIGHT_BOLD),
                  para(_money(provided, currency), RIGHT_BOLD)])
     return _grid(rows, [width * 0.31, width * 0.27, width * 0.15, width * 0.27], bold_rows=(len(rows) - 1,))
 
@@ -170,7 +173,7 @@ def _customers(pack: ClosePack, currency: str, width: float) -> Table | None:
         other = int(r["Discounts"]) + int(r["WriteOffs"]) + int(r["CreditMemos"]) + int(r["Reversals"])
         amounts = (r["Opening"], billed, collected, other, r["Closing"], r["Difference"])
         table.append([para(f"{r['CustomerID']} {r['CustomerName']}"[:48], CELL)]
-                     + [para(_money(v), CELL_RIGHT) for v in amounts])
+                     + [para(_money(v, currency), CELL_RIGHT) for v in amounts])
     return _grid(table, [width * 0.28] + [width * 0.12] * 6)
 
 
@@ -205,7 +208,7 @@ def write_close_pdf(path: Path, pack: ClosePack) -> Path:
                    colWidths=[width * 0.55, width * 0.45])
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    verdict = ("The roll-forward ties to the Aging in every currency: difference 0.00." if tied else
+    verdict = ("The roll-forward ties to the Aging in every currency: no difference." if tied else
                "THE ROLL-FORWARD DOES NOT TIE in every currency: see the difference below and the workbook's "
                "Exceptions.")
     story: list[object] = [header, Spacer(1, 7 * mm), para("Summary", H2), Spacer(1, 2 * mm),

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from arxl.core.memos import CREDIT, Memo
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BAND,
     COMPANY,
@@ -126,16 +126,21 @@ def _parties(memo: Memo, customer: Party, invoice: InvoiceRef | None, width: flo
     return table
 
 
+def _amount(memo: Memo, amount: int) -> str:
+    """An amount of the memo with its currency's decimals (the code is printed with the total)."""
+    return format_amount(amount, memo.currency, code=False)
+
+
 def _line_items(memo: Memo, width: float) -> Table:
     action = "credit" if memo.kind == CREDIT else "charge"
     if memo.type == "Tax":
-        row = [para(f"Tax {action}"), para("", RIGHT), para("", RIGHT), para(format_cents(memo.net), RIGHT)]
+        row = [para(f"Tax {action}"), para("", RIGHT), para("", RIGHT), para(_amount(memo, memo.net), RIGHT)]
     else:
         quantity = memo.quantity if memo.quantity is not None else Decimal(1)
         unit_price = memo.unit_price if memo.unit_price is not None else memo.net
         row = [para(f"{memo.type} {action}"),
-               para(_quantity(quantity), RIGHT), para(format_cents(unit_price), RIGHT),
-               para(format_cents(memo.net), RIGHT)]
+               para(_quantity(quantity), RIGHT), para(_amount(memo, unit_price), RIGHT),
+               para(_amount(memo, memo.net), RIGHT)]
     header = [para("DESCRIPTION", HEAD), para("QUANTITY", HEAD_RIGHT), para("UNIT PRICE", HEAD_RIGHT),
               para("NET", HEAD_RIGHT)]
     table = Table([header, row], colWidths=[width * 0.52, width * 0.14, width * 0.17, width * 0.17])
@@ -157,10 +162,10 @@ def _totals(memo: Memo, width: float) -> Table:
     else:
         tax_label = "Tax (none)"
     total_label = "Total credit" if memo.kind == CREDIT else "Amount due"
-    rows = [["", para("Net", RIGHT), para(format_cents(memo.net), RIGHT)],
-            ["", para(tax_label, RIGHT), para(format_cents(memo.tax), RIGHT)],
+    rows = [["", para("Net", RIGHT), para(_amount(memo, memo.net), RIGHT)],
+            ["", para(tax_label, RIGHT), para(_amount(memo, memo.tax), RIGHT)],
             ["", para(f"{total_label} ({memo.currency})", RIGHT_BOLD),
-             para(format_cents(memo.total, memo.currency), RIGHT_BOLD)]]
+             para(format_amount(memo.total, memo.currency), RIGHT_BOLD)]]
     # The first column is blank space, so the amounts line up under the NET column.
     table = Table(rows, colWidths=[width * 0.58, width * 0.25, width * 0.17])
     table.setStyle(TableStyle([
@@ -172,7 +177,7 @@ def _totals(memo: Memo, width: float) -> Table:
 
 
 def _instruction(memo: Memo, due_date: dt.date | None) -> str:
-    total = format_cents(memo.total, memo.currency)
+    total = format_amount(memo.total, memo.currency)
     if memo.kind == CREDIT and memo.invoice_id:
         return (f"This credit memo reduces what you owe on invoice {memo.invoice_id} by {total}. "
                 f"Please quote {memo.memo_id} with your remittance. Any part of it beyond the "

@@ -20,9 +20,9 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from arxl.bankfiles.csvfile import BadMapping, date_order, decode_rows, parse_pairs, read_amount, read_date
+from arxl.bankfiles.csvfile import BadMapping, date_order, decimal_mark, decode_rows, parse_pairs, read_date
 from arxl.contract import header_key
-from arxl.core.money import NotAnAmount, to_cents
+from arxl.core.money import NotAnAmount, to_decimal
 from arxl.core.reconcile import TheirLine, TheirStatement
 
 FIELDS = ("Reference", "Amount", "Debit", "Credit", "Date", "Customer", "Type", "Currency")
@@ -82,10 +82,10 @@ def _columns(header: list[object], mapping: dict[str, str]) -> dict[str, int]:
     return found
 
 
-def _cents(value: object) -> int:
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return to_cents(value)
-    return read_amount(_text(value))
+def _amount(value: object, separator: str) -> Decimal:
+    """A cell's amount as written (its currency's decimals are checked once the statement's
+    currency is known): a number cell as it is, text with the file's decimal separator."""
+    return to_decimal(_text(value) if isinstance(value, str) else value, separator)
 
 
 def _day(value: object, order: str) -> dt.date | None:
@@ -97,8 +97,10 @@ def _day(value: object, order: str) -> dt.date | None:
     return read_date(text, order) if text else None
 
 
-def read_statement(path: Path, data: bytes, columns_setting: str = "") -> TheirStatement:
-    """A customer's statement file as their lines (see the module docstring)."""
+def read_statement(path: Path, data: bytes, columns_setting: str = "", decimal_separator: str = ".") -> TheirStatement:
+    """A customer's statement file as their lines (see the module docstring); amounts written as
+    text are read with the decimal separator they show, else ``decimal_separator`` (as a bank
+    CSV's are)."""
     name = Path(path).name
     statement = TheirStatement(name, [])
     try:
@@ -145,6 +147,9 @@ def read_statement(path: Path, data: bytes, columns_setting: str = "") -> TheirS
         at = where.get(name)
         return row[at] if at is not None and at < len(row) else None
 
+    amount_columns = [c for c in ("Amount", "Debit", "Credit") if c in where]
+    separator = decimal_mark((_text(cell(r, c)) for r in body for c in amount_columns if isinstance(cell(r, c), str)),
+                             decimal_separator)
     customers, currencies = set(), set()
     for line, row in enumerate(body, start=header_at + 2):
         reference, kind = _text(cell(row, "Reference")), _text(cell(row, "Type"))
@@ -155,12 +160,13 @@ def read_statement(path: Path, data: bytes, columns_setting: str = "") -> TheirS
                 amount_cell = cell(row, "Amount")
                 if not _text(amount_cell):
                     continue
-                cents = _cents(amount_cell)
+                amount = _amount(amount_cell, separator)
             else:
                 debit, credit = cell(row, "Debit"), cell(row, "Credit")
                 if not _text(debit) and not _text(credit):
                     continue
-                cents = (_cents(credit) if _text(credit) else 0) - (_cents(debit) if _text(debit) else 0)
+                amount = ((_amount(credit, separator) if _text(credit) else Decimal(0))
+                          - (_amount(debit, separator) if _text(debit) else Decimal(0)))
             day = _day(cell(row, "Date"), order)
         except (ValueError, NotAnAmount) as exc:
             statement.problems.add(name, line, "", ", ".join(_text(c) for c in row)[:60],
@@ -168,7 +174,7 @@ def read_statement(path: Path, data: bytes, columns_setting: str = "") -> TheirS
                                    "Fix the line in the file and reconcile again.")
             continue
         paid = bool(PAYMENT_WORDS.search(kind))
-        statement.lines.append(TheirLine(line, reference, day, -abs(cents) if paid else cents, paid))
+        statement.lines.append(TheirLine(line, reference, day, -abs(amount) if paid else amount, paid))
         if _text(cell(row, "Customer")):
             customers.add(_text(cell(row, "Customer")))
         if _text(cell(row, "Currency")):

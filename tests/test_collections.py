@@ -1,0 +1,89 @@
+"""Collections: promises to pay checked against the cash posted (kept, partly kept, broken, still
+open), and the worklist that a broken promise moves up. Workbooks are written, posted and read
+back as the CLI does."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+D = dt.date
+AS_OF = D(2026, 11, 20)
+
+CUSTOMERS = [{"CustomerID": c, "Name": n, "Terms": "Net 30"} for c, n in
+             (("C1", "Acme Tools Inc."), ("C2", "Blue Ridge LLC"), ("C3", "Cobalt Foods"), ("C4", "Delta Print"))]
+# Every customer owes invoices long past due; C2 and C4 owe exactly the same.
+INVOICES = [
+    {"InvoiceID": "101", "CustomerID": "C1", "InvoiceDate": D(2026, 8, 1), "Amount": 1000.00},
+    {"InvoiceID": "102", "CustomerID": "C1", "InvoiceDate": D(2026, 8, 15), "Amount": 600.00},
+    {"InvoiceID": "201", "CustomerID": "C2", "InvoiceDate": D(2026, 8, 10), "Amount": 800.00},
+    {"InvoiceID": "301", "CustomerID": "C3", "InvoiceDate": D(2026, 9, 1), "Amount": 450.00},
+    {"InvoiceID": "401", "CustomerID": "C4", "InvoiceDate": D(2026, 8, 10), "Amount": 800.00},
+]
+PAYMENTS = [
+    # before C1's first call: pays nothing promised
+    {"PaymentID": "P0", "ReceivedDate": D(2026, 10, 5), "PayerName": "ACME TOOLS", "Amount": 100.00,
+     "ApplyTo": "101", "CustomerID": "C1"},
+    # keeps the first promise (300.00 by 10-31) with 300.00 on 10-29
+    {"PaymentID": "P1", "ReceivedDate": D(2026, 10, 29), "PayerName": "ACME TOOLS", "Amount": 300.00,
+     "ApplyTo": "101", "CustomerID": "C1"},
+    # 200.00 of the 500.00 promised by 11-10, within the grace days
+    {"PaymentID": "P2", "ReceivedDate": D(2026, 11, 12), "PayerName": "ACME TOOLS", "Amount": 200.00,
+     "ApplyTo": "102", "CustomerID": "C1"},
+    # after the grace days of C1's second promise: counts for nothing
+    {"PaymentID": "P3", "ReceivedDate": D(2026, 11, 18), "PayerName": "ACME TOOLS", "Amount": 50.00,
+     "ApplyTo": "102", "CustomerID": "C1"},
+]
+CONTACTS = [
+    {"ContactDate": D(2026, 10, 20), "CustomerID": "C1", "Channel": "Phone", "Who": "AP desk",
+     "Outcome": "Promise to pay", "PromisedAmount": 300.00, "PromisedDate": D(2026, 10, 31)},
+    {"ContactDate": D(2026, 11, 2), "CustomerID": "C1", "Channel": "Email", "Outcome": "Promise to pay",
+     "PromisedAmount": 500.00, "PromisedDate": D(2026, 11, 10)},
+    {"ContactDate": D(2026, 11, 2), "CustomerID": "C2", "Channel": "Phone", "Outcome": "Promise to pay",
+     "PromisedAmount": 400.00, "PromisedDate": D(2026, 11, 9)},
+    {"ContactDate": D(2026, 11, 16), "CustomerID": "C3", "Channel": "Phone", "Outcome": "Promise to pay",
+     "PromisedAmount": 450.00, "PromisedDate": D(2026, 11, 25), "FollowUpDate": D(2026, 11, 26)},
+]
+
+
+@pytest.fixture
+def worked(make_book, run):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS, "Contacts": CONTACTS},
+                     settings={"AsOfDate": AS_OF, "PromiseGraceDays": 3})
+    result, wb = run(path, "post", "aging", "credit", "collections")
+    assert result.ok, result.failures
+    return wb
+
+
+def test_each_promise_is_kept_partly_kept_broken_or_still_open_by_the_cash_posted(worked):
+    promises = worked.read("Promises").set_index(["CustomerID", "PromisedDate"])
+    got = {(c, d.date()): (r.Status, int(r.Received), r.Payments) for (c, d), r in promises.iterrows()}
+    assert got == {
+        ("C1", D(2026, 10, 31)): ("Kept", 30000, "P1"),  # P0 came before the call
+        ("C1", D(2026, 11, 10)): ("Partly kept", 20000, "P2"),  # P3 came after the grace days
+        ("C2", D(2026, 11, 9)): ("Broken", 0, ""),
+        ("C3", D(2026, 11, 25)): ("Open", 0, ""),
+    }
+
+
+def test_a_broken_promise_raises_the_customers_priority_and_says_so(worked):
+    worklist = worked.read("Collections").set_index("CustomerID")
+    c2, c4 = worklist.loc["C2"], worklist.loc["C4"]
+    # the same debt, the same age; only the broken promise differs
+    assert (int(c2.Overdue), int(c2.OldestDays)) == (int(c4.Overdue), int(c4.OldestDays))
+    assert c2.BrokenPromises == 1 and c4.BrokenPromises == 0
+    assert c2.Score == pytest.approx(c4.Score + 15)
+    assert c2.Rank < c4.Rank
+    assert "broke a promise of 400.00 USD due 2026-11-09" in c2.Reasons
+    assert "partly kept a promise of 500.00 USD" in worklist.loc["C1", "Reasons"]
+
+
+def test_a_customer_waiting_on_an_open_promise_comes_after_those_to_call_today(worked):
+    worklist = worked.read("Collections")
+    assert worklist["Rank"].tolist() == list(range(1, len(worklist) + 1))
+    c3 = worklist.set_index("CustomerID").loc["C3"]
+    assert c3.NextAction.date() == D(2026, 11, 26)  # the follow-up day, also the day after the grace days
+    assert c3.Reasons.startswith("waiting: a promise of 450.00 USD is due by 2026-11-25")
+    assert c3.Rank == len(worklist)
+    today = worklist.loc[worklist["NextAction"].dt.date == AS_OF]
+    assert today["Score"].is_monotonic_decreasing and "C3" not in set(today["CustomerID"])

@@ -1,0 +1,87 @@
+"""Disputes and deductions to their resolution: a short pay the matcher read and an invoice the
+clerk marked Disputed are listed, and the resolution the clerk types is made once: one memo
+request (and one memo), or one write-off, however many runs follow."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+D = dt.date
+CUSTOMERS = [{"CustomerID": "C1", "Name": "Acme Tools Inc.", "Terms": "Net 30"}]
+INVOICES = [
+    {"InvoiceID": "101", "CustomerID": "C1", "InvoiceDate": D(2026, 10, 1), "Amount": 1000.00},
+    {"InvoiceID": "102", "CustomerID": "C1", "InvoiceDate": D(2026, 10, 5), "Amount": 240.00, "Disputed": "Yes"},
+]
+PAYMENTS = [{"PaymentID": "P1", "ReceivedDate": D(2026, 11, 3), "PayerName": "ACME TOOLS", "Amount": 950.00,
+             "Reference": "INV 101 LESS 50.00 PRICING"}]
+MATCHES = [{"PaymentID": "P1", "CustomerID": "C1", "InvoiceID": "101", "ApplyAmount": 950.00, "ShortPay": 50.00,
+            "Reason": "PRICING", "Confidence": 97.0, "Decision": "Auto", "Evidence": "test row"}]
+
+
+def set_cells(path, sheet: str, key: str, key_value: str, values: dict) -> None:
+    """Type ``values`` into the row of ``sheet`` whose ``key`` column holds ``key_value``, as a
+    clerk would in Excel."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    headers = {c.value: c.column for c in ws[1]}
+    [row] = [r for r in range(2, ws.max_row + 1) if ws.cell(r, headers[key]).value == key_value]
+    for column, value in values.items():
+        ws.cell(row, headers[column], value)
+    wb.save(path)
+
+
+@pytest.fixture
+def listed(make_book, run):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS, "Matches": MATCHES},
+                     settings={"AsOfDate": D(2026, 11, 20)})
+    result, wb = run(path, "post", "disputes")
+    assert result.ok, result.failures
+    return path, wb
+
+
+def test_a_short_pay_and_a_disputed_invoice_are_listed_with_their_reason_and_age(listed):
+    _, wb = listed
+    disputes = wb.read("Disputes").set_index("DisputeID")
+    assert sorted(disputes.index) == ["DI-102", "SP-A0000001"]
+    short = disputes.loc["SP-A0000001"]
+    assert (short.Kind, short.InvoiceID, short.Reason, int(short.Amount), int(short.OpenAmount), short.Status) == \
+        ("Short pay", "101", "PRICING", 5000, 5000, "Open")
+    assert short.OpenedDate.date() == D(2026, 11, 3) and short.DaysOpen == 17
+    assert (int(disputes.loc["DI-102", "OpenAmount"]), disputes.loc["DI-102", "Status"]) == (24000, "Open")
+
+
+def test_a_credit_resolution_makes_exactly_one_memo_request_and_one_memo_however_often_it_runs(listed, run):
+    path, _ = listed
+    set_cells(path, "Disputes", "DisputeID", "SP-A0000001", {"Resolution": "Credit", "Owner": "Dana"})
+    for day in (21, 22, 23):  # three days of Refresh all
+        result, wb = run(path, "disputes", "memos", "aging", now=dt.datetime(2026, 11, day, 9))
+        assert result.ok, result.failures
+        requests = wb.read("MemoRequests")
+        assert requests["RequestID"].tolist() == ["SP-A0000001-CR"]
+        [request] = requests.itertuples()
+        assert (request.Kind, request.InvoiceID, int(request.Amount), request.Type) == ("Credit", "101", 5000, "Price")
+        memos = wb.read("Memos")
+        assert len(memos) == 1 and int(memos["TotalAmount"].iloc[0]) == 5000
+    disputes = wb.read("Disputes").set_index("DisputeID")
+    assert disputes.loc["SP-A0000001", "Status"] == "Credited"
+    assert memos["MemoID"].iloc[0] in disputes.loc["SP-A0000001", "Document"]
+    invoices = wb.read("Invoices").set_index("InvoiceID")
+    assert int(invoices.loc["101", "OpenBalance"]) == 0  # the credit settles the deduction to the cent
+    assert disputes.loc["DI-102", "Status"] == "Open"  # the other dispute is untouched
+
+
+def test_a_write_off_is_posted_once_and_cannot_then_be_credited_too(listed, run):
+    path, _ = listed
+    set_cells(path, "Disputes", "DisputeID", "DI-102", {"Resolution": "Write off", "ResolutionAmount": 240.00})
+    run(path, "disputes")
+    set_cells(path, "Disputes", "DisputeID", "DI-102", {"Resolution": "Credit"})  # changed its mind
+    result, wb = run(path, "disputes", "memos", now=dt.datetime(2026, 11, 22, 9))
+    applications = wb.read("Applications")
+    write_offs = applications.loc[applications["Source"] == "Dispute"]
+    assert write_offs[["InvoiceID", "WriteOff", "ReasonCode"]].values.tolist() == [["102", 24000, "WRITEOFF:DI-102"]]
+    assert wb.read("MemoRequests").empty and wb.read("Memos").empty
+    assert wb.read("Disputes").set_index("DisputeID").loc["DI-102", "Status"] == "Written off"
+    said = wb.read("Exceptions")["Problem"]
+    assert said.str.contains("DI-102").any()
