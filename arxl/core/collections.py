@@ -16,8 +16,8 @@ The worklist: one row per customer and currency with anything overdue as of the 
 (invoices and debit memos past their due date, not disputed), from the Aging. Its Score (0 to
 100) adds, each part with its reason in words:
 - amount at risk, up to 35: the overdue amount less the customer's open credits and unapplied
-  cash, against the largest in the same currency on a log scale (amounts are compared within a
-  currency, never across);
+  cash, against the largest in the same currency, on a square-root scale (amounts are compared
+  within a currency, never across);
 - age, up to 25: the oldest overdue item's days past due, against the last AgingBuckets limit;
 - broken promises, up to 20: 15 for each promise broken, 8 for each partly kept, whose grace
   ended in the last 180 days;
@@ -182,10 +182,12 @@ def dunning_levels(log: pd.DataFrame | None, table: TableSpec | None = None) -> 
 # ---- the worklist ------------------------------------------------------------------------------
 
 def _points_amount(at_risk: pd.Series, currency: pd.Series) -> pd.Series:
-    largest = at_risk.groupby(currency).transform("max")
-    scale = np.log1p(largest.astype("float64"))
-    share = np.where(scale > 0, np.log1p(at_risk.astype("float64").clip(lower=0)) / np.where(scale > 0, scale, 1), 0.0)
-    return pd.Series(share * WEIGHTS["amount"], index=at_risk.index)
+    """The square root of the share of the largest at risk in the currency: 42,000 gets all the
+    points, 4,200 a third of them, 25.00 almost none (a log scale gave 25.00 half of them, and
+    put it before customers owing thousands)."""
+    largest = at_risk.groupby(currency).transform("max").astype("float64")
+    share = np.where(largest > 0, at_risk.astype("float64").clip(lower=0) / np.where(largest > 0, largest, 1), 0.0)
+    return pd.Series(np.sqrt(share) * WEIGHTS["amount"], index=at_risk.index)
 
 
 def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: pd.Series | None = None,

@@ -119,7 +119,7 @@ def _summary(pack: ClosePack, width: float) -> Table:
              row("CEI", [figure(c, "cei", "{:.1f}%") for c in currencies]),
              row("Past due", [figure(c, "percent_past_due", "{:.1%}") for c in currencies])]
     deductions = pack.deductions
-    rows += [row("Open deductions", [f"{deductions[c].open_count}: {_money(deductions[c].open_amount, c)}"
+    rows += [row("Open deductions (how many)", [f"{_money(deductions[c].open_amount, c)} ({deductions[c].open_count})"
                                      if c in deductions else "none" for c in currencies]),
              row("Days deductions outstanding", [f"{deductions[c].days_outstanding:.0f}"
                                                  if c in deductions and deductions[c].days_outstanding is not None
