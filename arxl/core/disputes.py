@@ -195,14 +195,15 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
             pd.notna(prior["Amount"]) else int(d["Amount"])
         open_amount = int(d["OpenAmount"])
         credit_id, debit_id = did + CREDIT_SUFFIX, did + DEBIT_SUFFIX
-        resolution = read_choice(_RESOLUTION, clerk["Resolution"]) if clerk["Resolution"] else ""
+        resolution = (read_choice(_RESOLUTION, clerk["Resolution"]) or "") if clerk["Resolution"] else ""
         row_at = None if prior is None else int(prior["SheetRow"])
         done = [what for what, present in ((Resolution.CREDIT, credit_id in requested and debit_id not in requested),
                                            (Resolution.REBILL, debit_id in requested),
                                            (Resolution.WRITE_OFF, did in written)) if present]
-        document = []
+        document: list[str] = []
         if resolution and resolution != Resolution.RESOLVED and not done:
-            chosen = int(clerk["ResolutionAmount"]) if pd.notna(clerk["ResolutionAmount"]) else open_amount
+            typed = clerk["ResolutionAmount"]
+            chosen = int(typed) if typed is not None and pd.notna(typed) else open_amount
             refusal = _refusal(resolution, chosen, open_amount, str(d["Currency"]))
             if refusal:
                 problems.add(SHEET, row_at, "ResolutionAmount" if pd.notna(clerk["ResolutionAmount"]) else
@@ -229,7 +230,7 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
                     write_offs.append({"ApplicationID": application_id, "InvoiceID": d["InvoiceID"],
                                        "CustomerID": d["CustomerID"], "WriteOff": chosen,
                                        "ReasonCode": WRITEOFF_CODE + did})
-                done = [resolution]
+                done = [Resolution(resolution)]
         elif resolution and done and resolution not in done and resolution != Resolution.RESOLVED:
             problems.add(SHEET, row_at, "Resolution", clerk["Resolution"],
                          f"dispute {did} was resolved as {done[0].value} already; it is not resolved again",

@@ -207,6 +207,7 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
     rows: list[dict[str, Any]] = []
     named: set[str] = set()
     payment_lines: list[TheirLine] = []
+    step: ReconStep | None
     for their in lines:
         mentions, _ = ours.index.find(read_remittance(their.reference)) if their.reference else ([], [])
         if not mentions:
@@ -241,7 +242,8 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
         named.add(chosen)
         doc = ours.open_items.loc[chosen]
         mine = int(doc["OpenAmount"])
-        notes, step = [], None
+        notes: list[str] = []
+        step = None
         if misspelt:
             notes.append(f"they wrote {their.reference!r} for {chosen}")
             step = ReconStep.SEND_COPY
