@@ -35,10 +35,13 @@ class CannotRun(Exception):
 
 @dataclass
 class Outcome:
-    """What a command tells the clerk: one sentence, and counts for the summaries."""
+    """What a command tells the clerk: one sentence, and counts for the summaries. ``failed``:
+    the command could do none of what it was asked (an import that read no file), so a script
+    running it sees a failure (a non-zero exit code) though the workbook was saved."""
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
 
 
 @dataclass(frozen=True)
