@@ -38,31 +38,50 @@ FOOTER_INCHES = 0.65  # the footer band at the foot of each page, left out of a 
 
 @dataclass(frozen=True)
 class Shot:
-    """A picture: ``sheet``'s printed ``page`` (1-based), within ``area`` (None: the whole
-    sheet), written to ``<out>/<name>.png``."""
+    """A picture: ``sheet``'s printed ``page`` (1-based), written to ``<out>/<name>.png``. Only
+    the rows whose ``key`` column (default: the first) holds one of ``rows`` and the columns
+    headed by one of ``columns`` are shown (None: all); ``area`` is a print area."""
 
     name: str
     sheet: str
-    area: str | None = None
     page: int = 1
+    rows: frozenset[str] | None = None
+    columns: tuple[str, ...] | None = None
+    area: str | None = None
+    key: str | None = None
+
+
+def _show_only(ws, shot: Shot) -> None:
+    if shot.area:
+        ws.print_area = shot.area
+    if shot.rows is not None:
+        key = next((c.column for c in ws[1] if c.value == shot.key), 1)
+        for r in range(2, ws.max_row + 1):
+            ws.row_dimensions[r].hidden = str(ws.cell(r, key).value) not in shot.rows
+    if shot.columns is not None:
+        for cell in ws[1]:
+            if cell.value not in shot.columns:
+                ws.column_dimensions[cell.column_letter].hidden = True
 
 
 def _convert(book: Path, shots: list[Shot], work: Path, soffice: str) -> dict[tuple[str, int], Path]:
     """Print the shots' sheets of ``book`` to PDF; each printed page as a PNG, by (sheet, page)."""
     printed = work / f"{book.stem}-print.xlsm"
     wb = openpyxl.load_workbook(book, keep_vba=True)
-    areas = {s.sheet: s.area for s in shots}
+    by_sheet = {s.sheet: s for s in shots}
     for ws in wb.worksheets:
-        if ws.title not in areas:
+        if ws.title in by_sheet:
+            _show_only(ws, by_sheet[ws.title])
+        else:
             ws.sheet_state = "hidden"
-        elif areas[ws.title]:
-            ws.print_area = areas[ws.title]
     wb.active = wb.sheetnames.index(shots[0].sheet)
     wb.save(printed)
     subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(work), str(printed)], check=True,
                    capture_output=True)
     pdf = printed.with_suffix(".pdf")
     prefix = work / printed.stem
+    for old in work.glob(f"{printed.stem}-*.png"):
+        old.unlink()
     subprocess.run(["pdftoppm", "-png", "-r", str(DPI), str(pdf), str(prefix)], check=True)
     pngs = sorted(work.glob(f"{printed.stem}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     pages: dict[tuple[str, int], Path] = {}
@@ -87,70 +106,98 @@ def _cut(png: Path, target: Path) -> None:
 
 
 def render(book: Path, shots: list[Shot], out: Path, work: Path, soffice: str) -> None:
-    pages = _convert(book, shots, work, soffice)
+    """Each shot of ``book`` as a picture; shots of one sheet are printed one after the other."""
+    for group in _batches(shots):
+        pages = _convert(book, group, work, soffice)
+        for shot in group:
+            page = pages.get((shot.sheet, shot.page))
+            if page is None:
+                raise SystemExit(f"{shot.sheet} printed no page {shot.page} (pages found: {sorted(pages)})")
+            target = out / f"{shot.name}.png"
+            _cut(page, target)
+            print(f"wrote {target}")
+
+
+def _batches(shots: list[Shot]) -> list[list[Shot]]:
+    """Shots printed together: different sheets, or pages of one sheet shown the same way."""
+    batches: list[list[Shot]] = []
     for shot in shots:
-        page = pages.get((shot.sheet, shot.page))
-        if page is None:
-            raise SystemExit(f"{shot.sheet} printed no page {shot.page} (pages found: {sorted(pages)})")
-        target = out / f"{shot.name}.png"
-        _cut(page, target)
-        print(f"wrote {target}")
+        view = (shot.rows, shot.columns, shot.area, shot.key)
+        home = next((b for b in batches if all((s.rows, s.columns, s.area, s.key) == view
+                                                for s in b if s.sheet == shot.sheet)), None)
+        if home is None:
+            batches.append([shot])
+        else:
+            home.append(shot)
+    return batches
 
 
-def _refresh(book: Path, *steps: str) -> None:
-    command = ["--quiet", "refresh", "--no-backup", str(book)] if not steps else ["--quiet", *steps, str(book)]
-    if cli.main(command) not in (0, None):
-        raise SystemExit(f"arxl {' '.join(command)} failed")
+def _cli(*args: str) -> None:
+    if cli.main(["--quiet", *args]) not in (0, None):
+        raise SystemExit(f"arxl {' '.join(args)} failed")
+
+
+class Sheet:
+    """A sheet of a workbook open in openpyxl, its cells addressed by header and first column."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.at = {c.value: c.column for c in ws[1]}
+
+    def rows(self, **where: object) -> list[int]:
+        return [r for r in range(2, self.ws.max_row + 1)
+                if all(self.ws.cell(r, self.at[k]).value == v for k, v in where.items())]
+
+    def get(self, row: int, column: str) -> object:
+        return self.ws.cell(row, self.at[column]).value
+
+    def put(self, row: int, column: str, value: object) -> None:
+        self.ws.cell(row, self.at[column]).value = value
 
 
 def clerks_morning(book: Path) -> dict[str, str]:
-    """What a clerk types on a refreshed demo before posting (see docs/CLERK.md); returns what
-    was done to which payment, for the guide's text."""
+    """What a clerk types on the refreshed demo before posting (docs/CLERK.md, "A morning"):
+    returns the payment each thing was done to."""
     wb = openpyxl.load_workbook(book, keep_vba=True)
-    matches, payments, requests = wb["Matches"], wb["Payments"], wb["MemoRequests"]
-    head = {c.value: c.column for c in matches[1]}
+    matches, payments = Sheet(wb["Matches"]), Sheet(wb["Payments"])
     rows_of: dict[str, list[int]] = {}
-    decision_of: dict[str, str] = {}
-    for r in range(2, matches.max_row + 1):
-        payment = matches.cell(r, head["PaymentID"]).value
-        if payment:
-            rows_of.setdefault(payment, []).append(r)
-            decision_of[payment] = matches.cell(r, head["Decision"]).value
-    review = [p for p, d in decision_of.items() if d == "Review"]
-    unmatched = [p for p, d in decision_of.items() if d == "Unmatched"]
-    done: dict[str, str] = {}
-    if len(review) >= 3:
-        approve, change, reject = review[:3]
-        for r in rows_of[approve]:
-            matches.cell(r, head["Decision"]).value = "Approve"
-        done["approved"] = approve
-        first = rows_of[change][0]
-        amount = matches.cell(first, head["ApplyAmount"]).value
-        matches.cell(first, head["ApplyAmount"]).value = round(float(amount) / 2, 2)
-        for r in rows_of[change]:
-            matches.cell(r, head["Decision"]).value = "Approve"
-        done["changed"] = change
-        for r in rows_of[reject]:
-            matches.cell(r, head["Decision"]).value = "Reject"
-        done["rejected"] = reject
-    pay_head = {c.value: c.column for c in payments[1]}
-    by_id = {payments.cell(r, pay_head["PaymentID"]).value: r for r in range(2, payments.max_row + 1)}
-    if unmatched:
-        payments.cell(by_id[unmatched[0]], pay_head["ApplyTo"]).value = "ON ACCOUNT"
-        payments.cell(by_id[unmatched[0]], pay_head["CustomerID"]).value = _a_customer(wb)
-        done["on account"] = unmatched[0]
-    posted = [p for p, r in by_id.items() if payments.cell(r, pay_head["MatchStatus"]).value == "Posted"]
-    if posted:
-        payments.cell(by_id[posted[-1]], pay_head["Action"]).value = "Reverse"
-        done["reversed"] = posted[-1]
+    for r in matches.rows():
+        rows_of.setdefault(str(matches.get(r, "PaymentID")), []).append(r)
+    review = [p for p, rows in rows_of.items() if matches.get(rows[0], "Decision") == "Review"]
+    one_row = [p for p in review if len(rows_of[p]) == 1]
+    several = [p for p in review if len(rows_of[p]) > 1]
+    unmatched = [p for p, rows in rows_of.items() if matches.get(rows[0], "Decision") == "Unmatched"]
+    done = {"approve": one_row[0], "change": one_row[1], "reject": one_row[2], "typo": one_row[3],
+            "partly": several[0], "apply to": unmatched[0]}
+    matches.put(rows_of[done["approve"]][0], "Decision", "Approve")
+    first = rows_of[done["change"]][0]
+    matches.put(first, "ApplyAmount", round(float(matches.get(first, "ApplyAmount")) / 2, 2))
+    matches.put(first, "Decision", "Approve")
+    matches.put(rows_of[done["reject"]][0], "Decision", "Reject")
+    matches.put(rows_of[done["typo"]][0], "Decision", "ok")
+    matches.put(rows_of[done["partly"]][0], "Decision", "Approve")
+    row = payments.rows(PaymentID=done["apply to"])[0]
+    payments.put(row, "CustomerID", str(wb["Customers"].cell(2, 1).value))
+    payments.put(row, "ApplyTo", "ON ACCOUNT")
+    posted = [str(payments.get(r, "PaymentID")) for r in payments.rows(MatchStatus="Posted")]
+    done["reverse"] = posted[-1]
+    payments.put(payments.rows(PaymentID=done["reverse"])[0], "Action", "Reverse")
     wb.save(book)
-    del requests
     return done
 
 
-def _a_customer(wb) -> str:
-    customers = wb["Customers"]
-    return str(customers.cell(2, 1).value)
+def present_again(book: Path, payment: str) -> None:
+    """The reversed cheque comes back: the clerk clears its Action."""
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    payments = Sheet(wb["Payments"])
+    payments.put(payments.rows(PaymentID=payment)[0], "Action", None)
+    wb.save(book)
+
+
+PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "CustomerID", "ApplyTo",
+                   "Action", "MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Unapplied")
+MATCH_COLUMNS = ("PaymentID", "CustomerID", "InvoiceID", "ApplyAmount", "Discount", "WriteOff", "ShortPay",
+                 "Confidence", "Decision", "Proposed")
 
 
 def main(argv: list[str]) -> int:
@@ -165,18 +212,24 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         book = work / "demo.xlsm"
         write_demo_xlsm(book, MASTER, **SIZES)
-        _refresh(book)
-        render(book, [Shot("demo-matches", "Matches"), Shot("demo-exceptions", "Exceptions"),
-                      Shot("demo-agingsummary", "AgingSummary")], args.out, work, soffice)
-        morning = work / "morning.xlsm"
-        shutil.copy(book, morning)
-        done = clerks_morning(morning)
+        _cli("refresh", "--no-backup", str(book))
+        render(book, [Shot("demo-matches", "Matches", area="A1:L14"), Shot("demo-exceptions", "Exceptions"),
+                      Shot("demo-agingsummary", "AgingSummary"), Shot("demo-agingsummary-customers", "AgingSummary",
+                                                                     page=2)], args.out, work, soffice)
+        done = clerks_morning(book)
         print("the clerk's morning:", done)
-        render(morning, [Shot("clerk-matches", "Matches"), Shot("clerk-payments-before", "Payments")],
+        shown = frozenset(done.values())
+        render(book, [Shot("clerk-matches", "Matches", rows=shown, columns=MATCH_COLUMNS),
+                      Shot("clerk-payments-typed", "Payments", rows=shown, columns=PAYMENT_COLUMNS)],
                args.out, work, soffice)
-        _refresh(morning, "post", "--no-backup")
-        render(morning, [Shot("clerk-exceptions", "Exceptions"), Shot("clerk-payments-after", "Payments")],
+        _cli("post", "--no-backup", str(book))
+        render(book, [Shot("clerk-exceptions", "Exceptions"),
+                      Shot("clerk-payments-posted", "Payments", rows=shown, columns=PAYMENT_COLUMNS)],
                args.out, work, soffice)
+        present_again(book, done["reverse"])
+        _cli("refresh", "--no-backup", str(book))
+        render(book, [Shot("clerk-applications", "Applications", rows=frozenset({done["reverse"]}), key="PaymentID"),
+                      Shot("clerk-memorequests", "MemoRequests")], args.out, work, soffice)
     return 0
 
 
