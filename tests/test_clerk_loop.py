@@ -143,7 +143,10 @@ def test_a_decision_is_read_or_refused_never_reset(book, run, typed, posts):
         assert ledger(path) == []
         [row] = [m for m in rows(path, "Matches") if m["InvoiceID"]]
         assert row["Decision"] == typed  # kept as typed, never reset to Review
-        assert [e[3:] for e in exceptions(path) if e[0] == "post"] == [("Decision", "not a decision")]
+        [(command, sheet, _, column, problem)] = [e for e in exceptions(path) if e[3] == "Decision"]
+        assert (command, sheet, column) == ("read", "Matches", "Decision")
+        assert problem == f"Decision {typed!r} is not one of Auto, Review, Unmatched, Approve, Reject"
+        assert status(path, "P1") == MatchStatus.REVIEW  # the payment waits
 
 
 def test_deciding_some_rows_of_a_payment_and_not_others_names_each_row_still_to_decide(book, run):
@@ -211,14 +214,15 @@ def test_a_payment_applied_to_the_wrong_invoice_is_reversed_and_applied_again_el
     assert open_balance[["INV-1002", "INV-1004"]].tolist() == [6000, 2000]
 
 
-def test_an_unknown_action_is_refused_and_a_reversal_spelled_otherwise_is_read(book, run):
+def test_an_unknown_action_is_reported_once_and_a_reversal_spelled_otherwise_is_read(book, run):
     path = book(payment("P1", 60.00, reference="INV-1002"), payment("P2", 80.00, reference="INV-1004"))
     run(path, *REFRESH)
     type_in(path, "Payments", {"PaymentID": "P1"}, Action="bounce")
     type_in(path, "Payments", {"PaymentID": "P2"}, Action=" REVERSAL ")
     run(path, "post")
-    assert [e[1:4] for e in exceptions(path) if e[0] == "post"] == [("Payments", 2, "Action")]
-    assert status(path, "P2") == MatchStatus.REVERSED
+    assert [e[:4] for e in exceptions(path)] == [("read", "Payments", 2, "Action")]
+    assert status(path, "P1") == MatchStatus.POSTED and status(path, "P2") == MatchStatus.REVERSED
+    assert [r[3] for r in ledger(path)] == [6000, 8000, -8000]  # P1 not reversed on a word arxl cannot read
 
 
 # ---- Exceptions: each command its own rows --------------------------------------------------
@@ -251,3 +255,20 @@ def test_the_invoices_balances_and_the_aging_agree_when_the_run_is_dated_before_
     assert aging["INV-1002"] == invoices["INV-1002"] == 6000
     posted_at = book_after.read("Applications")["PostedAt"]
     assert list(posted_at) == [pd.Timestamp("2026-11-20 09:00"), pd.Timestamp("2026-11-20 10:00")]
+
+
+def test_a_flag_arxl_cannot_read_is_reported_and_read_the_safe_way(make_book, run):
+    invoices = [dict(INVOICES[1], Disputed="pending"), dict(INVOICES[3], Disputed="n")]
+    requests = [{"RequestID": "R1", "CustomerID": "C1", "Kind": "cr", "Type": "Price", "Amount": 5,
+                 "InvoiceID": "INV-1004", "Approved": "Approved"},
+                {"RequestID": "R2", "CustomerID": "C1", "Kind": "Credit", "Type": "Price", "Amount": 5,
+                 "InvoiceID": "INV-1004", "Approved": "later"}]
+    path = make_book({"Customers": CUSTOMERS, "Invoices": invoices, "MemoRequests": requests,
+                      "Payments": [payment("P1", 60.00, reference="INV-1002")]},
+                     settings={"MemoApprovalRequired": "Yes"})
+    run(path, *REFRESH)
+    read = [e[1:4] for e in exceptions(path) if e[0] == "read"]
+    assert read == [("Invoices", 2, "Disputed"), ("MemoRequests", 3, "Approved")]
+    # "pending" counts as disputed: never applied automatically
+    assert ledger(path) == [] and status(path, "P1") == MatchStatus.REVIEW
+    assert [r["Status"] for r in rows(path, "MemoRequests")] == ["Made", "Awaiting approval"]

@@ -62,8 +62,8 @@ def _frame(rows) -> pd.DataFrame:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_libreoffice_colours_exactly_the_rows_a_clerk_changed(tmp_path, locale):
     rows = [changed or proposed for proposed, changed in CASES]
-    proposed_text = proposal_text(_frame([proposed for proposed, _ in CASES]))
-    expected = list(proposal_text(_frame(rows)) != proposed_text)  # arxl's own rule
+    proposed_text = proposal_text(_frame([proposed for proposed, _ in CASES]), {})
+    expected = list(proposal_text(_frame(rows), {}) != proposed_text)  # arxl's own rule
     assert expected.count(True) == 9  # every case a clerk changed is one
     added = ("P99", "C1", "INV-1", 5.00, 0, 0, 0)  # a row the clerk added: no Proposed
     blank = ("", "", "", None, None, None, None)  # the table's blank row: nothing to colour

@@ -268,8 +268,8 @@ SOUND = request("OK", amount=10)
     (request("X", amount=30, Quantity=3, UnitPrice=9.99), "Amount", "disagrees with Quantity x UnitPrice (3 x 9.99 = 29.97)"),
     (request("X", Quantity=3), "UnitPrice", "UnitPrice is blank"),
     (request("X"), "Amount", "no amount"),
-    (request("X", kind="Refund", amount=10), "Kind", "unknown Kind"),
-    (request("X", type_="Goodwill", amount=10), "Type", "unknown Type"),
+    (request("X", kind="Refund", amount=10), "Kind", "Kind 'Refund' is not one of Credit, Debit"),
+    (request("X", type_="Goodwill", amount=10), "Type", "'Goodwill' is not one of Product, Service"),
     (request("X", type_="Tax", amount=10), "InvoiceID", "needs the invoice"),
     (request("X", amount=10, MemoDate="next week"), "MemoDate", "not a date"),
 ])
@@ -330,7 +330,7 @@ def test_each_memo_document_is_written_next_to_the_workbook(book_with, run):
                      settings={"MemoFolder": "Credit notes"})
     _, book = run(path, "memos")
     documents = memo_ledger(book)["Document"].to_dict()
-    assert documents == {"R1": "Credit notes/CM-000001.pdf", "R2": "Credit notes/DM-000001.pdf"}
+    assert documents == {"R1": "Credit notes/book/CM-000001.pdf", "R2": "Credit notes/book/DM-000001.pdf"}
     assert all((path.parent / d).read_bytes().startswith(b"%PDF") for d in documents.values())
 
 

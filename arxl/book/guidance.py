@@ -148,7 +148,7 @@ def _number_after(start: str) -> str:
 
 
 def _differs(column: str, start: str) -> str:
-    return f'AND({{PaymentID}}<>"",ROUND(N({{{column}}})-{_number_after(start)},2)<>0)'
+    return f'AND({{PaymentID}}<>"",ROUND(N({{{column}}})-{_number_after(start)},4)<>0)'
 
 
 def _edit_rules() -> tuple[Highlight, ...]:

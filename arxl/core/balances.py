@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arxl.contract import YES_MARKS, DocType, InvoiceStatus, MemoKind, ReasonCode, Source
+from arxl.contract import INVOICES, DocType, InvoiceStatus, MemoKind, ReasonCode, Source, read_choice
 from arxl.core.problems import Problems
 
 # what a reversal row names: REVERSAL:<ApplicationID of the row it reverses>
@@ -66,8 +66,11 @@ class Balances:
 
 
 def is_disputed(marks: pd.Series) -> pd.Series:
-    """Invoices.Disputed as booleans: a yes mark (``arxl.contract.YES_MARKS``) means disputed."""
-    return marks.astype(str).str.strip().str.lower().isin(YES_MARKS)
+    """Invoices.Disputed as booleans: a yes mark means disputed, a no mark or a blank does not;
+    a word arxl cannot read (reported when the table was read) counts as disputed, the safer
+    reading: such an invoice is never applied automatically."""
+    column = INVOICES.column("Disputed")
+    return marks.map(lambda mark: read_choice(column, mark) not in ("", "No")).astype(bool)
 
 
 def is_reversal(sources: pd.Series) -> pd.Series:

@@ -81,20 +81,19 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from arxl.contract import MATCHES, PAYMENTS, Decision, Owner
-from arxl.core.frames import table_frame, typed_column
+from arxl.contract import MATCHES, Decision
+from arxl.core.frames import table_frame
 from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.decisions import payment_status
 from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.matching.propose import Payment
-from arxl.core.money import to_cents
+from arxl.core.money import minor_to_float, to_minor
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
 __all__ = ["match_payments", "match_remittance", "identify_payer"]
 
-# The Payments [arxl] columns: MatchStatus, MatchedCustomerID, MatchedInvoices, Confidence, Unapplied.
-STATUS_COLUMNS = tuple(PAYMENTS.owned_by(Owner.ARXL))
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
@@ -122,7 +121,7 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
     proposals = match_batch(items, batch, progress)
     threshold = settings.auto_apply_confidence
-    rows, status = [], []
+    rows = []
     for pay, p in zip(batch, proposals):
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
         confidence = p.confidence
@@ -140,13 +139,9 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
         if p.on_account or not p.lines:
             rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
                          evidence))
-        status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
-                       confidence, p.on_account))
     # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
     matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
-    columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
-                            for n, c in enumerate(STATUS_COLUMNS)})
-    return (matches, columns), problems
+    return (matches, payment_status(matches, payments)), problems
 
 
 def _code_word(reason: str) -> str:
@@ -171,7 +166,9 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         list(invoices), columns=["InvoiceID", "CustomerID", "Amount"])
     inv = inv.reset_index(drop=True)
     amounts = inv["OpenBalance"] if "OpenBalance" in inv else inv["Amount"]
-    open_cents = pd.Series([to_cents(a) for a in amounts], dtype="int64")
+    in_currency = [str(c or "").strip() or currency for c in inv["Currency"]] if "Currency" in inv \
+        else [currency] * len(inv)
+    open_cents = pd.Series([to_minor(a, c) for a, c in zip(amounts, in_currency)], dtype="int64")
     typed_invoices = pd.DataFrame({
         "InvoiceID": inv["InvoiceID"].astype(str).str.strip(),
         "CustomerID": inv["CustomerID"].astype(str).str.strip(),
@@ -185,12 +182,13 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         customers = pd.DataFrame({"CustomerID": ids, "Name": ids})
     typed_customers = _customer_frame(customers)
     payment = pd.DataFrame({
-        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_cents(amount)],
+        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_minor(amount, currency)],
         "Currency": [currency], "ReceivedDate": [pd.Timestamp(received)],
         "Reference": [str(reference or "")], "PayerAccount": [""], "CustomerID": [""]})
     (matches, _), _ = match_payments(payment, typed_invoices, typed_customers, settings, open_cents)
     named = matches[matches["InvoiceID"] != ""]
-    return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]
+    return [(r.InvoiceID, minor_to_float(int(r.ApplyAmount), currency), float(r.Confidence))
+            for r in named.itertuples()]
 
 
 def _customer_frame(customers: pd.DataFrame | Iterable[Sequence[object]]) -> pd.DataFrame:

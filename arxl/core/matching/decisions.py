@@ -15,29 +15,35 @@ Rules (docs/WORKBOOK.md, Matches):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from arxl.contract import Action, Decision, read_word
+from arxl.contract import MATCHES, PAYMENTS, Action, Decision, Owner, read_choice
 from arxl.core.balances import active_applications
-from arxl.core.money import format_cents
+from arxl.core.frames import table_frame
+from arxl.core.money import format_amount
 
 # arxl's own decisions: a row showing one of these was not decided by a clerk
 PROPOSED_DECISIONS = frozenset({Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED})
-# other spellings that can mean only one decision
-DECISION_SPELLINGS = {"Approved": Decision.APPROVE, "Rejected": Decision.REJECT}
+_DECISION, _ACTION = MATCHES.column("Decision"), PAYMENTS.column("Action")
 
 
 def read_decision(value: object) -> Decision | None:
     """A Matches.Decision cell as a decision (None: blank or not a decision)."""
-    return read_word(value, Decision, DECISION_SPELLINGS)
+    return Decision(choice) if (choice := read_choice(_DECISION, value)) else None
+
+
+def is_reverse(value: object) -> bool:
+    """Whether a Payments.Action cell says Reverse (Reversed, Reversal read so too)."""
+    return read_choice(_ACTION, value) == Action.REVERSE
 
 
 def payments_to_match(payments: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
     """Payments with no active application (see the module docstring), not being reversed."""
     active = set(applications.loc[active_applications(applications), "PaymentID"])
-    reversing = payments["Action"].map(lambda a: read_word(a, Action) == Action.REVERSE)
+    reversing = payments["Action"].map(is_reverse)
     return payments[~payments["PaymentID"].isin(active) & ~reversing.astype(bool)]
 
 
@@ -48,41 +54,74 @@ ON_ACCOUNT_WORDS = "on account"
 PROPOSAL_LABELS = (("Discount", "discount"), ("WriteOff", "write-off"), ("ShortPay", "short pay"))
 
 
-def proposal_text(rows: pd.DataFrame) -> pd.Series:
-    """What each Matches row proposes, in words: "C100: INV-1 60.00, discount 1.20"."""
-    def amount(cents: Any) -> str:
-        return "" if pd.isna(cents) else format_cents(int(cents))
+def proposal_text(rows: pd.DataFrame, currencies: Mapping[str, str]) -> pd.Series:
+    """What each Matches row proposes, in words: "C100: INV-1 60.00, discount 1.20", amounts with
+    the decimals of the payment's currency (``currencies``: PaymentID -> currency)."""
+    def words(payment: str, customer: str, invoice: str, applied: Any, *deductions: Any) -> str:
+        def amount(minor: Any) -> str:
+            return "" if pd.isna(minor) else format_amount(int(minor), currencies.get(payment, ""), code=False)
 
-    def words(customer: str, invoice: str, applied: Any, discount: Any, write_off: Any, short_pay: Any) -> str:
         text = f"{customer or NO_CUSTOMER_WORDS}: {invoice or ON_ACCOUNT_WORDS} {amount(applied)}".rstrip()
-        labels = [label for _, label in PROPOSAL_LABELS]
-        for label, cents in zip(labels, (discount, write_off, short_pay)):
-            if not pd.isna(cents) and int(cents):
-                text += f", {label} {amount(cents)}"
+        for (_, label), minor in zip(PROPOSAL_LABELS, deductions):
+            if not pd.isna(minor) and int(minor):
+                text += f", {label} {amount(minor)}"
         return text
 
-    values = zip(rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"],
+    values = zip(rows["PaymentID"], rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"],
                  *[rows[column] for column, _ in PROPOSAL_LABELS])
     return pd.Series([words(*v) for v in values], index=rows.index, dtype=object)
 
 
-def touched_by_clerk(matches: pd.DataFrame) -> pd.Series:
+def touched_by_clerk(matches: pd.DataFrame, currencies: Mapping[str, str]) -> pd.Series:
     """True for each row of a payment in the clerk's hands (see the module docstring)."""
     decided = ~matches["Decision"].map(lambda d: read_decision(d) in PROPOSED_DECISIONS)
-    edited = (matches["Proposed"] != "") & (proposal_text(matches) != matches["Proposed"])
+    edited = (matches["Proposed"] != "") & (proposal_text(matches, currencies) != matches["Proposed"])
     added = (matches["Proposed"] == "") & (matches["Evidence"] == "")
     row_touched = decided | edited | added
     touched_payments = set(matches.loc[row_touched, "PaymentID"])
     return matches["PaymentID"].isin(touched_payments)
 
 
-def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: set[str]) -> pd.DataFrame:
+def payment_status(matches: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """The Payments [arxl] columns of ``payments`` as their Matches rows now say (indexed like
+    ``payments``): MatchStatus Auto when every row is Auto, Unmatched when every row is, else
+    Review (a payment a clerk decided or touched included); MatchedCustomerID the rows'
+    customer; MatchedInvoices the invoices they name; Confidence; Unapplied the cash they leave
+    on account. Payments with no row are left blank."""
+    per: dict[str, dict[str, Any]] = {}
+    for pid, customer, invoice, applied, confidence, decision in zip(
+            matches["PaymentID"], matches["CustomerID"], matches["InvoiceID"], matches["ApplyAmount"],
+            matches["Confidence"], matches["Decision"]):
+        p = per.setdefault(pid, {"decisions": set(), "customer": "", "invoices": [], "confidence": confidence,
+                                 "unapplied": 0})
+        p["decisions"].add(read_decision(decision))
+        p["customer"] = p["customer"] or customer
+        if invoice:
+            p["invoices"].append(invoice)
+        elif not pd.isna(applied):
+            p["unapplied"] += int(applied)
+
+    def status(decisions: set[Decision | None]) -> str:
+        return str(decisions.pop()) if decisions in ({Decision.AUTO}, {Decision.UNMATCHED}) else str(Decision.REVIEW)
+
+    found = [per.get(pid) for pid in payments["PaymentID"]]
+    return table_frame(PAYMENTS, {
+        "MatchStatus": [status(p["decisions"]) if p else "" for p in found],
+        "MatchedCustomerID": [p["customer"] if p else "" for p in found],
+        "MatchedInvoices": ["; ".join(p["invoices"]) if p else "" for p in found],
+        "Confidence": [p["confidence"] if p else None for p in found],
+        "Unapplied": [p["unapplied"] if p else None for p in found],
+    }, index=payments.index)[PAYMENTS.owned_by(Owner.ARXL)]
+
+
+def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: set[str],
+                    currencies: Mapping[str, str]) -> pd.DataFrame:
     """The Matches table after a match run: every row of a payment still to match that the
     clerk touched, as the clerk left it, then arxl's new proposals (each with its Proposed) for
-    the other payments."""
-    kept = previous.loc[touched_by_clerk(previous) & previous["PaymentID"].isin(to_match)]
+    the other payments. ``currencies``: each payment's currency (PaymentID -> code)."""
+    kept = previous.loc[touched_by_clerk(previous, currencies) & previous["PaymentID"].isin(to_match)]
     fresh = proposed.loc[~proposed["PaymentID"].isin(set(kept["PaymentID"]))]
-    fresh = fresh.assign(Proposed=proposal_text(fresh))
+    fresh = fresh.assign(Proposed=proposal_text(fresh, currencies))
     if kept.empty:
         return fresh.reset_index(drop=True)
     return pd.concat([kept[list(proposed.columns)], fresh], ignore_index=True)
