@@ -46,11 +46,14 @@ class Kind(StrEnum):
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
 # The number format of a cell of each kind (None: General). Money shows two decimals, and the
-# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35). Dates show in the clerk's regional
+# format: Excel's built-in short date (number format 14) and short date with time (22), which
+# follow the system's locale. A file stores them by number; openpyxl names them as below, while
+# Excel's object model (xlwings) names them in US English (OBJECT_MODEL_FORMATS).
 NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
-    Kind.DATE: "yyyy-mm-dd",
-    Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
+    Kind.DATE: "mm-dd-yy",
+    Kind.DATETIME: "m/d/yy h:mm",
     Kind.NUMBER: "0.0",
     Kind.INTEGER: "0",
     Kind.RATE: "0.00%",
@@ -58,6 +61,8 @@ NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.TEXT: None,
     Kind.EXTERNAL: "@",
 }
+
+OBJECT_MODEL_FORMATS = {"mm-dd-yy": "m/d/yyyy", "m/d/yy h:mm": "m/d/yyyy h:mm"}
 
 
 class Owner(StrEnum):
@@ -452,9 +457,12 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("InvoiceID", K.ID, width=16, prompt="You may change the invoice on a row you approve; Post applies it."),
     _c("ApplyAmount", K.MONEY, width=13, prompt="Cash for this invoice. Change it on a row you approve: "
                                                     "Post applies what you typed, the rest goes on account."),
-    _c("Discount", K.MONEY, width=11),
-    _c("WriteOff", K.MONEY, width=11),
-    _c("ShortPay", K.MONEY, width=11),
+    _c("Discount", K.MONEY, width=11, prompt="An early-payment discount the terms allow; settles the invoice "
+                                                 "without cash. You may change it on a row you approve."),
+    _c("WriteOff", K.MONEY, width=11, prompt="A small difference written off. You may change it on a row you "
+                                                 "approve."),
+    _c("ShortPay", K.MONEY, width=11, prompt="A deduction the payer took; it stays open on the invoice. You may "
+                                                 "change it on a row you approve."),
     _c("Reason", K.EXTERNAL, width=18),
     _c("Confidence", K.NUMBER, width=11),
     _c("Decision", K.TEXT, width=11, choices=tuple(Decision),
