@@ -5,6 +5,7 @@
     arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
+    arxl statements BOOK... [--from DATE] [--layout LAYOUT] [--customer ID...] [--send]
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -73,7 +74,7 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True) -> tuple[RunResult | None, str]:
+            backup: bool = True, options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
     """Open, run ``steps``, save. Returns the run's result (None if the workbook could not be
     worked) and a one-paragraph summary for the clerk."""
     progress = progress or _Progress(False)
@@ -81,7 +82,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     try:
         progress.start(f"{book_path.name}: opening")
         book = open_book(book_path, as_of=as_of, output=output)
-        ctx = Context(progress=progress, files=files)
+        ctx = Context(progress=progress, files=files, options=options or {})
         result = run_commands(book, steps, ctx)
         progress("saving", 0.99)
         saved = save_book(book, output=output, backup=backup)
@@ -100,7 +101,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
 
 
 def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True) -> int:
+              backup=True, options: dict[str, object] | None = None) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
         print("--output must be an existing folder when several workbooks are given", file=sys.stderr)
@@ -109,7 +110,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
     for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup)
+                                      files=files, progress=_Progress(not quiet), backup=backup, options=options)
         except Exception:  # a bug must not stop the other workbooks; the file was not replaced
             result, summary = None, (f"{book_path.name}: NOT DONE, arxl hit an internal error and left the "
                                      f"workbook unchanged.\n{traceback.format_exc()}")
@@ -139,7 +140,8 @@ HELP_EPILOG = ("Each workbook is done on its own: one that cannot be done is rep
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arxl", description="Accounts receivable in your own workbook: match remittances, post payments, "
-                                 "make memos, age receivables, import bank files.", epilog=HELP_EPILOG)
+                                 "make memos, age receivables, import bank files, make invoices, statements and "
+                                 "reminder letters, and send them.", epilog=HELP_EPILOG)
     parser.add_argument("--version", action="version", version=f"arxl {__version__}")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
@@ -185,7 +187,27 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
                            help="bank or remittance files; the format is found from each file's content")
+        for option in cmd.options:
+            kinds: dict[str, dict[str, object]] = {"date": {"type": _date}, "ids": {"nargs": "+"},
+                                                   "choice": {"type": _choice(option.choices)}}
+            p.add_argument(option.flag, dest=option.dest, metavar=option.metavar or None, help=option.help,
+                           **kinds[option.kind])  # type: ignore[arg-type]
+        if cmd.drafts_mail:
+            p.add_argument("--send", action="store_true",
+                           help="then send the e-mail drafts waiting in the Outbox (arxl send), through Settings "
+                                "SmtpHost")
     return parser
+
+
+def _choice(choices: tuple[str, ...]):
+    """An option's value read as one of ``choices``, in any case and spacing."""
+    def read(text: str) -> str:
+        key = "".join(text.split()).lower()
+        for choice in choices:
+            if "".join(choice.split()).lower() == key:
+                return choice
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup)
+    steps = [cmd.id, *(["send"] if getattr(args, "send", False) else [])]
+    options = {o.dest: getattr(args, o.dest) for o in cmd.options if getattr(args, o.dest) is not None}
+    return run_books(args.books, steps, as_of=args.as_of, output=args.output, files=files,
+                     quiet=args.quiet, backup=not args.no_backup, options=options)
 
 
 if __name__ == "__main__":
