@@ -13,8 +13,10 @@ others are still done; the exit code is 1 when any workbook failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -22,7 +24,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from arxl import __version__
-from arxl.book.files import new_workbook, open_book, save_book
+from arxl.book.documents import StagedDocuments
+from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
+from arxl.book.lock import BookLock
 from arxl.book.store import BookError
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
@@ -72,22 +76,65 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
     return out
 
 
+ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
+
+
+def log_error(what: str) -> Path:
+    """The traceback of an unexpected error, for whoever supports arxl (never shown to the clerk)."""
+    try:
+        with ERROR_LOG.open("a", encoding="utf-8") as log:
+            log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {what}\n{traceback.format_exc()}\n")
+    except OSError:
+        return Path("(the log could not be written)")
+    return ERROR_LOG
+
+
+def _check_output(book_path: Path, output: Path | None) -> None:
+    """Refuse an --output arxl cannot write to before any work is done."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise BookError(f"--output {output} is a folder; give a file name such as {output / book_path.name}.")
+    if not output.parent.is_dir():
+        raise BookError(f"--output {output}: the folder {output.parent} does not exist. Create it first, or "
+                        f"give a path in an existing folder.")
+
+
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True, options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
-    """Open, run ``steps``, save. Returns the run's result (None if the workbook could not be
-    worked) and a one-paragraph summary for the clerk."""
+            backup: bool = True, wait: float | None = None,
+            options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
+    """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
+    to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
+    ``ARXL_LOCK_WAIT``), then refuses. Documents are put in place once the workbook that
+    records them is saved. Returns the run's result (None if the workbook could not be worked)
+    and a one-paragraph summary for the clerk."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
+    book_file = book_path.resolve()
+    target = output.resolve() if output is not None else book_file
+    documents = StagedDocuments(target)
     try:
-        progress.start(f"{book_path.name}: opening")
-        book = open_book(book_path, as_of=as_of, output=output)
-        ctx = Context(progress=progress, files=files, options=options or {})
-        result = run_commands(book, steps, ctx)
-        progress("saving", 0.99)
-        saved = save_book(book, output=output, backup=backup)
+        _check_output(book_path, output)
+        with contextlib.ExitStack() as held:
+            progress.start(f"{book_path.name}: waiting for other runs")
+            book_lock = held.enter_context(BookLock(book_file, wait))
+            target_lock = held.enter_context(BookLock(target, wait)) if target != book_file else book_lock
+            for path in {book_file, target}:
+                clean_leftovers(path)
+            progress("opening", 0.0)
+            book = open_book(book_path, as_of=as_of, output=output)
+            ctx = Context(progress=progress, files=files, documents=documents, options=options or {})
+            result = run_commands(book, steps, ctx)
+            progress("saving", 0.99)
+            saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
+            notes = documents.publish()
     except BookError as exc:
+        documents.discard()
         return None, f"{book_path.name}: NOT DONE. {exc}"
+    except BaseException:
+        documents.discard()
+        raise
     finally:
         progress.close()
     lines = [f"{book_path.name} -> {saved.name} ({time.perf_counter() - started:.1f} s)"]
@@ -95,6 +142,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
         lines.append(f"  {cid:8} {outcome.summary}")
     for cid, why in result.failures.items():
         lines.append(f"  {cid:8} COULD NOT RUN: {why}")
+    lines.extend(f"  note: {note}" for note in notes)
     lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
                  else "  no problems found")
     return result, "\n".join(lines)
@@ -104,16 +152,19 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
               backup=True, options: dict[str, object] | None = None) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
-        print("--output must be an existing folder when several workbooks are given", file=sys.stderr)
+        print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
         return 2
     failed = 0
     for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup, options=options)
-        except Exception:  # a bug must not stop the other workbooks; the file was not replaced
-            result, summary = None, (f"{book_path.name}: NOT DONE, arxl hit an internal error and left the "
-                                     f"workbook unchanged.\n{traceback.format_exc()}")
+                                      files=files, progress=_Progress(not quiet), backup=backup,
+                                      options=options)
+        except Exception as exc:  # a bug must not stop the other workbooks; the file was not replaced
+            log = log_error(f"{' '.join(steps)} on {book_path}")
+            result, summary = None, (f"{book_path.name}: NOT DONE. arxl hit an unexpected error "
+                                     f"({type(exc).__name__}: {exc}); the workbook was not changed. The details "
+                                     f"were written to {log}; send that file to whoever supports arxl.")
         print(summary, flush=True)
         if result is None or not result.ok:
             failed += 1
@@ -216,12 +267,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:  # a bare `arxl`: say what it can do
         parser.print_help()
         return 0
+    try:
+        return _run(parser, args)
+    except BookError as exc:
+        print(exc, file=sys.stderr)
+    except OSError as exc:  # writing a new or demo workbook
+        where = Path(exc.filename) if exc.filename else Path(str(getattr(args, "path", "")))
+        print(os_problem(exc, where, f"Writing {where.name}"), file=sys.stderr)
+    except Exception as exc:
+        log = log_error(f"arxl {args.verb}")
+        print(f"arxl {args.verb} could not finish: an unexpected error ({type(exc).__name__}: {exc}). No workbook "
+              f"was replaced. The details were written to {log}; send that file to whoever supports arxl.",
+              file=sys.stderr)
+    return 1
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verb == "new":
-        try:
-            new_workbook(args.path)
-        except BookError as exc:
-            print(exc, file=sys.stderr)
-            return 1
+        new_workbook(args.path)
         print(f"Wrote {args.path}: the tables of the master workbook and its Settings, ready to fill in.")
         return 0
     if args.verb == "demo":
@@ -258,10 +321,17 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    steps = [cmd.id, *(["send"] if getattr(args, "send", False) else [])]
     options = {o.dest: getattr(args, o.dest) for o in cmd.options if getattr(args, o.dest) is not None}
-    return run_books(args.books, steps, as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup, options=options)
+    failed = run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
+                       quiet=args.quiet, backup=not args.no_backup, options=options)
+    if not getattr(args, "send", False):
+        return failed
+    # the drafts are in place only once the workbook recording them is saved: send in a run of its own,
+    # on the workbooks as the first run left them
+    many = len(args.books) > 1
+    made = [_output_for(book, args.output, many) or book for book in args.books]
+    return max(failed, run_books(made, ["send"], as_of=args.as_of, output=None, quiet=args.quiet,
+                                 backup=not args.no_backup))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ column has in a typed frame (``arxl.core.frames``):
   id        a key, read as trimmed text (numbers such as 100234 become "100234")
   text      text typed by the clerk
   external  text that arrived from outside (memos, payer names): always written as text
-  money     an amount, exact to the cent (frames hold integer cents)
+  money     an amount, exact to its currency's minor unit (frames hold integers in the minor
+            unit of each row's own currency: cents for USD, fils for KWD, yen for JPY; each
+            table's ``currency`` says where a row's currency comes from)
   date      a date cell or ISO text
   datetime  a timestamp written by arxl
   number    a plain number (confidence, credit of days...)
@@ -20,6 +22,7 @@ only grow.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,9 +45,10 @@ class Kind(StrEnum):
 
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
-# The number format of a cell of each kind (None: General).
+# The number format of a cell of each kind (None: General). Money shows two decimals, and the
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
 NUMBER_FORMATS: dict[Kind, str | None] = {
-    Kind.MONEY: "#,##0.00;[Red]-#,##0.00",
+    Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
     Kind.DATE: "yyyy-mm-dd",
     Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
     Kind.NUMBER: "0.0",
@@ -212,6 +216,18 @@ class PaymentMethod(StrEnum):
 # ApplyTo's word for "keep the cash on the customer's account".
 ON_ACCOUNT = "ON ACCOUNT"
 
+# Dates arxl reads: a date outside this range is a typing error (and past 2262 pandas cannot hold
+# it), reported, never wrapped or guessed.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = f"from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+
+
+def date_in_range(day: dt.date) -> bool:
+    """Whether ``day`` (a date or datetime) is one arxl reads (``FIRST_DATE`` to ``LAST_DATE``)."""
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return FIRST_DATE <= day <= LAST_DATE
+
+
 # A yes in a clerk's flag column (Disputed, Approved, yes/no settings), in any case.
 YES_MARKS = frozenset({"yes", "y", "true", "x", "1"})
 NO_MARKS = frozenset({"no", "n", "false", "0", ""})
@@ -276,14 +292,26 @@ class Column:
 
 
 @dataclass(frozen=True)
+class CurrencyFrom:
+    """One place a row's currency may come from: ``column`` holds a currency code itself
+    (``table`` blank), or a key into ``table``, whose row's currency (by that table's own rule)
+    counts. A blank cell, or a key the other table does not hold, passes to the next place."""
+
+    column: str
+    table: str = ""
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A table of the contract. ``key`` names the columns that carry a clerk's own columns
-    across a rebuild of an output table (a row's identity)."""
+    across a rebuild of an output table (a row's identity). ``currency``: where the currency of
+    a row's money cells comes from, first place first; after the last, Settings BaseCurrency."""
 
     name: str
     role: Role
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    currency: tuple[CurrencyFrom, ...] = ()
 
     def column(self, name: str) -> Column:
         key = header_key(name)
@@ -343,6 +371,12 @@ def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
 
 K = Kind
 
+# Where a row's currency comes from (see TableSpec.currency and WORKBOOK.md, Amounts).
+OWN = CurrencyFrom("Currency")
+BY_CUSTOMER = CurrencyFrom("CustomerID", "Customers")
+BY_INVOICE = CurrencyFrom("InvoiceID", "Invoices")
+BY_PAYMENT = CurrencyFrom("PaymentID", "Payments")
+
 # One row per customer: who pays, under which names and accounts, on which terms.
 CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("CustomerID", K.ID, required=True, width=12, unique=True),
@@ -362,7 +396,7 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("TaxExempt", K.TEXT, width=10, choices=YES_NO,
        prompt="Yes for a customer exempt from sales tax; give the certificate in TaxCertificate."),
     _c("TaxCertificate", K.TEXT, width=18),
-))
+), currency=(OWN,))
 
 # The sales tax rates a TaxCode of InvoiceRequests names.
 TAX_RATES = TableSpec("TaxRates", Role.INPUT, (
@@ -391,7 +425,7 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _a("OpenBalance", K.MONEY),
     _a("Status", K.TEXT, 14),
     _a("LastPaymentDate", K.DATE, 14),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # One row per receipt as the bank, lockbox or mail delivered it.
 PAYMENTS = TableSpec("Payments", Role.INPUT, (
@@ -418,7 +452,7 @@ PAYMENTS = TableSpec("Payments", Role.INPUT, (
     _a("MatchedInvoices", K.TEXT, 30),
     _a("Confidence", K.NUMBER, 11),
     _a("Unapplied", K.MONEY, 13),
-))
+), currency=(OWN,))
 
 # The Payments columns a bank file fills (the rest is the clerk's or arxl's).
 IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method",
@@ -444,7 +478,7 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
        prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
-))
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
 # One row per invoice line wanted; lines sharing an InvoiceKey make one invoice.
 INVOICE_REQUESTS = TableSpec("InvoiceRequests", Role.INPUT, (
@@ -462,7 +496,7 @@ INVOICE_REQUESTS = TableSpec("InvoiceRequests", Role.INPUT, (
     _c("Freight", K.MONEY, width=11),
     _a("InvoiceID", K.ID, 14),
     _a("Status", K.TEXT, 24),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # The invoice line ledger: only grows.
 INVOICE_LINES = TableSpec("InvoiceLines", Role.LEDGER, (
@@ -481,7 +515,7 @@ INVOICE_LINES = TableSpec("InvoiceLines", Role.LEDGER, (
     _c("Freight", K.MONEY, width=11),
     _c("Currency", K.TEXT, width=9),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
 # How arxl works for this workbook (arxl.core.settings lists every setting).
 SETTINGS = TableSpec("Settings", Role.INPUT, (
@@ -507,7 +541,7 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
        prompt="Approve or Reject each row of the payment; it posts once every row is decided."),
     _c("Evidence", K.EXTERNAL, width=80),
     _c("Proposed", K.TEXT, width=30),
-), key=("PaymentID", "InvoiceID"))
+), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
@@ -523,7 +557,7 @@ APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
     _c("ReasonCode", K.TEXT, width=16),
     _c("Source", K.TEXT, width=10),
     _c("Confidence", K.NUMBER, width=11),
-))
+), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The memo ledger: only grows.
 MEMOS = TableSpec("Memos", Role.LEDGER, (
@@ -540,7 +574,7 @@ MEMOS = TableSpec("Memos", Role.LEDGER, (
     _c("Currency", K.TEXT, width=9),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # Pivot-ready open items as of AsOfDate: Insert > PivotTable.
 AGING = TableSpec("Aging", Role.OUTPUT, (
@@ -562,7 +596,7 @@ AGING = TableSpec("Aging", Role.OUTPUT, (
     _c("OpenAmount", K.MONEY, width=14),
     _c("Disputed", K.TEXT, width=10),
     _c("CreditLimit", K.MONEY, width=13),
-), key=("DocType", "DocID"))
+), key=("DocType", "DocID"), currency=(OWN, BY_CUSTOMER))
 
 # The statements arxl made: one row per statement and currency; only grows.
 STATEMENTS = TableSpec("Statements", Role.LEDGER, (
@@ -576,7 +610,7 @@ STATEMENTS = TableSpec("Statements", Role.LEDGER, (
     _c("OpeningBalance", K.MONEY, width=15),
     _c("Balance", K.MONEY, width=14),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # The reminder letters' levels, from the first reminder to the last.
 DUNNING_LEVELS = TableSpec("DunningLevels", Role.INPUT, (
@@ -603,7 +637,7 @@ DUNNING_LOG = TableSpec("DunningLog", Role.LEDGER, (
     _c("Interest", K.MONEY, width=10),
     _c("MemoID", K.ID, width=12),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # Every e-mail draft arxl made and every one it sent; only grows.
 OUTBOX = TableSpec("Outbox", Role.LEDGER, (

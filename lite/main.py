@@ -27,7 +27,7 @@ def arxl_post(book: xw.Book):
 
 @script(name='Make memos')
 def arxl_memos(book: xw.Book):
-    'Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF'
+    'Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF and an e-mail draft'
     lite.run(book, 'memos')
 
 
@@ -37,10 +37,34 @@ def arxl_aging(book: xw.Book):
     lite.run(book, 'aging')
 
 
+@script(name='Reminder letters')
+def arxl_dunning(book: xw.Book):
+    'Make reminder letters (PDF and e-mail draft) by level for every customer with overdue items not reminded lately, as of AsOfDate'
+    lite.run(book, 'dunning')
+
+
 @script(name='Import bank file')
 def arxl_import(book: xw.Book):
     'Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, X12 820, NACHA, lockbox, CSV) to Payments'
     lite.run(book, 'import')
+
+
+@script(name='Make invoices')
+def arxl_invoice(book: xw.Book):
+    'Turn ready InvoiceRequests rows into numbered invoices with sales tax, each with a PDF and an e-mail draft'
+    lite.run(book, 'invoice')
+
+
+@script(name='Send e-mails')
+def arxl_send(book: xw.Book):
+    'Send every e-mail draft in the Outbox not yet sent (through Settings SmtpHost) and record each one sent'
+    lite.run(book, 'send')
+
+
+@script(name='Make statements')
+def arxl_statements(book: xw.Book):
+    'Make a statement of account (PDF and e-mail draft) for every customer with something open or an event in the period, as of AsOfDate'
+    lite.run(book, 'statements')
 
 
 @script(name='Refresh all')

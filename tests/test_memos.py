@@ -330,7 +330,7 @@ def test_each_memo_document_is_written_next_to_the_workbook(book_with, run):
                      settings={"MemoFolder": "Credit notes"})
     _, book = run(path, "memos")
     documents = memo_ledger(book)["Document"].to_dict()
-    assert documents == {"R1": "Credit notes/CM-000001.pdf", "R2": "Credit notes/DM-000001.pdf"}
+    assert documents == {"R1": "Credit notes/book/CM-000001.pdf", "R2": "Credit notes/book/DM-000001.pdf"}
     assert all((path.parent / d).read_bytes().startswith(b"%PDF") for d in documents.values())
 
 

@@ -11,14 +11,22 @@ import pandas as pd
 
 from arxl.commands import statements as statement_command
 from arxl.commands.command import Command, Context
-from arxl.commands.documents import NO_DOCUMENT, add_draft, company, customer_parties, document_path
+from arxl.commands.documents import (
+    NO_DOCUMENT,
+    Pdf,
+    add_draft,
+    company,
+    customer_parties,
+    document_folder,
+    document_path,
+)
 from arxl.contract import DUNNING_LOG, MEMOS, DocumentKind, MemoKind, MemoType, StatementLayout
 from arxl.core.aging import ledger_aging
 from arxl.core.dunning import LETTER_DIGITS, LETTER_PREFIX, Letter, plan_letters, read_levels
 from arxl.core.frames import table_frame
-from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
+from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
 from arxl.core.memos import highest_numbers, memo_number
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.numbering import next_ids
 from arxl.core.statements import first_of_month, statements
 from arxl.documents.letter_pdf import write_letter_pdf
@@ -50,8 +58,8 @@ def _memo_rows(letters: list[Letter], ids: list[str], memos: dict[str, str], pat
     charged = [(i, letter) for i, letter in zip(ids, letters) if i in memos]
 
     def reason(letter_id: str, letter: Letter) -> str:
-        parts = [f"fee {format_cents(letter.fee)}"] if letter.fee else []
-        parts += [f"interest {format_cents(letter.interest)}"] if letter.interest else []
+        parts = [f"fee {format_amount(letter.fee, letter.currency)}"] if letter.fee else []
+        parts += [f"interest {format_amount(letter.interest, letter.currency)}"] if letter.interest else []
         return f"{letter.level.heading} {letter_id}: " + ", ".join(parts)
 
     return table_frame(MEMOS, {
@@ -73,7 +81,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     if not ledger.has("DunningLevels"):
         return Step(Outcome("No DunningLevels table: no reminder to make.", {"made": 0}))
     settings = ledger.settings
-    levels, problems = read_levels(ledger.table("DunningLevels"))
+    levels, problems = read_levels(ledger.table("DunningLevels"), settings.base_currency)
     if not levels:
         raise CannotRun("DunningLevels has no level arxl can use (see Exceptions): give level 1 its DaysOverdue.")
     _check_ledgers(ledger)
@@ -89,14 +97,15 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     ids = next_ids(ledger.ids("DunningLog"), len(letters), LETTER_PREFIX, LETTER_DIGITS)
     memos = _fee_memos(letters, ids, ledger)
     step = Step(Outcome(""), problems)
-    folder = ctx.folder is not None
-    paths = {letter_id: document_path(settings.letter_folder, letter_id, letter.customer_id)
-             for letter_id, letter in zip(ids, letters)} if folder else {}
+    folder = (document_folder(settings.letter_folder, "LetterFolder", "Reminders", ctx.workbook or "book")
+              if ctx.folder is not None and letters else None)
+    paths = {letter_id: document_path(folder, letter_id, letter.customer_id)
+             for letter_id, letter in zip(ids, letters)} if folder is not None else {}
     memo_rows = _memo_rows(letters, ids, memos, paths)
 
     # the statements sent with letters show the account as the letters leave it (fees and interest billed)
     attach = sorted({letter.customer_id for letter in letters if letter.level.attach_statement})
-    attached: dict[str, Document] = {}
+    attached: dict[str, Pdf] = {}
     if attach:
         ctx.progress("Reminders: statements to attach", 0.4)
         after = ledger.after(Step(Outcome(""), appends={"Memos": memo_rows}))
@@ -107,7 +116,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     sender = company(settings)
     rows = dict(zip(customers["CustomerID"], customers.index))
     for letter_id, letter in zip(ids, letters):
-        if not folder:
+        if folder is None:
             break
         statement = attached.get(letter.customer_id) if letter.level.attach_statement else None
 
@@ -115,10 +124,11 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                   with_statement: bool = statement is not None) -> None:
             write_letter_pdf(target, letter, letter_id, sender, parties[letter.customer_id], with_statement)
 
-        step.documents.append(Document(paths[letter_id], write))
+        pdf = Pdf(paths[letter_id], write)
+        step.documents.append(pdf.document)
         add_draft(step, settings, ctx.now, DocumentKind.REMINDER, letter_id, parties[letter.customer_id],
-                  int(rows[letter.customer_id]), [paths[letter_id], *([statement.path] if statement else [])],
-                  {"Date": letter.letter_date.isoformat(), "Total": format_cents(letter.total, letter.currency),
+                  int(rows[letter.customer_id]), [pdf, *([statement] if statement else [])],
+                  {"Date": letter.letter_date.isoformat(), "Total": format_amount(letter.total, letter.currency),
                    "Level": letter.level.heading})
 
     step.append("DunningLog", table_frame(DUNNING_LOG, {

@@ -8,13 +8,21 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.commands.command import Command, Context
-from arxl.commands.documents import NO_DOCUMENT, add_draft, company, customer_parties, document_path
+from arxl.commands.documents import (
+    NO_DOCUMENT,
+    Pdf,
+    add_draft,
+    company,
+    customer_parties,
+    document_folder,
+    document_path,
+)
 from arxl.contract import INVOICE_LINES, INVOICES, DocumentKind, InvoiceRequestStatus, Owner
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.invoicing import Invoice, make_invoices
-from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
+from arxl.core.money import format_amount
 from arxl.documents.invoice_pdf import write_invoice_pdf
 
 
@@ -34,7 +42,7 @@ def _invoice_rows(invoices: list[Invoice], first_row: int) -> pd.DataFrame:
         INVOICES.owned_by(Owner.CLERK)]
 
 
-def _line_rows(invoices: list[Invoice], documents: dict[str, Document]) -> pd.DataFrame:
+def _line_rows(invoices: list[Invoice], documents: dict[str, Pdf]) -> pd.DataFrame:
     lines = [(i, line) for i in invoices for line in i.lines]
     return table_frame(INVOICE_LINES, {
         "InvoiceID": [i.invoice_id for i, _ in lines],
@@ -75,7 +83,7 @@ def _summary(invoices: list[Invoice], statuses: dict[int, tuple[str, str]], docu
     for invoice in invoices:
         totals[invoice.currency] += invoice.total
     if totals:
-        text += ": " + ", ".join(format_cents(cents, ccy) for ccy, cents in sorted(totals.items()))
+        text += ": " + ", ".join(format_amount(cents, ccy) for ccy, cents in sorted(totals.items()))
     if counts["on hold"]:
         text += f"; {counts['on hold']} request row(s) of customers on hold"
     if counts["not made"]:
@@ -100,21 +108,22 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                                      ledger.ids("Invoices") | ledger.ids("InvoiceLines"), settings, settings.as_of)
     step = Step(Outcome(""), problems)
     made = result.invoices
-    documents: dict[str, Document] = {}
-    if ctx.folder is not None:
+    documents: dict[str, Pdf] = {}
+    if ctx.folder is not None and made:
+        folder = document_folder(settings.invoice_folder, "InvoiceFolder", "Invoices", ctx.workbook or "book")
         sender, parties = company(settings), customer_parties(customers)
         customer_rows = dict(zip(customers["CustomerID"], customers.index))
         for invoice in made:
             def write(target: Path, invoice: Invoice = invoice) -> None:
                 write_invoice_pdf(target, invoice, sender, parties[invoice.customer_id])
 
-            document = Document(document_path(settings.invoice_folder, invoice.invoice_id), write)
-            documents[invoice.invoice_id] = document
-            step.documents.append(document)
+            pdf = Pdf(document_path(folder, invoice.invoice_id), write)
+            documents[invoice.invoice_id] = pdf
+            step.documents.append(pdf.document)
             add_draft(step, settings, ctx.now, DocumentKind.INVOICE, invoice.invoice_id, parties[invoice.customer_id],
-                      int(customer_rows[invoice.customer_id]), [document.path],
+                      int(customer_rows[invoice.customer_id]), [pdf],
                       {"Date": invoice.invoice_date.isoformat(), "DueDate": invoice.due_date.isoformat(),
-                       "Total": format_cents(invoice.total, invoice.currency)})
+                       "Total": format_amount(invoice.total, invoice.currency)})
     statuses = dict(result.statuses)
     if made and ctx.folder is None:
         for invoice in made:

@@ -41,7 +41,10 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step.report(problems)
 
     ctx.progress("Writing Matches", 0.92)
-    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]))
+    # a payment that names no currency is in the BaseCurrency (WORKBOOK.md, Amounts)
+    currency = payments["Currency"].str.strip().str.upper()
+    currencies = dict(zip(payments["PaymentID"], currency.where(currency != "", settings.base_currency)))
+    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]), currencies)
     step.rebuild("Matches", rebuilt)
     columns = payment_status(rebuilt, todo)
     step.update("Payments", columns)

@@ -9,21 +9,30 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.commands.command import Command, Context
-from arxl.commands.documents import NO_DOCUMENT, add_draft, company, customer_parties, document_path
+from arxl.commands.documents import (
+    NO_DOCUMENT,
+    Pdf,
+    add_draft,
+    company,
+    customer_parties,
+    document_folder,
+    document_path,
+)
 from arxl.contract import MEMOS, DocumentKind
 from arxl.core import memos as core
 from arxl.core.aging import due_on_terms
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
 
 def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.DataFrame,
-               settings: Settings, step: Step, now: dt.datetime) -> dict[str, Document]:
-    """Each memo's PDF in the memo folder, by MemoID, each followed by its e-mail draft."""
+               settings: Settings, step: Step, now: dt.datetime, workbook: str) -> dict[str, Document]:
+    """Each memo's PDF in the workbook's memo folder, by MemoID, each followed by its e-mail draft."""
+    folder = document_folder(settings.memo_folder, "MemoFolder", "Memos", workbook)
     sender = company(settings)
     parties = customer_parties(customers)
     rows = dict(zip(customers["CustomerID"], customers.index))
@@ -43,12 +52,12 @@ def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.Dat
                   invoice: InvoiceRef | None = invoice, due: dt.date | None = due) -> None:
             write_memo_pdf(target, memo, sender, customer, invoice, due)
 
-        document = Document(document_path(settings.memo_folder, memo.memo_id), write)
-        documents[memo.memo_id] = document
-        step.documents.append(document)
+        pdf = Pdf(document_path(folder, memo.memo_id), write)
+        documents[memo.memo_id] = pdf.document
+        step.documents.append(pdf.document)
         add_draft(step, settings, now, DocumentKind.MEMO, memo.memo_id, customer, int(rows[memo.customer_id]),
-                  [document.path], {"Date": memo.memo_date.isoformat(), "DueDate": due.isoformat() if due else "",
-                                    "Total": format_cents(memo.total, memo.currency)})
+                  [pdf], {"Date": memo.memo_date.isoformat(), "DueDate": due.isoformat() if due else "",
+                          "Total": format_amount(memo.total, memo.currency)})
     return documents
 
 
@@ -95,7 +104,7 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
     for memo in memos:
         totals[(memo.kind, memo.currency)] += memo.total
     if totals:
-        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_cents(cents, ccy)}"
+        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_amount(cents, ccy)}"
                                          for (kind, ccy), cents in sorted(totals.items()))
     return Outcome(text + ".", counts)
 
@@ -120,7 +129,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                                        settings, settings.as_of)
     step = Step(Outcome(""), problems)
     memos = result.memos
-    documents = _documents(memos, customers, invoices, settings, step, ctx.now) if ctx.folder is not None else {}
+    documents = (_documents(memos, customers, invoices, settings, step, ctx.now, ctx.workbook or "book")
+                 if ctx.folder is not None and memos else {})
     if memos and ctx.folder is None:
         for memo in memos:
             memo_id, status = result.statuses[memo.request_row]

@@ -9,11 +9,19 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.commands.command import Command, Context, Option
-from arxl.commands.documents import NO_DOCUMENT, add_draft, company, customer_parties, document_path
+from arxl.commands.documents import (
+    NO_DOCUMENT,
+    Pdf,
+    add_draft,
+    company,
+    customer_parties,
+    document_folder,
+    document_path,
+)
 from arxl.contract import STATEMENTS, DocumentKind, StatementLayout
 from arxl.core.frames import table_frame
-from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
+from arxl.core.money import format_amount
 from arxl.core.numbering import next_ids
 from arxl.core.statements import Statement, first_of_month, statements
 from arxl.documents.statement_pdf import write_statement_pdf
@@ -29,7 +37,7 @@ def check_ledger(ledger: Ledger) -> None:
                         f"is numbered until they are fixed, so that no number is used twice.")
 
 
-def record(made: list[Statement], ledger: Ledger, ctx: Context, step: Step, draft: bool) -> dict[str, Document]:
+def record(made: list[Statement], ledger: Ledger, ctx: Context, step: Step, draft: bool) -> dict[str, Pdf]:
     """Number ``made`` after the Statements ledger, draw each as a PDF (with its e-mail draft
     when ``draft``), and append its rows to Statements. Returns each customer's document."""
     settings = ledger.settings
@@ -37,23 +45,25 @@ def record(made: list[Statement], ledger: Ledger, ctx: Context, step: Step, draf
     customers = ledger.table("Customers")
     sender, parties = company(settings), customer_parties(customers)
     rows = dict(zip(customers["CustomerID"], customers.index))
-    documents: dict[str, Document] = {}
+    documents: dict[str, Pdf] = {}
+    folder = (document_folder(settings.statement_folder, "StatementFolder", "Statements", ctx.workbook or "book")
+              if ctx.folder is not None and made else None)
     for statement_id, statement in zip(ids, made):
         customer = parties[statement.customer_id]
-        if ctx.folder is None:
+        if folder is None:
             continue
 
         def write(target: Path, statement: Statement = statement, statement_id: str = statement_id) -> None:
             write_statement_pdf(target, statement, statement_id, sender, parties[statement.customer_id])
 
-        document = Document(document_path(settings.statement_folder, statement_id, statement.customer_id), write)
-        documents[statement.customer_id] = document
-        step.documents.append(document)
+        pdf = Pdf(document_path(folder, statement_id, statement.customer_id), write)
+        documents[statement.customer_id] = pdf
+        step.documents.append(pdf.document)
         if draft:
             add_draft(step, settings, ctx.now, DocumentKind.STATEMENT, statement_id, customer,
-                      int(rows[statement.customer_id]), [document.path],
+                      int(rows[statement.customer_id]), [pdf],
                       {"Date": statement.as_of.isoformat(),
-                       "Total": "; ".join(format_cents(s.balance, s.currency) for s in statement.sections)})
+                       "Total": "; ".join(format_amount(s.balance, s.currency) for s in statement.sections)})
     pairs = [(statement_id, statement, section) for statement_id, statement in zip(ids, made)
              for section in statement.sections]
     step.append("Statements", table_frame(STATEMENTS, {
@@ -100,7 +110,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     if made and ctx.folder is None:
         text += f" ({NO_DOCUMENT})"
     if totals:
-        text += ": balances " + ", ".join(format_cents(c, ccy) for ccy, c in sorted(totals.items()))
+        text += ": balances " + ", ".join(format_amount(c, ccy) for ccy, c in sorted(totals.items()))
     step.outcome = Outcome(text + ".", {"made": len(made)})
     return step
 

@@ -14,8 +14,11 @@ When no letter goes (the log decides, so a run repeated on the same day makes no
 DunningLog has a letter to the customer in that currency dated the run's date, or one at the
 letter's level or higher within Settings DunningIntervalDays before it.
 
-Fee and interest (amounts exact to the cent): the level's Fee once per letter; interest on each
-item = open amount x InterestRate x days / 365, rounded half-up to the cent, the days counted
+Fee and interest (amounts exact to the letter currency's minor unit): the level's Fee once per
+letter, the number typed taken in the letter's currency (a Fee of 25 is 25.00 EUR on a EUR
+letter and 25 JPY on a JPY one; half-up to the minor unit where it has more decimals than the
+currency); interest on each item = open amount x InterestRate x days / 365, rounded half-up to
+the minor unit, the days counted
 from the later of the item's due date and the date of the last letter to the customer in that
 currency that charged interest, to the letter's date. Both are billed by a debit memo, so they
 remain owed after the items themselves are paid.
@@ -24,14 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pandas as pd
 
 from arxl.contract import DUNNING_LEVELS, DocType, read_choice
 from arxl.core.memos import round_half_up
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount, minor_to_decimal, minor_units
 from arxl.core.problems import Problems
 
 SHEET = DUNNING_LEVELS.name
@@ -60,7 +63,7 @@ class Level:
     days: int
     title: str
     wording: str
-    fee: int  # cents, in the letter's currency
+    fee: Decimal  # the number typed, charged in each letter's own currency
     interest_rate: Fraction  # a year
     attach_statement: bool
 
@@ -101,12 +104,13 @@ class Letter:
 
     @property
     def items_text(self) -> str:
-        return "; ".join(f"{doc} {format_cents(int(cents))}" for doc, cents in zip(self.items["DocID"],
-                                                                                   self.items["OpenAmount"]))
+        return "; ".join(f"{doc} {format_amount(int(amount), self.currency, code=False)}"
+                         for doc, amount in zip(self.items["DocID"], self.items["OpenAmount"]))
 
 
-def read_levels(frame: pd.DataFrame) -> tuple[list[Level], Problems]:
-    """The levels in order, from the typed DunningLevels frame. Rows with a Level below 1,
+def read_levels(frame: pd.DataFrame, base_currency: str) -> tuple[list[Level], Problems]:
+    """The levels in order, from the typed DunningLevels frame (its Fee in ``base_currency``'s
+    minor units, as the port reads a table without a currency of its own). Rows with a Level below 1,
     DaysOverdue below 1, a negative Fee, or days not above the level before are reported and
     left out; a level left out stops the levels above it from being used (none is skipped)."""
     problems = Problems()
@@ -127,9 +131,9 @@ def read_levels(frame: pd.DataFrame) -> tuple[list[Level], Problems]:
                          "Give each level more days than the one before; until then the levels from this one up "
                          "are not used.")
             break
-        fee = 0 if pd.isna(r["Fee"]) else int(r["Fee"])
+        fee = Decimal(0) if pd.isna(r["Fee"]) else minor_to_decimal(int(r["Fee"]), base_currency)
         if fee < 0:
-            problems.add(SHEET, row, "Fee", format_cents(fee), "the fee is negative",
+            problems.add(SHEET, row, "Fee", str(fee), "the fee is negative",
                          "Type the fee as a positive amount, or leave it blank; until then the levels from this one "
                          "up are not used.")
             break
@@ -154,6 +158,11 @@ def customer_level(aging: pd.DataFrame, levels: list[Level], customer_id: str, c
         mine = mine.loc[mine["Currency"] == currency.upper()]
     reached = [level_of(int(days), levels) for days in mine["DaysPastDue"]]
     return max((level.number for level in reached if level is not None), default=0)
+
+
+def fee_in(fee: Decimal, currency: str) -> int:
+    """A level's Fee in ``currency``'s minor units (see the module docstring)."""
+    return int(fee.scaleb(minor_units(currency)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _dunnable(aging: pd.DataFrame) -> pd.DataFrame:
@@ -209,6 +218,7 @@ def plan_letters(aging: pd.DataFrame, levels: list[Level], log: pd.DataFrame, on
         interest = _interest(items, level.interest_rate, since, on) if level.interest_rate else [0] * len(items)
         items = items.assign(Interest=interest)
         letters.append(Letter(str(customer_id), str(currency), on, level, items.reset_index(drop=True),
-                              disputed.reset_index(drop=True), credits.reset_index(drop=True), level.fee,
+                              disputed.reset_index(drop=True), credits.reset_index(drop=True),
+                              fee_in(level.fee, str(currency)),
                               sum(interest)))
     return letters, skipped

@@ -10,11 +10,11 @@ are given in sheet-row order to the groups that are made, so a run leaves no gap
 once in the ledger is never given again, even if its Invoices row is deleted.
 
 Amounts (stated once, applied everywhere):
-  line net     = Quantity (blank: 1) x UnitPrice, rounded half-up to the cent
+  line net     = Quantity (blank: 1) x UnitPrice, rounded half-up to the minor unit
   line tax     = net x the rate of the line's TaxCode (TaxRates); a blank TaxCode is not taxed,
                  and nothing is taxed for a customer marked TaxExempt (with its TaxCertificate)
-  rounding     Settings TaxRounding Line: each line's tax is rounded half-up to the cent and the
-               invoice's tax is their sum. Invoice: the tax of each TaxCode is rounded once, on the
+  rounding     Settings TaxRounding Line: each line's tax is rounded half-up to the minor unit and
+               the invoice's tax is their sum. Invoice: the tax of each TaxCode is rounded once, on the
                sum of its lines' net; each line then shows its share (largest remainders), so the
                lines still add up to the invoice
   freight      the sum of the lines' Freight, not taxed (bill taxable freight as a line with its
@@ -51,7 +51,7 @@ from arxl.contract import (
 from arxl.core.aging import due_on_terms
 from arxl.core.balances import resolve_currencies
 from arxl.core.memos import line_net, round_half_up, tax_on
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
@@ -153,7 +153,7 @@ def line_taxes(nets: list[int], rates: list[Fraction], rounding: str) -> list[in
         exact = [Fraction(nets[i]) * rate for i in members]
         total = round_half_up(sum(exact, Fraction(0)))
         shares = [math.floor(x) for x in exact]
-        # total - sum(floors) lies in [0, len(members)]: the lines with the largest remainders get a cent each
+        # total - sum(floors) lies in [0, len(members)]: the lines with the largest remainders get a minor unit each
         by_remainder = sorted(range(len(members)), key=lambda k: (-(exact[k] - shares[k]), k))
         for k in by_remainder[:total - sum(shares)]:
             shares[k] += 1
@@ -260,7 +260,8 @@ def make_invoices(requests: pd.DataFrame, customers: pd.DataFrame, tax_rates: pd
                 problems.add(SHEET, row, "TaxCode", r.TaxCode, f"TaxCode {r.TaxCode} is not in TaxRates",
                              "Add the code with its Rate to the TaxRates table, or correct it; blank: not taxed.")
             if not pd.isna(r.Freight) and int(r.Freight) < 0:
-                problems.add(SHEET, row, "Freight", format_cents(int(r.Freight)), "the freight is negative",
+                problems.add(SHEET, row, "Freight", format_amount(int(r.Freight), currencies[row]),
+                             "the freight is negative",
                              "Type the freight billed as a positive amount, or leave it blank.")
         customer_id = _same([(row, r.CustomerID) for row, r in reqs.items()], "CustomerID", "customer", problems)
         currency = _same([(row, currencies[row]) for row in rows], "Currency", "currency", problems)
@@ -308,8 +309,8 @@ def make_invoices(requests: pd.DataFrame, customers: pd.DataFrame, tax_rates: pd
         invoice = Invoice("", customer_id, invoice_date, due, terms, currency, po_number, lines, settings.tax_rounding,
                           certificate if exempt == "Yes" else "", {code: taxes[code][1] for code in codes if code})
         if invoice.total <= 0:
-            problems.add(SHEET, rows[0], "UnitPrice", format_cents(invoice.total, currency),
-                         f"the invoice would come to {format_cents(invoice.total, currency)}: an invoice asks "
+            problems.add(SHEET, rows[0], "UnitPrice", format_amount(invoice.total, currency),
+                         f"the invoice would come to {format_amount(invoice.total, currency)}: an invoice asks "
                          f"for more than zero",
                          "Check the quantities and prices; a credit to the customer is a credit memo (MemoRequests).")
             run.statuses.update({row: ("", InvoiceRequestStatus.NOT_MADE) for row in rows})

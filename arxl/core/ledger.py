@@ -188,6 +188,8 @@ class Ledger:
                     blank = frame.loc[rows, column] == ""
                     rows = rows[blank.to_numpy()]
                 frame.loc[rows, column] = values.loc[rows]
+                if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
+                    self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
         for name, rows in step.rebuilds.items():
             first = self.first_rows.get(name, 2)

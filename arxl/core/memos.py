@@ -35,7 +35,7 @@ import pandas as pd
 
 from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, read_choice
 from arxl.core.balances import resolve_currencies
-from arxl.core.money import format_cents
+from arxl.core.money import NotAnAmount, check_amount, format_amount
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
@@ -212,13 +212,13 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
     quantity = _quantity(r.Quantity)
     net = None
     if amount is not None and amount <= 0:
-        bad("Amount", format_cents(amount), "the amount is zero or negative",
+        bad("Amount", format_amount(amount, currency), "the amount is zero or negative",
             "Type the memo's amount as a positive number; Kind (Credit or Debit) gives its direction.")
     if quantity is not None and quantity <= 0:
         bad("Quantity", r.Quantity, "the quantity is zero or negative",
             "Type a positive quantity; Kind (Credit or Debit) gives the direction.")
     if unit_price is not None and unit_price <= 0:
-        bad("UnitPrice", format_cents(unit_price), "the unit price is zero or negative",
+        bad("UnitPrice", format_amount(unit_price, currency), "the unit price is zero or negative",
             "Type a positive unit price; Kind (Credit or Debit) gives the direction.")
     if (quantity is None) != (unit_price is None):
         missing = "UnitPrice" if unit_price is None else "Quantity"
@@ -226,11 +226,17 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
             "Give both Quantity and UnitPrice, or neither and an Amount.")
     elif quantity is not None and unit_price is not None and quantity > 0 and unit_price > 0:
         net = line_net(quantity, unit_price)
-        if amount is not None and amount > 0 and amount != net:
-            bad("Amount", format_cents(amount),
-                f"Amount {format_cents(amount)} disagrees with Quantity x UnitPrice "
-                f"({quantity.normalize():f} x {format_cents(unit_price)} = {format_cents(net)})",
-                "Correct one of them, or clear Amount and let arxl compute it.")
+        try:
+            check_amount(net, currency)
+        except NotAnAmount as exc:
+            bad("Quantity", r.Quantity, f"Quantity x UnitPrice is {exc.problem}", exc.hint)
+        else:
+            if amount is not None and amount > 0 and amount != net:
+                bad("Amount", format_amount(amount, currency),
+                    f"Amount {format_amount(amount, currency)} disagrees with Quantity x UnitPrice "
+                    f"({quantity.normalize():f} x {format_amount(unit_price, currency, code=False)} = "
+                    f"{format_amount(net, currency, code=False)})",
+                    "Correct one of them, or clear Amount and let arxl compute it.")
     if amount is None and quantity is None and unit_price is None:
         bad("Amount", "", "no amount", "Give an Amount (net of tax), or a Quantity and a UnitPrice.")
     elif net is None and amount is not None:
@@ -304,24 +310,24 @@ def _rooms(invoices: pd.DataFrame, ledger: pd.DataFrame, open_balances: Mapping[
 def _over_billed(draft: _Draft, room: _InvoiceRoom, problems: Problems) -> bool:
     """Report a credit that would take back more than was billed; True if it must not be made."""
     ccy = draft.currency
-    checks = [("Amount", format_cents(draft.total), room.credited + draft.total, room.billed,
+    checks = [("Amount", format_amount(draft.total, ccy), room.credited + draft.total, room.billed,
                f"the credits on invoice {draft.invoice_id} would come to "
-               f"{format_cents(room.credited + draft.total, ccy)}, more than the "
-               f"{format_cents(room.billed, ccy)} billed",
+               f"{format_amount(room.credited + draft.total, ccy)}, more than the "
+               f"{format_amount(room.billed, ccy)} billed",
                "A credit cannot take back more than was billed. Check the amount; a refund beyond "
                "the invoice belongs on account (leave InvoiceID blank).")]
     if draft.tax and room.billed_tax is not None:
         checks.append(("Amount" if draft.type == "Tax" else "TaxRate",
-                       format_cents(draft.tax), room.credited_tax + draft.tax, room.billed_tax,
+                       format_amount(draft.tax, ccy), room.credited_tax + draft.tax, room.billed_tax,
                        f"the tax credited on invoice {draft.invoice_id} would come to "
-                       f"{format_cents(room.credited_tax + draft.tax, ccy)}, more than the "
-                       f"{format_cents(room.billed_tax, ccy)} of tax billed",
+                       f"{format_amount(room.credited_tax + draft.tax, ccy)}, more than the "
+                       f"{format_amount(room.billed_tax, ccy)} of tax billed",
                        "Check the amount or the TaxRate against the invoice's TaxAmount."))
     if draft.type == "Freight":
-        checks.append(("Amount", format_cents(draft.net), room.credited_freight + draft.net, room.billed_freight,
+        checks.append(("Amount", format_amount(draft.net, ccy), room.credited_freight + draft.net, room.billed_freight,
                        f"the freight credited on invoice {draft.invoice_id} would come to "
-                       f"{format_cents(room.credited_freight + draft.net, ccy)}, more than the "
-                       f"{format_cents(room.billed_freight, ccy)} of freight billed",
+                       f"{format_amount(room.credited_freight + draft.net, ccy)}, more than the "
+                       f"{format_amount(room.billed_freight, ccy)} of freight billed",
                        "A freight credit cannot exceed the invoice's FreightAmount (fill it in if "
                        "the invoice did bill freight); use Type Price or Other for anything else."))
     over = False
@@ -391,9 +397,9 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
         run.memos.append(memo)
         status: str = STATUS_MADE
         if beyond_open:
-            excess = format_cents(beyond_open, memo.currency)
+            excess = format_amount(beyond_open, memo.currency)
             status = f"Made; {excess} is left as a credit on account"
-            problems.add(SHEET, row, "Amount", format_cents(memo.total),
+            problems.add(SHEET, row, "Amount", format_amount(memo.total, memo.currency),
                          f"credit memo {memo.memo_id} exceeds what was open on invoice "
                          f"{memo.invoice_id} by {excess}: the customer now holds that credit",
                          "Nothing to fix if the credit is owed: apply it to another invoice or "

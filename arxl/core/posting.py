@@ -63,7 +63,7 @@ from arxl.core.balances import active_applications, compute_balances, lookup, re
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Ledger
 from arxl.core.matching.decisions import is_reverse, read_decision
-from arxl.core.money import NotAnAmount, format_cents, to_cents
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
 
@@ -112,6 +112,11 @@ class PostingResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def _amount(amount: int, currency: str) -> str:
+    """An amount in a message, with the decimals of its currency."""
+    return format_amount(amount, currency, code=False)
+
+
 class _Refused(Exception):
     """A payment that cannot be posted as decided; carries the Exception for the clerk."""
 
@@ -120,9 +125,10 @@ class _Refused(Exception):
         self.where = (sheet, row, column, value, problem, hint)
 
 
-def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
-    """A clerk's ApplyTo as (target, cents or None) pairs; the target "" means on account.
-    Raises ValueError with a clerk's message for anything it cannot read."""
+def parse_apply_to(text: str, currency: str, decimal_separator: str = ".") -> list[tuple[str, int | None]]:
+    """A clerk's ApplyTo as (target, amount or None) pairs, amounts in ``currency``'s minor
+    unit (the payment's); the target "" means on account. Raises ValueError with a clerk's
+    message for anything it cannot read."""
     entries: list[tuple[str, int | None]] = []
     for part in [p.strip() for p in str(text).split(";")]:
         if not part:
@@ -133,9 +139,9 @@ def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
         amount = None
         if amount_text:
             try:
-                amount = to_cents(amount_text)
-            except NotAnAmount:
-                raise ValueError(f"{amount_text!r} is not an amount") from None
+                amount = to_minor(amount_text, currency, decimal_separator)
+            except NotAnAmount as exc:
+                raise ValueError(f"{amount_text!r}: {exc.problem}") from None
             if amount <= 0:
                 raise ValueError(f"the amount for {target} must be more than zero")
         elif "=" in part:
@@ -224,7 +230,7 @@ class _Posting:
         self.memos = ledger.table("Memos", required=False)
         customers = ledger.table("Customers", required=False)
         settings = ledger.settings
-        self.now, self.progress = now, progress
+        self.now, self.progress, self.decimal_separator = now, progress, settings.decimal_separator
         self.problems = Problems()
         balances, _ = ledger.balances()
         self.targets = _Targets(self.invoices, balances.invoices["OpenBalance"], balances.open_items,
@@ -286,7 +292,7 @@ class _Posting:
             pay = self.pay[row]
             try:
                 if (pay["ApplyTo"].strip() or pay["PaymentID"] in by_payment) and pay["Amount"] <= 0:
-                    raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
+                    raise _Refused("Payments", row, "Amount", _amount(pay["Amount"], self.currency[row]),
                                    "a payment to post must be more than zero",
                                    "Record a returned payment with Action Reverse, not a negative payment.")
                 if pay["ApplyTo"].strip():
@@ -305,7 +311,7 @@ class _Posting:
     def _override_lines(self, row: int, pay: Record) -> list[Line]:
         text = pay["ApplyTo"]
         try:
-            entries = parse_apply_to(text)
+            entries = parse_apply_to(text, self.currency[row], self.decimal_separator)
         except ValueError as exc:
             raise _Refused("Payments", row, "ApplyTo", text, f"ApplyTo cannot be read: {exc}",
                            "Write invoice IDs separated by ';', each optionally '=amount' "
@@ -320,8 +326,8 @@ class _Posting:
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
             raise _Refused("Payments", row, "ApplyTo", text,
-                           f"ApplyTo asks for {format_cents(explicit)}, more than the payment's "
-                           f"{format_cents(pay['Amount'])}",
+                           f"ApplyTo asks for {_amount(explicit, self.currency[row])}, more than the "
+                           f"payment's {_amount(pay['Amount'], self.currency[row])}",
                            "Lower the amounts so they add up to no more than the payment.")
         self._check_currency(row, "ApplyTo", text, lines)
         # Amounts named first: cash for invoices without one is what remains after them.
@@ -372,8 +378,8 @@ class _Posting:
             amounts = {c: m[c] for c in ("ApplyAmount", "Discount", "WriteOff", "ShortPay")}
             for column, value in amounts.items():
                 if value is not None and value < 0:
-                    raise _Refused("Matches", mrow, column, format_cents(value), "a negative amount",
-                                   "Amounts in Matches are zero or more.")
+                    raise _Refused("Matches", mrow, column, _amount(value, self.currency[row]),
+                                   "a negative amount", "Amounts in Matches are zero or more.")
             applied, discount, write_off, short_pay = amounts.values()
             if row_source == APPROVED:
                 self._check_room(mrow, found, applied or 0, discount or 0, write_off or 0)
@@ -383,8 +389,9 @@ class _Posting:
                               exact=row_source == APPROVED))
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
-            raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
-                           f"the accepted Matches rows apply {format_cents(explicit)}, more than the payment",
+            raise _Refused("Payments", row, "Amount", _amount(pay["Amount"], self.currency[row]),
+                           f"the accepted Matches rows apply {_amount(explicit, self.currency[row])}, "
+                           f"more than the payment",
                            "Correct ApplyAmount in Matches, or give the payment an ApplyTo.")
         self._check_currency(row, "Currency", pay["Currency"], lines)
         self._check_customer(row, pay, accepted)
@@ -393,11 +400,11 @@ class _Posting:
     def _check_room(self, mrow: int, target: str, applied: int, discount: int, write_off: int) -> None:
         """A row a clerk approved settles no more than is open on its invoice: the clerk's
         amounts are applied as typed or not at all, never cut back in silence."""
-        room = self.targets.open[target]
+        room, currency = self.targets.open[target], self.targets.currency[target]
         if applied + discount + write_off > room:
-            raise _Refused("Matches", mrow, "ApplyAmount", format_cents(applied),
-                           f"the row settles {format_cents(applied + discount + write_off)} of {target}, "
-                           f"which has {format_cents(max(room, 0))} open",
+            raise _Refused("Matches", mrow, "ApplyAmount", _amount(applied, currency),
+                           f"the row settles {_amount(applied + discount + write_off, currency)} of {target}, "
+                           f"which has {_amount(max(room, 0), currency)} open",
                            "Lower ApplyAmount (or Discount, WriteOff) to what is open; the rest of the "
                            "payment goes on account.")
 
@@ -443,9 +450,10 @@ class _Posting:
             write_off = max(min(line.write_off, room - applied - discount), 0)
             short_pay = max(min(line.short_pay, room - applied - discount - write_off), 0)
             if room <= 0 or (line.applied is not None and applied < line.applied):
+                left = _amount(max(room, 0), self.currency[row])
                 self.problems.add("Payments", int(row), "PaymentID", payment_id,
-                                  f"{line.target} has only {format_cents(max(room, 0))} open; the cash "
-                                  f"meant for it beyond that goes on account",
+                                  f"{line.target} has only {left} open; the cash meant for it beyond that "
+                                  f"goes on account",
                                   "Check whether the invoice was paid twice; apply the cash on "
                                   "account to another invoice, or refund it.")
             if applied == 0 and discount == 0 and write_off == 0:
@@ -462,7 +470,7 @@ class _Posting:
             customer = self._payment_customer(row, made)
             if not customer:
                 raise _Refused("Payments", row, "CustomerID", "",
-                               f"{format_cents(cash_left)} would go on account of no customer",
+                               f"{_amount(cash_left, self.currency[row])} would go on account of no customer",
                                "Type the customer's CustomerID in Payments (or give the payment an ApplyTo), "
                                "then run Post again.")
             made.append(self._row(payment_id, "", customer, cash_left, 0, 0, 0,
@@ -496,11 +504,12 @@ class _Posting:
             pay = self.pay[int(row)]
             mine = self.active.loc[self.active["PaymentID"] == pay["PaymentID"]]
             posted = int(applied.get(pay["PaymentID"], 0))
+            currency = self.currency[int(row)]
             problems = []
             if posted != pay["Amount"]:
-                problems.append(("Amount", format_cents(pay["Amount"]),
-                                 f"payment {pay['PaymentID']} was posted as {format_cents(posted)}, "
-                                 f"but its Amount is now {format_cents(pay['Amount'])}"))
+                problems.append(("Amount", _amount(pay["Amount"], currency),
+                                 f"payment {pay['PaymentID']} was posted as {_amount(posted, currency)}, "
+                                 f"but its Amount is now {_amount(pay['Amount'], currency)}"))
             invoices = [i for i in mine["InvoiceID"] if i and i in self.targets.currency]
             other = sorted({self.targets.currency[i] for i in invoices} - {self.currency[int(row)]})
             if other:
@@ -512,17 +521,17 @@ class _Posting:
                 problems.append(("CustomerID", pay["CustomerID"],
                                  f"payment {pay['PaymentID']} was posted to customer {', '.join(sorted(customers))}, "
                                  f"not {pay['CustomerID']}"))
-            if pay["ApplyTo"].strip() and not self._applied_as(pay["ApplyTo"], mine):
+            if pay["ApplyTo"].strip() and not self._applied_as(pay["ApplyTo"], currency, mine):
                 problems.append(("ApplyTo", pay["ApplyTo"],
                                  f"payment {pay['PaymentID']} was posted otherwise than its ApplyTo now says"))
             for column, value, problem in problems:
                 self.problems.add("Payments", int(row), column, value, problem, CORRECT)
 
-    def _applied_as(self, apply_to: str, applications: pd.DataFrame) -> bool:
+    def _applied_as(self, apply_to: str, currency: str, applications: pd.DataFrame) -> bool:
         """Whether a payment's active applications are what its ApplyTo says: the same
-        invoices, with the amounts it names."""
+        invoices, with the amounts it names (in the payment's ``currency``)."""
         try:
-            entries = parse_apply_to(apply_to)
+            entries = parse_apply_to(apply_to, currency, self.decimal_separator)
         except ValueError:
             return False
         by_invoice = applications.groupby("InvoiceID")["AppliedAmount"].sum()

@@ -3,7 +3,7 @@ added together).
 
 Open items: every item of the customer's Aging as of the date (``ledger_aging``: the same
 computation as the Aging table, so the statement's total is the customer's Aging total to the
-cent), with its age and bucket, and the totals by bucket.
+minor unit), with its age and bucket, and the totals by bucket.
 
 Activity (balance forward): the opening balance, which is the customer's Aging total as of the
 day before the period starts; every event of the period that changed what the customer owes, in
@@ -36,6 +36,7 @@ from arxl.contract import MemoKind, StatementLayout
 from arxl.core.aging import bucket_labels, ledger_aging
 from arxl.core.balances import application_dates, is_reversal, lookup, memo_totals, resolve_currencies
 from arxl.core.ledger import Ledger
+from arxl.core.money import format_amount
 from arxl.core.problems import Problems
 
 # the kinds of activity line, in the order lines of one day are listed
@@ -247,8 +248,9 @@ def statements(ledger: Ledger, as_of: dt.date, start: dt.date, layout: Statement
             if opening_balance + moved != balance:
                 problems.add("Statements", None, "CustomerID", customer_id,
                              f"the activity of {customer_id} in {currency} from {start.isoformat()} does not add up to "
-                             f"its balance as of {as_of.isoformat()} (off by {balance - opening_balance - moved} "
-                             f"cents): no activity statement is made",
+                             f"its balance as of {as_of.isoformat()} (off by "
+                             f"{format_amount(balance - opening_balance - moved, currency)}): no activity statement "
+                             f"is made",
                              "Make an open-item statement for the customer (--layout \"Open items\"), which is exact; "
                              "and tell whoever supports arxl, with this workbook.")
                 continue

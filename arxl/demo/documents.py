@@ -13,7 +13,7 @@ from typing import Any
 
 from arxl.contract import CustomerStatus
 from arxl.core.dunning import DEFAULT_LEVELS
-from arxl.core.money import cents_to_decimal
+from arxl.core.money import minor_to_decimal
 from arxl.demo.world import Customer
 
 STREETS = ["Harbor Road", "Main Street", "Industrial Parkway", "Commerce Drive", "Mill Lane", "Oak Avenue",
@@ -94,5 +94,6 @@ def invoice_requests(rng: random.Random, customers: list[Customer], as_of: dt.da
                          "Description": description, "Quantity": rng.choice([1, 2, 3, 5, 10, 12, 24]),
                          "UnitPrice": Decimal(str(price)), "TaxCode": code,
                          "PONumber": f"PO-{rng.randint(10000, 99999)}" if k == 0 else None,
-                         "Freight": cents_to_decimal(rng.choice([0, 1250, 2400])) if k == 0 else None})
+                         "Freight": (minor_to_decimal(rng.choice([0, 1250, 2400]), customer.currency)
+                                     if k == 0 else None)})
     return rows

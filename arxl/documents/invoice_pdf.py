@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from arxl.core.invoicing import PER_LINE, Invoice
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BODY,
     LABEL,
@@ -24,6 +24,7 @@ from arxl.documents.layout import (
     customer_block,
     items_table,
     letterhead,
+    money,
     p,
     page_size,
     quantity_text,
@@ -38,7 +39,7 @@ DUE = style("due", 14, bold=True, leading=17)
 
 
 def _payment_box(invoice: Invoice) -> list[Flowable]:
-    return [p("AMOUNT DUE", LABEL), Spacer(1, 1.5 * mm), p(format_cents(invoice.total, invoice.currency), DUE),
+    return [p("AMOUNT DUE", LABEL), Spacer(1, 1.5 * mm), p(format_amount(invoice.total, invoice.currency), DUE),
             Spacer(1, 1 * mm), p(f"Due on {invoice.due_date.isoformat()} ({invoice.terms})"),
             Spacer(1, 3 * mm), p("PLEASE QUOTE", LABEL), Spacer(1, 1.5 * mm),
             p(f"Invoice {invoice.invoice_id} with your payment")]
@@ -53,21 +54,22 @@ def _line_rows(invoice: Invoice) -> list[list[str]]:
             tax = f"{line.tax_code} {rate_text(line.tax_rate)}"
         else:
             tax = "none"
-        rows.append([str(line.line), line.description, quantity_text(line.quantity), format_cents(line.unit_price),
-                     tax, format_cents(line.net)])
+        rows.append([str(line.line), line.description, quantity_text(line.quantity),
+                     money(line.unit_price, invoice.currency), tax, money(line.net, invoice.currency)])
     return rows
 
 
 def _totals(invoice: Invoice) -> list[tuple[str, str]]:
-    rows = [("Subtotal", format_cents(invoice.net))]
+    rows = [("Subtotal", money(invoice.net, invoice.currency))]
     for tax in invoice.taxes:
         name = tax.description or f"Tax {tax.code}"
-        rows.append((f"{name} {rate_text(tax.rate)} on {format_cents(tax.base)}", format_cents(tax.tax)))
+        rows.append((f"{name} {rate_text(tax.rate)} on {money(tax.base, invoice.currency)}",
+                     money(tax.tax, invoice.currency)))
     if not invoice.taxes:
-        rows.append(("Sales tax", format_cents(0)))
+        rows.append(("Sales tax", money(0, invoice.currency)))
     if invoice.freight:
-        rows.append(("Freight", format_cents(invoice.freight)))
-    rows.append((f"Total due ({invoice.currency})", format_cents(invoice.total, invoice.currency)))
+        rows.append(("Freight", money(invoice.freight, invoice.currency)))
+    rows.append((f"Total due ({invoice.currency})", format_amount(invoice.total, invoice.currency)))
     return rows
 
 
@@ -104,7 +106,7 @@ def write_invoice_pdf(path: Path, invoice: Invoice, company: Party, customer: Pa
         Spacer(1, 8 * mm),
         p(_tax_note(invoice), SMALL),
         Spacer(1, 4 * mm),
-        p(f"Please pay {format_cents(invoice.total, invoice.currency)} by {invoice.due_date.isoformat()}, "
+        p(f"Please pay {format_amount(invoice.total, invoice.currency)} by {invoice.due_date.isoformat()}, "
           f"quoting invoice {invoice.invoice_id}. Thank you for your business.", BODY),
     ]
     return write_pdf(path, story, pagesize, company, title, f"{title} for {customer.name}")

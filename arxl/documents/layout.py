@@ -3,8 +3,9 @@ letterhead (the company's name and address beside the document's title and facts
 boxes, the tables of lines and totals, and the page itself (US Letter or A4 by currency, a footer
 naming the company and the document, "Page 2 of 3").
 
-Amounts are printed by ``arxl.core.money.format_cents``: right-aligned in their own columns, with
-the currency code on totals; a zero is "0.00", never "-0.00".
+Amounts are printed by ``arxl.core.money.format_amount`` with their currency's decimals (``money``
+in columns): right-aligned in their own columns, with the currency code on totals; a zero is
+"0.00", never "-0.00".
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from arxl.core.money import format_amount
 
 # Countries of these currencies print on US Letter; the rest of the world on A4.
 LETTER_CURRENCIES = frozenset({"USD", "CAD", "MXN", "PHP", "CLP", "COP"})
@@ -123,6 +126,11 @@ def p(text: str, with_style: ParagraphStyle = BODY) -> Paragraph:
 def lines(texts: Sequence[str], with_style: ParagraphStyle = BODY) -> Paragraph:
     register_fonts()
     return Paragraph("<br/>".join(escape(t) for t in texts if t), with_style)
+
+
+def money(amount: int, currency: str) -> str:
+    """An amount in a column: its currency's decimals, no code (the total names the currency)."""
+    return format_amount(amount, currency, code=False)
 
 
 def quantity_text(value: Decimal) -> str:

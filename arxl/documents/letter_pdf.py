@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from arxl.core.dunning import Letter
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BODY,
     HEADING,
@@ -25,6 +25,7 @@ from arxl.documents.layout import (
     customer_block,
     items_table,
     letterhead,
+    money,
     p,
     page_size,
     rate_text,
@@ -42,7 +43,7 @@ def _date(value: object) -> str:
 
 
 def _amount_box(letter: Letter, letter_id: str) -> list[Flowable]:
-    return [p("AMOUNT NOW DUE", LABEL), Spacer(1, 1.5 * mm), p(format_cents(letter.total, letter.currency), DUE),
+    return [p("AMOUNT NOW DUE", LABEL), Spacer(1, 1.5 * mm), p(format_amount(letter.total, letter.currency), DUE),
             Spacer(1, 3 * mm), p("PLEASE QUOTE", LABEL), Spacer(1, 1.5 * mm),
             p(f"Letter {letter_id} and the documents you pay")]
 
@@ -52,9 +53,9 @@ def _overdue(letter: Letter, width: float) -> Flowable:
     rows = []
     for item in letter.items.itertuples():
         row = [f"{item.DocType} {item.DocID}", _date(item.DocDate), _date(item.DueDate),
-               f"{int(item.DaysPastDue)} days", format_cents(int(item.OpenAmount))]
+               f"{int(item.DaysPastDue)} days", money(int(item.OpenAmount), letter.currency)]
         if interest:
-            row.insert(4, format_cents(int(item.Interest)))
+            row.insert(4, money(int(item.Interest), letter.currency))
         rows.append(row)
     headers = ["DOCUMENT", "DATE", "DUE DATE", "OVERDUE", "OPEN"]
     shares = [0.34, 0.14, 0.14, 0.2, 0.18]
@@ -65,19 +66,20 @@ def _overdue(letter: Letter, width: float) -> Flowable:
 
 
 def _totals(letter: Letter) -> list[tuple[str, str]]:
-    rows = [("Overdue items", format_cents(letter.overdue))]
+    rows = [("Overdue items", money(letter.overdue, letter.currency))]
     if letter.credit:
-        rows.append(("Less credits on your account", format_cents(letter.credit)))
+        rows.append(("Less credits on your account", money(letter.credit, letter.currency)))
     if letter.fee:
-        rows.append(("Reminder fee", format_cents(letter.fee)))
+        rows.append(("Reminder fee", money(letter.fee, letter.currency)))
     if letter.interest:
-        rows.append((f"Interest at {rate_text(letter.level.interest_rate)} a year", format_cents(letter.interest)))
-    rows.append((f"Amount now due ({letter.currency})", format_cents(letter.total, letter.currency)))
+        rows.append((f"Interest at {rate_text(letter.level.interest_rate)} a year",
+                     money(letter.interest, letter.currency)))
+    rows.append((f"Amount now due ({letter.currency})", format_amount(letter.total, letter.currency)))
     return rows
 
 
-def _listed(title: str, note: str, items: pd.DataFrame, width: float) -> list[Flowable]:
-    rows = [[f"{item.DocType} {item.DocID}", _date(item.DocDate), format_cents(int(item.OpenAmount))]
+def _listed(title: str, note: str, items: pd.DataFrame, currency: str, width: float) -> list[Flowable]:
+    rows = [[f"{item.DocType} {item.DocID}", _date(item.DocDate), money(int(item.OpenAmount), currency)]
             for item in items.itertuples()]
     return [KeepTogether([p(title, HEADING), Spacer(1, 1 * mm), p(note, SMALL), Spacer(1, 2 * mm),
                           items_table(["DOCUMENT", "DATE", "OPEN"], rows, [0.6, 0.2, 0.2], width, right=(2,),
@@ -105,10 +107,11 @@ def write_letter_pdf(path: Path, letter: Letter, letter_id: str, company: Party,
     story += [p("Overdue items", HEADING), Spacer(1, 2 * mm), _overdue(letter, width), Spacer(1, 4 * mm),
               totals_table(_totals(letter), width, amount_share=0.18, label_share=0.42), Spacer(1, 6 * mm)]
     if len(letter.credits):
-        story += _listed("Credits on your account", "Deducted from the amount now due.", letter.credits, width)
+        story += _listed("Credits on your account", "Deducted from the amount now due.", letter.credits,
+                         letter.currency, width)
     if len(letter.disputed):
         story += _listed("Items in dispute", "Not included in the amount now due while we resolve them with you.",
-                         letter.disputed, width)
+                         letter.disputed, letter.currency, width)
     closing = ("If you have paid in the meantime, please disregard this letter, and accept our thanks. "
                "If you have a question about any item, please contact us.")
     if statement_attached:

@@ -35,8 +35,9 @@ def _domain(sender: str) -> str:
 
 
 def write_draft(path: Path, sender: str, to: Sequence[str], subject: str, body: str,
-                attachments: Sequence[Path], when: dt.datetime) -> Path:
-    """The draft of an e-mail carrying ``attachments`` (PDFs) at ``path``; returns ``path``."""
+                attachments: Sequence[tuple[str, bytes]], when: dt.datetime) -> Path:
+    """The draft of an e-mail carrying ``attachments`` (PDFs: file name and content) at
+    ``path``; returns ``path``."""
     message = EmailMessage()
     message[UNSENT] = "1"
     if sender:
@@ -47,9 +48,8 @@ def write_draft(path: Path, sender: str, to: Sequence[str], subject: str, body: 
     message["Date"] = format_datetime(localtime(when))
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(body)
-    for attachment in attachments:
-        message.add_attachment(attachment.read_bytes(), maintype="application", subtype="pdf",
-                               filename=attachment.name)
+    for name, content in attachments:
+        message.add_attachment(content, maintype="application", subtype="pdf", filename=name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(message.as_bytes(policy=policy.SMTP))
     return path

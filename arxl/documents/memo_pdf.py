@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
 from arxl.core.memos import CREDIT, Memo
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BODY,
     LABEL,
@@ -25,6 +25,7 @@ from arxl.documents.layout import (
     customer_block,
     items_table,
     letterhead,
+    money,
     p,
     page_size,
     quantity_text,
@@ -72,14 +73,19 @@ def _parties(memo: Memo, customer: Party, invoice: InvoiceRef | None, width: flo
     return boxes(who, what, width)
 
 
+def _amount(memo: Memo, amount: int) -> str:
+    """An amount of the memo with its currency's decimals (the code is printed with the total)."""
+    return money(amount, memo.currency)
+
+
 def _line_items(memo: Memo, width: float) -> Table:
     action = "credit" if memo.kind == CREDIT else "charge"
     if memo.type == "Tax":
-        row = [f"Tax {action}", "", "", format_cents(memo.net)]
+        row = [f"Tax {action}", "", "", _amount(memo, memo.net)]
     else:
         quantity = memo.quantity if memo.quantity is not None else Decimal(1)
         unit_price = memo.unit_price if memo.unit_price is not None else memo.net
-        row = [f"{memo.type} {action}", quantity_text(quantity), format_cents(unit_price), format_cents(memo.net)]
+        row = [f"{memo.type} {action}", quantity_text(quantity), _amount(memo, unit_price), _amount(memo, memo.net)]
     return items_table(["DESCRIPTION", "QUANTITY", "UNIT PRICE", "NET"], [row], [0.52, 0.14, 0.17, 0.17], width,
                        right=(1, 2, 3))
 
@@ -92,12 +98,12 @@ def _totals(memo: Memo, width: float) -> Table:
     else:
         tax_label = "Tax (none)"
     total_label = "Total credit" if memo.kind == CREDIT else "Amount due"
-    return totals_table([("Net", format_cents(memo.net)), (tax_label, format_cents(memo.tax)),
-                         (f"{total_label} ({memo.currency})", format_cents(memo.total, memo.currency))], width)
+    return totals_table([("Net", _amount(memo, memo.net)), (tax_label, _amount(memo, memo.tax)),
+                         (f"{total_label} ({memo.currency})", format_amount(memo.total, memo.currency))], width)
 
 
 def _instruction(memo: Memo, due_date: dt.date | None) -> str:
-    total = format_cents(memo.total, memo.currency)
+    total = format_amount(memo.total, memo.currency)
     if memo.kind == CREDIT and memo.invoice_id:
         return (f"This credit memo reduces what you owe on invoice {memo.invoice_id} by {total}. "
                 f"Please quote {memo.memo_id} with your remittance. Any part of it beyond the "

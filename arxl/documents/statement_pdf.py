@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer, Table
 
 from arxl.contract import StatementLayout
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.statements import Section, Statement
 from arxl.documents.layout import (
     BODY,
@@ -27,6 +27,7 @@ from arxl.documents.layout import (
     customer_block,
     items_table,
     letterhead,
+    money,
     p,
     page_size,
     style,
@@ -46,11 +47,11 @@ def _balance_box(statement: Statement, section: Section) -> list[Flowable]:
                    .astype("int64").sum())
     label = "BALANCE DUE" if section.balance >= 0 else "CREDIT BALANCE (IN YOUR FAVOUR)"
     out: list[Flowable] = [p(label, LABEL), Spacer(1, 1.5 * mm),
-                           p(format_cents(abs(section.balance), section.currency), DUE),
+                           p(format_amount(abs(section.balance), section.currency), DUE),
                            Spacer(1, 1 * mm), p(f"as of {statement.as_of.isoformat()}")]
     if past_due > 0:
         out += [Spacer(1, 3 * mm), p("OF WHICH PAST DUE", LABEL), Spacer(1, 1.5 * mm),
-                p(format_cents(past_due, section.currency))]
+                p(format_amount(past_due, section.currency))]
     return out
 
 
@@ -60,8 +61,9 @@ def _open_items(section: Section, width: float) -> Table:
         days = int(item.DaysPastDue)
         name = f"{item.DocType} {item.DocID}" + (" (disputed)" if item.Disputed == "Yes" else "")
         rows.append([name, _date(item.DocDate), _date(item.DueDate), f"{days} days" if days > 0 else "",
-                     item.Bucket, format_cents(int(item.OriginalAmount)), format_cents(int(item.OpenAmount))])
-    rows.append(["Balance due", "", "", "", "", "", format_cents(section.balance, section.currency)])
+                     item.Bucket, money(int(item.OriginalAmount), section.currency),
+                     money(int(item.OpenAmount), section.currency)])
+    rows.append(["Balance due", "", "", "", "", "", format_amount(section.balance, section.currency)])
     return items_table(["DOCUMENT", "DATE", "DUE DATE", "OVERDUE", "AGE", "ORIGINAL", "OPEN"], rows,
                        [0.28, 0.12, 0.12, 0.1, 0.09, 0.13, 0.16], width, right=(3, 5, 6), bold_last=True,
                        padding=1.6 * mm)
@@ -69,14 +71,15 @@ def _open_items(section: Section, width: float) -> Table:
 
 def _activity(statement: Statement, section: Section, width: float) -> Table:
     assert section.lines is not None and section.opening is not None and statement.from_date is not None
-    rows = [[statement.from_date.isoformat(), "Balance brought forward", "", "", "", format_cents(section.opening)]]
+    currency = section.currency
+    rows = [[statement.from_date.isoformat(), "Balance brought forward", "", "", "", money(section.opening, currency)]]
     for line in section.lines.itertuples():
         amount = int(line.Amount)
         rows.append([_date(line.Date), f"{line.Kind} {line.Reference}", line.Detail,
-                     format_cents(amount) if amount > 0 else "", format_cents(-amount) if amount < 0 else "",
-                     format_cents(int(line.Balance))])
+                     money(amount, currency) if amount > 0 else "", money(-amount, currency) if amount < 0 else "",
+                     money(int(line.Balance), currency)])
     rows.append([statement.as_of.isoformat(), "Closing balance", "", "", "",
-                 format_cents(section.balance, section.currency)])
+                 format_amount(section.balance, section.currency)])
     return items_table(["DATE", "DOCUMENT", "DETAIL", "CHARGES", "CREDITS", "BALANCE"], rows,
                        [0.12, 0.27, 0.21, 0.12, 0.12, 0.16], width, right=(3, 4, 5), bold_last=True,
                        padding=1.6 * mm)
@@ -84,9 +87,9 @@ def _activity(statement: Statement, section: Section, width: float) -> Table:
 
 def _ages(section: Section, width: float) -> Table:
     labels = [label.upper() for label, _ in section.buckets]
-    amounts = [format_cents(cents) for _, cents in section.buckets]
+    amounts = [money(cents, section.currency) for _, cents in section.buckets]
     share = 0.84 / len(labels)
-    return items_table([*labels, "TOTAL"], [[*amounts, format_cents(section.balance)]],
+    return items_table([*labels, "TOTAL"], [[*amounts, money(section.balance, section.currency)]],
                        [share] * len(labels) + [0.16], width, right=range(len(labels) + 1), padding=1.6 * mm)
 
 
@@ -115,7 +118,7 @@ def _section(statement: Statement, statement_id: str, section: Section, company:
     story += [Spacer(1, 6 * mm), p(f"Open items by age as of {statement.as_of.isoformat()}", HEADING),
               Spacer(1, 2 * mm), _ages(section, width), Spacer(1, 6 * mm)]
     if section.balance > 0:
-        story.append(p(f"Please pay the balance due of {format_cents(section.balance, section.currency)}, "
+        story.append(p(f"Please pay the balance due of {format_amount(section.balance, section.currency)}, "
                        f"quoting your customer ID {customer.identifier} and the documents you pay.", BODY))
     how = ("Charges add to your balance; payments and credits reduce it." if activity
            else "Credits and payments not yet set against an invoice show as negative open amounts.")

@@ -28,7 +28,7 @@ from arxl.book.store import BookError, RawTable
 from arxl.core import aging
 from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
-from arxl.core.money import cents_to_decimal, cents_to_float
+from arxl.core.money import minor_to_decimal, minor_to_float
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
 
@@ -110,9 +110,10 @@ def _each(compute, *grids: list[list]) -> list[list]:
     return out
 
 
-def _table(name: str, grid: list[list] | None):
-    """A table passed with its headers, read by the workbook port as the buttons read it."""
-    return Workbook(RangeStore({name: grid})).load().table(name)
+def _table(name: str, grid: list[list] | None, settings: list[list] | None = None):
+    """A table passed with its headers, read by the workbook port as the buttons read it (with
+    the Settings table, when given, for the base currency and the decimal separator)."""
+    return Workbook(RangeStore({name: grid, "Settings": settings})).load().table(name)
 
 
 def _date_or_none(value, date1904=False):
@@ -183,12 +184,12 @@ def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None, da
     chosen = _settings(settings, None)
 
     def compute(amount, invoice_date, paid, text):
-        cents = read_value("money", amount)
+        gross = read_value("money", amount, currency=chosen.base_currency, decimal_separator=chosen.decimal_separator)
         date, paid_date = _date_or_none(invoice_date, date1904), _date_or_none(paid, date1904)
-        if cents is None or date is None or paid_date is None:
+        if gross is None or date is None or paid_date is None:
             return None
-        return cents_to_float(aging.discount_available(cents, date, paid_date, read_value("text", text) or "",
-                                                       chosen.default_terms))
+        return minor_to_float(aging.discount_available(gross, date, paid_date, read_value("text", text) or "",
+                                                       chosen.default_terms), chosen.base_currency)
     return _each(compute, amounts, invoice_dates, paid_on, terms if terms is not None else [[None]])
 
 
@@ -221,15 +222,17 @@ def ARXL_CUSTOMER(payers, customers, accounts=None):
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None, date1904=False):
     """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
     chosen = _settings(settings, None)
-    cents = read_value("money", amount)
+    base = chosen.base_currency
+    paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
     paid_on = _date_or_none(received, date1904) or chosen.as_of
-    table = _table("Invoices", invoices)
-    known = _table("Customers", customers) if customers is not None else None
-    if cents is None:
+    table = _table("Invoices", invoices, settings)
+    known = _table("Customers", customers, settings) if customers is not None else None
+    if paid is None:
         return [["no amount", None, None]]
-    open_cents = table["OpenBalance"].fillna(table["Amount"])
-    frame = table.assign(OpenBalance=[cents_to_decimal(int(c)) for c in open_cents])
+    open_amounts = table["OpenBalance"].fillna(table["Amount"])
+    frame = table.assign(OpenBalance=[minor_to_decimal(int(a), c or base)
+                                      for a, c in zip(open_amounts, table["Currency"].str.strip().str.upper())])
     found = match_remittance(read_value("external", reference) or "", read_value("external", payer) or "",
-                             cents_to_decimal(cents), frame, customers=known, received=paid_on,
-                             settings=chosen)
+                             minor_to_decimal(paid, base), frame, customers=known, received=paid_on,
+                             currency=base, settings=chosen)
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]

@@ -88,7 +88,7 @@ from arxl.core.matching.decisions import payment_status
 from arxl.core.matching.index import read_open_items
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.matching.propose import Payment
-from arxl.core.money import to_cents
+from arxl.core.money import minor_to_float, to_minor
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
@@ -166,7 +166,9 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         list(invoices), columns=["InvoiceID", "CustomerID", "Amount"])
     inv = inv.reset_index(drop=True)
     amounts = inv["OpenBalance"] if "OpenBalance" in inv else inv["Amount"]
-    open_cents = pd.Series([to_cents(a) for a in amounts], dtype="int64")
+    in_currency = [str(c or "").strip() or currency for c in inv["Currency"]] if "Currency" in inv \
+        else [currency] * len(inv)
+    open_cents = pd.Series([to_minor(a, c) for a, c in zip(amounts, in_currency)], dtype="int64")
     typed_invoices = pd.DataFrame({
         "InvoiceID": inv["InvoiceID"].astype(str).str.strip(),
         "CustomerID": inv["CustomerID"].astype(str).str.strip(),
@@ -180,12 +182,13 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         customers = pd.DataFrame({"CustomerID": ids, "Name": ids})
     typed_customers = _customer_frame(customers)
     payment = pd.DataFrame({
-        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_cents(amount)],
+        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_minor(amount, currency)],
         "Currency": [currency], "ReceivedDate": [pd.Timestamp(received)],
         "Reference": [str(reference or "")], "PayerAccount": [""], "CustomerID": [""]})
     (matches, _), _ = match_payments(payment, typed_invoices, typed_customers, settings, open_cents)
     named = matches[matches["InvoiceID"] != ""]
-    return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]
+    return [(r.InvoiceID, minor_to_float(int(r.ApplyAmount), currency), float(r.Confidence))
+            for r in named.itertuples()]
 
 
 def _customer_frame(customers: pd.DataFrame | Iterable[Sequence[object]]) -> pd.DataFrame:

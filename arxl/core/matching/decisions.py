@@ -15,6 +15,7 @@ Rules (docs/WORKBOOK.md, Matches):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,7 @@ import pandas as pd
 from arxl.contract import MATCHES, PAYMENTS, Action, Decision, Owner, read_choice
 from arxl.core.balances import active_applications
 from arxl.core.frames import table_frame
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 # arxl's own decisions: a row showing one of these was not decided by a clerk
 PROPOSED_DECISIONS = frozenset({Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED})
@@ -46,27 +47,29 @@ def payments_to_match(payments: pd.DataFrame, applications: pd.DataFrame) -> pd.
     return payments[~payments["PaymentID"].isin(active) & ~reversing.astype(bool)]
 
 
-def proposal_text(rows: pd.DataFrame) -> pd.Series:
-    """What each Matches row proposes, in words: "C100: INV-1 60.00, discount 1.20"."""
-    def amount(cents: Any) -> str:
-        return "" if pd.isna(cents) else format_cents(int(cents))
+def proposal_text(rows: pd.DataFrame, currencies: Mapping[str, str]) -> pd.Series:
+    """What each Matches row proposes, in words: "C100: INV-1 60.00, discount 1.20", amounts with
+    the decimals of the payment's currency (``currencies``: PaymentID -> currency)."""
+    def words(payment: str, customer: str, invoice: str, applied: Any, discount: Any, write_off: Any,
+              short_pay: Any) -> str:
+        def amount(minor: Any) -> str:
+            return "" if pd.isna(minor) else format_amount(int(minor), currencies.get(payment, ""), code=False)
 
-    def words(customer: str, invoice: str, applied: Any, discount: Any, write_off: Any, short_pay: Any) -> str:
         text = f"{customer or '(no customer)'}: {invoice or 'on account'} {amount(applied)}".rstrip()
-        for label, cents in (("discount", discount), ("write-off", write_off), ("short pay", short_pay)):
-            if not pd.isna(cents) and int(cents):
-                text += f", {label} {amount(cents)}"
+        for label, minor in (("discount", discount), ("write-off", write_off), ("short pay", short_pay)):
+            if not pd.isna(minor) and int(minor):
+                text += f", {label} {amount(minor)}"
         return text
 
-    values = zip(rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"], rows["Discount"],
+    values = zip(rows["PaymentID"], rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"], rows["Discount"],
                  rows["WriteOff"], rows["ShortPay"])
     return pd.Series([words(*v) for v in values], index=rows.index, dtype=object)
 
 
-def touched_by_clerk(matches: pd.DataFrame) -> pd.Series:
+def touched_by_clerk(matches: pd.DataFrame, currencies: Mapping[str, str]) -> pd.Series:
     """True for each row of a payment in the clerk's hands (see the module docstring)."""
     decided = ~matches["Decision"].map(lambda d: read_decision(d) in PROPOSED_DECISIONS)
-    edited = (matches["Proposed"] != "") & (proposal_text(matches) != matches["Proposed"])
+    edited = (matches["Proposed"] != "") & (proposal_text(matches, currencies) != matches["Proposed"])
     added = (matches["Proposed"] == "") & (matches["Evidence"] == "")
     row_touched = decided | edited | added
     touched_payments = set(matches.loc[row_touched, "PaymentID"])
@@ -105,13 +108,14 @@ def payment_status(matches: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFram
     }, index=payments.index)[PAYMENTS.owned_by(Owner.ARXL)]
 
 
-def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: set[str]) -> pd.DataFrame:
+def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: set[str],
+                    currencies: Mapping[str, str]) -> pd.DataFrame:
     """The Matches table after a match run: every row of a payment still to match that the
     clerk touched, as the clerk left it, then arxl's new proposals (each with its Proposed) for
-    the other payments."""
-    kept = previous.loc[touched_by_clerk(previous) & previous["PaymentID"].isin(to_match)]
+    the other payments. ``currencies``: each payment's currency (PaymentID -> code)."""
+    kept = previous.loc[touched_by_clerk(previous, currencies) & previous["PaymentID"].isin(to_match)]
     fresh = proposed.loc[~proposed["PaymentID"].isin(set(kept["PaymentID"]))]
-    fresh = fresh.assign(Proposed=proposal_text(fresh))
+    fresh = fresh.assign(Proposed=proposal_text(fresh, currencies))
     if kept.empty:
         return fresh.reset_index(drop=True)
     return pd.concat([kept[list(proposed.columns)], fresh], ignore_index=True)

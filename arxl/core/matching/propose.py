@@ -47,7 +47,7 @@ from arxl.core.matching.policy import (
     weakest_reading,
 )
 from arxl.core.matching.text import Remittance, read_remittance
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray) -> Proposal:
     if pay.amount <= 0:
         customer, fit = _best_payer(items, pay)
         return Proposal(pay.position, customer, (), pay.amount, 0.0, (
-            f"An amount of {format_cents(pay.amount, pay.currency)} is not a receipt to apply",
+            f"An amount of {format_amount(pay.amount, pay.currency)} is not a receipt to apply",
             _payer_note(items, pay, customer, fit)))
     rem = read_remittance(pay.reference)
     mentions: list[tuple[Mention, ReferenceIndex, np.ndarray]] = []
@@ -290,7 +290,7 @@ def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance,
             cut = rem.cut or (max(n.mention.end for n in named) < len(rem.text)
                               and items.references[0][0].ends_in_head_of_one(rem))
             evidence.append(("the remittance text was cut off; " if cut else "")
-                            + f"the rest, {format_cents(sum(int(open_now[i]) for i in extra), pay.currency)}, "
+                            + f"the rest, {format_amount(sum(int(open_now[i]) for i in extra), pay.currency)}, "
                             f"is exactly {in_words(items.invoice_ids[i] for i in extra)} of the same customer"
                             + ("" if count == 1 else f" (one of {count} such sets)"))
             if count == 1 and chance >= CHANCE_LIMIT:
@@ -322,8 +322,8 @@ def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance,
         if not (settles and vouched):
             doubts.append(Doubt(Condition.KEYING_ERROR_UNPROVEN))
     evidence.append(_payer_note(items, pay, customer, payer_fit))
-    evidence.append(f"{format_cents(pay.amount, pay.currency)} {settlement.note}"
-                    + (f"; {format_cents(settlement.on_account, pay.currency)} stays on account"
+    evidence.append(f"{format_amount(pay.amount, pay.currency)} {settlement.note}"
+                    + (f"; {format_amount(settlement.on_account, pay.currency)} stays on account"
                        if settlement.on_account else ""))
     return Proposal(pay.position, customer, settlement.lines, settlement.on_account,
                     named_score(strength, settlement.how, payer_fit), tuple(evidence), tuple(doubts),
@@ -361,7 +361,7 @@ def _settle_named(items: OpenItems, pay: Payment, rem: Remittance, named: list[_
     customer = int(customers[np.argmax(support)])
     deducted, reasons = _stated_deductions(rem, named)
     settlement = settle(pay.amount, [int(open_now[i]) for i in chosen], items.discounts(chosen, pay.received),
-                        chosen, items.settings.write_off_tolerance, reason=rem.reason,
+                        chosen, items.settings.write_off_tolerance.in_currency(pay.currency), reason=rem.reason,
                         says_partial=rem.says_partial, rate=items.discount_rate(customer),
                         quoted=[n.quoted for n in named],
                         quoted_discounts=[n.mention.quoted_discount for n in named],
@@ -491,7 +491,7 @@ def _by_amount(items: OpenItems, pay: Payment, open_now: np.ndarray) -> Proposal
             best = candidates[0]
             return Proposal(pay.position, best.customer, (), pay.amount, KNOWN_PAYER_NO_SET, (
                 f"No invoice is named, and no open invoices of {items.who(best.customer)} add up to "
-                f"{format_cents(pay.amount, pay.currency)}", f"{best.how} ({best.score:.2f})",
+                f"{format_amount(pay.amount, pay.currency)}", f"{best.how} ({best.score:.2f})",
                 "the cash would stay on account until a clerk decides"))
         return Proposal(pay.position, -1, (), pay.amount, 0.0, (
             "No invoice is named and the payer is not a customer we know"
@@ -506,9 +506,10 @@ def _by_amount(items: OpenItems, pay: Payment, open_now: np.ndarray) -> Proposal
                                and (n <= size or (-sc >= -score - 0.02 and n <= size + 1)))
     opens = [int(open_now[i]) for i in chosen]
     discounts = items.discounts(chosen, pay.received) if discounted else [0] * len(chosen)
-    settlement = settle(pay.amount, opens, discounts, chosen, items.settings.write_off_tolerance)
+    settlement = settle(pay.amount, opens, discounts, chosen,
+                        items.settings.write_off_tolerance.in_currency(pay.currency))
     evidence = (f"No invoice is named; {in_words(items.invoice_ids[i] for i in chosen)} of "
-                f"{items.who(m.customer)} add up to {format_cents(pay.amount, pay.currency)}"
+                f"{items.who(m.customer)} add up to {format_amount(pay.amount, pay.currency)}"
                 + (" after the discount their terms allow" if discounted else ""),
                 f"{m.how} ({m.score:.2f})")
     doubts = []
