@@ -74,6 +74,21 @@ def arxl_refresh(book: xw.Book):
 
 
 @func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications ledger with its headers (payments applied)')
+@arg('memos', ndim=2, doc='Optional: the Memos ledger with its headers (credit and debit memos)')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers (cash on account)')
+@arg('as_of', doc="Optional: the statement's date (default: Settings AsOfDate, else today)")
+@arg('currency', doc="Optional: the currency (default: the customer's only one)")
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_BALANCE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, currency=None, settings=None):
+    'What a customer owes as of a date: the balance of its statement, equal to its Aging total, in its currency.'
+    return udfs.ARXL_BALANCE(customer_ids, customers, invoices, applications, memos, payments, as_of, currency, settings)
+
+
+@func
 @arg('dates', ndim=2, doc='The date each item is aged from (its due date; its invoice date if AgingBasis is InvoiceDate)')
 @arg('as_of', doc='Optional: the date to age to (default: Settings AsOfDate, else today)')
 @arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All] (for AgingBuckets)')
@@ -118,6 +133,21 @@ def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None):
 def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
     'The due date the terms give each invoice date, as aging and posting compute it.'
     return udfs.ARXL_DUEDATE(invoice_dates, terms, settings)
+
+
+@func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('levels', ndim=2, doc='The DunningLevels table with its headers, e.g. DunningLevels[#All]')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications ledger with its headers (payments applied)')
+@arg('memos', ndim=2, doc='Optional: the Memos ledger with its headers (credit and debit memos)')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers (cash on account)')
+@arg('as_of', doc='Optional: the date (default: Settings AsOfDate, else today)')
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None):
+    'The reminder level a customer has reached as of the date (0: none), as Make reminders counts it: the highest level of its undisputed overdue items.'
+    return udfs.ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications, memos, payments, as_of, settings)
 
 
 @func
