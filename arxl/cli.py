@@ -5,6 +5,7 @@
     arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
+    arxl statements BOOK... [--from DATE] [--layout LAYOUT] [--customer ID...] [--send]
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -101,7 +102,8 @@ def _check_output(book_path: Path, output: Path | None) -> None:
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True, wait: float | None = None) -> tuple[RunResult | None, str]:
+            backup: bool = True, wait: float | None = None,
+            options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
     """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
     to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
     ``ARXL_LOCK_WAIT``), then refuses. Documents are put in place once the workbook that
@@ -122,7 +124,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
                 clean_leftovers(path)
             progress("opening", 0.0)
             book = open_book(book_path, as_of=as_of, output=output)
-            ctx = Context(progress=progress, files=files, documents=documents)
+            ctx = Context(progress=progress, files=files, documents=documents, options=options or {})
             result = run_commands(book, steps, ctx)
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
@@ -147,7 +149,7 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
 
 
 def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True) -> int:
+              backup=True, options: dict[str, object] | None = None) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
         print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
@@ -156,7 +158,8 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
     for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup)
+                                      files=files, progress=_Progress(not quiet), backup=backup,
+                                      options=options)
         except Exception as exc:  # a bug must not stop the other workbooks; the file was not replaced
             log = log_error(f"{' '.join(steps)} on {book_path}")
             result, summary = None, (f"{book_path.name}: NOT DONE. arxl hit an unexpected error "
@@ -188,7 +191,8 @@ HELP_EPILOG = ("Each workbook is done on its own: one that cannot be done is rep
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arxl", description="Accounts receivable in your own workbook: match remittances, post payments, "
-                                 "make memos, age receivables, import bank files.", epilog=HELP_EPILOG)
+                                 "make memos, age receivables, import bank files, make invoices, statements and "
+                                 "reminder letters, and send them.", epilog=HELP_EPILOG)
     parser.add_argument("--version", action="version", version=f"arxl {__version__}")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
@@ -234,7 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
                            help="bank or remittance files; the format is found from each file's content")
+        for option in cmd.options:
+            kinds: dict[str, dict[str, object]] = {"date": {"type": _date}, "ids": {"nargs": "+"},
+                                                   "choice": {"type": _choice(option.choices)}}
+            p.add_argument(option.flag, dest=option.dest, metavar=option.metavar or None, help=option.help,
+                           **kinds[option.kind])  # type: ignore[arg-type]
+        if cmd.drafts_mail:
+            p.add_argument("--send", action="store_true",
+                           help="then send the e-mail drafts waiting in the Outbox (arxl send), through Settings "
+                                "SmtpHost")
     return parser
+
+
+def _choice(choices: tuple[str, ...]):
+    """An option's value read as one of ``choices``, in any case and spacing."""
+    def read(text: str) -> str:
+        key = "".join(text.split()).lower()
+        for choice in choices:
+            if "".join(choice.split()).lower() == key:
+                return choice
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,8 +321,17 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup)
+    options = {o.dest: getattr(args, o.dest) for o in cmd.options if getattr(args, o.dest) is not None}
+    failed = run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
+                       quiet=args.quiet, backup=not args.no_backup, options=options)
+    if not getattr(args, "send", False):
+        return failed
+    # the drafts are in place only once the workbook recording them is saved: send in a run of its own,
+    # on the workbooks as the first run left them
+    many = len(args.books) > 1
+    made = [_output_for(book, args.output, many) or book for book in args.books]
+    return max(failed, run_books(made, ["send"], as_of=args.as_of, output=None, quiet=args.quiet,
+                                 backup=not args.no_backup))
 
 
 if __name__ == "__main__":

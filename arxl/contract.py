@@ -176,6 +176,37 @@ class CustomerStatus(StrEnum):
     HOLD = "Hold"
 
 
+class InvoiceRequestStatus(StrEnum):
+    """InvoiceRequests.Status."""
+
+    MADE = "Made"
+    HOLD = "Customer on hold"
+    NOT_MADE = "Not made: see Exceptions"
+
+
+class StatementLayout(StrEnum):
+    """Statements.Layout (and Settings StatementLayout)."""
+
+    OPEN_ITEMS = "Open items"
+    ACTIVITY = "Activity"
+
+
+class DocumentKind(StrEnum):
+    """Outbox.Kind: the documents arxl makes for a customer."""
+
+    INVOICE = "Invoice"
+    STATEMENT = "Statement"
+    REMINDER = "Reminder"
+    MEMO = "Memo"
+
+
+class MailEvent(StrEnum):
+    """Outbox.Event."""
+
+    DRAFTED = "Drafted"
+    SENT = "Sent"
+
+
 class PaymentMethod(StrEnum):
     """Payments.Method: how the money came (a clerk may write another)."""
 
@@ -366,7 +397,18 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Salesperson", K.TEXT, width=16),
     _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
        prompt="Hold keeps the customer from new invoices."),
+    _c("Address", K.TEXT, width=34, prompt="The postal address printed on documents: lines separated by ;"),
+    _c("TaxExempt", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes for a customer exempt from sales tax; give the certificate in TaxCertificate."),
+    _c("TaxCertificate", K.TEXT, width=18),
 ), currency=(OWN,))
+
+# The sales tax rates a TaxCode of InvoiceRequests names.
+TAX_RATES = TableSpec("TaxRates", Role.INPUT, (
+    _c("TaxCode", K.ID, required=True, width=10, unique=True),
+    _c("Rate", K.RATE, required=True, width=9),
+    _c("Description", K.TEXT, width=34),
+))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
 INVOICES = TableSpec("Invoices", Role.INPUT, (
@@ -441,6 +483,43 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
        prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
+
+# One row per invoice line wanted; lines sharing an InvoiceKey make one invoice.
+INVOICE_REQUESTS = TableSpec("InvoiceRequests", Role.INPUT, (
+    _c("RequestID", K.ID, required=True, width=12, unique=True),
+    _c("CustomerID", K.ID, required=True, width=12),
+    _c("InvoiceKey", K.ID, width=12,
+       prompt="Lines with the same InvoiceKey make one invoice; blank: a line of its own."),
+    _c("Description", K.TEXT, required=True, width=34),
+    _c("Quantity", K.NUMBER, width=10),
+    _c("UnitPrice", K.MONEY, required=True, width=12),
+    _c("TaxCode", K.ID, width=9, prompt="A TaxCode of the TaxRates table; blank: the line is not taxed."),
+    _c("InvoiceDate", K.DATE, width=12),
+    _c("PONumber", K.ID, width=14),
+    _c("Currency", K.TEXT, width=9),
+    _c("Freight", K.MONEY, width=11),
+    _a("InvoiceID", K.ID, 14),
+    _a("Status", K.TEXT, 24),
+), currency=(OWN, BY_CUSTOMER))
+
+# The invoice line ledger: only grows.
+INVOICE_LINES = TableSpec("InvoiceLines", Role.LEDGER, (
+    _c("InvoiceID", K.ID, width=14),
+    _c("Line", K.INTEGER, width=6),
+    _c("RequestID", K.ID, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("InvoiceDate", K.DATE, width=12),
+    _c("Description", K.EXTERNAL, width=34),
+    _c("Quantity", K.NUMBER, width=10),
+    _c("UnitPrice", K.MONEY, width=12),
+    _c("NetAmount", K.MONEY, width=13),
+    _c("TaxCode", K.ID, width=9),
+    _c("TaxRate", K.RATE, width=9),
+    _c("TaxAmount", K.MONEY, width=12),
+    _c("Freight", K.MONEY, width=11),
+    _c("Currency", K.TEXT, width=9),
+    _c("Document", K.EXTERNAL, width=40),
 ), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
 # How arxl works for this workbook (arxl.core.settings lists every setting).
@@ -527,6 +606,60 @@ AGING = TableSpec("Aging", Role.OUTPUT, (
     _c("CreditLimit", K.MONEY, width=13),
 ), key=("DocType", "DocID"), currency=(OWN, BY_CUSTOMER))
 
+# The statements arxl made: one row per statement and currency; only grows.
+STATEMENTS = TableSpec("Statements", Role.LEDGER, (
+    _c("StatementID", K.ID, width=12),
+    _c("MadeAt", K.DATETIME, width=18),
+    _c("CustomerID", K.ID, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Layout", K.TEXT, width=11),
+    _c("FromDate", K.DATE, width=12),
+    _c("AsOfDate", K.DATE, width=12),
+    _c("OpeningBalance", K.MONEY, width=15),
+    _c("Balance", K.MONEY, width=14),
+    _c("Document", K.EXTERNAL, width=40),
+), currency=(OWN, BY_CUSTOMER))
+
+# The reminder letters' levels, from the first reminder to the last.
+DUNNING_LEVELS = TableSpec("DunningLevels", Role.INPUT, (
+    _c("Level", K.INTEGER, required=True, width=7, unique=True),
+    _c("DaysOverdue", K.INTEGER, required=True, width=12),
+    _c("Title", K.TEXT, width=22),
+    _c("Wording", K.TEXT, width=70),
+    _c("Fee", K.MONEY, width=10),
+    _c("InterestRate", K.RATE, width=12),
+    _c("AttachStatement", K.TEXT, width=15, choices=YES_NO,
+       prompt="Yes to send an open-item statement with the letters of this level."),
+))
+
+# The reminder letters arxl made: one row per letter; only grows.
+DUNNING_LOG = TableSpec("DunningLog", Role.LEDGER, (
+    _c("LetterID", K.ID, width=12),
+    _c("LetterDate", K.DATE, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Level", K.INTEGER, width=7),
+    _c("Items", K.EXTERNAL, width=50),
+    _c("OverdueAmount", K.MONEY, width=14),
+    _c("Fee", K.MONEY, width=10),
+    _c("Interest", K.MONEY, width=10),
+    _c("MemoID", K.ID, width=12),
+    _c("Document", K.EXTERNAL, width=40),
+), currency=(OWN, BY_CUSTOMER))
+
+# Every e-mail draft arxl made and every one it sent; only grows.
+OUTBOX = TableSpec("Outbox", Role.LEDGER, (
+    _c("At", K.DATETIME, width=18),
+    _c("Event", K.TEXT, width=9),
+    _c("Kind", K.TEXT, width=10),
+    _c("Reference", K.ID, width=14),
+    _c("CustomerID", K.ID, width=12),
+    _c("To", K.EXTERNAL, width=28),
+    _c("Subject", K.EXTERNAL, width=40),
+    _c("Draft", K.EXTERNAL, width=40),
+    _c("Detail", K.EXTERNAL, width=40),
+))
+
 # Every problem found, by the command that found it, and what to do about it.
 EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
     _c("RunAt", K.DATETIME, width=18),
@@ -540,21 +673,23 @@ EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
 ), key=("Sheet", "Row", "Column", "Problem"))
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
-    CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, APPLICATIONS, MEMOS, AGING,
-    EXCEPTIONS)}
+    CUSTOMERS, TAX_RATES, INVOICES, INVOICE_REQUESTS, INVOICE_LINES, PAYMENTS, MEMO_REQUESTS, SETTINGS,
+    MATCHES, APPLICATIONS, MEMOS, AGING, STATEMENTS, DUNNING_LEVELS, DUNNING_LOG, OUTBOX, EXCEPTIONS)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
 AGING_SUMMARY = "AgingSummary"
 
-# Extra columns of the clerk's that arxl reads where present: a postal address to print.
+# The columns arxl reads a postal address from, the first that has one: Customers.Address, or a
+# BillingAddress column of the clerk's.
 ADDRESS_COLUMNS = ("Address", "BillingAddress")
 
 # The Command of Exceptions rows that reading the workbook found (every run reads it).
 READ_COMMAND = "read"
 
 # The order sheets take in a new workbook.
-SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
-               "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Exceptions")
+SHEET_ORDER = ("Settings", "Customers", "TaxRates", "Invoices", "InvoiceRequests", "InvoiceLines", "Payments",
+               "Matches", "Applications", "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Statements",
+               "DunningLevels", "DunningLog", "Outbox", "Exceptions")
 
 
 def spec(name: str) -> TableSpec:

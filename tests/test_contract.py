@@ -59,10 +59,15 @@ ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.MemoStatus: [("MemoRequests", "Status")],
     contract.CustomerStatus: [("Customers", "Status")],
     contract.PaymentMethod: [("Payments", "Method")],
+    contract.InvoiceRequestStatus: [("InvoiceRequests", "Status")],
+    contract.StatementLayout: [("Statements", "Layout")],
+    contract.DocumentKind: [("Outbox", "Kind")],
+    contract.MailEvent: [("Outbox", "Event")],
 }
 # Enums that describe the contract itself (kinds, owners, roles), not words in cells.
 STRUCTURE_ENUMS = {Kind, Owner, Role}
-YES_COLUMNS = [("Invoices", "Disputed"), ("MemoRequests", "Approved")]
+YES_COLUMNS = [("Invoices", "Disputed"), ("MemoRequests", "Approved"), ("Customers", "TaxExempt"),
+               ("DunningLevels", "AttachStatement")]
 
 
 # ---- reading the doc ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
 from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, TABLES, Kind, locate_table, sheet_position
+from arxl.core.dunning import DEFAULT_LEVELS
 from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
 
@@ -630,7 +631,8 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
     header rows) and a Settings table listing every known setting with its default and what it
-    means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
+    means, and three reminder levels to start from (``arxl.core.dunning.DEFAULT_LEVELS``). ``rows``
+    fills input tables (the demo); ``settings`` overrides defaults."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
@@ -639,6 +641,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     store = FileStore(wb)
     book = Workbook(store, path=path)
     rows = dict(rows or {})
+    rows.setdefault("DunningLevels", [dict(level) for level in DEFAULT_LEVELS])
     values = {s.name: s.default for s in KNOWN_SETTINGS}
     unknown = set(settings or {}) - set(values)
     if unknown:

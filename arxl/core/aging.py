@@ -90,6 +90,16 @@ def due_date_from_terms(invoice_date: dt.date, terms: str = "", due_date: dt.dat
     return parse_terms(terms if str(terms or "").strip() else default_terms).due_date(_date(invoice_date))
 
 
+def due_on_terms(doc_date: dt.date, customer_terms: str, default_terms: str) -> dt.date:
+    """A new bill (an invoice arxl makes, a debit memo) falls due on the customer's terms, else
+    the default terms; customer terms arxl cannot read also fall back to the default (they are
+    reported where the aging reads them)."""
+    try:
+        return due_date_from_terms(doc_date, customer_terms, default_terms=default_terms)
+    except UnknownTerms:
+        return due_date_from_terms(doc_date, "", default_terms=default_terms)
+
+
 def discount_available(amount_cents: int, invoice_date: dt.date, paid_on: dt.date, terms: str = "",
                        default_terms: str = "Net 30") -> int:
     """The early-payment discount, in cents, that a payment on ``paid_on`` may take on an
