@@ -72,7 +72,7 @@ def document_columns(seed: int, customers: list[Customer], rows: list[dict[str, 
 
 
 def tax_rate_rows() -> list[dict[str, Any]]:
-    return [{"TaxCode": code, "Rate": rate, "Description": f"{name} {rate * 100:g}%"}
+    return [{"TaxCode": code, "Rate": rate, "Description": name}
             for (_, rate), (code, name) in TAX_CODES.items()]
 
 
