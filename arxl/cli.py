@@ -20,7 +20,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -225,7 +227,9 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     return 1 if failed else 0
 
 
-def _count(least: int):
+def _count(least: int) -> Callable[[str], int]:
+    """An option's whole number of at least ``least``."""
+
     def count(text: str) -> int:
         try:
             value = int(text)
@@ -390,7 +394,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                      quiet=args.quiet, backup=not args.no_backup, **_batch(args))
 
 
-def _batch(args: argparse.Namespace) -> dict:
+def _batch(args: argparse.Namespace) -> dict[str, Any]:
     """The options of a run over many workbooks (none for a command that takes one)."""
     if not hasattr(args, "jobs"):
         return {}
