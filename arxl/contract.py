@@ -80,6 +80,14 @@ class Decision(StrEnum):
     REJECT = "Reject"
 
 
+class LinkDecision(StrEnum):
+    """LearnedPayers.Decision: what a clerk types over a learned payer link (blank: leave it to
+    the matcher)."""
+
+    KEEP = "Keep"
+    REMOVE = "Remove"
+
+
 class MatchStatus(StrEnum):
     """Payments.MatchStatus."""
 
@@ -373,6 +381,17 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("Evidence", K.EXTERNAL, width=80),
 ), key=("PaymentID", "InvoiceID"))
 
+# Payer accounts and names the matcher learned (from posted payments and this batch), with
+# where; type Keep to use a link as if it were on file, Remove to never use or learn it again.
+LEARNED_PAYERS = TableSpec("LearnedPayers", Role.OUTPUT, (
+    _c("PayerAccount", K.EXTERNAL, width=26),
+    _c("PayerName", K.EXTERNAL, width=28),
+    _c("CustomerID", K.ID, width=12),
+    _c("LearnedFrom", K.EXTERNAL, width=60),
+    _c("Payments", K.INTEGER, width=10),
+    _c("Decision", K.TEXT, width=11),
+), key=("PayerAccount", "PayerName", "CustomerID"))
+
 # The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
     _c("ApplicationID", K.ID, width=14),
@@ -441,7 +460,7 @@ EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
 ), key=("Sheet", "Row", "Column", "Problem"))
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
-    CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, APPLICATIONS, MEMOS, AGING,
+    CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, LEARNED_PAYERS, APPLICATIONS, MEMOS, AGING,
     EXCEPTIONS)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
@@ -454,7 +473,7 @@ ADDRESS_COLUMNS = ("Address", "BillingAddress")
 READ_COMMAND = "read"
 
 # The order sheets take in a new workbook.
-SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
+SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "LearnedPayers", "Applications",
                "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Exceptions")
 
 

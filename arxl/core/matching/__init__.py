@@ -78,39 +78,64 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
-from arxl.contract import MATCHES, PAYMENTS, Decision
+from arxl.contract import LEARNED_PAYERS, MATCHES, PAYMENTS, Decision
 from arxl.core.frames import table_frame, typed_column
-from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.batch import Decided, Progress, collections_paused, match_batch
 from arxl.core.matching.index import read_open_items
+from arxl.core.matching.learning import History, learned_rows, read_history
+from arxl.core.matching.model import FIELD_NAMES, Field, Model
 from arxl.core.matching.payers import PayerIndex
+from arxl.core.matching.policy import held_sentences
 from arxl.core.matching.propose import Payment
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "identify_payer"]
+__all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
 
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What a match run gives: the Matches table, the Payments [arxl] columns (indexed like the
+    payments), the LearnedPayers table, the model the evidence was weighed with, and problems."""
+
+    matches: pd.DataFrame
+    payment_columns: pd.DataFrame
+    learned_payers: pd.DataFrame
+    model: Model
+    problems: Problems
+
+
+def match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+          open_balance: pd.Series, disputed: pd.Series | None = None, history: History | None = None,
+          progress: Progress | None = None) -> Matched:
+    """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
+    has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
+    ``invoices``; ``history`` what the workbook's posted payments and LearnedPayers teach
+    (``read_history``)."""
+    with collections_paused():
+        return _match(payments, invoices, customers, settings, open_balance, disputed, history, progress)
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
                    settings: Settings, open_balance: pd.Series, disputed: pd.Series | None = None,
                    progress: Progress | None = None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
-    """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
-    has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
-    ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
-    Payments [arxl] columns indexed like ``payments``."""
-    with collections_paused():
-        return _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress)
+    """``match`` without a history, as ((matches, payment_columns), problems)."""
+    found = match(payments, invoices, customers, settings, open_balance, disputed, None, progress)
+    return (found.matches, found.payment_columns), found.problems
 
 
-def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
-                    open_balance: pd.Series, disputed: pd.Series | None, progress: Progress | None
-                    ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
-    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
+def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+           open_balance: pd.Series, disputed: pd.Series | None, history: History | None,
+           progress: Progress | None) -> Matched:
+    history = history or read_history(customers["CustomerID"].tolist(), Problems())
+    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed, history)
     if progress:
         progress("Matching payments", 0.1)
     currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
@@ -119,32 +144,54 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
     more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
-    proposals = match_batch(items, batch, progress)
+    result = match_batch(items, batch, history.links, progress)
     threshold = settings.auto_apply_confidence
     rows, status = [], []
-    for pay, p in zip(batch, proposals):
+    for pay, d in zip(batch, result.decided):
+        p = d.candidate
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
-        confidence = p.confidence
-        if p.lines and confidence >= threshold:
+        if p.lines and d.confidence >= threshold and not d.held:
             decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
             decision = Decision.UNMATCHED
         else:
             decision = Decision.REVIEW
-        evidence = p.evidence_text
+        evidence = _evidence(d)
         for line in p.lines:
             rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
                          line.discount, line.write_off, line.short_pay,
-                         _code_word(line.reason) if line.short_pay else "", confidence, str(decision), evidence))
+                         _code_word(line.reason) if line.short_pay else "", d.confidence, str(decision), evidence))
         if p.on_account or not p.lines:
-            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", d.confidence, str(decision),
                          evidence))
         status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
-                       confidence, p.on_account))
+                       d.confidence, p.on_account))
     matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
     columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
                             for n, c in enumerate(STATUS_COLUMNS)})
-    return (matches, columns), problems
+    learned = learned_rows(result.links, items.customer_ids)
+    learned_frame = table_frame(LEARNED_PAYERS, {c: [r[c] for r in learned] for c in LEARNED_PAYERS.names})
+    return Matched(matches, columns, learned_frame, result.model, problems)
+
+
+def _weighed(field: Field | None, level: str, bits: float) -> str:
+    return f"{level if field is None else FIELD_NAMES[field] + ' ' + level} ({bits:+.1f})"
+
+
+def _evidence(d: Decided) -> str:
+    """The Evidence sentence: what was found where; how sure, against which rival, and what
+    decided it; then each rule that holds the payment for a clerk."""
+    helped = sorted((c for c in d.contributions if c[2] >= 1.0), key=lambda c: -c[2])[:3]
+    hurt = sorted((c for c in d.contributions if c[2] <= -1.0), key=lambda c: c[2])[:2]
+    sure = f"Confidence {d.confidence:g}"
+    if d.margin is not None:
+        sure += f", {d.margin:.1f} bits ahead of {d.rival}"
+    if helped:
+        sure += "; decided by " + ", ".join(_weighed(f, level, w) for f, level, w in helped)
+    if hurt:
+        sure += "; against it " + ", ".join(_weighed(f, level, w) for f, level, w in hurt)
+    text = "; ".join(e for e in (*d.candidate.notes, sure, *held_sentences(d.held)) if e) + "."
+    return text[0].upper() + text[1:]
 
 
 def _code_word(reason: str) -> str:

@@ -9,10 +9,14 @@ position whose values hardly vary (a prefix, a year) is *fixed*, one that varies
 - its spellings without the leading fixed parts ("2024-00123", "00123"), its distinctive core
   without leading zeros ("123"), and its letter prefix with that core ("INV00123", "INV123"):
   partial keys, which several references may share (the same number in two years).
-Text is read part by part, the longest run of parts that spells a key winning. A run of digits
-shaped like a known reference that spells none is tried once more with one keying error
-undone (two neighbouring digits swapped, or one digit wrong); what still spells nothing is an
-*unknown* reference: a number that looks like ours but is not open (paid, or never billed).
+Text is read part by part, the longest run of parts that spells a key winning; a run may join
+the pieces of one number ("313029 4325"), and letters run into a prefix ("RCPTF26010487") are
+read as that prefix. Runs of parts holding a number that spells nothing are tried with one
+keying error undone (a digit replaced, inserted, doubled, dropped, or two swapped); a payer's
+own open items are searched for readings two keying errors away (``near``). A reading may
+overlap another (a partial key inside a number keyed wrong): the payment's candidate
+explanations decide. What no reading explains but looks like ours is an *unknown* reference: a
+number that is not open (paid, or never billed).
 Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 """
 from __future__ import annotations
@@ -23,14 +27,35 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import OSA
 
 from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
 
-EXACT, PARTIAL, FUZZY, RANGE = "exact", "partial", "keying error", "range"
+EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
+# How surely each kind of reading names its invoice, strongest first (the model's reading levels).
+READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
-_PO_LABELS = {"PO", "PURCHASEORDER"}
+
+
+def _edits(digits: str) -> set[str]:
+    """Every string one keying error away from a run of digits: a digit replaced, inserted (a
+    doubled digit is one), dropped, or two neighbours swapped."""
+    out = set()
+    for i in range(len(digits)):
+        head, tail = digits[:i], digits[i + 1:]
+        out.add(head + tail)
+        for d in "0123456789":
+            out.add(head + d + digits[i:])
+            if d != digits[i]:
+                out.add(head + d + tail)
+        if i + 1 < len(digits) and digits[i] != digits[i + 1]:
+            out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
+    for d in "0123456789":
+        out.add(digits + d)
+    out.discard(digits)
+    return out
 
 
 @dataclass(frozen=True)
@@ -92,7 +117,7 @@ class ReferenceIndex:
             for j in everything.columns]
         shapes = _joined(pd.DataFrame(dict(enumerate(kinds))), range(len(kinds))) if kinds else pd.Series(dtype=object)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
-        fulls, keyed, cores = [], [], []
+        fulls, keyed, cores, all_cores = [], [], [], []
         for shape, rows in shapes.groupby(shapes).indices.items():
             if not shape:
                 continue
@@ -118,7 +143,16 @@ class ReferenceIndex:
             for key in keys:
                 keyed.append(pd.DataFrame({"key": key, "full": full}))
             cores.append(core[core.str.isdigit()])
+            all_cores.append(core)
         full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
+        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
+        self.cores = [""] * len(self.references)
+        for pos, key in zip(full.index.tolist(), full.tolist()):
+            self.full_keys[pos] = key
+        if all_cores:
+            core = pd.concat(all_cores)
+            for pos, key in zip(core.index.tolist(), core.tolist()):
+                self.cores[pos] = key
         repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
         self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
         self._exact_many: dict[str, list[int]] = _grouped(full[repeated].to_numpy(),
@@ -143,26 +177,13 @@ class ReferenceIndex:
             low, high = int(numbers.min()), int(numbers.max())
             room = max(10, (high - low) // 10)
             self.core_spans[int(digits)] = (low - room, high + room)
-
-        # Words that say a number is one of this column's references: its letter prefixes ("PO"
-        # of PO-7788), and what a purchase order is called.
-        self.labels = {v for v in self.fixed_values if v.isalpha()} | (
-            _PO_LABELS if column == "PONumber" else {re.sub(r"[^A-Z0-9]", "", column.upper())})
+        # How many digits our keys and their cores have (a run about as long may be one of them
+        # keyed wrong), and the letter prefixes that may be run into a word before them.
+        self.digit_lengths = {sum(ch.isdigit() for ch in key) for key in self.full_keys} | set(self.core_spans)
+        self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
 
     def __len__(self) -> int:
         return len(self.references)
-
-    def labelled(self, rem: Remittance, start: int) -> bool:
-        """The words right before ``start`` say what follows is one of this column's references
-        ("P.O. 7788", "PO# 7788")."""
-        letters = ""
-        for part in reversed([p for p in rem.parts if p.end <= start][-3:]):
-            if part.digits:
-                break
-            letters = part.text + letters
-            if letters in self.labels:
-                return True
-        return False
 
     def ends_in_head_of_one(self, rem: Remittance) -> bool:
         """The text stops in the middle of what looks like one of these references (", 1004",
@@ -210,25 +231,17 @@ class ReferenceIndex:
         return len(digits.lstrip("0")) >= 3 and any(
             low <= value <= high and len(digits) <= length for length, (low, high) in self.core_spans.items())
 
-    def keying_errors_undone(self, written: str) -> tuple[int, ...]:
-        """References one keying error away from ``written``: two neighbouring digits swapped,
-        or one digit wrong, in one of its runs of digits."""
+    def one_edit(self, written: str) -> tuple[int, ...]:
+        """References one keying error away from ``written`` in one of its runs of digits: a
+        digit replaced, inserted (or doubled), dropped, or two neighbours swapped."""
         parts = _PART.findall(written.upper())
         found = set()
+        exact, one = self.exact, self._partial_one
         for k, digits in enumerate(parts):
             if not digits.isdigit() or len(digits) < 3:
                 continue
             head, tail = "".join(parts[:k]), "".join(parts[k + 1:])
-            variants = set()
-            for i in range(len(digits) - 1):
-                if digits[i] != digits[i + 1]:
-                    variants.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
-            for i, ch in enumerate(digits):
-                for d in "0123456789":
-                    if d != ch:
-                        variants.add(digits[:i] + d + digits[i + 1:])
-            exact, one = self.exact, self._partial_one
-            for v in variants:
+            for v in _edits(digits):
                 key = head + v + tail
                 pos = exact.get(key)
                 if pos is None:
@@ -237,71 +250,107 @@ class ReferenceIndex:
                     found.add(pos)
         return tuple(sorted(found))
 
+    def near(self, written: str, positions: Iterable[int], most: int = 2) -> list[tuple[int, int]]:
+        """Of the references at ``positions`` (a customer's open items), those at most ``most``
+        keying errors from ``written`` (its whole key, or its digits against their distinctive
+        core), with how many: [(position, edits)], nearest first."""
+        key = "".join(_PART.findall(written.upper()))
+        digits = "".join(ch for ch in key if ch.isdigit())
+        out = []
+        for pos in positions:
+            edits = OSA.distance(key, self.full_keys[pos], score_cutoff=most + 1)
+            core = self.cores[pos]
+            if core and len(digits) >= 4:
+                edits = min(edits, OSA.distance(digits, core, score_cutoff=most + 1))
+            if edits <= most:
+                out.append((pos, int(edits)))
+        return sorted(out, key=lambda x: x[1])
+
     # ---- reading text -----------------------------------------------------------------------
-    def find(self, rem: Remittance, skip: Sequence[tuple[int, int]] = ()) -> tuple[list[Mention], list[Part]]:
+    def find(self, rem: Remittance) -> tuple[list[Mention], list[Part]]:
         """Mentions of this column's references in the remittance, and unknown references
-        (numbers shaped like ours that name none); text in the ``skip`` spans is already read."""
+        (numbers shaped like ours that no reading explains). Runs of parts spelling a key are
+        read first, the longest winning; then every run of parts that crosses no exact reading,
+        holds a number no reading explains and has about as many digits as our keys is tried
+        with one keying error undone (pieces joined: "313029 4325"). Such a reading may overlap
+        a partial one: both are kept, and the payment's candidate explanations decide."""
         parts = rem.parts
+        n = len(parts)
         mentions: list[Mention] = []
-        unknown: list[Part] = []
-        i, n = 0, len(parts)
+        covered = [0] * n  # 2: read exactly, 1: read otherwise
+        i = 0
         while i < n:
-            part = parts[i]
-            if any(start <= part.start < end for start, end in skip):
-                i += 1
-                continue
-            hit = None
-            for width in range(min(self.max_parts, n - i), 0, -1):
-                window = parts[i:i + width]
-                if not all(_tight(p) for p in window[1:]) or self._cuts_through(parts, i + width):
-                    continue
-                found = self.lookup("".join(p.text for p in window))
-                if found:
-                    hit = (width, found)
-                    break
+            hit = self._widest(parts, i)
             if hit is None:
-                if self._cuts_through(parts, i + 1):
-                    # a prefix or a year, then a number that is not ours as written: one of
-                    # ours with a keying error, or the head of a reference we lack
-                    width = self._width_to_number(parts, i)
-                    window = parts[i:i + width]
-                    near = self.keying_errors_undone("".join(p.text for p in window))
-                    if near:
-                        mentions.append(Mention(near, FUZZY, rem.text[window[0].start:window[-1].end],
-                                                window[0].start, window[-1].end, self.column))
-                        i += width
-                    else:
-                        i += 1
-                    continue
-                if part.digits and self.looks_like_ours(part.text):
-                    last_and_cut = rem.cut and i == n - 1
-                    near = self.keying_errors_undone(part.text)
-                    if near:
-                        mentions.append(Mention(near, FUZZY, part.text, part.start, part.end, self.column))
-                    elif not last_and_cut:
-                        unknown.append(part)
                 i += 1
                 continue
-            width, (positions, how) = hit
-            first, last = parts[i], parts[i + width - 1]
-            mentions.append(Mention(positions, how, rem.text[first.start:last.end], first.start,
-                                    last.end, self.column))
+            width, start, (positions, how) = hit
+            last = parts[i + width - 1]
+            mentions.append(Mention(positions, how, rem.text[start:last.end], start, last.end, self.column))
+            for k in range(i, i + width):
+                covered[k] = 2 if how == EXACT else 1
             i += width
-            i = self._range(rem, i, mentions, parts[i - width:i])
+            after = self._range(rem, i, mentions, parts[i - width:i])
+            for k in range(i, after):
+                covered[k] = 1
+            i = after
+        for start, stop, positions in self._keyed_wrong(parts, covered):
+            mentions.append(Mention(positions, FUZZY, rem.text[start:stop], start, stop, self.column))
+            for k, p in enumerate(parts):
+                if start <= p.start < stop and not covered[k]:
+                    covered[k] = 1
+        unknown = [p for k, p in enumerate(parts) if p.digits and not covered[k] and self.looks_like_ours(p.text)
+                   and not (rem.cut and k == n - 1)]
         return mentions, unknown
 
-    def _width_to_number(self, parts: Sequence[Part], i: int) -> int:
-        """Parts from i through the first number after a run of prefixes and years."""
-        end = i + 1
-        while self._cuts_through(parts, end) and end < len(parts):
-            end += 1
-        return end - i
+    def _heads(self, part: Part) -> list[tuple[str, int]]:
+        """How a run's first part may begin a reference: as written, or (letters run into a
+        prefix: "RCPTF" before "26010487") as the prefix it ends with; with where that begins."""
+        out = [(part.text, part.start)]
+        if not part.digits:
+            for v in self.letter_prefixes:
+                if len(v) < len(part.text) and part.text.endswith(v):
+                    out.append((v, part.end - len(v)))
+        return out
 
-    def _cuts_through(self, parts: Sequence[Part], end: int) -> bool:
-        """Parts up to ``end`` stop at a prefix or year that a number follows closely: they are
-        the head of a longer reference, not a reference."""
-        return (end < len(parts) and parts[end - 1].text in self.fixed_values and parts[end].digits
-                and _tight(parts[end]))
+    def _widest(self, parts: Sequence[Part], i: int) -> tuple[int, int, tuple[tuple[int, ...], str]] | None:
+        """The widest run of parts from i that spells a key: (width, where it begins, lookup).
+        A run may be two parts wider than our keys: pieces of one number ("313029 4325")."""
+        n = len(parts)
+        for width in range(min(self.max_parts + 2, n - i), 0, -1):
+            window = parts[i:i + width]
+            if not all(_tight(p) for p in window[1:]):
+                continue
+            rest = "".join(p.text for p in window[1:])
+            for head, start in self._heads(window[0]):
+                found = self.lookup(head + rest)
+                if found:
+                    return width, start, found
+        return None
+
+    def _keyed_wrong(self, parts: Sequence[Part], covered: list[int]) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Runs of parts read as a reference with one keying error undone: (start, end,
+        positions); where runs nest, the widest."""
+        n = len(parts)
+        found: list[tuple[int, int, tuple[int, ...]]] = []
+        for a in range(n):
+            for width in range(1, min(self.max_parts + 2, n - a) + 1):
+                window = parts[a:a + width]
+                if covered[a + width - 1] == 2 or (width > 1 and not _tight(window[-1])):
+                    break
+                if not window[-1].digits or all(covered[a + k] or not p.digits for k, p in enumerate(window)):
+                    continue
+                digits = sum(len(p.text) for p in window if p.digits)
+                if not self.digit_lengths & {digits - 1, digits, digits + 1}:
+                    continue
+                rest = "".join(p.text for p in window[1:])
+                for head, start in self._heads(window[0]):
+                    positions = self.one_edit(head + rest)
+                    if positions:
+                        found.append((start, window[-1].end, positions))
+                        break
+        return [(s, e, p) for s, e, p in found
+                if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in found)]
 
     def _range(self, rem: Remittance, i: int, mentions: list[Mention], window: Sequence[Part]) -> int:
         """After a mention ending at part i-1: "-36", "- 100236", "TO 100236" extend it to a range."""
