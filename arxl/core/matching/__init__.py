@@ -77,6 +77,7 @@ is cut back (the cash goes on account) and sent to Review.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -98,6 +99,8 @@ from arxl.core.settings import Settings
 __all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
 
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
+# Auto only when the best explanation is far ahead of the runner-up: a hundred times as likely.
+FAR_AHEAD_BITS = math.log2(100)
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
     for pay, d in zip(batch, result.decided):
         p = d.candidate
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
-        if p.lines and d.confidence >= threshold and not d.held:
+        if p.lines and d.confidence >= threshold and not d.held and (d.margin is None or d.margin >= FAR_AHEAD_BITS):
             decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
             decision = Decision.UNMATCHED
@@ -185,7 +188,8 @@ def _evidence(d: Decided) -> str:
     hurt = sorted((c for c in d.contributions if c[2] <= -1.0), key=lambda c: c[2])[:2]
     sure = f"Confidence {d.confidence:g}"
     if d.margin is not None:
-        sure += f", {d.margin:.1f} bits ahead of {d.rival}"
+        sure += f", {d.margin:.1f} bits ahead of {d.rival}" + (
+            " (not far enough ahead to post without a clerk)" if d.margin < FAR_AHEAD_BITS else "")
     if helped:
         sure += "; decided by " + ", ".join(_weighed(f, level, w) for f, level, w in helped)
     if hurt:

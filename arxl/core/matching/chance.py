@@ -8,8 +8,9 @@ as random pairs (as Splink estimates u by random sampling).
   write. Dense numbering makes a keying error common by chance; sparse numbering, rare.
 - AMOUNT: how often a random open invoice's balance settles the amount exactly, less its
   discount, within the write-off tolerance, short or over by so much (from the balances).
-- PAYER_NAME: how well payers' names fit random customers.
-- PAYER_LINK: how often a random customer is the one a payer's account or link names.
+- PAYER_NAME: how well payers' names fit the customers of random open invoices (a customer with
+  many open invoices is drawn as often as they have).
+- PAYER_LINK: how a payer's account or link names the customers of random open invoices.
 - DATE: days between payments and random open invoices.
 OTHER_REFERENCES describes how a candidate was built rather than what it compares: it has no
 chance pairs, and its u is left to EM (None).
@@ -64,7 +65,7 @@ def chance_rates(items: OpenItems, payments: list[Payment], links: Links,
     out[Field.REFERENCE] = _references(items, sample, rng)
     out[Field.AMOUNT] = _amounts(items, sample)
     out[Field.PAYER_NAME] = _names(items, sample, rng)
-    out[Field.PAYER_LINK] = _links(items, sample, links)
+    out[Field.PAYER_LINK] = _links(items, sample, links, rng)
     out[Field.DATE] = _dates(items, [pay for pay, _, _ in sample])
     return out
 
@@ -145,37 +146,45 @@ def _amounts(items: OpenItems, sample: _Sampled) -> np.ndarray:
     u = {k: max(v, 0.5) / len(sample) / n for k, v in rates.items()}
     u.update({"stated": rare, "instalments": rare, "unearned discount": rare})
     one = _floor(np.array([u[k] for k in AMOUNT_ORDER]), 0.5 / len(sample) / n)
-    return np.concatenate([one, one, [1.0, 1.0]])  # as read exactly, with keying errors; then by the sum, nothing
+    # as read exactly, with keying errors; then found by the sum, nothing (one level each)
+    return np.concatenate([one, one, [1.0, 1.0]])
+
+
+def _owners_of_open(items: OpenItems) -> list[int]:
+    """The customer of each open invoice: a random pair's customer is drawn as its invoice is,
+    so a customer with many open invoices is as often drawn."""
+    owners = items.invoice_customer[(items.balance > 0) & (items.invoice_customer >= 0)]
+    return owners.tolist() if len(owners) else list(range(len(items.customer_ids)))
 
 
 def _names(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.ndarray:
+    """How well payers' names fit the customers of random open invoices."""
     counts = np.zeros(len(NAME_LEVELS))
-    customers = len(items.customer_ids)
-    if not customers:
+    if not len(items.customer_ids):
         return _floor(counts + 1, 1e-4)
+    owners = _owners_of_open(items)
     for pay, _, theirs in sample:
-        picks = [c for c in (rng.randrange(customers) for _ in range(CUSTOMERS_EACH)) if c not in theirs]
+        picks = [c for c in (owners[rng.randrange(len(owners))] for _ in range(CUSTOMERS_EACH)) if c not in theirs]
         for score in items.payers.score(pay.payer, np.array(picks, dtype=np.int64)):
             counts[name_level(float(score))] += 1
     return _floor(counts / max(1.0, counts.sum()), 0.5 / max(1.0, counts.sum()))
 
 
-def _links(items: OpenItems, sample: _Sampled, links: Links) -> np.ndarray:
-    """How a payer's account or link names a random customer other than its candidates', read
-    as candidates read it: "another customer's" when the payer's account names someone."""
+def _links(items: OpenItems, sample: _Sampled, links: Links, rng: random.Random) -> np.ndarray:
+    """How a payer's account or link names the customer of a random open invoice other than its
+    candidates', read as candidates read it: "another customer's" when the account names
+    someone else."""
     u = np.zeros(len(LINK_LEVELS))
     customers = len(items.customer_ids)
     if not customers:
         return _floor(u + 1, 1e-3)
+    owners = _owners_of_open(items)
     for pay, _, theirs in sample:
         payer = PayerView(items, pay, Facts(links))
-        named = set(payer.on_file) | {c for c, _ in links.customers_of(pay.account, pay.payer, "")} | theirs
-        if payer.fixed is not None:
-            named.add(payer.fixed)
-        other = next((c for c in range(customers) if c not in named), None)
-        if other is not None:
-            u[payer.link(other)[0]] += 1
-    return _floor(u / len(sample), 0.5 / len(sample) / customers)
+        for c in (owners[rng.randrange(len(owners))] for _ in range(CUSTOMERS_EACH)):
+            if c not in theirs:
+                u[payer.link(c)[0]] += 1
+    return _floor(u / max(1.0, u.sum()), 0.5 / len(sample) / customers)
 
 
 def _dates(items: OpenItems, sample: list[Payment]) -> np.ndarray:

@@ -79,11 +79,11 @@ AMOUNT_ORDER = tuple(AMOUNT_LEVELS)
 # How a candidate's invoices were read. An amount that settles invoices named exactly is rarer
 # among wrong candidates than one settling invoices read with keying errors, so the amount's m
 # and u are estimated for each apart: P(amount | read so) (a field conditioned on another).
-# Invoices found because they add up to the amount settle it by construction, and an explanation
-# with nothing to apply has no amount to compare: one level each, weighing nothing (the sum's
-# own evidence is ``sum_bits``).
+# Invoices found because they add up to (the rest of) the amount settle it by construction, and
+# an explanation with nothing to apply has no amount to compare: one level each, weighing
+# nothing (the sum's own evidence is ``sum_bits``).
 READ_AS = ("named", "read with keying errors")
-FOUND_BY_SUM, NOTHING = "found by the sum", "nothing applied"
+BY_SUM, NOTHING = "found by the sum", "nothing applied"
 
 
 NAME_LEVELS = (Level("matches", 0.55, 0.04), Level("resembles closely", 0.15, 0.06), Level("resembles", 0.10, 0.10),
@@ -143,7 +143,7 @@ class Scheme:
     def __init__(self, columns: Sequence[str]):
         self.columns = list(columns)
         amounts = tuple(Level(f"{lv.name} ({read})", lv.m, lv.u) for read in READ_AS for lv in AMOUNT_LEVELS.values())
-        amounts += (Level(FOUND_BY_SUM, 1.0, 1.0), Level(NOTHING, 1.0, 1.0))
+        amounts += (Level(BY_SUM, 1.0, 1.0), Level(NOTHING, 1.0, 1.0))
         self.levels: tuple[tuple[Level, ...], ...] = (
             reference_levels(self.columns), amounts, NAME_LEVELS, LINK_LEVELS, DATE_LEVELS, OTHER_LEVELS)
         self.groups = [np.zeros(len(levels), dtype=np.int64) for levels in self.levels]

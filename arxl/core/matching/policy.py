@@ -25,6 +25,7 @@ class Rule(StrEnum):
     DISPUTED = "disputed"
     PARTIAL_SPREAD = "partial payment spread"
     REST_NEAR_INVOICE = "rest near an open invoice"
+    UNEXPLAINED = "unsettled, with more named"
     SPOKEN_FOR = "spoken for"
 
 
@@ -46,10 +47,12 @@ RULES: tuple[Row, ...] = (
     Row(Rule.NAMES_CLOSED, "it also names {detail}, not open"),
     Row(Rule.DISPUTED, "an invoice named is marked Disputed"),
     Row(Rule.PARTIAL_SPREAD, "a partial payment spread over {detail} invoices"),
-    # The rest of an overpayment close below another open invoice: more likely that invoice
-    # paid less a deduction than money to keep on account.
-    Row(Rule.REST_NEAR_INVOICE, "the money left over is within a small deduction of {detail}, open for the same "
-                                "customer"),
+    # The rest of an overpayment below another open invoice of the customer by no more than a
+    # small deduction: that invoice paid less a deduction, or money to keep on account?
+    Row(Rule.REST_NEAR_INVOICE, "the money left over could be {detail} of the same customer, less a deduction"),
+    # An amount that does not settle the invoices, and more in the text than they explain: what
+    # is paid may be what was not read.
+    Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),
     # Proposed again, against what the batch's surer payments left open.
     Row(Rule.SPOKEN_FOR, "{detail} in this batch"),
 )

@@ -57,6 +57,7 @@ from arxl.core.matching.model import (
     NOT_OPEN,
     OPEN_UNPAID,
     OTHERS,
+    Field,
     date_level,
     name_level,
     reference_level,
@@ -69,6 +70,7 @@ from arxl.core.money import format_cents
 _LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1, FUZZY: 2, TWO_EDITS: 3}
 _SURE = 1  # readings at least this strong (exact, partial) name their invoice surely
 _SETTLED = ("exact", "discount", "write-off", "stated", "instalments")
+_UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
 MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
 MAX_SUBSET_SEARCH = 10  # named invoices up to which every subset is tried
 
@@ -314,19 +316,24 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
              or not any(s < m.end and m.start < e and k2 != k for s, e, k2 in exact)]
     readings: list[_Reading] = []
     texts: list[_Text] = []
+    likely = set(payer.candidates())
     for k, m, positions in found:
         level = _LEVEL[m.how]
         invoices = [int(positions[p]) for p in m.positions]
         shared = k > 0 and len(invoices) > 1 and m.how == EXACT_READING
         usable = [i for i in invoices if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
         readings += [_Reading(i, level, k, m, together=shared) for i in usable]
+        target = m.quoted if m.quoted is not None else pay.amount
+        if level <= _SURE and not any(items.invoice_customer[i] in likely and open_now[i] == target for i in usable):
+            # read surely, but not an open invoice of the payer we know, or not what is paid:
+            # one of the payer's invoices, or one the amount settles, written with a keying error
+            index = items.references[k][0]
+            readings += [_Reading(i, _LEVEL[FUZZY], k, replace(m, how=FUZZY))
+                         for i in (int(positions[p]) for p in index.one_edit(m.written))
+                         if open_now[i] > 0 and items.invoice_currency[i] == pay.currency
+                         and (items.invoice_customer[i] in likely or open_now[i] == target)]
         if not usable and level <= _SURE and len(invoices) == 1:
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
-            # an invoice not open, written with a keying error: the open one it may be
-            index = items.references[k][0]
-            readings += [_Reading(int(positions[p]), _LEVEL[FUZZY], k, replace(m, how=FUZZY))
-                         for p in index.one_edit(m.written) if open_now[int(positions[p])] > 0
-                         and items.invoice_currency[int(positions[p])] == pay.currency]
         elif level > _SURE:
             texts.append(_Text(m.start, m.end, m.written, False))
     texts += [_Text(start, start + len(text), text, False) for k, text, start in loose_parts if k == 0]
@@ -434,10 +441,10 @@ class _Maker:
         if not (how in FULL or settlement.stated) and len(chosen) > 1:
             out += self._subsets(customer, chosen)
         if how == OVERPAID and not settlement.stated:
-            exactly, less = self._completed(customer, chosen, settlement)
-            out += exactly + less
-            if less:
-                detail = in_words(self.items.invoice_ids[c.invoices[-1]] for c in less)
+            completed, less = self._completed(customer, chosen, settlement)
+            out += completed
+            if less:  # the rest is within a small deduction of another open invoice
+                detail = in_words(self.items.invoice_ids[i] for i in less)
                 out[0] = _with_held(out[0], Held(Rule.REST_NEAR_INVOICE, detail))
         return out
 
@@ -479,9 +486,10 @@ class _Maker:
         return out
 
     def _completed(self, customer: int, chosen: list[_Reading], settlement: Settlement
-                   ) -> tuple[list[Candidate], list[Candidate]]:
+                   ) -> tuple[list[Candidate], list[int]]:
         """What the rest of an overpayment pays: the customer's other open invoices making it up
-        exactly (a list cut off, an invoice left out); and those it pays less a small deduction."""
+        (a list cut off, an invoice left out), exactly or but for the write-off tolerance; and
+        the open invoices it may pay less a deduction, which a clerk decides."""
         items, pay = self.items, self.pay
         rest = settlement.on_account
         pool = items.open_of(customer, pay.currency, self.open_now)
@@ -489,7 +497,8 @@ class _Maker:
         if not len(pool):
             return [], []
         values = self.open_now[pool]
-        out, less = [], []
+        out: list[Candidate] = []
+        less: list[int] = []
         sets, count = subsets_adding_to(values, rest, limit=1)
         if sets:
             extra = [int(pool[k]) for k in sets[0]]
@@ -502,15 +511,27 @@ class _Maker:
                     + ("" if count == 1 else f" (one of {count} such sets)"))
             out.append(self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
                                        chance=chance, extra_note=note))
-        near = np.nonzero((values > rest) & (values - rest <= DEDUCTION_SHARE * values))[0]
+        # An invoice left out, paid less a deduction: the rest is below its balance by no more
+        # than a small deduction (from it; from any of them, when a list of invoices was paid:
+        # a list is more often incomplete than overpaid). Within the write-off tolerance of one
+        # such invoice, and no other, it is what the payment pays, as sure as chance makes an
+        # invoice that close; else keeping the rest on account or taking it as one of them less
+        # a deduction is for a clerk to decide (``less``).
+        gap = values - rest
+        largest = max(int(self.open_now[r.invoice]) for r in chosen) if len(chosen) > 1 else 0
+        near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
+        near = near[np.argsort(gap[near], kind="stable")]
         spread = max(float(np.std(values)), 1000.0) * 2.5
+        tolerance = items.settings.write_off_tolerance
         for k in near[:2].tolist():
             i = int(pool[k])
-            chance = len(values) * DEDUCTION_SHARE * float(values[k]) / spread
+            if len(near) > 1 or not tolerance.allows(int(gap[k]), int(values[k])):
+                less.append(i)
+                continue
             note = (f"the rest, {format_cents(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
-                    f"less a deduction of {format_cents(int(values[k]) - rest, pay.currency)}")
-            less.append(self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
-                                        chance=chance, extra_note=note))
+                    f"but for {format_cents(int(gap[k]), pay.currency)}")
+            out.append(self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
+                                       chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note))
         return out, less
 
     def mixed(self, owners: list[int], readings: list[_Reading]) -> list[Candidate]:
@@ -527,10 +548,15 @@ class _Maker:
         chosen.sort(key=lambda r: r.mention.start)
         customer = max(sure, key=lambda c: (self.payer.link(c)[0] == GIVEN, self.payer.name(c)))
         settlement = self._settle(customer, chosen)
-        if not (settlement.how in FULL or settlement.stated):
+        if self._amount_level(settlement) not in _SETTLED:
             return []
         candidate = self._candidate(customer, chosen, settlement)
-        return [_with_held(candidate, Held(Rule.MIXED_CUSTOMERS, str(len(sure))))]
+        # the payer is compared with the customer it fits least: every customer must be it
+        codes = list(candidate.codes)
+        codes[Field.PAYER_NAME] = max(name_level(self.payer.name(c)) for c in sure)
+        codes[Field.PAYER_LINK] = max(self.payer.link(c)[0] for c in sure)
+        held = Held(Rule.MIXED_CUSTOMERS, str(len(sure)))
+        return [replace(candidate, codes=tuple(codes), held=candidate.held + (held,), identifies=False)]
 
     # ---- no reference -------------------------------------------------------------------------
     def by_amount(self) -> list[Candidate]:
@@ -644,6 +670,9 @@ class _Maker:
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
+        if amount in _UNSETTLED and other != NO_OTHERS:
+            besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
+            held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
         names = in_words(items.invoice_ids[i] for i in invoices)
         return Candidate(customer, settlement.lines, settlement.on_account, codes, tuple(notes),
                          f"{names} of {items.who(customer)}", tuple(held),
