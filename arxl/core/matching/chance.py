@@ -24,7 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from arxl.core.matching.amounts import DEDUCTION_SHARE
-from arxl.core.matching.ids import EXACT, FUZZY, PARTIAL, RANGE
+from arxl.core.matching.ids import EXACT, PARTIAL, RANGE
 from arxl.core.matching.index import OpenItems
 from arxl.core.matching.learning import Links
 from arxl.core.matching.model import (
@@ -33,8 +33,10 @@ from arxl.core.matching.model import (
     LINK_LEVELS,
     NAME_LEVELS,
     READINGS,
+    TWO_KEYING_ERRORS,
     Field,
     date_level,
+    keying_error_level,
     name_level,
 )
 from arxl.core.matching.propose import Candidate, Facts, PayerView, Payment
@@ -44,7 +46,7 @@ SAMPLE = 400  # payments the rates are measured on
 CUSTOMERS_EACH = 12  # random customers each sampled payer is scored against
 KEYS = 4000  # references of a column the numbers remittances write are compared with
 TOKENS = 60  # numbers remittances write, compared with them
-_LEVEL = {EXACT: 0, RANGE: 1, PARTIAL: 1, FUZZY: 2}
+_LEVEL = {EXACT: 0, RANGE: 1, PARTIAL: 1}
 _SEED = 20260630  # the same sample, run after run
 
 
@@ -93,7 +95,7 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
         for k, (index, positions) in enumerate(items.references):
             mentions, _ = index.find(rem)
             for m in mentions:
-                if m.how != FUZZY:
+                if m.how in _LEVEL:
                     others = sum(1 for p in m.positions if int(positions[p]) not in theirs)
                     u[k * len(READINGS) + _LEVEL[m.how]] += others / max(1, len(index))
     u /= len(sample)
@@ -105,10 +107,15 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
         cores = [index.cores[p] or digits[j] for j, p in enumerate(picked)]
         if not tokens or not digits:
             continue
-        edits = np.minimum(process.cdist(tokens, digits, scorer=OSA.distance, score_cutoff=2, dtype=np.int32),
-                           process.cdist(tokens, cores, scorer=OSA.distance, score_cutoff=2, dtype=np.int32))
-        for edits_away, level in ((1, 2), (2, 3)):
-            u[k * len(READINGS) + level] = tokens_each * float((edits == edits_away).mean())
+        # as readings are made: against a reference's digits, its core, its core without leading zeros
+        edits = process.cdist(tokens, digits, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)
+        for keys in (cores, [c.lstrip("0") or c for c in cores]):
+            edits = np.minimum(edits, process.cdist(tokens, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32))
+        scale = len(index) / len(picked)  # the sample's counts, for the whole column
+        one = (edits == 1).sum(axis=1) * scale  # each number's references one keying error away
+        for n in one[one > 0]:
+            u[k * len(READINGS) + keying_error_level(int(round(n)))] += tokens_each * n / len(tokens) / len(index)
+        u[k * len(READINGS) + TWO_KEYING_ERRORS] = tokens_each * float((edits == 2).mean())
     u[-1] = max(0.0, 1.0 - u[:-1].sum())
     # as rare as half a reading in the whole sample
     least = 0.5 / len(sample) / max(1, max(len(index) for index, _ in items.references))

@@ -72,6 +72,7 @@ class Mention:
     quoted_discount: int | None = None  # the discount an EDI segment says was taken
     quoted_deduction: int | None = None  # what an EDI segment says was deducted besides
     deduction_reason: str = ""  # the reason codes the EDI segment gives for it
+    neighbours: int = 1  # read with keying errors: how many references lie that near what is written
 
 
 def _parts(values: Sequence[str]) -> list[list[str]]:
@@ -233,7 +234,8 @@ class ReferenceIndex:
 
     def one_edit(self, written: str) -> tuple[int, ...]:
         """References one keying error away from ``written`` in one of its runs of digits: a
-        digit replaced, inserted (or doubled), dropped, or two neighbours swapped."""
+        digit replaced, inserted (or doubled), dropped, or two neighbours swapped (by their full
+        key, or a partial key)."""
         parts = _PART.findall(written.upper())
         found = set()
         exact, one = self.exact, self._partial_one
@@ -295,7 +297,8 @@ class ReferenceIndex:
                 covered[k] = 1
             i = after
         for start, stop, positions in self._keyed_wrong(parts, covered):
-            mentions.append(Mention(positions, FUZZY, rem.text[start:stop], start, stop, self.column))
+            mentions.append(Mention(positions, FUZZY, rem.text[start:stop], start, stop, self.column,
+                                    neighbours=len(positions)))
             for k, p in enumerate(parts):
                 if start <= p.start < stop and not covered[k]:
                     covered[k] = 1

@@ -61,8 +61,22 @@ class Level:
 
 
 # How a reference is read, strongest first (see ids.py); each is a level per reference column.
-READINGS = (Level("exact", 0.85, 0.05), Level("partial", 0.08, 0.10), Level("keying error", 0.05, 0.25),
-            Level("two keying errors", 0.02, 0.60))
+# A keying error undone counts in proportion to how unlikely it is by chance: by how many of the
+# column's references lie one keying error from what was written (dense numbering: many).
+NEIGHBOURHOODS = (1, 10)  # one of at most 1, of at most 10, of more
+READINGS = (Level("exact", 0.85, 0.05), Level("partial", 0.08, 0.10),
+            Level("keying error, the only reference that near", 0.03, 0.05),
+            Level("keying error, one of a few that near", 0.015, 0.15),
+            Level("keying error, one of many that near", 0.005, 0.25), Level("two keying errors", 0.02, 0.40))
+LOOSE = 2  # readings from this level on are loose (keying errors)
+
+
+def keying_error_level(neighbours: int) -> int:
+    """The reading level of a keying error undone, with ``neighbours`` references that near."""
+    return LOOSE + next((k for k, most in enumerate(NEIGHBOURHOODS) if neighbours <= most), len(NEIGHBOURHOODS))
+
+
+TWO_KEYING_ERRORS = len(READINGS) - 1
 NO_REFERENCE = Level("none", 0.10, 0.40)
 
 # How the amount settles the invoices (amounts.py: EXACT ... PARTIAL; INSTALMENTS, NOTHING here).

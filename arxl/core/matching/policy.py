@@ -26,6 +26,7 @@ class Rule(StrEnum):
     PARTIAL_SPREAD = "partial payment spread"
     REST_NEAR_INVOICE = "rest near an open invoice"
     UNEXPLAINED = "unsettled, with more named"
+    LOOSE_UNSETTLED = "keying error, unsettled"
     SPOKEN_FOR = "spoken for"
 
 
@@ -50,6 +51,9 @@ RULES: tuple[Row, ...] = (
     # The rest of an overpayment below another open invoice of the customer by no more than a
     # small deduction: that invoice paid less a deduction, or money to keep on account?
     Row(Rule.REST_NEAR_INVOICE, "the money left over could be {detail} of the same customer, less a deduction"),
+    # A number read with a keying error undone may be another invoice (or one not open): only an
+    # amount that settles what it names bears the reading out.
+    Row(Rule.LOOSE_UNSETTLED, "a number read with a keying error undone needs an amount that settles it"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),

@@ -52,13 +52,16 @@ from arxl.core.matching.learning import ACCOUNT, NAME, Link, Links
 from arxl.core.matching.model import (
     GIVEN,
     LEARNED,
+    LOOSE,
     NO_LINK,
     NO_OTHERS,
     NOT_OPEN,
     OPEN_UNPAID,
     OTHERS,
+    TWO_KEYING_ERRORS,
     Field,
     date_level,
+    keying_error_level,
     name_level,
     reference_level,
     sum_bits,
@@ -67,8 +70,15 @@ from arxl.core.matching.policy import FAIR_NAME, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
 from arxl.core.money import format_cents
 
-_LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1, FUZZY: 2, TWO_EDITS: 3}
+_LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1}
 _SURE = 1  # readings at least this strong (exact, partial) name their invoice surely
+
+
+def _level(m: Mention) -> int:
+    """A mention's reading level (model.READINGS)."""
+    if m.how == TWO_EDITS:
+        return TWO_KEYING_ERRORS
+    return keying_error_level(m.neighbours) if m.how == FUZZY else _LEVEL[m.how]
 _SETTLED = ("exact", "discount", "write-off", "stated", "instalments")
 _UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
 MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
@@ -125,7 +135,7 @@ class _Reading:
     """An open invoice the remittance may name, and how surely."""
 
     invoice: int
-    level: int  # 0 exact, 1 partial (or in a range), 2 one keying error, 3 two
+    level: int  # model.READINGS: 0 exact, 1 partial (or in a range), then keying errors
     column: int  # the reference column it was read in
     mention: Mention
     together: bool = False  # one of the invoices a shared reference (a PO billed in parts) names
@@ -318,7 +328,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     texts: list[_Text] = []
     likely = set(payer.candidates())
     for k, m, positions in found:
-        level = _LEVEL[m.how]
+        level = _level(m)
         invoices = [int(positions[p]) for p in m.positions]
         shared = k > 0 and len(invoices) > 1 and m.how == EXACT_READING
         usable = [i for i in invoices if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
@@ -328,10 +338,13 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # read surely, but not an open invoice of the payer we know, or not what is paid:
             # one of the payer's invoices, or one the amount settles, written with a keying error
             index = items.references[k][0]
-            readings += [_Reading(i, _LEVEL[FUZZY], k, replace(m, how=FUZZY))
-                         for i in (int(positions[p]) for p in index.one_edit(m.written))
+            # (an invoice named exactly that is not open is taken for another only when the
+            # amount bears it out: paid already is the likelier story)
+            near = index.one_edit(m.written)
+            loose = replace(m, how=FUZZY, neighbours=len(near))
+            readings += [_Reading(i, _level(loose), k, loose) for i in (int(positions[p]) for p in near)
                          if open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                         and (items.invoice_customer[i] in likely or open_now[i] == target)]
+                         and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))]
         if not usable and level <= _SURE and len(invoices) == 1:
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
         elif level > _SURE:
@@ -359,8 +372,9 @@ def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             index, positions = items.references[k]
             rows = items.reference_rows[k][pool]
             for pos, edits in index.near(text, rows[rows >= 0].tolist()):
-                m = Mention((pos,), FUZZY if edits <= 1 else TWO_EDITS, text, where, where + len(text), index.column)
-                out.append(_Reading(int(positions[pos]), _LEVEL[m.how], k, m))
+                m = Mention((pos,), FUZZY if edits <= 1 else TWO_EDITS, text, where, where + len(text), index.column,
+                            neighbours=len(index.one_edit(text)) if edits <= 1 else 1)
+                out.append(_Reading(int(positions[pos]), _level(m), k, m))
     return out
 
 
@@ -670,13 +684,15 @@ class _Maker:
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
+        if amount in _UNSETTLED and any(r.level >= LOOSE for r in chosen):
+            held.append(Held(Rule.LOOSE_UNSETTLED))
         if amount in _UNSETTLED and other != NO_OTHERS:
             besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
             held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
         names = in_words(items.invoice_ids[i] for i in invoices)
         return Candidate(customer, settlement.lines, settlement.on_account, codes, tuple(notes),
                          f"{names} of {items.who(customer)}", tuple(held),
-                         loose=any(r.level >= 2 for r in chosen),
+                         loose=any(r.level >= LOOSE for r in chosen),
                          identifies=sure and settles and not extra and not unpaid and link != LEARNED,
                          sum_bits=sum_bits(chance if extra else None), fit=amount)
 
