@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
@@ -182,6 +183,7 @@ class ReferenceIndex:
         # keyed wrong), and the letter prefixes that may be run into a word before them.
         self.digit_lengths = {sum(ch.isdigit() for ch in key) for key in self.full_keys} | set(self.core_spans)
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
+        self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
 
     def __len__(self) -> int:
         return len(self.references)
@@ -252,34 +254,39 @@ class ReferenceIndex:
                     found.add(pos)
         return tuple(sorted(found))
 
-    def near(self, written: str, positions: Iterable[int], most: int = 2) -> list[tuple[int, int]]:
+    def near(self, written: str, positions: Sequence[int], most: int = 2) -> list[tuple[int, int]]:
         """Of the references at ``positions`` (a customer's open items), those at most ``most``
         keying errors from ``written`` (its whole key, or its digits against their distinctive
         core), with how many: [(position, edits)], nearest first."""
+        if not len(positions):
+            return []
         key = "".join(_PART.findall(written.upper()))
         digits = "".join(ch for ch in key if ch.isdigit())
-        out = []
-        for pos in positions:
-            edits = OSA.distance(key, self.full_keys[pos], score_cutoff=most + 1)
-            core = self.cores[pos]
-            if core and len(digits) >= 4:
-                edits = min(edits, OSA.distance(digits, core, score_cutoff=most + 1))
-            if edits <= most:
-                out.append((pos, int(edits)))
-        return sorted(out, key=lambda x: x[1])
+        edits = process.cdist([key], [self.full_keys[p] for p in positions], scorer=OSA.distance,
+                              score_cutoff=most + 1, dtype=np.int32)[0]
+        if len(digits) >= 4:
+            cores = [self.cores[p] or self.full_keys[p] for p in positions]
+            edits = np.minimum(edits, process.cdist([digits], cores, scorer=OSA.distance, score_cutoff=most + 1,
+                                                    dtype=np.int32)[0])
+        return sorted(((int(positions[int(k)]), int(edits[k])) for k in np.nonzero(edits <= most)[0]),
+                      key=lambda x: x[1])
 
     # ---- reading text -----------------------------------------------------------------------
     def find(self, rem: Remittance) -> tuple[list[Mention], list[Part]]:
         """Mentions of this column's references in the remittance, and unknown references
-        (numbers shaped like ours that no reading explains). Runs of parts spelling a key are
-        read first, the longest winning; then every run of parts that crosses no exact reading,
-        holds a number no reading explains and has about as many digits as our keys is tried
-        with one keying error undone (pieces joined: "313029 4325"). Such a reading may overlap
-        a partial one: both are kept, and the payment's candidate explanations decide."""
+        (numbers shaped like ours that no reading explains): ``read_exactly`` then
+        ``read_loosely``."""
+        mentions, covered = self.read_exactly(rem)
+        loose, unknown = self.read_loosely(rem, covered)
+        return mentions + loose, unknown
+
+    def read_exactly(self, rem: Remittance) -> tuple[list[Mention], list[int]]:
+        """Runs of parts spelling a key, the longest winning (and ranges); with how each part
+        is covered (2: read exactly, 1: read otherwise, 0: not read)."""
         parts = rem.parts
         n = len(parts)
         mentions: list[Mention] = []
-        covered = [0] * n  # 2: read exactly, 1: read otherwise
+        covered = [0] * n
         i = 0
         while i < n:
             hit = self._widest(parts, i)
@@ -296,6 +303,17 @@ class ReferenceIndex:
             for k in range(i, after):
                 covered[k] = 1
             i = after
+        return mentions, covered
+
+    def read_loosely(self, rem: Remittance, covered: list[int]) -> tuple[list[Mention], list[Part]]:
+        """After the exact readings (of every column: ``covered``), every run of parts that
+        crosses no exact reading, holds a number no reading explains and has about as many
+        digits as our keys, read with one keying error undone (pieces joined: "313029 4325").
+        Such a reading may overlap a partial one: both are kept, and the payment's candidate
+        explanations decide. Then the numbers shaped like ours that nothing reads."""
+        parts = rem.parts
+        covered = list(covered)
+        mentions = []
         for start, stop, positions in self._keyed_wrong(parts, covered):
             mentions.append(Mention(positions, FUZZY, rem.text[start:stop], start, stop, self.column,
                                     neighbours=len(positions)))
@@ -303,7 +321,7 @@ class ReferenceIndex:
                 if start <= p.start < stop and not covered[k]:
                     covered[k] = 1
         unknown = [p for k, p in enumerate(parts) if p.digits and not covered[k] and self.looks_like_ours(p.text)
-                   and not (rem.cut and k == n - 1)]
+                   and not (rem.cut and k == len(parts) - 1)]
         return mentions, unknown
 
     def _heads(self, part: Part) -> list[tuple[str, int]]:
@@ -311,9 +329,10 @@ class ReferenceIndex:
         prefix: "RCPTF" before "26010487") as the prefix it ends with; with where that begins."""
         out = [(part.text, part.start)]
         if not part.digits:
-            for v in self.letter_prefixes:
-                if len(v) < len(part.text) and part.text.endswith(v):
-                    out.append((v, part.end - len(v)))
+            text = part.text
+            for k in range(max(1, len(text) - self.longest_prefix), len(text)):
+                if text[k:] in self.letter_prefixes:
+                    out.append((text[k:], part.start + k))
         return out
 
     def _widest(self, parts: Sequence[Part], i: int) -> tuple[int, int, tuple[tuple[int, ...], str]] | None:
@@ -333,27 +352,33 @@ class ReferenceIndex:
 
     def _keyed_wrong(self, parts: Sequence[Part], covered: list[int]) -> list[tuple[int, int, tuple[int, ...]]]:
         """Runs of parts read as a reference with one keying error undone: (start, end,
-        positions); where runs nest, the widest."""
+        positions). For each number no reading explains, the widest run holding it that ends in
+        a number, crosses no exact reading, has about as many digits as our keys and spells a
+        reference one keying error away."""
         n = len(parts)
         found: list[tuple[int, int, tuple[int, ...]]] = []
-        for a in range(n):
-            for width in range(1, min(self.max_parts + 2, n - a) + 1):
-                window = parts[a:a + width]
-                if covered[a + width - 1] == 2 or (width > 1 and not _tight(window[-1])):
-                    break
-                if not window[-1].digits or all(covered[a + k] or not p.digits for k, p in enumerate(window)):
+        done = -1
+        for j, part in enumerate(parts):
+            if covered[j] or not part.digits or j <= done:
+                continue
+            runs = sorted(((a, b) for a in range(max(0, j - 2), j + 1) for b in range(j + 1, min(n, j + 3) + 1)
+                           if b - a <= self.max_parts + 2), key=lambda r: r[0] - r[1])
+            for a, b in runs:
+                window = parts[a:b]
+                if not window[-1].digits or any(covered[k] == 2 for k in range(a, b)) or not all(
+                        _tight(p) for p in window[1:]):
                     continue
                 digits = sum(len(p.text) for p in window if p.digits)
                 if not self.digit_lengths & {digits - 1, digits, digits + 1}:
                     continue
                 rest = "".join(p.text for p in window[1:])
-                for head, start in self._heads(window[0]):
-                    positions = self.one_edit(head + rest)
-                    if positions:
-                        found.append((start, window[-1].end, positions))
-                        break
-        return [(s, e, p) for s, e, p in found
-                if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, _ in found)]
+                hit = next(((start, positions) for head, start in self._heads(window[0])
+                            if (positions := self.one_edit(head + rest))), None)
+                if hit is not None:
+                    found.append((hit[0], window[-1].end, hit[1]))
+                    done = b - 1
+                    break
+        return found
 
     def _range(self, rem: Remittance, i: int, mentions: list[Mention], window: Sequence[Part]) -> int:
         """After a mention ending at part i-1: "-36", "- 100236", "TO 100236" extend it to a range."""

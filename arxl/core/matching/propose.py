@@ -173,6 +173,7 @@ class PayerView:
         self.on_file = items.payers.by_account(pay.account)
         self._names: dict[int, float] = {}
         self._links: dict[int, tuple[int, Link | None]] = {}
+        self._candidates: list[int] | None = None
 
     def name(self, customer: int) -> float:
         if customer not in self._names:
@@ -204,6 +205,11 @@ class PayerView:
     def candidates(self) -> list[int]:
         """The customers the payer likely is, likeliest first: the clerk's CustomerID alone; else
         those an account or link names, then those the name fits."""
+        if self._candidates is None:
+            self._candidates = self._likely()
+        return self._candidates
+
+    def _likely(self) -> list[int]:
         if self.fixed is not None:
             return [self.fixed]
         out = sorted(self.on_file)
@@ -316,9 +322,12 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     """The open invoices the text names (readings), and what else it names (``_Text``)."""
     found: list[tuple[int, Mention, np.ndarray]] = []
     loose_parts: list[tuple[int, str, int]] = []
+    exactly = [index.read_exactly(rem) for index, _ in items.references]
+    # a part one column reads is not read loosely by another
+    covered = [max(c) for c in zip(*(c for _, c in exactly))] if exactly else []
     for k, (index, positions) in enumerate(items.references):
-        mentions, unread = index.find(rem)
-        found += [(k, m, positions) for m in pair_quoted_amounts(mentions, rem)]
+        loose, unread = index.read_loosely(rem, covered)
+        found += [(k, m, positions) for m in pair_quoted_amounts(exactly[k][0] + loose, rem)]
         loose_parts += [(k, p.text, p.start) for p in unread]
     # an exact reading in one column wins over looser readings of the same text in another
     exact = [(m.start, m.end, k) for k, m, _ in found if m.how == EXACT_READING]
@@ -341,8 +350,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # (an invoice named exactly that is not open is taken for another only when the
             # amount bears it out: paid already is the likelier story)
             near = index.one_edit(m.written)
-            loose = replace(m, how=FUZZY, neighbours=len(near))
-            readings += [_Reading(i, _level(loose), k, loose) for i in (int(positions[p]) for p in near)
+            keyed = replace(m, how=FUZZY, neighbours=len(near))
+            readings += [_Reading(i, _level(keyed), k, keyed) for i in (int(positions[p]) for p in near)
                          if open_now[i] > 0 and items.invoice_currency[i] == pay.currency
                          and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))]
         if not usable and level <= _SURE and len(invoices) == 1:
