@@ -77,7 +77,6 @@ is cut back (the cash goes on account) and sent to Review.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -90,7 +89,7 @@ from arxl.core.matching.index import read_open_items
 from arxl.core.matching.learning import History, learned_rows, read_history
 from arxl.core.matching.model import FIELD_NAMES, Field, Model
 from arxl.core.matching.payers import PayerIndex
-from arxl.core.matching.policy import held_sentences
+from arxl.core.matching.policy import FAR_AHEAD_BITS, held_sentences
 from arxl.core.matching.propose import Payment
 from arxl.core.money import to_cents
 from arxl.core.problems import Problems
@@ -99,8 +98,6 @@ from arxl.core.settings import Settings
 __all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
 
 STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
-# Auto only when the best explanation is far ahead of the runner-up: a hundred times as likely.
-FAR_AHEAD_BITS = math.log2(100)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 
 import numpy as np
 
@@ -241,7 +242,7 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 found.append(tuple(sorted((int(order[a]), int(order[b])))))
     if count or n > MAX_TRIPLE_SEARCH or n < 3:
         return found, count
-    i, j = np.triu_indices(n, 1)
+    i, j = _pairs(n)
     pair = values[i] + values[j]
     porder = np.argsort(pair, kind="stable")
     psorted = pair[porder]
@@ -254,6 +255,13 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 if len(found) < limit:
                     found.append((int(k), int(i[p]), int(j[p])))
     return found, count
+
+
+@cache
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions below n (i < j), made once per n."""
+    i, j = np.triu_indices(n, 1)
+    return i, j
 
 
 def sets_by_chance(values: np.ndarray, size: int) -> float:

@@ -43,9 +43,9 @@ from arxl.core.matching.propose import Candidate, Facts, PayerView, Payment
 from arxl.core.matching.text import read_remittance
 
 SAMPLE = 400  # payments the rates are measured on
-CUSTOMERS_EACH = 12  # random customers each sampled payer is scored against
+CUSTOMERS_EACH = 10  # random customers each sampled payer is scored against
 KEYS = 4000  # references of a column the numbers remittances write are compared with
-TOKENS = 60  # numbers remittances write, compared with them
+TOKENS = 50  # numbers remittances write, compared with them
 _LEVEL = {EXACT: 0, RANGE: 1, PARTIAL: 1}
 _SEED = 20260630  # the same sample, run after run
 

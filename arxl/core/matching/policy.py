@@ -8,12 +8,17 @@ are stated here, once, as a table (``RULES``: the rule and the sentence the Evid
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 # How well a payer name must fit a customer's (0..1) to plainly be it, and to resemble it.
 STRONG_NAME, FAIR_NAME = 0.8, 0.6
+# "Far ahead": a hundred times as likely, in bits. A payment is posted without a clerk only when
+# its explanation is this far ahead of the runner-up, and invoices found by the sum only when
+# chance would give such a set this rarely.
+FAR_AHEAD_BITS = math.log2(100)
 
 
 class Rule(StrEnum):
@@ -25,6 +30,7 @@ class Rule(StrEnum):
     DISPUTED = "disputed"
     PARTIAL_SPREAD = "partial payment spread"
     REST_NEAR_INVOICE = "rest near an open invoice"
+    SUM_BY_CHANCE = "sum by chance"
     UNEXPLAINED = "unsettled, with more named"
     LOOSE_UNSETTLED = "keying error, unsettled"
     SPOKEN_FOR = "spoken for"
@@ -57,6 +63,10 @@ RULES: tuple[Row, ...] = (
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),
+    # Invoices found because they add up to (the rest of) the amount, among so many open invoices
+    # of the customer that such a set would turn up by chance more than once in a hundred.
+    Row(Rule.SUM_BY_CHANCE, "the customer has so many open invoices that some would add up to it by chance "
+                            "(about {detail} such sets expected)"),
     # Proposed again, against what the batch's surer payments left open.
     Row(Rule.SPOKEN_FOR, "{detail} in this batch"),
 )

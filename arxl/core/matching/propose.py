@@ -66,7 +66,7 @@ from arxl.core.matching.model import (
     reference_level,
     sum_bits,
 )
-from arxl.core.matching.policy import FAIR_NAME, STRONG_NAME, Held, Rule
+from arxl.core.matching.policy import FAIR_NAME, FAR_AHEAD_BITS, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
 from arxl.core.money import format_cents
 
@@ -177,8 +177,14 @@ class PayerView:
 
     def name(self, customer: int) -> float:
         if customer not in self._names:
-            self._names[customer] = float(self.items.payers.score(self.pay.payer, np.array([customer]))[0])
+            self.score_names([customer])
         return self._names[customer]
+
+    def score_names(self, customers: Iterable[int]) -> None:
+        """Score the payer's name against these customers at once (``name`` then remembers)."""
+        todo = np.array(sorted({c for c in customers if c >= 0 and c not in self._names}), dtype=np.int64)
+        if len(todo):
+            self._names.update(zip(todo.tolist(), self.items.payers.score(self.pay.payer, todo).tolist()))
 
     def link(self, customer: int) -> tuple[int, Link | None]:
         if customer not in self._links:
@@ -277,9 +283,10 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) 
     for customer in owners:
         out += maker.named(customer, [r for r in readings if items.invoice_customer[r.invoice] == customer])
     out += maker.mixed(owners, readings)
+    # with no invoice named surely, the likely customers' open invoices adding up to the amount
     settled = any(c.fit in _SETTLED for c in out)
     explicit = bool(rem.edi_lines) and not readings
-    if not settled and not explicit:
+    if not settled and not explicit and not any(r.level <= _SURE for r in readings):
         out += maker.by_amount()
     if not out:
         out.append(maker.nothing())
@@ -301,6 +308,7 @@ def _owners(items: OpenItems, readings: list[_Reading], payer: PayerView) -> lis
         c = int(items.invoice_customer[r.invoice])
         if c >= 0 and payer.allowed(c):
             best[c] = min(best.get(c, 9), r.level)
+    payer.score_names(best)
     ranked = sorted(best, key=lambda c: (best[c], payer.link(c)[0], -payer.name(c)))
     return ranked[:MAX_CUSTOMERS]
 
@@ -335,7 +343,6 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
              or not any(s < m.end and m.start < e and k2 != k for s, e, k2 in exact)]
     readings: list[_Reading] = []
     texts: list[_Text] = []
-    likely = set(payer.candidates())
     for k, m, positions in found:
         level = _level(m)
         invoices = [int(positions[p]) for p in m.positions]
@@ -343,7 +350,9 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
         usable = [i for i in invoices if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
         readings += [_Reading(i, level, k, m, together=shared) for i in usable]
         target = m.quoted if m.quoted is not None else pay.amount
-        if level <= _SURE and not any(items.invoice_customer[i] in likely and open_now[i] == target for i in usable):
+        if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
+                                      for i in usable):
+            likely = set(payer.candidates())
             # read surely, but not an open invoice of the payer we know, or not what is paid:
             # one of the payer's invoices, or one the amount settles, written with a keying error
             index = items.references[k][0]
@@ -693,6 +702,8 @@ class _Maker:
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
+        if extra and sum_bits(chance) < FAR_AHEAD_BITS:
+            held.append(Held(Rule.SUM_BY_CHANCE, f"{chance:.2g}"))
         if amount in _UNSETTLED and any(r.level >= LOOSE for r in chosen):
             held.append(Held(Rule.LOOSE_UNSETTLED))
         if amount in _UNSETTLED and other != NO_OTHERS:
