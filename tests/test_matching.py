@@ -13,7 +13,7 @@ import pytest
 from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
 from arxl.core.matching import batch, identify_payer, match_payments, match_remittance
-from arxl.core.matching.policy import CAPS, Condition, Doubt, confidence
+from arxl.core.matching.policy import RULES, Held, Rule, held_sentences
 from arxl.core.money import to_cents
 from arxl.core.settings import Settings, WriteOffTolerance
 
@@ -474,10 +474,12 @@ def test_a_cut_list_completed_from_many_open_invoices_is_left_to_a_clerk():
 
 # ---- the confidence policy; the batch shared among worker processes ----------------------------
 
-def test_every_condition_of_the_policy_has_one_row():
-    assert sorted(row.condition for row in CAPS) == sorted(Condition)
-    assert confidence(98.7, [Doubt(Condition.DISPUTED), Doubt(Condition.MIXED_CUSTOMERS, "2")]) == 70
-    assert confidence(98.7, []) == 98.7
+def test_every_rule_of_the_policy_has_one_row_and_sentence():
+    assert sorted(row.rule for row in RULES) == sorted(Rule)
+    said = held_sentences([Held(Rule.MIXED_CUSTOMERS, "2"), Held(Rule.DISPUTED)])
+    # in the order of the table, each once
+    assert said == ["never posted without a clerk: an invoice named is marked Disputed",
+                    "never posted without a clerk: the invoices belong to 2 different customers"]
 
 
 MIXED_BATCH = dict(
@@ -495,25 +497,25 @@ MIXED_BATCH = dict(
               dict(PaymentID="P8", PayerName="KEYSTONE ELECTRIC", Amount=515.00, Reference="INV 980004")])
 
 
-def test_the_caps_that_hold_a_confidence_down_are_named_in_the_evidence():
+def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     inv = frame(INVOICES, MIXED_BATCH["invoices"])
     pays = frame(PAYMENTS, [dict(ReceivedDate="2026-11-18", **p) for p in MIXED_BATCH["payments"]])
     (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"],
                                      inv["Disputed"] == "Yes")
-    sentences = {row.sentence.split("{detail}")[-1]: row.cap for row in CAPS}
     for _, rows in matches.groupby("PaymentID"):
         evidence, conf, decision = rows.iloc[0][["Evidence", "Confidence", "Decision"]]
-        caps = re.findall(r"([^;]*) \(Confidence at most (\d+)\)", evidence)
-        for sentence, cap in caps:  # each a row of the table, holding the Confidence down
-            assert any(sentence.endswith(s) and sentences[s] == int(cap) for s in sentences), sentence
-            assert conf <= int(cap)
-        assert (decision == "Auto") == (conf >= SETTINGS.auto_apply_confidence and bool(rows["InvoiceID"].any()))
-    assert proposal(matches, "P1")[1:3] == ("Review", 75.0)  # the Disputed row's cap
-    assert "an invoice named is marked Disputed (Confidence at most 75)" in proposal(matches, "P1")[3]
-    assert "belong to 2 different customers (Confidence at most 70)" in proposal(matches, "P2")[3]
-    assert "also names 980099, not open (Confidence at most 75)" in proposal(matches, "P3")[3]
-    assert "980004 is already being paid by P4 in this batch (Confidence at most 60)" in proposal(matches, "P8")[3]
-    assert proposal(matches, "P6")[1] == "Auto" and "Confidence at most" not in proposal(matches, "P6")[3]
+        held = "never posted without a clerk" in evidence
+        # Auto exactly when sure enough, invoices proposed and no rule holds it
+        if decision == "Auto":
+            assert conf >= SETTINGS.auto_apply_confidence and rows["InvoiceID"].any() and not held
+        elif held:
+            assert decision == "Review"
+    assert proposal(matches, "P1")[1] == "Review"
+    assert "never posted without a clerk: an invoice named is marked Disputed" in proposal(matches, "P1")[3]
+    assert "the invoices belong to 2 different customers" in proposal(matches, "P2")[3]
+    assert "it also names 980099, not open" in proposal(matches, "P3")[3]
+    assert "980004 is already being paid by P4 in this batch" in proposal(matches, "P8")[3]
+    assert proposal(matches, "P6")[1] == "Auto" and "never posted without a clerk" not in proposal(matches, "P6")[3]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
