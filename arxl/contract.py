@@ -8,7 +8,9 @@ column has in a typed frame (``arxl.core.frames``):
   id        a key, read as trimmed text (numbers such as 100234 become "100234")
   text      text typed by the clerk
   external  text that arrived from outside (memos, payer names): always written as text
-  money     an amount, exact to the cent (frames hold integer cents)
+  money     an amount, exact to its currency's minor unit (frames hold integers in the minor
+            unit of each row's own currency: cents for USD, fils for KWD, yen for JPY; each
+            table's ``currency`` says where a row's currency comes from)
   date      a date cell or ISO text
   datetime  a timestamp written by arxl
   number    a plain number (confidence, credit of days...)
@@ -20,6 +22,7 @@ only grow.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,9 +45,10 @@ class Kind(StrEnum):
 
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
-# The number format of a cell of each kind (None: General).
+# The number format of a cell of each kind (None: General). Money shows two decimals, and the
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
 NUMBER_FORMATS: dict[Kind, str | None] = {
-    Kind.MONEY: "#,##0.00;[Red]-#,##0.00",
+    Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
     Kind.DATE: "yyyy-mm-dd",
     Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
     Kind.NUMBER: "0.0",
@@ -175,8 +179,31 @@ class CustomerStatus(StrEnum):
     HOLD = "Hold"
 
 
+class PaymentMethod(StrEnum):
+    """Payments.Method: how the money came (a clerk may write another)."""
+
+    CHECK = "Check"
+    ACH = "ACH"
+    WIRE = "Wire"
+    CARD = "Card"
+    CASH = "Cash"
+    LOCKBOX = "Lockbox"
+
+
 # ApplyTo's word for "keep the cash on the customer's account".
 ON_ACCOUNT = "ON ACCOUNT"
+
+# Dates arxl reads: a date outside this range is a typing error (and past 2262 pandas cannot hold
+# it), reported, never wrapped or guessed.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_RANGE = f"from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+
+
+def date_in_range(day: dt.date) -> bool:
+    """Whether ``day`` (a date or datetime) is one arxl reads (``FIRST_DATE`` to ``LAST_DATE``)."""
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return FIRST_DATE <= day <= LAST_DATE
+
 
 # A yes in a clerk's flag column (Disputed, Approved, yes/no settings), in any case.
 YES_MARKS = frozenset({"yes", "y", "true", "x", "1"})
@@ -192,6 +219,9 @@ def read_yes_no(value: object) -> bool | None:
     if text in YES_MARKS:
         return True
     return False if text in NO_MARKS else None
+
+
+YES_NO = ("Yes", "No")
 
 
 def is_yes(value: object) -> bool:
@@ -213,12 +243,21 @@ def _column_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table. ``choices``: the values a clerk picks from (a drop-down in the
+    workbook; typing anything else is refused by Excel where ``strict``, warned about otherwise).
+    ``prompt``: the input message a clerk sees on a cell of the column. ``spellings``: other
+    words that can mean only one choice (Approved for Approve). ``read_choice`` reads a cell."""
+
     name: str
     kind: Kind = Kind.TEXT
     owner: Owner = Owner.CLERK
     required: bool = False
     width: float = 14
     unique: bool = False
+    choices: tuple[str, ...] = ()
+    strict: bool = True
+    prompt: str = ""
+    spellings: tuple[tuple[str, str], ...] = ()  # (another spelling, the choice it means)
 
     @property
     def key(self) -> str:
@@ -230,14 +269,26 @@ class Column:
 
 
 @dataclass(frozen=True)
+class CurrencyFrom:
+    """One place a row's currency may come from: ``column`` holds a currency code itself
+    (``table`` blank), or a key into ``table``, whose row's currency (by that table's own rule)
+    counts. A blank cell, or a key the other table does not hold, passes to the next place."""
+
+    column: str
+    table: str = ""
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A table of the contract. ``key`` names the columns that carry a clerk's own columns
-    across a rebuild of an output table (a row's identity)."""
+    across a rebuild of an output table (a row's identity). ``currency``: where the currency of
+    a row's money cells comes from, first place first; after the last, Settings BaseCurrency."""
 
     name: str
     role: Role
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    currency: tuple[CurrencyFrom, ...] = ()
 
     def column(self, name: str) -> Column:
         key = header_key(name)
@@ -268,8 +319,27 @@ class TableSpec:
 
 
 def _c(name: str, kind: Kind = Kind.TEXT, required: bool = False, width: float = 14,
-       unique: bool = False) -> Column:
-    return Column(name, kind, Owner.CLERK, required, width, unique)
+       unique: bool = False, choices: tuple[str, ...] = (), strict: bool = True, prompt: str = "",
+       spellings: tuple[tuple[str, str], ...] = ()) -> Column:
+    return Column(name, kind, Owner.CLERK, required, width, unique, choices, strict, prompt, spellings)
+
+
+def read_choice(column: Column, value: object) -> str | None:
+    """A clerk's cell in a column with ``choices``, read as the choice it means: without regard
+    to case, spaces and underscores, through the column's other spellings, and for a Yes/No
+    column any yes or no mark. "" for a blank; None for anything else (a value to report, never
+    to guess: the workbook port reports it when it reads the table)."""
+    if value is None or not str(value).strip():
+        return ""
+    if column.choices == YES_NO:
+        answer = read_yes_no(value)
+        if answer is not None:
+            return "Yes" if answer else "No"
+    key = header_key(value)
+    for choice in column.choices:
+        if header_key(choice) == key:
+            return choice
+    return next((choice for spelling, choice in column.spellings if header_key(spelling) == key), None)
 
 
 def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
@@ -277,6 +347,12 @@ def _a(name: str, kind: Kind = Kind.TEXT, width: float = 14) -> Column:
 
 
 K = Kind
+
+# Where a row's currency comes from (see TableSpec.currency and WORKBOOK.md, Amounts).
+OWN = CurrencyFrom("Currency")
+BY_CUSTOMER = CurrencyFrom("CustomerID", "Customers")
+BY_INVOICE = CurrencyFrom("InvoiceID", "Invoices")
+BY_PAYMENT = CurrencyFrom("PaymentID", "Payments")
 
 # One row per customer: who pays, under which names and accounts, on which terms.
 CUSTOMERS = TableSpec("Customers", Role.INPUT, (
@@ -291,8 +367,9 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Email", K.TEXT, width=26),
     _c("Region", K.TEXT, width=12),
     _c("Salesperson", K.TEXT, width=16),
-    _c("Status", K.TEXT, width=10),
-))
+    _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
+       prompt="Hold keeps the customer from new invoices."),
+), currency=(OWN,))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
 INVOICES = TableSpec("Invoices", Role.INPUT, (
@@ -305,7 +382,8 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _c("FreightAmount", K.MONEY, width=12),
     _c("Currency", K.TEXT, width=9),
     _c("PONumber", K.ID, width=14),
-    _c("Disputed", K.TEXT, width=10),
+    _c("Disputed", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes while the customer disputes the invoice: it is never applied automatically."),
     _a("Paid", K.MONEY),
     _a("Discounts", K.MONEY, 12),
     _a("WrittenOff", K.MONEY, 12),
@@ -313,7 +391,7 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _a("OpenBalance", K.MONEY),
     _a("Status", K.TEXT, 14),
     _a("LastPaymentDate", K.DATE, 14),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # One row per receipt as the bank, lockbox or mail delivered it.
 PAYMENTS = TableSpec("Payments", Role.INPUT, (
@@ -322,19 +400,25 @@ PAYMENTS = TableSpec("Payments", Role.INPUT, (
     _c("PayerName", K.EXTERNAL, required=True, width=28),
     _c("Amount", K.MONEY, required=True, width=14),
     _c("Currency", K.TEXT, width=9),
-    _c("Method", K.TEXT, width=10),
+    _c("Method", K.TEXT, width=10, choices=tuple(PaymentMethod), strict=False),
     _c("CheckNumber", K.ID, width=12),
     _c("PayerAccount", K.EXTERNAL, width=22),
     _c("Reference", K.EXTERNAL, width=60),
-    _c("CustomerID", K.ID, width=12),
-    _c("ApplyTo", K.TEXT, width=24),
-    _c("Action", K.TEXT, width=10),
+    _c("CustomerID", K.ID, width=12,
+       prompt="The customer who paid, when you know it: matching and posting keep to it."),
+    _c("ApplyTo", K.TEXT, width=24,
+       prompt="Overrides any match: invoice IDs separated by ; each optionally =amount "
+              "(100234; 100240=150.00), or ON ACCOUNT."),
+    _c("Action", K.TEXT, width=10, choices=tuple(Action),
+       spellings=(("Reversed", Action.REVERSE), ("Reversal", Action.REVERSE)),
+       prompt="Reverse: a returned or bounced payment; Post reverses what it posted. Clear it to post "
+              "the payment again."),
     _a("MatchStatus", K.TEXT, 12),
     _a("MatchedCustomerID", K.ID, 12),
     _a("MatchedInvoices", K.TEXT, 30),
     _a("Confidence", K.NUMBER, 11),
     _a("Unapplied", K.MONEY, 13),
-))
+), currency=(OWN,))
 
 # The Payments columns a bank file fills (the rest is the clerk's or arxl's).
 IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", "Currency", "Method",
@@ -344,8 +428,10 @@ IMPORTED_PAYMENT_COLUMNS = ("PaymentID", "ReceivedDate", "PayerName", "Amount", 
 MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("RequestID", K.ID, required=True, width=12, unique=True),
     _c("CustomerID", K.ID, required=True, width=12),
-    _c("Kind", K.TEXT, required=True, width=8),
-    _c("Type", K.TEXT, required=True, width=10),
+    _c("Kind", K.TEXT, required=True, width=8, choices=tuple(MemoKind),
+       spellings=tuple((s, MemoKind.CREDIT) for s in ("CR", "CM", "Credit memo", "Credit note"))
+       + tuple((s, MemoKind.DEBIT) for s in ("DR", "DM", "Debit memo", "Debit note"))),
+    _c("Type", K.TEXT, required=True, width=10, choices=tuple(MemoType)),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Amount", K.MONEY, width=12),
     _c("Quantity", K.NUMBER, width=10),
@@ -354,10 +440,11 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _c("TaxRate", K.RATE, width=9),
     _c("MemoDate", K.DATE, width=12),
     _c("Currency", K.TEXT, width=9),
-    _c("Approved", K.TEXT, width=10),
+    _c("Approved", K.TEXT, width=10, choices=YES_NO, spellings=(("Approved", "Yes"), ("Not approved", "No")),
+       prompt="Yes to make the memo when Settings MemoApprovalRequired is Yes."),
     _a("MemoID", K.ID, 12),
     _a("Status", K.TEXT, 30),
-))
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
 # How arxl works for this workbook (arxl.core.settings lists every setting).
 SETTINGS = TableSpec("Settings", Role.INPUT, (
@@ -369,17 +456,21 @@ SETTINGS = TableSpec("Settings", Role.INPUT, (
 # arxl's proposal for every payment not yet posted; type Approve or Reject in Decision.
 MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("PaymentID", K.ID, width=12),
-    _c("CustomerID", K.ID, width=12),
-    _c("InvoiceID", K.ID, width=14),
-    _c("ApplyAmount", K.MONEY, width=13),
+    _c("CustomerID", K.ID, width=12, prompt="Whose account the cash goes to; you may change it on a row you approve."),
+    _c("InvoiceID", K.ID, width=16, prompt="You may change the invoice on a row you approve; Post applies it."),
+    _c("ApplyAmount", K.MONEY, width=13, prompt="Cash for this invoice. Change it on a row you approve: "
+                                                    "Post applies what you typed, the rest goes on account."),
     _c("Discount", K.MONEY, width=11),
     _c("WriteOff", K.MONEY, width=11),
     _c("ShortPay", K.MONEY, width=11),
     _c("Reason", K.EXTERNAL, width=18),
     _c("Confidence", K.NUMBER, width=11),
-    _c("Decision", K.TEXT, width=11),
+    _c("Decision", K.TEXT, width=11, choices=tuple(Decision),
+       spellings=(("Approved", Decision.APPROVE), ("Rejected", Decision.REJECT)),
+       prompt="Approve or Reject each row of the payment; it posts once every row is decided."),
     _c("Evidence", K.EXTERNAL, width=80),
-), key=("PaymentID", "InvoiceID"))
+    _c("Proposed", K.TEXT, width=30),
+), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
 
 # Payer accounts and names the matcher learned (from posted payments and this batch), with
 # where; type Keep to use a link as if it were on file, Remove to never use or learn it again.
@@ -406,7 +497,7 @@ APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
     _c("ReasonCode", K.TEXT, width=16),
     _c("Source", K.TEXT, width=10),
     _c("Confidence", K.NUMBER, width=11),
-))
+), currency=(BY_PAYMENT, BY_INVOICE))
 
 # The memo ledger: only grows.
 MEMOS = TableSpec("Memos", Role.LEDGER, (
@@ -423,7 +514,7 @@ MEMOS = TableSpec("Memos", Role.LEDGER, (
     _c("Currency", K.TEXT, width=9),
     _c("Reason", K.EXTERNAL, width=34),
     _c("Document", K.EXTERNAL, width=40),
-))
+), currency=(OWN, BY_CUSTOMER))
 
 # Pivot-ready open items as of AsOfDate: Insert > PivotTable.
 AGING = TableSpec("Aging", Role.OUTPUT, (
@@ -445,7 +536,7 @@ AGING = TableSpec("Aging", Role.OUTPUT, (
     _c("OpenAmount", K.MONEY, width=14),
     _c("Disputed", K.TEXT, width=10),
     _c("CreditLimit", K.MONEY, width=13),
-), key=("DocType", "DocID"))
+), key=("DocType", "DocID"), currency=(OWN, BY_CUSTOMER))
 
 # Every problem found, by the command that found it, and what to do about it.
 EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (

@@ -33,7 +33,8 @@ from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 from arxl.core.frames import typed_column
 from arxl.core.ledger import Outcome, Step
-from arxl.core.money import to_cents
+from arxl.core.money import to_minor
+from arxl.demo.world import CENTS
 
 
 def build(book: Path, truth: Path, n_applications: int, target: Path) -> int:
@@ -48,7 +49,7 @@ def build(book: Path, truth: Path, n_applications: int, target: Path) -> int:
               else pd.Timestamp("2026-11-20 17:00") for p in rows["PaymentID"]]
 
     def cents(column):
-        return typed_column("money", [to_cents(v) if v else 0 for v in rows[column]])
+        return typed_column("money", [to_minor(v, CENTS) if v else 0 for v in rows[column]])  # demo amounts
 
     frame = pd.DataFrame({
         "ApplicationID": typed_column("id", [f"A{i + 1:07d}" for i in range(len(rows))]),

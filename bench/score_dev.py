@@ -1,15 +1,20 @@
 """Run ``arxl match`` on a copy of a benchmark workbook and score it against its truth.
 
-    python bench/score_dev.py [BOOK TRUTH]   (default: the shared dev ledger)
+    python bench/score_dev.py [BOOK TRUTH] [--pure-similarity]   (default: the shared dev ledger)
 
 Prints the times of opening, of the match command, of the matching core alone (from the
 command's counts) and of saving, then the score.py JSON line. Also used for the 100,000-invoice
 benchmark: python bench/score_dev.py bench/out/gen-100k/book.xlsx bench/out/gen-100k/truth.csv
 (made by bench/generated.py, which the other benchmarks run first)
+
+--pure-similarity matches with the pure-Python word similarity that stands in for rapidfuzz
+where it cannot be installed (xlwings Lite), to show that the results are the same.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,13 +25,21 @@ from pathlib import Path
 from arxl.book.files import open_book, save_book
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.core.matching import similarity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 
 
 def main(argv: list[str]) -> None:
-    book_path = Path(argv[0]) if argv else SHARED / "dev" / "book.xlsx"
-    truth = Path(argv[1]) if len(argv) > 1 else SHARED / "dev" / "truth.csv"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("book", nargs="?", type=Path, default=SHARED / "dev" / "book.xlsx")
+    parser.add_argument("truth", nargs="?", type=Path, default=SHARED / "dev" / "truth.csv")
+    parser.add_argument("--pure-similarity", action="store_true",
+                        help="the pure-Python word similarity instead of rapidfuzz")
+    args = parser.parse_args(argv)
+    book_path, truth = args.book, args.truth
+    if args.pure_similarity:
+        os.environ[similarity.PURE_ENV] = "1"
     score = SHARED / "score.py"
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / book_path.name
@@ -42,7 +55,8 @@ def main(argv: list[str]) -> None:
         if outcome is None:
             sys.exit(f"match could not run: {result.failures}")
         print(outcome.summary)
-        print(json.dumps({"open_s": round(opened - started, 2), "match_command_s": round(matched - opened, 2),
+        print(json.dumps({"similarity": "rapidfuzz" if similarity.uses_rapidfuzz() else "pure Python",
+                          "open_s": round(opened - started, 2), "match_command_s": round(matched - opened, 2),
                           "matching_core_s": outcome.counts["matching_ms"] / 1000,
                           "save_s": round(saved - matched, 2)}))
         subprocess.run([sys.executable, str(score), str(truth), str(copy)], check=True)

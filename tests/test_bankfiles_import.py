@@ -58,7 +58,8 @@ def test_import_appends_receipts_and_a_second_import_adds_nothing(make_book, run
     assert table["Amount"].sum() == 1234 + 148000 + 25000 + 50000 + 241050 + 50000
 
     again, _ = run(path, "import", files=[CAMT054, EDI820])
-    assert again.outcomes["import"].counts == {"files": 2, "imported": 0, "already_there": 5, "not_receipts": 3}
+    assert again.outcomes["import"].counts == {"files": 2, "imported": 0, "already_there": 5, "not_receipts": 3,
+                                               "files_unreadable": 0, "nothing_read": 0}
     assert len(payments(path)) == 6
 
 

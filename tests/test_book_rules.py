@@ -174,19 +174,19 @@ def test_output_table_rebuild_keeps_clerk_column_by_row_key(make_book):
     save_book(book)
     wb = openpyxl.load_workbook(path)
     ws = wb["Matches"]
-    ws.cell(1, 12, "My note")
-    ws.tables["Matches"].ref = "A1:L3"
+    ws.cell(1, 13, "My note")
+    ws.tables["Matches"].ref = "A1:M3"
     from openpyxl.worksheet.table import TableColumn
-    ws.tables["Matches"].tableColumns.append(TableColumn(id=12, name="My note"))
-    ws.cell(3, 12, "asked customer")  # on P2/I2
+    ws.tables["Matches"].tableColumns.append(TableColumn(id=13, name="My note"))
+    ws.cell(3, 13, "asked customer")  # on P2/I2
     wb.save(path)
     book = open_book(path)
     change(book, rebuild=("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")])))
     save_book(book)
     ws = openpyxl.load_workbook(path)["Matches"]
     assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["P2", "P3", "P4"]
-    assert ws.cell(2, 12).value == "asked customer" and ws.cell(3, 12).value is None
-    assert ws.tables["Matches"].ref == "A1:L4"
+    assert ws.cell(2, 13).value == "asked customer" and ws.cell(3, 13).value is None
+    assert ws.tables["Matches"].ref == "A1:M4"
 
 
 def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_path):
@@ -281,7 +281,7 @@ def test_large_output_tables_written_directly_read_back_exactly(make_book):
     assert back["CreditLimit"].isna().all()
     ws = openpyxl.load_workbook(path)["Aging"]
     assert ws.tables["Aging"].ref == f"A1:R{n + 1}"
-    assert ws["P2"].number_format == "#,##0.00;[Red]-#,##0.00" and ws["K2"].number_format == "yyyy-mm-dd"
+    assert ws["P2"].number_format == "#,##0.00##;[Red]-#,##0.00##" and ws["K2"].number_format == "yyyy-mm-dd"
     assert ws["C2"].data_type == "s" and ws["C3"].value == " Smith & <Sons> " and ws.max_row == n + 1
     # a second rebuild, smaller, leaves no stale rows behind
     book = open_book(path)

@@ -9,6 +9,7 @@ import pytest
 
 from arxl.book.files import open_book
 from arxl.cli import main
+from arxl.commands.registry import COMMANDS
 from arxl.contract import SHEET_ORDER
 from arxl.core.settings import KNOWN_SETTINGS
 
@@ -100,3 +101,34 @@ def test_unknown_step_is_refused(make_book):
     with pytest.raises(SystemExit) as exit_:
         main(["refresh", str(make_book(ROWS)), "--only", "match,teleport"])
     assert exit_.value.code == 2
+
+
+def test_bare_arxl_prints_what_it_can_do_and_version_says_which(capsys):
+    from arxl import __version__
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: arxl" in out and all(verb in out for verb in ("new", "demo", "refresh", "import"))
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"arxl {__version__}"
+
+
+def test_every_subcommand_and_option_explains_itself():
+    import argparse
+
+    from arxl.cli import build_parser
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == {"new", "demo", "refresh", *COMMANDS}
+    for verb, sub in subparsers.choices.items():
+        assert sub.description, verb
+        for action in sub._actions:
+            assert action.help, f"{verb} {action.dest}"
+
+
+@pytest.mark.parametrize("only", ["import", "post,import", "matchx", ","])
+def test_only_takes_the_steps_of_refresh_and_nothing_else(only, capsys, tmp_path):
+    with pytest.raises(SystemExit) as refused:
+        main(["refresh", str(tmp_path / "b.xlsx"), "--only", only])
+    assert refused.value.code == 2
+    assert "the steps are match, post, memos, aging" in capsys.readouterr().err

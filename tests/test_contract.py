@@ -59,6 +59,7 @@ ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.MemoType: [("MemoRequests", "Type"), ("Memos", "Type")],
     contract.MemoStatus: [("MemoRequests", "Status")],
     contract.CustomerStatus: [("Customers", "Status")],
+    contract.PaymentMethod: [("Payments", "Method")],
 }
 # Enums that describe the contract itself (kinds, owners, roles), not words in cells.
 STRUCTURE_ENUMS = {Kind, Owner, Role}

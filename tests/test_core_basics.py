@@ -6,30 +6,47 @@ from decimal import Decimal
 
 import pytest
 
-from arxl.core.money import NotAnAmount, format_cents, percent_of, to_cents
-from arxl.core.settings import WriteOffTolerance, read_settings
+from arxl.core.money import NotAnAmount, format_amount, percent_of, to_minor
+from arxl.core.settings import WriteOffLimit, read_settings
 from arxl.core.terms import UnknownTerms, parse_terms
 
 
-@pytest.mark.parametrize("value, cents", [
-    (0.1, 10), (0.1 + 0.2, 30), (1234.56, 123456), (19.99, 1999), (100, 10000), (-5.5, -550),
-    ("1,234.50", 123450), ("(12.00)", -1200), ("$ 7.05", 705), (Decimal("2.675"), 268), (2.675, 268),
+@pytest.mark.parametrize("value, currency, minor", [
+    (0.1, "USD", 10), (0.1 + 0.2, "USD", 30), (1234.56, "USD", 123456), (19.99, "EUR", 1999), (100, "USD", 10000),
+    (-5.5, "USD", -550), ("1,234.50", "USD", 123450), ("(12.00)", "USD", -1200), ("$ 7.05", "USD", 705),
+    (Decimal("2.67"), "USD", 267), (12.345, "KWD", 12345), ("0.125", "BHD", 125), (150000, "JPY", 150000),
+    ("1,500", "KRW", 1500), (9999999999999.99, "USD", 999999999999999),
 ])
-def test_amounts_become_exact_cents(value, cents):
-    assert to_cents(value) == cents
+def test_amounts_become_exact_minor_units_of_their_currency(value, currency, minor):
+    assert to_minor(value, currency) == minor
 
 
-@pytest.mark.parametrize("value", ["twelve", "", None, True, float("nan"), "1.2.3", dt.date(2026, 1, 1)])
-def test_what_is_not_an_amount_says_so(value):
+@pytest.mark.parametrize("value, currency", [
+    ("twelve", "USD"), ("", "USD"), (None, "USD"), (True, "USD"), (float("nan"), "USD"), ("1.2.3", "USD"),
+    (dt.date(2026, 1, 1), "USD"), (Decimal("2.675"), "USD"), (2.675, "USD"), (200.005, "USD"), (1000.5, "JPY"),
+    (12.3456, "KWD"), (1e18, "USD"), (float("inf"), "USD"), ("1e30", "USD"), (10_000_000_000_000, "USD"),
+    ("50,00", "USD"), ("1.234,56", "USD"), ("12,5", "USD"),
+])
+def test_what_is_not_an_exact_amount_says_so(value, currency):
     with pytest.raises(NotAnAmount):
-        to_cents(value)
+        to_minor(value, currency)
+
+
+def test_text_amounts_follow_the_decimal_separator():
+    assert to_minor("1.234,56", "EUR", ",") == 123456 and to_minor("50,00", "EUR", ",") == 5000
+    assert to_minor("1.234", "EUR", ",") == 123400  # a point groups thousands under ","
+    assert to_minor("1 234,5", "EUR", ",") == 123450 and to_minor("1'234.50", "CHF") == 123450
+    with pytest.raises(NotAnAmount, match="DecimalSeparator"):
+        to_minor("1,234.50", "EUR", ",")
 
 
 def test_percentages_round_half_up_and_formatting_shows_currency():
     assert percent_of(12345, Decimal("0.02")) == 247  # 246.9
     assert percent_of(125, "0.02") == 3  # 2.5 rounds up
-    assert format_cents(123456789, "USD") == "1,234,567.89 USD"
-    assert sum(to_cents(0.01) for _ in range(1000)) == 1000
+    assert format_amount(123456789, "USD") == "1,234,567.89 USD"
+    assert format_amount(150000, "JPY") == "150,000 JPY" and format_amount(12345, "KWD") == "12.345 KWD"
+    assert format_amount(-5, "EUR", code=False) == "-0.05"
+    assert sum(to_minor(0.01, "USD") for _ in range(1000)) == 1000
 
 
 @pytest.mark.parametrize("text, invoice_date, due", [
@@ -71,10 +88,12 @@ def test_settings_defaults_problems_and_tolerance():
     settings, problems = read_settings(rows)
     assert settings.as_of == dt.date(2026, 11, 20)
     assert settings.aging_buckets == (15, 45, 90)
-    assert settings.write_off_tolerance == WriteOffTolerance(cents=1000, rate=Decimal("0.005"))
+    assert settings.write_off_tolerance == WriteOffLimit(amount=Decimal("10.00"), rate=Decimal("0.005"))
     assert settings.auto_apply_confidence == 90.0  # 120 is refused, the default stays
     assert settings.match_columns == ("PONumber", "ContractNo") and settings.memo_approval_required
     assert [(p.row, p.column) for p in problems] == [(5, "Value"), (6, "Setting")]
-    tolerance = settings.write_off_tolerance
+    tolerance = settings.write_off_tolerance.in_currency("USD")
     assert tolerance.allows(1000, 5000) and not tolerance.allows(1001, 5000)
     assert tolerance.allows(-2500, 500000) and not tolerance.allows(2501, 500000)  # 0.5% of 5,000.00
+    assert settings.write_off_tolerance.in_currency("KWD").allows(10000, 20000)  # 10.000 KWD
+    assert not settings.write_off_tolerance.in_currency("JPY").allows(11, 2000)  # 10 JPY

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from arxl.book.files import FileStore, new_workbook, save_book
+from arxl.book.files import FileStore, new_workbook
 from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
@@ -31,147 +28,29 @@ try:
 except (ImportError, xw.LicenseError) as exc:
     pytest.skip(f"xlwings' remote engine is unavailable: {exc}", allow_module_level=True)
 
+from remote_book import (  # noqa: E402
+    AS_OF,
+    ROWS,
+    actions,
+    alerts,
+    assert_same_tables,
+    book_json,
+    headless,
+    master_workbook,
+    replay,
+    tables_of,
+)
+
 from arxl.excel import buttons  # noqa: E402 - after the licence check above
 from arxl.excel.store import XlwingsStore  # noqa: E402
 
-AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 17, 30, 0)
-TABLE_NAMES = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos",
-               "Aging", "Exceptions")
-
-ROWS = {
-    "Customers": [
-        {"CustomerID": "C100", "Name": "Acme Industrial Supply Inc", "Terms": "2/10 Net 30", "Region": "East"},
-        {"CustomerID": "C200", "Name": "Globex Corporation", "Terms": "Net 30", "Aliases": "GLOBEX CORP"},
-        {"CustomerID": "C300", "Name": "Initech LLC", "Terms": "Net 45", "CreditLimit": 5000},
-    ],
-    "Invoices": [
-        {"InvoiceID": "INV-1001", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1200.50},
-        {"InvoiceID": "INV-1002", "CustomerID": "C100", "InvoiceDate": dt.date(2026, 11, 12), "Amount": 300.00},
-        {"InvoiceID": "INV-2001", "CustomerID": "C200", "InvoiceDate": dt.date(2026, 8, 3), "Amount": 99.00},
-        {"InvoiceID": "INV-3001", "CustomerID": "C300", "InvoiceDate": dt.date(2026, 9, 15), "Amount": 2500.00,
-         "DueDate": dt.date(2026, 10, 30)},
-        {"InvoiceID": "INV-3002", "CustomerID": "C300", "InvoiceDate": "last week", "Amount": 10.00},
-    ],
-    "Payments": [
-        {"PaymentID": "P000001", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "ACME INDUSTRIAL SUP",
-         "Amount": 1200.50, "Reference": "INV-1001"},
-        {"PaymentID": "", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "GLOBEX CORP", "Amount": 50.00,
-         "Reference": "=HYPERLINK(\"http://x\")"},
-        {"PaymentID": "P000003", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "INITECH", "Amount": 2500.00,
-         "Reference": "INV3001"},
-        {"PaymentID": "P000004", "ReceivedDate": dt.date(2026, 11, 19), "PayerName": "Globex Corporation",
-         "Amount": 99.00, "ApplyTo": "INV-2001", "CustomerID": "C200"},
-    ],
-    "MemoRequests": [
-        {"RequestID": "R1", "CustomerID": "C200", "Kind": "Credit", "Type": "Price", "Reason": "Price correction",
-         "Amount": 10.00, "InvoiceID": "INV-2001"},
-    ],
-}
-
-
-# ---- a remote Book from a workbook file, and its writes replayed onto the file ------------------
-
-def _json_value(v):
-    if v is None:
-        return ""
-    if isinstance(v, dt.datetime):
-        return v.isoformat(timespec="milliseconds") + "Z"
-    if isinstance(v, dt.date):
-        return dt.datetime(v.year, v.month, v.day).isoformat(timespec="milliseconds") + "Z"
-    return v
-
-
-def _address(c1, r1, c2, r2):
-    return f"${get_column_letter(c1)}${r1}:${get_column_letter(c2)}${r2}"
-
-
-def book_json(path: Path) -> dict:
-    """What xlwings' remote client sends for the workbook at ``path``: every sheet's values and
-    its Excel tables."""
-    wb = openpyxl.load_workbook(path)
-    sheets = []
-    for ws in wb.worksheets:
-        values = [[_json_value(v) for v in row] for row in ws.iter_rows(values_only=True)] or [[]]
-        tables = []
-        for t in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(t.ref)
-            tables.append({"name": t.displayName, "range_address": _address(c1, r1, c2, r2),
-                           "header_row_range_address": _address(c1, r1, c2, r1),
-                           "data_body_range_address": _address(c1, r1 + 1, c2, r2) if r2 > r1 else None,
-                           "total_row_range_address": None, "show_headers": True, "show_totals": False,
-                           "table_style": "TableStyleMedium2", "show_autofilter": True})
-        sheets.append({"name": ws.title, "values": values, "tables": tables, "pictures": [], "charts": [],
-                       "shapes": [], "notes": [], "visibility": "Visible",
-                       "used_range_address": _address(1, 1, max(ws.max_column, 1), max(ws.max_row, 1))})
-    return {"client": "Microsoft Office Scripts", "version": xw.__version__,
-            "book": {"name": "arxl.xlsm", "active_sheet_index": 0, "selection": "A1", "calculation": "Automatic"},
-            "names": [], "sheets": sheets}
-
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
-# Formatting and application state: no cell value changes.
-_NO_VALUES = {"setNumberFormat", "setFontProperty", "setColumnWidth", "setRangeColor", "setScreenUpdating",
-              "setCalculation", "addChart", "setChartTitle", "alert", "freezePaneAtRange"}
-
-
-def replay(actions: list[dict], path: Path) -> openpyxl.Workbook:
-    """The workbook at ``path`` after Excel applied ``actions`` (values and table shapes; a
-    text-formatted cell keeps ISO-looking text as text, as Excel does)."""
-    wb = openpyxl.load_workbook(path)
-    text_cells: set[tuple[str, int, int]] = set()
-    for a in actions:
-        func = a["func"]
-        if func in _NO_VALUES:
-            if func == "setNumberFormat" and a["args"] == ["@"]:
-                ws = wb.worksheets[a["sheet_position"]]
-                text_cells.update((ws.title, a["start_row"] + 1 + r, a["start_column"] + 1 + c)
-                                  for r in range(a["row_count"]) for c in range(a["column_count"]))
-            continue
-        if func == "addSheet":
-            wb.create_sheet(a["args"][1], a["args"][0])
-            continue
-        ws = wb.worksheets[a["sheet_position"]]
-        if func == "setValues":
-            for r, line in enumerate(a["values"]):
-                for c, v in enumerate(line):
-                    row, col = a["start_row"] + 1 + r, a["start_column"] + 1 + c
-                    if isinstance(v, str) and _ISO.match(v) and (ws.title, row, col) not in text_cells:
-                        v = dt.datetime.fromisoformat(v)
-                    cell = ws.cell(row, col)
-                    cell.value = None if v == "" else v
-                    if isinstance(v, str) and v:
-                        cell.data_type = "s"
-        elif func == "rangeClearContents":
-            for r in range(a["row_count"]):
-                for c in range(a["column_count"]):
-                    ws.cell(a["start_row"] + 1 + r, a["start_column"] + 1 + c).value = None
-        elif func == "sheetClear":
-            for row in ws.iter_rows():
-                for cell in row:
-                    cell.value = None
-        elif func == "addTable":
-            address, _, style, name = a["args"]
-            table = Table(displayName=name, ref=address.replace("$", ""))
-            table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
-            ws.add_table(table)
-        elif func == "resizeTable":
-            table = list(ws.tables.values())[a["args"][0]]
-            table.ref = a["args"][1].replace("$", "")
-            if table.autoFilter is not None:
-                table.autoFilter.ref = table.ref
-        else:
-            raise AssertionError(f"replay does not know the action {func}: teach it before trusting the test")
-    return wb
-
 
 # ---- fixtures ---------------------------------------------------------------------------------
 
 @pytest.fixture
 def master(tmp_path) -> Path:
-    path = tmp_path / "master.xlsx"
-    new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})
-    return path
+    return master_workbook(tmp_path / "master.xlsx")
 
 
 @pytest.fixture
@@ -189,28 +68,6 @@ def excel(monkeypatch):
     yield open_remote
     if hasattr(xw.Book, "_mock_caller"):
         del xw.Book._mock_caller
-
-
-def headless(path: Path, ids: list[str], output: Path) -> openpyxl.Workbook:
-    """The same commands on the same file through the file store, now, with no file path (a
-    remote book has none); saved to ``output`` and read back."""
-    book = Workbook(FileStore(openpyxl.load_workbook(path)))
-    run_commands(book, ids, Context())
-    save_book(book, output)
-    return openpyxl.load_workbook(output)
-
-
-def tables_of(wb: openpyxl.Workbook) -> dict[str, pd.DataFrame]:
-    book = Workbook(FileStore(wb))
-    return {name: book.read(name, required=False) for name in TABLE_NAMES}
-
-
-def actions(book) -> list[dict]:
-    return book.json()["actions"]
-
-
-def alerts(book) -> list[list]:
-    return [a["args"] for a in actions(book) if a["func"] == "alert"]
 
 
 # ---- the store ----------------------------------------------------------------------------------
@@ -264,7 +121,6 @@ def test_text_from_outside_is_written_into_text_formatted_cells(master, excel):
 
 # ---- a click, end to end ------------------------------------------------------------------------
 
-RUN_TIMES = {"Applications": "PostedAt", "Exceptions": "RunAt"}  # the moment of the run
 WRITES = {"match": "Matches", "post": "Applications", "memos": "Memos", "aging": "Aging"}
 
 
@@ -276,12 +132,7 @@ def test_each_button_click_writes_what_the_headless_run_writes(master, excel, bu
     ids = list(REFRESH) if button == buttons.REFRESH_ALL else [button]
     expected = tables_of(headless(master, ids, tmp_path / "headless.xlsx"))
     got = tables_of(replay(actions(book), master))
-    for name in TABLE_NAMES:
-        stamp = RUN_TIMES.get(name)
-        if stamp:
-            assert (got[name][stamp] >= pd.Timestamp(before)).all()
-        pd.testing.assert_frame_equal(got[name].drop(columns=stamp or []),
-                                      expected[name].drop(columns=stamp or []), obj=name)
+    assert_same_tables(got, expected, since=before)
     for cid in ids:  # the comparison is not between two empty tables
         assert not got[WRITES[cid]].empty, WRITES[cid]
     [(message, title, _, mode, _)] = alerts(book)

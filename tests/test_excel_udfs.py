@@ -4,6 +4,7 @@ commands wrote into the same workbook."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -11,6 +12,7 @@ from openpyxl.utils import range_boundaries
 
 from arxl.excel import udfs
 
+VBA = Path(__file__).resolve().parents[1] / "vba"
 AS_OF = dt.date(2026, 11, 20)
 
 ROWS = {
@@ -138,9 +140,9 @@ def test_match_gives_the_rows_the_match_button_proposed(refreshed):
 
 
 def test_a_cell_that_cannot_be_read_answers_with_its_problem_and_the_rest_still_compute():
-    answer = udfs.ARXL_DAYSPASTDUE(column([dt.datetime(2026, 11, 1), "last week", None, 46000.0, "2026-11-30"]),
+    answer = udfs.ARXL_DAYSPASTDUE(column([dt.datetime(2026, 11, 1), "last week", None, 60.0, "2026-11-30", True]),
                                    dt.datetime(2026, 11, 20))
-    assert cells(answer) == [19, "not a date", None, "a number where a date belongs", -10]
+    assert cells(answer) == [19, "not a date", None, "29 February 1900, a day that never was", -10, "not a date"]
     assert cells(udfs.ARXL_DUEDATE([[dt.datetime(2026, 1, 1)]], [["sometime soon"]])) == \
         ["terms 'sometime soon' not understood"]
 
@@ -165,3 +167,61 @@ def test_customer_knows_a_payer_by_the_bank_account_on_file_before_the_name():
                  ["C200", "Blue Ridge Plumbing LLC", "021000021-4455667788; GB33BUKB20201555555555"]]
     assert udfs.ARXL_CUSTOMER([["J SMITH"], ["ACME TOOLS"]], customers,
                               [["GB33BUKB20201555555555"], [None]]) == [["C200"], ["C100"]]
+
+
+# ---- dates as Excel hands them over: serial numbers ---------------------------------------------
+
+def serial(day: dt.date, epoch: dt.date = dt.date(1899, 12, 30)) -> float:
+    """The serial number Excel passes for a date: days since 1899-12-30 in the 1900 date system
+    (from 1900-03-01 on), days since 1904-01-01 in the 1904 system."""
+    return float((day - epoch).days)
+
+
+def test_days_past_due_of_a_range_of_serials_and_today_as_a_number_is_the_aging_table(refreshed):
+    """=ARXL_DAYSPASTDUE(A2:A99, TODAY()): a column of computed due dates (numbers in cells not
+    formatted as dates) and TODAY(), which Excel passes as a number, not a date."""
+    path, book = refreshed
+    aging = book.read("Aging")
+    invoices = aging[aging["DocType"] == "Invoice"]
+    due = column(serial(d.date()) for d in invoices["DueDate"])
+    assert all(isinstance(v, float) for [v] in due)
+    today = serial(AS_OF)  # what TODAY() hands over on the as-of date
+    assert cells(udfs.ARXL_DAYSPASTDUE(due, today)) == invoices["DaysPastDue"].tolist()
+    assert cells(udfs.ARXL_BUCKET(due, today, grid(path, "Settings"))) == invoices["Bucket"].tolist()
+    # the same in a workbook using the 1904 date system, as the Windows wrapper says it is
+    due_1904 = column(serial(d.date(), dt.date(1904, 1, 1)) for d in invoices["DueDate"])
+    assert cells(udfs.ARXL_DAYSPASTDUE(due_1904, serial(AS_OF, dt.date(1904, 1, 1)), None, True)) == \
+        invoices["DaysPastDue"].tolist()
+
+
+def test_the_windows_wrappers_hand_over_the_workbooks_date_system():
+    bas = (VBA / "xlwings_udfs.bas").read_text(encoding="ascii")
+    for name in ("ARXL_DAYSPASTDUE", "ARXL_BUCKET", "ARXL_DUEDATE", "ARXL_DISCOUNT", "ARXL_MATCH"):
+        [call] = [line for line in bas.splitlines() if f'"{name}", Array(' in line and "Application.Caller)" in line]
+        assert call.split("Array(")[1].split(")")[0].endswith(", ThisWorkbook.Date1904"), name
+        [signature] = [line for line in bas.splitlines() if line.startswith(f"Function {name}(")]
+        assert "date1904" not in signature  # not an argument a clerk types
+
+
+def test_due_dates_discounts_and_matches_take_serial_numbers(refreshed):
+    path, book = refreshed
+    aging = book.read("Aging").set_index("DocID")
+    invoices = book.read("Invoices")
+    no_due = invoices[invoices["DueDate"].isna() & invoices["CustomerID"].eq("C100")]
+    answer = udfs.ARXL_DUEDATE(column(serial(d.date()) for d in no_due["InvoiceDate"]), [["2/10 Net 30"]])
+    assert cells(answer) == [aging.loc[i, "DueDate"].date() for i in no_due["InvoiceID"]]
+    discount = udfs.ARXL_DISCOUNT([[1000.0]], [[serial(dt.date(2026, 11, 10))]],
+                                  column([serial(dt.date(2026, 11, 15)), serial(dt.date(2026, 11, 21))]), [["2/10 Net 30"]])
+    assert cells(discount) == [20.0, 0.0]
+    matches = book.read("Matches")
+    [pay] = [p for p in book.read("Payments").itertuples() if p.PaymentID == "P1"]
+    proposed = matches[(matches["PaymentID"] == "P1") & (matches["InvoiceID"] != "")]
+    answer = udfs.ARXL_MATCH(pay.Reference, pay.PayerName, float(pay.Amount) / 100, grid(path, "Invoices"),
+                             grid(path, "Customers"), serial(pay.ReceivedDate.date()), grid(path, "Settings"))
+    assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()]
+    assert proposed["Discount"].sum() > 0  # the received date decides the discount: it was read as a date
+
+
+def test_numbers_that_are_no_date_of_excels_calendar_are_explained():
+    assert cells(udfs.ARXL_BUCKET(column([0.0, -3.0, 3e6]), dt.datetime(2026, 11, 20))) == ["a number that is not a date"] * 3
+    assert udfs.ARXL_BUCKET([[46000.0]], 60.0) == [["29 February 1900, a day that never was"]]

@@ -1,6 +1,7 @@
 """Hostile and broken files, and saving that never loses the clerk's workbook."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
@@ -144,10 +145,10 @@ def test_a_failing_save_leaves_the_original_intact(make_book, monkeypatch):
     def explode(target):
         with open(target, "wb") as f:
             f.write(b"PK\x03\x04 truncated")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(book.store, "save", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(BookError, match="the disk holding book.xlsx is full. Free some space"):
         save_book(book)
     assert _digest(path) == original
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".~arxl-")]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 from decimal import Decimal
 
@@ -14,21 +13,22 @@ from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
 from arxl.core.matching import batch, identify_payer, match_payments, match_remittance
 from arxl.core.matching.policy import RULES, Held, Rule, held_sentences
-from arxl.core.money import to_cents
-from arxl.core.settings import Settings, WriteOffTolerance
+from arxl.core.money import to_minor
+from arxl.core.settings import Settings, WriteOffLimit
 
 AS_OF = dt.date(2026, 11, 20)
-SETTINGS = Settings(as_of=AS_OF, write_off_tolerance=WriteOffTolerance(cents=500))
+SETTINGS = Settings(as_of=AS_OF, write_off_tolerance=WriteOffLimit(amount=Decimal("5.00")))
 
 
 def frame(spec, rows: list[dict]) -> pd.DataFrame:
-    """A typed frame as Workbook.read gives it: every contract column, money in cents."""
+    """A typed frame as Workbook.read gives it: every contract column, money in minor units (these
+    tests' currencies, USD and EUR, have two decimals)."""
     values = {c.name: [] for c in spec.columns}
     for row in rows:
         for c in spec.columns:
             v = row.get(c.name)
             if c.kind == "money" and v is not None:
-                v = to_cents(v)
+                v = to_minor(v, "USD")
             elif c.kind == "date" and isinstance(v, str):
                 v = pd.Timestamp(v)
             values[c.name].append(v)
@@ -57,7 +57,7 @@ def run(payments: list[dict], invoices: list[dict], customers=CUSTOMER_ROWS, set
     opened = inv["Amount"].copy()
     for k, inv_id in enumerate(inv["InvoiceID"]):
         if open_balances and inv_id in open_balances:
-            opened.iloc[k] = to_cents(open_balances[inv_id])
+            opened.iloc[k] = to_minor(open_balances[inv_id], "USD")
     pays = frame(PAYMENTS, [dict(dict(ReceivedDate="2026-11-18", Currency="USD"), **p) for p in payments])
     (matches, status), problems = match_payments(pays, inv, frame(CUSTOMERS, customers), settings, opened)
     return matches, status

@@ -27,6 +27,9 @@ PAYMENTS = [
     {"PaymentID": "P9", "ReceivedDate": dt.date(2026, 11, 1), "PayerName": "ACME TOOLS", "Amount": 450.25,
      "Currency": "USD", "Reference": "INV-1002", "MatchStatus": "Posted"},
 ]
+# P9 is posted: the ledger says so (MatchStatus is arxl's report of it)
+APPLICATIONS = [{"ApplicationID": "A0000001", "PaymentID": "P9", "InvoiceID": "INV-1002", "CustomerID": "C1",
+                 "AppliedAmount": 450.25, "ReasonCode": "PAID", "Source": "Auto"}]
 
 
 def _rows(path, sheet):
@@ -36,7 +39,8 @@ def _rows(path, sheet):
 
 
 def test_match_writes_proposals_and_payment_columns(make_book, run):
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS})
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS})
     result, _ = run(path, "match")
     assert result.ok, result.failures
     matches = _rows(path, "Matches")
@@ -59,7 +63,8 @@ def test_match_writes_proposals_and_payment_columns(make_book, run):
 
 
 def test_a_clerks_approve_survives_a_rerun(make_book, run):
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS})
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS})
     run(path, "match")
     wb = openpyxl.load_workbook(path)
     ws = wb["Matches"]
@@ -70,7 +75,7 @@ def test_a_clerks_approve_survives_a_rerun(make_book, run):
     wb.save(path)
     run(path, "match")
     p7 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
-    assert [m["Decision"] for m in p7] == ["Approve"]
+    assert [m["Decision"] for m in p7] == ["approve"]  # kept as the clerk typed it
     assert [m["Decision"] for m in _rows(path, "Matches") if m["PaymentID"] == "P1"] == ["Auto"]
 
 

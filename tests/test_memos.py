@@ -155,11 +155,13 @@ def test_tax_rate_on_the_request_wins_over_the_invoice_ratio_and_rounds_half_up(
     assert ledger.loc["R2", ["NetAmount", "TaxAmount", "TotalAmount"]].tolist() == [1005, 80, 1085]  # 0.804
 
 
-def test_memo_date_is_the_requested_one_else_the_run_date(book_with, run):
+def test_memo_date_is_the_requested_one_else_the_runs_as_of_date(book_with, run):
+    """One date per run: a memo made on the 21st in a workbook worked as of the 20th is dated the
+    20th, so the aging as of the 20th and the invoices' balances agree."""
     path = book_with([request("R1", amount=10, MemoDate=dt.date(2026, 11, 2)), request("R2", amount=10)])
     _, book = run(path, "memos", now=dt.datetime(2026, 11, 21, 9, 30))
     dates = memo_ledger(book)["MemoDate"].dt.date.to_dict()
-    assert dates == {"R1": dt.date(2026, 11, 2), "R2": dt.date(2026, 11, 21)}
+    assert dates == {"R1": dt.date(2026, 11, 2), "R2": dt.date(2026, 11, 20)}
 
 
 # --- caps -------------------------------------------------------------------------------------
@@ -266,8 +268,8 @@ SOUND = request("OK", amount=10)
     (request("X", amount=30, Quantity=3, UnitPrice=9.99), "Amount", "disagrees with Quantity x UnitPrice (3 x 9.99 = 29.97)"),
     (request("X", Quantity=3), "UnitPrice", "UnitPrice is blank"),
     (request("X"), "Amount", "no amount"),
-    (request("X", kind="Refund", amount=10), "Kind", "unknown Kind"),
-    (request("X", type_="Goodwill", amount=10), "Type", "unknown Type"),
+    (request("X", kind="Refund", amount=10), "Kind", "Kind 'Refund' is not one of Credit, Debit"),
+    (request("X", type_="Goodwill", amount=10), "Type", "'Goodwill' is not one of Product, Service"),
     (request("X", type_="Tax", amount=10), "InvoiceID", "needs the invoice"),
     (request("X", amount=10, MemoDate="next week"), "MemoDate", "not a date"),
 ])
@@ -328,7 +330,7 @@ def test_each_memo_document_is_written_next_to_the_workbook(book_with, run):
                      settings={"MemoFolder": "Credit notes"})
     _, book = run(path, "memos")
     documents = memo_ledger(book)["Document"].to_dict()
-    assert documents == {"R1": "Credit notes/CM-000001.pdf", "R2": "Credit notes/DM-000001.pdf"}
+    assert documents == {"R1": "Credit notes/book/CM-000001.pdf", "R2": "Credit notes/book/DM-000001.pdf"}
     assert all((path.parent / d).read_bytes().startswith(b"%PDF") for d in documents.values())
 
 

@@ -74,7 +74,7 @@ def test_names_beyond_latin_1_print_when_the_machine_has_a_unicode_font(make_boo
         {"RequestID": "R1", "CustomerID": "PL1", "Kind": "Credit", "Type": "Other", "Amount": 100,
          "Reason": "Rabat — Łódź"}]})
     run(path, "memos")
-    text = text_of(PdfReader(path.parent / "Memos" / "CM-000001.pdf"))
+    text = text_of(PdfReader(path.parent / "Memos" / path.stem / "CM-000001.pdf"))
     assert "Zakład Mechaniczny Żółw Sp. z o.o." in text and "Rabat — Łódź" in text
 
 
@@ -88,5 +88,5 @@ def test_a_postal_address_the_clerk_keeps_in_customers_is_printed(make_book, run
                             ["77 Mill Road; Springfield, IL 62701", ""], None, as_text=True)
     save_book(book)
     run(path, "memos")
-    text = text_of(PdfReader(path.parent / "Memos" / "CM-000001.pdf"))
+    text = text_of(PdfReader(path.parent / "Memos" / path.stem / "CM-000001.pdf"))
     assert "Customer ID: C100 77 Mill Road Springfield, IL 62701 ap@acmehardware.test" in text

@@ -161,7 +161,7 @@ def test_override_on_account(book):
 
 
 @pytest.mark.parametrize("apply_to, problem", [
-    ("100234=12,5O", "is not an amount"),
+    ("100234=12,5O", "not an amount"),
     ("999999", "999999 is not an invoice or debit memo"),
     ("100234=700; 100235=400", "more than the payment"),
     ("100234; 100234", "named twice"),
@@ -300,12 +300,16 @@ def test_a_debit_memo_can_be_paid_by_its_memo_id(book):
 
 
 def test_parse_apply_to_and_application_ids():
-    assert parse_apply_to(" 100234 ; 100235 = 1,250.50 ;ON  ACCOUNT") == [
+    assert parse_apply_to(" 100234 ; 100235 = 1,250.50 ;ON  ACCOUNT", "USD") == [
         ("100234", None), ("100235", 125050), ("", None)]
+    assert parse_apply_to("100235=1.250,5", "EUR", ",") == [("100235", 125050)]
+    assert parse_apply_to("100235=12.345", "KWD") == [("100235", 12345)]
     with pytest.raises(ValueError, match="no amount"):
-        parse_apply_to("100234=")
+        parse_apply_to("100234=", "USD")
     with pytest.raises(ValueError, match="more than zero"):
-        parse_apply_to("100234=-5")
+        parse_apply_to("100234=-5", "USD")
+    with pytest.raises(ValueError, match="decimals"):
+        parse_apply_to("100234=12.345", "USD")
     assert next_ids(["A0000009", "X12", "a0000010", ""], 2, "A", 7) == ["A0000011", "A0000012"]
     assert next_ids([], 1, "A", 7) == ["A0000001"]
 

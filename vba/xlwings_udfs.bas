@@ -4,10 +4,10 @@ Attribute VB_Name = "xlwings_udfs"
 Function ARXL_BUCKET(dates, Optional as_of, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_BUCKET = XLPy.CallUDF("arxl.excel.udfs", "ARXL_BUCKET", Array(dates, as_of, settings), ThisWorkbook, Application.Caller)
+        ARXL_BUCKET = XLPy.CallUDF("arxl.excel.udfs", "ARXL_BUCKET", Array(dates, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_BUCKET = XLPy.CallUDF("arxl.excel.udfs", "ARXL_BUCKET", Array(dates, as_of, settings))
+        ARXL_BUCKET = XLPy.CallUDF("arxl.excel.udfs", "ARXL_BUCKET", Array(dates, as_of, settings, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:
@@ -30,10 +30,10 @@ End Function
 Function ARXL_DAYSPASTDUE(due_dates, Optional as_of, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_DAYSPASTDUE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DAYSPASTDUE", Array(due_dates, as_of, settings), ThisWorkbook, Application.Caller)
+        ARXL_DAYSPASTDUE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DAYSPASTDUE", Array(due_dates, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_DAYSPASTDUE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DAYSPASTDUE", Array(due_dates, as_of, settings))
+        ARXL_DAYSPASTDUE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DAYSPASTDUE", Array(due_dates, as_of, settings, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:
@@ -43,10 +43,10 @@ End Function
 Function ARXL_DISCOUNT(amounts, invoice_dates, paid_on, Optional terms, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_DISCOUNT = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DISCOUNT", Array(amounts, invoice_dates, paid_on, terms, settings), ThisWorkbook, Application.Caller)
+        ARXL_DISCOUNT = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DISCOUNT", Array(amounts, invoice_dates, paid_on, terms, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_DISCOUNT = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DISCOUNT", Array(amounts, invoice_dates, paid_on, terms, settings))
+        ARXL_DISCOUNT = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DISCOUNT", Array(amounts, invoice_dates, paid_on, terms, settings, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:
@@ -56,10 +56,10 @@ End Function
 Function ARXL_DUEDATE(invoice_dates, Optional terms, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_DUEDATE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DUEDATE", Array(invoice_dates, terms, settings), ThisWorkbook, Application.Caller)
+        ARXL_DUEDATE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DUEDATE", Array(invoice_dates, terms, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_DUEDATE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DUEDATE", Array(invoice_dates, terms, settings))
+        ARXL_DUEDATE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_DUEDATE", Array(invoice_dates, terms, settings, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:
@@ -69,10 +69,10 @@ End Function
 Function ARXL_MATCH(reference, payer, amount, invoices, Optional customers, Optional received, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_MATCH = XLPy.CallUDF("arxl.excel.udfs", "ARXL_MATCH", Array(reference, payer, amount, invoices, customers, received, settings), ThisWorkbook, Application.Caller)
+        ARXL_MATCH = XLPy.CallUDF("arxl.excel.udfs", "ARXL_MATCH", Array(reference, payer, amount, invoices, customers, received, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_MATCH = XLPy.CallUDF("arxl.excel.udfs", "ARXL_MATCH", Array(reference, payer, amount, invoices, customers, received, settings))
+        ARXL_MATCH = XLPy.CallUDF("arxl.excel.udfs", "ARXL_MATCH", Array(reference, payer, amount, invoices, customers, received, settings, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:

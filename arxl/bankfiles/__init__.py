@@ -1,11 +1,16 @@
 """Bank and remittance files: find out what a file is, and read its incoming credits.
 
-``read_bank_file(name, data, currency=..., csv_columns=...)`` detects the format from the
-content (not the file name) and returns a ``ParsedFile``: receipts, skipped records (debits,
-returns, balances) and problems located by file name and line. Nothing here knows about
-workbooks; ``arxl.commands.importer`` turns receipts into Payments rows."""
+``read_bank_file(name, data, currency=..., csv_columns=..., decimal_separator=...)`` reads
+the bytes as text whatever their encoding and line ends (UTF-8 with or without a BOM, UTF-16 as
+Excel's "Unicode Text" writes it, Latin-1; LF, CRLF or the CR of Excel for Mac), detects the
+format from the content (not the file name) and returns a ``ParsedFile``: receipts, skipped
+records (debits, returns, balances) and problems located by file name and line. Amounts are in
+the minor unit of each receipt's currency; a receipt dated outside the range arxl reads is a
+problem, not a receipt. Nothing here knows about workbooks; ``arxl.commands.importer`` turns
+receipts into Payments rows."""
 from __future__ import annotations
 
+import codecs
 import re
 
 from arxl.bankfiles.bai2 import parse_bai2
@@ -16,6 +21,7 @@ from arxl.bankfiles.model import ParsedFile, Receipt, RemittanceLine, Skipped, r
 from arxl.bankfiles.mt940 import parse_mt940
 from arxl.bankfiles.nacha import parse_nacha
 from arxl.bankfiles.x12 import parse_x12
+from arxl.contract import DATE_RANGE, date_in_range
 
 __all__ = ["ParsedFile", "Receipt", "RemittanceLine", "Skipped", "detect_format", "read_bank_file",
            "reference_text", "remittance_segments"]
@@ -56,12 +62,43 @@ PARSERS = {"camt": parse_camt, "X12": parse_x12, "BAI2": parse_bai2, "MT940": pa
            "NACHA": parse_nacha, "Lockbox": parse_lockbox, "CSV": parse_csv}
 
 
-def read_bank_file(name: str, data: bytes, *, currency: str = "USD", csv_columns: str = "") -> ParsedFile:
+def as_text_bytes(data: bytes) -> bytes:
+    """The file as UTF-8 (or its own single-byte encoding) with LF line ends: UTF-16, with or
+    without its byte-order mark, is decoded; CRLF and CR line ends become LF."""
+    utf16 = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        utf16 = "utf-16"
+    elif len(data) >= 4:
+        head = data[:512]
+        # ASCII text as UTF-16 without a BOM: every other byte is NUL
+        if head[1::2].count(0) > 0.9 * len(head[1::2]) and head[0::2].count(0) < 0.1 * len(head[0::2]):
+            utf16 = "utf-16-le"
+        elif head[0::2].count(0) > 0.9 * len(head[0::2]) and head[1::2].count(0) < 0.1 * len(head[1::2]):
+            utf16 = "utf-16-be"
+    if utf16:
+        try:
+            data = data.decode(utf16).encode("utf-8")
+        except UnicodeDecodeError:
+            pass  # not text after all: the format check says so
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def read_bank_file(name: str, data: bytes, *, currency: str = "USD", csv_columns: str = "",
+                   decimal_separator: str = ".") -> ParsedFile:
     """Every incoming credit of one file, with what was skipped and what went wrong."""
+    data = as_text_bytes(data)
     kind = detect_format(data)
     if kind is None:
         result = ParsedFile("unknown")
         result.problems.add(name, 1, "", "", "not a bank file arxl can read",
                             "Import camt.053/054, BAI2, MT940, X12 820, NACHA, BAI lockbox or CSV files.")
         return result
-    return PARSERS[kind](data, name, currency=currency, csv_columns=csv_columns)
+    result = PARSERS[kind](data, name, currency=currency, csv_columns=csv_columns,
+                           decimal_separator=decimal_separator)
+    for receipt in [r for r in result.receipts if not date_in_range(r.received)]:
+        result.receipts.remove(receipt)
+        result.problems.add(name, receipt.line, "ReceivedDate", receipt.received.isoformat(),
+                            f"a payment dated outside the range arxl reads ({DATE_RANGE})",
+                            "Check the date with the bank; type the payment into Payments by hand with "
+                            "the date it arrived.")
+    return result

@@ -3,6 +3,9 @@ real banks send: several records on one physical line (``.../   02,...``), a rec
 wrapped onto a line of its own without an ``88`` code, ``88`` continuations of both text and
 fields, blank or missing currencies, and keyed ``88`` lines (``DBNM: payer``) in the text.
 
+Amounts carry no decimal point: their decimals are implied by the currency's minor units (ISO
+4217, as BAI2's currency table has them), so the digits are the amount in minor units.
+
 Detail records (16) with a credit type code (100-399) are receipts, except the returns and
 reversals (250-269) and the bank's own credits (sweeps, interest); debit codes (400-699) are
 reported, as are the account (03) balances."""
@@ -12,8 +15,8 @@ import datetime as dt
 import re
 
 from arxl.bankfiles.model import BALANCE, BANK_CREDIT, DEBIT, NOTHING, RETURN, ParsedFile, Receipt, Skipped
+from arxl.core.money import check_amount
 
-ZERO_DECIMAL = {"JPY", "KRW", "CLP", "ISK", "VND", "XOF", "XAF", "HUF"}
 RECORD_START = re.compile(r"^\d{2},")
 RECORD_BREAK = re.compile(r"/\s+(?=\d{2},)")  # "...,2/   02,..." : two records on one line
 
@@ -61,7 +64,7 @@ def _amount(text: str, currency: str) -> int:
     text = text.strip()
     if not re.fullmatch(r"[+-]?\d+", text):
         raise ValueError(f"the amount {text!r} is not a whole number")
-    return int(text) * (100 if currency in ZERO_DECIMAL else 1)
+    return check_amount(int(text), currency)
 
 
 def _date(text: str) -> dt.date:

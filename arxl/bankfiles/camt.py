@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from arxl.bankfiles.model import BALANCE, DEBIT, NOTHING, PENDING, RETURN, ParsedFile, Receipt, RemittanceLine, Skipped
 from arxl.bankfiles.xmlsafe import BadXml, line_of, parse_xml
-from arxl.core.money import to_cents
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 
 NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[234]\.001\.\d+)")
 
@@ -54,19 +54,22 @@ def _party_name(related: ET.Element | None, role: str) -> str:
     return _text(related, f"{role}/Nm") or _text(related, f"{role}/Pty/Nm")
 
 
-def _cents(element: ET.Element | None) -> int | None:
-    """An amount element: a direct amount, or (v04 on) typed amounts summed over their Amt."""
+def _amount(element: ET.Element | None, currency: str = "") -> int | None:
+    """An amount element in the minor unit of its currency (its Ccy, else ``currency``): a
+    direct amount, or (v04 on) typed amounts summed over their Amt."""
     if element is None:
         return None
     text = (element.text or "").strip()
     if text:
         try:
-            return to_cents(Decimal(text))
+            return to_minor(Decimal(text), element.get("Ccy") or currency)
         except InvalidOperation:
             raise ValueError(f"the amount {text!r} ({_local(element)}) is not a "
                              f"number with a decimal point") from None
+        except NotAnAmount as exc:
+            raise ValueError(f"the amount {text!r} ({_local(element)}): {exc.problem}") from None
     parts = [p for a in element.iter() if _local(a) == "Amt" and a is not element
-             if (p := _cents(a)) is not None]
+             if (p := _amount(a, currency)) is not None]
     return sum(parts) if parts else None
 
 
@@ -84,7 +87,7 @@ def _method(entry: ET.Element, tx: ET.Element | None) -> str:
     return ""
 
 
-def _documents(structured: ET.Element) -> tuple[list[RemittanceLine], list[str]]:
+def _documents(structured: ET.Element, currency: str) -> tuple[list[RemittanceLine], list[str]]:
     """The referred documents of one ``Strd`` block, and its other references as text."""
     numbers = [_text(d, "Nb") for d in _children(structured, "RfrdDocInf") if _text(d, "Nb")]
     creditor_refs = [_text(c, "Ref") for c in _children(structured, "CdtrRefInf") if _text(c, "Ref")]
@@ -97,24 +100,24 @@ def _documents(structured: ET.Element) -> tuple[list[RemittanceLine], list[str]]
         return [RemittanceLine(n) for n in numbers], text
     adjustments = []
     for adj in _children(amounts, "AdjstmntAmtAndRsn"):
-        cents = _cents(_find(adj, "Amt")) or 0
+        cents = _amount(_find(adj, "Amt"), currency) or 0
         adjustments.append((cents if _text(adj, "CdtDbtInd") == "CRDT" else -cents,
                             _text(adj, "Rsn") or "ADJ"))
-    credit_note = _cents(_find(amounts, "CdtNoteAmt"))
+    credit_note = _amount(_find(amounts, "CdtNoteAmt"), currency)
     if credit_note:
         adjustments.append((-credit_note, "CDTNOTE"))
-    return [RemittanceLine(numbers[0], paid=_cents(_find(amounts, "RmtdAmt")),
-                           gross=_cents(_find(amounts, "DuePyblAmt")),
-                           discount=_cents(_find(amounts, "DscntApldAmt")),
+    return [RemittanceLine(numbers[0], paid=_amount(_find(amounts, "RmtdAmt"), currency),
+                           gross=_amount(_find(amounts, "DuePyblAmt"), currency),
+                           discount=_amount(_find(amounts, "DscntApldAmt"), currency),
                            adjustments=tuple(adjustments))], text
 
 
-def _remittance(tx: ET.Element | None) -> tuple[str, tuple[RemittanceLine, ...]]:
+def _remittance(tx: ET.Element | None, currency: str) -> tuple[str, tuple[RemittanceLine, ...]]:
     info = _find(tx, "RmtInf")
     text = [_text(u) for u in _children(info, "Ustrd") if _text(u)]
     lines: list[RemittanceLine] = []
     for structured in _children(info, "Strd"):
-        docs, more = _documents(structured)
+        docs, more = _documents(structured, currency)
         lines.extend(docs)
         text.extend(more)
     end_to_end = _text(tx, "Refs/EndToEndId")
@@ -129,19 +132,19 @@ def _tx_amount(tx: ET.Element) -> tuple[int | None, str]:
     for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
         found = _find(tx, path)
         if found is not None:
-            return _cents(found), found.get("Ccy", "")
+            return _amount(found), found.get("Ccy", "")
     return None, ""
 
 
 def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
     line = line_of(entry)
     amount_el = _find(entry, "Amt")
-    amount, currency = _cents(amount_el), (amount_el.get("Ccy", "") if amount_el is not None else "")
+    amount, currency = _amount(amount_el), (amount_el.get("Ccy", "") if amount_el is not None else "")
     if amount is None:
         raise ValueError("the entry has no amount (Amt)")
     txs = [tx for details in _children(entry, "NtryDtls") for tx in _children(details, "TxDtls")]
     first = txs[0] if txs else None
-    description = (_text(entry, "AddtlNtryInf") or _remittance(first)[0]
+    description = (_text(entry, "AddtlNtryInf") or _remittance(first, currency)[0]
                    or _party_name(_find(first, "RltdPties"), "Cdtr"))
     status = _text(entry, "Sts") or _text(entry, "Sts/Cd")
     sub_family = _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")
@@ -166,7 +169,7 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
     known = [a for a, c in tx_amounts if a is not None and c in ("", currency)]
     split = len(txs) > 1 and len(known) == len(txs) and sum(known) == amount
     if len(txs) > 1 and not split:
-        result.problems.add(name, line, "Amount", amount / 100,
+        result.problems.add(name, line, "Amount", format_amount(amount, currency),
                             f"the entry holds {len(txs)} transactions whose amounts do not add up "
                             f"to the entry amount; imported as one payment",
                             "Check the payment against the bank statement before applying it.")
@@ -177,7 +180,7 @@ def _entry(entry: ET.Element, result: ParsedFile, name: str) -> None:
         texts: list[str] = []
         lines: list[RemittanceLine] = []
         for member in group:
-            text, docs = _remittance(member)
+            text, docs = _remittance(member, currency)
             texts.append(text)
             lines.extend(docs)
         reference = _text(tx, "Refs/AcctSvcrRef") or (
@@ -214,7 +217,7 @@ def parse_camt(data: bytes, name: str, **_options) -> ParsedFile:
         if _local(element) == "Bal":
             code = _text(element, "Tp/CdOrPrtry/Cd") or _text(element, "Tp/CdOrPrtry/Prtry")
             amount_el = _find(element, "Amt")
-            result.skipped.append(Skipped(line_of(element), BALANCE, _cents(amount_el),
+            result.skipped.append(Skipped(line_of(element), BALANCE, None,
                                           amount_el.get("Ccy", "") if amount_el is not None else "",
                                           f"balance {code}"))
         elif _local(element) == "Ntry":

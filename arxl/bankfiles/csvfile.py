@@ -1,18 +1,25 @@
 """CSV exports of online banking, read through the column mapping in Settings
 ``ImportCsvColumns`` (``Amount=Credit; PayerName=Description; ReceivedDate=Booking date``).
 Payments columns the mapping leaves out are found by their own name in the CSV header. Rows
-with a negative or blank amount are debits; they are reported, not imported."""
+with a negative or blank amount are debits; they are reported, not imported.
+
+A file's amounts are read with one decimal separator, decided once per file like its date
+order: the one its amounts show (a mark followed by one or two digits at the end, as in 12,50
+or 1.234,5, or the later of two marks, as in 1,234.50), else, when they show none or both,
+Settings DecimalSeparator. An amount that does not fit that separator is that row's problem,
+never guessed ("50,00" in a file of points is refused, not read as 5,000.00)."""
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
 
 from arxl.bankfiles.model import DEBIT, ParsedFile, Receipt, Skipped
 from arxl.contract import IMPORTED_PAYMENT_COLUMNS as FIELDS
 from arxl.contract import PAYMENTS, header_key
-from arxl.core.money import NotAnAmount, to_cents
+from arxl.core.money import DECIMAL_SEPARATORS, NotAnAmount, to_minor
 
 
 class BadMapping(ValueError):
@@ -33,11 +40,17 @@ def parse_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-def _amount(text: str) -> int:
-    text = text.strip().replace(" ", "").replace("\u00a0", "")
-    if re.fullmatch(r"[-+(]?[\d.]*,\d{1,2}\)?", text):  # 1.234,56: decimal comma
-        text = text.replace(".", "").replace(",", ".")
-    return to_cents(text)
+def decimal_mark(amounts: Iterable[str], setting: str) -> str:
+    """The decimal separator a file's ``amounts`` show (see the module docstring)."""
+    shown = set()
+    for text in amounts:
+        marks = [c for c in text if c in DECIMAL_SEPARATORS]
+        if not marks:
+            continue
+        after = text[text.rfind(marks[-1]) + 1:].strip(" )")
+        if len(set(marks)) == 2 or (len(after) in (1, 2) and after.isdigit()):
+            shown.add(marks[-1])
+    return shown.pop() if len(shown) == 1 else setting
 
 
 def _date_order(values: list[str]) -> str:
@@ -61,7 +74,8 @@ def _date(text: str, order: str) -> dt.date:
     return dt.date(year, month, day)
 
 
-def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str = "", **_options) -> ParsedFile:
+def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str = "",
+              decimal_separator: str = ".", **_options) -> ParsedFile:
     result = ParsedFile("CSV")
     try:
         text = data.decode("utf-8-sig")
@@ -71,7 +85,12 @@ def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        result.problems.add(name, 1, "", "", f"not a CSV file arxl can read ({exc})",
+                            "Export the statement again as CSV (or as camt.053, BAI2 or MT940).")
+        return result
     if not rows:
         result.problems.add(name, 1, "", "", "the file is empty", "Export the statement again.")
         return result
@@ -103,24 +122,29 @@ def parse_csv(data: bytes, name: str, *, currency: str = "USD", csv_columns: str
         at = where.get(column)
         return row[at].strip() if at is not None and at < len(row) else ""
 
+    separator = decimal_mark((cell(r, "Amount") for r in rows[1:]), decimal_separator)
+
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
         try:
             amount_text = cell(row, "Amount")
-            amount = _amount(amount_text) if amount_text else None
+            in_currency = (cell(row, "Currency") or currency).upper()
+            amount = to_minor(amount_text, in_currency, separator) if amount_text else None
             if amount is None or amount <= 0:
-                result.skipped.append(Skipped(line, DEBIT, None if amount is None else -amount,
-                                              cell(row, "Currency") or currency,
+                result.skipped.append(Skipped(line, DEBIT, None if amount is None else -amount, in_currency,
                                               cell(row, "Reference") or cell(row, "PayerName")))
                 continue
             result.receipts.append(Receipt(
                 line=line, received=_date(cell(row, "ReceivedDate"), order),
                 payer_name=cell(row, "PayerName"), amount=amount,
-                currency=(cell(row, "Currency") or currency).upper(), method=cell(row, "Method"),
+                currency=in_currency, method=cell(row, "Method"),
                 payer_account=cell(row, "PayerAccount"), check_number=cell(row, "CheckNumber"),
                 bank_reference=cell(row, "PaymentID"), text=cell(row, "Reference")))
-        except (ValueError, NotAnAmount) as exc:
+        except NotAnAmount as exc:
+            result.problems.add(name, line, "Amount", cell(row, "Amount"), f"a CSV row whose amount cannot be read: "
+                                f"{exc.problem}", "Fix the row in the file, or type the payment by hand.")
+        except ValueError as exc:
             result.problems.add(name, line, "", ",".join(row)[:60], f"a CSV row that cannot be read: "
                                 f"{exc}", "Fix the row in the file, or type the payment by hand.")
     return result

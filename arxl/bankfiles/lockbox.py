@@ -4,7 +4,7 @@ characters): 1 header, 2 service, 5 lockbox/batch header, 6 check (payment), 4 o
 
 Positions read (1-based, as bank lockbox specifications print them):
   5: 2-4 batch, 5-7 item, 8-14 lockbox number, 15-20 deposit date (YYMMDD)
-  6: 2-4 batch, 5-7 item, 8-17 amount (cents), 18-26 routing number, 27-36 account,
+  6: 2-4 batch, 5-7 item, 8-17 amount (cents: minor units of the currency), 18-26 routing number, 27-36 account,
      37-46 check number, 47-80 remitter name (optional)
   4: 2-4 batch, 5-7 item of the check, 8 overflow type (4 = invoice), 9-10 sequence,
      11 last-overflow flag (9 = last), 12-26 invoice number, 27-36 amount paid (cents),
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from arxl.bankfiles.model import ParsedFile, Receipt, RemittanceLine
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 
 def _cents(text: str) -> int | None:
@@ -74,10 +74,10 @@ def parse_lockbox(data: bytes, name: str, *, currency: str = "USD", **_options) 
                 count, total = int(record[20:23] or 0), _cents(record[23:33]) or 0
                 found = batch_sum.get(record[1:4], [])
                 if count != len(found) or total != sum(found):
-                    result.problems.add(name, line, "Amount", format_cents(total),
+                    result.problems.add(name, line, "Amount", format_amount(total, currency),
                                         f"batch {record[1:4]} holds {len(found)} check(s) for "
-                                        f"{format_cents(sum(found))}, "
-                                        f"but its batch total says {count} for {format_cents(total)}",
+                                        f"{format_amount(sum(found), currency)}, "
+                                        f"but its batch total says {count} for {format_amount(total, currency)}",
                                         "Compare the checks with the lockbox report; a check may be missing.")
             elif kind not in "12389 ":
                 raise ValueError(f"unknown record type {kind!r}")

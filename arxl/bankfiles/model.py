@@ -6,20 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from arxl.core.money import cents_to_decimal
+from arxl.core.money import minor_to_decimal
 from arxl.core.problems import Problems
 
 
 @dataclass(frozen=True)
 class RemittanceLine:
     """One document a remittance pays: the invoice (or credit note) number and, where the payer
-    said so, the amount paid, the invoice's gross amount and the discount taken (cents)."""
+    said so, the amount paid, the invoice's gross amount and the discount taken (minor units of
+    the receipt's currency)."""
 
     invoice: str
     paid: int | None = None
     gross: int | None = None
     discount: int | None = None
-    adjustments: tuple[tuple[int, str], ...] = ()  # (cents, reason code) the payer deducted
+    adjustments: tuple[tuple[int, str], ...] = ()  # (amount, reason code) the payer deducted
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Receipt:
     line: int
     received: dt.date
     payer_name: str
-    amount: int  # cents, positive
+    amount: int  # in the currency's minor unit, positive
     currency: str
     method: str = ""
     payer_account: str = ""
@@ -49,7 +50,7 @@ BANK_CREDIT = "bank credit"  # interest, sweeps: money from the bank itself, not
 class Skipped:
     line: int
     kind: str  # one of the constants above
-    amount: int | None  # cents, None for records without one
+    amount: int | None  # minor units of ``currency``, None for records without one
     currency: str
     description: str
 
@@ -62,22 +63,22 @@ class ParsedFile:
     problems: Problems = field(default_factory=Problems)
 
 
-def _amount(cents: int | None) -> str:
-    return "" if cents is None else str(cents_to_decimal(cents))
-
-
-def remittance_segments(lines: tuple[RemittanceLine, ...]) -> str:
+def remittance_segments(lines: tuple[RemittanceLine, ...], currency: str) -> str:
     """The structured remittance as EDI-style segments, one per document:
     ``RMR*IV*<invoice>*<paid>*<gross>*<discount>\\`` (blank where the payer gave no amount),
     followed by ``ADX*<amount>*<reason>*IV*<invoice>\\`` for each adjustment the payer took."""
+    def amount(minor: int | None) -> str:
+        return "" if minor is None else str(minor_to_decimal(minor, currency))
+
     out = []
     for doc in lines:
         invoice = doc.invoice.replace("*", " ").replace("\\", " ").strip()
-        out.append(f"RMR*IV*{invoice}*{_amount(doc.paid)}*{_amount(doc.gross)}*{_amount(doc.discount)}\\")
-        out.extend(f"ADX*{_amount(cents)}*{reason}*IV*{invoice}\\" for cents, reason in doc.adjustments)
+        out.append(f"RMR*IV*{invoice}*{amount(doc.paid)}*{amount(doc.gross)}*{amount(doc.discount)}\\")
+        out.extend(f"ADX*{amount(minor)}*{reason}*IV*{invoice}\\" for minor, reason in doc.adjustments)
     return "".join(out)
 
 
 def reference_text(receipt: Receipt) -> str:
     """The Reference cell: the free text as received, then the structured remittance."""
-    return " ".join(part for part in (receipt.text.strip(), remittance_segments(receipt.remittance)) if part)
+    segments = remittance_segments(receipt.remittance, receipt.currency)
+    return " ".join(part for part in (receipt.text.strip(), segments) if part)

@@ -1,22 +1,33 @@
-"""SWIFT MT940 customer statements: every ``:61:`` statement line with the ``:86:`` information
-that follows it. The ``:86:`` field comes in three common shapes, all read here: German
-``GVC?20...?32payer`` subfields, the Dutch/SEPA ``/ORDP//NAME/payer/REMI/...`` keys, and free
-text. SWIFT envelopes (``{1:...}{4:``), bank header lines and 65-character line wrapping inside
-words are undone before reading."""
+"""SWIFT MT940 customer statements (and MT942 intraday reports): every ``:61:`` statement line
+with the ``:86:`` information that follows it. The ``:86:`` field comes in three common shapes,
+all read here: German ``GVC?20...?32payer`` subfields, the keyed SEPA layout of Dutch banks
+(ING, Rabobank, ABN AMRO: ``/EREF/.../CNTP/account/BIC/name/city/REMI/USTD//text/``, or
+``/ORDP//NAME/payer/``), and free text. SWIFT envelopes (``{1:...}{4:``), bank header lines and
+65-character line wrapping inside words are undone before reading.
+
+Every entry is in the currency its statement states (a statement runs from ``:20:`` to the next
+``:20:`` or ``-``): that of its opening balance (``:60F:``/``:60M:``), else of its closing
+balances, else of its floor limit or totals (MT942 ``:34F:``, ``:90C:``/``:90D:``), else the ISO
+code ending its account (``:25:NL20INGB0001234567EUR``). Only a statement that states none is
+in the currency the importer gives (Settings BaseCurrency)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 
 from arxl.bankfiles.model import BALANCE, DEBIT, NOTHING, RETURN, ParsedFile, Receipt, Skipped
-from arxl.core.money import to_cents
+from arxl.core.money import to_minor
 
 TAG = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
 STATEMENT_LINE = re.compile(
     r"^(?P<value>\d{6})(?P<entry>\d{4}|\s{4})?(?P<mark>R?[CD])(?P<funds>[A-Z])?\n?"
-    r"(?P<amount>\d[\d]*,\d{0,2})(?P<type>[NFS][A-Z0-9]{3})?"
+    r"(?P<amount>\d+,\d*)(?P<type>[NFS][A-Z0-9]{3})?"
     r"(?P<customer>(?:(?!//)[^\n])*)(?://(?P<bank>[^\n]*))?(?:\n(?P<details>.*))?$", re.S)
 BALANCE_FIELD = re.compile(r"^[CD]\d{6}(?P<currency>[A-Z]{3})[\d,]+$")
+# Where else a statement states its currency, in order after its balances.
+STATED_CURRENCY = (("34", re.compile(r"^(?P<currency>[A-Z]{3})[CD]?[\d,]+$")),  # MT942 floor limit
+                   ("90", re.compile(r"^\d+(?P<currency>[A-Z]{3})[\d,]+$")),  # MT942 totals
+                   ("25", re.compile(r"\d(?P<currency>[A-Z]{3})$")))  # an account ending in its currency
 RETURN_CODES = {"159"}  # German GVC: returned SEPA transfer ("Retoure")
 METHODS = {"TRF": "Wire", "CHK": "Check", "CLR": "Check", "DDT": "ACH", "CMI": "Wire"}
 MAX_LINE = 65  # SWIFT wraps at 65 characters, in the middle of words
@@ -60,11 +71,24 @@ SEPA_KEYWORDS = re.compile(r"(?<!^)(?=(?:EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE
 
 
 def _keyed(info: str, key: str) -> str:
-    """A value of the ``/KEY/value`` form; ``//NAME/`` nests the name inside ORDP/BENM."""
+    """A value of the ``/KEY/value`` form, its own ``/``-separated parts kept in place (CNTP's
+    ``account/BIC/name/city``; ``//NAME/`` nests the name inside ORDP/BENM)."""
     flat = info.replace("\n", "")
     keys = "EREF|ORDP|BENM|REMI|CSID|MARF|ISDT|RTRN|PREF|ULTD|ULTC|PURP|BUSP|TRCD|IBAN|BIC|CNTP"
     found = re.search(rf"/{key}/(.*?)(?=/(?:{keys})/|$)", flat)
-    return found.group(1).strip("/ ") if found else ""
+    return found.group(1).rstrip("/ ") if found else ""
+
+
+def _remittance_info(remi: str) -> str:
+    """REMI's text: ``USTD//free text``, or ``STRD/CUR/reference`` (a structured creditor
+    reference, often the invoice's payment reference); other layouts as they are."""
+    kind, _, rest = remi.partition("/")
+    if kind == "USTD":
+        return rest.lstrip("/").strip()
+    if kind == "STRD":
+        issuer, _, reference = rest.partition("/")
+        return reference.strip() or issuer.strip()
+    return remi.strip("/ ")
 
 
 def _details(info: str, supplementary: str, customer: str) -> tuple[str, str, str, str]:
@@ -78,12 +102,17 @@ def _details(info: str, supplementary: str, customer: str) -> tuple[str, str, st
         return (payer, parts.get("31", "").strip(), SEPA_KEYWORDS.sub(" ", remittance).strip(),
                 parts["gvc"])
     if info.startswith("/") and "/" in info[1:]:
-        ordering = _keyed(info, "ORDP") or _keyed(info, "CNTP")
+        counterparty = _keyed(info, "CNTP").split("/")  # account/BIC/name/city
+        ordering = _keyed(info, "ORDP").strip("/")
         named = re.search(r"NAME/([^/]*)", ordering)
         numbered = re.search(r"^([A-Z]{2}\d{2}[A-Z0-9]+)", ordering)
-        remittance = " ".join(p for p in (_keyed(info, "REMI"), _keyed(info, "EREF")) if p)
-        return (named.group(1).strip() if named else "", numbered.group(1) if numbered else
-                (supplementary if iban.match(supplementary) else ""), remittance or info, "")
+        payer = (counterparty[2].strip() if len(counterparty) > 2 else "") or (named.group(1).strip() if named else "")
+        account = (counterparty[0].strip() or (numbered.group(1) if numbered else "")
+                   or (supplementary if iban.match(supplementary) else ""))
+        end_to_end = _keyed(info, "EREF").strip("/ ")
+        remittance = " ".join(p for p in (_remittance_info(_keyed(info, "REMI")),
+                                          "" if end_to_end.upper() == "NOTPROVIDED" else end_to_end) if p)
+        return payer, account, remittance or info, ""
     text = re.sub(r"\s+", " ", info).strip()
     account = next((c for c in (customer.strip(), supplementary.strip(), text.split(" ")[0]) if iban.match(c)), "")
     plain = supplementary.strip()
@@ -110,7 +139,7 @@ def _entry(line: int, value: str, info: str, currency: str, result: ParsedFile) 
         raise ValueError("the :61: statement line does not follow the MT940 layout")
     value_date = dt.datetime.strptime(found["value"], "%y%m%d").date()
     received = _booking_date(value_date, found["entry"])
-    amount = to_cents(found["amount"].replace(",", "."))
+    amount = to_minor(found["amount"], currency, ",")
     mark, kind_code = found["mark"], (found["type"] or "")[1:]
     supplementary = (found["details"] or "").strip()
     payer, account, text, gvc = _details(info, supplementary, found["customer"] or "")
@@ -141,22 +170,45 @@ def parse_mt940(data: bytes, name: str, *, currency: str = "USD", **_options) ->
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     result = ParsedFile("MT940")
-    statement_currency = currency
-    items = fields(text)
-    for i, (line, tag, value) in enumerate(items):
-        if tag[:2] in ("60", "62", "64", "65"):
-            balance = BALANCE_FIELD.match(value.strip())
-            if balance and tag[:2] == "60":
-                statement_currency = balance["currency"]
-            result.skipped.append(Skipped(line, BALANCE, None, statement_currency, f":{tag}: {value.strip()}"))
-        elif tag == "61":
-            info = items[i + 1][2] if i + 1 < len(items) and items[i + 1][1] == "86" else ""
-            try:
-                _entry(line, value, info, statement_currency, result)
-            except ValueError as exc:
-                result.problems.add(name, line, "", value[:60], f"an MT940 statement line that cannot be read: {exc}",
-                                    "Check this transaction on the bank statement; type it into Payments "
-                                    "by hand if it is a receipt.")
-        elif tag == "-":
-            statement_currency = currency
+    for items in _statements(fields(text)):
+        stated = _stated_currency(items) or currency
+        for i, (line, tag, value) in enumerate(items):
+            if tag[:2] in ("60", "62", "64", "65"):
+                result.skipped.append(Skipped(line, BALANCE, None, stated, f":{tag}: {value.strip()}"))
+            elif tag == "61":
+                info = items[i + 1][2] if i + 1 < len(items) and items[i + 1][1] == "86" else ""
+                try:
+                    _entry(line, value, info, stated, result)
+                except ValueError as exc:
+                    result.problems.add(name, line, "", value[:60],
+                                        f"an MT940 statement line that cannot be read: {exc}",
+                                        "Check this transaction on the bank statement; type it into Payments "
+                                        "by hand if it is a receipt.")
     return result
+
+
+def _statements(items: list[tuple[int, str, str]]) -> list[list[tuple[int, str, str]]]:
+    """The fields of each statement: from a ``:20:`` to the next ``:20:`` or ``-``."""
+    statements: list[list[tuple[int, str, str]]] = [[]]
+    for item in items:
+        if item[1] in ("20", "-") and statements[-1]:
+            statements.append([])
+        if item[1] != "-":
+            statements[-1].append(item)
+    return [s for s in statements if s]
+
+
+def _stated_currency(items: list[tuple[int, str, str]]) -> str:
+    """The currency a statement states (see the module docstring); "" when it states none."""
+    opening = [v for _, t, v in items if t[:2] == "60"]
+    closing = [v for _, t, v in items if t[:2] in ("62", "64", "65")]
+    for value in opening + closing:
+        balance = BALANCE_FIELD.match(value.strip())
+        if balance:
+            return balance["currency"]
+    for prefix, pattern in STATED_CURRENCY:
+        for _, tag, value in items:
+            found = pattern.search(value.strip()) if tag[:2] == prefix else None
+            if found:
+                return found["currency"]
+    return ""

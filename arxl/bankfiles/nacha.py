@@ -59,7 +59,7 @@ def _entry(entry: tuple[int, str], addenda: list[str], batch: dict, name: str,
     # CTX splits one 820 across its addenda at fixed width; CCD+ addenda are lines of their own.
     payload = "".join(related).strip() if batch["sec"] == "CTX" else " ".join(r.strip() for r in related)
     segs = [s for s in segments(payload, line) if s.id in REMITTANCE_SEGMENTS] if payload else []
-    lines, text, _ = remittance(segs, name, result.problems)
+    lines, text, _ = remittance(segs, name, result.problems, "USD")
     if not segs:
         text = payload
     received = batch["effective"] or batch["created"]

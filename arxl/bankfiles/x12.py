@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from arxl.bankfiles.model import DEBIT, NOTHING, ParsedFile, Receipt, RemittanceLine, Skipped
-from arxl.core.money import NotAnAmount, to_cents
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.problems import Problems
 
 METHODS = {"ACH": "ACH", "CHK": "Check", "FWT": "Wire", "FEW": "Wire", "BOP": "Wire",
@@ -58,8 +58,8 @@ def segments(text: str, first_line: int = 1) -> list[Segment]:
     return out
 
 
-def _cents(text: str) -> int | None:
-    return to_cents(text) if text.strip() else None
+def _amount(text: str, currency: str) -> int | None:
+    return to_minor(text, currency) if text.strip() else None
 
 
 def _date(text: str) -> dt.date | None:
@@ -71,8 +71,10 @@ def _date(text: str) -> dt.date | None:
     return None
 
 
-def remittance(segs: list[Segment], name: str, problems: Problems) -> tuple[tuple[RemittanceLine, ...], str, int]:
-    """The documents (RMR with the ADX that follow it) of a run of segments, the further
+def remittance(segs: list[Segment], name: str, problems: Problems, currency: str
+               ) -> tuple[tuple[RemittanceLine, ...], str, int]:
+    """The documents (RMR with the ADX that follow it) of a run of segments, amounts in
+    ``currency``'s minor unit, the further
     references (REF, NTE) as text, and the adjustments not tied to a document (an ADX right
     after ENT), which the payment includes besides the documents' paid amounts. An unreadable
     RMR or ADX is reported and left out."""
@@ -85,28 +87,28 @@ def remittance(segs: list[Segment], name: str, problems: Problems) -> tuple[tupl
             if seg.id == "ENT":
                 current = None
             elif seg.id == "RMR":
-                current = {"invoice": seg.get(2), "paid": _cents(seg.get(4)),
-                           "gross": _cents(seg.get(5)), "discount": _cents(seg.get(6)),
+                current = {"invoice": seg.get(2), "paid": _amount(seg.get(4), currency),
+                           "gross": _amount(seg.get(5), currency), "discount": _amount(seg.get(6), currency),
                            "adjustments": []}
                 documents.append(current)
             elif seg.id == "ADX":
-                cents, reason = _cents(seg.get(1)) or 0, seg.get(2) or "ADJ"
+                adjusted, reason = _amount(seg.get(1), currency) or 0, seg.get(2) or "ADJ"
                 if seg.get(4):  # an adjustment naming its own document
                     documents.append({"invoice": seg.get(4), "paid": None, "gross": None,
-                                      "discount": None, "adjustments": [(cents, reason)]})
+                                      "discount": None, "adjustments": [(adjusted, reason)]})
                 elif current is not None:
-                    current["adjustments"].append((cents, reason))
+                    current["adjustments"].append((adjusted, reason))
                 else:
-                    unattached += cents
+                    unattached += adjusted
                     text.append(f"adjustment {seg.get(1)} reason {reason}")
             elif seg.id == "REF" and seg.get(2):
                 text.append(f"{seg.get(1)} {seg.get(2)}".strip())
             elif seg.id == "NTE" and seg.get(2):
                 text.append(seg.get(2))
-        except NotAnAmount:
+        except NotAnAmount as exc:
             current = None if seg.id == "RMR" else current
             problems.add(name, seg.line, "Reference", "*".join(seg.elements),
-                         f"an {seg.id} segment with an amount that is not a number; left out",
+                         f"an {seg.id} segment whose amount cannot be read ({exc.problem}); left out",
                          "Check this remittance line with the payer; the payment itself is imported.")
     lines = tuple(RemittanceLine(d["invoice"], d["paid"], d["gross"], d["discount"],
                                  tuple(d["adjustments"])) for d in documents if d["invoice"])
@@ -124,10 +126,12 @@ def _transaction(segs: list[Segment], group_date: dt.date | None, name: str, cur
         result.problems.add(name, start, "", "ST*820", "an 820 without a BPR (payment) segment",
                             "Ask the payer for the remittance again; this one was not imported.")
         return
+    cur = next((s for s in segs if s.id == "CUR"), None)
+    currency = (cur.get(2) if cur else "") or currency
     try:
-        amount = to_cents(bpr.get(2))
-    except NotAnAmount:
-        result.problems.add(name, bpr.line, "Amount", bpr.get(2), "the BPR amount is not a number",
+        amount = to_minor(bpr.get(2), currency)
+    except NotAnAmount as exc:
+        result.problems.add(name, bpr.line, "Amount", bpr.get(2), f"the BPR amount cannot be read: {exc.problem}",
                             "Ask the payer for the remittance again; this one was not imported.")
         return
     trn = next((s for s in segs if s.id == "TRN"), None)
@@ -135,10 +139,8 @@ def _transaction(segs: list[Segment], group_date: dt.date | None, name: str, cur
     dtm = next((s for s in segs if s.id == "DTM" and s.get(1) == "097"), None)
     received = _date(bpr.get(16)) or (_date(dtm.get(2)) if dtm else None) or group_date
     payer = next((s for s in segs if s.id == "N1" and s.get(1) == "PR"), None)
-    cur = next((s for s in segs if s.id == "CUR"), None)
-    currency = (cur.get(2) if cur else "") or currency
     lines, text, unattached = remittance([s for s in segs if s.id in REMITTANCE_SEGMENTS], name,
-                                         result.problems)
+                                         result.problems, currency)
     description = f"820 {trace} {payer.get(2) if payer else ''}".strip()
     if bpr.get(3) == "D":
         result.skipped.append(Skipped(bpr.line, DEBIT, amount, currency, description))
@@ -154,7 +156,7 @@ def _transaction(segs: list[Segment], group_date: dt.date | None, name: str, cur
     paid = [d.paid for d in lines if d.paid is not None]
     if paid and sum(paid) + unattached != amount:
         result.problems.add(name, bpr.line, "Amount", bpr.get(2),
-                            f"the remittance adds up to {(sum(paid) + unattached) / 100:.2f}, "
+                            f"the remittance adds up to {format_amount(sum(paid) + unattached, currency)}, "
                             f"not to the payment",
                             "The payment is imported as paid; check the remittance when applying it.")
     method = METHODS.get(bpr.get(4), "")

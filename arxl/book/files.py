@@ -3,18 +3,25 @@ master workbooks safely.
 
 Saving never endangers the clerk's file: the new version is written to a temporary file in the
 same folder, checked, and only then moved over the original in one atomic step, after the
-previous version was copied to ``<name>.bak.xlsx``. A run killed at any moment leaves either
-the old file or the new one, never half of one.
+previous version was kept as ``<name>.bak.xlsx`` (itself replaced in one step). A run killed at
+any moment leaves either the old file or the new one, never half of one, and its temporary files
+are removed by the next run. The file is replaced only while it is still the version the run
+read; a version someone saved meanwhile is kept and the run's result goes beside it. The CLI
+holds the workbook's lock (``arxl.book.lock``) from reading to saving.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import hashlib
+import io
 import os
+import re
 import shutil
-import tempfile
 import zipfile
 from copy import copy
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,8 +31,18 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from arxl.book.port import Workbook
-from arxl.book.safety import check_not_open, inspect_package
+from arxl.book.documents import (
+    TEMP_PREFIX,
+    StagedDocuments,
+    digest,
+    journal_path,
+    place_exclusively,
+    recover,
+    temp_name,
+)
+from arxl.book.lock import BookLock, process_alive
+from arxl.book.port import EXCEL_MAX_ROWS, Workbook
+from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
 from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
@@ -57,8 +74,9 @@ class _Located:
 class FileStore:
     """``TableStore`` over an openpyxl workbook held in memory."""
 
-    def __init__(self, wb: openpyxl.Workbook):
+    def __init__(self, wb: openpyxl.Workbook, source: Fingerprint | None = None):
         self.wb = wb
+        self.source = source  # the version of the file this workbook was read from
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
@@ -93,6 +111,9 @@ class FileStore:
         return True
 
     def save(self, path: Path) -> None:
+        for ws in self.wb.worksheets:
+            for table in ws.tables.values():
+                align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
 
     # ---- finding --------------------------------------------------------------------------
@@ -172,7 +193,8 @@ class FileStore:
         ws.freeze_panes = "A2"
         table = Table(displayName=name, ref=f"A1:{get_column_letter(len(headers))}2")
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-        table._initialise_columns()
+        for i, header in enumerate(headers, start=1):
+            table.tableColumns.append(TableColumn(id=i, name=header))
         ws.add_table(table)
         self._where[name] = _Located(ws, table, 1, len(headers), 1, 1)
         self._formats_row(ws, 2, formats)
@@ -206,13 +228,14 @@ class FileStore:
             self._set_ref(loc)
 
     def _set_ref(self, loc: _Located) -> None:
+        """The table's range (with its totals row) and its filter's (without)."""
         if loc.table is None:
             return
-        ref = (f"{get_column_letter(loc.min_col)}{loc.header_row}:"
-               f"{get_column_letter(loc.max_col)}{loc.header_row + max(loc.n_rows, 1)}")
-        loc.table.ref = ref
+        last = loc.header_row + max(loc.n_rows, 1)
+        start, end = f"{get_column_letter(loc.min_col)}{loc.header_row}", get_column_letter(loc.max_col)
+        loc.table.ref = f"{start}:{end}{last + (loc.table.totalsRowCount or 0)}"
         if loc.table.autoFilter is not None:
-            loc.table.autoFilter.ref = ref
+            loc.table.autoFilter.ref = f"{start}:{end}{last}"
 
     # ---- writing ---------------------------------------------------------------------------
     def write_column(self, name, offset, first_row, values, number_format, as_text) -> None:
@@ -261,18 +284,30 @@ class FileStore:
                 cell._style = copy(style)
 
     def resize(self, name, n_rows) -> None:
+        """The table holds ``n_rows`` data rows; its totals row, if it has one, moves with its
+        last row (an import inserts above it)."""
         loc = self._known(name)
         ws = loc.ws
+        totals = (loc.table.totalsRowCount or 0) if loc.table is not None else 0
         old_last = loc.header_row + loc.n_rows
         new_last = loc.header_row + n_rows
+        if new_last + totals > EXCEL_MAX_ROWS:
+            raise BookError(f"{ws.title}: the {name} table would end past row {EXCEL_MAX_ROWS:,}, the last row of "
+                            f"an Excel sheet. Move older rows to an archive workbook and run again.")
         if new_last > old_last:
+            below = old_last + totals
             for (r, c), cell in list(ws._cells.items()):
-                if old_last < r <= new_last and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
-                    raise BookError(f"{ws.title}: the {name} table must grow to row {new_last}, but cell "
+                if below < r <= new_last + totals and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
+                    raise BookError(f"{ws.title}: the {name} table must grow to row {new_last + totals}, but cell "
                                     f"{cell.coordinate} below it holds data. Move that data and run again.")
+        totals_cells = {c: ws._cells.pop((r, c)) for r in range(old_last + 1, old_last + totals + 1)
+                        for c in range(loc.min_col, loc.max_col + 1) if (r, c) in ws._cells}
         for r in range(new_last + 1, old_last + 1):
             for c in range(loc.min_col, loc.max_col + 1):
                 ws._cells.pop((r, c), None)
+        for c, cell in totals_cells.items():  # one totals row: its cells keep their column
+            moved = ws.cell(new_last + 1, c)
+            moved._value, moved.data_type, moved._style = cell._value, cell.data_type, copy(cell._style)
         for c, column in self._direct.get(ws.title, {}).items():
             if loc.min_col <= c <= loc.max_col:
                 column.keep_rows_up_to(new_last)
@@ -296,30 +331,129 @@ class FileStore:
         draw_report(ws, report)
 
 
+def align_table_columns(ws, table: Table) -> None:
+    """Excel's rule for a table: one table column per column of its range, each named exactly
+    as its header cell, names unique (without regard to case) and header cells text. Excel
+    repairs a file that breaks it, and may drop the table. A blank or repeated header is named
+    the way Excel would name it (Column3, Amount2), in the cell too."""
+    if not table.headerRowCount:
+        return
+    min_col, header_row, max_col, _ = range_boundaries(table.ref)
+    existing = list(table.tableColumns)
+    next_id = max((c.id for c in existing), default=0) + 1
+    columns, seen = [], set()
+    for i, col in enumerate(range(min_col, max_col + 1)):
+        cell = ws.cell(header_row, col)
+        name = "" if cell.value is None else str(cell.value)
+        if not name.strip():
+            name = f"Column{i + 1}"
+        base, n = name, 2
+        while name.lower() in seen:
+            name, n = f"{base}{n}", n + 1
+        seen.add(name.lower())
+        if cell.value != name or cell.data_type != "s":
+            cell.value = name
+            cell.data_type = "s"
+        if i < len(existing):
+            column = existing[i]
+        else:
+            column, next_id = TableColumn(id=next_id, name=name), next_id + 1
+        column.name = name
+        columns.append(column)
+    table.tableColumns = columns
+
+
 # ---- opening and saving ---------------------------------------------------------------------
 
 def _is_macro_book(path: Path) -> bool:
     return path.suffix.lower() in (".xlsm", ".xltm")
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """The version of a workbook file a run read: replaced only if it is still that version."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> Fingerprint | None:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        return cls(stat.st_size, stat.st_mtime_ns, digest(path))
+
+    def same_file(self, path: Path) -> bool:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (self.size, self.mtime_ns):
+            return False
+        return digest(path) == self.sha256  # a save within the filesystem's time resolution
+
+
+# errno -> (what happened, what to do), with {name}, {path} and {folder} of the file concerned
+_OS_PROBLEMS = {
+    errno.ENOSPC: ("the disk holding {name} is full", "Free some space there and run again."),
+    getattr(errno, "EDQUOT", errno.ENOSPC): ("the disk holding {name} is full", "Free some space there and run again."),
+    errno.EFBIG: ("{name} would be larger than this system lets a file be",
+                  "Ask whoever runs the machine to raise the file-size limit, or save elsewhere with --output."),
+    errno.EROFS: ("{folder} is on a read-only disk",
+                  "Copy the workbook to a folder you can write to, or use --output."),
+    errno.EACCES: ("arxl may not write {name} or its folder {folder}",
+                   "Ask for write permission on the folder, or use --output to save elsewhere."),
+    errno.EPERM: ("arxl may not write {name} or its folder {folder}",
+                  "Ask for write permission on the folder, or use --output to save elsewhere."),
+    errno.ENOENT: ("the folder {folder} does not exist", "Create it, or give a path in an existing folder."),
+    errno.EISDIR: ("{path} is a folder", "Give a file name such as results.xlsx."),
+}
+
+
+def os_problem(exc: OSError, path: Path, doing: str) -> str:
+    """One sentence for a clerk about a failed file operation: what, where, what to do."""
+    what, todo = _OS_PROBLEMS.get(exc.errno or 0, (f"{exc.strerror or exc} ({{name}})",
+                                                  "Check the disk and the folder, then run again."))
+    return f"{doing} failed: {what.format(name=path.name, path=path, folder=path.parent)}. {todo}"
+
+
 def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
               output: str | os.PathLike[str] | None = None) -> Workbook:
     """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
-    open in Excel, or holds things a save would drop unless the results go to ``output``."""
+    open in Excel, is marked read-only, or holds things a save would drop unless the results go
+    to ``output``. The store remembers the version read (``Fingerprint``): ``save_book``
+    replaces the file only while it is still that version."""
     path = Path(path)
     check_not_open(path)
-    dropped = inspect_package(path)
-    if dropped and (output is None or Path(output).resolve() == path.resolve()):
+    in_place = output is None or Path(output).resolve() == path.resolve()
+    try:
+        with open(path, "rb") as f:
+            stat = os.fstat(f.fileno())
+            data = f.read()
+    except FileNotFoundError:
+        raise BookError(f"{path} does not exist or is not a file.") from None
+    except IsADirectoryError:
+        raise BookError(f"{path} is a folder, not a workbook.") from None
+    except OSError as exc:
+        raise BookError(os_problem(exc, path, f"Reading {path.name}")) from exc
+    if in_place and not stat.st_mode & 0o222:
+        raise BookError(f"{path.name} is marked read-only, so arxl does not replace it. Nothing was changed. "
+                        f"Remove the read-only mark (file properties), or run with --output NEW.xlsx.")
+    source = Fingerprint(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    dropped = inspect_package(path, data)
+    if dropped and in_place:
         raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
                         f"would drop when saving. Nothing was changed. Run with --output NEW.xlsx to write "
                         f"the results to a new file, or use the ribbon buttons inside Excel.")
     try:
-        wb = openpyxl.load_workbook(path, keep_vba=_is_macro_book(path), keep_links=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=_is_macro_book(path), keep_links=True)
     except BookError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise BookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}: {exc}).") from exc
-    return Workbook(FileStore(wb), path=path, as_of=as_of)
+    return Workbook(FileStore(wb, source=source), path=path, as_of=as_of)
 
 
 def _default_mode() -> int:
@@ -328,43 +462,148 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def _write_atomically(store: FileStore, target: Path, backup: bool) -> None:
-    """Save into a temporary file beside ``target``, check it, keep the old version as a
-    backup, and move the new one into place in one step. The new file keeps the old one's
-    permissions (a temporary file is private by default)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".~arxl-{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+def backup_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def result_path(path: Path, when: dt.datetime) -> Path:
+    """Where a run's result goes when its workbook was saved by someone else meanwhile."""
+    return path.with_name(f"{path.stem}.arxl-result-{when:%Y%m%d-%H%M%S}{path.suffix}")
+
+
+class BookChanged(BookError):
+    """The workbook was saved by someone else while arxl worked: it was not replaced, and the
+    run's result was kept beside it (``kept``)."""
+
+    def __init__(self, message: str, kept: Path):
+        super().__init__(message)
+        self.kept = kept
+
+
+def _keep_beside(tmp: Path, target: Path) -> Path:
+    when = dt.datetime.now()
+    for n in range(100):
+        candidate = result_path(target, when + dt.timedelta(seconds=n))
+        try:
+            place_exclusively(tmp, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+    raise BookError(f"arxl could not find a free name for its result beside {target.name}.")
+
+
+def _backup(target: Path) -> None:
+    """``target`` as ``NAME.bak.xlsx``, replaced in one step: a hard link to the current file
+    where the filesystem has them (no copy, so no half-written backup on a full disk), else a
+    copy written under a temporary name first."""
+    tmp = temp_name(target, "bak-")
     try:
-        store.save(tmp)
-        with zipfile.ZipFile(tmp) as z:  # a truncated write fails here, before the original is touched
-            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
-                raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
-        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
-        if target.exists() and backup:
-            shutil.copy2(target, backup_path(target))
-        os.replace(tmp, target)
+        try:
+            os.link(target, tmp)
+        except OSError:
+            shutil.copy2(target, tmp)
+        os.replace(tmp, backup_path(target))
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def backup_path(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
+def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fingerprint | None = None,
+                      lock: BookLock | None = None, documents: StagedDocuments | None = None) -> None:
+    """Save into a temporary file beside ``target``, check it, keep the old version as a
+    backup, and move the new one into place in one step. The new file keeps the old one's
+    permissions (a temporary file is private by default).
+
+    ``expected``: the version the run read; if the file is no longer that version (or the
+    run's ``lock`` was taken over), the file is not replaced and the result is kept beside it
+    (``BookChanged``). ``documents`` are published once the new version is in place."""
+    tmp = temp_name(target)
+    try:
+        try:
+            store.save(tmp)
+        except OSError as exc:
+            raise BookError(os_problem(exc, target, f"Saving {target.name}") + " The workbook was not changed.") \
+                from exc
+        with zipfile.ZipFile(tmp) as z:  # a truncated write fails here, before the original is touched
+            if z.testzip() is not None or "xl/workbook.xml" not in z.namelist():
+                raise BookError(f"the new version of {target.name} did not verify; the original is unchanged")
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else _default_mode())
+        if target.exists() and backup:
+            try:
+                _backup(target)
+            except OSError as exc:
+                raise BookError(os_problem(exc, backup_path(target), f"Keeping the backup of {target.name}")
+                                + " The workbook was not changed.") from exc
+        if documents is not None:
+            documents.commit(tmp)
+        owner = owner_file(target)
+        if owner is not None:
+            why = f"{target.name} is open in Excel ({owner.name} exists)"
+        elif expected is not None and not expected.same_file(target):
+            why = f"{target.name} was saved by someone else while arxl worked"
+        elif lock is not None and not lock.still_held():
+            why = f"another run took over the lock on {target.name}"
+        else:
+            why = ""
+        if why:
+            kept = _keep_beside(tmp, target)
+            tag = kept.stem.rsplit(".", 1)[-1]
+            also = (f" Its documents are beside where they belong, named *.{tag}.pdf."
+                    if documents is not None and documents.keep_aside(tag) else "")
+            raise BookChanged(f"{why}, so arxl did not replace it. Nothing is lost: this run's result is in "
+                              f"{kept.name}.{also} Close the workbook in Excel if it is open, and run again "
+                              f"to work on its latest version.", kept)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BookError(os_problem(exc, target, f"Replacing {target.name}") + " The workbook was not changed.") \
+                from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
-def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: bool = True) -> Path:
+def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: bool = True,
+              lock: BookLock | None = None, documents: StagedDocuments | None = None) -> Path:
     """Write the workbook to ``output`` (default: over its own file) atomically; the replaced
-    version is kept as ``<name>.bak.xlsx``."""
+    version is kept as ``<name>.bak.xlsx``. Over its own file, only while the file is still
+    the version that was read (see ``_write_atomically``)."""
     target = Path(output) if output else book.path
     if target is None:
         raise ValueError("no file to save to")
     target = target.resolve()
-    check_not_open(target)
     if not isinstance(book.store, FileStore):
         raise TypeError("save_book saves workbooks opened from files")
-    _write_atomically(book.store, target, backup)
+    if target.is_dir():
+        raise BookError(f"{target} is a folder; give a file name such as results.xlsx. Nothing was changed.")
+    if not target.parent.is_dir():
+        raise BookError(f"The folder {target.parent} does not exist. Create it, or give a path in an existing "
+                        f"folder. Nothing was changed.")
+    in_place = book.path is not None and target == book.path.resolve()
+    _write_atomically(book.store, target, backup, book.store.source if in_place else None, lock, documents)
     return target
+
+
+def clean_leftovers(target: Path) -> list[Path]:
+    """Remove the temporary files that runs killed while saving ``target`` left beside it (and
+    finish or undo their documents). Call while holding the workbook's lock; a file whose
+    process still runs on this machine is left alone."""
+    recover(target)
+    removed = []
+    prefix = f"{TEMP_PREFIX}{target.name}-"
+    legacy = re.compile(rf"^{re.escape(TEMP_PREFIX + target.stem)}-[a-z0-9_]{{8}}{re.escape(target.suffix)}$")
+    for leftover in target.parent.glob(f"{TEMP_PREFIX}*"):
+        name = leftover.name
+        if name.startswith(prefix):
+            pid = name[len(prefix):].split("-", 1)[0]
+            if name == journal_path(target).name or (pid.isdigit() and process_alive(int(pid))):
+                continue
+        elif not legacy.match(name):
+            continue
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
 
 
 # ---- a new master workbook ----------------------------------------------------------------
@@ -401,5 +640,9 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     as_of_row = 2 + [s.name for s in KNOWN_SETTINGS].index("AsOfDate")
     settings_ws.cell(as_of_row, 2).number_format = NUMBER_FORMATS[Kind.DATE]
     wb.active = 0
-    _write_atomically(store, path.resolve(), backup=False)
+    target = path.resolve()
+    with BookLock(target):
+        if target.exists() and not overwrite:
+            raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
+        _write_atomically(store, target, backup=False)
     return path

@@ -7,12 +7,18 @@ Every ground rule of the contract is enforced here, once, for every door:
   column, value, hint) and left out, and the run goes on with the sound rows;
 - arxl writes only its own columns of input tables (and fills blank IDs), rebuilds output
   tables (keeping clerk-added columns by each row's key), and only appends to ledgers;
-- every string arxl writes is a text cell, never a formula.
+- every string arxl writes is a text cell, never a formula (a clerk's text carried through a
+  rebuilt table included);
+- money cells are read and written in the minor unit of each row's own currency, found by the
+  table's currency rule (``arxl.contract.TableSpec.currency``: its own Currency cell, else the
+  currency of the customer, invoice or payment it names, else Settings BaseCurrency), and text
+  amounts with Settings DecimalSeparator.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -28,12 +34,17 @@ from arxl.contract import (
     Kind,
     Owner,
     header_key,
+    read_choice,
     spec,
 )
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
 from arxl.core.settings import Settings, read_settings
+
+# What one Excel sheet holds: rows, and characters in a cell.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
 
 # The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
 # Aging and Exceptions are arxl's alone and only written.
@@ -47,9 +58,13 @@ class Workbook:
         self.store = store
         self.path = Path(path) if path else None
         self._as_of = as_of
+        self._settings_read: tuple[Settings, Problems] | None = None
+        self._row_currencies: dict[str, list[str]] = {}  # table -> the currency of each raw row
+        self._linked: dict[str, dict[str, str]] = {}  # table -> {row key: the row's currency}
         self._raw: dict[str, RawTable | None] = {}
         self._problems = Problems()
         self._reported: set[tuple[object, ...]] = set()
+        self._cut = Problems()  # text cut to what a cell holds, while a step is written
 
     # ---- finding tables ---------------------------------------------------------------------
     def _table(self, name: str) -> RawTable | None:
@@ -74,7 +89,8 @@ class Workbook:
     def load(self) -> Ledger:
         """Every table a run reads, once, as typed frames, with the settings and every problem
         reading found (see the module docstring)."""
-        settings = self._settings()
+        settings, problems = self._settings()
+        self._problems.extend(problems)
         ledger = Ledger(settings=settings)
         extras = {"Invoices": tuple(settings.match_columns), "Customers": ADDRESS_COLUMNS}
         for name in LOADED:
@@ -109,21 +125,81 @@ class Workbook:
         frame, _ = self._read(name, raw, ())
         return frame
 
-    def _settings(self) -> Settings:
-        raw = self._table("Settings")
-        rows = []
-        if raw is not None:
-            offsets = self._offsets(raw)
-            name_at, value_at = offsets.get("setting"), offsets.get("value")
-            if name_at is None or value_at is None:
-                self._problems.add(raw.sheet, raw.first_row - 1, "Setting", "",
-                                   "the Settings table needs a Setting and a Value column",
-                                   "Name the two header cells Setting and Value.")
+    def _settings(self) -> tuple[Settings, Problems]:
+        """The workbook's settings and what reading them found, read once."""
+        if self._settings_read is None:
+            raw = self._table("Settings")
+            rows = []
+            found = Problems()
+            if raw is not None:
+                offsets = self._offsets(raw)
+                name_at, value_at = offsets.get("setting"), offsets.get("value")
+                if name_at is None or value_at is None:
+                    found.add(raw.sheet, raw.first_row - 1, "Setting", "",
+                              "the Settings table needs a Setting and a Value column",
+                              "Name the two header cells Setting and Value.")
+                else:
+                    rows = [(raw.first_row + i, r[name_at], r[value_at]) for i, r in enumerate(raw.rows)]
+            settings, problems = read_settings(rows, self._sheet_of("Settings"), self._as_of)
+            found.extend(problems)
+            self._settings_read = (settings, found)
+        return self._settings_read
+
+    # ---- the currency of each row (WORKBOOK.md, Amounts) -------------------------------------
+    def _texts(self, raw: RawTable, column: str | None) -> list[str]:
+        """A column of the raw table read as text ("" for blank or absent), every row."""
+        at = self._offsets(raw).get(header_key(column)) if column else None
+        if at is None:
+            return [""] * len(raw.rows)
+        values, _ = read_column(Kind.TEXT, [r[at] for r in raw.rows])
+        return [v or "" for v in values]
+
+    def _currencies(self, name: str, values: Callable[[str], Sequence[object]], n: int) -> list[str]:
+        """The currency of each of ``n`` rows of table ``name`` by its currency rule, given
+        ``values(column)``: that column's text for each row."""
+        found = [""] * n
+        for source in spec(name).currency:
+            column = values(source.column)
+            if source.table:
+                keyed = self._keyed_currencies(source.table)
+                step = [keyed.get(str(v or ""), "") for v in column]
             else:
-                rows = [(raw.first_row + i, r[name_at], r[value_at]) for i, r in enumerate(raw.rows)]
-        settings, problems = read_settings(rows, self._sheet_of("Settings"), self._as_of)
-        self._problems.extend(problems)
-        return settings
+                step = [str(v or "").strip().upper() for v in column]
+            found = [f or s for f, s in zip(found, step)]
+        base = self._settings()[0].base_currency
+        return [f or base for f in found]
+
+    def _keyed_currencies(self, name: str) -> dict[str, str]:
+        """{ID: currency} of every row of table ``name`` (rows a run leaves out included): the
+        currency a row of another table names it for."""
+        if name not in self._linked:
+            raw = self._table(name)
+            keyed: dict[str, str] = {}
+            if raw is not None:
+                for key, currency in zip(self._texts(raw, spec(name).id_column), self._raw_currencies(name, raw)):
+                    if key:
+                        keyed.setdefault(key, currency)
+            self._linked[name] = keyed
+        return self._linked[name]
+
+    def _raw_currencies(self, name: str, raw: RawTable) -> list[str]:
+        """The currency of each row of the raw table ``name`` (until arxl writes to a table)."""
+        if name not in self._row_currencies:
+            self._row_currencies[name] = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
+        return self._row_currencies[name]
+
+    def _written(self) -> None:
+        """A table was written: the currency of a row, or the ID another row names it by, may
+        have changed (a blank PaymentID numbered, payments imported)."""
+        self._row_currencies.clear()
+        self._linked.clear()
+
+    def _frame_currencies(self, name: str, frame: pd.DataFrame, columns: Sequence[Column]) -> list[str] | None:
+        """The currency of each row of a frame arxl writes to table ``name`` (None when none of
+        the ``columns`` written holds money)."""
+        if not any(c.kind == Kind.MONEY for c in columns):
+            return None
+        return self._currencies(name, lambda c: frame[c].tolist() if c in frame else [""] * len(frame), len(frame))
 
     def _all_ids(self, raw: RawTable, column: str) -> set[str]:
         at = self._offsets(raw).get(header_key(column))
@@ -169,10 +245,16 @@ class Workbook:
         typed: dict[str, list[object]] = {}
         found: list[tuple[int, int, Problem]] = []  # (row, column position, problem), sorted below
         bad_rows: set[int] = set()
-        for position, col in enumerate(wanted):
+        currencies: list[str] | None = None
+        separator = self._settings()[0].decimal_separator
+        # money last: each row's currency comes from the row's text columns, read by then
+        for position, col in sorted(enumerate(wanted), key=lambda pc: pc[1].kind == Kind.MONEY):
+            if col.kind == Kind.MONEY and currencies is None:
+                currencies = self._currencies(name, lambda c: typed[c], n)
+                self._row_currencies[name] = currencies
             at = offsets.get(col.key)
             cells = [r[at] for r in raw.rows] if at is not None else [None] * n
-            typed[col.name], bad = read_column(col.kind, cells)
+            typed[col.name], bad = read_column(col.kind, cells, currencies, separator)
             for i, exc in bad.items():
                 if not blank[i]:
                     found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, cells[i],
@@ -185,6 +267,7 @@ class Workbook:
                                                            f"{col.name} is blank",
                                                            f"Fill in {col.name}; the row is left out until then.")))
                         bad_rows.add(i)
+        found.extend(self._unread_choices(raw, wanted, typed, blank, bad_rows))
         for _, _, problem in sorted(found, key=lambda t: (t[0], t[1])):
             self._report_once(problem)
         unread = {raw.first_row + i for i in bad_rows}
@@ -197,6 +280,26 @@ class Workbook:
             if col.unique:
                 frame = self._drop_duplicates(raw, frame, col.name, unread)
         return frame, unread
+
+    @staticmethod
+    def _unread_choices(raw: RawTable, columns: list[Column], typed: dict[str, list[object]], blank: list[bool],
+                        bad_rows: set[int]) -> list[tuple[int, int, Problem]]:
+        """Every word a clerk typed in a column of fixed choices (Decision, Action, Kind,
+        Disputed...) is read, or reported here, once, naming the cell. The row stays: the
+        rules say what an unread word does (a payment waits, a memo is not made, an invoice
+        counts as disputed)."""
+        found = []
+        for position, col in enumerate(columns):
+            if not col.choices or not col.strict:
+                continue
+            hint = col.prompt or f"Type one of {', '.join(col.choices)}."
+            for i, value in enumerate(typed[col.name]):
+                if i in bad_rows or blank[i] or read_choice(col, value) is not None:
+                    continue
+                found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, value,
+                                                   f"{col.name} {value!r} is not one of {', '.join(col.choices)}",
+                                                   hint)))
+        return found
 
     def _report_empty_rows(self, raw: RawTable, blank: list[bool]) -> None:
         """Empty rows inside a table hold nothing to lose; each run of them is named once, so
@@ -241,6 +344,8 @@ class Workbook:
         """Write a command's changes: arxl's columns of input tables, rows appended to ledgers
         (and imports to input tables), rebuilt output tables and report sheets."""
         check_step(step)
+        self._check_rows(step)
+        self._cut = Problems()
         for update in step.updates:
             self._update(update.table, update.frame, update.fill_blank)
         for name, rows in step.appends.items():
@@ -249,6 +354,21 @@ class Workbook:
             self._replace(name, frame)
         for sheet, report in step.reports.items():
             self._writer.write_report(sheet, report)
+        step.problems.extend(self._cut)
+
+    def _check_rows(self, step: Step) -> None:
+        """Refuse a step that would grow a table past Excel's last row, before writing any of it."""
+        sizes = {name: len(frame) for name, frame in step.rebuilds.items()}
+        for name, rows in step.appends.items():
+            raw = self._table(name)
+            sizes[name] = (len(raw.rows) if raw else 0) + len(rows)
+        for name, n in sizes.items():
+            raw = self._table(name)
+            first = raw.first_row if raw else 2
+            if first + n - 1 > EXCEL_MAX_ROWS:
+                raise BookError(f"{self._sheet_of(name)}: the {name} table would need {n:,} rows, ending past row "
+                                f"{EXCEL_MAX_ROWS:,}, the last row of an Excel sheet. Nothing of this command was "
+                                f"written. Move older rows of {name} to an archive workbook and run again.")
 
     def _ensure_columns(self, name: str, raw: RawTable, columns: list[Column]) -> dict[str, int]:
         offsets = self._offsets(raw)
@@ -263,11 +383,24 @@ class Workbook:
         return offsets
 
     def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list[object]) -> None:
-        """Write ``values`` into column ``at`` from data row ``start`` (0-based) on."""
+        """Write ``values`` into column ``at`` from data row ``start`` (0-based) on. Text longer
+        than a cell holds is cut, and each cut is a problem naming the cell."""
+        if any(isinstance(v, str) and len(v) > EXCEL_MAX_TEXT for v in values):
+            values = [self._fit(name, raw, col, raw.first_row + start + i, v) for i, v in enumerate(values)]
         self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
         for i, v in enumerate(values):
             raw.rows[start + i][at] = v
+
+    def _fit(self, name: str, raw: RawTable, col: Column, row: int, value: object) -> object:
+        if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
+            return value
+        self._cut.add(raw.sheet, row, col.name, value[:80] + "...",
+                      f"{len(value):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds: the text "
+                      f"was cut after {EXCEL_MAX_TEXT:,}",
+                      "The whole text is still in the file it came from; keep what matters in the first "
+                      f"{EXCEL_MAX_TEXT:,} characters.")
+        return value[:EXCEL_MAX_TEXT]
 
     def _update(self, name: str, frame: pd.DataFrame, fill_blank: tuple[str, ...]) -> None:
         """arxl's columns of an input table for the rows in ``frame`` (indexed by sheet row);
@@ -280,14 +413,19 @@ class Workbook:
         positions = [r - raw.first_row for r in frame.index]
         if any(p < 0 or p >= len(raw.rows) for p in positions):
             raise IndexError(f"rows outside the {name} table")
+        currencies = None
+        if any(c.kind == Kind.MONEY for c in columns):
+            of_rows = self._raw_currencies(name, raw)
+            currencies = [of_rows[p] for p in positions]
         for col in columns:
             at = offsets[col.key]
             current = [r[at] for r in raw.rows]
-            new = cell_values(col.kind, frame[col.name])
+            new = cell_values(col.kind, frame[col.name], currencies)
             for p, v in zip(positions, new):
                 if col.owner == Owner.ARXL or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
+        self._written()
 
     def _replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
@@ -300,28 +438,43 @@ class Workbook:
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
             *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if table.key and len(frame) else []
+        currencies = self._frame_currencies(name, frame, table.columns)
         self._writer.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
         for col in table.columns:
-            self._write(name, raw, col, offsets[col.key], 0, cell_values(col.kind, frame[col.name]))
+            self._write(name, raw, col, offsets[col.key], 0, cell_values(col.kind, frame[col.name], currencies))
         for at, _header in enumerate(raw.headers):
             if at in ours:
                 continue
             carried = [old.get(k, [None] * (at + 1))[at] for k in new_keys] if new_keys else [None] * len(frame)
-            self._writer.write_column(name, at, raw.first_row, carried, None, as_text=False)
+            self._carry(name, at, raw.first_row, carried)
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
+        self._written()
+
+    def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
+        """Write a clerk's column as it was: its text as text cells (never a formula), its other
+        values (numbers, dates) as they were. Runs of text and of other values are written
+        apart, since a store sets text-ness per write."""
+        start = 0
+        for i in range(1, len(values) + 1):
+            if i == len(values) or isinstance(values[i], str) != isinstance(values[start], str):
+                run = values[start:i]
+                self._writer.write_column(name, at, first_row + start, run, None, as_text=isinstance(run[0], str))
+                start = i
 
     def _append_rows(self, name: str, frame: pd.DataFrame, columns: list[Column]) -> None:
         if frame.empty:
             return
         raw = self._raw_or_create(name)
         offsets = self._ensure_columns(name, raw, columns)
+        currencies = self._frame_currencies(name, frame, columns)
         start = len(raw.rows)
         self._writer.resize(name, start + len(frame))
         raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
         for col in columns:
-            self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name]))
+            self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name], currencies))
+        self._written()
 
     def _raw_or_create(self, name: str) -> RawTable:
         raw = self._table(name)
@@ -343,6 +496,7 @@ class Workbook:
         raw.rows = [[None] * len(raw.headers) for _ in rows]
         for offset, col in enumerate(table.columns):
             self._write(name, raw, col, offset, 0, [r.get(col.name) for r in rows])
+        self._written()
 
     # ---- Exceptions -------------------------------------------------------------------------
     def write_exceptions(self, entries: list[tuple[str, Problem]], commands: list[str], run_at: dt.datetime,
@@ -362,6 +516,7 @@ class Workbook:
             "Hint": [p.hint for _, p in entries],
         })
         self._replace("Exceptions", pd.concat([kept, frame], ignore_index=True) if len(kept) else frame)
+        self._cut = Problems()  # a Value cut to fit is a copy of a cell already named above
         return len(kept)
 
     def _earlier_exceptions(self, replaced: set[str]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ hyperlinks, macros) is written by openpyxl itself.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zipfile
@@ -245,4 +246,12 @@ def save_workbook(wb, path: Path, direct: dict[str, dict[int, DirectColumn]]) ->
     """``openpyxl.Workbook.save`` with the faster sheet writer and arxl's direct columns."""
     archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
-    _Writer(wb, archive, direct).save()
+    try:
+        _Writer(wb, archive, direct).save()
+    except BaseException:
+        # a failed write (a full disk) must not fail again when the archive is collected
+        fp, archive.fp = archive.fp, None
+        with contextlib.suppress(Exception):
+            if fp is not None:
+                fp.close()
+        raise

@@ -10,7 +10,7 @@ from arxl.core.aging import ledger_aging, summarize, unposted_cash
 from arxl.core.aging_summary import summary_report
 from arxl.core.kpis import ar_kpis, invoiced_sales
 from arxl.core.ledger import Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 
 def run(ledger: Ledger, ctx: Context) -> Step:
@@ -32,7 +32,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
 
     step.rebuild("Aging", aging)
     step.reports[AGING_SUMMARY] = summary_report(summary, kpis, settings, ctx.now, unposted)
-    totals = "; ".join(format_cents(int(row["Total"]), currency) for currency, row in summary.currencies.iterrows())
+    totals = "; ".join(format_amount(int(row["Total"]), currency) for currency, row in summary.currencies.iterrows())
     step.outcome = Outcome(
         f"{len(aging)} open item(s) as of {settings.as_of.isoformat()}: {totals or 'nothing open'}.",
         {"open items": len(aging), "customers": int(summary.customers["CustomerID"].nunique())})

@@ -7,10 +7,22 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from arxl.core.ledger import Ledger, Step
 
 Progress = Callable[[str, "float | None"], None]
+
+
+class DocumentWriter(Protocol):
+    """Puts the documents a step makes on disk, never over an existing file
+    (``arxl.book.documents``)."""
+
+    def write(self, target: Path, render: Callable[[Path], object]) -> None:
+        """Render a document for ``target``; FileExistsError if that name is taken."""
+
+    def withdraw(self, target: Path) -> None:
+        """Take back a document of a step that was not recorded after all."""
 
 
 def _quiet(message: str, fraction: float | None = None) -> None:
@@ -20,13 +32,16 @@ def _quiet(message: str, fraction: float | None = None) -> None:
 @dataclass
 class Context:
     """What a command may know about the run: when it is, where progress goes, the files the
-    door was given (to import), and the workbook's folder, where documents are written (None
-    for a workbook never saved: no documents then)."""
+    door was given (to import), the workbook's folder, where documents are written (None for a
+    workbook never saved: no documents then), the workbook's file name without its extension
+    (its documents' own folder), and how documents reach the disk (None: at once)."""
 
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     progress: Progress = _quiet
     files: tuple[Path, ...] = ()
     folder: Path | None = None
+    workbook: str = ""
+    documents: DocumentWriter | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,12 @@ Reference as ``RMR*IV*...\\`` segments for the matcher. A payment's PaymentID is
 reference where the file gives one, else a key made from what the payment is (date, amount,
 currency, payer, remittance, and its occurrence among identical ones in the file), so that
 importing a file again, or an export that overlaps an earlier one, adds nothing. Debits,
-returns, balances and pending entries are reported in Exceptions, never posted as receipts."""
+returns, balances and pending entries are reported in Exceptions, never posted as receipts.
+
+A file that cannot be read (missing, not a bank file, damaged) is reported as that file's
+problem, and the other files are still imported. The outcome's counts say how many files gave
+nothing (``files_unreadable``) and whether the import read nothing at all (``nothing_read``: 1),
+for a door to signal as a failure."""
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +26,7 @@ from arxl.commands.command import Command, Context
 from arxl.contract import IMPORTED_PAYMENT_COLUMNS, PAYMENTS
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.problems import Problems
 
 UNNAMED_PAYER = "(payer not named in the file)"
@@ -56,7 +61,7 @@ def _totals(items: list[tuple[int, str]]) -> str:
     sums: dict[str, int] = defaultdict(int)
     for cents, currency in items:
         sums[currency] += cents
-    return ", ".join(format_cents(c, cur) for cur, c in sums.items())
+    return ", ".join(format_amount(c, cur) for cur, c in sums.items())
 
 
 def report_skipped(name: str, skipped: list[Skipped], problems: Problems) -> None:
@@ -74,7 +79,7 @@ def report_skipped(name: str, skipped: list[Skipped], problems: Problems) -> Non
         else:
             what, hint = SINGLE[kind]
             for s in items:
-                value = format_cents(s.amount, s.currency) if s.amount is not None else ""
+                value = format_amount(s.amount, s.currency) if s.amount is not None else ""
                 problems.add(name, s.line, "Amount", value, f"{what}: {s.description}"[:250], hint)
 
 
@@ -109,14 +114,22 @@ def receipts_frame(rows: list[tuple[str, Receipt]], base_currency: str) -> pd.Da
     return frame[list(IMPORTED_PAYMENT_COLUMNS)]
 
 
-def read_file(path: Path, currency: str, csv_columns: str, problems: Problems) -> ParsedFile | None:
+def read_file(path: Path, currency: str, csv_columns: str, decimal_separator: str,
+              problems: Problems) -> ParsedFile | None:
+    """The file's records, or None (with its problem) when it cannot be read at all."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         problems.add(path.name, None, "", str(path), f"cannot open the file ({exc.strerror or exc})",
                      "Check the file name and that you may read it, then import it again.")
         return None
-    return read_bank_file(path.name, data, currency=currency, csv_columns=csv_columns)
+    try:
+        return read_bank_file(path.name, data, currency=currency, csv_columns=csv_columns,
+                              decimal_separator=decimal_separator)
+    except Exception as exc:  # a damaged file is its own problem; the other files still import
+        problems.add(path.name, None, "", "", f"the file could not be read ({type(exc).__name__}: {exc})"[:250],
+                     "Ask the bank for the file again; nothing was imported from it.")
+        return None
 
 
 def run(ledger: Ledger, ctx: Context) -> Step:
@@ -124,10 +137,13 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     known = ledger.ids("Payments") | set(ledger.table("Payments", required=False)["PaymentID"])
     problems = Problems()
     rows: list[tuple[str, Receipt]] = []
-    counts = Counter(files=0, imported=0, already_there=0, not_receipts=0)
+    counts = Counter(files=0, imported=0, already_there=0, not_receipts=0, files_unreadable=0)
     for i, path in enumerate(ctx.files):
         ctx.progress(f"Reading {Path(path).name}", i / max(len(ctx.files), 1))
-        parsed = read_file(Path(path), settings.base_currency, settings.import_csv_columns, problems)
+        parsed = read_file(Path(path), settings.base_currency, settings.import_csv_columns,
+                           settings.decimal_separator, problems)
+        if parsed is None or not (parsed.receipts or parsed.skipped):
+            counts["files_unreadable"] += 1
         if parsed is None:
             continue
         counts["files"] += 1
@@ -144,9 +160,13 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     counts["imported"] = len(rows)
     ctx.progress("Imported", 1.0)
     total = _totals([(r.amount, r.currency or settings.base_currency) for _, r in rows])
+    counts["nothing_read"] = int(counts["files_unreadable"] == len(ctx.files))
     summary = (f"Imported {len(rows)} payment(s){' totalling ' + total if rows else ''} from "
                f"{counts['files']} file(s); {counts['already_there']} already in Payments; "
                f"{counts['not_receipts']} record(s) that are not receipts reported in Exceptions.")
+    if counts["files_unreadable"]:
+        summary += (" Nothing could be read from any file given; see Exceptions." if counts["nothing_read"]
+                    else f" {counts['files_unreadable']} file(s) could not be read; see Exceptions.")
     step.outcome = Outcome(summary, dict(counts))
     return step
 

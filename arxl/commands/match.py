@@ -8,7 +8,7 @@ from arxl.commands.command import Command, Context
 from arxl.contract import Decision, InvoiceStatus
 from arxl.core.ledger import Ledger, Outcome, Step
 from arxl.core.matching import match, read_history
-from arxl.core.matching.decisions import keep_clerk_decisions, payments_to_match
+from arxl.core.matching.decisions import keep_clerk_rows, payment_status, payments_to_match
 from arxl.core.numbering import number_blank_ids
 
 
@@ -43,11 +43,16 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                   balances.invoices["Status"] == InvoiceStatus.DISPUTED, history, ctx.progress)
     elapsed = time.perf_counter() - started
     step.report(found.problems)
-    matches, columns = found.matches, found.payment_columns
+    matches = found.matches
 
     ctx.progress("Writing Matches", 0.92)
-    step.rebuild("Matches", keep_clerk_decisions(matches, ledger.table("Matches", required=False)))
+    # a payment that names no currency is in the BaseCurrency (WORKBOOK.md, Amounts)
+    currency = payments["Currency"].str.strip().str.upper()
+    currencies = dict(zip(payments["PaymentID"], currency.where(currency != "", settings.base_currency)))
+    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]), currencies)
+    step.rebuild("Matches", rebuilt)
     step.rebuild("LearnedPayers", found.learned_payers)
+    columns = payment_status(rebuilt, todo)
     step.update("Payments", columns)
     counts = {str(d): int((columns["MatchStatus"] == d).sum())
               for d in (Decision.AUTO, Decision.REVIEW, Decision.UNMATCHED)}

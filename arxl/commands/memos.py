@@ -2,6 +2,7 @@
 ledger, each with a PDF next to the workbook, then bring the Invoices [arxl] columns up to date."""
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
@@ -13,7 +14,7 @@ from arxl.core import memos as core
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
@@ -25,9 +26,25 @@ def _file_name(memo_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in memo_id) + ".pdf"
 
 
+def memo_folder(settings: Settings, workbook: str) -> PurePosixPath:
+    """Where a workbook's memo PDFs go: a folder of its own (named like the workbook file) in
+    Settings MemoFolder, so that two workbooks in one folder never share a memo's file name.
+    MemoFolder is relative to the workbook's folder and must stay inside it; an absolute path
+    is the clerk's deliberate choice of another place and is used as written."""
+    written = settings.memo_folder.strip() or "Memos"
+    if Path(written).is_absolute():  # joined to the workbook's folder, it stays itself
+        return PurePosixPath(Path(written).as_posix()) / workbook
+    folder = PurePosixPath(posixpath.normpath(Path(written).as_posix()))
+    if folder.parts[:1] == ("..",):
+        raise CannotRun(f"Settings MemoFolder {written!r} leads outside the workbook's folder. Name a folder "
+                        f"inside it (such as Memos), or write a full path (such as D:\\Memos) if the memos "
+                        f"belong elsewhere on purpose.")
+    return folder / workbook
+
+
 def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.DataFrame,
-               settings: Settings) -> dict[str, Document]:
-    """Each memo's PDF in the memo folder, by MemoID."""
+               settings: Settings, folder: PurePosixPath) -> dict[str, Document]:
+    """Each memo's PDF in the workbook's memo folder, by MemoID."""
     company = Party(settings.company_name,
                     address_lines=tuple(p.strip() for p in settings.company_address.split(";") if p.strip()))
     address_columns = [c for c in ADDRESS_COLUMNS if c in customers]
@@ -50,8 +67,7 @@ def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.Dat
                   invoice: InvoiceRef | None = invoice, due=due) -> None:
             write_memo_pdf(target, memo, company, customer, invoice, due)
 
-        path = PurePosixPath(Path(settings.memo_folder).as_posix()) / _file_name(memo.memo_id)
-        documents[memo.memo_id] = Document(path, write)
+        documents[memo.memo_id] = Document(folder / _file_name(memo.memo_id), write)
     return documents
 
 
@@ -98,7 +114,7 @@ def _summary(memos: list[core.Memo], statuses: dict[int, tuple[str, str]], docum
     for memo in memos:
         totals[(memo.kind, memo.currency)] += memo.total
     if totals:
-        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_cents(cents, ccy)}"
+        text += ". Totals: " + ", ".join(f"{kind.lower()} {format_amount(cents, ccy)}"
                                          for (kind, ccy), cents in sorted(totals.items()))
     return Outcome(text + ".", counts)
 
@@ -120,10 +136,11 @@ def run(ledger: Ledger, ctx: Context) -> Step:
 
     ctx.progress("Making memos", None)
     result, problems = core.make_memos(requests, customers, invoices, memo_ledger, open_balances,
-                                       settings, ctx.now.date())
+                                       settings, settings.as_of)
     step = Step(Outcome(""), problems)
     memos = result.memos
-    documents = _documents(memos, customers, invoices, settings) if ctx.folder is not None else {}
+    documents = (_documents(memos, customers, invoices, settings, memo_folder(settings, ctx.workbook or "book"))
+                 if ctx.folder is not None and memos else {})
     step.documents.extend(documents.values())
     if memos and ctx.folder is None:
         for memo in memos:

@@ -4,18 +4,21 @@ columns up to date."""
 from __future__ import annotations
 
 from arxl.commands.command import Command, Context
-from arxl.core.ledger import Ledger, Outcome, Step
+from arxl.core.ledger import Ledger, Outcome, Step, run_stamp
 from arxl.core.posting import post_payments
 
 
 def run(ledger: Ledger, ctx: Context) -> Step:
     ctx.progress("Posting payments", 0.0)
-    result, problems = post_payments(ledger, ctx.now, ctx.progress)
+    result, problems = post_payments(ledger, run_stamp(ledger.settings.as_of, ctx.now), ctx.progress)
     step = Step(Outcome(""), problems)
     step.append("Applications", result.applications)
     step.update("Invoices", result.invoices)
     step.update("Payments", result.payment_status)
     step.update("Payments", result.payment_matches)
+    matches = ledger.table("Matches", required=False)
+    if len(matches):  # what is posted or reversed has nothing left to decide
+        step.rebuild("Matches", matches.loc[~matches["PaymentID"].isin(result.settled)].reset_index(drop=True))
     ctx.progress("Posted", 1.0)
     counts = result.counts
     step.outcome = Outcome(

@@ -5,10 +5,12 @@ found). A command that cannot run is reported and the next one still runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from arxl.book.documents import Documents
 from arxl.book.port import Workbook
 from arxl.book.store import BookError
-from arxl.commands.command import Context, Progress
+from arxl.commands.command import Context, DocumentWriter, Progress
 from arxl.commands.registry import COMMANDS
 from arxl.contract import READ_COMMAND
 from arxl.core.ledger import CannotRun, Outcome, Step
@@ -33,23 +35,45 @@ def _within(ctx: Context, step: int, steps: int) -> Progress:
     return progress
 
 
-def _write_documents(step: Step, ctx: Context) -> None:
-    for document in step.documents:
-        if ctx.folder is None:
-            raise CannotRun("the workbook has no folder to write documents in; save it first")
-        target = ctx.folder / document.path
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            document.write(target)
-        except OSError as exc:
-            raise CannotRun(f"the document {document.path} could not be written ({exc.strerror or exc}). "
-                            f"Check that its folder can be written to; nothing of this command was "
-                            f"recorded.") from exc
+def _write_documents(step: Step, ctx: Context, writer: DocumentWriter) -> list[Path]:
+    """Every document of ``step`` (none written over an existing file); on failure the ones
+    already written are taken back, so nothing of the command is left."""
+    written: list[Path] = []
+    try:
+        for document in step.documents:
+            if ctx.folder is None:
+                raise CannotRun("the workbook has no folder to write documents in; save it first")
+            target = ctx.folder / document.path
+            try:
+                writer.write(target, document.write)
+            except FileExistsError as exc:
+                raise CannotRun(
+                    f"{document.path} exists already, but the workbook does not record it (was the workbook "
+                    f"closed without saving after it was made?). arxl never writes over a document: move that "
+                    f"file elsewhere (keep it if it was sent) and run again. Nothing of this command was "
+                    f"recorded.") from exc
+            except OSError as exc:
+                raise CannotRun(f"the document {document.path} could not be written ({exc.strerror or exc}). "
+                                f"Check that its folder can be written to and has room; nothing of this "
+                                f"command was recorded.") from exc
+            written.append(target)
+    except CannotRun:
+        _withdraw(writer, written)
+        raise
+    return written
+
+
+def _withdraw(writer: DocumentWriter, written: list[Path]) -> None:
+    for target in written:
+        writer.withdraw(target)
 
 
 def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     if ctx.folder is None and book.path is not None:
         ctx = replace(ctx, folder=book.path.resolve().parent)
+    if not ctx.workbook and book.path is not None:
+        ctx = replace(ctx, workbook=book.path.stem)
+    writer = ctx.documents or Documents()
     result = RunResult()
     ledger = book.load()
     entries = [(READ_COMMAND, p) for p in ledger.problems]
@@ -58,8 +82,12 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
         ctx.progress(f"{command.label} ({number + 1} of {len(ids)})", number / len(ids))
         try:
             step = command.run(ledger, replace(ctx, progress=_within(ctx, number, len(ids))))
-            _write_documents(step, ctx)
-            book.apply(step)
+            written = _write_documents(step, ctx, writer)
+            try:
+                book.apply(step)
+            except BaseException:
+                _withdraw(writer, written)
+                raise
         except (CannotRun, BookError) as exc:
             result.failures[cid] = str(exc)
             entries.append((cid, Problem("", None, "", "", f"{command.label} could not run: {exc}",

@@ -13,7 +13,7 @@ import pandas as pd
 from arxl.contract import NUMBER_FORMATS, Kind
 from arxl.core.aging import AgingSummary
 from arxl.core.kpis import KPI_DEFINITIONS, CurrencyKpis
-from arxl.core.money import cents_to_float, format_cents
+from arxl.core.money import format_amount, minor_to_float
 from arxl.core.report import Block, Chart, Report
 from arxl.core.settings import Settings
 
@@ -26,8 +26,8 @@ CHART_ROWS = 16  # rows a chart and its gap cover at the default row height
 CHART_COLUMN = "G"  # each currency's chart sits right of its bucket table
 
 
-def _money(cents: Any) -> float | None:
-    return None if pd.isna(cents) else cents_to_float(int(cents))
+def _money(amount: Any, currency: str) -> float | None:
+    return None if pd.isna(amount) else minor_to_float(int(amount), currency)
 
 
 def _number(value: Any) -> float | None:
@@ -35,9 +35,11 @@ def _number(value: Any) -> float | None:
 
 
 def _customer_row(record: dict[str, Any], buckets: list[str]) -> list[object]:
-    return [record["CustomerID"], record["CustomerName"], record["Currency"],
-            *[_money(record[b]) for b in buckets], _money(record["Total"]), _money(record["PastDue"]),
-            _number(record["PercentPastDue"]), _money(record["CreditLimit"]), record["OverLimit"]]
+    currency = record["Currency"]
+    return [record["CustomerID"], record["CustomerName"], currency,
+            *[_money(record[b], currency) for b in buckets], _money(record["Total"], currency),
+            _money(record["PastDue"], currency), _number(record["PercentPastDue"]),
+            _money(record["CreditLimit"], currency), record["OverLimit"]]
 
 
 def _lines(label: str, text: str) -> list[list[object]]:
@@ -61,7 +63,7 @@ def _notes(settings: Settings, kpis: dict[str, CurrencyKpis], unposted: pd.Serie
         "salesperson, parent...).",
     ]
     if len(unposted):
-        amounts = "; ".join(format_cents(int(cents), currency) for currency, cents in unposted.items())
+        amounts = "; ".join(format_amount(int(cents), currency) for currency, cents in unposted.items())
         notes.append(f"Not in the aging: payments received by the as-of date but not posted yet ({amounts}). "
                      f"Run Match and Post to apply them.")
     if not kpis:
@@ -102,7 +104,8 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
                  "Average days delinquent", "CEI, %"]]
     for currency in _first_base(kpis, settings.base_currency):
         k = kpis[currency]
-        kpi_rows.append([currency, _money(k.total_ar), _money(k.past_due), _money(k.period_sales),
+        kpi_rows.append([currency, _money(k.total_ar, currency), _money(k.past_due, currency),
+                         _money(k.period_sales, currency),
                          _number(k.percent_past_due), _number(k.dso_count_back), _number(k.dso_simple),
                          _number(k.best_possible_dso), _number(k.average_days_delinquent), _number(k.cei)])
     key_figures = Block(row, 3, kpi_rows, title=f"Key figures as of {settings.as_of.isoformat()}",
@@ -117,8 +120,8 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
         bucket_rows: list[list[object]] = [["Bucket", f"Open AR, {currency}", "Share"]]
         for bucket in buckets:
             share = total[bucket] / total["Total"] if total["Total"] > 0 else None
-            bucket_rows.append([bucket, _money(total[bucket]), share])
-        bucket_rows.append(["Total", _money(total["Total"]), 1.0 if total["Total"] > 0 else None])
+            bucket_rows.append([bucket, _money(total[bucket], currency), share])
+        bucket_rows.append(["Total", _money(total["Total"], currency), 1.0 if total["Total"] > 0 else None])
         blocks.append(Block(row, 3, bucket_rows, formats={1: MONEY, 2: PERCENT},
                             title=f"Open AR by bucket, {currency}", bold_last_row=True))
         charts.append(Chart(block=len(blocks) - 1, category_col=0, value_cols=[1],
@@ -149,7 +152,8 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
         rows.extend(_customer_row(record, buckets) for record in mine.to_dict("records"))
         total = summary.currencies.loc[currency]
         rows.append([f"Total {currency}", f"{len(mine)} customer(s)", currency,
-                     *[_money(total[b]) for b in buckets], _money(total["Total"]), _money(total["PastDue"]),
+                     *[_money(total[b], currency) for b in buckets], _money(total["Total"], currency),
+                     _money(total["PastDue"], currency),
                      _number(total["PercentPastDue"]), None, None])
         blocks.append(Block(row, 1, rows, formats=formats, bold_last_row=True, centered=(len(header) - 1,),
                             title=f"Customers, {currency} (largest balance first)", page_break_before=True))

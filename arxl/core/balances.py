@@ -23,14 +23,17 @@ Rules (an AR clerk's):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from arxl.contract import YES_MARKS, DocType, InvoiceStatus, MemoKind, Source
+from arxl.contract import INVOICES, DocType, InvoiceStatus, MemoKind, ReasonCode, Source, read_choice
 from arxl.core.problems import Problems
 
+# what a reversal row names: REVERSAL:<ApplicationID of the row it reverses>
+REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 _MONEY = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
 
 OPEN_ITEM_COLUMNS = ("DocType", "DocID", "CustomerID", "Currency", "DocDate", "InvoiceID",
@@ -63,12 +66,22 @@ class Balances:
 
 
 def is_disputed(marks: pd.Series) -> pd.Series:
-    """Invoices.Disputed as booleans: a yes mark (``arxl.contract.YES_MARKS``) means disputed."""
-    return marks.astype(str).str.strip().str.lower().isin(YES_MARKS)
+    """Invoices.Disputed as booleans: a yes mark means disputed, a no mark or a blank does not;
+    a word arxl cannot read (reported when the table was read) counts as disputed, the safer
+    reading: such an invoice is never applied automatically."""
+    column = INVOICES.column("Disputed")
+    return marks.map(lambda mark: read_choice(column, mark) not in ("", "No")).astype(bool)
 
 
 def is_reversal(sources: pd.Series) -> pd.Series:
     return sources.astype(str).str.strip().str.lower() == Source.REVERSAL.lower()
+
+
+def active_applications(applications: pd.DataFrame) -> pd.Series:
+    """True for ledger rows that are neither a reversal nor reversed by one."""
+    reversal = is_reversal(applications["Source"])
+    reversed_ids = applications.loc[reversal, "ReasonCode"].str.extract(REVERSES)["id"].str.strip()
+    return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
 
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:

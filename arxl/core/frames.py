@@ -2,7 +2,7 @@
 inputs (what the workbook port reads) and its outputs (what the commands write).
 
   id, text, external   object dtype, "" for blank
-  money, integer       nullable Int64 (money in integer cents)
+  money, integer       nullable Int64 (money in the minor unit of the row's currency)
   date, datetime       datetime64[ns], NaT for blank
   number               float64, NaN for blank
   rate                 object holding Decimal (or None)
@@ -28,7 +28,8 @@ def typed_column(kind: Kind | str, values: Iterable[Any], index: Any = None) -> 
     if kind in (Kind.MONEY, Kind.INTEGER):
         return pd.Series(values, dtype="Int64", index=index)
     if kind in (Kind.DATE, Kind.DATETIME):
-        stamps = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(dtype="datetime64[ns]")
+        # astype, not to_numpy: a date pandas cannot hold raises instead of wrapping around
+        stamps = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]").to_numpy()
         return pd.Series(stamps, dtype="datetime64[ns]", index=index)
     if kind == Kind.NUMBER:
         return pd.Series([np.nan if v is None else v for v in values], dtype="float64", index=index)

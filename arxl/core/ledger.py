@@ -163,6 +163,8 @@ class Ledger:
                     blank = frame.loc[rows, column] == ""
                     rows = rows[blank.to_numpy()]
                 frame.loc[rows, column] = values.loc[rows]
+                if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
+                    self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
         for name, rows in step.appends.items():
             start = self.next_rows.get(name, self.first_rows.get(name, 2))
@@ -187,6 +189,14 @@ class Ledger:
             touched.add(name)
         if touched & {"Invoices", "Applications", "Memos", "Payments"}:
             self._balances.clear()
+
+
+def run_stamp(as_of: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a run's ledger rows happen: on the run's date (Settings AsOfDate, or the door's
+    --as-of), at the time of day the run was started. One date per run: the memos, postings
+    and reversals of a run dated 2026-11-20 count in an aging as of that day, whenever the clerk
+    ran it."""
+    return dt.datetime.combine(as_of, now.time())
 
 
 def check_step(step: Step) -> None:

@@ -25,7 +25,6 @@ Limits on a credit against an invoice (an AR clerk's rules):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -34,10 +33,10 @@ from typing import Any
 
 import pandas as pd
 
-from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, is_yes
+from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, read_choice
 from arxl.core.aging import due_date_from_terms
 from arxl.core.balances import resolve_currencies
-from arxl.core.money import format_cents
+from arxl.core.money import NotAnAmount, check_amount, format_amount
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
@@ -47,9 +46,7 @@ CREDIT, DEBIT = MemoKind.CREDIT, MemoKind.DEBIT
 TYPES = tuple(MemoType)
 NUMBER_DIGITS = 6  # CM-000042
 
-_KINDS = {"credit": CREDIT, "cr": CREDIT, "creditmemo": CREDIT, "cm": CREDIT,
-          "debit": DEBIT, "dr": DEBIT, "debitmemo": DEBIT, "dm": DEBIT}
-_TYPES = {t.lower(): t for t in TYPES}
+_KIND, _TYPE = MEMO_REQUESTS.column("Kind"), MEMO_REQUESTS.column("Type")
 
 STATUS_MADE = MemoStatus.MADE
 STATUS_AWAITING = MemoStatus.AWAITING
@@ -165,10 +162,6 @@ class _Draft:
         return self.net + self.tax
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s_\-]", "", str(text)).lower()
-
-
 def _cents(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
@@ -193,12 +186,9 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
     def bad(column: str, value: object, problem: str, hint: str) -> None:
         problems.add(SHEET, row, column, value, problem, hint)
 
-    kind = _KINDS.get(_key(r.Kind))
-    if kind is None:
-        bad("Kind", r.Kind, "unknown Kind", "Type Credit or Debit.")
-    memo_type = _TYPES.get(_key(r.Type))
-    if memo_type is None:
-        bad("Type", r.Type, "unknown Type", f"Type one of {', '.join(TYPES)}.")
+    # a Kind or Type arxl cannot read was reported when MemoRequests was read: no memo is made
+    kind = MemoKind(k) if (k := read_choice(_KIND, r.Kind)) else None
+    memo_type = MemoType(t) if (t := read_choice(_TYPE, r.Type)) else None
 
     customer = customers.get(r.CustomerID)
     if customer is None:
@@ -233,13 +223,13 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
     quantity = _quantity(r.Quantity)
     net = None
     if amount is not None and amount <= 0:
-        bad("Amount", format_cents(amount), "the amount is zero or negative",
+        bad("Amount", format_amount(amount, currency), "the amount is zero or negative",
             "Type the memo's amount as a positive number; Kind (Credit or Debit) gives its direction.")
     if quantity is not None and quantity <= 0:
         bad("Quantity", r.Quantity, "the quantity is zero or negative",
             "Type a positive quantity; Kind (Credit or Debit) gives the direction.")
     if unit_price is not None and unit_price <= 0:
-        bad("UnitPrice", format_cents(unit_price), "the unit price is zero or negative",
+        bad("UnitPrice", format_amount(unit_price, currency), "the unit price is zero or negative",
             "Type a positive unit price; Kind (Credit or Debit) gives the direction.")
     if (quantity is None) != (unit_price is None):
         missing = "UnitPrice" if unit_price is None else "Quantity"
@@ -247,11 +237,17 @@ def _read_request(row: int, r: Any, customers: Mapping[str, Any], invoices: Mapp
             "Give both Quantity and UnitPrice, or neither and an Amount.")
     elif quantity is not None and unit_price is not None and quantity > 0 and unit_price > 0:
         net = line_net(quantity, unit_price)
-        if amount is not None and amount > 0 and amount != net:
-            bad("Amount", format_cents(amount),
-                f"Amount {format_cents(amount)} disagrees with Quantity x UnitPrice "
-                f"({quantity.normalize():f} x {format_cents(unit_price)} = {format_cents(net)})",
-                "Correct one of them, or clear Amount and let arxl compute it.")
+        try:
+            check_amount(net, currency)
+        except NotAnAmount as exc:
+            bad("Quantity", r.Quantity, f"Quantity x UnitPrice is {exc.problem}", exc.hint)
+        else:
+            if amount is not None and amount > 0 and amount != net:
+                bad("Amount", format_amount(amount, currency),
+                    f"Amount {format_amount(amount, currency)} disagrees with Quantity x UnitPrice "
+                    f"({quantity.normalize():f} x {format_amount(unit_price, currency, code=False)} = "
+                    f"{format_amount(net, currency, code=False)})",
+                    "Correct one of them, or clear Amount and let arxl compute it.")
     if amount is None and quantity is None and unit_price is None:
         bad("Amount", "", "no amount", "Give an Amount (net of tax), or a Quantity and a UnitPrice.")
     elif net is None and amount is not None:
@@ -314,35 +310,35 @@ def _rooms(invoices: pd.DataFrame, ledger: pd.DataFrame, open_balances: Mapping[
         room = rooms.get(memo.InvoiceID)
         if room is None:
             continue
-        kind = _KINDS.get(_key(memo.Kind))
+        kind = read_choice(_KIND, memo.Kind)
         net = _cents(memo.NetAmount) or 0
         tax = _cents(memo.TaxAmount) or 0
-        if kind is not None:
-            room.take(kind, _TYPES.get(_key(memo.Type), ""), net, tax)
+        if kind:
+            room.take(MemoKind(kind), read_choice(_TYPE, memo.Type) or "", net, tax)
     return rooms
 
 
 def _over_billed(draft: _Draft, room: _InvoiceRoom, problems: Problems) -> bool:
     """Report a credit that would take back more than was billed; True if it must not be made."""
     ccy = draft.currency
-    checks = [("Amount", format_cents(draft.total), room.credited + draft.total, room.billed,
+    checks = [("Amount", format_amount(draft.total, ccy), room.credited + draft.total, room.billed,
                f"the credits on invoice {draft.invoice_id} would come to "
-               f"{format_cents(room.credited + draft.total, ccy)}, more than the "
-               f"{format_cents(room.billed, ccy)} billed",
+               f"{format_amount(room.credited + draft.total, ccy)}, more than the "
+               f"{format_amount(room.billed, ccy)} billed",
                "A credit cannot take back more than was billed. Check the amount; a refund beyond "
                "the invoice belongs on account (leave InvoiceID blank).")]
     if draft.tax and room.billed_tax is not None:
         checks.append(("Amount" if draft.type == "Tax" else "TaxRate",
-                       format_cents(draft.tax), room.credited_tax + draft.tax, room.billed_tax,
+                       format_amount(draft.tax, ccy), room.credited_tax + draft.tax, room.billed_tax,
                        f"the tax credited on invoice {draft.invoice_id} would come to "
-                       f"{format_cents(room.credited_tax + draft.tax, ccy)}, more than the "
-                       f"{format_cents(room.billed_tax, ccy)} of tax billed",
+                       f"{format_amount(room.credited_tax + draft.tax, ccy)}, more than the "
+                       f"{format_amount(room.billed_tax, ccy)} of tax billed",
                        "Check the amount or the TaxRate against the invoice's TaxAmount."))
     if draft.type == "Freight":
-        checks.append(("Amount", format_cents(draft.net), room.credited_freight + draft.net, room.billed_freight,
+        checks.append(("Amount", format_amount(draft.net, ccy), room.credited_freight + draft.net, room.billed_freight,
                        f"the freight credited on invoice {draft.invoice_id} would come to "
-                       f"{format_cents(room.credited_freight + draft.net, ccy)}, more than the "
-                       f"{format_cents(room.billed_freight, ccy)} of freight billed",
+                       f"{format_amount(room.credited_freight + draft.net, ccy)}, more than the "
+                       f"{format_amount(room.billed_freight, ccy)} of freight billed",
                        "A freight credit cannot exceed the invoice's FreightAmount (fill it in if "
                        "the invoice did bill freight); use Type Price or Other for anything else."))
     over = False
@@ -394,7 +390,7 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
         if room is not None and _over_billed(draft, room, problems):
             run.statuses[row] = ("", STATUS_NOT_MADE)
             continue
-        if settings.memo_approval_required and not is_yes(r.Approved):
+        if settings.memo_approval_required and read_choice(MEMO_REQUESTS.column("Approved"), r.Approved) != "Yes":
             run.statuses[row] = ("", STATUS_AWAITING)
             continue
 
@@ -412,9 +408,9 @@ def make_memos(requests: pd.DataFrame, customers: pd.DataFrame, invoices: pd.Dat
         run.memos.append(memo)
         status: str = STATUS_MADE
         if beyond_open:
-            excess = format_cents(beyond_open, memo.currency)
+            excess = format_amount(beyond_open, memo.currency)
             status = f"Made; {excess} is left as a credit on account"
-            problems.add(SHEET, row, "Amount", format_cents(memo.total),
+            problems.add(SHEET, row, "Amount", format_amount(memo.total, memo.currency),
                          f"credit memo {memo.memo_id} exceeds what was open on invoice "
                          f"{memo.invoice_id} by {excess}: the customer now holds that credit",
                          "Nothing to fix if the credit is owed: apply it to another invoice or "

@@ -42,7 +42,6 @@ account), ONACCOUNT (a payment put on account whole), REVERSAL:<ApplicationID>.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,7 +52,6 @@ import pandas as pd
 from arxl.contract import (
     APPLICATIONS,
     ON_ACCOUNT,
-    Action,
     Decision,
     DocType,
     MatchStatus,
@@ -61,10 +59,11 @@ from arxl.contract import (
     Source,
     header_key,
 )
-from arxl.core.balances import compute_balances, is_reversal, lookup, resolve_currencies
+from arxl.core.balances import active_applications, compute_balances, lookup, resolve_currencies
 from arxl.core.frames import table_frame
-from arxl.core.ledger import Ledger
-from arxl.core.money import NotAnAmount, format_cents, to_cents
+from arxl.core.ledger import CannotRun, Ledger
+from arxl.core.matching.decisions import is_reverse, read_decision
+from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.numbering import next_ids
 from arxl.core.problems import Problems
 
@@ -74,7 +73,6 @@ ID_PREFIX, ID_DIGITS = "A", 7
 _ORDER: dict[str, int] = {OVERRIDE: 0, APPROVED: 1, AUTO: 2}
 Record = dict[str, Any]  # one row of a frame as plain values
 _AMOUNTS = ("AppliedAmount", "DiscountTaken", "WriteOff", "ShortPay")
-_REVERSES = re.compile(rf"^{ReasonCode.REVERSAL}:(?P<id>.+)$", re.IGNORECASE)
 
 
 @dataclass
@@ -90,6 +88,7 @@ class Line:
     short_reason: str = ""
     source: Source = AUTO
     confidence: float = np.nan
+    exact: bool = False  # amounts a clerk approved: applied as they are or refused, never cut back
 
 
 @dataclass
@@ -100,6 +99,8 @@ class PostingResult:
     reversed, or refused with an Exception); other payments keep the matcher's status.
     ``payment_matches``: MatchedCustomerID and MatchedInvoices of the payments posted in this run
     (what was really applied, overrides included).
+    ``settled``: the PaymentIDs posted or reversed, as the ledger now stands: Matches has
+    nothing left to propose for them.
     ``counts``: payments posted, reversed, with cash on account, refused (exceptions), and
     awaiting a decision in Matches (awaiting)."""
 
@@ -107,7 +108,13 @@ class PostingResult:
     invoices: pd.DataFrame
     payment_status: pd.DataFrame
     payment_matches: pd.DataFrame
+    settled: set[str]
     counts: dict[str, int] = field(default_factory=dict)
+
+
+def _amount(amount: int, currency: str) -> str:
+    """An amount in a message, with the decimals of its currency."""
+    return format_amount(amount, currency, code=False)
 
 
 class _Refused(Exception):
@@ -118,16 +125,10 @@ class _Refused(Exception):
         self.where = (sheet, row, column, value, problem, hint)
 
 
-def active_applications(applications: pd.DataFrame) -> pd.Series:
-    """True for ledger rows that are neither a reversal nor reversed by one."""
-    reversal = is_reversal(applications["Source"])
-    reversed_ids = applications.loc[reversal, "ReasonCode"].str.extract(_REVERSES)["id"].str.strip()
-    return ~reversal & ~applications["ApplicationID"].isin(set(reversed_ids.dropna()))
-
-
-def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
-    """A clerk's ApplyTo as (target, cents or None) pairs; the target "" means on account.
-    Raises ValueError with a clerk's message for anything it cannot read."""
+def parse_apply_to(text: str, currency: str, decimal_separator: str = ".") -> list[tuple[str, int | None]]:
+    """A clerk's ApplyTo as (target, amount or None) pairs, amounts in ``currency``'s minor
+    unit (the payment's); the target "" means on account. Raises ValueError with a clerk's
+    message for anything it cannot read."""
     entries: list[tuple[str, int | None]] = []
     for part in [p.strip() for p in str(text).split(";")]:
         if not part:
@@ -138,9 +139,9 @@ def parse_apply_to(text: str) -> list[tuple[str, int | None]]:
         amount = None
         if amount_text:
             try:
-                amount = to_cents(amount_text)
-            except NotAnAmount:
-                raise ValueError(f"{amount_text!r} is not an amount") from None
+                amount = to_minor(amount_text, currency, decimal_separator)
+            except NotAnAmount as exc:
+                raise ValueError(f"{amount_text!r}: {exc.problem}") from None
             if amount <= 0:
                 raise ValueError(f"the amount for {target} must be more than zero")
         elif "=" in part:
@@ -209,14 +210,18 @@ def _records(frame: pd.DataFrame) -> dict[int, Record]:
     return {int(row): dict(zip(names, values)) for row, values in zip(frame.index, zip(*columns))}
 
 
-_ACCEPT = {Decision.AUTO.lower(): AUTO, Decision.APPROVE.lower(): APPROVED, "approved": APPROVED}
-_WAIT = {Decision.REVIEW.lower(), Decision.UNMATCHED.lower()}
-_REJECT = {Decision.REJECT.lower(), "rejected"}
-_REVERSE = Action.REVERSE.lower()
+_ACCEPT = {Decision.AUTO: AUTO, Decision.APPROVE: APPROVED}
+_WAIT = {Decision.REVIEW, Decision.UNMATCHED}
+CORRECT = ("To correct a posted payment: type Reverse in its Action and run Post (every application is "
+           "reversed), then clear Action, give it an ApplyTo (or let Match propose again) and run Post.")
 
 
 class _Posting:
     def __init__(self, ledger: Ledger, now: dt.datetime, progress: Callable[[str, float | None], None]):
+        if ledger.unread.get("Applications"):
+            rows = ", ".join(str(r) for r in sorted(ledger.unread["Applications"]))
+            raise CannotRun(f"The Applications ledger has rows arxl cannot read (row {rows}; see Exceptions). "
+                            f"Nothing is posted until they are fixed, so that no payment is posted twice.")
         self.invoices = ledger.table("Invoices")
         self.payments = ledger.table("Payments")
         self.matches = ledger.table("Matches", required=False)
@@ -225,7 +230,7 @@ class _Posting:
         self.memos = ledger.table("Memos", required=False)
         customers = ledger.table("Customers", required=False)
         settings = ledger.settings
-        self.now, self.progress = now, progress
+        self.now, self.progress, self.decimal_separator = now, progress, settings.decimal_separator
         self.problems = Problems()
         balances, _ = ledger.balances()
         self.targets = _Targets(self.invoices, balances.invoices["OpenBalance"], balances.open_items,
@@ -243,21 +248,25 @@ class _Posting:
     # ---- the run --------------------------------------------------------------------------
     def run(self) -> tuple[PostingResult, Problems]:
         pays = self.payments
-        action = pays["Action"].str.strip().str.lower()
-        for row in pays.index[(action != "") & (action != _REVERSE)]:
-            self._refuse(row, "Payments", row, "Action", pays.at[row, "Action"], "unknown Action",
-                         "Leave Action blank, or type Reverse for a returned payment.")
-        for row, payment_id in pays.loc[action == _REVERSE, "PaymentID"].items():
+        typed = pays["Action"].str.strip() != ""
+        reverse = pays["Action"].map(is_reverse).astype(bool)
+        # an Action arxl cannot read was reported when the table was read: the payment waits
+        self.refused.update(int(row) for row in pays.index[typed & ~reverse])
+        for row, payment_id in pays.loc[reverse, "PaymentID"].items():
             self._reverse(row, payment_id)
         posted_ids = set(self.active["PaymentID"])
-        candidates = pays.index[(action == "") & ~pays["PaymentID"].isin(posted_ids)]
+        self._check_posted(pays.index[~typed & pays["PaymentID"].isin(posted_ids)])
+        candidates = pays.index[~typed & ~pays["PaymentID"].isin(posted_ids)]
         plans = self._plans([int(row) for row in candidates])
         # integers compare far faster than Timestamps over thousands of payments
         plans.sort(key=lambda p: (_ORDER[p[1]], self.pay[p[0]]["ReceivedDate"].value, p[0]))
         for i, (row, source, lines) in enumerate(plans):
             if i % 500 == 0:
                 self.progress(f"Posting payment {i + 1} of {len(plans)}", i / max(len(plans), 1))
-            self._post(row, source, lines)
+            try:
+                self._post(row, source, lines)
+            except _Refused as refused:
+                self._refuse(row, *refused.where)
         return self._result(), self.problems
 
     def _refuse(self, payment_row: int, sheet: str, row: int, column: str, value: object, problem: str,
@@ -283,7 +292,7 @@ class _Posting:
             pay = self.pay[row]
             try:
                 if (pay["ApplyTo"].strip() or pay["PaymentID"] in by_payment) and pay["Amount"] <= 0:
-                    raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
+                    raise _Refused("Payments", row, "Amount", _amount(pay["Amount"], self.currency[row]),
                                    "a payment to post must be more than zero",
                                    "Record a returned payment with Action Reverse, not a negative payment.")
                 if pay["ApplyTo"].strip():
@@ -302,7 +311,7 @@ class _Posting:
     def _override_lines(self, row: int, pay: Record) -> list[Line]:
         text = pay["ApplyTo"]
         try:
-            entries = parse_apply_to(text)
+            entries = parse_apply_to(text, self.currency[row], self.decimal_separator)
         except ValueError as exc:
             raise _Refused("Payments", row, "ApplyTo", text, f"ApplyTo cannot be read: {exc}",
                            "Write invoice IDs separated by ';', each optionally '=amount' "
@@ -317,8 +326,8 @@ class _Posting:
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
             raise _Refused("Payments", row, "ApplyTo", text,
-                           f"ApplyTo asks for {format_cents(explicit)}, more than the payment's "
-                           f"{format_cents(pay['Amount'])}",
+                           f"ApplyTo asks for {_amount(explicit, self.currency[row])}, more than the "
+                           f"payment's {_amount(pay['Amount'], self.currency[row])}",
                            "Lower the amounts so they add up to no more than the payment.")
         self._check_currency(row, "ApplyTo", text, lines)
         # Amounts named first: cash for invoices without one is what remains after them.
@@ -326,20 +335,31 @@ class _Posting:
 
     def _match_lines(self, row: int, pay: Record, rows: list[tuple[int, Record]]
                      ) -> tuple[Source, list[Line]] | None:
-        """The accepted lines of one payment's Matches rows; None while a row awaits a decision
-        or when every row was rejected."""
-        decisions = [(m["Decision"] or "").strip().lower() for _, m in rows]
+        """The accepted lines of one payment's Matches rows, with the amounts and invoices as the
+        rows show them (a clerk's edits on a row they approve included); None while a row
+        awaits a decision or when every row was rejected.
+
+        The payment waits while any invoice row still shows Review or Unmatched (the row for
+        cash left over follows the invoice rows' decisions); when the clerk has decided some of
+        its rows and not others, an Exception names each row still to decide."""
+        decisions = [read_decision(m["Decision"]) for _, m in rows]
         names_invoices = any(m["InvoiceID"] for _, m in rows)
-        waiting = False
+        undecided, unknown = [], False
         for (mrow, m), decision in zip(rows, decisions):
-            if decision in _WAIT:
-                # The on-account row of a payment that names invoices follows their decisions.
-                waiting = waiting or bool(m["InvoiceID"]) or not names_invoices
-            elif decision not in _ACCEPT and decision not in _REJECT:
-                waiting = True
-                self.problems.add("Matches", int(mrow), "Decision", m["Decision"], "unknown Decision",
-                                  "Type Approve or Reject.")
-        if waiting:
+            if decision is None:
+                unknown = True  # a word arxl cannot read was reported when Matches was read
+                if not m["Decision"]:
+                    self.problems.add("Matches", int(mrow), "Decision", "", "no decision",
+                                      "Type Approve or Reject; the payment waits until then.")
+            elif decision in _WAIT and (m["InvoiceID"] or not names_invoices):
+                undecided.append(mrow)
+        clerk_decided = any(d in (Decision.APPROVE, Decision.REJECT) for d in decisions)
+        if undecided and clerk_decided:
+            for mrow in undecided:
+                self.problems.add("Matches", int(mrow), "Decision", dict(rows)[mrow]["Decision"],
+                                  f"payment {pay['PaymentID']} has rows you decided and this one still to decide",
+                                  "Approve or Reject this row too; a payment posts once every row is decided.")
+        if undecided or unknown:
             self.counts["awaiting"] += 1
             return None
         accepted = [(mrow, m, _ACCEPT[d]) for (mrow, m), d in zip(rows, decisions) if d in _ACCEPT]
@@ -354,23 +374,50 @@ class _Posting:
             if found is None:
                 raise _Refused("Matches", mrow, "InvoiceID", m["InvoiceID"],
                                f"{m['InvoiceID']} is not an invoice or debit memo",
-                               "Run Match again, or give the payment an ApplyTo.")
-            applied, discount, write_off, short_pay = (
-                m[c] for c in ("ApplyAmount", "Discount", "WriteOff", "ShortPay"))
-            if any(a is not None and a < 0 for a in (applied, discount, write_off, short_pay)):
-                raise _Refused("Matches", mrow, "ApplyAmount", m["ApplyAmount"], "a negative amount",
-                               "Amounts in Matches are zero or more; run Match again.")
+                               "Correct the InvoiceID, run Match again, or give the payment an ApplyTo.")
+            amounts = {c: m[c] for c in ("ApplyAmount", "Discount", "WriteOff", "ShortPay")}
+            for column, value in amounts.items():
+                if value is not None and value < 0:
+                    raise _Refused("Matches", mrow, column, _amount(value, self.currency[row]),
+                                   "a negative amount", "Amounts in Matches are zero or more.")
+            applied, discount, write_off, short_pay = amounts.values()
+            if row_source == APPROVED:
+                self._check_room(mrow, found, applied or 0, discount or 0, write_off or 0)
             lines.append(Line(found, applied, discount or 0, write_off or 0, short_pay or 0,
                               (m["Reason"] or "") if short_pay else "", row_source,
-                              np.nan if m["Confidence"] is None else float(m["Confidence"])))
+                              np.nan if m["Confidence"] is None else float(m["Confidence"]),
+                              exact=row_source == APPROVED))
         explicit = sum(line.applied or 0 for line in lines)
         if explicit > pay["Amount"]:
-            raise _Refused("Payments", row, "Amount", format_cents(pay["Amount"]),
-                           f"the accepted Matches rows apply {format_cents(explicit)}, more than the payment",
+            raise _Refused("Payments", row, "Amount", _amount(pay["Amount"], self.currency[row]),
+                           f"the accepted Matches rows apply {_amount(explicit, self.currency[row])}, "
+                           f"more than the payment",
                            "Correct ApplyAmount in Matches, or give the payment an ApplyTo.")
         self._check_currency(row, "Currency", pay["Currency"], lines)
-        self.match_customer[row] = next((m["CustomerID"] for _, m, _ in accepted if m["CustomerID"]), "")
+        self._check_customer(row, pay, accepted)
         return source, sorted(lines, key=lambda line: line.applied is None)
+
+    def _check_room(self, mrow: int, target: str, applied: int, discount: int, write_off: int) -> None:
+        """A row a clerk approved settles no more than is open on its invoice: the clerk's
+        amounts are applied as typed or not at all, never cut back in silence."""
+        room, currency = self.targets.open[target], self.targets.currency[target]
+        if applied + discount + write_off > room:
+            raise _Refused("Matches", mrow, "ApplyAmount", _amount(applied, currency),
+                           f"the row settles {_amount(applied + discount + write_off, currency)} of {target}, "
+                           f"which has {_amount(max(room, 0), currency)} open",
+                           "Lower ApplyAmount (or Discount, WriteOff) to what is open; the rest of the "
+                           "payment goes on account.")
+
+    def _check_customer(self, row: int, pay: Record, accepted: list[tuple[int, Record, Source]]) -> None:
+        """The rows name the customer the clerk gave in Payments, if any; and the cash that goes
+        on account has a customer to go to."""
+        given = pay["CustomerID"]
+        for mrow, m, _ in accepted:
+            if given and m["CustomerID"] and m["CustomerID"] != given:
+                raise _Refused("Matches", mrow, "CustomerID", m["CustomerID"],
+                               f"the row names customer {m['CustomerID']} but Payments gives {given}",
+                               "Run Match again (it keeps to the customer you gave), or correct one of the two.")
+        self.match_customer[row] = next((m["CustomerID"] for _, m, _ in accepted if m["CustomerID"]), "")
 
     def _check_currency(self, row: int, column: str, value: object, lines: list[Line]) -> None:
         paid_in = self.currency[row]
@@ -384,30 +431,34 @@ class _Posting:
 
     # ---- making ledger rows -----------------------------------------------------------------
     def _post(self, row: int, source: Source, lines: list[Line]) -> None:
+        """The ledger rows of one payment; nothing is taken from the open balances until the
+        whole payment is known to post (a refusal leaves them as they were)."""
         pay = self.pay[row]
         amount, payment_id = pay["Amount"], pay["PaymentID"]
         cash_left = amount
         # ON ACCOUNT=amount keeps that much back from the invoices named without an amount.
         reserved = sum(line.applied or 0 for line in lines if not line.target)
-        made = []
+        made: list[Record] = []
+        taken: dict[str, int] = {}
         for line in lines:
             if not line.target:
                 continue  # on account: takes the remainder at the end
-            room = self.targets.open[line.target]
+            room = self.targets.open[line.target] - taken.get(line.target, 0)
             wanted = cash_left - reserved if line.applied is None else line.applied
             applied = max(min(wanted, room, cash_left), 0)
             discount = max(min(line.discount, room - applied), 0)
             write_off = max(min(line.write_off, room - applied - discount), 0)
             short_pay = max(min(line.short_pay, room - applied - discount - write_off), 0)
             if room <= 0 or (line.applied is not None and applied < line.applied):
+                left = _amount(max(room, 0), self.currency[row])
                 self.problems.add("Payments", int(row), "PaymentID", payment_id,
-                                  f"{line.target} has only {format_cents(max(room, 0))} open; the cash "
-                                  f"meant for it beyond that goes on account",
+                                  f"{line.target} has only {left} open; the cash meant for it beyond that "
+                                  f"goes on account",
                                   "Check whether the invoice was paid twice; apply the cash on "
                                   "account to another invoice, or refund it.")
             if applied == 0 and discount == 0 and write_off == 0:
                 continue
-            self.targets.open[line.target] = room - applied - discount - write_off
+            taken[line.target] = taken.get(line.target, 0) + applied + discount + write_off
             cash_left -= applied
             made.append(self._row(payment_id, line.target, self.targets.customer[line.target], applied,
                                   discount, write_off, short_pay,
@@ -416,25 +467,79 @@ class _Posting:
                                                applied + discount + write_off, room),
                                   line.source, line.confidence))
         if cash_left:
-            made.append(self._row(payment_id, "", self._payment_customer(row, made), cash_left, 0, 0, 0,
+            customer = self._payment_customer(row, made)
+            if not customer:
+                raise _Refused("Payments", row, "CustomerID", "",
+                               f"{_amount(cash_left, self.currency[row])} would go on account of no customer",
+                               "Type the customer's CustomerID in Payments (or give the payment an ApplyTo), "
+                               "then run Post again.")
+            made.append(self._row(payment_id, "", customer, cash_left, 0, 0, 0,
                                   ReasonCode.OVERPAY if made else ReasonCode.ONACCOUNT, source, np.nan))
             self.counts["on_account"] += 1
         applied_total = sum(r["AppliedAmount"] for r in made)
         if applied_total != amount:
             raise AssertionError(f"cash not conserved for payment {payment_id}: "
                                  f"{applied_total} cents applied of {amount}")
+        for target, cents in taken.items():
+            self.targets.open[target] -= cents
         self.rows.extend(made)
         self.counts["posted"] += 1
 
     def _payment_customer(self, row: int, made: list[Record]) -> str:
-        """Whose account cash on account belongs to: the clerk's CustomerID, else the matched
-        customer, else the customer of the first invoice paid."""
+        """Whose account cash on account belongs to: the clerk's CustomerID, else the customer
+        the Matches rows name, else the customer of the first invoice paid."""
         pay = self.pay[row]
-        for candidate in (pay["CustomerID"], pay["MatchedCustomerID"], self.match_customer.get(row),
-                          *(r["CustomerID"] for r in made)):
+        for candidate in (pay["CustomerID"], self.match_customer.get(row), *(r["CustomerID"] for r in made)):
             if candidate:
                 return str(candidate)
         return ""
+
+    def _check_posted(self, rows: pd.Index) -> None:
+        """A posted payment whose Amount, Currency, CustomerID or ApplyTo the clerk changed
+        afterwards no longer agrees with its ledger rows: the clerk is told how to correct it
+        (the ledger only grows, so arxl never rewrites what was posted)."""
+        ledger = self.active.groupby("PaymentID")
+        applied = ledger["AppliedAmount"].sum()
+        for row in rows:
+            pay = self.pay[int(row)]
+            mine = self.active.loc[self.active["PaymentID"] == pay["PaymentID"]]
+            posted = int(applied.get(pay["PaymentID"], 0))
+            currency = self.currency[int(row)]
+            problems = []
+            if posted != pay["Amount"]:
+                problems.append(("Amount", _amount(pay["Amount"], currency),
+                                 f"payment {pay['PaymentID']} was posted as {_amount(posted, currency)}, "
+                                 f"but its Amount is now {_amount(pay['Amount'], currency)}"))
+            invoices = [i for i in mine["InvoiceID"] if i and i in self.targets.currency]
+            other = sorted({self.targets.currency[i] for i in invoices} - {self.currency[int(row)]})
+            if other:
+                problems.append(("Currency", pay["Currency"],
+                                 f"payment {pay['PaymentID']} was applied to items in {', '.join(other)}, "
+                                 f"but its Currency is now {self.currency[int(row)]}"))
+            customers = {c for c in mine["CustomerID"] if c}
+            if pay["CustomerID"] and customers and pay["CustomerID"] not in customers:
+                problems.append(("CustomerID", pay["CustomerID"],
+                                 f"payment {pay['PaymentID']} was posted to customer {', '.join(sorted(customers))}, "
+                                 f"not {pay['CustomerID']}"))
+            if pay["ApplyTo"].strip() and not self._applied_as(pay["ApplyTo"], currency, mine):
+                problems.append(("ApplyTo", pay["ApplyTo"],
+                                 f"payment {pay['PaymentID']} was posted otherwise than its ApplyTo now says"))
+            for column, value, problem in problems:
+                self.problems.add("Payments", int(row), column, value, problem, CORRECT)
+
+    def _applied_as(self, apply_to: str, currency: str, applications: pd.DataFrame) -> bool:
+        """Whether a payment's active applications are what its ApplyTo says: the same
+        invoices, with the amounts it names (in the payment's ``currency``)."""
+        try:
+            entries = parse_apply_to(apply_to, currency, self.decimal_separator)
+        except ValueError:
+            return False
+        by_invoice = applications.groupby("InvoiceID")["AppliedAmount"].sum()
+        named = {(self.targets.find(t) or t) if t else "": a for t, a in entries}
+        invoices = {i for i in by_invoice.index if i}
+        if {t for t in named if t} != invoices:
+            return False
+        return all(a is None or int(by_invoice.get(t, 0)) == a for t, a in named.items())
 
     def _reverse(self, row: int, payment_id: str) -> None:
         if not payment_id:
@@ -472,7 +577,7 @@ class _Posting:
         on_account = active.loc[active["InvoiceID"] == ""].groupby("PaymentID")["AppliedAmount"].sum()
         pays = self.payments
         ids = pays["PaymentID"]
-        reversing = pays["Action"].str.strip().str.lower() == _REVERSE
+        reversing = pays["Action"].map(is_reverse).astype(bool)
         posted = (ids != "") & ids.isin(set(active["PaymentID"])) & ~reversing
         refused = pays.index.isin(list(self.refused)) & ~posted & ~reversing
         status = pd.Series(np.select([reversing, posted, refused],
@@ -497,7 +602,8 @@ class _Posting:
             "MatchedCustomerID": [customer.get(i, "") for i in fresh],
             "MatchedInvoices": ["; ".join(paid[i]) for i in fresh],
         }, index=fresh.index)
-        return PostingResult(new, balances.invoices, payment_status, payment_matches, self.counts)
+        settled = set(ids[posted | reversing])
+        return PostingResult(new, balances.invoices, payment_status, payment_matches, settled, self.counts)
 
 
 def _ledger_frame(rows: list[dict[str, Any]], ids: list[str], now: dt.datetime) -> pd.DataFrame:

@@ -12,23 +12,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from arxl.contract import read_yes_no
-from arxl.core.money import NotAnAmount, to_cents
+from arxl.contract import DATE_RANGE, date_in_range, read_yes_no
+from arxl.core.money import DECIMAL_SEPARATORS, NotAnAmount, major_to_minor_floor, read_decimal
 from arxl.core.problems import Problems
 from arxl.core.terms import UnknownTerms, parse_terms
 
 
 @dataclass(frozen=True)
 class WriteOffTolerance:
-    """A difference the clerk lets go: up to ``cents``, and/or up to ``rate`` of the amount due.
-    With both, the larger allowance applies."""
+    """A difference the clerk lets go, in one currency: up to ``minor`` (minor units of that
+    currency), and/or up to ``rate`` of the amount due. With both, the larger allowance
+    applies."""
 
-    cents: int = 0
+    minor: int = 0
     rate: Decimal = Decimal(0)
 
-    def allows(self, difference_cents: int, due_cents: int) -> bool:
-        limit = max(self.cents, int(abs(due_cents) * self.rate))
-        return abs(difference_cents) <= limit
+    def allows(self, difference: int, due: int) -> bool:
+        limit = max(self.minor, int(abs(due) * self.rate))
+        return abs(difference) <= limit
+
+
+@dataclass(frozen=True)
+class WriteOffLimit:
+    """The WriteOffTolerance setting: ``amount`` in major units, which applies in each
+    currency's own units (5.00 lets 5 USD, 5 EUR, 5 JPY or 5 KWD go), and/or ``rate``."""
+
+    amount: Decimal = Decimal(0)
+    rate: Decimal = Decimal(0)
+
+    def in_currency(self, currency: str) -> WriteOffTolerance:
+        """The tolerance for amounts in ``currency`` (a fraction of its minor unit lets nothing go)."""
+        return WriteOffTolerance(major_to_minor_floor(self.amount, currency), self.rate)
 
 
 @dataclass(frozen=True)
@@ -39,7 +53,8 @@ class Settings:
     aging_buckets: tuple[int, ...] = (30, 60, 90, 120)
     default_terms: str = "Net 30"
     auto_apply_confidence: float = 90.0
-    write_off_tolerance: WriteOffTolerance = WriteOffTolerance(cents=500, rate=Decimal(0))
+    write_off_tolerance: WriteOffLimit = WriteOffLimit(amount=Decimal("5.00"), rate=Decimal(0))
+    decimal_separator: str = "."
     match_columns: tuple[str, ...] = ()
     memo_prefix_credit: str = "CM-"
     memo_prefix_debit: str = "DM-"
@@ -55,16 +70,23 @@ class Settings:
 
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _in_range(value.date())
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value)
     text = str(value).strip()
     if text.lower() == "today":
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text[:10])
+        day = dt.date.fromisoformat(text[:10])
     except ValueError as exc:
         raise ValueError("not a date: use a date cell or ISO text such as 2026-11-20") from exc
+    return _in_range(day)
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not date_in_range(day):
+        raise ValueError(f"a date outside the range arxl reads ({DATE_RANGE})")
+    return day
 
 
 def _currency(value: object) -> str:
@@ -111,20 +133,27 @@ def _confidence(value: object) -> float:
     return number
 
 
-def _tolerance(value: object) -> WriteOffTolerance:
-    cents, rate = 0, Decimal(0)
-    for part in [p for p in re.split(r"[;,]|\band\b|\bor\b", str(value)) if p.strip()]:
-        part = part.strip()
+def _tolerance(value: object, separator: str = ".") -> WriteOffLimit:
+    amount, rate = Decimal(0), Decimal(0)
+    parts = re.split(r";|\band\b|\bor\b" if separator == "," else r"[;,]|\band\b|\bor\b", str(value))
+    for part in [p.strip() for p in parts if p.strip()]:
         try:
             if part.endswith("%"):
-                rate = Decimal(part[:-1].strip()) / 100
+                rate = read_decimal(part[:-1], separator) / 100
             else:
-                cents = to_cents(part)
+                amount = read_decimal(part, separator)
         except (InvalidOperation, NotAnAmount) as exc:
             raise ValueError("must be an amount (5.00), a percentage (0.5%), or both (5.00; 0.5%)") from exc
-    if cents < 0 or rate < 0:
+    if amount < 0 or rate < 0:
         raise ValueError("a tolerance cannot be negative")
-    return WriteOffTolerance(cents=cents, rate=rate)
+    return WriteOffLimit(amount=amount, rate=rate)
+
+
+def _separator(value: object) -> str:
+    text = str(value).strip()
+    if text not in DECIMAL_SEPARATORS:
+        raise ValueError("must be . (point: 1,234.50) or , (comma: 1.234,50)")
+    return text
 
 
 def _names(value: object) -> tuple[str, ...]:
@@ -157,8 +186,9 @@ class KnownSetting:
     name: str  # as written in the Settings table
     field: str  # the Settings attribute
     default: object  # as written into a new workbook ("" = blank)
-    parse: Callable[[object], object]
+    parse: Callable[..., object]  # (value) -> typed value; (value, decimal separator) with amounts
     explanation: str
+    amounts: bool = False  # the value holds amounts, read with Settings DecimalSeparator
 
 
 KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
@@ -175,7 +205,8 @@ KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
     KnownSetting("AutoApplyConfidence", "auto_apply_confidence", 90, _confidence,
                  "Matches at or above this confidence (0-100) post without review."),
     KnownSetting("WriteOffTolerance", "write_off_tolerance", "5.00", _tolerance,
-                 "Differences up to this amount and/or percentage (e.g. 5.00; 0.5%) are written off."),
+                 "Differences up to this amount (in each currency's own units) and/or percentage "
+                 "(e.g. 5.00; 0.5%) are written off.", amounts=True),
     KnownSetting("MatchColumns", "match_columns", "", _names,
                  "More Invoices columns that remittances may quote, separated by commas."),
     KnownSetting("MemoPrefixCredit", "memo_prefix_credit", "CM-", _text,
@@ -194,6 +225,9 @@ KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
                  "For bank CSV imports: Payments column=CSV header pairs, e.g. Amount=Credit; PayerName=Description."),
     KnownSetting("KPIPeriodDays", "kpi_period_days", 90, _days,
                  "Trailing period, in days, over which CEI and simple DSO are measured."),
+    KnownSetting("DecimalSeparator", "decimal_separator", ".", _separator,
+                 "How amounts and numbers typed as text separate decimals: . (1,234.50) or , (1.234,50). "
+                 "Number cells need no setting."),
 )
 
 _BY_KEY = {re.sub(r"[\s_]", "", s.name).lower(): s for s in KNOWN_SETTINGS}
@@ -205,6 +239,7 @@ def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings
     unknown names and unreadable values are reported, and the default is used."""
     problems = Problems()
     values: dict[str, object] = {}
+    found = []
     for row, name, value in rows:
         if name is None or str(name).strip() == "":
             continue
@@ -213,14 +248,20 @@ def read_settings(rows: list[tuple[int, object, object]], sheet: str = "Settings
             problems.add(sheet, row, "Setting", name, "unknown setting",
                          "Check the spelling against the known settings (docs/WORKBOOK.md, Known settings), "
                          "or delete the row.")
-            continue
-        if value is None or str(value).strip() == "":
-            continue
+        elif value is not None and str(value).strip() != "":
+            found.append((row, known, value))
+    # settings with amounts are read with the decimal separator, wherever its row is
+    for row, known, value in sorted(found, key=lambda f: f[1].amounts):
         try:
-            values[known.field] = known.parse(value)
+            separator = str(values.get("decimal_separator", "."))
+            values[known.field] = known.parse(value, separator) if known.amounts else known.parse(value)
         except ValueError as exc:
             problems.add(sheet, row, "Value", value, f"{known.name}: {exc}",
                          f"Fix the value; until then the default ({known.default or 'blank'}) is used.")
-    if as_of is not None:
+    problems.sort(key=lambda p: p.row or 0)
+    if as_of is not None and not date_in_range(as_of):
+        problems.add(sheet, None, "AsOfDate", as_of, f"the as-of date given is outside the range arxl reads "
+                     f"({DATE_RANGE})", "Give a date in that range; until then AsOfDate from Settings is used.")
+    elif as_of is not None:
         values["as_of"] = as_of
     return Settings(**values), problems  # type: ignore[arg-type]  # each parser gives its field's type

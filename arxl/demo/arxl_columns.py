@@ -15,8 +15,8 @@ import pandas as pd
 from arxl.contract import APPLICATIONS, INVOICES, MEMOS, PAYMENTS, DocType, InvoiceStatus, Kind, Owner, TableSpec
 from arxl.core.balances import compute_balances
 from arxl.core.frames import empty_frame, table_frame
-from arxl.core.money import cents_to_decimal, to_cents
-from arxl.demo.world import Invoice
+from arxl.core.money import minor_to_decimal, to_minor
+from arxl.demo.world import CENTS, Invoice
 
 
 def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
@@ -24,7 +24,8 @@ def _frame(spec: TableSpec, rows: list[dict]) -> pd.DataFrame:
     values = {}
     for col in spec.columns:
         cells = [row.get(col.name) for row in rows]
-        values[col.name] = [None if v is None else to_cents(v) for v in cells] if col.kind == Kind.MONEY else cells
+        money = col.kind == Kind.MONEY
+        values[col.name] = [None if v is None else to_minor(v, CENTS) for v in cells] if money else cells
     return table_frame(spec, values)
 
 
@@ -33,7 +34,7 @@ def _cell(kind: Kind, value: Any) -> object:
     if pd.isna(value):
         return None
     if kind == Kind.MONEY:
-        return cents_to_decimal(value)
+        return minor_to_decimal(value, CENTS)
     if kind == Kind.DATE:
         return value.date()
     return value
@@ -62,4 +63,4 @@ def fill_arxl_columns(invoices: list[Invoice], invoice_rows: list[dict], payment
     unapplied = items.loc[items["DocType"] == DocType.UNAPPLIED_CASH].set_index("DocID")["OpenAmount"]
     for row in payment_rows:
         # Aging signs unapplied cash negative; the Payments column holds the cash itself.
-        row["Unapplied"] = cents_to_decimal(-unapplied.get(row["PaymentID"], 0))
+        row["Unapplied"] = minor_to_decimal(-unapplied.get(row["PaymentID"], 0), CENTS)

@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from arxl.contract import ON_ACCOUNT, InvoiceStatus
-from arxl.core.money import cents_to_decimal
+from arxl.core.money import minor_to_decimal
 from arxl.demo.remittances import SHORT_REASONS, bank_name, bank_wrap, edi_820, range_text, remittance
-from arxl.demo.world import Customer, Invoice, Line, plain_ascii, weighted
+from arxl.demo.world import CENTS, Customer, Invoice, Line, plain_ascii, weighted
 
 BATCH_DAYS = 5  # the new remittances arrived one to five days before the as-of date
 
@@ -116,18 +116,18 @@ class Batch:
         if clerk.get("CustomerID"):
             tags.append("clerk_customer")
         self.rows.append(dict(
-            ReceivedDate=day, PayerName=payer, Amount=cents_to_decimal(amount), Currency=currency, Method=method,
+            ReceivedDate=day, PayerName=payer, Amount=minor_to_decimal(amount, CENTS), Currency=currency, Method=method,
             CheckNumber=str(rng.randint(1000, 99999)) if method in ("Check", "Lockbox") else None,
             PayerAccount=account or None, Reference=reference or None,
             CustomerID=clerk.get("CustomerID"), ApplyTo=clerk.get("ApplyTo"), Action=None,
             MatchStatus=None, MatchedCustomerID=None, MatchedInvoices=None, Confidence=None, Unapplied=None))
         self.truth.append(dict(Kind=kind, CustomerID=customer.id if customer else "",
-                               Amount=cents_to_decimal(amount), Currency=currency,
+                               Amount=minor_to_decimal(amount, CENTS), Currency=currency,
                                Lines=[dict(InvoiceID=line.invoice.id if line.invoice else "",
-                                           Applied=cents_to_decimal(line.applied),
-                                           Discount=cents_to_decimal(line.discount),
-                                           WriteOff=cents_to_decimal(line.write_off),
-                                           ShortPay=cents_to_decimal(line.short))
+                                           Applied=minor_to_decimal(line.applied, CENTS),
+                                           Discount=minor_to_decimal(line.discount, CENTS),
+                                           WriteOff=minor_to_decimal(line.write_off, CENTS),
+                                           ShortPay=minor_to_decimal(line.short, CENTS))
                                       for line in lines],
                                Noise=sorted(dict.fromkeys(tags))))
 
@@ -240,7 +240,7 @@ class Batch:
         inv = self.rng.choice(sorted(eligible, key=lambda i: i.seq))
         self._take(inv)
         disc = inv.customer.parsed_terms.discount_on(inv.amount, inv.date, day)
-        note = self.rng.choice(["LESS 2% DISC", "DISC TAKEN", "", f"LESS DISCOUNT {cents_to_decimal(disc)}",
+        note = self.rng.choice(["LESS 2% DISC", "DISC TAKEN", "", f"LESS DISCOUNT {minor_to_decimal(disc, CENTS)}",
                                 "NET OF DISCOUNT"])
         self._plain("discount", inv.customer, [Line(inv, inv.open - disc, discount=disc)], note, day=day)
         return True
@@ -257,7 +257,7 @@ class Batch:
         else:
             reason = reason if reason not in ("FREIGHT", "TAX EXEMPT") else "PRICING"
             short = min(inv.open // 2, self.rng.choice([2500, 5000, 12050, inv.open * self.rng.randint(2, 15) // 100]))
-            note = self.rng.choice([f"LESS {cents_to_decimal(short)} {reason}", f"DED {reason}",
+            note = self.rng.choice([f"LESS {minor_to_decimal(short, CENTS)} {reason}", f"DED {reason}",
                                     f"{reason} DEDUCTION", f"SHORT PAID {reason}"])
         self._plain("short_pay", inv.customer, [Line(inv, inv.open - short, short=short, reason=reason)], note)
         return True
@@ -415,7 +415,7 @@ class Batch:
             apply_to = ";".join(inv.id for inv in picked)
         else:  # a split the clerk agreed on the phone
             lines = [Line(inv, inv.open // 2) for inv in picked]
-            apply_to = ";".join(f"{inv.id}={cents_to_decimal(line.applied)}" for inv, line in zip(picked, lines))
+            apply_to = ";".join(f"{inv.id}={minor_to_decimal(line.applied, CENTS)}" for inv, line in zip(picked, lines))
         tags = []
         self._add("override", c, lines, self._payer(c, "Check", tags), "", "Check", tags,
                   ApplyTo=apply_to, CustomerID=c.id if variant == 0 else None)

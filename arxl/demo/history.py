@@ -14,10 +14,10 @@ from collections import defaultdict
 
 from arxl.contract import Action, MatchStatus, ReasonCode, Source
 from arxl.core import posting
-from arxl.core.money import cents_to_decimal
+from arxl.core.money import minor_to_decimal
 from arxl.core.numbering import next_ids
 from arxl.demo.remittances import SHORT_REASONS, bank_name, bank_wrap, remittance
-from arxl.demo.world import Customer, Invoice, Line, business_day_before, weighted
+from arxl.demo.world import CENTS, Customer, Invoice, Line, business_day_before, weighted
 
 Receipt = tuple[Customer, dt.date, list[Line]]  # who paid, when, and what
 
@@ -112,7 +112,7 @@ def posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.dat
             action, bounced = Action.REVERSE, True
         payments.append(dict(
             PaymentID=pid, ReceivedDate=day, PayerName=name,
-            Amount=cents_to_decimal(sum(line.applied for line in lines)), Currency=payer.currency, Method=method,
+            Amount=minor_to_decimal(sum(line.applied for line in lines), CENTS), Currency=payer.currency, Method=method,
             CheckNumber=str(rng.randint(1000, 99999)) if method in ("Check", "Lockbox") else None,
             PayerAccount=payer.accounts[0] if payer.accounts and method in ("ACH", "Wire") else None,
             Reference=reference or None, CustomerID=None, ApplyTo=None, Action=action,
@@ -124,8 +124,9 @@ def posted_rows(rng: random.Random, receipts: list[Receipt], batch_start: dt.dat
                 ApplicationID=None, PostedAt=posted_at, PaymentID=pid,
                 InvoiceID=line.billed.id if line.invoice else None,
                 CustomerID=line.billed.customer.id if line.invoice else payer.id,
-                AppliedAmount=cents_to_decimal(line.applied), DiscountTaken=cents_to_decimal(line.discount),
-                WriteOff=cents_to_decimal(line.write_off), ShortPay=cents_to_decimal(line.short),
+                AppliedAmount=minor_to_decimal(line.applied, CENTS),
+                DiscountTaken=minor_to_decimal(line.discount, CENTS),
+                WriteOff=minor_to_decimal(line.write_off, CENTS), ShortPay=minor_to_decimal(line.short, CENTS),
                 ReasonCode=_reason_code(line), Source=source, Confidence=confidence))
     ids = next_ids((), len(applications), posting.ID_PREFIX, posting.ID_DIGITS)
     for row, application_id in zip(applications, ids):

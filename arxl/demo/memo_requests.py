@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from arxl.contract import MemoKind, MemoType
-from arxl.core.money import cents_to_decimal
-from arxl.demo.world import Invoice
+from arxl.core.money import minor_to_decimal
+from arxl.demo.world import CENTS, Invoice
 
 MEMO_TYPES = tuple(MemoType)
 
@@ -84,6 +84,6 @@ def memo_requests(rng: random.Random, open_invoices: list[Invoice], as_of: dt.da
         row.update(fields(inv))
         for money in ("Amount", "UnitPrice"):
             if row[money] is not None:
-                row[money] = cents_to_decimal(row[money])
+                row[money] = minor_to_decimal(row[money], CENTS)
         rows.append(row)
     return rows

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from arxl.core.money import cents_to_decimal
-from arxl.demo.world import LEGAL_FORMS, Invoice, Line, plain_ascii, weighted
+from arxl.core.money import minor_to_decimal
+from arxl.demo.world import CENTS, LEGAL_FORMS, Invoice, Line, plain_ascii, weighted
 
 # Every tag ``truth[..]["Noise"]`` may carry: how the payer's name and the text were spoiled.
 NOISE = (
@@ -46,7 +46,7 @@ OCR_CONFUSIONS = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
 
 def _text_amount(cents: int, rng: random.Random) -> str:
     """An amount as a payer types it: with or without thousands separators."""
-    return f"{cents_to_decimal(cents):,.2f}" if rng.random() < 0.5 else f"{cents_to_decimal(cents):.2f}"
+    return f"{minor_to_decimal(cents, CENTS):,.2f}" if rng.random() < 0.5 else f"{minor_to_decimal(cents, CENTS):.2f}"
 
 
 def bank_name(rng: random.Random, name: str, tags: list[str], width: int | None = None) -> str:
@@ -143,12 +143,12 @@ def edi_820(rng: random.Random, lines: list[Line], tags: list[str]) -> str:
     parts = []
     for line in lines:
         inv_id = spell(rng, line.billed.id, tags, 0)
-        seg = f"RMR*IV*{inv_id}**{cents_to_decimal(line.applied)}*{cents_to_decimal(line.billed.open)}"
+        seg = f"RMR*IV*{inv_id}**{minor_to_decimal(line.applied, CENTS)}*{minor_to_decimal(line.billed.open, CENTS)}"
         if line.discount:
-            seg += f"*{cents_to_decimal(line.discount)}"
+            seg += f"*{minor_to_decimal(line.discount, CENTS)}"
         parts.append(seg + "\\")
         if line.short:
-            parts.append(f"ADX*-{cents_to_decimal(line.short)}*{rng.choice(['01', '04', '05', '12', 'AJ'])}\\")
+            parts.append(f"ADX*-{minor_to_decimal(line.short, CENTS)}*{rng.choice(['01', '04', '05', '12', 'AJ'])}\\")
     return "".join(parts)
 
 

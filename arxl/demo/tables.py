@@ -13,12 +13,12 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from arxl.core.money import cents_to_decimal
+from arxl.core.money import minor_to_decimal
 from arxl.demo.arxl_columns import fill_arxl_columns
 from arxl.demo.batch import BATCH_DAYS, Batch
 from arxl.demo.history import paid_history, posted_rows
 from arxl.demo.memo_requests import memo_requests
-from arxl.demo.world import SALES, Customer, Invoice, business_day_before, draw_customers, draw_invoices
+from arxl.demo.world import CENTS, SALES, Customer, Invoice, business_day_before, draw_customers, draw_invoices
 
 DEMO_AS_OF = dt.date(2026, 11, 20)
 COMPANY_NAME = "Harborline Industrial Supply, Inc."
@@ -34,7 +34,7 @@ class DemoData:
 def _customer_rows(customers: list[Customer]) -> list[dict]:
     return [dict(CustomerID=c.id, Name=c.name, Aliases="; ".join(c.aliases) or None,
                  ParentID=c.parent.id if c.parent else None, Terms=c.terms or None,
-                 CreditLimit=cents_to_decimal(c.credit_limit), Currency=c.currency,
+                 CreditLimit=minor_to_decimal(c.credit_limit, CENTS), Currency=c.currency,
                  BankAccounts="; ".join(c.accounts) or None, Email=c.email, Region=c.region,
                  Salesperson=SALES[c.region], Status=c.status) for c in customers]
 
@@ -42,9 +42,9 @@ def _customer_rows(customers: list[Customer]) -> list[dict]:
 def _invoice_rows(invoices: list[Invoice]) -> list[dict]:
     """The clerk's columns of Invoices (the [arxl] ones are the ledger's to fill)."""
     return [dict(InvoiceID=inv.id, CustomerID=inv.customer.id, InvoiceDate=inv.date,
-                 Amount=cents_to_decimal(inv.amount), DueDate=inv.due if inv.show_due else None,
-                 TaxAmount=cents_to_decimal(inv.tax),
-                 FreightAmount=cents_to_decimal(inv.freight) if inv.freight else None,
+                 Amount=minor_to_decimal(inv.amount, CENTS), DueDate=inv.due if inv.show_due else None,
+                 TaxAmount=minor_to_decimal(inv.tax, CENTS),
+                 FreightAmount=minor_to_decimal(inv.freight, CENTS) if inv.freight else None,
                  Currency=inv.customer.currency, PONumber=inv.po or None,
                  Disputed="Yes" if inv.disputed else None) for inv in invoices]
 

@@ -18,6 +18,9 @@ from arxl.contract import CustomerStatus, InvoiceStatus
 from arxl.core.terms import Terms, parse_terms
 
 DEFAULT_TERMS = "Net 30"
+# Every currency the demo bills in (USD, EUR, CAD) has two decimals: its amounts are cents, which
+# follow this currency's rules when they become cells.
+CENTS = "USD"
 HISTORY_DAYS = 182  # about six months of billing
 
 # ---- vocabulary --------------------------------------------------------------------------------

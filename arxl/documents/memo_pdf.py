@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from arxl.core.memos import CREDIT, Memo
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 # Countries of these currencies print on US Letter; the rest of the world on A4.
 LETTER_CURRENCIES = frozenset({"USD", "CAD", "MXN", "PHP", "CLP", "COP"})
@@ -184,15 +184,20 @@ def _parties(memo: Memo, customer: Party, invoice: InvoiceRef | None, width: flo
     return table
 
 
+def _amount(memo: Memo, amount: int) -> str:
+    """An amount of the memo with its currency's decimals (the code is printed with the total)."""
+    return format_amount(amount, memo.currency, code=False)
+
+
 def _line_items(memo: Memo, width: float) -> Table:
     action = "credit" if memo.kind == CREDIT else "charge"
     if memo.type == "Tax":
-        row = [_p(f"Tax {action}"), _p("", RIGHT), _p("", RIGHT), _p(format_cents(memo.net), RIGHT)]
+        row = [_p(f"Tax {action}"), _p("", RIGHT), _p("", RIGHT), _p(_amount(memo, memo.net), RIGHT)]
     else:
         quantity = memo.quantity if memo.quantity is not None else Decimal(1)
         unit_price = memo.unit_price if memo.unit_price is not None else memo.net
         row = [_p(f"{memo.type} {action}"),
-               _p(_quantity(quantity), RIGHT), _p(format_cents(unit_price), RIGHT), _p(format_cents(memo.net), RIGHT)]
+               _p(_quantity(quantity), RIGHT), _p(_amount(memo, unit_price), RIGHT), _p(_amount(memo, memo.net), RIGHT)]
     header = [_p("DESCRIPTION", HEAD), _p("QUANTITY", HEAD_RIGHT), _p("UNIT PRICE", HEAD_RIGHT),
               _p("NET", HEAD_RIGHT)]
     table = Table([header, row], colWidths=[width * 0.52, width * 0.14, width * 0.17, width * 0.17])
@@ -214,10 +219,10 @@ def _totals(memo: Memo, width: float) -> Table:
     else:
         tax_label = "Tax (none)"
     total_label = "Total credit" if memo.kind == CREDIT else "Amount due"
-    rows = [["", _p("Net", RIGHT), _p(format_cents(memo.net), RIGHT)],
-            ["", _p(tax_label, RIGHT), _p(format_cents(memo.tax), RIGHT)],
+    rows = [["", _p("Net", RIGHT), _p(_amount(memo, memo.net), RIGHT)],
+            ["", _p(tax_label, RIGHT), _p(_amount(memo, memo.tax), RIGHT)],
             ["", _p(f"{total_label} ({memo.currency})", RIGHT_BOLD),
-             _p(format_cents(memo.total, memo.currency), RIGHT_BOLD)]]
+             _p(format_amount(memo.total, memo.currency), RIGHT_BOLD)]]
     # The first column is blank space, so the amounts line up under the NET column.
     table = Table(rows, colWidths=[width * 0.58, width * 0.25, width * 0.17])
     table.setStyle(TableStyle([
@@ -229,7 +234,7 @@ def _totals(memo: Memo, width: float) -> Table:
 
 
 def _instruction(memo: Memo, due_date: dt.date | None) -> str:
-    total = format_cents(memo.total, memo.currency)
+    total = format_amount(memo.total, memo.currency)
     if memo.kind == CREDIT and memo.invoice_id:
         return (f"This credit memo reduces what you owe on invoice {memo.invoice_id} by {total}. "
                 f"Please quote {memo.memo_id} with your remittance. Any part of it beyond the "

@@ -13,6 +13,7 @@ import datetime as dt
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import xlwings as xw
@@ -37,29 +38,44 @@ def button_label(button_id: str) -> str:
 
 
 class StatusBar:
-    """``Context.progress`` for Excel: 'arxl - Match remittances: scoring payments (40%)'."""
+    """``Context.progress`` for Excel: 'arxl - Match remittances: scoring payments (40%)'.
+    Where Excel has no status bar for Python (xlwings Lite raises NotImplementedError), progress
+    goes nowhere."""
 
     def __init__(self, app, label: str):
         self.app, self.label = app, label
+        self.shown = True
 
     def __call__(self, message: str, fraction: float | None = None) -> None:
+        if not self.shown:
+            return
         share = f" ({fraction:.0%})" if fraction is not None else ""
-        self.app.status_bar = f"{TITLE} - {self.label}: {message}{share}"
+        try:
+            self.app.status_bar = f"{TITLE} - {self.label}: {message}{share}"
+        except NotImplementedError:
+            self.shown = False
 
 
 @contextlib.contextmanager
 def _busy(app):
     """Excel neither redraws nor recalculates while arxl writes (each write would otherwise
-    recalculate every ARXL_ formula); both come back as they were, whatever happens."""
-    calculation = app.calculation
+    recalculate every ARXL_ formula); both come back as they were, whatever happens. (An
+    xlwings Lite client may not report the calculation mode: it is then left alone.)"""
+    try:
+        calculation = app.calculation
+    except NotImplementedError:
+        calculation = None
     app.screen_updating = False
-    app.calculation = "manual"
+    if calculation is not None:
+        app.calculation = "manual"
     try:
         yield
     finally:
-        app.calculation = calculation
+        if calculation is not None:
+            app.calculation = calculation
         app.screen_updating = True
-        app.status_bar = False
+        with contextlib.suppress(NotImplementedError):
+            app.status_bar = False
 
 
 def _path(book) -> Path | None:
@@ -96,20 +112,29 @@ def _ask_for_files(book, command) -> tuple[Path, ...]:
     return tuple(Path(p) for p in (chosen if isinstance(chosen, list | tuple) else [chosen]))
 
 
-def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.datetime | None = None) -> RunResult | None:
-    """Run a button on ``book`` (an xlwings Book) and tell the clerk how it went. Returns the
-    run's result, or None when it did not run (unknown button, or the run failed and nothing
-    was changed)."""
+Tell = Callable[[str, str, str], None]  # (message, title, mode: "info" or "critical")
+
+
+def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.datetime | None = None,
+              folder: Path | None = None, tell: Tell | None = None, error_log: Path | None = None) -> RunResult | None:
+    """Run a button on ``book`` (an xlwings Book) and tell the clerk how it went (``tell``;
+    default: Excel's message box). Documents go to ``folder`` (default: the workbook's own
+    folder). Returns the run's result, or None when it did not run (unknown button, or the run
+    failed and nothing was changed)."""
     app = book.app
     commands = COMMANDS
+    error_log = error_log or ERROR_LOG
+    if tell is None:
+        def tell(message: str, title: str, mode: str) -> None:
+            app.alert(message, title=title, mode=mode)
     if button_id != REFRESH_ALL and button_id not in commands:
-        app.alert(f"This workbook has a button '{button_id}' that the installed arxl does not know. "
-                  f"Update arxl (pip install --upgrade arxl) or rebuild the workbook.", title=TITLE, mode="critical")
+        tell(f"This workbook has a button '{button_id}' that the installed arxl does not know. "
+             f"Update arxl (pip install --upgrade arxl) or rebuild the workbook.", TITLE, "critical")
         return None
     label = button_label(button_id)
     ids = list(REFRESH) if button_id == REFRESH_ALL else [button_id]
     store = XlwingsStore(book)
-    ctx = Context(progress=StatusBar(app, label), files=files)
+    ctx = Context(progress=StatusBar(app, label), files=files, folder=folder)
     if now is not None:
         ctx.now = now
     try:
@@ -118,14 +143,14 @@ def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.dateti
             ctx.progress(f"writing {store.pending} change(s) to the workbook", 1.0)
             store.commit()
     except Exception as exc:  # noqa: BLE001 - the door's last line: a sentence for the clerk, the traceback for IT
-        with ERROR_LOG.open("a", encoding="utf-8") as log:
+        with error_log.open("a", encoding="utf-8") as log:
             log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {label} on {book.name}\n{traceback.format_exc()}\n")
         state = ("The workbook was only partly updated: close it WITHOUT saving to get back the last saved "
                  "version, then try again." if store.applied else "Nothing in the workbook was changed.")
-        app.alert(f"{label} could not finish: {exc}\n\n{state}\n\nThe technical details are in {ERROR_LOG}; "
-                  f"send that file to whoever supports arxl.", title=f"{TITLE}: {label} failed", mode="critical")
+        tell(f"{label} could not finish: {exc}\n\n{state}\n\nThe technical details are in {error_log}; "
+             f"send that file to whoever supports arxl.", f"{TITLE}: {label} failed", "critical")
         return None
-    app.alert(summary(label, result), title=TITLE, mode="info" if result.ok else "critical")
+    tell(summary(label, result), TITLE, "info" if result.ok else "critical")
     return result
 
 

@@ -9,6 +9,12 @@ Tables (Settings, Customers, Invoices) are passed whole with their headers, e.g.
 ``Settings[#All]``, and read by the same workbook port as the buttons. Nothing here writes to
 the workbook. (xlwings on Windows passes date cells as datetimes and returns dates as date
 serials: format an answer column of ARXL_DUEDATE as a date.)
+
+Dates also arrive as numbers: a computed date (``TODAY()``, ``DATE(2026,11,20)``, ``A2+30``) is
+handed to a function as its serial number, and xlwings Lite hands over every date that way.
+Numbers in date arguments are therefore read as serial numbers of the workbook's date system
+(``arxl.book.convert.date_from_serial``). The Windows wrappers pass ``ThisWorkbook.Date1904``
+so that a 1904 workbook is read as such; ``date1904`` is not an argument a formula gives.
 """
 from __future__ import annotations
 
@@ -16,18 +22,19 @@ import functools
 
 import xlwings as xw
 
-from arxl.book.convert import BadValue, read_value
+from arxl.book.convert import SERIALS_1900, SERIALS_1904, BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core import aging
 from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
-from arxl.core.money import cents_to_decimal, cents_to_float
+from arxl.core.money import minor_to_decimal, minor_to_float
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms
 
 CATEGORY = "arxl"
 SETTINGS_DOC = "Optional: the Settings table with its headers, e.g. Settings[#All]"
+DATE1904 = "ThisWorkbook.Date1904"  # VBA: the workbook's date system, handed to Python by the wrapper
 
 
 class RangeStore:
@@ -45,9 +52,14 @@ class RangeStore:
         return RawTable(name=name, sheet=name, headers=headers, first_row=2, rows=[list(r) for r in grid[1:]])
 
 
-def _settings(grid: list[list] | None, as_of) -> Settings:
-    """The workbook's settings as the buttons read them; ``as_of`` (a cell) overrides AsOfDate."""
-    date = read_value("date", as_of) if as_of is not None else None
+def _serials(date1904) -> int:
+    return SERIALS_1904 if date1904 is True else SERIALS_1900
+
+
+def _settings(grid: list[list] | None, as_of, date1904=False) -> Settings:
+    """The workbook's settings as the buttons read them; ``as_of`` (a cell, a date or its serial
+    number) overrides AsOfDate."""
+    date = read_value("date", as_of, _serials(date1904)) if as_of is not None else None
     return Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None).load().settings
 
 
@@ -98,13 +110,14 @@ def _each(compute, *grids: list[list]) -> list[list]:
     return out
 
 
-def _table(name: str, grid: list[list] | None):
-    """A table passed with its headers, read by the workbook port as the buttons read it."""
-    return Workbook(RangeStore({name: grid})).load().table(name)
+def _table(name: str, grid: list[list] | None, settings: list[list] | None = None):
+    """A table passed with its headers, read by the workbook port as the buttons read it (with
+    the Settings table, when given, for the base currency and the decimal separator)."""
+    return Workbook(RangeStore({name: grid, "Settings": settings})).load().table(name)
 
 
-def _date_or_none(value):
-    stamp = read_value("date", value)
+def _date_or_none(value, date1904=False):
+    stamp = read_value("date", value, _serials(date1904))
     return None if stamp is None else stamp.date()
 
 
@@ -112,13 +125,14 @@ def _date_or_none(value):
 @xw.arg("due_dates", ndim=2, doc="A due date, or a column of them")
 @xw.arg("as_of", doc="Optional: the date to count to (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_DAYSPASTDUE(due_dates, as_of=None, settings=None):
+def ARXL_DAYSPASTDUE(due_dates, as_of=None, settings=None, date1904=False):
     """Days past due as of the as-of date (negative while not yet due), as the Aging table counts them."""
-    chosen = _settings(settings, as_of)
+    chosen = _settings(settings, as_of, date1904)
 
     def compute(due):
-        date = _date_or_none(due)
+        date = _date_or_none(due, date1904)
         return None if date is None else aging.days_past_due(date, chosen.as_of)
     return _each(compute, due_dates)
 
@@ -127,13 +141,14 @@ def ARXL_DAYSPASTDUE(due_dates, as_of=None, settings=None):
 @xw.arg("dates", ndim=2, doc="The date each item is aged from (its due date; its invoice date if AgingBasis is InvoiceDate)")
 @xw.arg("as_of", doc="Optional: the date to age to (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for AgingBuckets)")
+@xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_BUCKET(dates, as_of=None, settings=None):
+def ARXL_BUCKET(dates, as_of=None, settings=None, date1904=False):
     """The aging bucket (Current, 1-30, ..., Over 120) of each date, as the Aging table buckets it."""
-    chosen = _settings(settings, as_of)
+    chosen = _settings(settings, as_of, date1904)
 
     def compute(value):
-        date = _date_or_none(value)
+        date = _date_or_none(value, date1904)
         return None if date is None else aging.bucket_of_date(date, chosen.as_of, chosen.aging_buckets)
     return _each(compute, dates)
 
@@ -142,13 +157,14 @@ def ARXL_BUCKET(dates, as_of=None, settings=None):
 @xw.arg("invoice_dates", ndim=2, doc="An invoice date, or a column of them")
 @xw.arg("terms", ndim=2, doc="The terms (Net 30, 2/10 Net 30, EOM...), one cell or a column; blank: Settings DefaultTerms")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for DefaultTerms)")
+@xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
+def ARXL_DUEDATE(invoice_dates, terms=None, settings=None, date1904=False):
     """The due date the terms give each invoice date, as aging and posting compute it."""
     chosen = _settings(settings, None)
 
     def compute(invoice_date, text):
-        date = _date_or_none(invoice_date)
+        date = _date_or_none(invoice_date, date1904)
         if date is None:
             return None
         return aging.due_date_from_terms(date, read_value("text", text) or "", default_terms=chosen.default_terms)
@@ -161,17 +177,19 @@ def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
 @xw.arg("paid_on", ndim=2, doc="The date the payment arrived, one cell or a column")
 @xw.arg("terms", ndim=2, doc="The terms, e.g. 2/10 Net 30; blank: Settings DefaultTerms")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC + " (for DefaultTerms)")
+@xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None):
+def ARXL_DISCOUNT(amounts, invoice_dates, paid_on, terms=None, settings=None, date1904=False):
     """The early-payment discount a payment on that date may take (0 once the discount period lapsed)."""
     chosen = _settings(settings, None)
 
     def compute(amount, invoice_date, paid, text):
-        cents, date, paid_date = read_value("money", amount), _date_or_none(invoice_date), _date_or_none(paid)
-        if cents is None or date is None or paid_date is None:
+        gross = read_value("money", amount, currency=chosen.base_currency, decimal_separator=chosen.decimal_separator)
+        date, paid_date = _date_or_none(invoice_date, date1904), _date_or_none(paid, date1904)
+        if gross is None or date is None or paid_date is None:
             return None
-        return cents_to_float(aging.discount_available(cents, date, paid_date, read_value("text", text) or "",
-                                                       chosen.default_terms))
+        return minor_to_float(aging.discount_available(gross, date, paid_date, read_value("text", text) or "",
+                                                       chosen.default_terms), chosen.base_currency)
     return _each(compute, amounts, invoice_dates, paid_on, terms if terms is not None else [[None]])
 
 
@@ -199,19 +217,22 @@ def ARXL_CUSTOMER(payers, customers, accounts=None):
 @xw.arg("customers", ndim=2, doc="Optional: the Customers table with its headers, to know payers by name")
 @xw.arg("received", doc="Optional: the date the payment arrived (default: Settings AsOfDate)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None):
+def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None, date1904=False):
     """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
     chosen = _settings(settings, None)
-    cents = read_value("money", amount)
-    paid_on = _date_or_none(received) or chosen.as_of
-    table = _table("Invoices", invoices)
-    known = _table("Customers", customers) if customers is not None else None
-    if cents is None:
+    base = chosen.base_currency
+    paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
+    paid_on = _date_or_none(received, date1904) or chosen.as_of
+    table = _table("Invoices", invoices, settings)
+    known = _table("Customers", customers, settings) if customers is not None else None
+    if paid is None:
         return [["no amount", None, None]]
-    open_cents = table["OpenBalance"].fillna(table["Amount"])
-    frame = table.assign(OpenBalance=[cents_to_decimal(int(c)) for c in open_cents])
+    open_amounts = table["OpenBalance"].fillna(table["Amount"])
+    frame = table.assign(OpenBalance=[minor_to_decimal(int(a), c or base)
+                                      for a, c in zip(open_amounts, table["Currency"].str.strip().str.upper())])
     found = match_remittance(read_value("external", reference) or "", read_value("external", payer) or "",
-                             cents_to_decimal(cents), frame, customers=known, received=paid_on,
-                             settings=chosen)
+                             minor_to_decimal(paid, base), frame, customers=known, received=paid_on,
+                             currency=base, settings=chosen)
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]

@@ -82,22 +82,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from arxl.contract import LEARNED_PAYERS, MATCHES, PAYMENTS, Decision
-from arxl.core.frames import table_frame, typed_column
+from arxl.contract import LEARNED_PAYERS, MATCHES, Decision
+from arxl.core.frames import table_frame
 from arxl.core.matching.batch import Decided, Progress, collections_paused, match_batch
+from arxl.core.matching.decisions import payment_status
 from arxl.core.matching.index import read_open_items
 from arxl.core.matching.learning import History, learned_rows, read_history
 from arxl.core.matching.model import FIELD_NAMES, Field, Model
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.matching.policy import FAR_AHEAD_BITS, held_sentences
 from arxl.core.matching.propose import Payment
-from arxl.core.money import to_cents
+from arxl.core.money import minor_to_float, to_minor
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
 __all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
-
-STATUS_COLUMNS = ("MatchStatus", "MatchedCustomerID", "MatchedInvoices", "Confidence", "Unapplied")
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
     result = match_batch(items, batch, history.links, progress)
     threshold = settings.auto_apply_confidence
-    rows, status = [], []
+    rows = []
     for pay, d in zip(batch, result.decided):
         p = d.candidate
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
@@ -164,11 +163,9 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
         if p.on_account or not p.lines:
             rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", d.confidence, str(decision),
                          evidence))
-        status.append((str(decision), customer, "; ".join(items.invoice_ids[x.invoice] for x in p.lines),
-                       d.confidence, p.on_account))
-    matches = table_frame(MATCHES, {c: [r[n] for r in rows] for n, c in enumerate(MATCHES.names)})
-    columns = pd.DataFrame({c: typed_column(PAYMENTS.column(c).kind, [s[n] for s in status], index=payments.index)
-                            for n, c in enumerate(STATUS_COLUMNS)})
+    # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
+    matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
+    columns = payment_status(matches, payments)
     learned = learned_rows(result.links, items.customer_ids)
     learned_frame = table_frame(LEARNED_PAYERS, {c: [r[c] for r in learned] for c in LEARNED_PAYERS.names})
     return Matched(matches, columns, learned_frame, result.model, problems)
@@ -217,7 +214,9 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         list(invoices), columns=["InvoiceID", "CustomerID", "Amount"])
     inv = inv.reset_index(drop=True)
     amounts = inv["OpenBalance"] if "OpenBalance" in inv else inv["Amount"]
-    open_cents = pd.Series([to_cents(a) for a in amounts], dtype="int64")
+    in_currency = [str(c or "").strip() or currency for c in inv["Currency"]] if "Currency" in inv \
+        else [currency] * len(inv)
+    open_cents = pd.Series([to_minor(a, c) for a, c in zip(amounts, in_currency)], dtype="int64")
     typed_invoices = pd.DataFrame({
         "InvoiceID": inv["InvoiceID"].astype(str).str.strip(),
         "CustomerID": inv["CustomerID"].astype(str).str.strip(),
@@ -231,12 +230,13 @@ def match_remittance(reference: str, payer: str, amount: object, invoices: pd.Da
         customers = pd.DataFrame({"CustomerID": ids, "Name": ids})
     typed_customers = _customer_frame(customers)
     payment = pd.DataFrame({
-        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_cents(amount)],
+        "PaymentID": ["1"], "PayerName": [str(payer or "")], "Amount": [to_minor(amount, currency)],
         "Currency": [currency], "ReceivedDate": [pd.Timestamp(received)],
         "Reference": [str(reference or "")], "PayerAccount": [""], "CustomerID": [""]})
     (matches, _), _ = match_payments(payment, typed_invoices, typed_customers, settings, open_cents)
     named = matches[matches["InvoiceID"] != ""]
-    return [(r.InvoiceID, int(r.ApplyAmount) / 100, float(r.Confidence)) for r in named.itertuples()]
+    return [(r.InvoiceID, minor_to_float(int(r.ApplyAmount), currency), float(r.Confidence))
+            for r in named.itertuples()]
 
 
 def _customer_frame(customers: pd.DataFrame | Iterable[Sequence[object]]) -> pd.DataFrame:

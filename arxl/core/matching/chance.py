@@ -138,7 +138,7 @@ def _amounts(items: OpenItems, sample: _Sampled) -> np.ndarray:
 
     for pay, theirs, _ in sample:
         a = pay.amount
-        slack = max(tolerance.cents, int(a * tolerance.rate))
+        slack = max(tolerance.in_currency(pay.currency).minor, int(a * tolerance.rate))
         own = [int(items.balance[i]) for i in theirs]
         exact = between(balance, a, a + 1) - sum(1 for b in own if b == a)
         rates["exact"] += exact

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from arxl.contract import Decision, LinkDecision, MatchStatus, Source
+from arxl.contract import Decision, LinkDecision, Source
+from arxl.core.balances import active_applications
 from arxl.core.matching.model import GIVEN, LEARNED, NO_LINK, OTHERS
 from arxl.core.matching.text import name_tokens
 from arxl.core.problems import Problems
@@ -172,11 +173,7 @@ def read_history(customer_ids: Sequence[str], problems: Problems, payments: pd.D
                 links.links[(link.kind, link.key)] = link
     applied: dict[str, list[tuple[int, str]]] = {}
     if payments is not None and applications is not None and len(applications):
-        reversed_ids = set(applications.loc[applications["Source"].str.lower() == Source.REVERSAL.lower(),
-                                            "PaymentID"])
-        reversed_ids |= set(payments.loc[payments["MatchStatus"].str.lower() == MatchStatus.REVERSED.lower(),
-                                         "PaymentID"])
-        posted = applications[~applications["PaymentID"].isin(reversed_ids)]
+        posted = applications[active_applications(applications)]
         for row in posted[posted["InvoiceID"] != ""].itertuples():
             applied.setdefault(str(row.InvoiceID), []).append((int(row.AppliedAmount), str(row.PaymentID)))
         by_payment = posted.groupby("PaymentID")

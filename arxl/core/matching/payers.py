@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
+from arxl.core.matching.similarity import extract_similar
 from arxl.core.matching.text import name_tokens
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
@@ -128,8 +127,7 @@ class PayerIndex:
                 found[self.vocab[w]] = max(found.get(self.vocab[w], 0),
                                            _CUT_WORD if cut else _ABBREVIATION)
         if len(word) >= 4 and word not in self.vocab:
-            for w, score, _ in process.extract(word, self.words, scorer=OSA.normalized_similarity,
-                                               score_cutoff=_TYPO_FLOOR, limit=5):
+            for w, score, _ in extract_similar(word, self.words, score_cutoff=_TYPO_FLOOR, limit=5):
                 found[self.vocab[w]] = max(found.get(self.vocab[w], 0), float(score) * 0.95)
         self._similar[key] = found
         return found

@@ -68,7 +68,7 @@ from arxl.core.matching.model import (
 )
 from arxl.core.matching.policy import FAIR_NAME, FAR_AHEAD_BITS, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
-from arxl.core.money import format_cents
+from arxl.core.money import format_amount
 
 _LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1}
 _SURE = 1  # readings at least this strong (exact, partial) name their invoice surely
@@ -274,7 +274,7 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) 
     if pay.amount <= 0:
         customer = _likeliest(payer)
         return [_on_account(items, pay, payer, customer, (
-            f"An amount of {format_cents(pay.amount, pay.currency)} is not a receipt to apply",), ())]
+            f"An amount of {format_amount(pay.amount, pay.currency)} is not a receipt to apply",), ())]
     rem = read_remittance(pay.reference)
     readings, texts = _read(items, pay, rem, open_now, payer)
     maker = _Maker(items, pay, rem, open_now, payer, facts, texts, readings)
@@ -486,7 +486,8 @@ class _Maker:
         deducted, reasons = _stated_deductions(rem, chosen)
         n = len(extra)
         return settle(pay.amount, [int(self.open_now[i]) for i in invoices], items.discounts(invoices, pay.received),
-                      invoices, items.settings.write_off_tolerance, reason=rem.reason, says_partial=rem.says_partial,
+                      invoices, items.settings.write_off_tolerance.in_currency(pay.currency), reason=rem.reason,
+                      says_partial=rem.says_partial,
                       rate=items.discount_rate(customer), quoted=[r.mention.quoted for r in chosen] + [None] * n,
                       quoted_discounts=[r.mention.quoted_discount for r in chosen] + [None] * n,
                       quoted_deductions=deducted + [None] * n, deduction_reasons=reasons + [""] * n)
@@ -499,12 +500,13 @@ class _Maker:
         balances = [int(self.open_now[r.invoice]) for r in chosen]
         discounts = self.items.discounts([r.invoice for r in chosen], self.pay.received)
         amount = self.pay.amount
+        tolerance = self.items.settings.write_off_tolerance.in_currency(self.pay.currency)
         out = []
         for size in sizes:
             for combo in itertools.combinations(range(n), size):
                 owed = sum(balances[k] for k in combo)
                 less = owed - sum(discounts[k] for k in combo)
-                if not (abs(owed - amount) <= max(self.items.settings.write_off_tolerance.cents, 1)
+                if not (abs(owed - amount) <= max(tolerance.minor, 1)
                         or abs(less - amount) <= size or 0 <= owed - amount <= DEDUCTION_SHARE * max(
                             balances[k] for k in combo)):
                     continue
@@ -538,7 +540,7 @@ class _Maker:
             cut = self.rem.cut or (max(r.mention.end for r in chosen) < len(self.rem.text)
                                    and items.references[0][0].ends_in_head_of_one(self.rem))
             note = (("the remittance text was cut off; " if cut else "")
-                    + f"the rest, {format_cents(rest, pay.currency)}, is exactly "
+                    + f"the rest, {format_amount(rest, pay.currency)}, is exactly "
                     f"{in_words(items.invoice_ids[i] for i in extra)} of the same customer"
                     + ("" if count == 1 else f" (one of {count} such sets)"))
             out.append(self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
@@ -554,14 +556,14 @@ class _Maker:
         near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
         near = near[np.argsort(gap[near], kind="stable")]
         spread = max(float(np.std(values)), 1000.0) * 2.5
-        tolerance = items.settings.write_off_tolerance
+        tolerance = items.settings.write_off_tolerance.in_currency(pay.currency)
         for k in near[:2].tolist():
             i = int(pool[k])
             if len(near) > 1 or not tolerance.allows(int(gap[k]), int(values[k])):
                 less.append(i)
                 continue
-            note = (f"the rest, {format_cents(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
-                    f"but for {format_cents(int(gap[k]), pay.currency)}")
+            note = (f"the rest, {format_amount(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
+                    f"but for {format_amount(int(gap[k]), pay.currency)}")
             out.append(self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
                                        chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note))
         return out, less
@@ -620,9 +622,10 @@ class _Maker:
         items, pay = self.items, self.pay
         opens = [int(self.open_now[i]) for i in chosen]
         discounts = items.discounts(chosen, pay.received) if discounted else [0] * len(chosen)
-        settlement = settle(pay.amount, opens, discounts, chosen, items.settings.write_off_tolerance)
+        settlement = settle(pay.amount, opens, discounts, chosen,
+                            items.settings.write_off_tolerance.in_currency(pay.currency))
         note = (f"No invoice is named; {in_words(items.invoice_ids[i] for i in chosen)} of {items.who(customer)} "
-                f"add up to {format_cents(pay.amount, pay.currency)}"
+                f"add up to {format_amount(pay.amount, pay.currency)}"
                 + (" after the discount their terms allow" if discounted else "")
                 + ("" if count == 1 else f" ({count} different sets of its open invoices do)"))
         return self._candidate(customer, [], settlement, extra=chosen, chance=chance, extra_note=note)
@@ -631,7 +634,7 @@ class _Maker:
         """Nothing to apply: the cash on account of the customer whose invoices (not open) the
         remittance names, or of the payer we know; else of nobody."""
         items, pay = self.items, self.pay
-        shown = list(dict.fromkeys(t.shown for t in self.texts))
+        shown = [name for name in dict.fromkeys(t.shown for t in self.texts) if name.strip()]
         closed = [items.invoice_ids.index(t.shown) for t in self.texts if t.closed]
         owners = sorted({int(items.invoice_customer[i]) for i in closed} - {-1})
         if owners:
@@ -639,11 +642,12 @@ class _Maker:
         else:
             customer = _likeliest(self.payer)
         if shown:
-            notes = (f"The remittance names {in_words(shown)}, which is not an open invoice in {pay.currency} "
-                     "(paid already, or not billed)",)
+            named = (f"names {in_words(shown)}, which {'is' if len(shown) == 1 else 'are'} not "
+                     f"{'an open invoice' if len(shown) == 1 else 'open invoices'}")
+            notes = (f"The remittance {named} in {pay.currency} (paid already, or not billed)",)
         elif customer >= 0:
             notes = (f"No invoice is named, and no open invoices of {items.who(customer)} add up to "
-                     f"{format_cents(pay.amount, pay.currency)}",)
+                     f"{format_amount(pay.amount, pay.currency)}",)
         else:
             notes = ("No invoice is named and the payer is not a customer we know"
                      if not self.payer.candidates() else
@@ -688,8 +692,8 @@ class _Maker:
         if extra_note:
             notes.append(extra_note)
         notes.append(self.payer.note(customer))
-        notes.append(f"{format_cents(pay.amount, pay.currency)} {settlement.note}"
-                     + (f"; {format_cents(settlement.on_account, pay.currency)} stays on account"
+        notes.append(f"{format_amount(pay.amount, pay.currency)} {settlement.note}"
+                     + (f"; {format_amount(settlement.on_account, pay.currency)} stays on account"
                         if settlement.on_account else ""))
         if instalment_note:
             notes.append(instalment_note)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from arxl.core.money import to_cents
+from arxl.core.money import to_minor
 
 # O read for 0 (OCR, typing): an O touching a digit inside a word. Applied alike to invoice
 # numbers and remittance text, so an invoice legitimately spelled with an O still matches.
@@ -156,7 +156,7 @@ def _cents(text: str | None) -> int | None:
     if not text:
         return None
     try:
-        return to_cents(text)
+        return to_minor(text, "")  # remittance text names no currency: 2 decimals
     except ValueError:
         return None
 
