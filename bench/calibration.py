@@ -38,7 +38,7 @@ def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
                 truth[row["PaymentID"]].add(row["InvoiceID"])
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "book.xlsx"
-        shutil.copy(folder / "book.xlsx", copy)
+        shutil.copyfile(folder / "book.xlsx", copy)
         book = open_book(copy)
         result = run_commands(book, ["match"], Context())
         if "match" not in result.outcomes:

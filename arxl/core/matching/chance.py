@@ -35,7 +35,7 @@ from arxl.core.matching.model import (
     READINGS,
     TWO_KEYING_ERRORS,
     Field,
-    date_level,
+    date_levels,
     keying_error_level,
     name_level,
 )
@@ -198,10 +198,9 @@ def _dates(items: OpenItems, sample: list[Payment]) -> np.ndarray:
     dates = items.invoice_date[(items.balance > 0) & ~np.isnat(items.invoice_date)]
     counts = np.zeros(len(DATE_LEVELS))
     if not len(dates):
-        return _floor(counts + 1, 1e-3)
+        return np.append(_floor(counts + 1, 1e-3), np.nan)
     for pay in sample:
         gaps = (np.datetime64(pay.received, "D") - dates).astype(np.int64)
-        levels = np.array([date_level(int(g)) for g in np.unique(gaps)], dtype=np.int64)
-        weights = np.unique(gaps, return_counts=True)[1]
-        counts += np.bincount(levels, weights=weights, minlength=len(DATE_LEVELS))
-    return _floor(counts / counts.sum(), 1e-4)
+        counts += np.bincount(date_levels(gaps), minlength=len(DATE_LEVELS))
+    # (the level of explanations with no invoice weighs nothing: EM sets it, alone in its group)
+    return np.append(_floor(counts / counts.sum(), 1e-4), np.nan)

@@ -401,7 +401,9 @@ class ReferenceIndex:
         for value in range(low + 1, high + 1):
             found = self.lookup(head + str(value).zfill(len(last.text)))
             if found:
-                mentions.append(Mention(found[0], RANGE, f"{last.text}-{end.text}", last.start,
+                # the text after the first number: the first is a mention of its own, and the
+                # two must not overlap, or one explanation could not take both
+                mentions.append(Mention(found[0], RANGE, f"{last.text}-{end.text}", last.end,
                                         end.end, self.column))
         return j + 1
 

@@ -111,6 +111,9 @@ GIVEN, LEARNED, OTHERS, NO_LINK = range(4)
 DATE_LEVELS = (Level("invoice dated after", 0.005, 0.10), Level("0-30 days", 0.40, 0.20),
                Level("31-60 days", 0.35, 0.20), Level("61-120 days", 0.20, 0.25), Level("over 120 days", 0.045, 0.25))
 DATE_BOUNDS = (30, 60, 120)
+# An explanation with no invoice (the cash on account) has no date to compare: a level of its
+# own, weighing nothing.
+NO_DATE = len(DATE_LEVELS)
 DATE_GRACE_DAYS = 3  # an invoice dated a few days after the money arrived: entered late
 
 OTHER_LEVELS = (Level("none", 0.95, 0.60), Level("another open invoice named, not paid", 0.03, 0.25),
@@ -137,9 +140,13 @@ def name_level(score: float) -> int:
 
 
 def date_level(days: int) -> int:
-    if days < -DATE_GRACE_DAYS:
-        return 0
-    return 1 + next((k for k, bound in enumerate(DATE_BOUNDS) if days <= bound), len(DATE_BOUNDS))
+    return int(date_levels(np.array([days]))[0])
+
+
+def date_levels(days: np.ndarray) -> np.ndarray:
+    """The DATE level of each number of days from an invoice's date to the money's arrival."""
+    out: np.ndarray = np.where(days < -DATE_GRACE_DAYS, 0, 1 + np.searchsorted(DATE_BOUNDS, days, side="left"))
+    return out
 
 
 def sum_bits(chance: float | None) -> float:
@@ -159,8 +166,10 @@ class Scheme:
         amounts = tuple(Level(f"{lv.name} ({read})", lv.m, lv.u) for read in READ_AS for lv in AMOUNT_LEVELS.values())
         amounts += (Level(BY_SUM, 1.0, 1.0), Level(NOTHING, 1.0, 1.0))
         self.levels: tuple[tuple[Level, ...], ...] = (
-            reference_levels(self.columns), amounts, NAME_LEVELS, LINK_LEVELS, DATE_LEVELS, OTHER_LEVELS)
+            reference_levels(self.columns), amounts, NAME_LEVELS, LINK_LEVELS,
+            DATE_LEVELS + (Level("no invoice", 1.0, 1.0),), OTHER_LEVELS)
         self.groups = [np.zeros(len(levels), dtype=np.int64) for levels in self.levels]
+        self.groups[Field.DATE][NO_DATE] = 1
         self.groups[Field.AMOUNT] = np.append(np.repeat(np.arange(len(READ_AS)), len(AMOUNT_ORDER)),
                                               [len(READ_AS), len(READ_AS) + 1])
 

@@ -33,6 +33,7 @@ class Rule(StrEnum):
     SUM_BY_CHANCE = "sum by chance"
     UNEXPLAINED = "unsettled, with more named"
     LOOSE_UNSETTLED = "keying error, unsettled"
+    SETTLED_INSTEAD = "another reading settles"
     SPOKEN_FOR = "spoken for"
 
 
@@ -60,6 +61,11 @@ RULES: tuple[Row, ...] = (
     # A number read with a keying error undone may be another invoice (or one not open): only an
     # amount that settles what it names bears the reading out.
     Row(Rule.LOOSE_UNSETTLED, "a number read with a keying error undone needs an amount that settles it"),
+    # An open invoice named exactly that the amount does not settle, while one keying error from
+    # what was written lies another open invoice the amount settles: which one is paid is for a
+    # clerk (the one named is proposed: it is what the remittance says).
+    Row(Rule.SETTLED_INSTEAD, "the amount does not settle the invoice named, but settles {detail}, one keying "
+                              "error from what was written"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),

@@ -53,6 +53,7 @@ from arxl.core.matching.model import (
     GIVEN,
     LEARNED,
     LOOSE,
+    NO_DATE,
     NO_LINK,
     NO_OTHERS,
     NOT_OPEN,
@@ -113,6 +114,7 @@ class Candidate:
     held: tuple[Held, ...] = ()  # the rules that hold it for a clerk
     loose: bool = False  # an invoice read with a keying error undone (exact readings go first)
     identifies: bool = False  # invoices named exactly, settled: it teaches who the payer is
+    unfounded: bool = False  # rests on a keying error that nothing but chance bears out (never proposed)
     sum_bits: float = 0.0  # what the invoices found by the sum weigh (model.sum_bits)
     fit: str = "nothing"  # how the amount settles the invoices (a model.AMOUNT_LEVELS key)
 
@@ -139,6 +141,9 @@ class _Reading:
     column: int  # the reference column it was read in
     mention: Mention
     together: bool = False  # one of the invoices a shared reference (a PO billed in parts) names
+    # open invoices one keying error from what was written that the amount settles, set aside
+    # for this exact reading because nothing but the amount speaks for them
+    settled_instead: tuple[int, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -285,9 +290,12 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) 
     out += maker.mixed(owners, readings)
     # with no invoice named surely, the likely customers' open invoices adding up to the amount
     settled = any(c.fit in _SETTLED for c in out)
-    explicit = bool(rem.edi_lines) and not readings
+    # invoices named that are not open (paid already), or numbers shaped like ours naming none,
+    # are what the payment is for: other invoices adding up to the amount by coincidence are not
+    explicit = (bool(rem.edi_lines) and not readings) or bool(texts)
     if not settled and not explicit and not any(r.level <= _SURE for r in readings):
         out += maker.by_amount()
+    out = [c for c in out if not c.unfounded]
     if not out:
         out.append(maker.nothing())
     return out
@@ -346,10 +354,13 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     for k, m, positions in found:
         level = _level(m)
         invoices = [int(positions[p]) for p in m.positions]
-        shared = k > 0 and len(invoices) > 1 and m.how == EXACT_READING
+        # a reference shared by several invoices (a PO billed in parts), or a range of numbers,
+        # names its invoices together
+        shared = (k > 0 and len(invoices) > 1 and m.how == EXACT_READING) or m.how == RANGE
         usable = [i for i in invoices if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
-        readings += [_Reading(i, level, k, m, together=shared) for i in usable]
         target = m.quoted if m.quoted is not None else pay.amount
+        keyed_readings: list[_Reading] = []
+        settled_instead: list[int] = []
         if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
                                       for i in usable):
             likely = set(payer.candidates())
@@ -360,9 +371,21 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # amount bears it out: paid already is the likelier story)
             near = index.one_edit(m.written)
             keyed = replace(m, how=FUZZY, neighbours=len(near))
-            readings += [_Reading(i, _level(keyed), k, keyed) for i in (int(positions[p]) for p in near)
-                         if open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                         and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))]
+            for i in (int(positions[p]) for p in near):
+                if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
+                        and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))):
+                    continue
+                if usable and not _payer_prefers(items, payer, i, usable):
+                    # An open invoice named exactly is what the remittance says; another one keying
+                    # error away that only the amount speaks for does not replace it: it is the
+                    # clerk's to weigh (``settled_instead``).
+                    if open_now[i] == target:
+                        settled_instead.append(i)
+                    continue
+                keyed_readings.append(_Reading(i, _level(keyed), k, keyed))
+        readings += [_Reading(i, level, k, m, together=shared, settled_instead=tuple(settled_instead))
+                     for i in usable]
+        readings += keyed_readings
         if not usable and level <= _SURE and len(invoices) == 1:
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
         elif level > _SURE:
@@ -374,6 +397,15 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
     return readings, texts
+
+
+def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list[int]) -> bool:
+    """Whether the payer speaks for ``invoice``'s customer and not for those of the invoices
+    ``named`` exactly: evidence beyond the amount for reading the text with a keying error."""
+    customer = int(items.invoice_customer[invoice])
+    owners = {int(items.invoice_customer[i]) for i in named}
+    return customer not in owners and payer.known(customer, False) and not any(
+        payer.known(c, False) for c in owners)
 
 
 def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,
@@ -671,7 +703,7 @@ class _Maker:
         link, _ = self.payer.link(customer)
         days = [(pay.received - items.invoice_date[i].astype(dt.date)).days for i in invoices
                 if not np.isnat(items.invoice_date[i])]
-        date = min((date_level(d) for d in days), key=lambda lv: (lv != 0, -lv)) if days else date_level(0)
+        date = min((date_level(d) for d in days), key=lambda lv: (lv != 0, -lv)) if days else NO_DATE
         used = {r.invoice for r in chosen} | set(invoices)
         spans = [r.span for r in chosen]
         left = [t for t in self.texts if not any(s < t.end and t.start < e for s, e in spans)]
@@ -710,15 +742,27 @@ class _Maker:
             held.append(Held(Rule.SUM_BY_CHANCE, f"{chance:.2g}"))
         if amount in _UNSETTLED and any(r.level >= LOOSE for r in chosen):
             held.append(Held(Rule.LOOSE_UNSETTLED))
+        instead = [i for r in chosen for i in r.settled_instead if i not in invoices]
+        if amount not in _SETTLED and instead:
+            held.append(Held(Rule.SETTLED_INSTEAD, in_words(dict.fromkeys(items.invoice_ids[i] for i in instead))))
         if amount in _UNSETTLED and other != NO_OTHERS:
             besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
             held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
+        # A keying error undone, with an amount that does not settle what it reads, is borne out
+        # by nothing but the payer; that is enough only where numbers are sparse (the only
+        # reference that near) and the payer is the customer by its own evidence.
+        loose = any(r.level >= LOOSE for r in chosen)
+        unfounded = amount in _UNSETTLED and (any(r.level > LOOSE for r in chosen) or (
+            loose and not self.payer.known(customer, False)))
+        # nor a keying error undone together with invoices found by their sum, unless chance
+        # would hardly give such a set: two coincidences make no explanation
+        unfounded = unfounded or (loose and bool(extra) and sum_bits(chance) < FAR_AHEAD_BITS)
         names = in_words(items.invoice_ids[i] for i in invoices)
         return Candidate(customer, settlement.lines, settlement.on_account, codes, tuple(notes),
                          f"{names} of {items.who(customer)}", tuple(held),
                          loose=any(r.level >= LOOSE for r in chosen),
                          identifies=sure and settles and not extra and not unpaid and link != LEARNED,
-                         sum_bits=sum_bits(chance if extra else None), fit=amount)
+                         sum_bits=sum_bits(chance if extra else None), fit=amount, unfounded=unfounded)
 
     @staticmethod
     def _amount_level(settlement: Settlement) -> str:
@@ -755,7 +799,7 @@ def _on_account(items: OpenItems, pay: Payment, payer: PayerView, customer: int,
     scheme = items.scheme
     codes = (scheme.no_reference, scheme.amount_code("nothing", None),
              name_level(payer.name(customer)) if customer >= 0 else name_level(0.0),
-             payer.link(customer)[0] if customer >= 0 else NO_LINK, date_level(0),
+             payer.link(customer)[0] if customer >= 0 else NO_LINK, NO_DATE,
              NOT_OPEN if closed else NO_OTHERS)
     said = (*notes, payer.note(customer), "the cash would stay on account until a clerk decides")
     held = (Held(Rule.NAMES_CLOSED, in_words(closed)),) if closed else ()
