@@ -732,7 +732,7 @@ class _Maker:
         held = []
         if not (self.payer.known(customer, sure) or (sure and settles and not extra)):
             held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
-        if closed or (left and not chosen):
+        if left:  # an invoice of ours not open, or a number shaped like ours naming nothing open
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
         if items.disputed[invoices].any():
             held.append(Held(Rule.DISPUTED))
