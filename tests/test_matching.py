@@ -540,3 +540,80 @@ def test_a_batch_shared_among_worker_processes_is_matched_as_in_one_process(monk
     assert f"Matching payment {len(pays)} of {len(pays)}" in told  # chunk by chunk: the workers ran
     pd.testing.assert_frame_equal(one[0], shared[0])
     pd.testing.assert_frame_equal(one[1], shared[1])
+
+
+# ---- issue 13: the clerk's CustomerID, exact readings, and each noise class ------------------------
+
+def test_a_customer_id_typed_by_the_clerk_keeps_every_proposal_to_that_customer():
+    invoices = [invoice("INV-1001", "C005", 200.00), invoice("INV-2001", "C001", 75.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME MFG INTL CORP", Amount=75.00, Reference="INV-2001",
+                           CustomerID="C005"),
+                      dict(PaymentID="P2", PayerName="ACME MFG INTL CORP", Amount=75.00, CustomerID="C005")], invoices)
+    for pid in ("P1", "P2"):
+        rows = matches[matches["PaymentID"] == pid]
+        assert set(rows["CustomerID"]) == {"C005"}, pid
+        named = set(rows["InvoiceID"]) - {""}
+        assert named <= {"INV-1001"} and rows["Decision"].iloc[0] != "Auto"
+    assert "the clerk gave CustomerID C005" in proposal(matches, "P2")[3]
+
+
+def test_an_open_invoice_named_exactly_wins_over_a_keying_error_only_the_amount_speaks_for():
+    # 60.00 naming INV-1001 (open 200.00); INV-1002, one keying error away, is open for 60.00
+    invoices = [invoice("INV-1001", "C005", 200.00), invoice("INV-1002", "C005", 60.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=60.00, Reference="INV-1001")],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"INV-1001": 6000} and decision == "Review"
+    assert "but settles INV-1002, one keying error from what was written" in evidence
+
+
+def test_a_payer_known_by_its_account_from_posted_history_is_shown_and_learned():
+    # the account of a payment naming its invoice exactly and settling it teaches the customer
+    invoices = [invoice("610001", "C005", 410.00), invoice("610002", "C005", 95.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=410.00,
+                           Reference="610001"),
+                      dict(PaymentID="P2", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=95.00,
+                           Reference="610002 THANK YOU")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert applied == {"610002": 9500} and decision == "Auto"
+    assert "payer account GB00 BANK 7788 is C005 Keystone Electric Company's, learned from this batch" in evidence
+
+
+@pytest.mark.parametrize("reference", ["PO 4471-882", "PO 4471 882", "PAY4471882", "4471882REF", "PO 4417882"])
+def test_another_column_named_split_glued_or_misspelt_is_read(reference):
+    invoices = [invoice("620001", "C005", 312.40, PONumber="4471882"),
+                invoice("620002", "C005", 88.00, PONumber="5510923")] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=312.40, Reference=reference)],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"620001": 31240} and decision == "Auto" and "PONumber" in evidence
+
+
+def test_instalments_of_one_batch_that_settle_an_invoice_together():
+    invoices = [invoice("630001", "C005", 900.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=300.00, Reference="630001"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=600.00, Reference="630001")],
+                     invoices)
+    for pid, cents in (("P1", 30000), ("P2", 60000)):
+        applied, _, _, evidence = proposal(matches, pid)
+        assert applied == {"630001": cents} and "instalments" in evidence
+
+
+def test_a_small_deduction_on_one_of_several_invoices_paid_together_is_never_auto_on_account():
+    # 640001 + 640002 paid, 640003 paid less 4.00: the rest is not an overpayment to auto-post
+    invoices = [invoice("640001", "C005", 500.00), invoice("640002", "C005", 250.00),
+                invoice("640003", "C005", 180.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=926.00,
+                           Reference="640001 640002")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "640003" in evidence
+    assert not (set(applied) == {"640001", "640002", ""} and decision == "Auto")
+
+
+def test_two_invoices_named_the_amount_settling_one_is_never_a_partial_spread_auto():
+    invoices = [invoice("650001", "C005", 420.00), invoice("650002", "C005", 377.15)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=377.15,
+                           Reference="650001 650002")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"650002": 37715} and "the amount pays it but not 650001" in evidence
+    assert decision != "Auto" or len(applied) == 1  # never both in part

@@ -88,10 +88,10 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
     many the column has, times how many numbers a remittance writes."""
     columns = len(items.references)
     u = np.zeros(columns * len(READINGS) + 1)
-    tokens: list[str] = []
+    tokens: list[tuple[str, set[int]]] = []  # with the invoices its own payment's explanations name
     for pay, theirs, _ in sample:
         rem = read_remittance(pay.reference)
-        tokens += [p.text for p in rem.parts if p.digits and len(p.text) >= 3]
+        tokens += [(p.text, theirs) for p in rem.parts if p.digits and len(p.text) >= 3]
         for k, (index, positions) in enumerate(items.references):
             mentions, _ = index.find(rem)
             for m in mentions:
@@ -101,16 +101,22 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
     u /= len(sample)
     tokens_each = len(tokens) / len(sample)
     tokens = rng.sample(tokens, min(len(tokens), TOKENS))
-    for k, (index, _) in enumerate(items.references):
+    texts = [text for text, _ in tokens]
+    for k, (index, positions) in enumerate(items.references):
         picked = range(len(index)) if len(index) <= KEYS else rng.sample(range(len(index)), KEYS)
         digits = ["".join(ch for ch in index.full_keys[p] if ch.isdigit()) for p in picked]
         cores = [index.cores[p] or digits[j] for j, p in enumerate(picked)]
         if not tokens or not digits:
             continue
         # as readings are made: against a reference's digits, its core, its core without leading zeros
-        edits = process.cdist(tokens, digits, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)
+        edits = process.cdist(texts, digits, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)
         for keys in (cores, [c.lstrip("0") or c for c in cores]):
-            edits = np.minimum(edits, process.cdist(tokens, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32))
+            edits = np.minimum(edits, process.cdist(texts, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32))
+        # a number's own payment's references are no chance pairs (a misspelt reference is not chance)
+        owned = [int(positions[p]) for p in picked]
+        for t, (_, theirs) in enumerate(tokens):
+            if theirs:
+                edits[t, [j for j, invoice in enumerate(owned) if invoice in theirs]] = 3
         scale = len(index) / len(picked)  # the sample's counts, for the whole column
         one = (edits == 1).sum(axis=1) * scale  # each number's references one keying error away
         for n in one[one > 0]:
