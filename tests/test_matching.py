@@ -21,14 +21,14 @@ SETTINGS = Settings(as_of=AS_OF, write_off_tolerance=WriteOffLimit(amount=Decima
 
 
 def frame(spec, rows: list[dict]) -> pd.DataFrame:
-    """A typed frame as Workbook.read gives it: every contract column, money in minor units (these
-    tests' currencies, USD and EUR, have two decimals)."""
+    """A typed frame as Workbook.read gives it: every contract column, money in minor units of the
+    row's currency (USD when it names none)."""
     values = {c.name: [] for c in spec.columns}
     for row in rows:
         for c in spec.columns:
             v = row.get(c.name)
             if c.kind == "money" and v is not None:
-                v = to_minor(v, "USD")
+                v = to_minor(v, row.get("Currency") or "USD")
             elif c.kind == "date" and isinstance(v, str):
                 v = pd.Timestamp(v)
             values[c.name].append(v)
@@ -617,3 +617,17 @@ def test_two_invoices_named_the_amount_settling_one_is_never_a_partial_spread_au
     applied, decision, _, evidence = proposal(matches, "P1")
     assert applied == {"650002": 37715} and "the amount pays it but not 650001" in evidence
     assert decision != "Auto" or len(applied) == 1  # never both in part
+
+
+@pytest.mark.parametrize(("currency", "written", "amounts"), [
+    ("KWD", "660001 1,200.500; 660002 80.250", (1200.500, 80.250)),
+    ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),
+    ("USD", "660001 1,200.50; 660002 80.25", (1200.50, 80.25))])
+def test_amounts_in_the_remittance_are_read_with_the_decimals_of_the_payments_currency(currency, written, amounts):
+    # each invoice is open for more than is paid for it: only the amounts written say what each gets
+    invoices = [invoice("660001", "C005", amounts[0] * 2, Currency=currency),
+                invoice("660002", "C005", amounts[1] * 2, Currency=currency)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=sum(amounts), Currency=currency,
+                           Reference=written)], invoices)
+    applied, _, _, _ = proposal(matches, "P1")
+    assert applied == {"660001": to_minor(amounts[0], currency), "660002": to_minor(amounts[1], currency)}

@@ -90,7 +90,7 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
     u = np.zeros(columns * len(READINGS) + 1)
     tokens: list[tuple[str, set[int]]] = []  # with the invoices its own payment's explanations name
     for pay, theirs, _ in sample:
-        rem = read_remittance(pay.reference)
+        rem = read_remittance(pay.reference, pay.currency)
         tokens += [(p.text, theirs) for p in rem.parts if p.digits and len(p.text) >= 3]
         for k, (index, positions) in enumerate(items.references):
             mentions, _ = index.find(rem)

@@ -280,7 +280,7 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) 
         customer = _likeliest(payer)
         return [_on_account(items, pay, payer, customer, (
             f"An amount of {format_amount(pay.amount, pay.currency)} is not a receipt to apply",), ())]
-    rem = read_remittance(pay.reference)
+    rem = read_remittance(pay.reference, pay.currency)
     readings, texts = _read(items, pay, rem, open_now, payer)
     maker = _Maker(items, pay, rem, open_now, payer, facts, texts, readings)
     out: list[Candidate] = []
