@@ -22,6 +22,7 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -38,6 +39,7 @@ READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
+_NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # keys hold upper-case letters and digits
 
 
 def _edits(digits: str) -> set[str]:
@@ -181,7 +183,7 @@ class ReferenceIndex:
             self.core_spans[int(digits)] = (low - room, high + room)
         # How many digits our keys and their cores have (a run about as long may be one of them
         # keyed wrong), and the letter prefixes that may be run into a word before them.
-        self.digit_lengths = {sum(ch.isdigit() for ch in key) for key in self.full_keys} | set(self.core_spans)
+        self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
         self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
 
