@@ -25,9 +25,10 @@ What each Matches row means (posting reads exactly this):
   Settings AutoApplyConfidence: posting applies it), ``Review`` (a clerk types Approve or
   Reject), ``Unmatched`` (no customer we know and no invoice: nothing to post; CustomerID is
   blank). A clerk's Approve or Reject on the same (PaymentID, InvoiceID) survives a re-run.
-- ``Evidence`` says what was found where, and why, in words a clerk can check; then each doubt
-  that holds the Confidence down, with its cap ("an invoice named is marked Disputed
-  (Confidence at most 75)").
+- ``Evidence`` says what was found where, and why, in words a clerk can check; how sure the
+  model is, how far ahead of the next explanation, and which fields decided it; then each rule
+  that holds the payment for a clerk ("never posted without a clerk: an invoice named is marked
+  Disputed").
 
 The parts: ``index`` reads the invoices and customers once per batch into ``OpenItems``
 (arrays, the reference indexes, the payer index, each customer's open invoices, discounts);
@@ -38,8 +39,10 @@ PONumber, MatchColumns) and finds references however spelled, with ranges, leadi
 0 and keying errors; ``payers`` scores payer names against Customers (Name, Aliases, parent),
 payer accounts and the clerk's CustomerID; ``amounts`` explains the amount against the invoices
 named (line by line, with each deduction's reason), or finds the open invoices adding up to it.
-``policy`` is the confidence policy: how a proposal's evidence scores, and the table of caps
-(``CAPS``: condition, cap, Evidence sentence) that its doubts apply, in one place. ``batch``
+``model`` weighs the evidence (Fellegi-Sunter: m by EM over the batch's candidates, u from
+chance pairs of the workbook, ``chance``); ``learning`` keeps the payer links (LearnedPayers);
+``policy`` is the table of rules (``RULES``: rule, Evidence sentence) that hold a proposal for
+a clerk whatever its Confidence, in one place. ``batch``
 proposes for every payment (in worker processes for a large batch, on Linux) and then keeps each
 invoice within its open balance. ``decisions`` says which payments a run matches and keeps a
 clerk's Approve or Reject.
@@ -60,17 +63,18 @@ whose balances make up exactly the rest complete the list (a list cut off at 80 
 characters, or mid-number, says so in the Evidence); as with no reference at all, only the one
 such set, of a customer with too few open invoices for the sum to be chance, may be Auto.
 
-Rules that keep cash safe: a payment is Auto only when its invoices are named and the amount
-settles them (a reference read with a keying error undone counts only when the amount bears it
-out and the payer is that invoice's customer by its own evidence; an exact reading of the same
-invoice elsewhere in the batch goes first), or, with no reference, when they are the only open
-invoices of a recognised payer adding up to the amount and the customer has too few open
-invoices for such a sum to be chance. A
-payer is known by its name, an account on file, the clerk's CustomerID, or by the remittance
-naming that customer's open invoices exactly with an amount that settles them; anything short
-of settling in full (a partial payment, a deduction, an overpayment) needs the payer to look
-like the customer as well. Payments naming invoices that are not open, and payments from payers
-we do not know, are never Auto. Currencies never mix. Within one batch the most confident
+Rules that keep cash safe: a payment is Auto only when its Confidence reaches
+AutoApplyConfidence, its explanation is far ahead of the next (a hundred times as likely), and
+no rule of ``policy.RULES`` holds it. Among them: a payer known by nothing (not its name, an
+account on file or kept, the clerk's CustomerID, a learned link an invoice named exactly bears
+out, nor invoices named exactly and settled); invoices of several customers; a Disputed invoice;
+invoices named that are not open; a partial payment spread over several invoices; money left over
+within a small deduction of another open invoice; an open invoice named exactly that the amount
+does not settle while another, one keying error from what was written, is settled by it (the one
+named is proposed: a keying error only the amount speaks for never replaces an exact reading); a
+keying error the amount does not bear out; invoices found by a sum chance would give. A keying
+error with an amount that does not settle what it reads is proposed at all only where numbers
+are sparse and the payer is known. Currencies never mix. Within one batch the most confident
 proposals take from open balances first; a later one that finds an invoice already spoken for
 is cut back (the cash goes on account) and sent to Review.
 """

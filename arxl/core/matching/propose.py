@@ -730,7 +730,12 @@ class _Maker:
         if instalment_note:
             notes.append(instalment_note)
         held = []
-        if not (self.payer.known(customer, sure) or (sure and settles and not extra)):
+        # The invoices themselves identify the payer when the amount settles them all and they
+        # are named exactly, but for keying errors each the only reference that near what was
+        # written, beside at least one named exactly.
+        identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
+                      and all(r.level <= LOOSE for r in chosen) and settles and not extra)
+        if not (self.payer.known(customer, sure) or identified):
             held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
         if left:  # an invoice of ours not open, or a number shaped like ours naming nothing open
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
