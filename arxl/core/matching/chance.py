@@ -20,8 +20,6 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from arxl.core.matching.amounts import DEDUCTION_SHARE
 from arxl.core.matching.ids import EXACT, PARTIAL, RANGE
@@ -40,6 +38,7 @@ from arxl.core.matching.model import (
     name_level,
 )
 from arxl.core.matching.propose import Candidate, Facts, PayerView, Payment
+from arxl.core.matching.similarity import osa_distances
 from arxl.core.matching.text import read_remittance
 
 SAMPLE = 400  # payments the rates are measured on
@@ -110,9 +109,9 @@ def _references(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.nd
         if not tokens or not digits:
             continue
         # as readings are made: against a reference's digits, its core, its core without leading zeros
-        edits = process.cdist(texts, digits, scorer=OSA.distance, score_cutoff=2, dtype=np.int32)
+        edits = osa_distances(texts, digits, 2)
         for keys in (cores, [c.lstrip("0") or c for c in cores]):
-            edits = np.minimum(edits, process.cdist(texts, keys, scorer=OSA.distance, score_cutoff=2, dtype=np.int32))
+            edits = np.minimum(edits, osa_distances(texts, keys, 2))
         # a number's own payment's references are no chance pairs (a misspelt reference is not chance)
         owned = [int(positions[p]) for p in picked]
         for t, (_, theirs) in enumerate(tokens):

@@ -28,9 +28,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
+from arxl.core.matching.similarity import osa_distances
 from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
 
 EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
@@ -264,12 +263,10 @@ class ReferenceIndex:
             return []
         key = "".join(_PART.findall(written.upper()))
         digits = "".join(ch for ch in key if ch.isdigit())
-        edits = process.cdist([key], [self.full_keys[p] for p in positions], scorer=OSA.distance,
-                              score_cutoff=most + 1, dtype=np.int32)[0]
+        edits = osa_distances([key], [self.full_keys[p] for p in positions], most + 1)[0]
         if len(digits) >= 4:
             cores = [self.cores[p] or self.full_keys[p] for p in positions]
-            edits = np.minimum(edits, process.cdist([digits], cores, scorer=OSA.distance, score_cutoff=most + 1,
-                                                    dtype=np.int32)[0])
+            edits = np.minimum(edits, osa_distances([digits], cores, most + 1)[0])
         return sorted(((int(positions[int(k)]), int(edits[k])) for k in np.nonzero(edits <= most)[0]),
                       key=lambda x: x[1])
 
