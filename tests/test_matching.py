@@ -631,3 +631,12 @@ def test_amounts_in_the_remittance_are_read_with_the_decimals_of_the_payments_cu
                            Reference=written)], invoices)
     applied, _, _, _ = proposal(matches, "P1")
     assert applied == {"660001": to_minor(amounts[0], currency), "660002": to_minor(amounts[1], currency)}
+
+
+def test_the_rest_of_an_overpayment_within_the_tolerance_of_another_invoice_is_never_auto():
+    # 100.00 left over after 670001; 670002 is open for 100.17: an overpayment, or 670002 paid less 0.17?
+    invoices = [invoice("670001", "C005", 1700.56), invoice("670002", "C005", 100.17)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1800.56, Reference="670001")],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "670002" in evidence

@@ -580,9 +580,9 @@ class _Maker:
         # An invoice left out, paid less a deduction: the rest is below its balance by no more
         # than a small deduction (from it; from any of them, when a list of invoices was paid:
         # a list is more often incomplete than overpaid). Within the write-off tolerance of one
-        # such invoice, and no other, it is what the payment pays, as sure as chance makes an
-        # invoice that close; else keeping the rest on account or taking it as one of them less
-        # a deduction is for a clerk to decide (``less``).
+        # such invoice, and no other, it is proposed, as sure as chance makes an invoice that
+        # close, but never posted without a clerk; else keeping the rest on account or taking it
+        # as one of them less a deduction is for a clerk to decide (``less``).
         gap = values - rest
         largest = max(int(self.open_now[r.invoice]) for r in chosen) if len(chosen) > 1 else 0
         near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
@@ -596,8 +596,10 @@ class _Maker:
                 continue
             note = (f"the rest, {format_amount(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
                     f"but for {format_amount(int(gap[k]), pay.currency)}")
-            out.append(self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
-                                       chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note))
+            # an invoice the rest pays less a difference is a story, not a fact: a clerk's to confirm
+            found = self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
+                                    chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note)
+            out.append(_with_held(found, Held(Rule.REST_NEAR_INVOICE, items.invoice_ids[i])))
         return out, less
 
     def mixed(self, owners: list[int], readings: list[_Reading]) -> list[Candidate]:
