@@ -3,7 +3,9 @@
     python bench/calibration.py [FOLDER ...]   (default: ../shared/bench/dev and bench/out/adversarial/*)
 
 Each FOLDER holds book.xlsx and truth.csv (score.py's format; bench/adversarial.py makes them).
-The match command runs on a copy of the book, as bench/score_dev.py runs it; every payment that
+The match command runs on a copy of the book, as bench/score_dev.py runs it, and the copy is
+scored by ../shared/bench/score.py (its JSON line, per-kind detail left out, is printed first:
+one run gives both the scores and the calibration); every payment that
 truly pays open invoices and is proposed with invoices is then counted in its Confidence band,
 right when the invoices proposed are exactly the true ones. Prints per ledger, then all together:
 band, payments, right, the share right, the mean Confidence (a calibrated model has the two
@@ -12,13 +14,15 @@ close), and how many of them were posted without a clerk (Auto).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from arxl.book.files import open_book
+from arxl.book.files import open_book, save_book
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 
@@ -44,6 +48,12 @@ def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
         if "match" not in result.outcomes:
             sys.exit(f"match could not run on {folder}: {result.failures}")
         matches = book.load().table("Matches")
+        save_book(book)
+        done = subprocess.run([sys.executable, str(SHARED / "score.py"), str(folder / "truth.csv"), str(copy)],
+                              check=True, capture_output=True, text=True)
+        scores = json.loads(done.stdout.strip().splitlines()[-1])
+        scores.pop("by_kind", None)
+        print(json.dumps({"ledger": folder.name, **scores}), flush=True)
     proposed: dict[str, set[str]] = defaultdict(set)
     said: dict[str, tuple[float, bool]] = {}
     for row in matches.itertuples():
