@@ -640,3 +640,13 @@ def test_the_rest_of_an_overpayment_within_the_tolerance_of_another_invoice_is_n
                      invoices)
     applied, decision, _, evidence = proposal(matches, "P1")
     assert decision == "Review" and "670002" in evidence
+
+
+def test_a_customer_id_typed_that_is_not_a_customer_is_reported_and_nobody_else_is_proposed():
+    inv = frame(INVOICES, [invoice("680001", "C005", 75.00)] + BACKGROUND)
+    pays = frame(PAYMENTS, [dict(PaymentID="P1", ReceivedDate="2026-11-18", PayerName="KEYSTONE ELECTRIC",
+                                 Amount=75.00, Reference="680001", CustomerID="C999")])
+    (matches, _), problems = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"])
+    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [("Payments", 2, "CustomerID", "C999")]
+    assert set(matches["InvoiceID"]) == {""} and set(matches["CustomerID"]) == {""}
+    assert matches["Decision"].iloc[0] != "Auto"

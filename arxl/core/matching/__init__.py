@@ -147,6 +147,10 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
     more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
+    for row, typed in zip(payments.index, payments["CustomerID"].astype(str).str.strip()):
+        if typed and typed not in items.payers.position:
+            problems.add("Payments", int(row), "CustomerID", typed, "not a CustomerID of Customers",
+                         "Correct the CustomerID or clear it; until then no other customer is proposed for it.")
     result = match_batch(items, batch, history.links, progress)
     threshold = settings.auto_apply_confidence
     rows = []

@@ -161,9 +161,11 @@ def in_words(names: Iterable[str]) -> str:
 
 
 def fixed_customer(items: OpenItems, pay: Payment) -> int | None:
-    """The customer the clerk's CustomerID gives, if it is one of ours: the one place where a
-    given CustomerID fixes the customer (every candidate is then that customer's)."""
-    return items.payers.position.get(pay.customer_id.strip()) if pay.customer_id.strip() else None
+    """The customer the clerk's CustomerID gives: the one place where a given CustomerID fixes
+    the customer (every candidate is then that customer's). None: none typed; -1: one typed that
+    is not a customer of ours (nobody else is proposed either; the matcher reports it)."""
+    typed = pay.customer_id.strip()
+    return items.payers.position.get(typed, -1) if typed else None
 
 
 # ---- the payer ---------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ class PayerView:
 
     def _likely(self) -> list[int]:
         if self.fixed is not None:
-            return [self.fixed]
+            return [self.fixed] if self.fixed >= 0 else []
         out = sorted(self.on_file)
         out += [c for c, _ in self.facts.links.customers_of(self.pay.account, self.pay.payer, self.pay.payment_id)
                 if c not in out]
@@ -670,7 +672,7 @@ class _Maker:
         items, pay = self.items, self.pay
         shown = [name for name in dict.fromkeys(t.shown for t in self.texts) if name.strip()]
         closed = [items.invoice_ids.index(t.shown) for t in self.texts if t.closed]
-        owners = sorted({int(items.invoice_customer[i]) for i in closed} - {-1})
+        owners = sorted(c for c in {int(items.invoice_customer[i]) for i in closed} - {-1} if self.payer.allowed(c))
         if owners:
             customer = max(owners, key=lambda c: (self.payer.link(c)[0] == GIVEN, self.payer.name(c)))
         else:
