@@ -89,6 +89,14 @@ class Decision(StrEnum):
     REJECT = "Reject"
 
 
+class LinkDecision(StrEnum):
+    """LearnedPayers.Decision: what a clerk types over a learned payer link (blank: leave it to
+    the matcher)."""
+
+    KEEP = "Keep"
+    REMOVE = "Remove"
+
+
 class MatchStatus(StrEnum):
     """Payments.MatchStatus."""
 
@@ -551,6 +559,17 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("Proposed", K.TEXT, width=30),
 ), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
 
+# Payer accounts and names the matcher learned (from posted payments and this batch), with
+# where; type Keep to use a link as if it were on file, Remove to never use or learn it again.
+LEARNED_PAYERS = TableSpec("LearnedPayers", Role.OUTPUT, (
+    _c("PayerAccount", K.EXTERNAL, width=26),
+    _c("PayerName", K.EXTERNAL, width=28),
+    _c("CustomerID", K.ID, width=12),
+    _c("LearnedFrom", K.EXTERNAL, width=60),
+    _c("Payments", K.INTEGER, width=10),
+    _c("Decision", K.TEXT, width=11),
+), key=("PayerAccount", "PayerName", "CustomerID"))
+
 # The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
     _c("ApplicationID", K.ID, width=14),
@@ -674,7 +693,7 @@ EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
     CUSTOMERS, TAX_RATES, INVOICES, INVOICE_REQUESTS, INVOICE_LINES, PAYMENTS, MEMO_REQUESTS, SETTINGS,
-    MATCHES, APPLICATIONS, MEMOS, AGING, STATEMENTS, DUNNING_LEVELS, DUNNING_LOG, OUTBOX, EXCEPTIONS)}
+    MATCHES, LEARNED_PAYERS, APPLICATIONS, MEMOS, AGING, STATEMENTS, DUNNING_LEVELS, DUNNING_LOG, OUTBOX, EXCEPTIONS)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
 AGING_SUMMARY = "AgingSummary"
@@ -688,8 +707,8 @@ READ_COMMAND = "read"
 
 # The order sheets take in a new workbook.
 SHEET_ORDER = ("Settings", "Customers", "TaxRates", "Invoices", "InvoiceRequests", "InvoiceLines", "Payments",
-               "Matches", "Applications", "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Statements",
-               "DunningLevels", "DunningLog", "Outbox", "Exceptions")
+               "Matches", "LearnedPayers", "Applications", "MemoRequests", "Memos", "Aging", AGING_SUMMARY,
+               "Statements", "DunningLevels", "DunningLog", "Outbox", "Exceptions")
 
 
 def spec(name: str) -> TableSpec:

@@ -159,5 +159,5 @@ def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=No
 @arg('received', doc='Optional: the date the payment arrived (default: Settings AsOfDate)')
 @arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None):
-    'Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount.'
+    'Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little.'
     return udfs.ARXL_MATCH(reference, payer, amount, invoices, customers, received, settings)

@@ -48,6 +48,7 @@ HEADING_MARKS = {Role.INPUT: None, Role.OUTPUT: "arxl, rebuilt", Role.LEDGER: "l
 # The columns whose allowed values are the words of each vocabulary enum of the contract.
 ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.Decision: [("Matches", "Decision")],
+    contract.LinkDecision: [("LearnedPayers", "Decision")],
     contract.MatchStatus: [("Payments", "MatchStatus")],
     contract.Source: [("Applications", "Source")],
     contract.ReasonCode: [("Applications", "ReasonCode")],

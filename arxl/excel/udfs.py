@@ -222,7 +222,7 @@ def ARXL_CUSTOMER(payers, customers, accounts=None):
 @xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None, date1904=False):
-    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
+    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little."""
     chosen = _settings(settings, None)
     base = chosen.base_currency
     paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
