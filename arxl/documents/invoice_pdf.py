@@ -17,6 +17,7 @@ from arxl.core.invoicing import PER_LINE, Invoice
 from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BODY,
+    DUE,
     LABEL,
     SMALL,
     Party,
@@ -29,13 +30,10 @@ from arxl.documents.layout import (
     page_size,
     quantity_text,
     rate_text,
-    style,
     text_width,
     totals_table,
     write_pdf,
 )
-
-DUE = style("due", 14, bold=True, leading=17)
 
 
 def _payment_box(invoice: Invoice) -> list[Flowable]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -115,6 +116,7 @@ HEAD = style("head", 8, bold=True)
 HEAD_RIGHT = style("head_right", 8, bold=True, align=TA_RIGHT)
 HEADING = style("heading", 11, bold=True, leading=14)
 CUSTOMER = style("customer", 11, bold=True)
+DUE = style("due", 14, bold=True, leading=17)  # the amount a document asks the customer to pay
 
 
 def p(text: str, with_style: ParagraphStyle = BODY) -> Paragraph:
@@ -285,3 +287,8 @@ def write_pdf(path: Path, story: list[Flowable], pagesize: tuple[float, float], 
     doc.addPageTemplates([PageTemplate("page", [frame])])
     doc.build(story, canvasmaker=NumberedCanvas)
     return path
+
+
+def date_text(value: object) -> str:
+    """A date of a frame's row as the documents print it (ISO), blank where there is none."""
+    return "" if pd.isna(value) else pd.Timestamp(value).date().isoformat()

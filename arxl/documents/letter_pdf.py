@@ -17,29 +17,24 @@ from arxl.core.dunning import Letter
 from arxl.core.money import format_amount
 from arxl.documents.layout import (
     BODY,
+    DUE,
     HEADING,
     LABEL,
     SMALL,
     Party,
     boxes,
     customer_block,
+    date_text,
     items_table,
     letterhead,
     money,
     p,
     page_size,
     rate_text,
-    style,
     text_width,
     totals_table,
     write_pdf,
 )
-
-DUE = style("due", 14, bold=True, leading=17)
-
-
-def _date(value: object) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def _amount_box(letter: Letter, letter_id: str) -> list[Flowable]:
@@ -52,7 +47,7 @@ def _overdue(letter: Letter, width: float) -> Flowable:
     interest = bool(letter.interest)
     rows = []
     for item in letter.items.itertuples():
-        row = [f"{item.DocType} {item.DocID}", _date(item.DocDate), _date(item.DueDate),
+        row = [f"{item.DocType} {item.DocID}", date_text(item.DocDate), date_text(item.DueDate),
                f"{int(item.DaysPastDue)} days", money(int(item.OpenAmount), letter.currency)]
         if interest:
             row.insert(4, money(int(item.Interest), letter.currency))
@@ -79,7 +74,7 @@ def _totals(letter: Letter) -> list[tuple[str, str]]:
 
 
 def _listed(title: str, note: str, items: pd.DataFrame, currency: str, width: float) -> list[Flowable]:
-    rows = [[f"{item.DocType} {item.DocID}", _date(item.DocDate), money(int(item.OpenAmount), currency)]
+    rows = [[f"{item.DocType} {item.DocID}", date_text(item.DocDate), money(int(item.OpenAmount), currency)]
             for item in items.itertuples()]
     return [KeepTogether([p(title, HEADING), Spacer(1, 1 * mm), p(note, SMALL), Spacer(1, 2 * mm),
                           items_table(["DOCUMENT", "DATE", "OPEN"], rows, [0.6, 0.2, 0.2], width, right=(2,),

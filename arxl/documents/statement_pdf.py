@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer, Table
 
@@ -19,27 +18,22 @@ from arxl.core.money import format_amount
 from arxl.core.statements import Section, Statement
 from arxl.documents.layout import (
     BODY,
+    DUE,
     HEADING,
     LABEL,
     SMALL,
     Party,
     boxes,
     customer_block,
+    date_text,
     items_table,
     letterhead,
     money,
     p,
     page_size,
-    style,
     text_width,
     write_pdf,
 )
-
-DUE = style("due", 14, bold=True, leading=17)
-
-
-def _date(value: object) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def _balance_box(statement: Statement, section: Section) -> list[Flowable]:
@@ -60,7 +54,7 @@ def _open_items(section: Section, width: float) -> Table:
     for item in section.items.itertuples():
         days = int(item.DaysPastDue)
         name = f"{item.DocType} {item.DocID}" + (" (disputed)" if item.Disputed == "Yes" else "")
-        rows.append([name, _date(item.DocDate), _date(item.DueDate), f"{days} days" if days > 0 else "",
+        rows.append([name, date_text(item.DocDate), date_text(item.DueDate), f"{days} days" if days > 0 else "",
                      item.Bucket, money(int(item.OriginalAmount), section.currency),
                      money(int(item.OpenAmount), section.currency)])
     rows.append(["Balance due", "", "", "", "", "", format_amount(section.balance, section.currency)])
@@ -75,7 +69,7 @@ def _activity(statement: Statement, section: Section, width: float) -> Table:
     rows = [[statement.from_date.isoformat(), "Balance brought forward", "", "", "", money(section.opening, currency)]]
     for line in section.lines.itertuples():
         amount = int(line.Amount)
-        rows.append([_date(line.Date), f"{line.Kind} {line.Reference}", line.Detail,
+        rows.append([date_text(line.Date), f"{line.Kind} {line.Reference}", line.Detail,
                      money(amount, currency) if amount > 0 else "", money(-amount, currency) if amount < 0 else "",
                      money(int(line.Balance), currency)])
     rows.append([statement.as_of.isoformat(), "Closing balance", "", "", "",
