@@ -84,8 +84,8 @@ def main(argv=None) -> int:
 
         book = open_book(built)
         started = time.perf_counter()
-        result = run_commands(book, ["close"], Context(start=start, end=end, per_customer=True, folder=work,
-                                                       workbook=built.stem))
+        result = run_commands(book, ["close"], Context(options={"start": start, "end": end, "per_customer": True},
+                                                       folder=work, workbook=built.stem))
         t_close = time.perf_counter() - started
         started = time.perf_counter()
         save_book(book, backup=False)

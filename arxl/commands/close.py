@@ -5,9 +5,11 @@ roll-forward and the allowance into Settings ReportFolder. Without a period (the
 last whole month on or before AsOfDate. See ``arxl.core.rollforward``."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from arxl.commands.command import Command, Context, document_folder
+from arxl.commands.command import Command, Context, Option
+from arxl.commands.documents import NO_DOCUMENT, company, document_folder
 from arxl.core.disputes import deduction_kpis, resolve_disputes
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
 from arxl.core.money import format_amount
@@ -15,14 +17,19 @@ from arxl.core.rollforward import allowance_total, default_period, ledger_allowa
 from arxl.documents.close_pdf import ClosePack, write_close_pdf
 
 
+def _date(given: object) -> dt.date | None:
+    return given if isinstance(given, dt.date) else None
+
+
 def run(ledger: Ledger, ctx: Context) -> Step:
     settings = ledger.settings
     start, end = default_period(settings.as_of)
-    start, end = ctx.start or start, ctx.end or end
+    start = _date(ctx.options.get("start")) or start
+    end = _date(ctx.options.get("end")) or end
     if end < start:
         raise CannotRun(f"the period ends ({end}) before it starts ({start}): give --from before --to")
     ctx.progress(f"Rolling forward {start} to {end}", 0.1)
-    rf = rollforward(ledger, start, end, ctx.per_customer)
+    rf = rollforward(ledger, start, end, bool(ctx.options.get("per_customer")))
     ctx.progress("Allowance and key figures", 0.6)
     allowance, problems = ledger_allowance(ledger, rf.closing, end)
     disputes = resolve_disputes(ledger, end, ctx.now).table  # read only: nothing it would make is kept
@@ -31,7 +38,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step.report(rf.problems)
     step.rebuild("Rollforward", rf.table)
     step.rebuild("Allowance", allowance)
-    pack = ClosePack(settings.company_name, rf, allowance, deductions, ctx.now, ctx.user, settings.base_currency)
+    pack = ClosePack(company(settings), rf, allowance, deductions, ctx.now, ctx.user, settings.base_currency)
     # a period may be closed again (after a late posting): each pack names when it was prepared
     name = f"close-{start.isoformat()}_{end.isoformat()}-prepared-{ctx.now:%Y%m%d-%H%M%S}.pdf"
     path = document_folder(settings.report_folder, "ReportFolder", "Reports", ctx.workbook or "book") / name
@@ -48,13 +55,17 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                      f"{format_amount(r['Difference'], currency, code=False)}, allowance "
                      f"{format_amount(allowance_total(allowance, currency), currency, code=False)}")
     tied = all(int(d) == 0 for d in rf.currencies["Difference"])
-    where = f"; pack {path}" if ctx.folder is not None else "; no pack (the workbook was never saved)"
+    where = f"; pack {path}" if ctx.folder is not None else f"; {NO_DOCUMENT}"
     step.outcome = Outcome(f"Rolled forward {start} to {end}: " + ("; ".join(parts) or "nothing open") + where + ".",
-                           {"currencies": len(parts), "tied": int(tied)}, ok=tied)
+                           {"currencies": len(parts), "tied": int(tied)}, failed=not tied)
     return step
 
 
 COMMAND = Command("close", "Month-end close", "AccountingFormat",
                   "Roll receivables forward over a period (default: the last whole month), tie them to the Aging, "
                   "compute the allowance and key figures, and write the month-end pack as a PDF", run,
-                  in_refresh=False, takes_period=True)
+                  in_refresh=False, options=(
+                      Option("--from", "start", "the period's first day (default: the first day of the last whole "
+                                                "month on or before the as-of date)", metavar="DATE"),
+                      Option("--to", "end", "the period's last day (default: that month's last day)", metavar="DATE"),
+                      Option("--per-customer", "per_customer", "also roll each customer forward", kind="flag")))

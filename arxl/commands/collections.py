@@ -9,10 +9,9 @@ from collections import Counter
 import pandas as pd
 
 from arxl.commands.command import Command, Context
-from arxl.commands.credit import invoice_requests
 from arxl.contract import TABLES, PromiseStatus
 from arxl.core.collections import check_promises, dunning_levels, worklist
-from arxl.core.credit import exposure_of, uninvoiced_requests
+from arxl.core.credit import exposure_of
 from arxl.core.disputes import open_by_customer
 from arxl.core.ledger import Ledger, Outcome, Step
 
@@ -27,8 +26,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     disputed = open_by_customer(ledger.table("Disputes", required=False))
     dunning = (dunning_levels(ledger.table("DunningLog", required=False), TABLES["DunningLog"])
                if "DunningLog" in TABLES else None)
-    uninvoiced = uninvoiced_requests(invoice_requests(ledger), ledger.table("Customers"), settings.base_currency)
-    exposure = exposure_of(ledger, as_of, uninvoiced)["Exposure"]
+    exposure = exposure_of(ledger, as_of)["Exposure"]
     table = worklist(ledger, as_of, promises, disputed, dunning, exposure)
     step.rebuild("Collections", table)
     today = int((table["NextAction"] <= pd.Timestamp(as_of)).sum())

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
-from arxl.core.ledger import CannotRun, Ledger, Step
+from arxl.core.ledger import Ledger, Step
 
 Progress = Callable[[str, "float | None"], None]
 
@@ -46,37 +45,29 @@ class Context:
     files the door was given (to import, to reconcile), the workbook's folder, where documents
     are written (None for a workbook never saved: no documents then), the workbook's file name
     without its extension (its documents' own folder), how documents reach the disk (None: at
-    once), and a period (``start`` to ``end``, both counted; None: the command's default) with
-    ``per_customer`` for the close."""
+    once), and the command's own options (``Option``) as given."""
 
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     progress: Progress = _quiet
     files: tuple[Path, ...] = ()
     folder: Path | None = None
     user: str = field(default_factory=current_user)
-    start: dt.date | None = None
-    end: dt.date | None = None
-    per_customer: bool = False
     workbook: str = ""
     documents: DocumentWriter | None = None
+    options: Mapping[str, object] = field(default_factory=dict)  # a command's own Options, by dest
 
 
-def document_folder(written: str, setting: str, default: str, workbook: str) -> PurePosixPath:
-    """Where a workbook's documents of one kind go: a folder of its own (named like the workbook
-    file) in the folder a setting names (``written``, blank: ``default``), so that two workbooks
-    in one folder never share a document's file name. The setting is relative to the workbook's
-    folder and must stay inside it; an absolute path is the clerk's deliberate choice of another
-    place and is used as written."""
-    written = written.strip() or default
-    if Path(written).is_absolute():  # joined to the workbook's folder, it stays itself
-        return PurePosixPath(Path(written).as_posix()) / workbook
-    folder = PurePosixPath(posixpath.normpath(Path(written).as_posix()))
-    if folder.parts[:1] == ("..",):
-        raise CannotRun(f"Settings {setting} {written!r} leads outside the workbook's folder. Name a folder "
-                        f"inside it (such as {default}), or write a full path (such as D:\\{default}) if the "
-                        f"documents belong elsewhere on purpose.")
-    return folder / workbook
+@dataclass(frozen=True)
+class Option:
+    """An option a command takes beyond the workbook (the command line offers it; the buttons
+    run the command with none, so every option has a default the command states)."""
 
+    flag: str  # "--from"
+    dest: str  # its key in Context.options
+    help: str
+    kind: str = "date"  # "date", "ids" (one or more IDs), "choice" or "flag" (a switch, off unless given)
+    choices: tuple[str, ...] = ()
+    metavar: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,4 +98,5 @@ class Command:
     in_refresh: bool = True  # one of the steps of `arxl refresh` / Refresh all
     needs_files: bool = False  # asks for files (import, reconcile)
     file_kinds: FileKinds = BANK_FILES  # which files, when it asks for them
-    takes_period: bool = False  # the command line offers --from, --to and --per-customer (close)
+    options: tuple[Option, ...] = ()
+    drafts_mail: bool = False  # makes e-mail drafts: the command line offers --send

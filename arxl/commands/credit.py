@@ -6,16 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 from arxl.commands.command import Command, Context
-from arxl.contract import TABLES, CreditAction
+from arxl.contract import CreditAction
 from arxl.core.collections import broken_by_customer, check_promises
 from arxl.core.credit import credit_table
 from arxl.core.ledger import Ledger, Outcome, Step
-
-
-def invoice_requests(ledger: Ledger):
-    """The InvoiceRequests table where the contract and the workbook have one (None otherwise):
-    what it will bill counts in the exposure."""
-    return ledger.table("InvoiceRequests", required=False) if "InvoiceRequests" in TABLES else None
 
 
 def run(ledger: Ledger, ctx: Context) -> Step:
@@ -24,7 +18,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     promises, _ = check_promises(ledger, settings.as_of)  # their problems are the worklist's to report
     broken = broken_by_customer(promises, settings.as_of, settings.promise_grace_days)
     ctx.progress("Exposure and risk", 0.4)
-    table, problems = credit_table(ledger, settings.as_of, broken, invoice_requests(ledger))
+    table, problems = credit_table(ledger, settings.as_of, broken)
     step = Step(Outcome(""), problems).rebuild("Credit", table)
     counts = Counter(table["Suggestion"])
     over = int((table["Available"].fillna(0) < 0).sum())

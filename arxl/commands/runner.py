@@ -26,8 +26,9 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """Every command ran, and none found what it exists to find (a broken ledger)."""
-        return not self.failures and all(o.ok for o in self.outcomes.values())
+        """Every command ran, and none failed at what it was asked or found what it exists to find
+        (a broken ledger chain)."""
+        return not self.failures and not any(o.failed for o in self.outcomes.values())
 
 
 def _within(ctx: Context, step: int, steps: int) -> Progress:

@@ -25,7 +25,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     broken = sum(1 for s in states if s.breaks)
     summary = "; ".join(parts) if parts else "The workbook has no ledger to check"
     return Step(Outcome(summary + ".", {"ledgers": len(states), "broken": broken,
-                                        "breaks": sum(len(s.breaks) for s in states)}, ok=not broken), problems)
+                                        "breaks": sum(len(s.breaks) for s in states)}, failed=bool(broken)), problems)
 
 
 COMMAND = Command("verify", "Verify ledgers", "ReviewProtectWorkbook",

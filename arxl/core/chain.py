@@ -38,6 +38,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,10 @@ def _canonical(kind: Kind, values: pd.Series) -> pd.Series:
     if kind == Kind.NUMBER:
         numbers = values.astype("float64").round(6)
         return numbers.map(lambda v: "" if np.isnan(v) else np.format_float_positional(v, trim="-"))
-    return values.map(lambda v: "" if v is None or pd.isna(v) else format(v.normalize(), "f"))  # rate: Decimal
+    # a rate: a Decimal as read, or a float a command computed; a cell holds it as a float, read
+    # back to 10 decimal places (arxl.book.convert), so both are hashed as that reading
+    return values.map(lambda v: "" if v is None or pd.isna(v)
+                      else format(Decimal(str(round(float(v), 10))).normalize(), "f"))
 
 
 def contents(table: TableSpec, frame: pd.DataFrame) -> pd.Series:

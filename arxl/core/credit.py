@@ -5,8 +5,8 @@ its reasons in words.
 Rules (a credit controller's), stated once:
 - Exposure, per customer and currency, as of the as-of date: its open items in the Aging
   (invoices and debit memos, less open credit memos), less its unapplied cash, plus what its
-  InvoiceRequests rows not yet invoiced will bill (Quantity x UnitPrice + Freight, before tax;
-  only where the workbook has that table). A credit limit is in the customer's own currency:
+  InvoiceRequests rows not yet invoiced will bill before tax, as the invoice command bills them
+  (only where the workbook has that table). A credit limit is in the customer's own currency:
   lines in other currencies have none.
 - Payment behaviour: the average days late, weighted by amount, of the customer's invoices
   settled in the 365 days up to the as-of date (late = from the due date to the last payment,
@@ -19,8 +19,8 @@ Rules (a credit controller's), stated once:
   is D with something more than 90 days past due; Release for a customer on Hold when neither
   holds any more and nothing is more than 30 days past due; Review when 90% or more of the limit
   is used, the class is C or D, or a customer with open items has no limit.
-- ``Customers.Status = Hold`` stops new invoices: ``on_hold`` is the one reading of it, for
-  ``arxl invoice`` and for these suggestions.
+- ``Customers.Status = Hold`` stops new invoices: ``arxl.core.invoicing.hold_reason`` is the
+  one rule of it, for ``arxl invoice`` and for these suggestions.
 """
 from __future__ import annotations
 
@@ -29,13 +29,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from arxl.contract import CREDIT, CUSTOMERS, CreditAction, CustomerStatus, DocType, RiskClass, read_choice
+from arxl.contract import CREDIT, CUSTOMERS, CreditAction, DocType, RiskClass, read_choice
 from arxl.core.aging import invoice_due_dates, ledger_aging
 from arxl.core.balances import resolve_currencies
 from arxl.core.frames import table_frame
+from arxl.core.invoicing import held_customers, uninvoiced
 from arxl.core.ledger import Ledger
 from arxl.core.money import format_amount
-from arxl.core.problems import Problem, Problems
+from arxl.core.problems import Problems
 
 BEHAVIOUR_DAYS = 365  # the look-back of average days late
 PROMISE_DAYS = 180  # a broken promise counts against a customer this long
@@ -46,21 +47,6 @@ CLASS_LIMITS = ((5.0, RiskClass.A), (15.0, RiskClass.B), (30.0, RiskClass.C))
 ORDER = (RiskClass.A, RiskClass.B, RiskClass.C, RiskClass.D)
 KEY = ["CustomerID", "Currency"]
 _STATUS = CUSTOMERS.column("Status")
-
-
-# ---- the hold rule -----------------------------------------------------------------------------
-
-def on_hold(customers: pd.DataFrame) -> frozenset[str]:
-    """The CustomerIDs whose Customers.Status reads Hold (any case): no new invoice for them."""
-    held = customers["Status"].map(lambda value: read_choice(_STATUS, value) == CustomerStatus.HOLD)
-    return frozenset(customers.loc[held.astype(bool), "CustomerID"]) - {""}
-
-
-def held_problem(sheet: str, row: int | None, column: str, customer_id: str) -> Problem:
-    """The Exception for a document not made because its customer is on hold."""
-    return Problem(sheet, row, column, customer_id,
-                   f"customer {customer_id} is on Hold (Customers.Status): no new invoice is made for it",
-                   "Collect or agree what is owed first; to bill again, set the customer's Status back to Active.")
 
 
 # ---- how a customer pays -----------------------------------------------------------------------
@@ -117,23 +103,16 @@ def behaviour_words(klass: RiskClass, avg_days_late: float | None, settled: int,
 
 # ---- exposure ----------------------------------------------------------------------------------
 
-def uninvoiced_requests(requests: pd.DataFrame | None, customers: pd.DataFrame, base_currency: str) -> pd.DataFrame:
-    """Per customer and currency, what InvoiceRequests rows not yet invoiced (blank InvoiceID)
-    will bill before tax: Quantity x UnitPrice rounded half-up to the cent, plus Freight. Empty
-    without the table (another part of arxl makes invoices from it)."""
-    empty = pd.DataFrame({"Uninvoiced": pd.Series(dtype="int64")},
-                         index=pd.MultiIndex.from_arrays([[], []], names=KEY))
-    if requests is None or requests.empty or not {"CustomerID", "Quantity", "UnitPrice"} <= set(requests):
-        return empty
-    waiting = requests.loc[requests["InvoiceID"] == ""] if "InvoiceID" in requests else requests
-    quantity = waiting["Quantity"].astype("float64").fillna(0)
-    net = np.floor(quantity * waiting["UnitPrice"].astype("float64").fillna(0) + 0.5).astype("int64")
-    if "Freight" in waiting:
-        net = net + waiting["Freight"].astype("float64").fillna(0).astype("int64")
-    currency = waiting["Currency"] if "Currency" in waiting else pd.Series("", index=waiting.index)
-    frame = pd.DataFrame({"CustomerID": waiting["CustomerID"],
-                          "Currency": resolve_currencies(currency, waiting["CustomerID"], customers, base_currency),
-                          "Uninvoiced": net})
+def uninvoiced_requests(ledger: Ledger) -> pd.DataFrame:
+    """Per customer and currency, what the InvoiceRequests rows no invoice was made for yet will
+    bill before tax (``arxl.core.invoicing.uninvoiced``: the invoice command's own amounts).
+    Empty where the workbook has no InvoiceRequests table."""
+    requests = ledger.table("InvoiceRequests", required=False)
+    waiting = uninvoiced(requests, ledger.table("InvoiceLines", required=False))
+    currency = resolve_currencies(waiting["Currency"], waiting["CustomerID"], ledger.table("Customers"),
+                                  ledger.settings.base_currency)
+    frame = pd.DataFrame({"CustomerID": waiting["CustomerID"], "Currency": currency,
+                          "Uninvoiced": waiting["Billed"].astype("int64")})
     return frame.groupby(KEY)[["Uninvoiced"]].sum()
 
 
@@ -166,14 +145,12 @@ def credit_limits(customers: pd.DataFrame, base_currency: str) -> pd.Series:
                      index=pd.MultiIndex.from_arrays([known["CustomerID"], currency], names=KEY))
 
 
-def exposure_of(ledger: Ledger, as_of: dt.date, uninvoiced: pd.DataFrame | None = None) -> pd.DataFrame:
+def exposure_of(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     """``exposures`` of a ledger as of a date, with CreditLimit joined (every customer of
     Customers on its own currency, and every other customer and currency with something open)."""
     aging, _ = ledger_aging(ledger, as_of)
-    customers = ledger.table("Customers")
-    base = ledger.settings.base_currency
-    frame = exposures(aging, uninvoiced if uninvoiced is not None else uninvoiced_requests(None, customers, base))
-    limits = credit_limits(customers, base)
+    frame = exposures(aging, uninvoiced_requests(ledger))
+    limits = credit_limits(ledger.table("Customers"), ledger.settings.base_currency)
     frame = frame.join(limits.rename("CreditLimit").to_frame(), how="outer")
     money = ["OpenItems", "UnappliedCash", "Uninvoiced", "Exposure", "PastDue", "OldestDays"]
     frame[money] = frame[money].fillna(0).astype("int64")
@@ -187,20 +164,17 @@ def _percent(part: int, whole: int | None) -> float | None:
     return None if whole is None or whole <= 0 else part / whole * 100
 
 
-def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None,
-                 requests: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Problems]:
+def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None) -> tuple[pd.DataFrame, Problems]:
     """The Credit table as of ``as_of``: one row per customer and currency (every customer on
     its own currency, others where something is open), those with a suggestion first (Hold,
     Release, Review), then by credit use. ``broken``: promises broken or partly kept in the last
-    PROMISE_DAYS days, per CustomerID (``arxl.core.collections``); ``requests``: the
-    InvoiceRequests table where the workbook has one."""
+    PROMISE_DAYS days, per CustomerID (``arxl.core.collections``)."""
     customers = ledger.table("Customers")
-    base = ledger.settings.base_currency
-    frame = exposure_of(ledger, as_of, uninvoiced_requests(requests, customers, base))
+    frame = exposure_of(ledger, as_of)
     behaviour = payment_behaviour(ledger, as_of)
     frame = frame.join(behaviour, how="left")
     known = customers.loc[customers["CustomerID"] != ""].drop_duplicates("CustomerID").set_index("CustomerID")
-    held = on_hold(customers)
+    held = held_customers(customers)
     broken = broken if broken is not None else pd.Series(dtype="int64")
     rows = []
     for (customer_id, currency), r in frame.iterrows():
@@ -228,10 +202,10 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
         on = customer_id in held
         if on and not hold_now and oldest <= LATE:
             action = CreditAction.RELEASE
-            reasons.insert(0, "on Hold, and no reason for a hold remains")
+            reasons.insert(0, f"no new invoices ({held[customer_id]}), and no reason for a hold remains")
         elif on:
             action = None
-            reasons.insert(0, "on Hold")
+            reasons.insert(0, f"no new invoices ({held[customer_id]})")
         elif hold_now:
             action = CreditAction.HOLD
         elif (use is not None and use >= REVIEW_USE) or klass in (RiskClass.C, RiskClass.D) or (

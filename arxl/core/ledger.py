@@ -12,6 +12,7 @@ Nothing here knows of Excel or files: a ledger can be built from frames in a tes
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,11 +36,14 @@ class CannotRun(Exception):
 
 @dataclass
 class Outcome:
-    """What a command tells the clerk: one sentence, and counts for the summaries."""
+    """What a command tells the clerk: one sentence, and counts for the summaries. ``failed``:
+    the command could do none of what it was asked (an import that read no file), or found what
+    it exists to find (a broken ledger chain, a roll-forward that does not tie), so a script
+    running it sees a failure (a non-zero exit code) though the workbook was saved."""
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
-    ok: bool = True  # False: the command found what it exists to find (a broken ledger chain)
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,35 @@ class Ledger:
                 self.table("Memos", required=False), self.table("Payments", required=False), as_of=as_of)
         return self._balances[as_of]
 
+    def after(self, step: Step) -> Ledger:
+        """The ledger as it will be once ``step`` is applied, leaving this one as it is (a
+        command that needs to see its own changes: a reminder's statement showing its fee)."""
+        copy = dataclasses.replace(self, tables=dict(self.tables), all_ids={k: set(v) for k, v in self.all_ids.items()},
+                                   next_rows=dict(self.next_rows), _balances={}, chain_cache={})
+        updated = {update.table for update in step.updates}  # updated in place; appends make new frames
+        copy.tables = {name: frame.copy() if name in updated else frame for name, frame in copy.tables.items()}
+        copy.apply(step)
+        return copy
+
     # ---- applying a step --------------------------------------------------------------------
     def apply(self, step: Step) -> None:
         """Bring the frames up to date with ``step``, as a fresh read of the saved workbook
-        would give them."""
+        would give them (appends before updates, as the workbook port writes them)."""
         touched = set()
+        for name, rows in step.appends.items():
+            start = self.next_rows.get(name, self.first_rows.get(name, 2))
+            index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
+            # the rows as a read would give them: every column of the table, blank where not given
+            added = table_frame(spec(name), {c: rows[c] for c in rows.columns}, index=index)
+            current = self.tables.get(name)
+            for extra in [] if current is None else [c for c in current.columns if c not in added]:
+                added[extra] = typed_column(Kind.ID, [None] * len(added), index=index)
+            self.tables[name] = added if current is None or current.empty else pd.concat([current, added])
+            self.next_rows[name] = start + len(rows)
+            key = spec(name).id_column
+            if key:
+                self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
+            touched.add(name)
         for update in step.updates:
             frame = self.tables[update.table]
             for column in update.frame.columns:
@@ -169,20 +197,6 @@ class Ledger:
                 if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
                     self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
-        for name, rows in step.appends.items():
-            start = self.next_rows.get(name, self.first_rows.get(name, 2))
-            index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
-            # the rows as a read would give them: every column of the table, blank where not given
-            added = table_frame(spec(name), {c: rows[c] for c in rows.columns}, index=index)
-            current = self.tables.get(name)
-            for extra in [] if current is None else [c for c in current.columns if c not in added]:
-                added[extra] = typed_column(Kind.ID, [None] * len(added), index=index)
-            self.tables[name] = added if current is None or current.empty else pd.concat([current, added])
-            self.next_rows[name] = start + len(rows)
-            key = spec(name).id_column
-            if key:
-                self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
-            touched.add(name)
         for name, rows in step.rebuilds.items():
             first = self.first_rows.get(name, 2)
             rebuilt = rows.copy()

@@ -10,44 +10,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
-from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table
 
 from arxl.core.memos import CREDIT, Memo
 from arxl.core.money import format_amount
 from arxl.documents.layout import (
-    BAND,
-    COMPANY,
-    HEAD,
-    HEAD_RIGHT,
-    INK,
+    BODY,
     LABEL,
-    RIGHT,
-    RIGHT_BOLD,
-    RULE,
-    SMALL,
-    TITLE,
-    footer,
-    lines,
+    Party,
+    boxes,
+    customer_block,
+    items_table,
+    letterhead,
+    money,
+    p,
     page_size,
-    para,
-    register_fonts,
-    style,
+    quantity_text,
+    rate_text,
+    text_width,
+    totals_table,
+    write_pdf,
 )
-
-
-@dataclass(frozen=True)
-class Party:
-    """Who a document is from or to."""
-
-    name: str
-    identifier: str = ""  # the customer's ID with us
-    address_lines: tuple[str, ...] = ()
-    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,19 +41,6 @@ class InvoiceRef:
     invoice_id: str
     invoice_date: dt.date | None = None
     po_number: str = ""
-
-
-def _quantity(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-def _rate(rate: Fraction) -> str:
-    """8% or 7.25%; a ratio that does not end within four decimals prints rounded, marked ~."""
-    percent = rate * 100
-    shown = Decimal(percent.numerator) / Decimal(percent.denominator)
-    exact = shown.quantize(Decimal("0.0001"))
-    text = format(exact.normalize(), "f")
-    return f"{text}%" if exact == shown else f"~{format(shown.quantize(Decimal('0.001')).normalize(), 'f')}%"
 
 
 def _header(memo: Memo, company: Party, due_date: dt.date | None, width: float) -> Table:
@@ -78,29 +51,11 @@ def _header(memo: Memo, company: Party, due_date: dt.date | None, width: float) 
     if due_date is not None:
         facts.append(("Due date", due_date.isoformat()))
     facts.append(("Currency", memo.currency))
-    fact_table = Table([[para(k, LABEL), para(v, RIGHT_BOLD)] for k, v in facts],
-                       colWidths=[width * 0.45 - 45 * mm, 45 * mm])
-    fact_table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    left = [para(company.name, COMPANY), Spacer(1, 2 * mm),
-            lines(list(company.address_lines) + ([company.email] if company.email else []), SMALL)]
-    right = [para(title, TITLE), Spacer(1, 3 * mm), fact_table]
-    table = Table([[left, right]], colWidths=[width * 0.55, width * 0.45])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    return table
+    return letterhead(company, title, facts, width)
 
 
 def _parties(memo: Memo, customer: Party, invoice: InvoiceRef | None, width: float) -> Table:
-    who = [para("CREDIT TO" if memo.kind == CREDIT else "BILL TO", LABEL), Spacer(1, 1.5 * mm),
-           para(customer.name, style("customer", 11, bold=True)),
-           lines([f"Customer ID: {customer.identifier}", *customer.address_lines, customer.email])]
+    who = customer_block("CREDIT TO" if memo.kind == CREDIT else "BILL TO", customer)
     if invoice is not None:
         adjusts = [f"Invoice {invoice.invoice_id}"]
         if invoice.invoice_date is not None:
@@ -112,68 +67,39 @@ def _parties(memo: Memo, customer: Party, invoice: InvoiceRef | None, width: flo
         label, reference = "ACCOUNT", "A credit held on your account (no single invoice)"
     else:
         label, reference = "ACCOUNT", "A charge to your account (no single invoice)"
-    what = [para(label, LABEL), Spacer(1, 1.5 * mm), para(reference),
-            Spacer(1, 3 * mm), para("REASON", LABEL), Spacer(1, 1.5 * mm),
-            para(memo.reason or f"{memo.type} adjustment")]
-    table = Table([[who, what]], colWidths=[width / 2, width / 2])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BOX", (0, 0), (0, 0), 0.6, RULE), ("BOX", (1, 0), (1, 0), 0.6, RULE),
-        ("BACKGROUND", (0, 0), (-1, -1), colors.white),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm), ("RIGHTPADDING", (0, 0), (-1, -1), 4 * mm),
-        ("TOPPADDING", (0, 0), (-1, -1), 3 * mm), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-    ]))
-    return table
+    what = [p(label, LABEL), Spacer(1, 1.5 * mm), p(reference),
+            Spacer(1, 3 * mm), p("REASON", LABEL), Spacer(1, 1.5 * mm),
+            p(memo.reason or f"{memo.type} adjustment")]
+    return boxes(who, what, width)
 
 
 def _amount(memo: Memo, amount: int) -> str:
     """An amount of the memo with its currency's decimals (the code is printed with the total)."""
-    return format_amount(amount, memo.currency, code=False)
+    return money(amount, memo.currency)
 
 
 def _line_items(memo: Memo, width: float) -> Table:
     action = "credit" if memo.kind == CREDIT else "charge"
     if memo.type == "Tax":
-        row = [para(f"Tax {action}"), para("", RIGHT), para("", RIGHT), para(_amount(memo, memo.net), RIGHT)]
+        row = [f"Tax {action}", "", "", _amount(memo, memo.net)]
     else:
         quantity = memo.quantity if memo.quantity is not None else Decimal(1)
         unit_price = memo.unit_price if memo.unit_price is not None else memo.net
-        row = [para(f"{memo.type} {action}"),
-               para(_quantity(quantity), RIGHT), para(_amount(memo, unit_price), RIGHT),
-               para(_amount(memo, memo.net), RIGHT)]
-    header = [para("DESCRIPTION", HEAD), para("QUANTITY", HEAD_RIGHT), para("UNIT PRICE", HEAD_RIGHT),
-              para("NET", HEAD_RIGHT)]
-    table = Table([header, row], colWidths=[width * 0.52, width * 0.14, width * 0.17, width * 0.17])
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), BAND),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5 * mm), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
-    ]))
-    return table
+        row = [f"{memo.type} {action}", quantity_text(quantity), _amount(memo, unit_price), _amount(memo, memo.net)]
+    return items_table(["DESCRIPTION", "QUANTITY", "UNIT PRICE", "NET"], [row], [0.52, 0.14, 0.17, 0.17], width,
+                       right=(1, 2, 3))
 
 
 def _totals(memo: Memo, width: float) -> Table:
     if memo.tax_rate is None:
         tax_label = "Tax"
     elif memo.tax_rate:
-        tax_label = f"Tax ({_rate(memo.tax_rate)})"
+        tax_label = f"Tax ({rate_text(memo.tax_rate)})"
     else:
         tax_label = "Tax (none)"
     total_label = "Total credit" if memo.kind == CREDIT else "Amount due"
-    rows = [["", para("Net", RIGHT), para(_amount(memo, memo.net), RIGHT)],
-            ["", para(tax_label, RIGHT), para(_amount(memo, memo.tax), RIGHT)],
-            ["", para(f"{total_label} ({memo.currency})", RIGHT_BOLD),
-             para(format_amount(memo.total, memo.currency), RIGHT_BOLD)]]
-    # The first column is blank space, so the amounts line up under the NET column.
-    table = Table(rows, colWidths=[width * 0.58, width * 0.25, width * 0.17])
-    table.setStyle(TableStyle([
-        ("LINEABOVE", (1, -1), (-1, -1), 1.0, INK),
-        ("BACKGROUND", (1, -1), (-1, -1), BAND),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.8 * mm), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8 * mm),
-    ]))
-    return table
+    return totals_table([("Net", _amount(memo, memo.net)), (tax_label, _amount(memo, memo.tax)),
+                         (f"{total_label} ({memo.currency})", format_amount(memo.total, memo.currency))], width)
 
 
 def _instruction(memo: Memo, due_date: dt.date | None) -> str:
@@ -192,19 +118,9 @@ def _instruction(memo: Memo, due_date: dt.date | None) -> str:
 def write_memo_pdf(path: Path, memo: Memo, company: Party, customer: Party,
                    invoice: InvoiceRef | None = None, due_date: dt.date | None = None) -> Path:
     """Draw ``memo`` as a PDF at ``path`` (its folder is created); returns ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    register_fonts()
     pagesize = page_size(memo.currency)
-    margin = 18 * mm
+    width = text_width(pagesize)
     title = f"{'Credit' if memo.kind == CREDIT else 'Debit'} memo {memo.memo_id}"
-    draw_footer = footer(f"{company.name}  \u00b7  {title}", margin, pagesize)
-
-    doc = SimpleDocTemplate(str(path), pagesize=pagesize, leftMargin=margin, rightMargin=margin,
-                            topMargin=margin, bottomMargin=22 * mm, title=title,
-                            author=company.name, subject=f"{title} for {customer.name}",
-                            creator="arxl")
-    width = pagesize[0] - 2 * margin
     story = [
         _header(memo, company, due_date, width),
         Spacer(1, 10 * mm),
@@ -214,7 +130,6 @@ def write_memo_pdf(path: Path, memo: Memo, company: Party, customer: Party,
         Spacer(1, 4 * mm),
         _totals(memo, width),
         Spacer(1, 10 * mm),
-        para(_instruction(memo, due_date)),
+        p(_instruction(memo, due_date), BODY),
     ]
-    doc.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
-    return path
+    return write_pdf(path, story, pagesize, company, title, f"{title} for {customer.name}")

@@ -26,10 +26,12 @@ from arxl.book.convert import SERIALS_1900, SERIALS_1904, BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core import aging, collections, credit, rollforward
+from arxl.core.dunning import customer_level, read_levels
 from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import minor_to_decimal, minor_to_float
 from arxl.core.settings import Settings
+from arxl.core.statements import statement_balance
 from arxl.core.terms import UnknownTerms
 
 CATEGORY = "arxl"
@@ -220,7 +222,7 @@ def ARXL_CUSTOMER(payers, customers, accounts=None):
 @xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None, date1904=False):
-    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
+    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little."""
     chosen = _settings(settings, None)
     base = chosen.base_currency
     paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
@@ -238,7 +240,15 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]
 
 
-LEDGER_TABLES = ("Customers", "Invoices", "Applications", "Memos", "Payments", "Contacts")
+LEDGER_TABLES = ("Customers", "Invoices", "Applications", "Memos", "Payments", "Contacts", "DunningLevels")
+LEDGER_DOCS = {
+    "customers": "The Customers table with its headers, e.g. Customers[#All]",
+    "invoices": "The Invoices table with its headers, e.g. Invoices[#All]",
+    "applications": "Optional: the Applications ledger with its headers (payments applied)",
+    "memos": "Optional: the Memos ledger with its headers (credit and debit memos)",
+    "payments": "Optional: the Payments table with its headers (cash on account)",
+    "contacts": "Optional: the Contacts ledger with its headers (promises to pay)",
+}
 
 
 def _ledger(settings, as_of, date1904, **grids):
@@ -252,11 +262,11 @@ def _ledger(settings, as_of, date1904, **grids):
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
-@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
-@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
-@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
-@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
-@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -275,12 +285,12 @@ def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=No
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
-@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
-@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
-@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
-@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
-@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
-@xw.arg("contacts", ndim=2, doc="Optional: the Contacts table with its headers (promises)")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@xw.arg("contacts", ndim=2, doc=LEDGER_DOCS["contacts"])
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -302,11 +312,11 @@ def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=No
 @xw.arg("from_date", doc="The period's first day")
 @xw.arg("to_date", doc="The period's last day")
 @xw.arg("currency", doc="The currency, e.g. USD")
-@xw.arg("customers", ndim=2, doc="The Customers table with its headers, e.g. Customers[#All]")
-@xw.arg("invoices", ndim=2, doc="The Invoices table with its headers, e.g. Invoices[#All]")
-@xw.arg("applications", ndim=2, doc="Optional: the Applications table with its headers")
-@xw.arg("memos", ndim=2, doc="Optional: the Memos table with its headers")
-@xw.arg("payments", ndim=2, doc="Optional: the Payments table with its headers")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
 @xw.arg("line", doc="Optional: the line to give instead of the Difference: Opening, Invoices, CashApplied, ..., Closing")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -325,3 +335,69 @@ def ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, applicat
         return [[f"{wanted} is not a line of the roll-forward ({', '.join(columns.values())})"]]
     code = (read_value("text", currency) or ledger.settings.base_currency).upper()
     return [[minor_to_float(int(table[columns[wanted.lower()]].get(code, 0)), code)]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@xw.arg("as_of", doc="Optional: the statement's date (default: Settings AsOfDate, else today)")
+@xw.arg("currency", doc="Optional: the currency (default: the customer's only one)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_BALANCE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None,
+                 currency=None, settings=None, date1904=False):
+    """What a customer owes as of a date: the balance of its statement, equal to its Aging total, in its currency."""
+    ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
+                     Memos=memos, Payments=payments)
+    items, _ = aging.ledger_aging(ledger, ledger.settings.as_of)
+    wanted = str(read_value("external", currency) or "").strip().upper()
+
+    def compute(customer_id):
+        cid = read_value("id", customer_id)
+        if not cid:
+            return None
+        totals = statement_balance(items, cid, wanted)
+        if len(totals) > 1:
+            return f"{cid} owes in {', '.join(sorted(totals))}: give the currency"
+        code, amount = next(iter(totals.items()), (wanted or _currency_of(ledger, cid), 0))
+        return minor_to_float(amount, code)
+    return _each(compute, customer_ids)
+
+
+def _currency_of(ledger, customer_id: str) -> str:
+    customers = ledger.table("Customers")
+    own = customers.loc[customers["CustomerID"] == customer_id, "Currency"]
+    return str(own.iloc[0]).strip().upper() if len(own) and own.iloc[0] else ledger.settings.base_currency
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("levels", ndim=2, doc="The DunningLevels table with its headers, e.g. DunningLevels[#All]")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@xw.arg("as_of", doc="Optional: the date (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=None, memos=None, payments=None,
+                      as_of=None, settings=None, date1904=False):
+    """The reminder level a customer has reached as of the date (0: none), as Make reminders counts it: the highest level of its undisputed overdue items."""
+    ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
+                     Memos=memos, Payments=payments, DunningLevels=levels)
+    read, problems = read_levels(ledger.table("DunningLevels"), ledger.settings.base_currency)
+    if not read:
+        return [[problems[0].problem if len(problems) else "no reminder level: give level 1 its DaysOverdue"]]
+    items, _ = aging.ledger_aging(ledger, ledger.settings.as_of)
+
+    def compute(customer_id):
+        cid = read_value("id", customer_id)
+        return None if not cid else customer_level(items, read, cid)
+    return _each(compute, customer_ids)
