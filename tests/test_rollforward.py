@@ -8,6 +8,7 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from arxl.book.files import open_book, save_book
 from arxl.cli import main
@@ -188,3 +189,23 @@ def test_close_from_the_command_line_writes_the_tables_and_a_new_pack_each_time(
     packs = sorted((tmp_path / "Reports" / "book").glob("close-2026-10-01_2026-10-31-prepared-*.pdf"))
     assert len(packs) == 2 and all(p.read_bytes().startswith(b"%PDF") for p in packs)
     assert not list(tmp_path.rglob(".~arxl-*"))  # nothing staged is left behind
+
+
+def test_the_packs_past_due_is_the_share_of_what_is_owed_and_never_negative(make_book, tmp_path):
+    """Cash on account is aged from the day it came, so it is "past due" once a day old: counted
+    in the share, 100.00 EUR on account against 5,000.00 EUR owed, none of it late, printed
+    -2.0%. Past due is the share of what customers owe (debits) that is late."""
+    invoices = [*INVOICES, {"InvoiceID": "202", "CustomerID": "C2", "InvoiceDate": D(2026, 10, 25),
+                            "Amount": 5000.00}]  # due 24 November: current at the month's end
+    path = make_book({"Customers": CUSTOMERS, "Invoices": invoices, "Payments": OCTOBER_PAYMENTS,
+                      "Matches": OCTOBER_MATCHES}, settings={"AsOfDate": D(2026, 10, 31)})
+    run_on(path, ["post"], D(2026, 10, 31))
+    result = run_on(path, ["close"], D(2026, 10, 31), start=D(2026, 10, 1), end=D(2026, 10, 31))
+    assert not result.outcomes["close"].failed
+    [pack] = (tmp_path / "Reports" / "book").glob("close-2026-10-01_2026-10-31-*.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(pack).pages)
+    cells = [cell.strip() for cell in text.splitlines()]  # the summary's cells, row by row
+    assert cells[cells.index("Summary") + 2:cells.index("Summary") + 4] == ["EUR", "USD"]
+    at = cells.index("Past due")
+    # EUR: nothing late; USD: 1,000.00 of the 1,750.25 owed (101, due 20 October)
+    assert cells[at + 1:at + 3] == ["0.0%", f"{100000 / 175025:.1%}"]
