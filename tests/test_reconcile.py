@@ -100,3 +100,54 @@ def test_a_statement_in_a_workbook_with_debit_and_credit_columns_and_decimal_com
     # a payment they made that we never received
     assert (their.loc["PAYMENT 5521", "Result"], their.loc["PAYMENT 5521", "NextStep"]) == \
         ("Theirs only", "Ask for proof of payment")
+
+
+# ---- currencies: a line of theirs is compared with ours in its own currency only ------------------
+
+def test_a_payment_line_never_matches_our_payment_in_another_currency(make_book, run, tmp_path):
+    # Acme (USD) also paid us 500.00 EUR on 5 November; their USD statement lists a payment of 500.00
+    euros = {"PaymentID": "P7", "ReceivedDate": D(2026, 11, 5), "PayerName": "ACME TOOLS", "Amount": 500.00,
+             "Currency": "EUR", "CustomerID": "C1"}
+    dollars = {**euros, "PaymentID": "P8", "Currency": "USD"}
+    statement = tmp_path / "acme.csv"
+    statement.write_text("Customer: C1\nStatement date: 2026-11-15\nCurrency: USD\n\n"
+                         "Reference,Date,Amount,Type\n,2026-11-05,500.00,Payment\n", encoding="utf-8")
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": [*PAYMENTS, euros]})
+    result, book = run(path, "reconcile", files=[statement])
+    assert result.ok, result.failures
+    [line] = book.read("Reconciliation").loc[lambda t: t["Line"] == 6].itertuples()
+    assert (line.Result, line.NextStep, line.Currency) == ("Theirs only", "Ask for proof of payment", "USD")
+    assert "P7" not in line.Explanation
+    # the same payment in dollars is theirs
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": [*PAYMENTS, dollars]},
+                     name="dollars.xlsx")
+    _, book = run(path, "reconcile", files=[statement])
+    [line] = book.read("Reconciliation").loc[lambda t: t["Line"] == 6].itertuples()
+    assert (line.Result, line.NextStep) == ("Theirs only", "Apply cash") and "P8" in line.Explanation
+
+
+def test_each_currency_of_a_statement_is_reconciled_on_its_own(make_book, run, tmp_path):
+    invoices = [*INVOICES, {"InvoiceID": "100201", "CustomerID": "C1", "InvoiceDate": D(2026, 10, 3),
+                            "Amount": 800.00, "Currency": "EUR"}]
+    statement = tmp_path / "acme.csv"
+    statement.write_text("Customer: C1\nStatement date: 2026-11-15\n\n"
+                         "Invoice No,Date,Open amount,Currency\n"
+                         "100101,2026-10-01,1000.00,USD\n"  # line 5
+                         "100201,2026-10-03,800.00,EUR\n"  # line 6
+                         "100102,2026-10-05,500.00,EUR\n", encoding="utf-8")  # line 7: ours is in USD
+    path = make_book({"Customers": CUSTOMERS, "Invoices": invoices})
+    result, book = run(path, "reconcile", files=[statement])
+    assert result.ok, result.failures
+    table = book.read("Reconciliation")
+    lines = {r.Line: (r.Currency, r.Result, r.OurDocID) for r in table.itertuples() if r.Line <= 7}
+    assert lines == {5: ("USD", "Matched", "100101"), 6: ("EUR", "Matched", "100201"),
+                     7: ("EUR", "Theirs only", "")}
+    assert "we hold 100102 in USD, not in EUR" in table.set_index("Line").at[7, "Explanation"]
+    balances = table.loc[table["Result"] == "Balance"].set_index("Currency")
+    assert {c: (int(b.TheirAmount), int(b.OurAmount)) for c, b in balances.iterrows()} == \
+        {"EUR": (130000, 80000), "USD": (100000, 287500)}  # each currency's lines against its own
+    assert table["Line"].is_unique  # ours only and the balances numbered after every line of theirs
+    for currency, b in balances.iterrows():
+        mine = table.loc[(table["Currency"] == currency) & (table["Result"] != "Balance"), "Difference"]
+        assert int(b.TheirAmount) + int(mine.astype("int64").sum()) == int(b.OurAmount)
+    assert result.outcomes["reconcile"].counts == {"statements": 1, "lines": len(table) - 2}

@@ -22,6 +22,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     problems = Problems()
     rows = []
     summaries = []
+    reconciled = 0
     for i, path in enumerate(ctx.files):
         ctx.progress(f"Reconciling {Path(path).name}", i / max(len(ctx.files), 1))
         try:
@@ -35,17 +36,18 @@ def run(ledger: Ledger, ctx: Context) -> Step:
         found, more = reconcile_statement(ledger, statement)
         problems.extend(more)
         rows.extend(found)
-        if found:
-            counts = Counter(r["Result"] for r in found)
-            balance = found[-1]
+        reconciled += bool(found)
+        for balance in (r for r in found if r["Result"] == ReconResult.BALANCE):  # one per currency
+            counts = Counter(r["Result"] for r in found if r["Currency"] == balance["Currency"])
             summaries.append(
                 f"{statement.file} ({balance['CustomerID']}, {balance['StatementDate'].date()}): "
                 f"{counts[ReconResult.MATCHED]} matched, {counts[ReconResult.DIFFERENCE]} with a difference, "
                 f"{counts[ReconResult.THEIRS_ONLY]} theirs only, {counts[ReconResult.OURS_ONLY]} ours only; "
                 f"their balance {format_amount(balance['TheirAmount'], balance['Currency'])}, ours "
                 f"{format_amount(balance['OurAmount'], balance['Currency'])}")
+    lines = sum(r["Result"] != ReconResult.BALANCE for r in rows)
     step = Step(Outcome("; ".join(summaries) + "." if summaries else "No statement could be reconciled.",
-                        {"statements": len(summaries), "lines": len(rows) - len(summaries)}), problems)
+                        {"statements": reconciled, "lines": lines}), problems)
     step.rebuild("Reconciliation", reconciliation_table(rows))
     return step
 

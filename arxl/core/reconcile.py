@@ -4,8 +4,11 @@ compared with what we show open for them as of the statement's date.
 Rules (a receivables clerk's), stated once:
 - Whose statement: the customer it names (an ID or a name of Customers), else the customer
   whose documents its references name most often. Which date: the statement's own date, else
-  its latest line's, else Settings AsOfDate. Which currency: the statement's, else the
-  customer's. Our side is the Aging of that customer and currency as of that date.
+  its latest line's, else Settings AsOfDate. Which currency: a line's own, else the
+  statement's, else the customer's. Each currency of the statement is reconciled on its own
+  (currencies are never added together): our side is the Aging of that customer in that
+  currency as of that date, and its payments in that currency. A line naming a document we
+  hold in another currency is not that document's line.
 - Their references are read as the matcher reads a remittance (``arxl.core.matching.ids``):
   separators, case, prefixes and leading zeros do not matter, and a number one keying error away
   from one of ours (two digits swapped, one digit wrong) is that document, misspelt.
@@ -33,7 +36,7 @@ import pandas as pd
 
 from arxl.contract import RECONCILIATION, DocType, InvoiceStatus, ReconResult, ReconStep, header_key
 from arxl.core.aging import ledger_aging
-from arxl.core.balances import active_applications, application_dates
+from arxl.core.balances import active_applications, application_dates, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
 from arxl.core.matching.ids import FUZZY, ReferenceIndex
@@ -48,13 +51,15 @@ PAYMENT_DAYS = 10  # a payment of theirs is ours when the amounts agree and the 
 class TheirLine:
     """One line of a customer's statement: ``written``, the amount as they wrote it, signed as
     they owe us (a payment or credit negative); ``paid``: the line says it is a payment;
-    ``amount``: ``written`` in the minor unit of the statement's currency, once that is known."""
+    ``currency``: the line's own ("": the statement's); ``amount``: ``written`` in the minor unit
+    of the line's currency, once that is known."""
 
     line: int
     reference: str
     date: dt.date | None
     written: Decimal
     paid: bool = False
+    currency: str = ""
     amount: int = 0
 
 
@@ -70,16 +75,17 @@ class TheirStatement:
 
 @dataclass
 class _Ours:
-    """Our side for one statement: the customer's documents (invoices and memos, open or not),
-    its open items as of the date, its payments."""
+    """Our side for one statement in one currency: the customer's documents (invoices and memos,
+    open or not, in any currency), its open items in the currency as of the date, its payments
+    in the currency."""
 
     customer: str
     currency: str
     as_of: dt.date
     open_items: pd.DataFrame  # Aging rows, by DocID
-    documents: pd.DataFrame  # DocID, DocType, DocDate, Status (every invoice and memo of the customer)
+    documents: pd.DataFrame  # DocID, DocType, DocDate, Status, Currency (every invoice and memo of the customer)
     index: ReferenceIndex
-    payments: pd.DataFrame  # the customer's Payments rows with Posted (bool)
+    payments: pd.DataFrame  # the customer's Payments rows in the currency, with Posted (bool)
     settled_by: dict[str, str]  # DocID -> the payments and memos that settled it, in words
     shorted: set[str]  # invoices with a short pay on them
 
@@ -119,12 +125,19 @@ def _ours(ledger: Ledger, customer_id: str, currency: str, as_of: dt.date) -> _O
     memo_rows = memos.loc[memos["CustomerID"] == customer_id]
     memo_types = memo_rows["Kind"].map(
         lambda kind: DocType.DEBIT_MEMO.value if str(kind).strip().lower() == "debit" else DocType.CREDIT_MEMO.value)
+    customers, base = ledger.table("Customers"), ledger.settings.base_currency
+
+    def in_currency(frame: pd.DataFrame) -> pd.Series:
+        """Each row's currency: its own, else the customer's, else the base currency."""
+        return resolve_currencies(frame["Currency"], pd.Series(customer_id, index=frame.index, dtype=object),
+                                  customers, base)
     documents = pd.concat([
         pd.DataFrame({"DocID": invoices.loc[theirs, "InvoiceID"], "DocType": DocType.INVOICE.value,
                       "DocDate": invoices.loc[theirs, "InvoiceDate"],
-                      "Status": balances.invoices.loc[theirs, "Status"]}),
+                      "Status": balances.invoices.loc[theirs, "Status"],
+                      "Currency": in_currency(invoices.loc[theirs])}),
         pd.DataFrame({"DocID": memo_rows["MemoID"], "DocType": memo_types, "DocDate": memo_rows["MemoDate"],
-                      "Status": ""}),
+                      "Status": "", "Currency": in_currency(memo_rows)}),
     ], ignore_index=True)
     apps = ledger.table("Applications", required=False)
     payments = ledger.table("Payments", required=False)
@@ -142,6 +155,7 @@ def _ours(ledger: Ledger, customer_id: str, currency: str, as_of: dt.date) -> _O
     shorted = set(active.loc[active["ShortPay"].fillna(0) > 0, "InvoiceID"])
     posted = set(active["PaymentID"]) - {""}
     paid_by = payments.loc[(payments["CustomerID"] == customer_id) | (payments["MatchedCustomerID"] == customer_id)]
+    paid_by = paid_by.loc[in_currency(paid_by) == currency]
     return _Ours(customer_id, currency, as_of, mine.set_index("DocID", drop=False), documents,
                  ReferenceIndex("InvoiceID", documents["DocID"].tolist()),
                  paid_by.assign(Posted=paid_by["PaymentID"].isin(posted)), settled_by, shorted)
@@ -182,7 +196,9 @@ def _find_payment(ours: _Ours, their: TheirLine) -> pd.Series | None:
 
 
 def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list[dict[str, Any]], Problems]:
-    """The Reconciliation rows of one statement (see the module docstring)."""
+    """The Reconciliation rows of one statement (see the module docstring): each currency's
+    lines, its open items no line names, and its Balance line, the statement's own currency
+    first."""
     problems = Problems(statement.problems)
     customer_id, how = whose(statement, ledger)
     if not customer_id:
@@ -192,17 +208,33 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
         return [], problems
     customers = ledger.table("Customers").set_index("CustomerID")
     own = str(customers["Currency"].get(customer_id, "") or "").upper() if customer_id in customers.index else ""
-    currency = (statement.currency or own or ledger.settings.base_currency).upper()
+    default = (statement.currency or own or ledger.settings.base_currency).upper()
     lines = []
     for their in statement.lines:
+        currency = (their.currency or default).upper()
         try:
-            lines.append(replace(their, amount=to_minor(their.written, currency)))
+            lines.append(replace(their, currency=currency, amount=to_minor(their.written, currency)))
         except NotAnAmount as exc:
             problems.add(statement.file, their.line, "", str(their.written), f"a line whose amount cannot be read "
                          f"in {currency}: {exc.problem}", exc.hint)
     dates = [line.date for line in lines if line.date is not None]
     as_of = statement.date or (max(dates) if dates else ledger.settings.as_of)
-    ours = _ours(ledger, customer_id, currency, as_of)
+    currencies = sorted({line.currency for line in lines}, key=lambda c: (c != default, c)) or [default]
+    rows: list[dict[str, Any]] = []
+    next_line = max((t.line for t in lines), default=0)
+    for currency in currencies:
+        ours = _ours(ledger, customer_id, currency, as_of)
+        found = _reconcile_currency(statement, ours, [t for t in lines if t.currency == currency], how, next_line)
+        rows += found
+        next_line = int(found[-1]["Line"])
+    return rows, problems
+
+
+def _reconcile_currency(statement: TheirStatement, ours: _Ours, lines: list[TheirLine], how: str,
+                        next_line: int) -> list[dict[str, Any]]:
+    """The rows of one currency of a statement: ``lines`` (theirs, in ``ours.currency``), our
+    open items none of them names (numbered after ``next_line``), and the Balance line."""
+    customer_id, currency, as_of = ours.customer, ours.currency, ours.as_of
     docs = ours.documents.set_index("DocID", drop=False)
     rows: list[dict[str, Any]] = []
     named: set[str] = set()
@@ -219,7 +251,13 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
                                  f"{customer_id}", their))
             continue
         mention = mentions[0]
-        candidates = [ours.documents["DocID"].iloc[p] for p in mention.positions]
+        named_docs = [ours.documents["DocID"].iloc[p] for p in mention.positions]
+        candidates = [d for d in named_docs if docs.at[d, "Currency"] == currency]
+        if not candidates:
+            elsewhere = ", ".join(f"{d} in {docs.at[d, 'Currency']}" for d in named_docs)
+            rows.append(_row(statement, ours, their.line, ReconResult.THEIRS_ONLY, ReconStep.SEND_COPY,
+                             f"we hold {elsewhere}, not in {currency}: send them a copy", their, our_cents=0))
+            continue
         open_ones = [d for d in candidates if d in ours.open_items.index and d not in named]
         chosen = next((d for d in open_ones if int(ours.open_items.at[d, "OpenAmount"]) == their.amount),
                       open_ones[0] if open_ones else candidates[0])
@@ -296,7 +334,6 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
             step = ReconStep.APPLY_CASH
         rows.append(_row(statement, ours, their.line, ReconResult.THEIRS_ONLY, step, why, their))
 
-    next_line = max((t.line for t in lines), default=0)
     for doc_id, doc in ours.open_items.iterrows():
         if doc_id in named:
             continue
@@ -318,7 +355,7 @@ def reconcile_statement(ledger: Ledger, statement: TheirStatement) -> tuple[list
                      f"our balance {format_amount(ours_total, currency)} ({how}); unexplained "
                      f"{format_amount(ours_total - theirs_total - explained, currency)}",
                      TheirLine(0, "", None, Decimal(0), amount=theirs_total), our_cents=ours_total))
-    return rows, problems
+    return rows
 
 
 def _cash_held(ours: _Ours, cents: int) -> str:

@@ -6,8 +6,9 @@ Columns are found by Settings ReconcileColumns (``Reference=Invoice No; Amount=O
 else by their headers (Reference: Invoice, Invoice No, Document, Doc No, Your ref...; Amount:
 Amount, Open amount, Balance, Outstanding, Amount due...; or Debit and Credit, Amount = Credit -
 Debit as a customer's payables ledger keeps them; Date; Customer: Customer, Account...; Type:
-Type, Status...; Currency). The header row is the first that names a reference and an amount;
-lines above it may say ``Customer: C123``, ``Statement date: 2026-11-15``, ``Currency: EUR``.
+Type, Status...; Currency: the line's, else the statement's). The header row is the first that
+names a reference and an amount; lines above it may say ``Customer: C123``, ``Statement date:
+2026-11-15``, ``Currency: EUR``.
 Amounts are what the customer owes (payments and credits negative); a Type that says payment,
 remittance, cheque, wire or ACH marks a payment line. Blank lines and total lines are skipped;
 a line that cannot be read is reported with its line number.
@@ -174,11 +175,12 @@ def read_statement(path: Path, data: bytes, columns_setting: str = "", decimal_s
                                    "Fix the line in the file and reconcile again.")
             continue
         paid = bool(PAYMENT_WORDS.search(kind))
-        statement.lines.append(TheirLine(line, reference, day, -abs(amount) if paid else amount, paid))
+        currency = _text(cell(row, "Currency")).upper()
+        statement.lines.append(TheirLine(line, reference, day, -abs(amount) if paid else amount, paid, currency))
         if _text(cell(row, "Customer")):
             customers.add(_text(cell(row, "Customer")))
-        if _text(cell(row, "Currency")):
-            currencies.add(_text(cell(row, "Currency")).upper())
+        if currency:
+            currencies.add(currency)
     statement.customer = preamble.get("customer") or (customers.pop() if len(customers) == 1 else "")
     statement.currency = preamble.get("currency", "").upper() or (currencies.pop() if len(currencies) == 1 else "")
     if "date" in preamble:
