@@ -87,3 +87,29 @@ def test_a_customer_waiting_on_an_open_promise_comes_after_those_to_call_today(w
     assert c3.Rank == len(worklist)
     today = worklist.loc[worklist["NextAction"].dt.date == AS_OF]
     assert today["Score"].is_monotonic_decreasing and "C3" not in set(today["CustomerID"])
+
+
+def test_the_worklists_dunning_level_is_the_level_reminder_letters_reach(make_book, run):
+    """DunningLevel is the reminder level the customer has reached in the line's currency, by
+    the workbook's DunningLevels (7, 30 and 60 days in a new workbook), as the reminder letters
+    count it: the letters made next carry the same level."""
+    customers = [*CUSTOMERS, {"CustomerID": "C5", "Name": "Esker AG", "Terms": "Net 30", "Currency": "EUR"}]
+    invoices = [
+        {"InvoiceID": "501", "CustomerID": "C5", "InvoiceDate": D(2026, 10, 1), "Amount": 90.00},  # 20 days over
+        {"InvoiceID": "502", "CustomerID": "C5", "InvoiceDate": D(2026, 10, 1), "Amount": 40.00, "Currency": "USD",
+         "DueDate": D(2026, 11, 17)},  # 3 days over: short of level 1
+        {"InvoiceID": "503", "CustomerID": "C5", "InvoiceDate": D(2026, 9, 1), "Amount": 70.00,
+         "Disputed": "Yes"},  # 50 days over, disputed: not asked for
+    ]
+    path = make_book({"Customers": customers, "Invoices": INVOICES + invoices, "Payments": PAYMENTS},
+                     settings={"AsOfDate": AS_OF})
+    result, wb = run(path, "post", "collections")
+    assert result.ok, result.failures
+    levels = {(r.CustomerID, r.Currency): r.DunningLevel for r in wb.read("Collections").itertuples()}
+    # C1 and C2 (from August: more than 60 days), C3 (due 1 October: 50 days), C4 like C2
+    assert levels == {("C1", "USD"): 3, ("C2", "USD"): 3, ("C3", "USD"): 2, ("C4", "USD"): 3,
+                      ("C5", "EUR"): 1, ("C5", "USD"): 0}
+    result, wb = run(path, "dunning")
+    assert result.ok, result.failures
+    letters = {(r.CustomerID, r.Currency): r.Level for r in wb.read("DunningLog").itertuples()}
+    assert letters == {key: level for key, level in levels.items() if level}

@@ -9,10 +9,11 @@ from collections import Counter
 import pandas as pd
 
 from arxl.commands.command import Command, Context
-from arxl.contract import TABLES, PromiseStatus
-from arxl.core.collections import check_promises, dunning_levels, worklist
+from arxl.contract import PromiseStatus
+from arxl.core.collections import check_promises, worklist
 from arxl.core.credit import exposure_of
 from arxl.core.disputes import open_by_customer
+from arxl.core.dunning import read_levels
 from arxl.core.ledger import Ledger, Outcome, Step
 
 
@@ -24,10 +25,12 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step = Step(Outcome(""), problems).rebuild("Promises", promises)
     ctx.progress("Ranking customers", 0.4)
     disputed = open_by_customer(ledger.table("Disputes", required=False))
-    dunning = (dunning_levels(ledger.table("DunningLog", required=False), TABLES["DunningLog"])
-               if "DunningLog" in TABLES else None)
+    levels = None
+    if "DunningLevels" in ledger.tables:  # the levels reached: those reminder letters would send (none unreadable)
+        levels, level_problems = read_levels(ledger.table("DunningLevels"), settings.base_currency)
+        step.problems.extend(level_problems)
     exposure = exposure_of(ledger, as_of)["Exposure"]
-    table = worklist(ledger, as_of, promises, disputed, dunning, exposure)
+    table = worklist(ledger, as_of, promises, disputed, levels, exposure)
     step.rebuild("Collections", table)
     today = int((table["NextAction"] <= pd.Timestamp(as_of)).sum())
     states = Counter(promises["Status"])

@@ -13,8 +13,10 @@ Promises (a collector's rules, stated once):
   none did.
 
 The worklist: one row per customer and currency with anything overdue as of the as-of date
-(invoices and debit memos past their due date, not disputed), from the Aging. Its Score (0 to
-100) adds, each part with its reason in words:
+(invoices and debit memos past their due date, not disputed: what reminders ask for,
+``arxl.core.dunning.dunnable``), from the Aging, with the reminder level it has reached
+(``arxl.core.dunning.reached_levels``). Its Score (0 to 100) adds, each part with its reason in
+words:
 - amount at risk, up to 35: the overdue amount less the customer's open credits and unapplied
   cash, against the largest in the same currency, on a square-root scale (amounts are compared
   within a currency, never across);
@@ -36,10 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from arxl.contract import COLLECTIONS, CONTACTS, PROMISES, DocType, PromiseStatus, TableSpec
+from arxl.contract import COLLECTIONS, CONTACTS, PROMISES, DocType, PromiseStatus
 from arxl.core.aging import ledger_aging
 from arxl.core.balances import active_applications, application_dates, lookup, resolve_currencies
 from arxl.core.credit import PROMISE_DAYS, credit_limits, payment_behaviour
+from arxl.core.dunning import Level, dunnable, reached_levels
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
 from arxl.core.money import format_amount
@@ -163,22 +166,6 @@ def broken_by_customer(promises: pd.DataFrame, as_of: dt.date, grace_days: int) 
     return (failed["Broken"] + failed["PartlyKept"]).groupby(level="CustomerID").sum()
 
 
-# ---- dunning levels (where the workbook has a DunningLog) --------------------------------------
-
-def dunning_levels(log: pd.DataFrame | None, table: TableSpec | None = None) -> pd.Series:
-    """The level of each customer's latest dunning letter (per CustomerID), from a DunningLog
-    ledger with CustomerID and Level columns and a date (its first date column); empty without
-    one. The letters themselves are another part of arxl's."""
-    if log is None or log.empty or not {"CustomerID", "Level"} <= set(log):
-        return pd.Series(dtype="Int64")
-    dates = [c.name for c in table.columns if c.kind == "date"] if table is not None else []
-    ordered = log.sort_values(dates[:1] + (["ChainNo"] if "ChainNo" in log else []), kind="stable") \
-        if dates or "ChainNo" in log else log
-    levels = pd.to_numeric(ordered["Level"], errors="coerce")
-    latest = levels.groupby(ordered["CustomerID"]).last()
-    return latest.dropna().astype("Int64")
-
-
 # ---- the worklist ------------------------------------------------------------------------------
 
 def _points_amount(at_risk: pd.Series, currency: pd.Series) -> pd.Series:
@@ -191,17 +178,17 @@ def _points_amount(at_risk: pd.Series, currency: pd.Series) -> pd.Series:
 
 
 def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: pd.Series | None = None,
-             dunning: pd.Series | None = None, exposure: pd.Series | None = None) -> pd.DataFrame:
+             levels: list[Level] | None = None, exposure: pd.Series | None = None) -> pd.DataFrame:
     """The Collections table as of ``as_of`` (see the module docstring). ``promises``: the
     Promises table (``check_promises``); ``disputed``: the open disputed amount per
-    (CustomerID, Currency); ``dunning``: the latest dunning level per CustomerID; ``exposure``:
-    the credit exposure per (CustomerID, Currency) (``arxl.core.credit``; else the balance)."""
+    (CustomerID, Currency); ``levels``: the reminder levels (``arxl.core.dunning``; None: the
+    workbook has none, DunningLevel stays blank); ``exposure``: the credit exposure per
+    (CustomerID, Currency) (``arxl.core.credit``; else the balance)."""
     settings = ledger.settings
     aging, _ = ledger_aging(ledger, as_of)
     cents = aging["OpenAmount"].astype("int64")
     days = aging["DaysPastDue"].astype("int64")
-    billed = aging["DocType"].isin([DocType.INVOICE, DocType.DEBIT_MEMO])
-    overdue_item = billed & (days > 0) & (cents > 0) & (aging["Disputed"] != "Yes")
+    overdue_item = dunnable(aging)
     credit_item = aging["DocType"].isin([DocType.CREDIT_MEMO, DocType.UNAPPLIED_CASH])
     keys = [aging[k] for k in KEY]
     frame = pd.DataFrame({
@@ -213,6 +200,7 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: p
     })
     frame.index.names = KEY
     frame = frame.loc[frame["Overdue"] > 0].copy()
+    reached = reached_levels(aging, levels) if levels is not None else None
     frame["AtRisk"] = (frame["Overdue"] + frame["Credits"]).clip(lower=0)
 
     grace = settings.promise_grace_days
@@ -293,7 +281,7 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: p
             "CustomerID": customer_id, "CustomerName": r["Name"], "Currency": currency, "Overdue": overdue,
             "OldestDays": oldest, "Balance": int(r["Balance"]),
             "Disputed": int(disputed.get((customer_id, currency), 0)) if disputed is not None else 0,
-            "DunningLevel": None if dunning is None or customer_id not in dunning.index else int(dunning[customer_id]),
+            "DunningLevel": None if reached is None else int(reached.get((customer_id, currency), 0)),
             "LastContact": last_date.iloc[i], "LastOutcome": last_outcome.iloc[i] if pd.notna(last_outcome.iloc[i])
             else "", "NextAction": next_action, "OpenPromises": int(r["OpenPromises"]),
             "BrokenPromises": broken + partly, "CreditUse": None if use is None else round(use, 1),

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from arxl.contract import DUNNING_LEVELS, DocType, read_choice
@@ -150,14 +151,28 @@ def level_of(days_past_due: int, levels: list[Level]) -> Level | None:
     return reached[-1] if reached else None
 
 
+def reached_levels(aging: pd.DataFrame, levels: list[Level]) -> pd.Series:
+    """The level each customer has reached in each currency as of the aging's date, indexed by
+    (CustomerID, Currency): the highest any of its items asked for (``dunnable``) reached (0:
+    overdue, short of the first level). Customers and currencies with nothing overdue are not
+    in it."""
+    items = aging.loc[dunnable(aging)]
+    ordered = sorted(levels, key=lambda level: level.days)
+    # the number of levels whose days an item has reached picks the highest of them
+    count = np.searchsorted(np.array([level.days for level in ordered], dtype="int64"),
+                            items["DaysPastDue"].astype("int64").to_numpy(), side="right")
+    numbers = np.array([0, *(level.number for level in ordered)], dtype="int64")
+    reached = pd.Series(numbers[count], index=items.index, dtype="int64")
+    return reached.groupby([items["CustomerID"], items["Currency"]]).max().rename_axis(["CustomerID", "Currency"])
+
+
 def customer_level(aging: pd.DataFrame, levels: list[Level], customer_id: str, currency: str = "") -> int:
-    """The level a customer has reached as of the aging's date (0: none): the highest of its
-    undisputed overdue items, in ``currency`` or any."""
-    mine = _dunnable(aging.loc[aging["CustomerID"] == customer_id])
+    """The level a customer has reached as of the aging's date (0: none), in ``currency`` or
+    any (``reached_levels``)."""
+    reached = reached_levels(aging.loc[aging["CustomerID"] == customer_id], levels)
     if currency:
-        mine = mine.loc[mine["Currency"] == currency.upper()]
-    reached = [level_of(int(days), levels) for days in mine["DaysPastDue"]]
-    return max((level.number for level in reached if level is not None), default=0)
+        reached = reached.loc[reached.index.get_level_values("Currency") == currency.upper()]
+    return int(reached.max()) if len(reached) else 0
 
 
 def fee_in(fee: Decimal, currency: str) -> int:
@@ -165,9 +180,11 @@ def fee_in(fee: Decimal, currency: str) -> int:
     return int(fee.scaleb(minor_units(currency)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def _dunnable(aging: pd.DataFrame) -> pd.DataFrame:
-    return aging.loc[aging["DocType"].isin(DUNNED_TYPES) & (aging["OpenAmount"].astype("int64") > 0)
-                     & (aging["DaysPastDue"].astype("int64") > 0) & (aging["Disputed"] != "Yes")]
+def dunnable(aging: pd.DataFrame) -> pd.Series:
+    """Which Aging rows a reminder asks for (overdue, in the worklist's words): invoices and
+    debit memos with a positive open amount past their due date, not disputed."""
+    return (aging["DocType"].isin(DUNNED_TYPES) & (aging["OpenAmount"].astype("int64") > 0)
+            & (aging["DaysPastDue"].astype("int64") > 0) & (aging["Disputed"] != "Yes"))
 
 
 def _interest(items: pd.DataFrame, rate: Fraction, since: dt.date | None, on: dt.date) -> list[int]:
@@ -193,7 +210,7 @@ def plan_letters(aging: pd.DataFrame, levels: list[Level], log: pd.DataFrame, on
     amounts = aging["OpenAmount"].astype("int64")
     for (customer_id, currency), rows in aging.loc[aging["CustomerID"] != ""].groupby(
             ["CustomerID", "Currency"], sort=True):
-        due = _dunnable(rows)
+        due = rows.loc[dunnable(rows)]
         reached = [level_of(int(days), levels) for days in due["DaysPastDue"]]
         if not any(reached):
             continue
