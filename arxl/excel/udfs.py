@@ -251,6 +251,15 @@ LEDGER_DOCS = {
 }
 
 
+def _ledger_args(*names: str):
+    """The ``@xw.arg`` of each ledger table a function takes, as the tables' own words say."""
+    def decorate(func):
+        for name in names:
+            func = xw.arg(name, ndim=2, doc=LEDGER_DOCS[name])(func)
+        return func
+    return decorate
+
+
 def _ledger(settings, as_of, date1904, **grids):
     """The workbook's ledger from tables passed with their headers (Customers[#All] ...), read by
     the same workbook port as the buttons; the as-of date (a cell, a date or its serial number)
@@ -262,11 +271,7 @@ def _ledger(settings, as_of, date1904, **grids):
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
-@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
-@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
-@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
-@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
-@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@_ledger_args("customers", "invoices", "applications", "memos", "payments")
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -285,12 +290,7 @@ def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=No
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
-@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
-@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
-@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
-@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
-@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
-@xw.arg("contacts", ndim=2, doc=LEDGER_DOCS["contacts"])
+@_ledger_args("customers", "invoices", "applications", "memos", "payments", "contacts")
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -312,11 +312,7 @@ def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=No
 @xw.arg("from_date", doc="The period's first day")
 @xw.arg("to_date", doc="The period's last day")
 @xw.arg("currency", doc="The currency, e.g. USD")
-@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
-@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
-@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
-@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
-@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@_ledger_args("customers", "invoices", "applications", "memos", "payments")
 @xw.arg("line", doc="Optional: the line to give instead of the Difference: Opening, Invoices, CashApplied, ..., Closing")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
@@ -339,11 +335,7 @@ def ARXL_ROLLFORWARD(from_date, to_date, currency, customers, invoices, applicat
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
-@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
-@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
-@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
-@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
-@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@_ledger_args("customers", "invoices", "applications", "memos", "payments")
 @xw.arg("as_of", doc="Optional: the statement's date (default: Settings AsOfDate, else today)")
 @xw.arg("currency", doc="Optional: the currency (default: the customer's only one)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
@@ -378,11 +370,7 @@ def _currency_of(ledger, customer_id: str) -> str:
 @xw.func(category=CATEGORY)
 @xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
 @xw.arg("levels", ndim=2, doc="The DunningLevels table with its headers, e.g. DunningLevels[#All]")
-@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
-@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
-@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
-@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
-@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@_ledger_args("customers", "invoices", "applications", "memos", "payments")
 @xw.arg("as_of", doc="Optional: the date (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("date1904", vba=DATE1904)
