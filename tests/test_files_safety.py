@@ -142,7 +142,7 @@ def test_a_failing_save_leaves_the_original_intact(make_book, monkeypatch):
     book = open_book(path)
     book.store.wb["Settings"]["E1"] = "half-way"
 
-    def explode(target):
+    def explode(target, *_):
         with open(target, "wb") as f:
             f.write(b"PK\x03\x04 truncated")
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -41,6 +41,7 @@ from arxl.book.documents import (
     temp_name,
 )
 from arxl.book.lock import BookLock, process_alive
+from arxl.book.package import check_name, conform_file
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
@@ -80,6 +81,7 @@ class FileStore:
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
+        self.notes: list[str] = []  # what the last save left out or added, for the clerk
 
     def _style_id(self, ws, number_format: str | None) -> int:
         if number_format not in self._styles:
@@ -110,11 +112,13 @@ class FileStore:
             del ws._cells[key]
         return True
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, suffix: str) -> None:
+        """Write the workbook to ``path`` as the file type ``suffix`` names."""
         for ws in self.wb.worksheets:
             for table in ws.tables.values():
                 align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
+        self.notes = conform_file(path, suffix)
 
     # ---- finding --------------------------------------------------------------------------
     def _known(self, name: str) -> _Located:
@@ -426,6 +430,9 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
     to ``output``. The store remembers the version read (``Fingerprint``): ``save_book``
     replaces the file only while it is still that version."""
     path = Path(path)
+    check_name(path)
+    if output is not None:
+        check_name(Path(output), "The output")
     check_not_open(path)
     in_place = output is None or Path(output).resolve() == path.resolve()
     try:
@@ -440,13 +447,13 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
         raise BookError(os_problem(exc, path, f"Reading {path.name}")) from exc
     if in_place and not stat.st_mode & 0o222:
         raise BookError(f"{path.name} is marked read-only, so arxl does not replace it. Nothing was changed. "
-                        f"Remove the read-only mark (file properties), or run with --output NEW.xlsx.")
+                        f"Remove the read-only mark (file properties), or run with --output NEW{path.suffix.lower()}.")
     source = Fingerprint(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
     dropped = inspect_package(path, data)
     if dropped and in_place:
         raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
-                        f"would drop when saving. Nothing was changed. Run with --output NEW.xlsx to write "
-                        f"the results to a new file, or use the ribbon buttons inside Excel.")
+                        f"would drop when saving. Nothing was changed. Run with --output NEW{path.suffix.lower()} to "
+                        f"write the results to a new file, or use the ribbon buttons inside Excel.")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=_is_macro_book(path), keep_links=True)
     except BookError:
@@ -520,7 +527,7 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
     tmp = temp_name(target)
     try:
         try:
-            store.save(tmp)
+            store.save(tmp, target.suffix)
         except OSError as exc:
             raise BookError(os_problem(exc, target, f"Saving {target.name}") + " The workbook was not changed.") \
                 from exc
@@ -572,6 +579,7 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
     if target is None:
         raise ValueError("no file to save to")
     target = target.resolve()
+    check_name(target, "The output" if output else "The workbook")
     if not isinstance(book.store, FileStore):
         raise TypeError("save_book saves workbooks opened from files")
     if target.is_dir():
@@ -614,6 +622,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     header rows) and a Settings table listing every known setting with its default and what it
     means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
     path = Path(path)
+    check_name(path)
     if path.exists() and not overwrite:
         raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
     wb = openpyxl.Workbook()
