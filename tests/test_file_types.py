@@ -4,6 +4,7 @@ as Excel would: the workbook part's content type, the parts the package holds, i
 relationships, and Excel's repair triggers."""
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from pathlib import Path
@@ -29,8 +30,8 @@ def package(path: Path) -> dict[str, object]:
             folder = rels.rsplit("_rels/", 1)[0]
             for target, mode in re.findall(r'Target="([^"]+)"(?: TargetMode="(\w+)")?', z.read(rels).decode()):
                 if mode != "External":
-                    part = target.lstrip("/") if target.startswith("/") else str(Path(folder, target))
-                    part = str(Path(part).resolve().relative_to(Path("/").resolve())) if ".." in part else part
+                    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                        posixpath.join(folder, target))
                     if part not in names:
                         missing.append(f"{rels} -> {target}")
         return {"main": main_type.group(1) if main_type else None,

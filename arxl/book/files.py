@@ -42,6 +42,7 @@ from arxl.book.documents import (
 )
 from arxl.book.lock import BookLock, process_alive
 from arxl.book.package import check_name, conform_file
+from arxl.book.package_store import PackageStore
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
@@ -423,6 +424,22 @@ def os_problem(exc: OSError, path: Path, doing: str) -> str:
     return f"{doing} failed: {what.format(name=path.name, path=path, folder=path.parent)}. {todo}"
 
 
+PACKAGE_ENGINE, OPENPYXL_ENGINE = "package", "openpyxl"
+
+
+def engine() -> str:
+    """How the headless door edits a workbook file: ``package`` (only what changes, every other
+    part kept byte for byte; the default) or ``openpyxl`` (load and save the whole workbook, the
+    engine of earlier versions), chosen by the environment variable ARXL_ENGINE."""
+    chosen = os.environ.get("ARXL_ENGINE", "").strip().lower() or DEFAULT_ENGINE
+    if chosen not in (PACKAGE_ENGINE, OPENPYXL_ENGINE):
+        raise BookError(f"ARXL_ENGINE={chosen} is not an engine of arxl; use {PACKAGE_ENGINE} or {OPENPYXL_ENGINE}.")
+    return chosen
+
+
+DEFAULT_ENGINE = PACKAGE_ENGINE
+
+
 def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
               output: str | os.PathLike[str] | None = None) -> Workbook:
     """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
@@ -450,10 +467,17 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
                         f"Remove the read-only mark (file properties), or run with --output NEW{path.suffix.lower()}.")
     source = Fingerprint(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
     dropped = inspect_package(path, data)
+    if engine() == PACKAGE_ENGINE:
+        try:
+            return Workbook(PackageStore(data, source=source), path=path, as_of=as_of)
+        except BookError:
+            raise
+        except Exception as exc:  # a damaged package, a sheet calamine cannot read
+            raise BookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}: {exc}).") from exc
     if dropped and in_place:
-        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
-                        f"would drop when saving. Nothing was changed. Run with --output NEW{path.suffix.lower()} to "
-                        f"write the results to a new file, or use the ribbon buttons inside Excel.")
+        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's openpyxl engine would drop when "
+                        f"saving. Nothing was changed. Run with --output NEW{path.suffix.lower()} to write the "
+                        f"results to a new file, or use arxl's default engine (ARXL_ENGINE={PACKAGE_ENGINE}).")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=_is_macro_book(path), keep_links=True)
     except BookError:
@@ -515,7 +539,7 @@ def _backup(target: Path) -> None:
             tmp.unlink()
 
 
-def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fingerprint | None = None,
+def _write_atomically(store: FileStore | PackageStore, target: Path, backup: bool, expected: Fingerprint | None = None,
                       lock: BookLock | None = None, documents: StagedDocuments | None = None) -> None:
     """Save into a temporary file beside ``target``, check it, keep the old version as a
     backup, and move the new one into place in one step. The new file keeps the old one's
@@ -580,7 +604,7 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
         raise ValueError("no file to save to")
     target = target.resolve()
     check_name(target, "The output" if output else "The workbook")
-    if not isinstance(book.store, FileStore):
+    if not isinstance(book.store, FileStore | PackageStore):
         raise TypeError("save_book saves workbooks opened from files")
     if target.is_dir():
         raise BookError(f"{target} is a folder; give a file name such as results.xlsx. Nothing was changed.")

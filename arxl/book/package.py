@@ -288,7 +288,7 @@ class Package:
                 left.append("the VBA project (macros)")
             if ribbons:
                 for part in self.drop_rels("", lambda kind, _t: kind not in RIBBON_RELS):
-                    self._remove_tree(part)
+                    self.remove_tree(part)
                 left.append("the ribbon tab (customUI)")
             self._drop_macro_sheets(workbook, left)
             if not left:
@@ -304,16 +304,29 @@ class Package:
         return ["the workbook had no macros: arxl's VBA project and AR tab were added, so that the .xlsm "
                 "name is true"]
 
-    def _remove_tree(self, part: str) -> None:
-        """A part and the parts only it points to (a signature, a ribbon's images)."""
-        for _, (_kind, target) in self.targets(part).items():
-            if self.has(target):
-                self._remove_tree(target)
+    def remove_tree(self, part: str) -> None:
+        """A part and the parts only it points to (a signature, a ribbon's images, a drawing's
+        charts); a part another one points to too (a picture used twice) stays."""
+        children = [t for _k, t in self.targets(part).values() if self.has(t)]
         self.remove(part)
+        for target in children:
+            if not self._pointed_to(target):
+                self.remove_tree(target)
+
+    def _pointed_to(self, part: str) -> bool:
+        """Whether a relationship of any part in the package points to ``part``."""
+        for name in self.names():
+            if not name.endswith(".rels") or not self.has(name):
+                continue
+            folder, rels = posixpath.split(name)
+            source = "" if rels == ".rels" else posixpath.join(posixpath.dirname(folder), rels[:-len(".rels")])
+            if any(target == part for _k, target in self.targets(source).values()):
+                return True
+        return False
 
     def _drop_vba(self, workbook: str) -> None:
         for part in self.drop_rels(workbook, lambda kind, _t: kind != VBA_REL):
-            self._remove_tree(part)
+            self.remove_tree(part)
         root = self.content_types
         for d in list(root.iterfind(f"{{{CT_NS}}}Default")):
             if d.get("ContentType") == VBA_TYPE:
