@@ -338,10 +338,13 @@ class PackageStore:
         if table is None:
             return None
         sheet = table.sheet
-        width = range(table.min_col, table.max_col + 1)
-        headers = [sheet.value(table.header_row, c) for c in width]
-        rows = [[sheet.value(r, c) for c in width]
-                for r in range(table.first_row, table.header_row + table.n_rows + 1)]
+        headers = [sheet.value(table.header_row, c) for c in range(table.min_col, table.max_col + 1)]
+        width = len(headers)
+        rows = []
+        grid = sheet.grid or []
+        for r in range(table.first_row, table.header_row + table.n_rows + 1):
+            row = grid[r - 1][table.min_col - 1:table.max_col] if r - 1 < len(grid) else []  # a copy
+            rows.append(row + [None] * (width - len(row)) if len(row) < width else row)
         while rows and all(_blank(v) for v in rows[-1]):
             rows.pop()
         notes = [f"header cells {get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1} are merged"
