@@ -3,8 +3,10 @@
     arxl new PATH                      a blank master workbook
     arxl demo [PATH]                   a realistic demo workbook, refreshed
     arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
+                 [--jobs N | --cluster ADDRESS] [--report PATH] [--retries N]
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
+    arxl statements BOOK... [--from DATE] [--layout LAYOUT] [--customer ID...] [--send]
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -14,18 +16,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import shutil
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from arxl import __version__
 from arxl.book.documents import StagedDocuments
 from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
-from arxl.book.lock import BookLock
+from arxl.book.lock import BookLock, configured_wait
 from arxl.book.package import MACRO_SUFFIX, check_name
 from arxl.book.store import BookError
 from arxl.commands.command import Context
@@ -76,6 +81,8 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
     return out
 
 
+DEFAULT_RETRIES = 2  # more attempts for a workbook whose lock was held or whose worker was lost
+
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
 
 
@@ -103,12 +110,31 @@ def _check_output(book_path: Path, output: Path | None) -> None:
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True, wait: float | None = None) -> tuple[RunResult | None, str]:
+            backup: bool = True, wait: float | None = None,
+            options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
+    """``work_book``, with a workbook that could not be worked told as NOT DONE and why:
+    returns the run's result (None if the workbook could not be worked) and a one-paragraph
+    summary for the clerk."""
+    try:
+        return work_book(book_path, steps, as_of=as_of, output=output, files=files, progress=progress,
+                         backup=backup, wait=wait, options=options)
+    except BookError as exc:
+        return None, not_done(book_path, exc)
+
+
+def not_done(book_path: Path, exc: BookError) -> str:
+    return f"{book_path.name}: NOT DONE. {exc}"
+
+
+def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
+              files: tuple[Path, ...] = (), progress: _Progress | None = None,
+              backup: bool = True, wait: float | None = None,
+              options: dict[str, object] | None = None) -> tuple[RunResult, str]:
     """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
     to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
-    ``ARXL_LOCK_WAIT``), then refuses. Documents are put in place once the workbook that
-    records them is saved. Returns the run's result (None if the workbook could not be worked)
-    and a one-paragraph summary for the clerk."""
+    ``ARXL_LOCK_WAIT``), then refuses (``BookBusy``). Documents are put in place once the
+    workbook that records them is saved. Returns the run's result and a one-paragraph summary
+    for the clerk; a workbook that cannot be worked raises ``BookError``, nothing changed."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
     book_file = book_path.resolve()
@@ -124,15 +150,12 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
                 clean_leftovers(path)
             progress("opening", 0.0)
             book = open_book(book_path, as_of=as_of, output=output)
-            ctx = Context(progress=progress, files=files, documents=documents)
+            ctx = Context(progress=progress, files=files, documents=documents, options=options or {})
             result = run_commands(book, steps, ctx)
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
             notes = [f"{saved.name}: {note}" for note in getattr(book.store, "notes", [])]
             notes += documents.publish()
-    except BookError as exc:
-        documents.discard()
-        return None, f"{book_path.name}: NOT DONE. {exc}"
     except BaseException:
         documents.discard()
         raise
@@ -149,28 +172,88 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     return result, "\n".join(lines)
 
 
-def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True) -> int:
-    many = len(books) > 1
+def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, output: str | None,
+              files: tuple[Path, ...] = (), quiet: bool = False, backup: bool = True, jobs: int = 1,
+              options: dict[str, object] | None = None,
+              cluster: str | None = None, report: Path | None = None, retries: int = DEFAULT_RETRIES) -> int:
+    """Work each of ``books`` (files, folders, patterns) on its own, in this process, ``jobs``
+    local processes or on a Dask ``cluster`` (``arxl.batch``); print each one's summary as it
+    ends, then, for several, the run report (also written to ``report``). Returns the exit code."""
+    # the batch builds on this module's single-book path (work_book), so it is imported here
+    from arxl.batch import BookJob, BookReport, backend_for, expand, report_table, run_batch, write_report
+
+    named, unmatched = expand(books)
+    many = len(named) > 1 or named != list(books)
     if output and many and not Path(output).is_dir():
         print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
         return 2
-    failed = 0
-    for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
-        try:
-            result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup)
-        except Exception as exc:  # a bug must not stop the other workbooks; the file was not replaced
-            log = log_error(f"{' '.join(steps)} on {book_path}")
-            result, summary = None, (f"{book_path.name}: NOT DONE. arxl hit an unexpected error "
-                                     f"({type(exc).__name__}: {exc}); the workbook was not changed. The details "
-                                     f"were written to {log}; send that file to whoever supports arxl.")
-        print(summary, flush=True)
-        if result is None or not result.ok:
-            failed += 1
+    if report is not None and not report.resolve().parent.is_dir():
+        print(f"--report {report}: the folder {report.resolve().parent} does not exist.", file=sys.stderr)
+        return 2
+    targets: dict[Path, Path] = {}
+    for book in named:
+        out = _output_for(book, output, many)
+        if out is not None and targets.setdefault(out.resolve(), book.resolve()) != book.resolve():
+            print(f"--output {output}: {targets[out.resolve()]} and {book} would both be written to {out}; "
+                  f"refresh them into different folders.", file=sys.stderr)
+            return 2
+    wait = configured_wait()  # every worker waits as long, wherever its ARXL_LOCK_WAIT says otherwise
+    jobs_list = [BookJob(book, book.resolve(), tuple(steps), as_of,
+                         None if (out := _output_for(book, output, many)) is None else out.resolve(),
+                         tuple(f.resolve() for f in files), backup, wait,
+                         tuple((options or {}).items())) for book in named]
+    started = dt.datetime.now()
+    bar = tqdm(total=len(jobs_list), desc="workbooks", unit="book", file=sys.stderr,
+               disable=True if quiet or not many else None)
+
+    def ended(done: BookReport) -> None:
+        bar.write(done.summary, file=sys.stdout)
+        bar.update()
+
+    def again(failed: BookReport) -> None:
+        bar.write(f"{Path(failed.book).name}: not done on attempt {failed.attempts} ({failed.message.split('. ')[0]}); "
+                  f"it will be tried again.", file=sys.stdout)
+
+    try:
+        backend = backend_for(jobs, cluster, len(jobs_list), progress=not quiet)
+        reports = run_batch(jobs_list, backend, retries, ended, again)
+    finally:
+        bar.close()
+    reports += [BookReport(str(name), False, None, 0.0, 0, "", "no workbook matches this name")
+                for name in unmatched]
+    failed = sum(not r.done for r in reports)
+    seconds = (dt.datetime.now() - started).total_seconds()
     if many:
-        print(f"{len(books) - failed} of {len(books)} workbook(s) done.")
+        print(report_table(reports, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
+        print(f"{len(reports) - failed} of {len(reports)} workbook(s) done in {seconds:.1f} s.")
+    if report is not None:
+        where = f"Dask cluster {cluster}" if cluster else f"{min(jobs, len(jobs_list))} local process(es)"
+        write_report(reports, report, {"arxl": __version__, "steps": steps, "started": started.isoformat(
+            timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": len(reports) - failed,
+            "not_done": failed})
+        print(f"The run report is in {report}.")
     return 1 if failed else 0
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An option's whole number of at least ``least``."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least {least}")
+        return value
+    return count
+
+
+def _report_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise argparse.ArgumentTypeError(f"{text}: the run report is a .csv or a .json file")
+    return path
 
 
 def _steps(text: str) -> list[str]:
@@ -191,7 +274,8 @@ HELP_EPILOG = ("Each workbook is done on its own: one that cannot be done is rep
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arxl", description="Accounts receivable in your own workbook: match remittances, post payments, "
-                                 "make memos, age receivables, import bank files.", epilog=HELP_EPILOG)
+                                 "make memos, age receivables, import bank files, make invoices, statements and "
+                                 "reminder letters, and send them.", epilog=HELP_EPILOG)
     parser.add_argument("--version", action="version", version=f"arxl {__version__}")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
@@ -223,6 +307,21 @@ def build_parser() -> argparse.ArgumentParser:
                             "(a folder when several workbooks are given)")
         p.add_argument("--no-backup", action="store_true",
                        help="do not keep the previous version as NAME.bak.xlsx")
+        if many:
+            batch = p.add_argument_group("many workbooks", "BOOK may also be a folder (its .xlsx and .xlsm files) or a "
+                                         "quoted pattern such as 'books/*.xlsx'; backups are skipped")
+            batch.add_argument("--jobs", type=_count(1), metavar="N",
+                               help="work N workbooks at once in as many processes (default: the number of "
+                                    "cores; 1: one after the other in this process)")
+            batch.add_argument("--cluster", metavar="ADDRESS",
+                               help="work them on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                    "(needs arxl[cluster]; the workbooks' folder at the same path on every worker)")
+            batch.add_argument("--report", type=_report_path, metavar="PATH",
+                               help="write the run report (each workbook: done or not, problems, seconds, "
+                                    "attempts, worker, why not) to PATH, a .csv or .json file")
+            batch.add_argument("--retries", type=_count(0), default=DEFAULT_RETRIES, metavar="N",
+                               help="try a workbook again up to N times when its lock was held by another run "
+                                    f"or its worker was lost (default {DEFAULT_RETRIES})")
 
     p = sub.add_parser("refresh", help="run " + ", ".join(REFRESH) + " on workbooks", epilog=HELP_EPILOG,
                        description="Run the steps of refresh, in order, on each workbook: "
@@ -237,7 +336,27 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
                            help="bank or remittance files; the format is found from each file's content")
+        for option in cmd.options:
+            kinds: dict[str, dict[str, object]] = {"date": {"type": _date}, "ids": {"nargs": "+"},
+                                                   "choice": {"type": _choice(option.choices)}}
+            p.add_argument(option.flag, dest=option.dest, metavar=option.metavar or None, help=option.help,
+                           **kinds[option.kind])  # type: ignore[arg-type]
+        if cmd.drafts_mail:
+            p.add_argument("--send", action="store_true",
+                           help="then send the e-mail drafts waiting in the Outbox (arxl send), through Settings "
+                                "SmtpHost")
     return parser
+
+
+def _choice(choices: tuple[str, ...]):
+    """An option's value read as one of ``choices``, in any case and spacing."""
+    def read(text: str) -> str:
+        key = "".join(text.split()).lower()
+        for choice in choices:
+            if "".join(choice.split()).lower() == key:
+                return choice
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,15 +424,34 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verb == "refresh":
         steps = [s for s in REFRESH if not args.only or s in args.only]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
-                         backup=not args.no_backup)
+                         backup=not args.no_backup, **_batch(args))
     cmd = COMMANDS[args.verb]
     files = tuple(getattr(args, "files", ()) or ())
     missing = [f for f in files if not f.is_file()]
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup)
+    options = {o.dest: getattr(args, o.dest) for o in cmd.options if getattr(args, o.dest) is not None}
+    failed = run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
+                       quiet=args.quiet, backup=not args.no_backup, options=options, **_batch(args))
+    if not getattr(args, "send", False):
+        return failed
+    # the drafts are in place only once the workbook recording them is saved: send in a run of its own,
+    # on the workbooks as the first run left them
+    many = len(args.books) > 1
+    made = [_output_for(book, args.output, many) or book for book in args.books]
+    return max(failed, run_books(made, ["send"], as_of=args.as_of, output=None, quiet=args.quiet,
+                                 backup=not args.no_backup, **_batch(args)))
+
+
+def _batch(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of a run over many workbooks (none for a command that takes one)."""
+    if not hasattr(args, "jobs"):
+        return {}
+    from arxl.batch import default_jobs
+
+    return {"jobs": args.jobs or default_jobs(), "cluster": args.cluster, "report": args.report,
+            "retries": args.retries}
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ from arxl.book.documents import (
     recover,
     temp_name,
 )
+from arxl.book.files_guidance import GuidedTable, follow_resize, guide_workbook, print_setup
+from arxl.book.files_report import FONT
 from arxl.book.lock import BookLock, process_alive
 from arxl.book.package import check_name, conform_file
 from arxl.book.package_store import PackageStore
@@ -47,7 +49,8 @@ from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
-from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
+from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, TABLES, Kind, locate_table, sheet_position
+from arxl.core.dunning import DEFAULT_LEVELS
 from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
 
@@ -83,6 +86,7 @@ class FileStore:
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
         self.notes: list[str] = []  # what the last save left out or added, for the clerk
+        self._written: dict[str, set[int]] = {}  # table -> sheet columns written this run (to fit widths)
 
     def _style_id(self, ws, number_format: str | None) -> int:
         if number_format not in self._styles:
@@ -115,11 +119,23 @@ class FileStore:
 
     def save(self, path: Path, suffix: str) -> None:
         """Write the workbook to ``path`` as the file type ``suffix`` names."""
+        guide_workbook(self.wb, self._guided_tables())
         for ws in self.wb.worksheets:
             for table in ws.tables.values():
                 align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
         self.notes = conform_file(path, suffix)
+
+    def _guided_tables(self) -> list[GuidedTable]:
+        """Every table of the contract in the workbook, for its guidance (drop-downs, colours,
+        widths, print setup: arxl.book.files_guidance)."""
+        found = []
+        for name in TABLES:
+            loc = self._locate(name)
+            if loc is not None:
+                found.append(GuidedTable(name, loc.ws, loc.header_row, loc.min_col, loc.max_col, loc.n_rows,
+                                         self._written.get(name, set()), self._direct.get(loc.ws.title, {})))
+        return found
 
     # ---- finding --------------------------------------------------------------------------
     def _known(self, name: str) -> _Located:
@@ -247,6 +263,7 @@ class FileStore:
         loc = self._known(name)
         ws, col = loc.ws, loc.min_col + offset
         values = list(values)
+        self._written.setdefault(name, set()).add(col)
         columns = self._direct.setdefault(ws.title, {})
         if self._absorb(ws, col, first_row, values, number_format, as_text):
             if col not in columns:
@@ -316,6 +333,8 @@ class FileStore:
         for c, column in self._direct.get(ws.title, {}).items():
             if loc.min_col <= c <= loc.max_col:
                 column.keep_rows_up_to(new_last)
+        follow_resize(ws, loc.min_col, loc.max_col, loc.first_row, loc.header_row + max(loc.n_rows, 1),
+                      loc.header_row + max(n_rows, 1))
         loc.n_rows = n_rows
         if loc.table is not None:
             self._set_ref(loc)
@@ -644,7 +663,8 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
     header rows) and a Settings table listing every known setting with its default and what it
-    means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
+    means, and three reminder levels to start from (``arxl.core.dunning.DEFAULT_LEVELS``). ``rows``
+    fills input tables (the demo); ``settings`` overrides defaults."""
     path = Path(path)
     check_name(path)
     if path.exists() and not overwrite:
@@ -654,6 +674,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     store = FileStore(wb)
     book = Workbook(store, path=path)
     rows = dict(rows or {})
+    rows.setdefault("DunningLevels", [dict(level) for level in DEFAULT_LEVELS])
     values = {s.name: s.default for s in KNOWN_SETTINGS}
     unknown = set(settings or {}) - set(values)
     if unknown:
@@ -665,8 +686,9 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
         if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)
             ws["A1"] = "Aging summary"
-            ws["A1"].font = Font(bold=True, size=14)
+            ws["A1"].font = Font(name=FONT, bold=True, size=14)
             ws["A3"] = "Run 'Refresh aging' (or arxl aging) to build the summary, its KPIs and its chart."
+            print_setup(ws, [], gridlines=False)
             continue
         book.fill_new(name, rows.get(name, []))
     settings_ws = wb["Settings"]
