@@ -33,6 +33,7 @@ from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
+from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
 from arxl.book.sheetedit import DELETE, Edit, SheetEdits, rewrite, row_cells
 from arxl.book.store import BookError, RawTable
 from arxl.contract import locate_table, sheet_position
@@ -50,6 +51,7 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 TABLE_STYLE = "TableStyleMedium2"
 _BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")  # a cell's formula (not <fill>, <firstFooter>...)
 _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
 
 
@@ -74,6 +76,12 @@ def _same(old: object, new: object) -> bool:
         return old == new
 
 
+def _canonical(element: etree._Element) -> bytes:
+    """The element's canonical XML, alike wherever it stands (c14n of an element inside a
+    document can declare its children's namespace differently from a free-standing one)."""
+    return etree.tostring(copy.deepcopy(element), method="c14n")
+
+
 class _Styles:
     """The workbook's styles part, grown only by the number formats and report styles arxl needs."""
 
@@ -95,7 +103,8 @@ class _Styles:
         found = self.root.find(M + tag)
         if found is None:
             found = etree.SubElement(self.root, M + tag, count="0")
-            order = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs"]
+            order = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                     "tableStyles", "colors", "extLst"]
             if tag in order:  # keep the schema's order of the lists
                 for later in order[order.index(tag) + 1:]:
                     there = self.root.find(M + later)
@@ -120,9 +129,9 @@ class _Styles:
     def _xf_index(self, xf: etree._Element) -> int:
         """The index of an xf like ``xf`` in cellXfs, added if there is none."""
         xfs = self._list("cellXfs")
-        wanted = etree.tostring(xf, method="c14n")
+        wanted = _canonical(xf)
         for i, existing in enumerate(xfs):
-            if etree.tostring(existing, method="c14n") == wanted:
+            if _canonical(existing) == wanted:
                 return i
         xfs.append(xf)
         xfs.set("count", str(len(xfs)))
@@ -145,11 +154,36 @@ class _Styles:
                 self._with_format[key] = self._xf_index(xf)
         return self._with_format[key]
 
+    def aligned(self, base: int, wrap: bool) -> int:
+        """The style of cells styled ``base`` aligned to the top of their cell, wrapping their
+        text if ``wrap`` (the guidance's long-sentence columns)."""
+        key = (base, "wrap" if wrap else "top")
+        if key not in self._with_format:
+            xfs = self._list("cellXfs")
+            xf = copy.deepcopy(xfs[base]) if base < len(xfs) else etree.Element(
+                M + "xf", numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
+            alignment = xf.find(M + "alignment")
+            if alignment is None:
+                alignment = etree.Element(M + "alignment")
+                xf.insert(0, alignment)  # CT_Xf: alignment, protection, extLst
+            alignment.set("vertical", "top")
+            if wrap:
+                alignment.set("wrapText", "1")
+            else:
+                alignment.attrib.pop("wrapText", None)
+            xf.set("applyAlignment", "1")
+            self._with_format[key] = self._xf_index(xf)
+        return self._with_format[key]
+
+    def dxf_id(self, dxf: etree._Element) -> int:
+        """The index of a conditional format's differential style, added if there is none."""
+        return self._same_or_added("dxfs", dxf)
+
     def _same_or_added(self, tag: str, element: etree._Element) -> int:
         items = self._list(tag)
-        wanted = etree.tostring(element, method="c14n")
+        wanted = _canonical(element)
         for i, existing in enumerate(items):
-            if etree.tostring(existing, method="c14n") == wanted:
+            if _canonical(existing) == wanted:
                 return i
         items.append(copy.deepcopy(element))
         items.set("count", str(len(items)))
@@ -220,6 +254,8 @@ class _Table:
     totals: int = 0
     changed: bool = False  # its table part must be written
     written: bool = False  # arxl wrote cells of it (a pivot table over it is refreshed on open)
+    read_last: int = 0  # its last data row when read (guidance follows a table that grows)
+    written_columns: set[int] = field(default_factory=set)  # sheet columns arxl wrote this run
 
     @property
     def first_row(self) -> int:
@@ -276,7 +312,7 @@ class PackageStore:
         sheet.grid = [[None if v == "" else v for v in row] for row in found.to_python(skip_empty_area=False)]
         sheet.merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in (found.merged_cell_ranges or [])]
         data = self.package.read(sheet.part)
-        if b"<f" not in data:
+        if _FORMULA_TAG.search(data) is None:
             return
         shared: dict[str, tuple[str, str]] = {}
         masters: dict[str, tuple[int, int]] = {}
@@ -324,6 +360,7 @@ class PackageStore:
             min_col, min_row, max_col, max_row = range_boundaries(root.get("ref", "A1:A1"))
             totals = int(root.get("totalsRowCount", "0") or 0)
             table = _Table(name, sheet, part, root, min_col, max_col, min_row, max_row - min_row - totals, totals)
+        table.read_last = table.header_row + max(table.n_rows, 1)
         self._tables[name] = table
         return table
 
@@ -377,6 +414,7 @@ class PackageStore:
                 continue
             self._put(sheet, row, col, Edit(value, number_format, as_text))
             table.written = True
+            table.written_columns.add(col)
 
     def resize(self, name: str, n_rows: int) -> None:
         """The table holds ``n_rows`` data rows; a totals row moves with its last row."""
@@ -522,7 +560,7 @@ class PackageStore:
         self.package.set_override(table_part, TABLE_TYPE)
         assert self._all_tables is not None
         self._all_tables.append((name, (sheet, table_part, root)))
-        table = _Table(name, sheet, table_part, root, 1, len(headers), 1, 1, changed=True)
+        table = _Table(name, sheet, table_part, root, 1, len(headers), 1, 1, changed=True, read_last=2)
         self._tables[name] = table
         for i, header in enumerate(headers, 1):
             self._put(sheet, 1, i, Edit(header, None, True))
@@ -570,7 +608,7 @@ class PackageStore:
         else:
             target = existing
             old = self.package.read(target.part)
-            if b"<f" in old:
+            if _FORMULA_TAG.search(old) is not None:
                 self._formula_overwritten = True
             code_name = re.search(rb'codeName="([^"]*)"', old[:old.find(b"<sheetData")])
             if code_name:  # the VBA project knows the sheet by it
@@ -613,11 +651,23 @@ class PackageStore:
             self._draw_report(sheet_name, report)
         self._reports = {}
         changed_sheets = set()
+        guided = self._guided()
+        untitled = self._untitled(guided)
         for sheet in self._sheets:
-            if sheet.edits.cells or sheet.edits.widths:
-                data = self.package.read(sheet.part)
-                self.package.write(sheet.part, rewrite(data, sheet.edits, self._styles.with_format, self.epoch))
-                sheet.edits = SheetEdits()
+            placed = guided.get(sheet.title, [])
+            for place in placed:
+                wrap_rows(place, sheet.edits, self._styles.aligned)
+            edits = sheet.edits
+            if not (edits.cells or edits.widths or edits.heights or edits.styles or placed):
+                continue
+            original = self.package.read(sheet.part)
+            data = rewrite(original, edits, self._styles.with_format, self.epoch) if (
+                edits.cells or edits.widths or edits.heights or edits.styles) else original
+            sheet.edits = SheetEdits()
+            if placed:
+                data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
+            if data != original:
+                self.package.write(sheet.part, data)
                 changed_sheets.add(sheet.title)
         changed_tables = set()
         for table in self._tables.values():
@@ -637,6 +687,45 @@ class PackageStore:
             self.package.write(self.workbook_part, to_xml(self._workbook))
         self.notes = self.package.conform(suffix)
         self.package.save(path)
+
+    def _guided(self) -> dict[str, list[PlacedTable]]:
+        """The contract's tables arxl wrote or changed this run, by sheet, for their guidance."""
+        guided: dict[str, list[PlacedTable]] = {}
+        for name, table in self._tables.items():
+            if table.written or table.changed:
+                guided.setdefault(table.sheet.title, []).append(PlacedTable(
+                    name, table.header_row, table.min_col, table.max_col, table.n_rows, table.read_last,
+                    table.sheet.value, table.written_columns))
+        return guided
+
+    def _untitled(self, guided: dict[str, list[PlacedTable]]) -> set[str]:
+        """The guided tables whose sheet has no print titles: each gets its header row as the
+        print titles (here) and a print setup (``guide_sheet``), as the file store gives them."""
+        sheets = self._workbook.find(M + "sheets")
+        assert sheets is not None
+        positions = {e.get("name", "").lower(): i for i, e in enumerate(sheets)}
+        names = self._workbook.find(M + "definedNames")
+        titled = {int(d.get("localSheetId", "-1")) for d in (names if names is not None else [])
+                  if d.get("name", "").lower() == "_xlnm.print_titles"}
+        untitled = set()
+        for title, tables in guided.items():
+            index = positions.get(title.lower())
+            if index is None or index in titled or not tables:
+                continue
+            table = tables[0]
+            if names is None:
+                names = etree.Element(M + "definedNames")
+                sheets.addnext(names)  # CT_Workbook: ... sheets, functionGroups, externalReferences, definedNames
+                for later in ("functionGroups", "externalReferences"):
+                    there = self._workbook.find(M + later)
+                    if there is not None:
+                        there.addnext(names)
+            quoted = "'" + title.replace("'", "''") + "'"
+            element = etree.SubElement(names, M + "definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+            element.text = f"{quoted}!${table.header_row}:${table.header_row}"
+            self._workbook_changed = True
+            untitled.add(table.name)
+        return untitled
 
     def _refresh_pivots(self, tables: set[str], sheets: set[str]) -> None:
         """A pivot table over a table or sheet arxl changed is refreshed when Excel opens it."""

@@ -43,6 +43,9 @@ class SheetEdits:
 
     cells: dict[int, dict[int, object]] = field(default_factory=dict)  # row -> column -> Edit | DELETE
     widths: dict[int, float] = field(default_factory=dict)
+    # row -> (column, the cell's style) -> the style to give it (guidance aligns a table's rows)
+    styles: dict[int, Callable[[int, int], int]] = field(default_factory=dict)
+    heights: dict[int, float | None] = field(default_factory=dict)  # row -> its height in points; None: Excel's
     max_row: int = 0
     max_col: int = 0
 
@@ -93,8 +96,25 @@ def _cells(inner: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
     return found, b"".join(rest).strip()
 
 
+_HEIGHT = re.compile(rb'\s+(?:ht|customHeight)="[^"]*"')
+
+
+def _restyled(xml: bytes, style_id: int) -> bytes:
+    end = xml.find(b">")
+    start = _S_ATTR.sub(b"", xml[:end]).rstrip()
+    if start.endswith(b"/"):
+        return start[:-1].rstrip() + f' s="{style_id}"/>'.encode() + xml[end + 1:]
+    return start + f' s="{style_id}"'.encode() + xml[end:]
+
+
+def _style_of(xml: bytes) -> int:
+    m = _S_ATTR.search(xml[:xml.find(b">")])
+    return int(m.group(1)) if m else 0
+
+
 def _row_xml(attrs: bytes, row: int, old_cells: list[tuple[int, bytes]], extra: bytes,
-             changes: dict[int, object], styler: Styler, epoch: dt.datetime) -> bytes:
+             edits: SheetEdits, styler: Styler, epoch: dt.datetime) -> bytes:
+    changes = edits.cells.get(row, {})
     cells = dict(old_cells)
     for col in sorted(changes):
         change = changes[col]
@@ -109,7 +129,17 @@ def _row_xml(attrs: bytes, row: int, old_cells: list[tuple[int, bytes]], extra: 
             cells.pop(col, None)
         else:
             cells[col] = xml
+    restyle = edits.styles.get(row)
+    if restyle is not None:
+        for col, xml in cells.items():
+            old_style = _style_of(xml)
+            new_style = restyle(col, old_style)
+            if new_style != old_style:
+                cells[col] = _restyled(xml, new_style)
     attrs = _SPANS.sub(b"", attrs) if attrs else f' r="{row}"'.encode()
+    if row in edits.heights:
+        height = edits.heights[row]
+        attrs = _HEIGHT.sub(b"", attrs) + (f' ht="{height}" customHeight="1"'.encode() if height else b"")
     if not cells and not extra and b"customHeight" not in attrs and b" s=" not in attrs and b"hidden" not in attrs:
         return b""
     return b"<row" + attrs + b">" + b"".join(cells[c] for c in sorted(cells)) + extra + b"</row>"
@@ -139,7 +169,7 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
         tail_at += len(b"</sheetData>")
     head = _head(data[:start.start()], edits)
     out = [head, b"<sheetData>"]
-    pending = sorted(edits.cells)
+    pending = sorted(set(edits.cells) | set(edits.styles) | set(edits.heights))
     p = 0
     last = 0
     row_no = 0
@@ -150,18 +180,18 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
         while p < len(pending) and pending[p] < row_no:  # new rows above this one
             out.append(region[last:m.start()])
             last = m.start()
-            out.append(_row_xml(b"", pending[p], [], b"", edits.cells[pending[p]], styler, epoch))
+            out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
             p += 1
         if p < len(pending) and pending[p] == row_no:
             out.append(region[last:m.start()])
             inner = m.group(3) or b""
             old, extra = _cells(inner)
-            out.append(_row_xml(attrs, row_no, old, extra, edits.cells[row_no], styler, epoch))
+            out.append(_row_xml(attrs, row_no, old, extra, edits, styler, epoch))
             last = m.end()
             p += 1
     out.append(region[last:])
     while p < len(pending):
-        out.append(_row_xml(b"", pending[p], [], b"", edits.cells[pending[p]], styler, epoch))
+        out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
         p += 1
     out.append(b"</sheetData>")
     out.append(data[tail_at:])
