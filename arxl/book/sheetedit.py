@@ -26,7 +26,7 @@ _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 DELETE = object()  # an edit that removes the cell
 
 
-@dataclass
+@dataclass(slots=True)  # one per cell written: a run may write millions
 class Edit:
     """What arxl puts in one cell: a value (with a number format to set, or None to keep the
     cell's own; ``as_text``: a string is text, never a formula), or raw XML (a cell moved)."""
