@@ -40,7 +40,6 @@ from arxl.contract import header_key, spec
 
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{SML}}}"
-_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
 _PLACEHOLDER = b"<sheetData/>"
 _EMPTY_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\s*/>")
 
@@ -316,11 +315,12 @@ def guide_sheet(data: bytes, tables: list[PlacedTable], dxf_id: Callable[[etree.
                 untitled: set[str]) -> bytes:
     """The worksheet part ``data`` with the guidance of ``tables`` (``untitled``: those whose
     sheet has no print titles yet, which get a print setup). Unchanged bytes if nothing changes."""
-    found = _SHEET_DATA.search(data)
-    if found is None:
+    begin = data.find(b"<sheetData")
+    if begin < 0:
         return data
-    rows = found.group(0)
-    root = etree.fromstring(data[:found.start()] + _PLACEHOLDER + data[found.end():])
+    close = data.find(b"</sheetData>", begin)
+    end = close + len(b"</sheetData>") if close >= 0 else data.index(b">", begin) + 1  # <sheetData/>
+    root = etree.fromstring(data[:begin] + _PLACEHOLDER + data[end:])  # the rows stay where they are
     before = etree.tostring(root, method="c14n")
     for table in tables:
         columns = table.columns()
@@ -334,4 +334,4 @@ def guide_sheet(data: bytes, tables: list[PlacedTable], dxf_id: Callable[[etree.
     out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     at = _EMPTY_SHEET_DATA.search(out)
     assert at is not None
-    return out[:at.start()] + rows + out[at.end():]
+    return b"".join((out[:at.start()], memoryview(data)[begin:end], out[at.end():]))

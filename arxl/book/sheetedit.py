@@ -161,35 +161,35 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
     start = _SHEET_DATA.search(data)
     if start is None:
         raise ValueError("a worksheet without sheetData")
+    # the rows are read in place (no copy of a sheet that may be tens of megabytes)
     if start.group(0).endswith(b"/>"):
-        region, tail_at = b"", start.end()
+        begin = end = tail_at = start.end()
     else:
-        tail_at = data.index(b"</sheetData>", start.end())
-        region = data[start.end():tail_at]
-        tail_at += len(b"</sheetData>")
+        begin, end = start.end(), data.index(b"</sheetData>", start.end())
+        tail_at = end + len(b"</sheetData>")
     head = _head(data[:start.start()], edits)
     out = [head, b"<sheetData>"]
     pending = sorted(set(edits.cells) | set(edits.styles) | set(edits.heights))
     p = 0
-    last = 0
+    last = begin
     row_no = 0
-    for m in _ROW.finditer(region):
+    for m in _ROW.finditer(data, begin, end):
         attrs = m.group(1)
         r = re.search(rb'\br="(\d+)"', attrs)
         row_no = int(r.group(1)) if r else row_no + 1
         while p < len(pending) and pending[p] < row_no:  # new rows above this one
-            out.append(region[last:m.start()])
+            out.append(data[last:m.start()])
             last = m.start()
             out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
             p += 1
         if p < len(pending) and pending[p] == row_no:
-            out.append(region[last:m.start()])
+            out.append(data[last:m.start()])
             inner = m.group(3) or b""
             old, extra = _cells(inner)
             out.append(_row_xml(attrs, row_no, old, extra, edits, styler, epoch))
             last = m.end()
             p += 1
-    out.append(region[last:])
+    out.append(data[last:end])
     while p < len(pending):
         out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
         p += 1
