@@ -31,6 +31,7 @@ from arxl import __version__
 from arxl.book.documents import StagedDocuments
 from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
 from arxl.book.lock import BookLock, configured_wait
+from arxl.book.package import MACRO_SUFFIX, check_name
 from arxl.book.store import BookError
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
@@ -104,6 +105,7 @@ def _check_output(book_path: Path, output: Path | None) -> None:
     if not output.parent.is_dir():
         raise BookError(f"--output {output}: the folder {output.parent} does not exist. Create it first, or "
                         f"give a path in an existing folder.")
+    check_name(output, "The output")
 
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
@@ -152,7 +154,8 @@ def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, outpu
             result = run_commands(book, steps, ctx)
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
-            notes = documents.publish()
+            notes = [f"{saved.name}: {note}" for note in getattr(book.store, "notes", [])]
+            notes += documents.publish()
     except BaseException:
         documents.discard()
         raise
@@ -382,6 +385,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verb == "new":
+        check_name(args.path)
+        if args.path.suffix.lower() == MACRO_SUFFIX:
+            from arxl.excel.build import write_new_xlsm
+
+            with BookLock(args.path.resolve()):
+                if args.path.exists():
+                    raise BookError(f"{args.path} exists already; arxl new never overwrites a workbook.")
+                write_new_xlsm(args.path)
+            print(f"Wrote {args.path}: the tables of the master workbook, its Settings and the AR tab "
+                  f"(macros), ready to fill in.")
+            return 0
         new_workbook(args.path)
         print(f"Wrote {args.path}: the tables of the master workbook and its Settings, ready to fill in.")
         return 0
@@ -393,9 +407,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.path.exists() and not args.force:
             print(f"{args.path} exists; use --force to replace it.", file=sys.stderr)
             return 1
-        if macros and args.path.suffix.lower() != ".xlsm":
+        if macros and args.path.suffix.lower() != MACRO_SUFFIX:
             print(f"{args.path}: a workbook with macros must end in .xlsm", file=sys.stderr)
             return 2
+        check_name(args.path)
         started = time.perf_counter()
         if macros:
             from arxl.excel.build import MASTER, write_demo_xlsm

@@ -161,6 +161,34 @@ def test_deciding_some_rows_of_a_payment_and_not_others_names_each_row_still_to_
     assert rows(path, "Matches")[row - 2]["InvoiceID"] == "INV-1002"
 
 
+def test_a_payment_held_for_review_stays_with_the_clerk_until_approved(book, run):
+    path = book(payment("P1", 200.00, reference="INV-1001"), payment("P2", 450.00, payer="BLUE RIDGE",
+                                                                     reference="INV-1003"))
+    run(path, "match")
+    assert {r["PaymentID"]: r["Decision"] for r in rows(path, "Matches")} == {"P1": "Auto", "P2": "Auto"}
+    type_in(path, "Matches", {"PaymentID": "P1"}, Decision="Review")  # as an earlier, less sure run left it
+    run(path, "match", "post")  # the same proposal again: sure enough now, but a clerk was asked
+    matches = {r["PaymentID"]: r for r in rows(path, "Matches")}
+    assert matches["P1"]["Decision"] == "Review" and matches["P1"]["Evidence"].startswith("Held for the clerk")
+    assert status(path, "P1") == MatchStatus.REVIEW
+    assert [entry[0] for entry in ledger(path)] == ["P2"]  # P2 was never held: posted
+    type_in(path, "Matches", {"PaymentID": "P1"}, Decision="Approve")
+    run(path, "match", "post")
+    assert sorted(entry[0] for entry in ledger(path)) == ["P1", "P2"]
+
+
+def test_a_held_payment_whose_proposal_changes_is_decided_afresh(book, run):
+    path = book(payment("P1", 75.00, reference="INV-1009"))  # an invoice not yet entered
+    run(path, "match")
+    assert {r["Decision"] for r in rows(path, "Matches")} <= {"Review", "Unmatched"}
+    type_in(path, "Matches", {"PaymentID": "P1"}, Decision="Review")
+    # the clerk corrects the invoice keyed wrongly, which the payment names
+    type_in(path, "Invoices", {"InvoiceID": "INV-1004"}, InvoiceID="INV-1009", Amount=75.00)
+    run(path, "match")
+    [row] = rows(path, "Matches")
+    assert (row["InvoiceID"], row["Decision"]) == ("INV-1009", "Auto") and not row["Evidence"].startswith("Held")
+
+
 def test_a_row_naming_another_customer_than_the_clerk_gave_is_refused(book, run):
     path = book(payment("P1", 60.00, reference="INV-1002"))
     run(path, "match")

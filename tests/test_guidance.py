@@ -303,5 +303,5 @@ def test_percent_past_due_in_the_summary_is_never_negative(make_book, run):
     wb = refresh(run, path)
     ws = wb["AgingSummary"]
     percents = [c.value for row in ws.iter_rows() for c in row
-                if c.number_format == "0.0%" and isinstance(c.value, float)]
+                if c.number_format == "0.0%" and isinstance(c.value, int | float)]
     assert percents and min(percents) >= 0

@@ -519,6 +519,9 @@ def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     assert proposal(matches, "P1")[1] == "Review"
     assert "never posted without a clerk: an invoice named is marked Disputed" in proposal(matches, "P1")[3]
     assert "the invoices belong to 2 different customers" in proposal(matches, "P2")[3]
+    owners = dict(zip(inv["InvoiceID"], inv["CustomerID"]))  # each row shows its invoice's customer
+    p2 = matches[matches["PaymentID"] == "P2"]
+    assert list(p2["CustomerID"]) == [owners[i] for i in p2["InvoiceID"]] and p2["CustomerID"].nunique() == 2
     assert "it also names 980099, not open" in proposal(matches, "P3")[3]
     assert "980004 is already being paid by P4 in this batch" in proposal(matches, "P8")[3]
     assert proposal(matches, "P6")[1] == "Auto" and "never posted without a clerk" not in proposal(matches, "P6")[3]

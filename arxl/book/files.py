@@ -43,6 +43,8 @@ from arxl.book.documents import (
 from arxl.book.files_guidance import GuidedTable, follow_resize, guide_workbook, print_setup
 from arxl.book.files_report import FONT
 from arxl.book.lock import BookLock, process_alive
+from arxl.book.package import check_name, conform_file
+from arxl.book.package_store import PackageStore
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
@@ -84,6 +86,7 @@ class FileStore:
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
+        self.notes: list[str] = []  # what the last save left out or added, for the clerk
         self._written: dict[str, set[int]] = {}  # table -> sheet columns written this run (to fit widths)
 
     def _style_id(self, ws, number_format: str | None) -> int:
@@ -115,12 +118,14 @@ class FileStore:
             del ws._cells[key]
         return True
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, suffix: str) -> None:
+        """Write the workbook to ``path`` as the file type ``suffix`` names."""
         guide_workbook(self.wb, self._guided_tables())
         for ws in self.wb.worksheets:
             for table in ws.tables.values():
                 align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
+        self.notes = conform_file(path, suffix)
 
     def _guided_tables(self) -> list[GuidedTable]:
         """Every table of the contract in the workbook, for its guidance (drop-downs, colours,
@@ -439,6 +444,22 @@ def os_problem(exc: OSError, path: Path, doing: str) -> str:
     return f"{doing} failed: {what.format(name=path.name, path=path, folder=path.parent)}. {todo}"
 
 
+PACKAGE_ENGINE, OPENPYXL_ENGINE = "package", "openpyxl"
+
+
+def engine() -> str:
+    """How the headless door edits a workbook file: ``package`` (only what changes, every other
+    part kept byte for byte; the default) or ``openpyxl`` (load and save the whole workbook, the
+    engine of earlier versions), chosen by the environment variable ARXL_ENGINE."""
+    chosen = os.environ.get("ARXL_ENGINE", "").strip().lower() or DEFAULT_ENGINE
+    if chosen not in (PACKAGE_ENGINE, OPENPYXL_ENGINE):
+        raise BookError(f"ARXL_ENGINE={chosen} is not an engine of arxl; use {PACKAGE_ENGINE} or {OPENPYXL_ENGINE}.")
+    return chosen
+
+
+DEFAULT_ENGINE = PACKAGE_ENGINE
+
+
 def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
               output: str | os.PathLike[str] | None = None) -> Workbook:
     """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
@@ -446,6 +467,9 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
     to ``output``. The store remembers the version read (``Fingerprint``): ``save_book``
     replaces the file only while it is still that version."""
     path = Path(path)
+    check_name(path)
+    if output is not None:
+        check_name(Path(output), "The output")
     check_not_open(path)
     in_place = output is None or Path(output).resolve() == path.resolve()
     try:
@@ -460,13 +484,20 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
         raise BookError(os_problem(exc, path, f"Reading {path.name}")) from exc
     if in_place and not stat.st_mode & 0o222:
         raise BookError(f"{path.name} is marked read-only, so arxl does not replace it. Nothing was changed. "
-                        f"Remove the read-only mark (file properties), or run with --output NEW.xlsx.")
+                        f"Remove the read-only mark (file properties), or run with --output NEW{path.suffix.lower()}.")
     source = Fingerprint(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
     dropped = inspect_package(path, data)
+    if engine() == PACKAGE_ENGINE:
+        try:
+            return Workbook(PackageStore(data, source=source), path=path, as_of=as_of)
+        except BookError:
+            raise
+        except Exception as exc:  # a damaged package, a sheet calamine cannot read
+            raise BookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}: {exc}).") from exc
     if dropped and in_place:
-        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
-                        f"would drop when saving. Nothing was changed. Run with --output NEW.xlsx to write "
-                        f"the results to a new file, or use the ribbon buttons inside Excel.")
+        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's openpyxl engine would drop when "
+                        f"saving. Nothing was changed. Run with --output NEW{path.suffix.lower()} to write the "
+                        f"results to a new file, or use arxl's default engine (ARXL_ENGINE={PACKAGE_ENGINE}).")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=_is_macro_book(path), keep_links=True)
     except BookError:
@@ -528,7 +559,7 @@ def _backup(target: Path) -> None:
             tmp.unlink()
 
 
-def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fingerprint | None = None,
+def _write_atomically(store: FileStore | PackageStore, target: Path, backup: bool, expected: Fingerprint | None = None,
                       lock: BookLock | None = None, documents: StagedDocuments | None = None) -> None:
     """Save into a temporary file beside ``target``, check it, keep the old version as a
     backup, and move the new one into place in one step. The new file keeps the old one's
@@ -540,7 +571,7 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
     tmp = temp_name(target)
     try:
         try:
-            store.save(tmp)
+            store.save(tmp, target.suffix)
         except OSError as exc:
             raise BookError(os_problem(exc, target, f"Saving {target.name}") + " The workbook was not changed.") \
                 from exc
@@ -592,7 +623,8 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
     if target is None:
         raise ValueError("no file to save to")
     target = target.resolve()
-    if not isinstance(book.store, FileStore):
+    check_name(target, "The output" if output else "The workbook")
+    if not isinstance(book.store, FileStore | PackageStore):
         raise TypeError("save_book saves workbooks opened from files")
     if target.is_dir():
         raise BookError(f"{target} is a folder; give a file name such as results.xlsx. Nothing was changed.")
@@ -636,6 +668,7 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     default ProvisionMatrix. ``rows`` fills input tables (the demo); ``settings`` overrides
     defaults."""
     path = Path(path)
+    check_name(path)
     if path.exists() and not overwrite:
         raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
     wb = openpyxl.Workbook()

@@ -34,7 +34,9 @@ from arxl.book.guidance import (
     FOOTER_CENTER,
     FOOTER_RIGHT,
     GUIDE_MARK,
+    Highlight,
     TableGuide,
+    Validation,
     column_width,
     formula_for,
     is_guide_formula,
@@ -110,14 +112,19 @@ def _validate(ws, guide: TableGuide, columns: dict[str, int], table: GuidedTable
         c = columns.get(v.column)
         if c is None or any(_covers(dv.sqref, c, c, first, last) for dv in held):
             continue  # a validation of the clerk's own holds these cells
-        dv = DataValidation(type="list" if v.choices else None, formula1=v.list_formula or None, allow_blank=True,
-                            showInputMessage=bool(v.prompt), promptTitle=v.title if v.prompt else None,
-                            prompt=v.prompt or None, showErrorMessage=bool(v.choices),
-                            errorStyle="stop" if v.strict else "warning", errorTitle=GUIDE_MARK,
-                            error=v.error if v.choices else None)
         letter = get_column_letter(c)
-        dv.add(f"{letter}{first}:{letter}{last}")
-        ws.add_data_validation(dv)
+        ws.add_data_validation(arxl_validation(v, f"{letter}{first}:{letter}{last}"))
+
+
+def arxl_validation(v: Validation, where: str) -> DataValidation:
+    """arxl's drop-down and input message of ``v`` over the cells ``where``, as each store writes it."""
+    dv = DataValidation(type="list" if v.choices else None, formula1=v.list_formula or None, allow_blank=True,
+                        showInputMessage=bool(v.prompt), promptTitle=v.title if v.prompt else None,
+                        prompt=v.prompt or None, showErrorMessage=bool(v.choices),
+                        errorStyle="stop" if v.strict else "warning", errorTitle=GUIDE_MARK,
+                        error=v.error if v.choices else None)
+    dv.add(where)
+    return dv
 
 
 # ---- colours ------------------------------------------------------------------------------------
@@ -138,10 +145,15 @@ def _highlight(ws, guide: TableGuide, columns: dict[str, int], table: GuidedTabl
              f"{get_column_letter(table.max_col)}{table.last_row}")
     for highlight in guide.highlights:
         priority += 1
-        fill = PatternFill(fill_type="solid", start_color=highlight.fill, end_color=highlight.fill)
         rule = Rule(type="expression", formula=[formula_for(highlight.formula, letters, table.first_row)],
-                    dxf=DifferentialStyle(fill=fill), priority=priority)
+                    dxf=highlight_style(highlight), priority=priority)
         formats.add(where, rule)
+
+
+def highlight_style(highlight: Highlight) -> DifferentialStyle:
+    """The fill a highlighted row gets, as a conditional format's differential style."""
+    fill = PatternFill(fill_type="solid", start_color=highlight.fill, end_color=highlight.fill)
+    return DifferentialStyle(fill=fill)
 
 
 def follow_resize(ws, min_col: int, max_col: int, first: int, old_last: int, new_last: int) -> None:
@@ -285,6 +297,9 @@ def print_setup(ws, widths: list[float], title_row: int | None = None, gridlines
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = gridlines
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
+    ws.page_margins = copy(PRINT_MARGINS)
     ws.oddFooter.center.text = FOOTER_CENTER
     ws.oddFooter.right.text = FOOTER_RIGHT
+
+
+PRINT_MARGINS = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)

@@ -165,7 +165,11 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
             decision = Decision.REVIEW
         evidence = _evidence(d)
         for line in p.lines:
-            rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
+            # each row names its invoice's own customer: the one posting credits (a payment naming
+            # invoices of two customers shows both, for the clerk to see)
+            owner = int(items.invoice_customer[line.invoice])
+            rows.append((pay.payment_id, items.customer_ids[owner] if owner >= 0 else customer,
+                         items.invoice_ids[line.invoice], line.apply,
                          line.discount, line.write_off, line.short_pay,
                          _code_word(line.reason) if line.short_pay else "", d.confidence, str(decision), evidence))
         if p.on_account or not p.lines:

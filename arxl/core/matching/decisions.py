@@ -12,6 +12,10 @@ Rules (docs/WORKBOOK.md, Matches):
   (a row with neither Proposed nor Evidence). A match run keeps every row of such a payment as
   the clerk left it, and proposes afresh only for payments nobody touched; posting then reads
   what the clerk typed (``arxl.core.posting``).
+- A payment arxl held for review stays with the clerk: when a later run would post the same
+  proposal automatically (the batch around it changed, not the payment's own case), the rows
+  stay Review, saying so in the Evidence, until the clerk approves them. A new proposal (an
+  invoice or a payer link the earlier run did not have) is decided afresh.
 """
 from __future__ import annotations
 
@@ -121,7 +125,30 @@ def keep_clerk_rows(proposed: pd.DataFrame, previous: pd.DataFrame, to_match: se
     the other payments. ``currencies``: each payment's currency (PaymentID -> code)."""
     kept = previous.loc[touched_by_clerk(previous, currencies) & previous["PaymentID"].isin(to_match)]
     fresh = proposed.loc[~proposed["PaymentID"].isin(set(kept["PaymentID"]))]
-    fresh = fresh.assign(Proposed=proposal_text(fresh, currencies))
+    fresh = _held_for_review(fresh.assign(Proposed=proposal_text(fresh, currencies)), previous)
     if kept.empty:
         return fresh.reset_index(drop=True)
     return pd.concat([kept[list(proposed.columns)], fresh], ignore_index=True)
+
+
+HELD_WORDS = "Held for the clerk: an earlier run asked for review of this same proposal; approve it to post."
+
+
+def _held_for_review(fresh: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """``fresh`` proposals with every payment that an earlier run held for review, proposed
+    again exactly as then (the same rows' Proposed), kept at Review (see the module docstring)."""
+    if previous.empty or fresh.empty:
+        return fresh
+    held = previous.groupby("PaymentID")["Decision"].agg(lambda d: any(read_decision(v) == Decision.REVIEW for v in d))
+    before = previous.groupby("PaymentID")["Proposed"].agg(lambda p: sorted(p))
+    now = fresh.groupby("PaymentID")["Proposed"].agg(lambda p: sorted(p))
+    auto = fresh.groupby("PaymentID")["Decision"].agg(lambda d: all(read_decision(v) == Decision.AUTO for v in d))
+    stay = {pid for pid in now.index
+            if auto.get(pid, False) and held.get(pid, False) and before.get(pid) == now[pid]}
+    if not stay:
+        return fresh
+    rows = fresh["PaymentID"].isin(stay)
+    fresh = fresh.copy()
+    fresh.loc[rows, "Decision"] = str(Decision.REVIEW)
+    fresh.loc[rows, "Evidence"] = fresh.loc[rows, "Evidence"].map(lambda e: f"{HELD_WORDS} {e}".strip())
+    return fresh
