@@ -5,6 +5,7 @@
     arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
+    arxl adopt BOOK [--accept|--undo]  set arxl up in a workbook you built (a ColumnMap first)
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -18,15 +19,19 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
 from arxl import __version__
+from arxl.book import adoption
 from arxl.book.documents import StagedDocuments
 from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
 from arxl.book.lock import BookLock
+from arxl.book.port import Workbook
 from arxl.book.store import BookError
+from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
@@ -99,14 +104,20 @@ def _check_output(book_path: Path, output: Path | None) -> None:
                         f"give a path in an existing folder.")
 
 
+Prepare = Callable[[Workbook], list[str]]
+
+
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
-            backup: bool = True, wait: float | None = None) -> tuple[RunResult | None, str]:
+            backup: bool = True, wait: float | None = None,
+            prepare: Prepare | None = None) -> tuple[RunResult | None, str]:
     """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
     to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
     ``ARXL_LOCK_WAIT``), then refuses. Documents are put in place once the workbook that
-    records them is saved. Returns the run's result (None if the workbook could not be worked)
-    and a one-paragraph summary for the clerk."""
+    records them is saved. ``prepare`` works on the opened workbook before the steps (adopt:
+    the ColumnMap); without steps, no command runs and no Exceptions are written. Returns the
+    run's result (None if the workbook could not be worked) and a one-paragraph summary for the
+    clerk."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
     book_file = book_path.resolve()
@@ -122,8 +133,9 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
                 clean_leftovers(path)
             progress("opening", 0.0)
             book = open_book(book_path, as_of=as_of, output=output)
+            prepared = prepare(book) if prepare is not None else []
             ctx = Context(progress=progress, files=files, documents=documents)
-            result = run_commands(book, steps, ctx)
+            result = run_commands(book, steps, ctx) if steps else RunResult()
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
             notes = documents.publish()
@@ -136,18 +148,20 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     finally:
         progress.close()
     lines = [f"{book_path.name} -> {saved.name} ({time.perf_counter() - started:.1f} s)"]
+    lines.extend(f"  {note}" for note in prepared)
     for cid, outcome in result.outcomes.items():
         lines.append(f"  {cid:8} {outcome.summary}")
     for cid, why in result.failures.items():
         lines.append(f"  {cid:8} COULD NOT RUN: {why}")
     lines.extend(f"  note: {note}" for note in notes)
-    lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
-                 else "  no problems found")
+    if steps:
+        lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
+                     else "  no problems found")
     return result, "\n".join(lines)
 
 
 def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True) -> int:
+              backup=True, prepare: Prepare | None = None) -> int:
     many = len(books) > 1
     if output and many and not Path(output).is_dir():
         print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
@@ -156,7 +170,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), q
     for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
         try:
             result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup)
+                                      files=files, progress=_Progress(not quiet), backup=backup, prepare=prepare)
         except Exception as exc:  # a bug must not stop the other workbooks; the file was not replaced
             log = log_error(f"{' '.join(steps)} on {book_path}")
             result, summary = None, (f"{book_path.name}: NOT DONE. arxl hit an unexpected error "
@@ -234,7 +248,29 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
                            help="bank or remittance files; the format is found from each file's content")
+        if cmd.id == ADOPT.id:
+            p.description = (ADOPT.tooltip + ". The first run writes only a ColumnMap table (where arxl found "
+                             "each column, and how sure it is); correct it, then accept it with --accept.")
+            which = p.add_mutually_exclusive_group()
+            which.add_argument("--accept", action="store_true",
+                               help="accept the ColumnMap (proposing it first if there is none), add arxl's own "
+                                    "sheets and Customers from your customer names")
+            which.add_argument("--undo", action="store_true",
+                               help="remove what arxl added: its sheets, its [arxl] columns, the ColumnMap")
     return parser
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    """``arxl adopt``: propose the ColumnMap, accept it (and run the adopt step), or undo."""
+    def propose(book: Workbook) -> list[str]:
+        proposal = adoption.propose(book)
+        found = ", ".join(f"{t} on {w}" for t, w in proposal.found.items())
+        return [f"found {found}; wrote the ColumnMap: check it, correct it, then run arxl adopt --accept"]
+
+    prepare, steps = ((adoption.undo, []) if args.undo else (adoption.accept, [ADOPT.id]) if args.accept
+                      else (propose, []))
+    return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
+                     backup=not args.no_backup, prepare=prepare)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,6 +327,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         steps = [s for s in REFRESH if not args.only or s in args.only]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
                          backup=not args.no_backup)
+    if args.verb == ADOPT.id:
+        return _adopt(args)
     cmd = COMMANDS[args.verb]
     files = tuple(getattr(args, "files", ()) or ())
     missing = [f for f in files if not f.is_file()]

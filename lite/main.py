@@ -37,6 +37,12 @@ def arxl_aging(book: xw.Book):
     lite.run(book, 'aging')
 
 
+@script(name='Set up arxl here')
+def arxl_adopt(book: xw.Book):
+    "Find your invoices, customers and payments in this workbook and propose a ColumnMap; a second click accepts it and adds arxl's own sheets"
+    lite.run(book, 'adopt')
+
+
 @script(name='Import bank file')
 def arxl_import(book: xw.Book):
     'Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, X12 820, NACHA, lockbox, CSV) to Payments'

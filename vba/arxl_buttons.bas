@@ -13,6 +13,8 @@ Public Sub ArxlButton(control As Object)
             RunPython "import arxl.excel.buttons as b; b.click('memos')"
         Case "arxl_aging"
             RunPython "import arxl.excel.buttons as b; b.click('aging')"
+        Case "arxl_adopt"
+            RunPython "import arxl.excel.buttons as b; b.click('adopt')"
         Case "arxl_import"
             RunPython "import arxl.excel.buttons as b; b.click('import')"
         Case "arxl_refresh"

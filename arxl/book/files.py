@@ -45,7 +45,7 @@ from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
-from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, Kind, locate_table, sheet_position
+from arxl.contract import AGING_SUMMARY, NEW_BOOK_SHEETS, NUMBER_FORMATS, Kind, locate_table, sheet_position
 from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
 
@@ -80,6 +80,7 @@ class FileStore:
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
+        self.placed: dict[str, str] = {}  # where an accepted ColumnMap puts tables (locate_table)
 
     def _style_id(self, ws, number_format: str | None) -> int:
         if number_format not in self._styles:
@@ -128,7 +129,7 @@ class FileStore:
         if name in self._where:
             return self._where[name]
         found = locate_table(name, [(t.displayName, (ws, t)) for ws in self.wb.worksheets for t in ws.tables.values()],
-                             [(ws.title, (ws, None)) for ws in self.wb.worksheets])
+                             [(ws.title, (ws, None)) for ws in self.wb.worksheets], self.placed)
         if found is None:
             return None
         ws, table = found
@@ -178,6 +179,50 @@ class FileStore:
         return RawTable(name=name, sheet=ws.title, first_row=loc.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
 
+    # ---- adopting a clerk's workbook (arxl.book.adoption) ----------------------------------
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh (the ColumnMap placing them was just accepted)."""
+        self._where = {name: loc for name, loc in self._where.items() if name in keep}
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one read as a plain
+        list under row 1 (a chart sheet holds nothing)."""
+        found = []
+        for ws in self.wb.worksheets:
+            names = list(ws.tables) or [ws.title]
+            for name in names:
+                raw = self.find(name)
+                self._where.pop(name, None)  # read to look at, not located as a table
+                if raw is not None:
+                    found.append(raw)
+        return found
+
+    def remove_sheet(self, title: str) -> bool:
+        if title not in self.wb.sheetnames:
+            return False
+        self.wb.remove(self.wb[title])
+        self._direct.pop(title, None)
+        self._where = {k: v for k, v in self._where.items() if v.ws.title != title}
+        return True
+
+    def remove_columns(self, name: str, offsets: list[int]) -> None:
+        """Take the columns at ``offsets`` (the rightmost of the table, which arxl added) out of
+        the table and the sheet: their cells, widths and table columns."""
+        loc = self._known(name)
+        ws = loc.ws
+        columns = sorted(loc.min_col + o for o in offsets)
+        if columns != list(range(loc.max_col - len(columns) + 1, loc.max_col + 1)):
+            raise BookError(f"{ws.title}: arxl removes only the columns it added at the right end of the table.")
+        for key in [k for k in ws._cells if k[1] in columns]:
+            del ws._cells[key]
+        for c in columns:
+            self._direct.get(ws.title, {}).pop(c, None)
+            ws.column_dimensions.pop(get_column_letter(c), None)
+        loc.max_col -= len(columns)
+        if loc.table is not None:
+            loc.table.tableColumns = loc.table.tableColumns[:len(loc.table.tableColumns) - len(columns)]
+            self._set_ref(loc)
+
     # ---- creating and growing --------------------------------------------------------------
     def _new_sheet(self, name: str):
         if name in self.wb.sheetnames:
@@ -186,19 +231,22 @@ class FileStore:
         return self.wb.create_sheet(name, sheet_position(name, self.wb.sheetnames))
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        ws = self._new_sheet(name)
+        title = self.placed.get(name, name)
+        ws = self._new_sheet(title)
         for i, (header, width) in enumerate(zip(headers, widths), start=1):
             ws.cell(1, i, header)
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
-        table = Table(displayName=name, ref=f"A1:{get_column_letter(len(headers))}2")
+        taken = {t.lower() for other in self.wb.worksheets for t in other.tables}
+        table = Table(displayName=name if name.lower() not in taken else f"arxl_{name}",
+                      ref=f"A1:{get_column_letter(len(headers))}2")
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         for i, header in enumerate(headers, start=1):
             table.tableColumns.append(TableColumn(id=i, name=header))
         ws.add_table(table)
         self._where[name] = _Located(ws, table, 1, len(headers), 1, 1)
         self._formats_row(ws, 2, formats)
-        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+        return RawTable(name=name, sheet=title, headers=list(headers), first_row=2, rows=[])
 
     @staticmethod
     def _formats_row(ws, row: int, formats) -> None:
@@ -608,6 +656,17 @@ def clean_leftovers(target: Path) -> list[Path]:
 
 # ---- a new master workbook ----------------------------------------------------------------
 
+def settings_rows(settings: dict[str, object] | None = None) -> list[dict[str, object]]:
+    """The rows of a new Settings table: every known setting with its default (or the value in
+    ``settings``) and what it means."""
+    values = {s.name: s.default for s in KNOWN_SETTINGS}
+    unknown = set(settings or {}) - set(values)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+    values.update(settings or {})
+    return [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation} for s in KNOWN_SETTINGS]
+
+
 def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = None,
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
@@ -621,14 +680,8 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     store = FileStore(wb)
     book = Workbook(store, path=path)
     rows = dict(rows or {})
-    values = {s.name: s.default for s in KNOWN_SETTINGS}
-    unknown = set(settings or {}) - set(values)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
-    values.update(settings or {})
-    rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
-                        for s in KNOWN_SETTINGS]
-    for name in SHEET_ORDER:
+    rows["Settings"] = settings_rows(settings)
+    for name in NEW_BOOK_SHEETS:
         if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)
             ws["A1"] = "Aging summary"

@@ -2,7 +2,7 @@
 read it. The order is the order of `arxl refresh` (match before post, aging last)."""
 from __future__ import annotations
 
-from arxl.commands import aging, importer, match, memos, post
+from arxl.commands import adopt, aging, importer, match, memos, post
 from arxl.commands.command import Command
 
 COMMANDS: dict[str, Command] = {c.id: c for c in (
@@ -11,6 +11,7 @@ COMMANDS: dict[str, Command] = {c.id: c for c in (
     memos.COMMAND,
     aging.COMMAND,
     importer.COMMAND,
+    adopt.COMMAND,
 )}
 
 # The steps of `arxl refresh` and the Refresh all button, in order.

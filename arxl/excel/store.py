@@ -72,6 +72,7 @@ class XlwingsStore:
         self._where: dict[str, _Located] = {}
         self._pending: list[Callable[[], None]] = []
         self.applied = 0  # changes applied by commit(); non-zero means the workbook was touched
+        self.placed: dict[str, str] = {}  # where an accepted ColumnMap puts tables (locate_table)
 
     # ---- finding ----------------------------------------------------------------------------
     def _sheet(self, name: str):
@@ -92,7 +93,7 @@ class XlwingsStore:
             return self._where[name]
         sheets = list(self.book.sheets)
         found = locate_table(name, [(t.name, (sheet, t)) for sheet in sheets for t in sheet.tables],
-                             [(sheet.name, (sheet, None)) for sheet in sheets])
+                             [(sheet.name, (sheet, None)) for sheet in sheets], self.placed)
         if found is None:
             return None
         sheet, table = found
@@ -130,6 +131,23 @@ class XlwingsStore:
         return RawTable(name=name, sheet=loc.sheet, first_row=loc.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
 
+    # ---- adopting a clerk's workbook (arxl.book.adoption) ------------------------------------
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh (the ColumnMap placing them was just accepted)."""
+        self._where = {name: loc for name, loc in self._where.items() if name in keep}
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one read as a plain
+        list under row 1."""
+        found = []
+        for sheet in self.book.sheets:
+            for name in [t.name for t in sheet.tables] or [sheet.name]:
+                raw = self.find(name)
+                self._where.pop(name, None)  # read to look at, not located as a table
+                if raw is not None:
+                    found.append(raw)
+        return found
+
     # ---- changes, held until commit() -------------------------------------------------------
     def _later(self, change: Callable[[], None]) -> None:
         self._pending.append(change)
@@ -157,20 +175,21 @@ class XlwingsStore:
                                     f"and run again.")
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        if name in [s.name for s in self.book.sheets]:
-            raise BookError(f"A sheet named {name} exists but holds no {name} table; rename that sheet "
+        title = self.placed.get(name, name)
+        if title in [s.name for s in self.book.sheets]:
+            raise BookError(f"A sheet named {title} exists but holds no {name} table; rename that sheet "
                             f"or give it headers in row 1.")
-        loc = _Located(name, name, 1, len(headers), 1, 0, new=True)
+        loc = _Located(title, name, 1, len(headers), 1, 0, new=True)
         self._where[name] = loc
 
         def change():
-            sheet = self._add_sheet(name)
+            sheet = self._add_sheet(title)
             sheet.range((1, 1), (1, len(headers))).value = [list(headers)]
             sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=name,
                              table_style_name=TABLE_STYLE, has_headers=True)
             self._format_columns(loc, 2, 2, formats, widths)
         self._later(change)
-        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+        return RawTable(name=name, sheet=title, headers=list(headers), first_row=2, rows=[])
 
     def _add_sheet(self, name: str):
         """A new sheet where WORKBOOK.md's order puts it."""
