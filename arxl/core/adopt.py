@@ -54,7 +54,7 @@ _CURRENCY = ("Currency", "Curr", "Ccy", "Währung", "Devise", "Moneda", "Divisa"
 SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "Invoices": {
         "InvoiceID": ("Invoice Number", "Invoice", "Invoice ID", "Inv No", "Document No", "Doc No", "Bill No",
-                      "Rechnungsnummer", "Rechnung No", "Re No", "Belegnummer", "Beleg No",
+                      "Rechnungsnummer", "Rechnungs No", "Rechnung No", "Re No", "Belegnummer", "Beleg No",
                       "Numéro de facture", "No facture", "Facture", "Número de factura", "No factura", "Factura",
                       "Factuurnummer", "Factuur No", "Factuur", "Numero fattura", "No fattura", "Fattura"),
         "CustomerID": ("Customer", "Client", "Customer Name", "Customer ID", "Customer No", "Account",
