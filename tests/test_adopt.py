@@ -300,3 +300,36 @@ def test_a_workbook_without_invoices_is_refused_and_left_alone(tmp_path, capsys)
     assert main(["--quiet", "adopt", str(path), "--accept"]) == 1
     assert "found no list of invoices" in capsys.readouterr().out
     assert path.read_bytes() == before
+
+
+def test_refresh_on_a_workbook_not_yet_adopted_changes_nothing(with_names, capsys):
+    before = with_names.read_bytes()
+    assert main(["--quiet", "refresh", str(with_names), "--as-of", AS_OF]) == 1
+    assert "run arxl adopt on it" in capsys.readouterr().out
+    assert with_names.read_bytes() == before
+    assert main(["--quiet", "adopt", str(with_names), "--no-backup"]) == 0
+    proposed = with_names.read_bytes()
+    assert main(["--quiet", "refresh", str(with_names), "--as-of", AS_OF]) == 1  # the ColumnMap awaits acceptance
+    assert with_names.read_bytes() == proposed
+
+
+def test_a_cash_sheet_of_the_clerks_is_matched_posted_and_its_arxl_columns_undone(tmp_path, capsys):
+    path = tmp_path / "cash.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices list"
+    ws.append(["Invoice No.", "Date", "Customer", "Amount Due", "Due Date"])
+    ws.append(["10045", dt.datetime(2025, 3, 1), "Northwind Traders", 1500.00, dt.datetime(2025, 3, 31)])
+    ws.append(["10046", dt.datetime(2025, 3, 5), "Contoso Ltd", 249.99, dt.datetime(2025, 4, 4)])
+    cash = wb.create_sheet("Cash received")
+    cash.append(["Date Received", "Payer", "Amount", "Reference"])
+    cash.append([dt.datetime(2025, 4, 2), "NORTHWIND TRADERS", 1500.00, "INV 10045"])
+    wb.save(path)
+    original = cells(path)
+    adopt_and_refresh(path, capsys)
+    received = rows_of(path, "Cash received")[0]
+    assert (received["MatchStatus [arxl]"], received["MatchedInvoices [arxl]"]) == ("Posted", "10045")
+    assert [r["InvoiceID"] for r in rows_of(path, "Applications")] == ["10045"]
+    assert aging_of(path) == {"10046": (24999, 11)}
+    assert main(["--quiet", "adopt", str(path), "--undo", "--no-backup"]) == 0
+    assert cells(path) == original

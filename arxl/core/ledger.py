@@ -128,7 +128,8 @@ class Ledger:
             raise CannotRun(self.unusable[name])
         if required:
             raise CannotRun(f"The workbook has no {name} table (an Excel table named {name}, or a sheet "
-                            f"named {name} with headers in row 1). Run 'arxl new' to see the expected layout.")
+                            f"named {name} with headers in row 1). Run 'arxl new' to see the expected layout, "
+                            f"or 'arxl adopt' to work in a workbook you built.")
         return empty_frame(spec(name))
 
     def sheet(self, name: str) -> str:
