@@ -15,12 +15,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from arxl.book.files import FileStore, new_workbook
 from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import run_commands
+from arxl.contract import INVOICES
 
 xw = pytest.importorskip("xlwings")
 try:
@@ -95,7 +97,7 @@ def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, e
         raw = store.find("Invoices")
     finally:
         remote.Range.raw_value = property(original, remote.Range.raw_value.fset)
-    assert reads == ["$A$1:$Q$6"]  # headers and all rows together
+    assert reads == [f"$A$1:${get_column_letter(len(INVOICES.columns))}$6"]  # headers and all rows together
     assert raw.first_row == 2 and raw.rows[0][:2] == ["INV-1001", "C100"]
     run_commands(Workbook(store), ["match"], Context(now=NOW))
     assert actions(book) == [] and store.pending > 0  # nothing touched Excel yet

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.book.convert import cell_values, read_column
-from arxl.book.store import BookError, RawTable, TableReader, TableStore
+from arxl.book.store import AdoptableStore, BookError, RawTable, TableReader, TableStore
 from arxl.contract import (
     ADDRESS_COLUMNS,
     COLUMN_MAP,
@@ -98,7 +98,7 @@ class Workbook:
                                              if k in at}) for i, r in enumerate(raw.rows)]
             self._mapping, problems = read_column_map(rows, raw.sheet if raw else COLUMN_MAP.name)
             self._problems.extend(problems)
-            if hasattr(self.store, "placed"):
+            if isinstance(self.store, AdoptableStore):
                 self.store.placed = self._mapping.locations
         return self._mapping
 
@@ -114,7 +114,7 @@ class Workbook:
         self._mapping = None
         self._settings_read = None
         self._written()
-        if hasattr(self.store, "forget"):
+        if isinstance(self.store, AdoptableStore):
             self.store.forget(keep=(COLUMN_MAP.name,))
         return self.mapping
 

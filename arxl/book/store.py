@@ -63,3 +63,17 @@ class TableStore(TableReader, Protocol):
 
     def write_report(self, sheet: str, report: Report) -> None:
         """Replace a report sheet (the aging summary) with ``report``'s blocks and charts."""
+
+
+@runtime_checkable
+class AdoptableStore(TableStore, Protocol):
+    """A store arxl can set up in a workbook the clerk built (``arxl.book.adoption``):
+    ``placed`` is where an accepted ColumnMap puts tables (``arxl.contract.locate_table``)."""
+
+    placed: dict[str, str]
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one as a plain list."""
+
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh."""
