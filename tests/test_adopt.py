@@ -7,6 +7,7 @@ cent; dirty values reported under the clerk's sheet, row and header; the clerk's
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -277,6 +278,8 @@ def test_own_headers_in_an_excel_table_with_a_customer_list_and_a_chart(own_head
 
 def test_a_german_workbook(german, capsys):
     original = cells(german)
+    with zipfile.ZipFile(german) as z:
+        parts = sorted(z.namelist())
     adopt_and_refresh(german, capsys)
     lines = {r["Column"]: r["Header"] for r in rows_of(german, "ColumnMap") if r["Table"] == "Invoices"}
     assert lines["InvoiceID"] == "Rechnungsnummer" and lines["PaidDate"] == "Bezahlt am"
@@ -289,6 +292,8 @@ def test_a_german_workbook(german, capsys):
     assert not [e for e in exceptions_of(german) if e[0] == "Rechnungen"]
     assert main(["--quiet", "adopt", str(german), "--undo", "--no-backup"]) == 0
     assert cells(german) == original
+    with zipfile.ZipFile(german) as z:
+        assert sorted(z.namelist()) == parts  # no part of arxl's left behind
 
 
 def test_a_workbook_without_invoices_is_refused_and_left_alone(tmp_path, capsys):
@@ -331,5 +336,27 @@ def test_a_cash_sheet_of_the_clerks_is_matched_posted_and_its_arxl_columns_undon
     assert (received["MatchStatus [arxl]"], received["MatchedInvoices [arxl]"]) == ("Posted", "10045")
     assert [r["InvoiceID"] for r in rows_of(path, "Applications")] == ["10045"]
     assert aging_of(path) == {"10046": (24999, 11)}
+    assert main(["--quiet", "adopt", str(path), "--undo", "--no-backup"]) == 0
+    assert cells(path) == original
+
+
+def test_a_clerks_sheets_named_like_arxls_stay_the_clerks(tmp_path, capsys):
+    """The clerk's list is called Invoices (with their own headers) and they keep an Aging
+    sheet of their own: arxl reads the first through the ColumnMap and ages on 'Aging (arxl)'."""
+    path = tmp_path / "named.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["Invoice No.", "Date", "Client", "Total", "Due Date", "Status"])
+    ws.append(["10045", dt.datetime(2025, 3, 1), "Northwind", 1500.00, dt.datetime(2025, 3, 31), "sent"])
+    mine = wb.create_sheet("Aging")
+    mine["A1"], mine["A2"] = "My own aging", "=SUM(Invoices!D2:D2)"
+    wb.save(path)
+    original = cells(path)
+    adopt_and_refresh(path, capsys)
+    assert aging_of(path, "Aging (arxl)") == {"10045": (150000, 15)}
+    now = cells(path)
+    assert now["Aging"] == original["Aging"]
+    assert rows_of(path, "Invoices")[0]["Status"] == "sent" and rows_of(path, "Invoices")[0]["Status [arxl]"] == "Open"
     assert main(["--quiet", "adopt", str(path), "--undo", "--no-backup"]) == 0
     assert cells(path) == original

@@ -19,7 +19,7 @@ import pandas as pd
 from arxl.book.files import FileStore, settings_rows
 from arxl.book.port import Workbook
 from arxl.book.store import AdoptableStore, BookError
-from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, TABLES, header_key, spec
+from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, spec
 from arxl.core.adopt import ADOPTED, Proposal, Sample
 from arxl.core.adopt import propose as propose_mapping
 
@@ -30,12 +30,11 @@ def _column_map(book: Workbook) -> pd.DataFrame | None:
 
 
 def samples(book: Workbook) -> list[Sample]:
-    """The clerk's sheets, as arxl's detection looks at them (arxl's own sheets left out)."""
+    """The clerk's sheets, as arxl's detection looks at them (a sheet the clerk called
+    Invoices included)."""
     if not isinstance(book.store, AdoptableStore):
         raise TypeError("this workbook was opened to be read only")
-    ours = {header_key(n) for n in (*TABLES, AGING_SUMMARY)}
-    return [Sample(raw.name, raw.sheet, raw.headers, raw.rows) for raw in book.store.samples()
-            if header_key(raw.name) not in ours and header_key(raw.sheet) not in ours]
+    return [Sample(raw.name, raw.sheet, raw.headers, raw.rows) for raw in book.store.samples()]
 
 
 def propose(book: Workbook) -> Proposal:
