@@ -126,7 +126,11 @@ class XlwingsStore:
         notes = []
         if loc.table is None:  # cells of an Excel table's header row cannot be merged
             header = self._range(loc, loc.header_row, loc.min_col, loc.header_row, loc.max_col)
-            if header.merge_cells is not False:
+            try:
+                merged = header.merge_cells
+            except NotImplementedError:  # xlwings Lite and the remote engine cannot tell at once
+                merged = False
+            if merged is not False:
                 notes.append(f"some header cells in {header.address.replace('$', '')} are merged")
         return RawTable(name=name, sheet=loc.sheet, first_row=loc.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
