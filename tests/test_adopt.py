@@ -189,6 +189,16 @@ def test_values_decide_between_headers_and_a_sheet_without_invoices_is_no_table(
     assert amount.header == "Amount" and amount.confidence == pytest.approx(66.7)
 
 
+def test_last_years_invoices_are_not_taken_for_payments():
+    d = dt.datetime(2025, 1, 1)
+    headers = ["Invoice No.", "Date", "Customer", "Amount"]
+    this_year = Sample("2025", "2025", headers, [["1", d, "A", 10.0], ["2", d, "B", 12.0]])
+    last_year = Sample("2024", "2024", headers, [["0", d, "A", 9.0]])
+    cash = Sample("Cash", "Cash", ["Date Received", "Payer", "Amount"], [[d, "A", 10.0]])
+    assert propose([this_year, last_year]).found == {"Invoices": "2025"}
+    assert propose([this_year, last_year, cash]).found == {"Invoices": "2025", "Payments": "Cash"}
+
+
 # ---- whole workbooks --------------------------------------------------------------------------
 
 def test_the_first_run_writes_only_the_column_map(with_names, capsys):

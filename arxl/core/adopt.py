@@ -15,7 +15,8 @@ Rules:
   0 to 100.
 - A sheet holds a table when every required column of it is found with a confidence of at
   least ``FOUND``; invoices are looked for first, then payments, then customers, one table a
-  sheet.
+  sheet; a sheet that reads as invoices at least as well is not taken for payments or customers
+  (last year's invoices are not this year's payments).
 - Nothing is guessed silently: each line of the proposal says why (``Evidence``), and only the
   lines the clerk accepts (Accepted Yes) are read.
 """
@@ -341,7 +342,9 @@ def propose(samples: Sequence[Sample]) -> Proposal:
     for table in ADOPTED:
         scored = [(_table_score(table, lines), sample, lines)
                   for sample in free for lines in [_column_lines(table, sample)]]
-        scored = [s for s in scored if s[0] > 0]
+        # a second list of invoices (last year's) is no list of payments or customers
+        scored = [s for s in scored if s[0] > 0
+                  and (table == "Invoices" or _table_score("Invoices", _column_lines("Invoices", s[1])) < s[0])]
         if not scored:
             continue
         _, sample, lines = max(scored, key=lambda s: s[0])
