@@ -115,7 +115,8 @@ def own_headers(tmp_path) -> Path:
     data = [("A-17", "C001", d(2025, 1, 10), 1500.00, d(2025, 2, 9)),
             ("A-18", "C002", d(2025, 2, 14), 249.99, d(2025, 3, 16)),
             ("A-19", "C001", d(2025, 3, 30), 80.05, d(2025, 4, 29)),
-            ("A-20", "C003", d(2024, 11, 2), 3200.40, d(2024, 12, 2))]
+            ("A-20", "C003", d(2024, 11, 2), 3200.40, d(2024, 12, 2)),
+            ("A-21", "C004", d(2025, 4, 1), 42.00, d(2025, 5, 1))]  # a client not on the list
     for i, r in enumerate(data, start=2):
         ws.append([*r, f'=DATEDIF(C{i},DATE(2025,4,15),"d")'])
     ws.add_table(Table(displayName="tblOpen", ref=f"A1:F{len(data) + 1}"))
@@ -266,23 +267,25 @@ def test_own_headers_in_an_excel_table_with_a_customer_list_and_a_chart(own_head
     expected = expected_aging(own_headers, "Open items", "Inv #", "Inv Date", "Total", "Due", None,
                               dt.date.fromisoformat(AS_OF), skip=set())
     assert aging_of(own_headers) == expected
-    names = {r["DocID"]: (r["CustomerName"], cents(r["CreditLimit"])) for r in rows_of(own_headers, "Aging")}
-    assert names["A-20"] == ("Fabrikam Inc", 200000)
+    names = {r["DocID"]: (r["CustomerName"], r["CreditLimit"]) for r in rows_of(own_headers, "Aging")}
+    assert names["A-20"] == ("Fabrikam Inc", 2000) and names["A-21"] == ("(not in Customers)", None)
 
     wb = openpyxl.load_workbook(own_headers)
     table = wb["Open items"].tables["tblOpen"]
-    assert table.ref == "A1:M5"  # the clerk's table grew by arxl's seven [arxl] columns
+    assert table.ref == "A1:M6"  # the clerk's table grew by arxl's seven [arxl] columns
     assert [c.name for c in table.tableColumns][5:7] == ["Days out", "Paid [arxl]"]
     chart = wb["Dashboard"]._charts[0]
-    assert chart.series[0].val.numRef.f == "'Open items'!$D$2:$D$5"
+    assert chart.series[0].val.numRef.f == "'Open items'!$D$2:$D$6"
     now = cells(own_headers)
     assert {c: v for c, v in now["Open items"].items() if c[0] <= "F"} == original["Open items"]
-    assert now["Client list"] == original["Client list"]
+    assert now["Client list"] == original["Client list"]  # the clerk's list is theirs to add C004 to
+    assert ("Open items", 6, "Client", "customer C004 has open items but is not in Customers") in exceptions_of(
+        own_headers)
 
     assert main(["--quiet", "adopt", str(own_headers), "--undo", "--no-backup"]) == 0
     assert cells(own_headers) == original
     wb = openpyxl.load_workbook(own_headers)
-    assert wb["Open items"].tables["tblOpen"].ref == "A1:F5"
+    assert wb["Open items"].tables["tblOpen"].ref == "A1:F6"
     assert len(wb["Dashboard"]._charts) == 1
 
 

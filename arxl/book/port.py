@@ -174,6 +174,8 @@ class Workbook:
             if raw is None:
                 continue
             ledger.sheets[name] = raw.sheet
+            if self.mapping.clerks(name):
+                ledger.clerks.add(name)
             ledger.first_rows[name] = raw.first_row
             ledger.next_rows[name] = raw.first_row + len(raw.rows)
             table = spec(name)

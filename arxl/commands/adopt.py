@@ -1,6 +1,7 @@
 """Set up arxl here (``arxl adopt --accept``), the part over the ledger: once the ColumnMap is
-accepted, the customers the clerk's invoices name but Customers does not list are added to
-Customers (their name is their ID: the link the clerk's invoices keep), and names that look like
+accepted, the customers the clerk's invoices name but arxl's own Customers does not list are
+added to it (their name is their ID: the link the clerk's invoices keep; a customer list of the
+clerk's is left to the clerk, and aging names what it lacks), and names that look like
 one customer written two ways ("Rossi M." and "Rossi M") are reported, naming the clerk's rows.
 Finding the clerk's sheets and accepting the mapping is ``arxl.book.adoption``'s."""
 from __future__ import annotations
@@ -13,8 +14,9 @@ from arxl.core.ledger import Ledger, Outcome, Step
 def run(ledger: Ledger, ctx: Context) -> Step:
     invoices = ledger.table("Invoices")
     customers = ledger.table("Customers", required=False)
-    added = customers_from_names(invoices, customers)
     step = Step(Outcome(""))
+    # the clerk's own customer list is theirs to add to; arxl's own Customers it keeps itself
+    added = customers.iloc[0:0] if "Customers" in ledger.clerks else customers_from_names(invoices, customers)
     step.append("Customers", added[["CustomerID", "Name"]])
     names = invoices["CustomerID"]
     pairs = near_duplicates(list(names))
