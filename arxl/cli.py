@@ -3,9 +3,11 @@
     arxl new PATH                      a blank master workbook
     arxl demo [PATH]                   a realistic demo workbook, refreshed
     arxl refresh BOOK... [--only match,post] [--as-of DATE] [--output PATH]
+                 [--jobs N | --cluster ADDRESS] [--report PATH] [--retries N]
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
-    arxl adopt BOOK [--accept|--undo]  set arxl up in a workbook you built (a ColumnMap first)
+    arxl statements BOOK... [--from DATE] [--layout LAYOUT] [--customer ID...] [--send]
+    arxl adopt BOOK... [--accept|--undo]  set arxl up in a workbook you built (a ColumnMap first)
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -15,12 +17,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import shutil
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -28,8 +32,8 @@ from arxl import __version__
 from arxl.book import adoption
 from arxl.book.documents import StagedDocuments
 from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
-from arxl.book.lock import BookLock
-from arxl.book.port import Workbook
+from arxl.book.lock import BookLock, configured_wait
+from arxl.book.package import MACRO_SUFFIX, check_name
 from arxl.book.store import BookError
 from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context
@@ -80,6 +84,8 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
     return out
 
 
+DEFAULT_RETRIES = 2  # more attempts for a workbook whose lock was held or whose worker was lost
+
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
 
 
@@ -102,22 +108,39 @@ def _check_output(book_path: Path, output: Path | None) -> None:
     if not output.parent.is_dir():
         raise BookError(f"--output {output}: the folder {output.parent} does not exist. Create it first, or "
                         f"give a path in an existing folder.")
-
-
-Prepare = Callable[[Workbook], list[str]]
+    check_name(output, "The output")
 
 
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
             backup: bool = True, wait: float | None = None,
-            prepare: Prepare | None = None) -> tuple[RunResult | None, str]:
+            options: dict[str, object] | None = None, prepare: str = "") -> tuple[RunResult | None, str]:
+    """``work_book``, with a workbook that could not be worked told as NOT DONE and why:
+    returns the run's result (None if the workbook could not be worked) and a one-paragraph
+    summary for the clerk."""
+    try:
+        return work_book(book_path, steps, as_of=as_of, output=output, files=files, progress=progress,
+                         backup=backup, wait=wait, options=options, prepare=prepare)
+    except BookError as exc:
+        return None, not_done(book_path, exc)
+
+
+def not_done(book_path: Path, exc: BookError) -> str:
+    return f"{book_path.name}: NOT DONE. {exc}"
+
+
+def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
+              files: tuple[Path, ...] = (), progress: _Progress | None = None,
+              backup: bool = True, wait: float | None = None,
+              options: dict[str, object] | None = None, prepare: str = "") -> tuple[RunResult, str]:
     """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
     to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
-    ``ARXL_LOCK_WAIT``), then refuses. Documents are put in place once the workbook that
-    records them is saved. ``prepare`` works on the opened workbook before the steps (adopt:
-    the ColumnMap); without steps, no command runs and no Exceptions are written. Returns the
-    run's result (None if the workbook could not be worked) and a one-paragraph summary for the
-    clerk."""
+    ``ARXL_LOCK_WAIT``), then refuses (``BookBusy``). Documents are put in place once the
+    workbook that records them is saved. ``prepare`` names a phase of ``arxl adopt``
+    (``arxl.book.adoption.PHASES``) worked on the opened workbook before the steps; without
+    steps, no command runs and no Exceptions are written. Returns the run's result and a
+    one-paragraph summary for the clerk; a workbook that cannot be worked raises
+    ``BookError``, nothing changed."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
     book_file = book_path.resolve()
@@ -133,15 +156,13 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
                 clean_leftovers(path)
             progress("opening", 0.0)
             book = open_book(book_path, as_of=as_of, output=output)
-            prepared = prepare(book) if prepare is not None else []
-            ctx = Context(progress=progress, files=files, documents=documents)
+            prepared = adoption.PHASES[prepare](book) if prepare else []
+            ctx = Context(progress=progress, files=files, documents=documents, options=options or {})
             result = run_commands(book, steps, ctx) if steps else RunResult()
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
-            notes = documents.publish()
-    except BookError as exc:
-        documents.discard()
-        return None, f"{book_path.name}: NOT DONE. {exc}"
+            notes = [f"{saved.name}: {note}" for note in getattr(book.store, "notes", [])]
+            notes += documents.publish()
     except BaseException:
         documents.discard()
         raise
@@ -160,28 +181,89 @@ def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output:
     return result, "\n".join(lines)
 
 
-def run_books(books: list[Path], steps: list[str], *, as_of, output, files=(), quiet=False,
-              backup=True, prepare: Prepare | None = None) -> int:
-    many = len(books) > 1
+def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, output: str | None,
+              files: tuple[Path, ...] = (), quiet: bool = False, backup: bool = True, jobs: int = 1,
+              options: dict[str, object] | None = None, prepare: str = "",
+              cluster: str | None = None, report: Path | None = None, retries: int = DEFAULT_RETRIES) -> int:
+    """Work each of ``books`` (files, folders, patterns) on its own, in this process, ``jobs``
+    local processes or on a Dask ``cluster`` (``arxl.batch``); print each one's summary as it
+    ends, then, for several, the run report (also written to ``report``). ``prepare``: a phase
+    of ``arxl adopt`` (``work_book``). Returns the exit code."""
+    # the batch builds on this module's single-book path (work_book), so it is imported here
+    from arxl.batch import BookJob, BookReport, backend_for, expand, report_table, run_batch, write_report
+
+    named, unmatched = expand(books)
+    many = len(named) > 1 or named != list(books)
     if output and many and not Path(output).is_dir():
         print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
         return 2
-    failed = 0
-    for book_path in tqdm(books, desc="workbooks", disable=True if quiet or not many else None, file=sys.stderr):
-        try:
-            result, summary = process(book_path, steps, as_of=as_of, output=_output_for(book_path, output, many),
-                                      files=files, progress=_Progress(not quiet), backup=backup, prepare=prepare)
-        except Exception as exc:  # a bug must not stop the other workbooks; the file was not replaced
-            log = log_error(f"{' '.join(steps)} on {book_path}")
-            result, summary = None, (f"{book_path.name}: NOT DONE. arxl hit an unexpected error "
-                                     f"({type(exc).__name__}: {exc}); the workbook was not changed. The details "
-                                     f"were written to {log}; send that file to whoever supports arxl.")
-        print(summary, flush=True)
-        if result is None or not result.ok:
-            failed += 1
+    if report is not None and not report.resolve().parent.is_dir():
+        print(f"--report {report}: the folder {report.resolve().parent} does not exist.", file=sys.stderr)
+        return 2
+    targets: dict[Path, Path] = {}
+    for book in named:
+        out = _output_for(book, output, many)
+        if out is not None and targets.setdefault(out.resolve(), book.resolve()) != book.resolve():
+            print(f"--output {output}: {targets[out.resolve()]} and {book} would both be written to {out}; "
+                  f"refresh them into different folders.", file=sys.stderr)
+            return 2
+    wait = configured_wait()  # every worker waits as long, wherever its ARXL_LOCK_WAIT says otherwise
+    jobs_list = [BookJob(book, book.resolve(), tuple(steps), as_of,
+                         None if (out := _output_for(book, output, many)) is None else out.resolve(),
+                         tuple(f.resolve() for f in files), backup, wait,
+                         tuple((options or {}).items()), prepare) for book in named]
+    started = dt.datetime.now()
+    bar = tqdm(total=len(jobs_list), desc="workbooks", unit="book", file=sys.stderr,
+               disable=True if quiet or not many else None)
+
+    def ended(done: BookReport) -> None:
+        bar.write(done.summary, file=sys.stdout)
+        bar.update()
+
+    def again(failed: BookReport) -> None:
+        bar.write(f"{Path(failed.book).name}: not done on attempt {failed.attempts} ({failed.message.split('. ')[0]}); "
+                  f"it will be tried again.", file=sys.stdout)
+
+    try:
+        backend = backend_for(jobs, cluster, len(jobs_list), progress=not quiet)
+        reports = run_batch(jobs_list, backend, retries, ended, again)
+    finally:
+        bar.close()
+    reports += [BookReport(str(name), False, None, 0.0, 0, "", "no workbook matches this name")
+                for name in unmatched]
+    failed = sum(not r.done for r in reports)
+    seconds = (dt.datetime.now() - started).total_seconds()
     if many:
-        print(f"{len(books) - failed} of {len(books)} workbook(s) done.")
+        print(report_table(reports, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
+        print(f"{len(reports) - failed} of {len(reports)} workbook(s) done in {seconds:.1f} s.")
+    if report is not None:
+        where = f"Dask cluster {cluster}" if cluster else f"{min(jobs, len(jobs_list))} local process(es)"
+        write_report(reports, report, {"arxl": __version__, "steps": steps, "started": started.isoformat(
+            timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": len(reports) - failed,
+            "not_done": failed})
+        print(f"The run report is in {report}.")
     return 1 if failed else 0
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An option's whole number of at least ``least``."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least {least}")
+        return value
+    return count
+
+
+def _report_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise argparse.ArgumentTypeError(f"{text}: the run report is a .csv or a .json file")
+    return path
 
 
 def _steps(text: str) -> list[str]:
@@ -202,7 +284,8 @@ HELP_EPILOG = ("Each workbook is done on its own: one that cannot be done is rep
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arxl", description="Accounts receivable in your own workbook: match remittances, post payments, "
-                                 "make memos, age receivables, import bank files.", epilog=HELP_EPILOG)
+                                 "make memos, age receivables, import bank files, make invoices, statements and "
+                                 "reminder letters, and send them.", epilog=HELP_EPILOG)
     parser.add_argument("--version", action="version", version=f"arxl {__version__}")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
@@ -234,6 +317,21 @@ def build_parser() -> argparse.ArgumentParser:
                             "(a folder when several workbooks are given)")
         p.add_argument("--no-backup", action="store_true",
                        help="do not keep the previous version as NAME.bak.xlsx")
+        if many:
+            batch = p.add_argument_group("many workbooks", "BOOK may also be a folder (its .xlsx and .xlsm files) or a "
+                                         "quoted pattern such as 'books/*.xlsx'; backups are skipped")
+            batch.add_argument("--jobs", type=_count(1), metavar="N",
+                               help="work N workbooks at once in as many processes (default: the number of "
+                                    "cores; 1: one after the other in this process)")
+            batch.add_argument("--cluster", metavar="ADDRESS",
+                               help="work them on the workers of a Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                    "(needs arxl[cluster]; the workbooks' folder at the same path on every worker)")
+            batch.add_argument("--report", type=_report_path, metavar="PATH",
+                               help="write the run report (each workbook: done or not, problems, seconds, "
+                                    "attempts, worker, why not) to PATH, a .csv or .json file")
+            batch.add_argument("--retries", type=_count(0), default=DEFAULT_RETRIES, metavar="N",
+                               help="try a workbook again up to N times when its lock was held by another run "
+                                    f"or its worker was lost (default {DEFAULT_RETRIES})")
 
     p = sub.add_parser("refresh", help="run " + ", ".join(REFRESH) + " on workbooks", epilog=HELP_EPILOG,
                        description="Run the steps of refresh, in order, on each workbook: "
@@ -248,6 +346,15 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.needs_files:
             p.add_argument("files", type=Path, nargs="+", metavar="FILE",
                            help="bank or remittance files; the format is found from each file's content")
+        for option in cmd.options:
+            kinds: dict[str, dict[str, object]] = {"date": {"type": _date}, "ids": {"nargs": "+"},
+                                                   "choice": {"type": _choice(option.choices)}}
+            p.add_argument(option.flag, dest=option.dest, metavar=option.metavar or None, help=option.help,
+                           **kinds[option.kind])  # type: ignore[arg-type]
+        if cmd.drafts_mail:
+            p.add_argument("--send", action="store_true",
+                           help="then send the e-mail drafts waiting in the Outbox (arxl send), through Settings "
+                                "SmtpHost")
         if cmd.id == ADOPT.id:
             p.description = (ADOPT.tooltip + ". The first run writes only a ColumnMap table (where arxl found "
                              "each column, and how sure it is); correct it, then accept it with --accept.")
@@ -260,17 +367,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _adopt(args: argparse.Namespace) -> int:
-    """``arxl adopt``: propose the ColumnMap, accept it (and run the adopt step), or undo."""
-    def propose(book: Workbook) -> list[str]:
-        proposal = adoption.propose(book)
-        found = ", ".join(f"{t} on {w}" for t, w in proposal.found.items())
-        return [f"found {found}; wrote the ColumnMap: check it, correct it, then run arxl adopt --accept"]
-
-    prepare, steps = ((adoption.undo, []) if args.undo else (adoption.accept, [ADOPT.id]) if args.accept
-                      else (propose, []))
-    return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
-                     backup=not args.no_backup, prepare=prepare)
+def _choice(choices: tuple[str, ...]):
+    """An option's value read as one of ``choices``, in any case and spacing."""
+    def read(text: str) -> str:
+        key = "".join(text.split()).lower()
+        for choice in choices:
+            if "".join(choice.split()).lower() == key:
+                return choice
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,6 +401,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verb == "new":
+        check_name(args.path)
+        if args.path.suffix.lower() == MACRO_SUFFIX:
+            from arxl.excel.build import write_new_xlsm
+
+            with BookLock(args.path.resolve()):
+                if args.path.exists():
+                    raise BookError(f"{args.path} exists already; arxl new never overwrites a workbook.")
+                write_new_xlsm(args.path)
+            print(f"Wrote {args.path}: the tables of the master workbook, its Settings and the AR tab "
+                  f"(macros), ready to fill in.")
+            return 0
         new_workbook(args.path)
         print(f"Wrote {args.path}: the tables of the master workbook and its Settings, ready to fill in.")
         return 0
@@ -307,9 +423,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.path.exists() and not args.force:
             print(f"{args.path} exists; use --force to replace it.", file=sys.stderr)
             return 1
-        if macros and args.path.suffix.lower() != ".xlsm":
+        if macros and args.path.suffix.lower() != MACRO_SUFFIX:
             print(f"{args.path}: a workbook with macros must end in .xlsm", file=sys.stderr)
             return 2
+        check_name(args.path)
         started = time.perf_counter()
         if macros:
             from arxl.excel.build import MASTER, write_demo_xlsm
@@ -326,17 +443,39 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.verb == "refresh":
         steps = [s for s in REFRESH if not args.only or s in args.only]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
-                         backup=not args.no_backup)
+                         backup=not args.no_backup, **_batch(args))
     if args.verb == ADOPT.id:
-        return _adopt(args)
+        # propose the ColumnMap, accept it (then the adopt step), or undo
+        phase, steps = ("undo", []) if args.undo else ("accept", [ADOPT.id]) if args.accept else ("propose", [])
+        return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
+                         backup=not args.no_backup, prepare=phase, **_batch(args))
     cmd = COMMANDS[args.verb]
     files = tuple(getattr(args, "files", ()) or ())
     missing = [f for f in files if not f.is_file()]
     if missing:
         print(f"No such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    return run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
-                     quiet=args.quiet, backup=not args.no_backup)
+    options = {o.dest: getattr(args, o.dest) for o in cmd.options if getattr(args, o.dest) is not None}
+    failed = run_books(args.books, [cmd.id], as_of=args.as_of, output=args.output, files=files,
+                       quiet=args.quiet, backup=not args.no_backup, options=options, **_batch(args))
+    if not getattr(args, "send", False):
+        return failed
+    # the drafts are in place only once the workbook recording them is saved: send in a run of its own,
+    # on the workbooks as the first run left them
+    many = len(args.books) > 1
+    made = [_output_for(book, args.output, many) or book for book in args.books]
+    return max(failed, run_books(made, ["send"], as_of=args.as_of, output=None, quiet=args.quiet,
+                                 backup=not args.no_backup, **_batch(args)))
+
+
+def _batch(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of a run over many workbooks (none for a command that takes one)."""
+    if not hasattr(args, "jobs"):
+        return {}
+    from arxl.batch import default_jobs
+
+    return {"jobs": args.jobs or default_jobs(), "cluster": args.cluster, "report": args.report,
+            "retries": args.retries}
 
 
 if __name__ == "__main__":

@@ -46,11 +46,14 @@ class Kind(StrEnum):
 TEXT_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.EXTERNAL})
 
 # The number format of a cell of each kind (None: General). Money shows two decimals, and the
-# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35).
+# third and fourth where an amount has them (KWD 12.345 is never shown as 12.35). Dates show in the clerk's regional
+# format: Excel's built-in short date (number format 14) and short date with time (22), which
+# follow the system's locale. A file stores them by number; openpyxl names them as below, while
+# Excel's object model (xlwings) names them in US English (OBJECT_MODEL_FORMATS).
 NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.MONEY: "#,##0.00##;[Red]-#,##0.00##",
-    Kind.DATE: "yyyy-mm-dd",
-    Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
+    Kind.DATE: "mm-dd-yy",
+    Kind.DATETIME: "m/d/yy h:mm",
     Kind.NUMBER: "0.0",
     Kind.INTEGER: "0",
     Kind.RATE: "0.00%",
@@ -58,6 +61,8 @@ NUMBER_FORMATS: dict[Kind, str | None] = {
     Kind.TEXT: None,
     Kind.EXTERNAL: "@",
 }
+
+OBJECT_MODEL_FORMATS = {"mm-dd-yy": "m/d/yyyy", "m/d/yy h:mm": "m/d/yyyy h:mm"}
 
 
 class Owner(StrEnum):
@@ -82,6 +87,14 @@ class Decision(StrEnum):
     UNMATCHED = "Unmatched"
     APPROVE = "Approve"
     REJECT = "Reject"
+
+
+class LinkDecision(StrEnum):
+    """LearnedPayers.Decision: what a clerk types over a learned payer link (blank: leave it to
+    the matcher)."""
+
+    KEEP = "Keep"
+    REMOVE = "Remove"
 
 
 class MatchStatus(StrEnum):
@@ -169,6 +182,37 @@ class MemoStatus(StrEnum):
 class CustomerStatus(StrEnum):
     ACTIVE = "Active"
     HOLD = "Hold"
+
+
+class InvoiceRequestStatus(StrEnum):
+    """InvoiceRequests.Status."""
+
+    MADE = "Made"
+    HOLD = "Customer on hold"
+    NOT_MADE = "Not made: see Exceptions"
+
+
+class StatementLayout(StrEnum):
+    """Statements.Layout (and Settings StatementLayout)."""
+
+    OPEN_ITEMS = "Open items"
+    ACTIVITY = "Activity"
+
+
+class DocumentKind(StrEnum):
+    """Outbox.Kind: the documents arxl makes for a customer."""
+
+    INVOICE = "Invoice"
+    STATEMENT = "Statement"
+    REMINDER = "Reminder"
+    MEMO = "Memo"
+
+
+class MailEvent(StrEnum):
+    """Outbox.Event."""
+
+    DRAFTED = "Drafted"
+    SENT = "Sent"
 
 
 class PaymentMethod(StrEnum):
@@ -361,7 +405,18 @@ CUSTOMERS = TableSpec("Customers", Role.INPUT, (
     _c("Salesperson", K.TEXT, width=16),
     _c("Status", K.TEXT, width=10, choices=tuple(CustomerStatus),
        prompt="Hold keeps the customer from new invoices."),
+    _c("Address", K.TEXT, width=34, prompt="The postal address printed on documents: lines separated by ;"),
+    _c("TaxExempt", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes for a customer exempt from sales tax; give the certificate in TaxCertificate."),
+    _c("TaxCertificate", K.TEXT, width=18),
 ), currency=(OWN,))
+
+# The sales tax rates a TaxCode of InvoiceRequests names.
+TAX_RATES = TableSpec("TaxRates", Role.INPUT, (
+    _c("TaxCode", K.ID, required=True, width=10, unique=True),
+    _c("Rate", K.RATE, required=True, width=9),
+    _c("Description", K.TEXT, width=34),
+))
 
 # One row per invoice billed; arxl keeps the payment columns up to date.
 INVOICES = TableSpec("Invoices", Role.INPUT, (
@@ -441,6 +496,43 @@ MEMO_REQUESTS = TableSpec("MemoRequests", Role.INPUT, (
     _a("Status", K.TEXT, 30),
 ), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
 
+# One row per invoice line wanted; lines sharing an InvoiceKey make one invoice.
+INVOICE_REQUESTS = TableSpec("InvoiceRequests", Role.INPUT, (
+    _c("RequestID", K.ID, required=True, width=12, unique=True),
+    _c("CustomerID", K.ID, required=True, width=12),
+    _c("InvoiceKey", K.ID, width=12,
+       prompt="Lines with the same InvoiceKey make one invoice; blank: a line of its own."),
+    _c("Description", K.TEXT, required=True, width=34),
+    _c("Quantity", K.NUMBER, width=10),
+    _c("UnitPrice", K.MONEY, required=True, width=12),
+    _c("TaxCode", K.ID, width=9, prompt="A TaxCode of the TaxRates table; blank: the line is not taxed."),
+    _c("InvoiceDate", K.DATE, width=12),
+    _c("PONumber", K.ID, width=14),
+    _c("Currency", K.TEXT, width=9),
+    _c("Freight", K.MONEY, width=11),
+    _a("InvoiceID", K.ID, 14),
+    _a("Status", K.TEXT, 24),
+), currency=(OWN, BY_CUSTOMER))
+
+# The invoice line ledger: only grows.
+INVOICE_LINES = TableSpec("InvoiceLines", Role.LEDGER, (
+    _c("InvoiceID", K.ID, width=14),
+    _c("Line", K.INTEGER, width=6),
+    _c("RequestID", K.ID, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("InvoiceDate", K.DATE, width=12),
+    _c("Description", K.EXTERNAL, width=34),
+    _c("Quantity", K.NUMBER, width=10),
+    _c("UnitPrice", K.MONEY, width=12),
+    _c("NetAmount", K.MONEY, width=13),
+    _c("TaxCode", K.ID, width=9),
+    _c("TaxRate", K.RATE, width=9),
+    _c("TaxAmount", K.MONEY, width=12),
+    _c("Freight", K.MONEY, width=11),
+    _c("Currency", K.TEXT, width=9),
+    _c("Document", K.EXTERNAL, width=40),
+), currency=(OWN, BY_INVOICE, BY_CUSTOMER))
+
 # How arxl works for this workbook (arxl.core.settings lists every setting).
 SETTINGS = TableSpec("Settings", Role.INPUT, (
     _c("Setting", K.TEXT, required=True, width=24),
@@ -455,9 +547,12 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("InvoiceID", K.ID, width=16, prompt="You may change the invoice on a row you approve; Post applies it."),
     _c("ApplyAmount", K.MONEY, width=13, prompt="Cash for this invoice. Change it on a row you approve: "
                                                     "Post applies what you typed, the rest goes on account."),
-    _c("Discount", K.MONEY, width=11),
-    _c("WriteOff", K.MONEY, width=11),
-    _c("ShortPay", K.MONEY, width=11),
+    _c("Discount", K.MONEY, width=11, prompt="An early-payment discount the terms allow; settles the invoice "
+                                                 "without cash. You may change it on a row you approve."),
+    _c("WriteOff", K.MONEY, width=11, prompt="A small difference written off. You may change it on a row you "
+                                                 "approve."),
+    _c("ShortPay", K.MONEY, width=11, prompt="A deduction the payer took; it stays open on the invoice. You may "
+                                                 "change it on a row you approve."),
     _c("Reason", K.EXTERNAL, width=18),
     _c("Confidence", K.NUMBER, width=11),
     _c("Decision", K.TEXT, width=11, choices=tuple(Decision),
@@ -466,6 +561,17 @@ MATCHES = TableSpec("Matches", Role.OUTPUT, (
     _c("Evidence", K.EXTERNAL, width=80),
     _c("Proposed", K.TEXT, width=30),
 ), key=("PaymentID", "InvoiceID"), currency=(BY_PAYMENT, BY_INVOICE))
+
+# Payer accounts and names the matcher learned (from posted payments and this batch), with
+# where; type Keep to use a link as if it were on file, Remove to never use or learn it again.
+LEARNED_PAYERS = TableSpec("LearnedPayers", Role.OUTPUT, (
+    _c("PayerAccount", K.EXTERNAL, width=26),
+    _c("PayerName", K.EXTERNAL, width=28),
+    _c("CustomerID", K.ID, width=12),
+    _c("LearnedFrom", K.EXTERNAL, width=60),
+    _c("Payments", K.INTEGER, width=10),
+    _c("Decision", K.TEXT, width=11),
+), key=("PayerAccount", "PayerName", "CustomerID"))
 
 # The posting ledger: only grows; a correction is a new reversing row.
 APPLICATIONS = TableSpec("Applications", Role.LEDGER, (
@@ -522,6 +628,60 @@ AGING = TableSpec("Aging", Role.OUTPUT, (
     _c("CreditLimit", K.MONEY, width=13),
 ), key=("DocType", "DocID"), currency=(OWN, BY_CUSTOMER))
 
+# The statements arxl made: one row per statement and currency; only grows.
+STATEMENTS = TableSpec("Statements", Role.LEDGER, (
+    _c("StatementID", K.ID, width=12),
+    _c("MadeAt", K.DATETIME, width=18),
+    _c("CustomerID", K.ID, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Layout", K.TEXT, width=11),
+    _c("FromDate", K.DATE, width=12),
+    _c("AsOfDate", K.DATE, width=12),
+    _c("OpeningBalance", K.MONEY, width=15),
+    _c("Balance", K.MONEY, width=14),
+    _c("Document", K.EXTERNAL, width=40),
+), currency=(OWN, BY_CUSTOMER))
+
+# The reminder letters' levels, from the first reminder to the last.
+DUNNING_LEVELS = TableSpec("DunningLevels", Role.INPUT, (
+    _c("Level", K.INTEGER, required=True, width=7, unique=True),
+    _c("DaysOverdue", K.INTEGER, required=True, width=12),
+    _c("Title", K.TEXT, width=22),
+    _c("Wording", K.TEXT, width=70),
+    _c("Fee", K.MONEY, width=10),
+    _c("InterestRate", K.RATE, width=12),
+    _c("AttachStatement", K.TEXT, width=15, choices=YES_NO,
+       prompt="Yes to send an open-item statement with the letters of this level."),
+))
+
+# The reminder letters arxl made: one row per letter; only grows.
+DUNNING_LOG = TableSpec("DunningLog", Role.LEDGER, (
+    _c("LetterID", K.ID, width=12),
+    _c("LetterDate", K.DATE, width=12),
+    _c("CustomerID", K.ID, width=12),
+    _c("Currency", K.TEXT, width=9),
+    _c("Level", K.INTEGER, width=7),
+    _c("Items", K.EXTERNAL, width=50),
+    _c("OverdueAmount", K.MONEY, width=14),
+    _c("Fee", K.MONEY, width=10),
+    _c("Interest", K.MONEY, width=10),
+    _c("MemoID", K.ID, width=12),
+    _c("Document", K.EXTERNAL, width=40),
+), currency=(OWN, BY_CUSTOMER))
+
+# Every e-mail draft arxl made and every one it sent; only grows.
+OUTBOX = TableSpec("Outbox", Role.LEDGER, (
+    _c("At", K.DATETIME, width=18),
+    _c("Event", K.TEXT, width=9),
+    _c("Kind", K.TEXT, width=10),
+    _c("Reference", K.ID, width=14),
+    _c("CustomerID", K.ID, width=12),
+    _c("To", K.EXTERNAL, width=28),
+    _c("Subject", K.EXTERNAL, width=40),
+    _c("Draft", K.EXTERNAL, width=40),
+    _c("Detail", K.EXTERNAL, width=40),
+))
+
 # Where arxl reads a table in a workbook the clerk built: one line per column of the contract
 # (the clerk's sheet and header holding it), and one line per table arxl adds on its own sheet.
 COLUMN_MAP = TableSpec("ColumnMap", Role.INPUT, (
@@ -548,21 +708,24 @@ EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
 ), key=("Sheet", "Row", "Column", "Problem"))
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
-    CUSTOMERS, INVOICES, PAYMENTS, MEMO_REQUESTS, SETTINGS, MATCHES, APPLICATIONS, MEMOS, AGING,
-    EXCEPTIONS, COLUMN_MAP)}
+    CUSTOMERS, TAX_RATES, INVOICES, INVOICE_REQUESTS, INVOICE_LINES, PAYMENTS, MEMO_REQUESTS, SETTINGS,
+    MATCHES, LEARNED_PAYERS, APPLICATIONS, MEMOS, AGING, STATEMENTS, DUNNING_LEVELS, DUNNING_LOG, OUTBOX, EXCEPTIONS,
+    COLUMN_MAP)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
 AGING_SUMMARY = "AgingSummary"
 
-# Extra columns of the clerk's that arxl reads where present: a postal address to print.
+# The columns arxl reads a postal address from, the first that has one: Customers.Address, or a
+# BillingAddress column of the clerk's.
 ADDRESS_COLUMNS = ("Address", "BillingAddress")
 
 # The Command of Exceptions rows that reading the workbook found (every run reads it).
 READ_COMMAND = "read"
 
 # The order sheets take in a new workbook.
-SHEET_ORDER = ("Settings", "Customers", "Invoices", "Payments", "Matches", "Applications",
-               "MemoRequests", "Memos", "Aging", AGING_SUMMARY, "Exceptions", "ColumnMap")
+SHEET_ORDER = ("Settings", "Customers", "TaxRates", "Invoices", "InvoiceRequests", "InvoiceLines", "Payments",
+               "Matches", "LearnedPayers", "Applications", "MemoRequests", "Memos", "Aging", AGING_SUMMARY,
+               "Statements", "DunningLevels", "DunningLog", "Outbox", "Exceptions", "ColumnMap")
 
 # The sheets of a new master workbook: all but ColumnMap, which only `arxl adopt` writes into a
 # workbook the clerk built.

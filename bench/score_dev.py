@@ -43,7 +43,7 @@ def main(argv: list[str]) -> None:
     score = SHARED / "score.py"
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / book_path.name
-        shutil.copy(book_path, copy)
+        shutil.copyfile(book_path, copy)
         started = time.perf_counter()
         book = open_book(copy)
         opened = time.perf_counter()

@@ -27,7 +27,7 @@ def arxl_post(book: xw.Book):
 
 @script(name='Make memos')
 def arxl_memos(book: xw.Book):
-    'Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF'
+    'Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF and an e-mail draft'
     lite.run(book, 'memos')
 
 
@@ -43,16 +43,55 @@ def arxl_adopt(book: xw.Book):
     lite.run(book, 'adopt')
 
 
+@script(name='Reminder letters')
+def arxl_dunning(book: xw.Book):
+    'Make reminder letters (PDF and e-mail draft) by level for every customer with overdue items not reminded lately, as of AsOfDate'
+    lite.run(book, 'dunning')
+
+
 @script(name='Import bank file')
 def arxl_import(book: xw.Book):
     'Append the incoming payments of bank and remittance files (camt.053/054, BAI2, MT940, X12 820, NACHA, lockbox, CSV) to Payments'
     lite.run(book, 'import')
 
 
+@script(name='Make invoices')
+def arxl_invoice(book: xw.Book):
+    'Turn ready InvoiceRequests rows into numbered invoices with sales tax, each with a PDF and an e-mail draft'
+    lite.run(book, 'invoice')
+
+
+@script(name='Send e-mails')
+def arxl_send(book: xw.Book):
+    'Send every e-mail draft in the Outbox not yet sent (through Settings SmtpHost) and record each one sent'
+    lite.run(book, 'send')
+
+
+@script(name='Make statements')
+def arxl_statements(book: xw.Book):
+    'Make a statement of account (PDF and e-mail draft) for every customer with something open or an event in the period, as of AsOfDate'
+    lite.run(book, 'statements')
+
+
 @script(name='Refresh all')
 def arxl_refresh(book: xw.Book):
     'Run Match remittances, then Post payments, then Make memos, then Refresh aging, as the arxl refresh command does'
     lite.run(book, 'refresh')
+
+
+@func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications ledger with its headers (payments applied)')
+@arg('memos', ndim=2, doc='Optional: the Memos ledger with its headers (credit and debit memos)')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers (cash on account)')
+@arg('as_of', doc="Optional: the statement's date (default: Settings AsOfDate, else today)")
+@arg('currency', doc="Optional: the currency (default: the customer's only one)")
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_BALANCE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, currency=None, settings=None):
+    'What a customer owes as of a date: the balance of its statement, equal to its Aging total, in its currency.'
+    return udfs.ARXL_BALANCE(customer_ids, customers, invoices, applications, memos, payments, as_of, currency, settings)
 
 
 @func
@@ -103,6 +142,21 @@ def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
 
 
 @func
+@arg('customer_ids', ndim=2, doc='A CustomerID, or a column of them')
+@arg('levels', ndim=2, doc='The DunningLevels table with its headers, e.g. DunningLevels[#All]')
+@arg('customers', ndim=2, doc='The Customers table with its headers, e.g. Customers[#All]')
+@arg('invoices', ndim=2, doc='The Invoices table with its headers, e.g. Invoices[#All]')
+@arg('applications', ndim=2, doc='Optional: the Applications ledger with its headers (payments applied)')
+@arg('memos', ndim=2, doc='Optional: the Memos ledger with its headers (credit and debit memos)')
+@arg('payments', ndim=2, doc='Optional: the Payments table with its headers (cash on account)')
+@arg('as_of', doc='Optional: the date (default: Settings AsOfDate, else today)')
+@arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
+def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None):
+    'The reminder level a customer has reached as of the date (0: none), as Make reminders counts it: the highest level of its undisputed overdue items.'
+    return udfs.ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications, memos, payments, as_of, settings)
+
+
+@func
 @arg('reference', doc='The remittance text as received (invoice numbers, amounts...)')
 @arg('payer', doc='The payer name as the bank printed it')
 @arg('amount', doc='The payment amount')
@@ -111,5 +165,5 @@ def ARXL_DUEDATE(invoice_dates, terms=None, settings=None):
 @arg('received', doc='Optional: the date the payment arrived (default: Settings AsOfDate)')
 @arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None):
-    'Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount.'
+    'Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little.'
     return udfs.ARXL_MATCH(reference, payer, amount, invoices, customers, received, settings)

@@ -148,3 +148,10 @@ def invariants(path: Path, before: Snapshot | None = None) -> list[str]:
             if after.ledgers[name][:len(rows)] != rows:
                 broken.append(f"{name} lost or changed rows it had")
     return broken
+
+
+def touch(book, text: str) -> None:
+    """A change to a workbook through whichever store holds it: the first setting's Explanation
+    (cell C2 of Settings) says ``text``."""
+    book.store.find("Settings")
+    book.store.write_column("Settings", 2, 2, [text], None, True)

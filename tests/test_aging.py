@@ -286,13 +286,31 @@ def test_summary_past_due_percent_and_over_limit():
     assert summary.customers["CustomerID"].tolist() == ["C2", "C1"]  # EUR sorts before USD
 
 
-def test_credits_past_due_reduce_past_due_and_a_credit_balance_has_no_percent():
+def test_credits_past_due_reduce_past_due_but_never_make_the_percent_negative():
     memos = [{"MemoID": "CM-1", "MemoDate": day(-40), "CustomerID": "C3", "InvoiceID": "", "Kind": "Credit",
               "Type": "Price", "TotalAmount": "80.00", "Currency": "USD"}]
     got, _ = aging([invoice("I1", "50.00", day(-20), customer="C3")], memos=memos)
     row = summarize(got, SETTINGS.aging_buckets).customers.iloc[0]
     assert (row["Total"], row["PastDue"], row["31-60"]) == (-3_000, -8_000, -8_000)
-    assert pd.isna(row["PercentPastDue"]) and row["OverLimit"] == ""
+    # of the 50.00 the customer owes, nothing is past due; the overdue credit is left out
+    assert row["PercentPastDue"] == 0.0 and row["OverLimit"] == ""
+
+
+def test_percent_past_due_is_past_due_debits_over_open_debits():
+    # the reported case: a positive balance, overdue credits: it showed "-49.8% past due"
+    memos = [{"MemoID": "CM-1", "MemoDate": day(-40), "CustomerID": "C3", "InvoiceID": "", "Kind": "Credit",
+              "Type": "Price", "TotalAmount": "120.00", "Currency": "USD"}]
+    invoices = [invoice("I1", "100.00", day(-50), due=day(-20), customer="C3"),
+                invoice("I2", "300.00", day(-5), due=day(25), customer="C3")]
+    got, _ = aging(invoices, memos=memos)
+    summary = summarize(got, SETTINGS.aging_buckets)
+    row = summary.customers.iloc[0]
+    assert (row["Total"], row["PastDue"]) == (28_000, -2_000)  # PastDue / Total would be -7.1%
+    assert row["PercentPastDue"] == pytest.approx(100 / 400)
+    assert summary.currencies.at["USD", "PercentPastDue"] == pytest.approx(100 / 400)
+    # a customer who owes nothing has no percent at all
+    only_credit, _ = aging([], memos=memos)
+    assert pd.isna(summarize(only_credit, SETTINGS.aging_buckets).customers.iloc[0]["PercentPastDue"])
 
 
 def test_unposted_cash_counts_payments_received_by_the_date_without_applications():

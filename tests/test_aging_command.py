@@ -164,4 +164,4 @@ def test_summary_report_says_when_count_back_dso_is_only_a_lower_bound():
     text = " ".join(str(v) for b in report.blocks for r in b.rows for v in r if v is not None)
     assert "count-back DSO is at least the 61 days shown" in text
     key_figures = next(b for b in report.blocks if b.title.startswith("Key figures"))
-    assert key_figures.rows[1][:3] == ["USD", 500.0, 500.0]
+    assert key_figures.rows[1][:4] == ["USD", 500.0, 0.0, 500.0]  # total AR, received not posted, past due

@@ -48,6 +48,7 @@ HEADING_MARKS = {Role.INPUT: None, Role.OUTPUT: "arxl, rebuilt", Role.LEDGER: "l
 # The columns whose allowed values are the words of each vocabulary enum of the contract.
 ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.Decision: [("Matches", "Decision")],
+    contract.LinkDecision: [("LearnedPayers", "Decision")],
     contract.MatchStatus: [("Payments", "MatchStatus")],
     contract.Source: [("Applications", "Source")],
     contract.ReasonCode: [("Applications", "ReasonCode")],
@@ -59,10 +60,15 @@ ENUM_COLUMNS: dict[type[enum.StrEnum], list[tuple[str, str]]] = {
     contract.MemoStatus: [("MemoRequests", "Status")],
     contract.CustomerStatus: [("Customers", "Status")],
     contract.PaymentMethod: [("Payments", "Method")],
+    contract.InvoiceRequestStatus: [("InvoiceRequests", "Status")],
+    contract.StatementLayout: [("Statements", "Layout")],
+    contract.DocumentKind: [("Outbox", "Kind")],
+    contract.MailEvent: [("Outbox", "Event")],
 }
 # Enums that describe the contract itself (kinds, owners, roles), not words in cells.
 STRUCTURE_ENUMS = {Kind, Owner, Role}
-YES_COLUMNS = [("Invoices", "Disputed"), ("MemoRequests", "Approved")]
+YES_COLUMNS = [("Invoices", "Disputed"), ("MemoRequests", "Approved"), ("Customers", "TaxExempt"),
+               ("DunningLevels", "AttachStatement")]
 
 
 # ---- reading the doc ---------------------------------------------------------------------------

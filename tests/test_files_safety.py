@@ -13,6 +13,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from reliability import touch
 
 from arxl.book.files import backup_path, open_book, save_book
 from arxl.book.store import BookError
@@ -70,19 +71,39 @@ def test_workbook_open_in_excel_is_refused(make_book):
         open_book(path)
 
 
-@pytest.mark.parametrize("part, label", [
+FEATURES = [
     ("xl/slicers/slicer1.xml", "slicers"),
     ("xl/timelines/timeline1.xml", "timelines"),
     ("xl/ctrlProps/ctrlProp1.xml", "form controls"),
-])
-def test_features_a_save_would_drop_are_named(make_book, tmp_path, part, label):
+]
+
+
+@pytest.mark.parametrize("part, label", FEATURES)
+def test_features_openpyxl_would_drop_are_kept_byte_for_byte(make_book, tmp_path, part, label):
+    """The default engine edits only what changes: a workbook holding what an openpyxl save
+    would drop is refreshed in place, and the part comes through as it was."""
+    path = make_book()
+    risky = tmp_path / "risky.xlsx"
+    content = f"<x>{label}</x>".encode()
+    _rezip(path, risky, add={part: content})
+    book = open_book(risky)
+    touch(book, "refreshed")
+    save_book(book)
+    with zipfile.ZipFile(risky) as z:
+        assert z.read(part) == content
+    assert openpyxl.load_workbook(risky)["Settings"]["C2"].value == "refreshed"
+
+
+@pytest.mark.parametrize("part, label", FEATURES)
+def test_the_openpyxl_engine_names_features_a_save_would_drop(make_book, tmp_path, monkeypatch, part, label):
+    monkeypatch.setenv("ARXL_ENGINE", "openpyxl")
     path = make_book()
     risky = tmp_path / "risky.xlsx"
     _rezip(path, risky, add={part: b"<x/>"})
     before = _digest(risky)
     with pytest.raises(BookError, match=label) as caught:
         open_book(risky)
-    assert "--output" in str(caught.value)
+    assert "--output NEW.xlsx" in str(caught.value)
     assert _digest(risky) == before
     # with --output the original stays as it is and the results go to a new file
     book = open_book(risky, output=tmp_path / "results.xlsx")
@@ -90,7 +111,8 @@ def test_features_a_save_would_drop_are_named(make_book, tmp_path, part, label):
     assert _digest(risky) == before and (tmp_path / "results.xlsx").exists()
 
 
-def test_sparklines_and_2010_conditional_formats_are_named(make_book, tmp_path):
+def test_the_openpyxl_engine_names_sparklines_and_2010_conditional_formats(make_book, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARXL_ENGINE", "openpyxl")
     path = make_book()
     with zipfile.ZipFile(path) as z:
         sheet = z.read("xl/worksheets/sheet1.xml")
@@ -101,14 +123,24 @@ def test_sparklines_and_2010_conditional_formats_are_named(make_book, tmp_path):
         open_book(tmp_path / "spark.xlsx")
 
 
+def test_the_openpyxl_engine_refuses_a_macro_workbook_with_the_same_type(make_book, tmp_path, monkeypatch):
+    """Its refusal points to an output of the workbook's own type, never an .xlsx for an .xlsm."""
+    monkeypatch.setenv("ARXL_ENGINE", "openpyxl")
+    path = make_book(name="book.xlsm")
+    risky = tmp_path / "risky.xlsm"
+    _rezip(path, risky, add={"xl/slicers/slicer1.xml": b"<x/>"})
+    with pytest.raises(BookError, match=r"--output NEW\.xlsm"):
+        open_book(risky)
+
+
 def test_save_replaces_atomically_and_keeps_a_backup(make_book):
     path = make_book()
     original = _digest(path)
     book = open_book(path)
-    book.store.wb["Settings"]["E1"] = "touched"
+    touch(book, "touched")
     save_book(book)
     assert _digest(backup_path(path)) == original
-    assert openpyxl.load_workbook(path)["Settings"]["E1"].value == "touched"
+    assert openpyxl.load_workbook(path)["Settings"]["C2"].value == "touched"
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".~arxl-")]
 
 
@@ -140,9 +172,9 @@ def test_a_failing_save_leaves_the_original_intact(make_book, monkeypatch):
     path = make_book()
     original = _digest(path)
     book = open_book(path)
-    book.store.wb["Settings"]["E1"] = "half-way"
+    touch(book, "half-way")
 
-    def explode(target):
+    def explode(target, *_):
         with open(target, "wb") as f:
             f.write(b"PK\x03\x04 truncated")
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -163,7 +195,8 @@ def test_a_run_killed_half_way_leaves_the_original_intact(make_book, tmp_path):
     script = textwrap.dedent(f"""
         from arxl.book.files import open_book, save_book
         book = open_book({str(path)!r})
-        book.store.wb["Settings"]["E1"] = "new version"
+        book.store.find("Settings")
+        book.store.write_column("Settings", 2, 2, ["new version"], None, True)
         print("saving", flush=True)
         save_book(book)
     """)
@@ -176,7 +209,7 @@ def test_a_run_killed_half_way_leaves_the_original_intact(make_book, tmp_path):
         digest = _digest(path)
         wb = openpyxl.load_workbook(path, read_only=True)  # whole and readable, old or new
         assert wb["Invoices"].max_row == 30001
-        assert digest == original or wb["Settings"]["E1"].value == "new version"
+        assert digest == original or wb["Settings"]["C2"].value == "new version"
         for leftover in path.parent.glob(".~arxl-*"):
             leftover.unlink()  # the temporary file of a killed run is the only trace
 

@@ -103,3 +103,14 @@ def test_ar_kpis_without_sales_history_say_so():
     usd = kpis["USD"]
     assert usd.dso_count_back is None and usd.dso_simple is None and usd.best_possible_dso is None
     assert usd.average_days_delinquent is None and usd.percent_past_due == 1.0
+
+
+def test_overdue_credits_never_make_percent_past_due_negative():
+    # 10,000.00 owed and not yet due, a 3,000.00 credit 40 days old: past due net is negative
+    kpis = ar_kpis(_aging(("USD", 1_000_000, -5), ("USD", -300_000, 40), ("USD", 200_000, 10)), _aging(), _sales(),
+                   AS_OF, 90)
+    usd = kpis["USD"]
+    assert usd.past_due == -100_000 and usd.total_ar == 900_000
+    assert usd.percent_past_due == pytest.approx(2_000 / 12_000)  # past-due debits / open debits
+    only_credits = ar_kpis(_aging(("USD", -300_000, 40)), _aging(), _sales(), AS_OF, 90)["USD"]
+    assert only_credits.percent_past_due is None

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from arxl.book.files import open_book, save_book
-from arxl.documents.memo_pdf import _register_fonts
+from arxl.documents.layout import register_fonts
 
 CUSTOMERS = [
     {"CustomerID": "C100", "Name": "Acme Hardware Supply", "Terms": "Net 15", "Email": "ap@acmehardware.test"},
@@ -67,7 +67,7 @@ def test_debit_memo_document_shows_the_charge_and_when_it_is_due(documents):
 
 
 def test_names_beyond_latin_1_print_when_the_machine_has_a_unicode_font(make_book, run):
-    if not _register_fonts():
+    if not register_fonts():
         pytest.skip("no TrueType sans font on this machine: memos print in Helvetica (Latin-1)")
     customers = [{"CustomerID": "PL1", "Name": "Zakład Mechaniczny Żółw Sp. z o.o.", "Currency": "PLN"}]
     path = make_book({"Customers": customers, "MemoRequests": [
@@ -81,9 +81,9 @@ def test_names_beyond_latin_1_print_when_the_machine_has_a_unicode_font(make_boo
 def test_a_postal_address_the_clerk_keeps_in_customers_is_printed(make_book, run):
     path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "MemoRequests": REQUESTS[:1]},
                      settings=SETTINGS)
-    book = open_book(path)  # the clerk adds an Address column of their own to Customers
+    book = open_book(path)  # the clerk adds a BillingAddress column of their own to Customers
     raw = book.store.find("Customers")
-    book.store.add_columns("Customers", ["Address"], [None], [40])
+    book.store.add_columns("Customers", ["BillingAddress"], [None], [40])
     book.store.write_column("Customers", len(raw.headers), raw.first_row,
                             ["77 Mill Road; Springfield, IL 62701", ""], None, as_text=True)
     save_book(book)

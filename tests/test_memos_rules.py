@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from arxl.contract import is_yes
+from arxl.core.aging import due_on_terms
 from arxl.core.memos import (
-    debit_memo_due_date,
     highest_numbers,
     invoice_tax_ratio,
     line_net,
@@ -57,9 +57,9 @@ def test_numbers_follow_the_highest_of_their_own_prefix_only():
 
 def test_debit_memo_falls_due_on_the_customers_terms_else_the_default():
     day = dt.date(2026, 11, 20)
-    assert debit_memo_due_date(day, "Net 15", "Net 30") == dt.date(2026, 12, 5)
-    assert debit_memo_due_date(day, "", "Net 30") == dt.date(2026, 12, 20)
-    assert debit_memo_due_date(day, "whenever", "Net 30") == dt.date(2026, 12, 20)
+    assert due_on_terms(day, "Net 15", "Net 30") == dt.date(2026, 12, 5)
+    assert due_on_terms(day, "", "Net 30") == dt.date(2026, 12, 20)
+    assert due_on_terms(day, "whenever", "Net 30") == dt.date(2026, 12, 20)
 
 
 @pytest.mark.parametrize("mark, approved", [

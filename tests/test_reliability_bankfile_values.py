@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from arxl import cli
 from arxl.bankfiles import read_bank_file
 
 ING = """{1:F01INGBNL2ABXXX0000000000}{2:I940INGBNL2AXXXN}{3:{108:B12345678S000001}}{4:
@@ -195,6 +196,11 @@ def test_an_import_that_read_nothing_says_so_in_its_counts(make_book, run, tmp_p
     counts = result.outcomes["import"].counts
     assert (counts["imported"], counts["files_unreadable"], counts["nothing_read"]) == (0, 2, 1)
     assert "nothing" in result.outcomes["import"].summary.lower()
+    assert not result.ok  # a script running the import sees it fail
+    assert cli.main(["import", str(path), str(noise)]) == 1
+    good = tmp_path / "good.csv"
+    good.write_bytes(GOOD_CSV)
+    assert cli.main(["import", str(path), str(noise), str(good)]) == 0  # one file read is an import
 
 
 @pytest.mark.attack("bad values")

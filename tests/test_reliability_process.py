@@ -28,6 +28,7 @@ from reliability import (
     marker_of,
     results_beside,
     small_demo,
+    touch,
 )
 
 from arxl.book import lock as lock_module
@@ -190,7 +191,7 @@ def test_a_failing_backup_leaves_the_old_backup_and_the_workbook_whole(make_book
     monkeypatch.setattr(files.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(1, "no links here")))
     monkeypatch.setattr(files.shutil, "copy2", no_room)
     book = open_book(path)
-    book.store.wb["Settings"]["F1"] = "new"
+    touch(book, "new")
     with pytest.raises(BookError, match="Keeping the backup of book.xlsx failed: the disk holding book.bak.xlsx is "
                                         "full.*The workbook was not changed"):
         save_book(book)

@@ -89,3 +89,10 @@ def test_matching_a_demo_batch_gives_the_same_matches_with_either_scorer(tmp_pat
     assert len(results[False]) >= 150
     assert sum(1 for f in found if f) >= 10  # misspelt payer words were scored, both ways
     assert results[False].equals(results[True])
+
+
+def test_pure_python_distances_are_rapidfuzz_cdist():
+    from arxl.core.matching.similarity import osa_distances
+    queries, choices = ["100234", "1002", "INV100324"], ["100324", "100234", "1002345", "INV100234", ""]
+    for cutoff in (1, 2):
+        assert (osa_distances(queries, choices, cutoff, pure=True) == osa_distances(queries, choices, cutoff)).all()

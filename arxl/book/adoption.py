@@ -14,9 +14,11 @@ The cells are moved by the store; the rules of the mapping are in ``arxl.core.ad
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
-from arxl.book.files import FileStore, settings_rows
+from arxl.book.files import FileStore, starting_rows
 from arxl.book.port import Workbook
 from arxl.book.store import AdoptableStore, BookError
 from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, spec
@@ -71,15 +73,22 @@ def accept(book: Workbook) -> list[str]:
     book.write_clerk_column(COLUMN_MAP.name, "Accepted", accepted)
     mapping = book.remap()
     added = []
+    start = starting_rows()
     for table in NEW_BOOK_SHEETS:
         if table == AGING_SUMMARY or mapping.clerks(table) or book.has_table(table):
             continue
-        book.fill_new(table, settings_rows() if table == "Settings" else [])
+        book.fill_new(table, start.get(table, []))
         added.append(mapping.locations.get(table, table))
     notes.append(f"accepted {accepted.count('Yes')} line(s) of the ColumnMap")
     if added:
         notes.append(f"added arxl's own sheets: {', '.join(added)}")
     return notes
+
+
+def proposed(book: Workbook) -> list[str]:
+    """``propose``, told in a sentence for the clerk."""
+    found = ", ".join(f"{t} on {w}" for t, w in propose(book).found.items())
+    return [f"found {found}; wrote the ColumnMap: check it, correct it, then run arxl adopt --accept"]
 
 
 def undo(book: Workbook) -> list[str]:
@@ -106,3 +115,7 @@ def undo(book: Workbook) -> list[str]:
     removed = [sheet for sheet in dict.fromkeys([*own, column_map]) if store.remove_sheet(sheet)]
     notes.append(f"removed the sheets {', '.join(removed)}")
     return notes
+
+
+# The phases of ``arxl adopt`` by name (a batch job carries the name to its worker).
+PHASES: dict[str, Callable[[Workbook], list[str]]] = {"propose": proposed, "accept": accept, "undo": undo}

@@ -40,12 +40,25 @@ from arxl.book.documents import (
     recover,
     temp_name,
 )
+from arxl.book.files_guidance import GuidedTable, follow_resize, guide_workbook, print_setup
+from arxl.book.files_report import FONT
 from arxl.book.lock import BookLock, process_alive
+from arxl.book.package import check_name, conform_file
+from arxl.book.package_store import PackageStore
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
-from arxl.contract import AGING_SUMMARY, NEW_BOOK_SHEETS, NUMBER_FORMATS, Kind, locate_table, sheet_position
+from arxl.contract import (
+    AGING_SUMMARY,
+    NEW_BOOK_SHEETS,
+    NUMBER_FORMATS,
+    TABLES,
+    Kind,
+    locate_table,
+    sheet_position,
+)
+from arxl.core.dunning import DEFAULT_LEVELS
 from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
 
@@ -81,6 +94,8 @@ class FileStore:
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
         self.placed: dict[str, str] = {}  # where an accepted ColumnMap puts tables (locate_table)
+        self.notes: list[str] = []  # what the last save left out or added, for the clerk
+        self._written: dict[str, set[int]] = {}  # table -> sheet columns written this run (to fit widths)
 
     def _style_id(self, ws, number_format: str | None) -> int:
         if number_format not in self._styles:
@@ -111,11 +126,25 @@ class FileStore:
             del ws._cells[key]
         return True
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, suffix: str) -> None:
+        """Write the workbook to ``path`` as the file type ``suffix`` names."""
+        guide_workbook(self.wb, self._guided_tables())
         for ws in self.wb.worksheets:
             for table in ws.tables.values():
                 align_table_columns(ws, table)
         save_workbook(self.wb, path, self._direct)
+        self.notes = conform_file(path, suffix)
+
+    def _guided_tables(self) -> list[GuidedTable]:
+        """Every table of the contract in the workbook, for its guidance (drop-downs, colours,
+        widths, print setup: arxl.book.files_guidance)."""
+        found = []
+        for name in TABLES:
+            loc = self._locate(name)
+            if loc is not None:
+                found.append(GuidedTable(name, loc.ws, loc.header_row, loc.min_col, loc.max_col, loc.n_rows,
+                                         self._written.get(name, set()), self._direct.get(loc.ws.title, {})))
+        return found
 
     # ---- finding --------------------------------------------------------------------------
     def _known(self, name: str) -> _Located:
@@ -290,6 +319,7 @@ class FileStore:
         loc = self._known(name)
         ws, col = loc.ws, loc.min_col + offset
         values = list(values)
+        self._written.setdefault(name, set()).add(col)
         columns = self._direct.setdefault(ws.title, {})
         if self._absorb(ws, col, first_row, values, number_format, as_text):
             if col not in columns:
@@ -359,6 +389,8 @@ class FileStore:
         for c, column in self._direct.get(ws.title, {}).items():
             if loc.min_col <= c <= loc.max_col:
                 column.keep_rows_up_to(new_last)
+        follow_resize(ws, loc.min_col, loc.max_col, loc.first_row, loc.header_row + max(loc.n_rows, 1),
+                      loc.header_row + max(n_rows, 1))
         loc.n_rows = n_rows
         if loc.table is not None:
             self._set_ref(loc)
@@ -467,6 +499,22 @@ def os_problem(exc: OSError, path: Path, doing: str) -> str:
     return f"{doing} failed: {what.format(name=path.name, path=path, folder=path.parent)}. {todo}"
 
 
+PACKAGE_ENGINE, OPENPYXL_ENGINE = "package", "openpyxl"
+
+
+def engine() -> str:
+    """How the headless door edits a workbook file: ``package`` (only what changes, every other
+    part kept byte for byte; the default) or ``openpyxl`` (load and save the whole workbook, the
+    engine of earlier versions), chosen by the environment variable ARXL_ENGINE."""
+    chosen = os.environ.get("ARXL_ENGINE", "").strip().lower() or DEFAULT_ENGINE
+    if chosen not in (PACKAGE_ENGINE, OPENPYXL_ENGINE):
+        raise BookError(f"ARXL_ENGINE={chosen} is not an engine of arxl; use {PACKAGE_ENGINE} or {OPENPYXL_ENGINE}.")
+    return chosen
+
+
+DEFAULT_ENGINE = PACKAGE_ENGINE
+
+
 def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
               output: str | os.PathLike[str] | None = None) -> Workbook:
     """Open a master workbook for a run. Refuses (BookError) a file that is not a workbook, is
@@ -474,6 +522,9 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
     to ``output``. The store remembers the version read (``Fingerprint``): ``save_book``
     replaces the file only while it is still that version."""
     path = Path(path)
+    check_name(path)
+    if output is not None:
+        check_name(Path(output), "The output")
     check_not_open(path)
     in_place = output is None or Path(output).resolve() == path.resolve()
     try:
@@ -488,13 +539,20 @@ def open_book(path: str | os.PathLike[str], as_of: dt.date | None = None,
         raise BookError(os_problem(exc, path, f"Reading {path.name}")) from exc
     if in_place and not stat.st_mode & 0o222:
         raise BookError(f"{path.name} is marked read-only, so arxl does not replace it. Nothing was changed. "
-                        f"Remove the read-only mark (file properties), or run with --output NEW.xlsx.")
+                        f"Remove the read-only mark (file properties), or run with --output NEW{path.suffix.lower()}.")
     source = Fingerprint(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
     dropped = inspect_package(path, data)
+    if engine() == PACKAGE_ENGINE:
+        try:
+            return Workbook(PackageStore(data, source=source), path=path, as_of=as_of)
+        except BookError:
+            raise
+        except Exception as exc:  # a damaged package, a sheet calamine cannot read
+            raise BookError(f"{path.name} could not be read as a workbook ({type(exc).__name__}: {exc}).") from exc
     if dropped and in_place:
-        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's file engine (openpyxl) "
-                        f"would drop when saving. Nothing was changed. Run with --output NEW.xlsx to write "
-                        f"the results to a new file, or use the ribbon buttons inside Excel.")
+        raise BookError(f"{path.name} holds {', '.join(dropped)}, which arxl's openpyxl engine would drop when "
+                        f"saving. Nothing was changed. Run with --output NEW{path.suffix.lower()} to write the "
+                        f"results to a new file, or use arxl's default engine (ARXL_ENGINE={PACKAGE_ENGINE}).")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=_is_macro_book(path), keep_links=True)
     except BookError:
@@ -556,7 +614,7 @@ def _backup(target: Path) -> None:
             tmp.unlink()
 
 
-def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fingerprint | None = None,
+def _write_atomically(store: FileStore | PackageStore, target: Path, backup: bool, expected: Fingerprint | None = None,
                       lock: BookLock | None = None, documents: StagedDocuments | None = None) -> None:
     """Save into a temporary file beside ``target``, check it, keep the old version as a
     backup, and move the new one into place in one step. The new file keeps the old one's
@@ -568,7 +626,7 @@ def _write_atomically(store: FileStore, target: Path, backup: bool, expected: Fi
     tmp = temp_name(target)
     try:
         try:
-            store.save(tmp)
+            store.save(tmp, target.suffix)
         except OSError as exc:
             raise BookError(os_problem(exc, target, f"Saving {target.name}") + " The workbook was not changed.") \
                 from exc
@@ -620,7 +678,8 @@ def save_book(book: Workbook, output: str | os.PathLike | None = None, backup: b
     if target is None:
         raise ValueError("no file to save to")
     target = target.resolve()
-    if not isinstance(book.store, FileStore):
+    check_name(target, "The output" if output else "The workbook")
+    if not isinstance(book.store, FileStore | PackageStore):
         raise TypeError("save_book saves workbooks opened from files")
     if target.is_dir():
         raise BookError(f"{target} is a folder; give a file name such as results.xlsx. Nothing was changed.")
@@ -656,37 +715,43 @@ def clean_leftovers(target: Path) -> list[Path]:
 
 # ---- a new master workbook ----------------------------------------------------------------
 
-def settings_rows(settings: dict[str, object] | None = None) -> list[dict[str, object]]:
-    """The rows of a new Settings table: every known setting with its default (or the value in
-    ``settings``) and what it means."""
+def starting_rows(settings: dict[str, object] | None = None) -> dict[str, list[dict[str, object]]]:
+    """The rows arxl's own tables start with, in a new workbook and in one it adopts: Settings
+    with every known setting, its default (or the value in ``settings``) and what it means, and
+    three reminder levels (``arxl.core.dunning.DEFAULT_LEVELS``)."""
     values = {s.name: s.default for s in KNOWN_SETTINGS}
     unknown = set(settings or {}) - set(values)
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
     values.update(settings or {})
-    return [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation} for s in KNOWN_SETTINGS]
+    return {"Settings": [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
+                         for s in KNOWN_SETTINGS],
+            "DunningLevels": [dict(level) for level in DEFAULT_LEVELS]}
 
 
 def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = None,
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
     header rows) and a Settings table listing every known setting with its default and what it
-    means. ``rows`` fills input tables (the demo); ``settings`` overrides defaults."""
+    means, and three reminder levels to start from (``arxl.core.dunning.DEFAULT_LEVELS``). ``rows``
+    fills input tables (the demo); ``settings`` overrides defaults."""
     path = Path(path)
+    check_name(path)
     if path.exists() and not overwrite:
         raise BookError(f"{path} exists already; arxl new never overwrites a workbook.")
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     store = FileStore(wb)
     book = Workbook(store, path=path)
-    rows = dict(rows or {})
-    rows["Settings"] = settings_rows(settings)
+    start = starting_rows(settings)
+    rows = {"DunningLevels": start["DunningLevels"], **(rows or {}), "Settings": start["Settings"]}
     for name in NEW_BOOK_SHEETS:
         if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)
             ws["A1"] = "Aging summary"
-            ws["A1"].font = Font(bold=True, size=14)
+            ws["A1"].font = Font(name=FONT, bold=True, size=14)
             ws["A3"] = "Run 'Refresh aging' (or arxl aging) to build the summary, its KPIs and its chart."
+            print_setup(ws, [], gridlines=False)
             continue
         book.fill_new(name, rows.get(name, []))
     settings_ws = wb["Settings"]

@@ -13,17 +13,20 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
+from arxl.book.files_guidance import print_setup
+from arxl.book.guidance import EXCEL_DEFAULT_WIDTH, shown_text, text_width, wrapped_lines
 from arxl.core.report import Block, Chart, Report
 
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-HEADER_FONT = Font(bold=True, color="1F3864")
-TITLE_FONT = Font(bold=True, size=12, color="1F3864")
-REPORT_TITLE_FONT = Font(bold=True, size=16, color="1F3864")
-TOTAL_FONT = Font(bold=True)
+# fonts named as the workbook's own (a font without a name is drawn in another face elsewhere)
+FONT = "Calibri"
+HEADER_FONT = Font(name=FONT, bold=True, color="1F3864")
+TITLE_FONT = Font(name=FONT, bold=True, size=12, color="1F3864")
+REPORT_TITLE_FONT = Font(name=FONT, bold=True, size=16, color="1F3864")
+TOTAL_FONT = Font(name=FONT, bold=True)
 RULE = Side(style="thin", color="8EA9DB")
 TOTAL_RULE = Side(style="double", color="1F3864")
 CHART_AXIS_FORMAT = "#,##0"
-DEFAULT_WIDTH = 8.43  # Excel's column width when none is set
 LINE_HEIGHT = 15  # points per line of 11-point text
 
 
@@ -38,11 +41,29 @@ def _put(ws, row: int, col: int, value):
 def _header_lines(block: Block, widths: dict[int, float]) -> int:
     """Lines the widest-wrapping header needs; the row is made that tall (Excel does not grow
     a row for wrapped text that a program wrote)."""
-    lines = 1
-    for c, value in enumerate(block.rows[0]):
-        width = widths.get(block.left + c, DEFAULT_WIDTH)
-        lines = max(lines, math.ceil(len(str(value or "")) / max(width - 1, 1)))
-    return lines
+    return max(wrapped_lines(value, widths.get(block.left + c, EXCEL_DEFAULT_WIDTH), bold=True)
+               for c, value in enumerate(block.rows[0]))
+
+
+def fitted_widths(report: Report) -> dict[int, float]:
+    """The report's column widths, widened where a figure would not show whole ("###") or a
+    header word would break."""
+    widths = dict(report.widths)
+    for block in report.blocks:
+        last = len(block.rows) - 1
+        for r, values in enumerate(block.rows):
+            header = block.header and r == 0
+            bold = header or (block.bold_last_row and r == last)
+            for c, value in enumerate(values):
+                if header:
+                    need = max((text_width(word, bold=True) for word in str(value or "").split()), default=0.0)
+                elif c in block.formats and isinstance(value, int | float):
+                    need = text_width(shown_text(block.formats[c], value), bold)
+                else:
+                    continue  # text runs on into the empty cells beside it
+                column = block.left + c
+                widths[column] = max(widths.get(column, EXCEL_DEFAULT_WIDTH), math.ceil(need * 4) / 4)
+    return widths
 
 
 def _header_alignment(block: Block, c: int) -> Alignment:
@@ -132,15 +153,14 @@ def draw_report(ws, report: Report) -> None:
     if report.title:
         _put(ws, 1, 1, report.title).font = REPORT_TITLE_FONT
         ws.row_dimensions[1].height = 24
-    for column, width in report.widths.items():
+    widths = fitted_widths(report)
+    for column, width in widths.items():
         ws.column_dimensions[get_column_letter(column)].width = width
     for block in report.blocks:
-        _draw_block(ws, block, report.widths)
+        _draw_block(ws, block, widths)
     for chart in report.charts:
         _draw_chart(ws, chart, report.blocks[chart.block])
     ws.sheet_view.showGridLines = False
     # printed, a report is read across: landscape, every column on one page width
+    print_setup(ws, list(widths.values()), gridlines=False)
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True

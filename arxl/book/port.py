@@ -54,7 +54,8 @@ EXCEL_MAX_TEXT = 32_767
 
 # The tables a run reads: the clerk's and the ledgers (Matches holds the clerk's decisions).
 # Aging and Exceptions are arxl's alone and only written.
-LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos")
+LOADED = ("Customers", "Invoices", "Payments", "MemoRequests", "Matches", "Applications", "Memos", "TaxRates",
+          "InvoiceRequests", "InvoiceLines", "Statements", "DunningLevels", "DunningLog", "Outbox")
 
 
 class Workbook:
@@ -440,10 +441,11 @@ class Workbook:
         check_step(step)
         self._check_rows(step)
         self._cut = Problems()
-        for update in step.updates:
-            self._update(update.table, update.frame, update.fill_blank)
+        # appends first: an update may fill arxl's columns of rows the step appends (new invoices)
         for name, rows in step.appends.items():
             self._append_rows(name, rows, [spec(name).column(c) for c in rows.columns])
+        for update in step.updates:
+            self._update(update.table, update.frame, update.fill_blank)
         for name, frame in step.rebuilds.items():
             self._replace(name, frame)
         for sheet, report in step.reports.items():

@@ -1,6 +1,16 @@
 """Checks made before arxl opens or replaces a workbook file, so that a clerk's data is never
 lost: the file must be a real workbook, not open in Excel, not a zip bomb nor an XML entity
-trick, and hold nothing an openpyxl save would silently drop."""
+trick.
+
+What an openpyxl save would silently drop is listed too (``inspect_package``), for the openpyxl
+engine only (ARXL_ENGINE=openpyxl), which refuses such a workbook in place. The default engine
+(``arxl.book.package_store``) refuses nothing for it: it rewrites only the sheets and tables arxl
+writes and copies every other part byte for byte. What that engine itself edits, and so could
+disturb, is narrow and handled where it is edited: a clerk's shared formula whose first cell arxl
+overwrites (the other cells get the formula written out), the calculation chain (dropped when a
+formula cell is overwritten, as Excel rebuilds it), a pivot cache over a changed table (refreshed
+on open), and the AgingSummary report sheet, which arxl owns and redraws whole (anything a
+clerk adds to that sheet is replaced with it, as with the openpyxl engine)."""
 from __future__ import annotations
 
 import io
@@ -82,7 +92,7 @@ def _chunks(z: zipfile.ZipFile, info: zipfile.ZipInfo, overlap: int):
 
 def inspect_package(path: Path, data: bytes | None = None) -> list[str]:
     """Raise BookError for a file that is not a workbook or is hostile; return the names of
-    features an openpyxl save would drop (empty when it is safe to save in place). ``data``:
+    features an openpyxl save would drop (what the openpyxl engine refuses to save in place). ``data``:
     the file's bytes, when the caller has read them already."""
     if data is None and not path.is_file():
         raise BookError(f"{path} does not exist or is not a file.")

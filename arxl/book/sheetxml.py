@@ -65,19 +65,19 @@ class DirectColumn:
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _text(value: str) -> str:
+def escape_text(value: str) -> str:
     if not _NEEDS_ESCAPE.search(value):  # most text needs nothing; one scan in C tells
         return value
     return ILLEGAL_CHARACTERS_RE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attr(value) -> str:
-    return _text(str(value)).replace('"', "&quot;")
+    return escape_text(str(value)).replace('"', "&quot;")
 
 
-def _string_cell(ref: str, style: str, value: str) -> str:
+def string_cell(ref: str, style: str, value: str) -> str:
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape_text(value)}</t></is></c>'
 
 
 def _number(value) -> str:
@@ -86,12 +86,12 @@ def _number(value) -> str:
     return safe_string(value)  # Decimal, numpy numbers: as openpyxl writes them
 
 
-def _value_cell(ref: str, style: str, value, epoch) -> str:
+def value_cell(ref: str, style: str, value, epoch) -> str:
     """A value arxl wrote into a direct column."""
     if type(value) is float or type(value) is int:  # the common case first
         return f'<c r="{ref}"{style} t="n"><v>{value!r}</v></c>'
     if isinstance(value, str):
-        return _string_cell(ref, style, value)
+        return string_cell(ref, style, value)
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.date | dt.time | dt.timedelta):
@@ -156,9 +156,9 @@ class _SheetWriter(WorksheetWriter):
             t = "inlineStr" if kind == "s" else kind
             return f'<c r="{ref}"{style}/>' if kind == "f" else f'<c r="{ref}"{style} t="{t}"/>'
         if kind == "s":
-            return _string_cell(ref, style, value)
+            return string_cell(ref, style, value)
         if kind == "f":
-            return f'<c r="{ref}"{style}><f>{_text(value[1:])}</f><v/></c>'
+            return f'<c r="{ref}"{style}><f>{escape_text(value[1:])}</f><v/></c>'
         if kind == "d":
             if iso_dates:
                 return f'<c r="{ref}"{style} t="d"><v>{value.isoformat()}</v></c>'
@@ -167,7 +167,7 @@ class _SheetWriter(WorksheetWriter):
             return f'<c r="{ref}"{style} t="n"><v>{_number(value)}</v></c>'
         if kind == "b":
             return f'<c r="{ref}"{style} t="b"><v>{int(bool(value))}</v></c>'
-        return f'<c r="{ref}"{style} t="{kind}"><v>{_text(str(value))}</v></c>'
+        return f'<c r="{ref}"{style} t="{kind}"><v>{escape_text(str(value))}</v></c>'
 
     def _style(self, cell, cache: dict) -> str:
         """The s="..." attribute of a cell ("" when unstyled), cached per style: most cells of
@@ -202,7 +202,7 @@ class _SheetWriter(WorksheetWriter):
             for row, value in enumerate(column.values, column.first_row):
                 if value is None:
                     continue
-                xml = _value_cell(f"{letter}{row}", style, value, epoch)
+                xml = value_cell(f"{letter}{row}", style, value, epoch)
                 here = fragments[row]
                 interleaved = interleaved or bool(here and here[-1][0] >= col)
                 here.append((col, xml))

@@ -4,7 +4,7 @@ the runner applies them, so a command can be tested on frames alone."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -42,6 +42,20 @@ class Context:
     folder: Path | None = None
     workbook: str = ""
     documents: DocumentWriter | None = None
+    options: Mapping[str, object] = field(default_factory=dict)  # a command's own Options, by dest
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option a command takes beyond the workbook (the command line offers it; the buttons
+    run the command with none, so every option has a default the command states)."""
+
+    flag: str  # "--from"
+    dest: str  # its key in Context.options
+    help: str
+    kind: str = "date"  # "date", "ids" (one or more IDs) or "choice"
+    choices: tuple[str, ...] = ()
+    metavar: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,3 +67,5 @@ class Command:
     run: Callable[[Ledger, Context], Step]
     in_refresh: bool = True  # one of the steps of `arxl refresh` / Refresh all
     needs_files: bool = False  # asks for files (import)
+    options: tuple[Option, ...] = ()
+    drafts_mail: bool = False  # makes e-mail drafts: the command line offers --send

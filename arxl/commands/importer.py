@@ -160,14 +160,14 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     counts["imported"] = len(rows)
     ctx.progress("Imported", 1.0)
     total = _totals([(r.amount, r.currency or settings.base_currency) for _, r in rows])
-    counts["nothing_read"] = int(counts["files_unreadable"] == len(ctx.files))
+    counts["nothing_read"] = int(bool(ctx.files) and counts["files_unreadable"] == len(ctx.files))
     summary = (f"Imported {len(rows)} payment(s){' totalling ' + total if rows else ''} from "
                f"{counts['files']} file(s); {counts['already_there']} already in Payments; "
                f"{counts['not_receipts']} record(s) that are not receipts reported in Exceptions.")
     if counts["files_unreadable"]:
         summary += (" Nothing could be read from any file given; see Exceptions." if counts["nothing_read"]
                     else f" {counts['files_unreadable']} file(s) could not be read; see Exceptions.")
-    step.outcome = Outcome(summary, dict(counts))
+    step.outcome = Outcome(summary, dict(counts), failed=bool(counts["nothing_read"]))
     return step
 
 

@@ -7,7 +7,7 @@ import time
 from arxl.commands.command import Command, Context
 from arxl.contract import Decision, InvoiceStatus
 from arxl.core.ledger import Ledger, Outcome, Step
-from arxl.core.matching import match_payments
+from arxl.core.matching import match, read_history
 from arxl.core.matching.decisions import keep_clerk_rows, payment_status, payments_to_match
 from arxl.core.numbering import number_blank_ids
 
@@ -31,14 +31,19 @@ def run(ledger: Ledger, ctx: Context) -> Step:
         step.update("Payments", payments.loc[blank_ids, ["PaymentID"]], fill_blank=("PaymentID",))
     balances, problems = ledger.balances()
     step.report(problems)
-    todo = payments_to_match(payments, ledger.table("Applications", required=False))
+    applications = ledger.table("Applications", required=False)
+    todo = payments_to_match(payments, applications)
+    customers = ledger.table("Customers")
+    # what posted payments and the clerk's LearnedPayers teach of who pays from which account
+    history = read_history(customers["CustomerID"].tolist(), step.problems, payments, applications,
+                           ledger.table("LearnedPayers", required=False))
 
     started = time.perf_counter()
-    (matches, _), problems = match_payments(
-        todo, invoices, ledger.table("Customers"), settings, balances.invoices["OpenBalance"],
-        balances.invoices["Status"] == InvoiceStatus.DISPUTED, ctx.progress)
+    found = match(todo, invoices, customers, settings, balances.invoices["OpenBalance"],
+                  balances.invoices["Status"] == InvoiceStatus.DISPUTED, history, ctx.progress)
     elapsed = time.perf_counter() - started
-    step.report(problems)
+    step.report(found.problems)
+    matches = found.matches
 
     ctx.progress("Writing Matches", 0.92)
     # a payment that names no currency is in the BaseCurrency (WORKBOOK.md, Amounts)
@@ -46,6 +51,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     currencies = dict(zip(payments["PaymentID"], currency.where(currency != "", settings.base_currency)))
     rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]), currencies)
     step.rebuild("Matches", rebuilt)
+    step.rebuild("LearnedPayers", found.learned_payers)
     columns = payment_status(rebuilt, todo)
     step.update("Payments", columns)
     counts = {str(d): int((columns["MatchStatus"] == d).sum())

@@ -2,15 +2,25 @@
 ledger, each with a PDF next to the workbook, then bring the Invoices [arxl] columns up to date."""
 from __future__ import annotations
 
-import posixpath
+import datetime as dt
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
 from arxl.commands.command import Command, Context
-from arxl.contract import ADDRESS_COLUMNS, MEMOS
+from arxl.commands.documents import (
+    NO_DOCUMENT,
+    Pdf,
+    add_draft,
+    company,
+    customer_parties,
+    document_folder,
+    document_path,
+)
+from arxl.contract import MEMOS, DocumentKind
 from arxl.core import memos as core
+from arxl.core.aging import due_on_terms
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
@@ -18,56 +28,36 @@ from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
 
-NO_DOCUMENT = "no PDF (the workbook was never saved)"
-
-
-def _file_name(memo_id: str) -> str:
-    """The memo number as a file name (a prefix such as CM/2026/ must not make folders)."""
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in memo_id) + ".pdf"
-
-
-def memo_folder(settings: Settings, workbook: str) -> PurePosixPath:
-    """Where a workbook's memo PDFs go: a folder of its own (named like the workbook file) in
-    Settings MemoFolder, so that two workbooks in one folder never share a memo's file name.
-    MemoFolder is relative to the workbook's folder and must stay inside it; an absolute path
-    is the clerk's deliberate choice of another place and is used as written."""
-    written = settings.memo_folder.strip() or "Memos"
-    if Path(written).is_absolute():  # joined to the workbook's folder, it stays itself
-        return PurePosixPath(Path(written).as_posix()) / workbook
-    folder = PurePosixPath(posixpath.normpath(Path(written).as_posix()))
-    if folder.parts[:1] == ("..",):
-        raise CannotRun(f"Settings MemoFolder {written!r} leads outside the workbook's folder. Name a folder "
-                        f"inside it (such as Memos), or write a full path (such as D:\\Memos) if the memos "
-                        f"belong elsewhere on purpose.")
-    return folder / workbook
-
 
 def _documents(memos: list[core.Memo], customers: pd.DataFrame, invoices: pd.DataFrame,
-               settings: Settings, folder: PurePosixPath) -> dict[str, Document]:
-    """Each memo's PDF in the workbook's memo folder, by MemoID."""
-    company = Party(settings.company_name,
-                    address_lines=tuple(p.strip() for p in settings.company_address.split(";") if p.strip()))
-    address_columns = [c for c in ADDRESS_COLUMNS if c in customers]
+               settings: Settings, step: Step, now: dt.datetime, workbook: str) -> dict[str, Document]:
+    """Each memo's PDF in the workbook's memo folder, by MemoID, each followed by its e-mail draft."""
+    folder = document_folder(settings.memo_folder, "MemoFolder", "Memos", workbook)
+    sender = company(settings)
+    parties = customer_parties(customers)
+    rows = dict(zip(customers["CustomerID"], customers.index))
     by_customer = customers.set_index("CustomerID")
     by_invoice = invoices.set_index("InvoiceID")
     documents = {}
     for memo in memos:
-        c = by_customer.loc[memo.customer_id]
-        address = tuple(line.strip() for col in address_columns
-                        for line in str(c[col]).replace("\n", ";").split(";") if line.strip())
-        customer = Party(c["Name"], memo.customer_id, address, c["Email"])
+        customer = parties[memo.customer_id]
         invoice = None
         if memo.invoice_id:
             inv = by_invoice.loc[memo.invoice_id]
             invoice = InvoiceRef(memo.invoice_id, inv["InvoiceDate"].date(), inv["PONumber"])
-        due = (core.debit_memo_due_date(memo.memo_date, c["Terms"], settings.default_terms)
+        due = (due_on_terms(memo.memo_date, by_customer.loc[memo.customer_id, "Terms"], settings.default_terms)
                if memo.kind == core.DEBIT else None)
 
         def write(target: Path, memo: core.Memo = memo, customer: Party = customer,
-                  invoice: InvoiceRef | None = invoice, due=due) -> None:
-            write_memo_pdf(target, memo, company, customer, invoice, due)
+                  invoice: InvoiceRef | None = invoice, due: dt.date | None = due) -> None:
+            write_memo_pdf(target, memo, sender, customer, invoice, due)
 
-        documents[memo.memo_id] = Document(folder / _file_name(memo.memo_id), write)
+        pdf = Pdf(document_path(folder, memo.memo_id), write)
+        documents[memo.memo_id] = pdf.document
+        step.documents.append(pdf.document)
+        add_draft(step, settings, now, DocumentKind.MEMO, memo.memo_id, customer, int(rows[memo.customer_id]),
+                  [pdf], {"Date": memo.memo_date.isoformat(), "DueDate": due.isoformat() if due else "",
+                          "Total": format_amount(memo.total, memo.currency)})
     return documents
 
 
@@ -139,9 +129,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
                                        settings, settings.as_of)
     step = Step(Outcome(""), problems)
     memos = result.memos
-    documents = (_documents(memos, customers, invoices, settings, memo_folder(settings, ctx.workbook or "book"))
+    documents = (_documents(memos, customers, invoices, settings, step, ctx.now, ctx.workbook or "book")
                  if ctx.folder is not None and memos else {})
-    step.documents.extend(documents.values())
     if memos and ctx.folder is None:
         for memo in memos:
             memo_id, status = result.statuses[memo.request_row]
@@ -163,4 +152,5 @@ def run(ledger: Ledger, ctx: Context) -> Step:
 
 
 COMMAND = Command("memos", "Make memos", "FileSaveAsPdfOrXps",
-                  "Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF", run)
+                  "Turn ready MemoRequests rows into numbered credit and debit memos, each with a PDF and an e-mail "
+                  "draft", run, drafts_mail=True)

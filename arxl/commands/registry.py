@@ -1,8 +1,10 @@
 """Every command, in one explicit list: the CLI, the ribbon build, the buttons and the tests all
-read it. The order is the order of `arxl refresh` (match before post, aging last)."""
+read it. The order is the order of `arxl refresh` (match before post, aging last); the commands
+after them are not steps of refresh: import asks for files, and invoice, statements, dunning and
+send make or send what customers receive, so they run only when asked for."""
 from __future__ import annotations
 
-from arxl.commands import adopt, aging, importer, match, memos, post
+from arxl.commands import adopt, aging, dunning, importer, invoice, match, memos, post, send, statements
 from arxl.commands.command import Command
 
 COMMANDS: dict[str, Command] = {c.id: c for c in (
@@ -11,6 +13,10 @@ COMMANDS: dict[str, Command] = {c.id: c for c in (
     memos.COMMAND,
     aging.COMMAND,
     importer.COMMAND,
+    invoice.COMMAND,
+    statements.COMMAND,
+    dunning.COMMAND,
+    send.COMMAND,
     adopt.COMMAND,
 )}
 

@@ -25,7 +25,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not any(o.failed for o in self.outcomes.values())
 
 
 def _within(ctx: Context, step: int, steps: int) -> Progress:

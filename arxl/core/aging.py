@@ -17,6 +17,10 @@ Rules (an AR clerk's), stated once:
 - Buckets: Current (0 days or fewer), then 1-30, 31-60, ... up to the last limit of Settings
   AgingBuckets, then "Over N".
 - PastDue is what is past its due date (DaysPastDue > 0), whatever the aging basis.
+- % past due is the share of what the customer owes that is past due: past-due debits (items
+  with a positive open amount: invoices, debit memos) / all open debits. Credits and unapplied
+  cash are left out of both, so it lies between 0 and 100% (blank when nothing is owed); a
+  customer's overdue credits never make it negative.
 
 The plain-value functions (``days_past_due``, ``bucket_of_date``, ``due_date_from_terms``,
 ``discount_available``) are the same rules for single cells, so a UDF gives the table's answer.
@@ -84,6 +88,16 @@ def due_date_from_terms(invoice_date: dt.date, terms: str = "", due_date: dt.dat
     if due_date is not None:
         return _date(due_date)
     return parse_terms(terms if str(terms or "").strip() else default_terms).due_date(_date(invoice_date))
+
+
+def due_on_terms(doc_date: dt.date, customer_terms: str, default_terms: str) -> dt.date:
+    """A new bill (an invoice arxl makes, a debit memo) falls due on the customer's terms, else
+    the default terms; customer terms arxl cannot read also fall back to the default (they are
+    reported where the aging reads them)."""
+    try:
+        return due_date_from_terms(doc_date, customer_terms, default_terms=default_terms)
+    except UnknownTerms:
+        return due_date_from_terms(doc_date, "", default_terms=default_terms)
 
 
 def discount_available(amount_cents: int, invoice_date: dt.date, paid_on: dt.date, terms: str = "",
@@ -296,8 +310,17 @@ def _by_bucket(aging: pd.DataFrame, keys: list[str], buckets: list[str]) -> pd.D
     past = cents.where(aging["DaysPastDue"].astype("int64") > 0, 0)
     grid["PastDue"] = past.groupby([aging[k] for k in keys]).sum()
     grid = grid.astype("int64")
-    grid["PercentPastDue"] = (grid["PastDue"] / grid["Total"]).where(grid["Total"] > 0)
+    grid["PercentPastDue"] = percent_past_due(cents, aging["DaysPastDue"], [aging[k] for k in keys])
     return grid
+
+
+def percent_past_due(open_cents: pd.Series, days_past_due: pd.Series, by: list[pd.Series]) -> pd.Series:
+    """% past due per group (see the module docstring): past-due debits / open debits, as a
+    fraction; NaN for a group that owes nothing."""
+    debits = open_cents.astype("int64").clip(lower=0)
+    owed = debits.groupby(by).sum()
+    late = debits.where(days_past_due.astype("int64") > 0, 0).groupby(by).sum()
+    return (late / owed).where(owed > 0)
 
 
 def summarize(aging: pd.DataFrame, limits: tuple[int, ...]) -> AgingSummary:

@@ -63,9 +63,9 @@ def _notes(settings: Settings, kpis: dict[str, CurrencyKpis], unposted: pd.Serie
         "salesperson, parent...).",
     ]
     if len(unposted):
-        amounts = "; ".join(format_amount(int(cents), currency) for currency, cents in unposted.items())
-        notes.append(f"Not in the aging: payments received by the as-of date but not posted yet ({amounts}). "
-                     f"Run Match and Post to apply them.")
+        amounts = "; ".join(format_amount(int(minor), currency) for currency, minor in unposted.items())
+        notes.append(f"Not in the aging: payments received by the as-of date but not posted yet ({amounts}; "
+                     f"Received, not posted among the key figures). Run Match and Post to apply them.")
     if not kpis:
         notes.append("Nothing is open and nothing was sold as of this date.")
     for k in kpis.values():
@@ -99,18 +99,23 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
     blocks.append(info)
     row = info.top + len(info.rows) + 2
 
-    kpi_rows: list[list[object]] = [["Currency", "Total AR", "Past due", f"Sales, last {settings.kpi_period_days} days",
-                 "% past due", "DSO (count-back), days", "DSO (simple), days", "Best possible DSO, days",
-                 "Average days delinquent", "CEI, %"]]
-    for currency in _first_base(kpis, settings.base_currency):
-        k = kpis[currency]
-        kpi_rows.append([currency, _money(k.total_ar, currency), _money(k.past_due, currency),
+    kpi_rows: list[list[object]] = [["Currency", "Total AR", "Received, not posted", "Past due",
+                                     f"Sales, last {settings.kpi_period_days} days", "% past due",
+                                     "DSO (count-back), days", "DSO (simple), days", "Best possible DSO, days",
+                                     "Average days delinquent", "CEI, %"]]
+    for currency in _first_base(set(kpis) | set(unposted.index), settings.base_currency):
+        waiting = _money(unposted.get(currency, 0), currency)
+        k = kpis.get(currency)
+        if k is None:  # cash arrived in a currency nothing is open or sold in
+            kpi_rows.append([currency, 0.0, waiting, *[None] * 8])
+            continue
+        kpi_rows.append([currency, _money(k.total_ar, currency), waiting, _money(k.past_due, currency),
                          _money(k.period_sales, currency),
                          _number(k.percent_past_due), _number(k.dso_count_back), _number(k.dso_simple),
                          _number(k.best_possible_dso), _number(k.average_days_delinquent), _number(k.cei)])
     key_figures = Block(row, 3, kpi_rows, title=f"Key figures as of {settings.as_of.isoformat()}",
-                        formats={1: MONEY, 2: MONEY, 3: MONEY, 4: PERCENT, 5: DAYS, 6: DAYS, 7: DAYS, 8: DAYS,
-                                 9: DAYS})
+                        formats={1: MONEY, 2: MONEY, 3: MONEY, 4: MONEY, 5: PERCENT, 6: DAYS, 7: DAYS, 8: DAYS,
+                                 9: DAYS, 10: DAYS})
     blocks.append(key_figures)
     row += len(kpi_rows) + 2
 
@@ -163,5 +168,7 @@ def summary_report(summary: AgingSummary, kpis: dict[str, CurrencyKpis], setting
     widths.update({4 + i: 14 for i in range(n_buckets)})
     widths.update({4 + n_buckets: 15, 5 + n_buckets: 15, 6 + n_buckets: 11, 7 + n_buckets: 14,
                    8 + n_buckets: 10})
+    for column in range(key_figures.left, key_figures.left + len(kpi_rows[0])):
+        widths.setdefault(column, 12)  # few buckets: the key figures still have room
     return Report(blocks=blocks, charts=charts, widths=widths,
                   title=f"Accounts receivable aging summary, {settings.company_name}")

@@ -122,7 +122,7 @@ def _counted(dates: pd.Series, as_of: pd.Timestamp | None) -> pd.Series:
     return dates.isna() | (dates <= as_of)
 
 
-def _memo_totals(memos: pd.DataFrame) -> pd.Series:
+def memo_totals(memos: pd.DataFrame) -> pd.Series:
     """A memo's TotalAmount, else NetAmount + TaxAmount."""
     derived = _cents(memos["NetAmount"]) + _cents(memos["TaxAmount"])
     return memos["TotalAmount"].astype("Int64").fillna(derived).astype("int64")
@@ -149,7 +149,7 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
     apps, apps_dates = applications.loc[counted], dates.loc[counted]
     kept_memos = memos.loc[_counted(memos["MemoDate"], stamp)]
     kind = kept_memos["Kind"].astype(str).str.strip().str.lower()
-    totals = _memo_totals(kept_memos)
+    totals = memo_totals(kept_memos)
 
     money = pd.DataFrame({c: _cents(apps[c]) for c in _MONEY}, index=apps.index)
     money["InvoiceID"] = apps["InvoiceID"]

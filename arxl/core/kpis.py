@@ -6,7 +6,10 @@ as (start, as_of]. Each figure, in words (``KPI_DEFINITIONS`` carries the same s
 the summary sheet):
 
 - Total AR: the sum of open items as of the date (credits and unapplied cash net).
-- % past due: past-due AR / total AR; past due = items past their due date.
+- % past due: past-due debits / open debits (``arxl.core.aging.percent_past_due``): of what
+  customers owe, the share past its due date; credits are left out, so it is never negative.
+- Received, not posted: payments received by the as-of date with no Applications row and not
+  marked Reverse (``arxl.core.aging.unposted_cash``): cash the total AR does not reflect yet.
 - DSO, count-back: take the AR and subtract each month's sales, latest month first, counting
   that month's days while the AR covers it; the part of a month the remainder covers counts in
   proportion (remainder / that month's sales x its days). Months run back from the as-of date
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from arxl.core.aging import percent_past_due
 from arxl.core.balances import resolve_currencies
 
 MONTHS_OF_HISTORY = 36  # how far back count-back DSO looks before calling the history exhausted
@@ -32,7 +36,11 @@ MONTHS_OF_HISTORY = 36  # how far back count-back DSO looks before calling the h
 KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Total AR", "Sum of all open items as of the date: invoices and debit memos, less open credit "
                  "memos and unapplied cash."),
-    ("% past due", "Past-due AR / total AR. Past due = items whose due date has passed."),
+    ("Received, not posted", "Payments received by the as-of date that are not posted yet (and not marked "
+                             "Reverse): cash the Total AR does not reflect until Match and Post apply it."),
+    ("% past due", "Past-due invoices and debit memos / all open invoices and debit memos (what customers "
+                   "owe); credits and unapplied cash are left out of both, so it lies between 0% and 100%, "
+                   "blank when nothing is owed. Past due = items whose due date has passed."),
     ("DSO (count-back)", "From the AR, subtract each month's sales (invoices by InvoiceDate), latest month "
                          "first, counting that month's days while the AR covers it; the month the rest "
                          "falls in counts rest / its sales x its days. Months end on the as-of date."),
@@ -54,7 +62,7 @@ class CurrencyKpis:
     beginning_ar: int  # cents: total AR at the period's start
     dso_count_back: float | None  # None without any sales history
     count_back_complete: bool  # False: sales history ran out first, the DSO is at least this
-    percent_past_due: float | None  # a fraction; None when total AR is not positive
+    percent_past_due: float | None  # a fraction of the open debits; None when nothing is owed
     dso_simple: float | None  # None without sales in the period
     best_possible_dso: float | None
     average_days_delinquent: float | None
@@ -128,6 +136,7 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
     open_cents = aging["OpenAmount"].astype("int64")
     totals = open_cents.groupby(aging["Currency"]).sum()
     past_due = open_cents.where(aging["DaysPastDue"].astype("int64") > 0, 0).groupby(aging["Currency"]).sum()
+    late_share = percent_past_due(open_cents, aging["DaysPastDue"], [aging["Currency"]])
     beginning = beginning_aging["OpenAmount"].astype("int64").groupby(beginning_aging["Currency"]).sum()
 
     result = {}
@@ -151,7 +160,7 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
             currency=currency, total_ar=total, past_due=late, period_days=period_days,
             period_sales=sold, beginning_ar=begun,
             dso_count_back=dso, count_back_complete=complete,
-            percent_past_due=late / total if total > 0 else None,
+            percent_past_due=None if pd.isna(share := late_share.get(currency)) else float(share),
             dso_simple=simple, best_possible_dso=best,
             average_days_delinquent=None if simple is None or best is None else simple - best,
             cei=collection_effectiveness(begun, sold, total, total - late),

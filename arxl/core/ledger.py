@@ -12,6 +12,7 @@ Nothing here knows of Excel or files: a ledger can be built from frames in a tes
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,10 +36,13 @@ class CannotRun(Exception):
 
 @dataclass
 class Outcome:
-    """What a command tells the clerk: one sentence, and counts for the summaries."""
+    """What a command tells the clerk: one sentence, and counts for the summaries. ``failed``:
+    the command could do none of what it was asked (an import that read no file), so a script
+    running it sees a failure (a non-zero exit code) though the workbook was saved."""
 
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,25 +154,21 @@ class Ledger:
                 self.table("Memos", required=False), self.table("Payments", required=False), as_of=as_of)
         return self._balances[as_of]
 
+    def after(self, step: Step) -> Ledger:
+        """The ledger as it will be once ``step`` is applied, leaving this one as it is (a
+        command that needs to see its own changes: a reminder's statement showing its fee)."""
+        copy = dataclasses.replace(self, tables=dict(self.tables), all_ids={k: set(v) for k, v in self.all_ids.items()},
+                                   next_rows=dict(self.next_rows), _balances={})
+        updated = {update.table for update in step.updates}  # updated in place; appends make new frames
+        copy.tables = {name: frame.copy() if name in updated else frame for name, frame in copy.tables.items()}
+        copy.apply(step)
+        return copy
+
     # ---- applying a step --------------------------------------------------------------------
     def apply(self, step: Step) -> None:
         """Bring the frames up to date with ``step``, as a fresh read of the saved workbook
-        would give them."""
+        would give them (appends before updates, as the workbook port writes them)."""
         touched = set()
-        for update in step.updates:
-            frame = self.tables[update.table]
-            for column in update.frame.columns:
-                values = update.frame[column]
-                if column not in frame:
-                    frame[column] = pd.Series([pd.NA] * len(frame), index=frame.index).astype(values.dtype)
-                rows = values.index.intersection(frame.index)
-                if column in update.fill_blank:
-                    blank = frame.loc[rows, column] == ""
-                    rows = rows[blank.to_numpy()]
-                frame.loc[rows, column] = values.loc[rows]
-                if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
-                    self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
-            touched.add(update.table)
         for name, rows in step.appends.items():
             start = self.next_rows.get(name, self.first_rows.get(name, 2))
             index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
@@ -183,6 +183,20 @@ class Ledger:
             if key:
                 self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
             touched.add(name)
+        for update in step.updates:
+            frame = self.tables[update.table]
+            for column in update.frame.columns:
+                values = update.frame[column]
+                if column not in frame:
+                    frame[column] = pd.Series([pd.NA] * len(frame), index=frame.index).astype(values.dtype)
+                rows = values.index.intersection(frame.index)
+                if column in update.fill_blank:
+                    blank = frame.loc[rows, column] == ""
+                    rows = rows[blank.to_numpy()]
+                frame.loc[rows, column] = values.loc[rows]
+                if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
+                    self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
+            touched.add(update.table)
         for name, rows in step.rebuilds.items():
             first = self.first_rows.get(name, 2)
             rebuilt = rows.copy()

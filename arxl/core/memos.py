@@ -34,12 +34,10 @@ from typing import Any
 import pandas as pd
 
 from arxl.contract import MEMO_REQUESTS, MemoKind, MemoStatus, MemoType, read_choice
-from arxl.core.aging import due_date_from_terms
 from arxl.core.balances import resolve_currencies
 from arxl.core.money import NotAnAmount, check_amount, format_amount
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
-from arxl.core.terms import UnknownTerms
 
 SHEET = MEMO_REQUESTS.name
 CREDIT, DEBIT = MemoKind.CREDIT, MemoKind.DEBIT
@@ -124,15 +122,6 @@ def highest_numbers(memo_ids: list[str], prefixes: set[str]) -> dict[str, int]:
             if rest.isdigit():
                 highest[prefix] = max(highest[prefix], int(rest))
     return highest
-
-
-def debit_memo_due_date(memo_date: dt.date, customer_terms: str, default_terms: str) -> dt.date:
-    """A debit memo falls due like an invoice of the same date: on the customer's terms, else
-    the default terms (customer terms arxl cannot read also fall back to the default)."""
-    try:
-        return due_date_from_terms(memo_date, customer_terms, default_terms=default_terms)
-    except UnknownTerms:
-        return due_date_from_terms(memo_date, "", default_terms=default_terms)
 
 
 # --- reading one request ----------------------------------------------------------------------

@@ -33,8 +33,11 @@ def number_blank_ids(ids: pd.Series, taken: Iterable[str] = (), prefix_default: 
 
 
 def next_ids(existing: Iterable[str], count: int, prefix: str, digits: int) -> list[str]:
-    """``count`` new IDs following the highest ``prefix``-number among ``existing``."""
+    """``count`` new IDs following the highest ``prefix``-number among ``existing`` (prefix in
+    any case), zero-padded to ``digits``, or to the widest number in use where that is wider
+    (INV-2026-004001 after INV-2026-004000)."""
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$", re.IGNORECASE)
-    numbers = [int(m.group(1)) for v in existing if (m := pattern.match(str(v)))]
-    start = max(numbers, default=0) + 1
-    return [f"{prefix}{n:0{digits}d}" for n in range(start, start + count)]
+    found = [m.group(1) for v in existing if (m := pattern.match(str(v)))]
+    start = max((int(n) for n in found), default=0) + 1
+    width = max([digits, *(len(n) for n in found)])
+    return [f"{prefix}{n:0{width}d}" for n in range(start, start + count)]

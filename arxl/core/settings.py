@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from arxl.contract import DATE_RANGE, date_in_range, read_yes_no
+from arxl.contract import DATE_RANGE, StatementLayout, date_in_range, header_key, read_yes_no
+from arxl.core.mail import check_template
 from arxl.core.money import DECIMAL_SEPARATORS, NotAnAmount, major_to_minor_floor, read_decimal
 from arxl.core.problems import Problems
 from arxl.core.terms import UnknownTerms, parse_terms
@@ -64,6 +65,33 @@ class Settings:
     memo_folder: str = "Memos"
     import_csv_columns: str = ""
     kpi_period_days: int = 90
+    invoice_prefix: str = "INV-"
+    tax_rounding: str = "Line"  # or "Invoice" (TAX_ROUNDINGS)
+    invoice_folder: str = "Invoices"
+    statement_layout: StatementLayout = StatementLayout.OPEN_ITEMS
+    statement_folder: str = "Statements"
+    dunning_interval_days: int = 14
+    letter_folder: str = "Reminders"
+    mail_from: str = ""
+    invoice_mail_subject: str = "Invoice {Number} from {CompanyName}"
+    invoice_mail_body: str = ("Please find attached our invoice {Number} of {Date} for {Total}, due on {DueDate}. "
+                              "Kind regards, {CompanyName}")
+    statement_mail_subject: str = "Statement of account {Number} from {CompanyName}"
+    statement_mail_body: str = ("Please find attached your statement of account as of {Date}. "
+                                "Kind regards, {CompanyName}")
+    reminder_mail_subject: str = "{Level}: {Total} overdue, {CompanyName}"
+    reminder_mail_body: str = ("Please find attached our letter {Number} about {Total} overdue on your account. "
+                               "Kind regards, {CompanyName}")
+    memo_mail_subject: str = "Memo {Number} from {CompanyName}"
+    memo_mail_body: str = "Please find attached our memo {Number} of {Date} for {Total}. Kind regards, {CompanyName}"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_security: str = "STARTTLS"  # SMTP_SECURITIES
+
+
+TAX_ROUNDINGS = ("Line", "Invoice")
+SMTP_SECURITIES = ("STARTTLS", "SSL", "None")
 
 
 # --- parsers: text or cell value -> typed value; raise ValueError with a clerk's message ---------
@@ -171,6 +199,33 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _one_of(choices: tuple[str, ...]) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        for choice in choices:
+            if header_key(value) == header_key(choice):
+                return choice
+        raise ValueError("must be " + " or ".join(choices))
+    return parse
+
+
+def _layout(value: object) -> StatementLayout:
+    return StatementLayout(_one_of(tuple(StatementLayout))(value))
+
+
+def _template(value: object) -> str:
+    return check_template(str(value).strip())
+
+
+def _port(value: object) -> int:
+    try:
+        port = int(float(str(value).strip()))
+    except ValueError as exc:
+        raise ValueError("must be a port number such as 587") from exc
+    if not 0 < port < 65536:
+        raise ValueError("must be a port number from 1 to 65535, such as 587")
+    return port
+
+
 def _days(value: object) -> int:
     try:
         days = int(float(str(value).strip()))
@@ -225,6 +280,50 @@ KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
                  "For bank CSV imports: Payments column=CSV header pairs, e.g. Amount=Credit; PayerName=Description."),
     KnownSetting("KPIPeriodDays", "kpi_period_days", 90, _days,
                  "Trailing period, in days, over which CEI and simple DSO are measured."),
+    KnownSetting("InvoicePrefix", "invoice_prefix", "INV-", _text,
+                 "Prefix of invoice numbers; new invoices follow the highest number in use after it."),
+    KnownSetting("TaxRounding", "tax_rounding", "Line", _one_of(TAX_ROUNDINGS),
+                 "Line: each invoice line's tax is rounded to the cent; Invoice: the tax of each rate is "
+                 "rounded once per invoice."),
+    KnownSetting("InvoiceFolder", "invoice_folder", "Invoices", _text,
+                 "Folder, next to the workbook, where invoice PDFs and their e-mail drafts are written."),
+    KnownSetting("StatementLayout", "statement_layout", "Open items", _layout,
+                 "Open items: every open item with its age; Activity: balance forward, what happened in "
+                 "the period."),
+    KnownSetting("StatementFolder", "statement_folder", "Statements", _text,
+                 "Folder, next to the workbook, where statement PDFs and their e-mail drafts are written."),
+    KnownSetting("DunningIntervalDays", "dunning_interval_days", 14, _days,
+                 "No reminder at a level, or a lower one, goes to a customer who had one at that level or "
+                 "higher within this many days."),
+    KnownSetting("LetterFolder", "letter_folder", "Reminders", _text,
+                 "Folder, next to the workbook, where reminder letters and their e-mail drafts are written."),
+    KnownSetting("MailFrom", "mail_from", "", _text,
+                 "The sender of arxl's e-mails, e.g. Receivables <ar@yourcompany.com>; blank: SmtpUser."),
+    KnownSetting("InvoiceMailSubject", "invoice_mail_subject", Settings.invoice_mail_subject, _template,
+                 "Subject of an invoice's e-mail; placeholders in braces such as {Number}."),
+    KnownSetting("InvoiceMailBody", "invoice_mail_body", Settings.invoice_mail_body, _template,
+                 "Text of an invoice's e-mail (line breaks in the cell are kept)."),
+    KnownSetting("StatementMailSubject", "statement_mail_subject", Settings.statement_mail_subject, _template,
+                 "Subject of a statement's e-mail."),
+    KnownSetting("StatementMailBody", "statement_mail_body", Settings.statement_mail_body, _template,
+                 "Text of a statement's e-mail."),
+    KnownSetting("ReminderMailSubject", "reminder_mail_subject", Settings.reminder_mail_subject, _template,
+                 "Subject of a reminder letter's e-mail."),
+    KnownSetting("ReminderMailBody", "reminder_mail_body", Settings.reminder_mail_body, _template,
+                 "Text of a reminder letter's e-mail."),
+    KnownSetting("MemoMailSubject", "memo_mail_subject", Settings.memo_mail_subject, _template,
+                 "Subject of a memo's e-mail."),
+    KnownSetting("MemoMailBody", "memo_mail_body", Settings.memo_mail_body, _template,
+                 "Text of a memo's e-mail."),
+    KnownSetting("SmtpHost", "smtp_host", "", _text,
+                 "Your mail server, for sending (--send); blank: arxl writes drafts and sends nothing."),
+    KnownSetting("SmtpPort", "smtp_port", 587, _port,
+                 "The mail server's port (587 with STARTTLS, 465 with SSL)."),
+    KnownSetting("SmtpUser", "smtp_user", "", _text,
+                 "The user to log in as; the password comes from the environment variable ARXL_SMTP_PASSWORD, "
+                 "never from the workbook. Blank: no login."),
+    KnownSetting("SmtpSecurity", "smtp_security", "STARTTLS", _one_of(SMTP_SECURITIES),
+                 "STARTTLS, SSL, or None (a relay inside your network only)."),
     KnownSetting("DecimalSeparator", "decimal_separator", ".", _separator,
                  "How amounts and numbers typed as text separate decimals: . (1,234.50) or , (1.234,50). "
                  "Number cells need no setting."),

@@ -16,6 +16,7 @@ from typing import Any
 from arxl.core.money import minor_to_decimal
 from arxl.demo.arxl_columns import fill_arxl_columns
 from arxl.demo.batch import BATCH_DAYS, Batch
+from arxl.demo.documents import DUNNING_LEVELS, document_columns, invoice_requests, tax_rate_rows
 from arxl.demo.history import paid_history, posted_rows
 from arxl.demo.memo_requests import memo_requests
 from arxl.demo.world import CENTS, SALES, Customer, Invoice, business_day_before, draw_customers, draw_invoices
@@ -70,14 +71,20 @@ def demo_data(seed: int = 7, customers: int = 300, invoices: int = 4000, payment
         if k in blank_ids:
             truth["Noise"].append("blank_payment_id")
     still_open = [inv for opens in batch.open_by_customer.values() for inv in opens]
+    customer_rows = _customer_rows(world)
+    documents_rng = document_columns(seed, world, customer_rows)
     tables: dict[str, list[dict[str, Any]]] = {
-        "Customers": _customer_rows(world),
+        "Customers": customer_rows,
         "Invoices": invoice_rows,
         "Payments": posted + batch.rows,
         "Applications": applications,
         "MemoRequests": memo_requests(rng, still_open, as_of),
+        "TaxRates": tax_rate_rows(),
+        "InvoiceRequests": invoice_requests(documents_rng, world, as_of),
+        "DunningLevels": DUNNING_LEVELS,
         "Settings": [dict(Setting="AsOfDate", Value=as_of), dict(Setting="CompanyName", Value=COMPANY_NAME),
-                     dict(Setting="CompanyAddress", Value=COMPANY_ADDRESS)],
+                     dict(Setting="CompanyAddress", Value=COMPANY_ADDRESS),
+                     dict(Setting="InvoicePrefix", Value=f"INV-{as_of.year}-")],
     }
     return DemoData(tables, batch.truth)
 

@@ -36,6 +36,7 @@ from xml.etree import ElementTree as ET
 import xlwings
 
 from arxl.book.files import new_workbook
+from arxl.book.package import MASTER
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.excel.buttons import REFRESH_ALL, REFRESH_LABEL
 
@@ -559,7 +560,13 @@ def build_workbook(vba_dir: Path, target: Path) -> Path:
     return write_macro_workbook(target, vba_bin, (vba_dir / "customUI.xml").read_text(encoding="utf-8"), sheets)
 
 
-MASTER = Path(__file__).resolve().parents[2] / "workbooks" / "arxl.xlsm"  # in a checkout of the repository
+def write_new_xlsm(target: Path, master: Path = MASTER) -> Path:
+    """A blank master workbook with the AR tab (``arxl new x.xlsm``): the master's macros,
+    ribbon and xlwings.conf sheet over empty tables."""
+    if not Path(master).is_file():
+        raise FileNotFoundError(f"the master workbook {master} is not here (it is workbooks/arxl.xlsm in arxl's "
+                                f"repository)")
+    return write_macro_workbook(target, *master_parts(master))
 
 
 def write_demo_xlsm(target: Path, master: Path = MASTER, seed: int = 7, **sizes: int) -> Path:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from arxl.book.store import BookError, RawTable
-from arxl.contract import locate_table, sheet_position
+from arxl.contract import OBJECT_MODEL_FORMATS, locate_table, sheet_position
 from arxl.core.report import Block, Chart, Report
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -31,6 +31,12 @@ CHART_TYPES = {("col", False): "column_clustered", ("col", True): "column_stacke
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _format(number_format: str) -> str:
+    """A number format as Excel's object model names it (the built-in short date is "m/d/yyyy"
+    there, "mm-dd-yy" in a file): set so, a date follows the clerk's regional settings."""
+    return OBJECT_MODEL_FORMATS.get(number_format, number_format)
 
 
 def _cell(value):
@@ -210,7 +216,7 @@ class XlwingsStore:
             col = loc.min_col + first_offset + i
             sheet.range((1, col)).column_width = width
             if fmt:
-                sheet.range((row, col), (last_row, col)).number_format = fmt
+                sheet.range((row, col), (last_row, col)).number_format = _format(fmt)
 
     def add_columns(self, name, headers, formats, widths) -> None:
         loc = self._known(name)
@@ -238,7 +244,7 @@ class XlwingsStore:
         loc = self._known(name)
         col = loc.min_col + offset
         cells = [[_cell(v)] for v in values]
-        fmt = number_format or (TEXT_FORMAT if as_text else None)
+        fmt = _format(number_format) if number_format else TEXT_FORMAT if as_text else None
 
         def change():
             target = self._range(loc, first_row, col, first_row + len(cells) - 1, col)
@@ -300,7 +306,7 @@ class XlwingsStore:
             column = [r[c] if c < len(r) else None for r in block.rows]
             if c in block.formats:
                 ws.range((block.top + (1 if block.header else 0), block.left + c),
-                         (bottom, block.left + c)).number_format = block.formats[c]
+                         (bottom, block.left + c)).number_format = _format(block.formats[c])
             elif any(isinstance(v, str) for v in column):
                 ws.range((block.top, block.left + c), (bottom, block.left + c)).number_format = TEXT_FORMAT
         ws.range((block.top, block.left), (bottom, right)).value = [

@@ -26,10 +26,12 @@ from arxl.book.convert import SERIALS_1900, SERIALS_1904, BadValue, read_value
 from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core import aging
+from arxl.core.dunning import customer_level, read_levels
 from arxl.core.ledger import CannotRun
 from arxl.core.matching import identify_payer, match_remittance
 from arxl.core.money import minor_to_decimal, minor_to_float
 from arxl.core.settings import Settings
+from arxl.core.statements import statement_balance
 from arxl.core.terms import UnknownTerms
 
 CATEGORY = "arxl"
@@ -220,7 +222,7 @@ def ARXL_CUSTOMER(payers, customers, accounts=None):
 @xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
 def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None, settings=None, date1904=False):
-    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount."""
+    """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little."""
     chosen = _settings(settings, None)
     base = chosen.base_currency
     paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
@@ -236,3 +238,85 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
                              minor_to_decimal(paid, base), frame, customers=known, received=paid_on,
                              currency=base, settings=chosen)
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]
+
+
+LEDGER_DOCS = {
+    "customers": "The Customers table with its headers, e.g. Customers[#All]",
+    "invoices": "The Invoices table with its headers, e.g. Invoices[#All]",
+    "applications": "Optional: the Applications ledger with its headers (payments applied)",
+    "memos": "Optional: the Memos ledger with its headers (credit and debit memos)",
+    "payments": "Optional: the Payments table with its headers (cash on account)",
+}
+
+
+def _ledger(customers, invoices, applications, memos, payments, settings, as_of, date1904):
+    """The tables given, read by the workbook port as a run reads them, as of ``as_of``."""
+    date = read_value("date", as_of, _serials(date1904)) if as_of is not None else None
+    grids = {"Customers": customers, "Invoices": invoices, "Applications": applications, "Memos": memos,
+             "Payments": payments, "Settings": settings}
+    return Workbook(RangeStore(grids), as_of=date.date() if date is not None else None).load()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@xw.arg("as_of", doc="Optional: the statement's date (default: Settings AsOfDate, else today)")
+@xw.arg("currency", doc="Optional: the currency (default: the customer's only one)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_BALANCE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None,
+                 currency=None, settings=None, date1904=False):
+    """What a customer owes as of a date: the balance of its statement, equal to its Aging total, in its currency."""
+    ledger = _ledger(customers, invoices, applications, memos, payments, settings, as_of, date1904)
+    items, _ = aging.ledger_aging(ledger, ledger.settings.as_of)
+    wanted = str(read_value("external", currency) or "").strip().upper()
+
+    def compute(customer_id):
+        cid = read_value("id", customer_id)
+        if not cid:
+            return None
+        totals = statement_balance(items, cid, wanted)
+        if len(totals) > 1:
+            return f"{cid} owes in {', '.join(sorted(totals))}: give the currency"
+        code, amount = next(iter(totals.items()), (wanted or _currency_of(ledger, cid), 0))
+        return minor_to_float(amount, code)
+    return _each(compute, customer_ids)
+
+
+def _currency_of(ledger, customer_id: str) -> str:
+    customers = ledger.table("Customers")
+    own = customers.loc[customers["CustomerID"] == customer_id, "Currency"]
+    return str(own.iloc[0]).strip().upper() if len(own) and own.iloc[0] else ledger.settings.base_currency
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer_ids", ndim=2, doc="A CustomerID, or a column of them")
+@xw.arg("levels", ndim=2, doc="The DunningLevels table with its headers, e.g. DunningLevels[#All]")
+@xw.arg("customers", ndim=2, doc=LEDGER_DOCS["customers"])
+@xw.arg("invoices", ndim=2, doc=LEDGER_DOCS["invoices"])
+@xw.arg("applications", ndim=2, doc=LEDGER_DOCS["applications"])
+@xw.arg("memos", ndim=2, doc=LEDGER_DOCS["memos"])
+@xw.arg("payments", ndim=2, doc=LEDGER_DOCS["payments"])
+@xw.arg("as_of", doc="Optional: the date (default: Settings AsOfDate, else today)")
+@xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@xw.arg("date1904", vba=DATE1904)
+@_problems_as_answer
+def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=None, memos=None, payments=None,
+                      as_of=None, settings=None, date1904=False):
+    """The reminder level a customer has reached as of the date (0: none), as Make reminders counts it: the highest level of its undisputed overdue items."""
+    ledger = _ledger(customers, invoices, applications, memos, payments, settings, as_of, date1904)
+    levels_table = Workbook(RangeStore({"DunningLevels": levels, "Settings": settings})).load().table("DunningLevels")
+    read, problems = read_levels(levels_table, ledger.settings.base_currency)
+    if not read:
+        return [[problems[0].problem if len(problems) else "no reminder level: give level 1 its DaysOverdue"]]
+    items, _ = aging.ledger_aging(ledger, ledger.settings.as_of)
+
+    def compute(customer_id):
+        cid = read_value("id", customer_id)
+        return None if not cid else customer_level(items, read, cid)
+    return _each(compute, customer_ids)

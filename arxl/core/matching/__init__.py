@@ -25,9 +25,10 @@ What each Matches row means (posting reads exactly this):
   Settings AutoApplyConfidence: posting applies it), ``Review`` (a clerk types Approve or
   Reject), ``Unmatched`` (no customer we know and no invoice: nothing to post; CustomerID is
   blank). A clerk's Approve or Reject on the same (PaymentID, InvoiceID) survives a re-run.
-- ``Evidence`` says what was found where, and why, in words a clerk can check; then each doubt
-  that holds the Confidence down, with its cap ("an invoice named is marked Disputed
-  (Confidence at most 75)").
+- ``Evidence`` says what was found where, and why, in words a clerk can check; how sure the
+  model is, how far ahead of the next explanation, and which fields decided it; then each rule
+  that holds the payment for a clerk ("never posted without a clerk: an invoice named is marked
+  Disputed").
 
 The parts: ``index`` reads the invoices and customers once per batch into ``OpenItems``
 (arrays, the reference indexes, the payer index, each customer's open invoices, discounts);
@@ -38,8 +39,10 @@ PONumber, MatchColumns) and finds references however spelled, with ranges, leadi
 0 and keying errors; ``payers`` scores payer names against Customers (Name, Aliases, parent),
 payer accounts and the clerk's CustomerID; ``amounts`` explains the amount against the invoices
 named (line by line, with each deduction's reason), or finds the open invoices adding up to it.
-``policy`` is the confidence policy: how a proposal's evidence scores, and the table of caps
-(``CAPS``: condition, cap, Evidence sentence) that its doubts apply, in one place. ``batch``
+``model`` weighs the evidence (Fellegi-Sunter: m by EM over the batch's candidates, u from
+chance pairs of the workbook, ``chance``); ``learning`` keeps the payer links (LearnedPayers);
+``policy`` is the table of rules (``RULES``: rule, Evidence sentence) that hold a proposal for
+a clerk whatever its Confidence, in one place. ``batch``
 proposes for every payment (in worker processes for a large batch, on Linux) and then keeps each
 invoice within its open balance. ``decisions`` says which payments a run matches and keeps a
 clerk's Approve or Reject.
@@ -60,17 +63,18 @@ whose balances make up exactly the rest complete the list (a list cut off at 80 
 characters, or mid-number, says so in the Evidence); as with no reference at all, only the one
 such set, of a customer with too few open invoices for the sum to be chance, may be Auto.
 
-Rules that keep cash safe: a payment is Auto only when its invoices are named and the amount
-settles them (a reference read with a keying error undone counts only when the amount bears it
-out and the payer is that invoice's customer by its own evidence; an exact reading of the same
-invoice elsewhere in the batch goes first), or, with no reference, when they are the only open
-invoices of a recognised payer adding up to the amount and the customer has too few open
-invoices for such a sum to be chance. A
-payer is known by its name, an account on file, the clerk's CustomerID, or by the remittance
-naming that customer's open invoices exactly with an amount that settles them; anything short
-of settling in full (a partial payment, a deduction, an overpayment) needs the payer to look
-like the customer as well. Payments naming invoices that are not open, and payments from payers
-we do not know, are never Auto. Currencies never mix. Within one batch the most confident
+Rules that keep cash safe: a payment is Auto only when its Confidence reaches
+AutoApplyConfidence, its explanation is far ahead of the next (a hundred times as likely), and
+no rule of ``policy.RULES`` holds it. Among them: a payer known by nothing (not its name, an
+account on file or kept, the clerk's CustomerID, a learned link an invoice named exactly bears
+out, nor invoices named exactly and settled); invoices of several customers; a Disputed invoice;
+invoices named that are not open; a partial payment spread over several invoices; money left over
+within a small deduction of another open invoice; an open invoice named exactly that the amount
+does not settle while another, one keying error from what was written, is settled by it (the one
+named is proposed: a keying error only the amount speaks for never replaces an exact reading); a
+keying error the amount does not bear out; invoices found by a sum chance would give. A keying
+error with an amount that does not settle what it reads is proposed at all only where numbers
+are sparse and the payer is known. Currencies never mix. Within one batch the most confident
 proposals take from open balances first; a later one that finds an invoice already spoken for
 is cut back (the cash goes on account) and sent to Review.
 """
@@ -78,39 +82,63 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
-from arxl.contract import MATCHES, Decision
+from arxl.contract import LEARNED_PAYERS, MATCHES, Decision
 from arxl.core.frames import table_frame
-from arxl.core.matching.batch import Progress, collections_paused, match_batch
+from arxl.core.matching.batch import Decided, Progress, collections_paused, match_batch
 from arxl.core.matching.decisions import payment_status
 from arxl.core.matching.index import read_open_items
+from arxl.core.matching.learning import History, learned_rows, read_history
+from arxl.core.matching.model import FIELD_NAMES, Field, Model
 from arxl.core.matching.payers import PayerIndex
+from arxl.core.matching.policy import FAR_AHEAD_BITS, held_sentences
 from arxl.core.matching.propose import Payment
 from arxl.core.money import minor_to_float, to_minor
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["match_payments", "match_remittance", "identify_payer"]
+__all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
 
+
+@dataclass(frozen=True)
+class Matched:
+    """What a match run gives: the Matches table, the Payments [arxl] columns (indexed like the
+    payments), the LearnedPayers table, the model the evidence was weighed with, and problems."""
+
+    matches: pd.DataFrame
+    payment_columns: pd.DataFrame
+    learned_payers: pd.DataFrame
+    model: Model
+    problems: Problems
+
+
+def match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+          open_balance: pd.Series, disputed: pd.Series | None = None, history: History | None = None,
+          progress: Progress | None = None) -> Matched:
+    """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
+    has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
+    ``invoices``; ``history`` what the workbook's posted payments and LearnedPayers teach
+    (``read_history``)."""
+    with collections_paused():
+        return _match(payments, invoices, customers, settings, open_balance, disputed, history, progress)
 
 
 def match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame,
                    settings: Settings, open_balance: pd.Series, disputed: pd.Series | None = None,
                    progress: Progress | None = None) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
-    """Proposals for ``payments`` (typed frames as ``Workbook.read`` gives them; every payment
-    has a PaymentID). ``open_balance`` is each invoice's open balance in cents, indexed like
-    ``invoices``. Returns ((matches, payment_columns), problems): the Matches rows, and the
-    Payments [arxl] columns indexed like ``payments``."""
-    with collections_paused():
-        return _match_payments(payments, invoices, customers, settings, open_balance, disputed, progress)
+    """``match`` without a history, as ((matches, payment_columns), problems)."""
+    found = match(payments, invoices, customers, settings, open_balance, disputed, None, progress)
+    return (found.matches, found.payment_columns), found.problems
 
 
-def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
-                    open_balance: pd.Series, disputed: pd.Series | None, progress: Progress | None
-                    ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], Problems]:
-    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed)
+def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
+           open_balance: pd.Series, disputed: pd.Series | None, history: History | None,
+           progress: Progress | None) -> Matched:
+    history = history or read_history(customers["CustomerID"].tolist(), Problems())
+    items, problems = read_open_items(invoices, customers, settings, open_balance, disputed, history)
     if progress:
         progress("Matching payments", 0.1)
     currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
@@ -119,29 +147,57 @@ def _match_payments(payments: pd.DataFrame, invoices: pd.DataFrame, customers: p
     more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
     batch = [Payment(k, *values) for k, values in enumerate(zip(
         *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
-    proposals = match_batch(items, batch, progress)
+    for row, typed in zip(payments.index, payments["CustomerID"].astype(str).str.strip()):
+        if typed and typed not in items.payers.position:
+            problems.add("Payments", int(row), "CustomerID", typed, "not a CustomerID of Customers",
+                         "Correct the CustomerID or clear it; until then no other customer is proposed for it.")
+    result = match_batch(items, batch, history.links, progress)
     threshold = settings.auto_apply_confidence
     rows = []
-    for pay, p in zip(batch, proposals):
+    for pay, d in zip(batch, result.decided):
+        p = d.candidate
         customer = items.customer_ids[p.customer] if p.customer >= 0 else ""
-        confidence = p.confidence
-        if p.lines and confidence >= threshold:
+        if p.lines and d.confidence >= threshold and not d.held and (d.margin is None or d.margin >= FAR_AHEAD_BITS):
             decision = Decision.AUTO
         elif p.customer < 0 and not p.lines:
             decision = Decision.UNMATCHED
         else:
             decision = Decision.REVIEW
-        evidence = p.evidence_text
+        evidence = _evidence(d)
         for line in p.lines:
             rows.append((pay.payment_id, customer, items.invoice_ids[line.invoice], line.apply,
                          line.discount, line.write_off, line.short_pay,
-                         _code_word(line.reason) if line.short_pay else "", confidence, str(decision), evidence))
+                         _code_word(line.reason) if line.short_pay else "", d.confidence, str(decision), evidence))
         if p.on_account or not p.lines:
-            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", confidence, str(decision),
+            rows.append((pay.payment_id, customer, "", p.on_account, 0, 0, 0, "", d.confidence, str(decision),
                          evidence))
     # each row holds the Matches columns in order, up to Evidence (Proposed is decisions' to write)
     matches = table_frame(MATCHES, {c: list(values) for c, values in zip(MATCHES.names, zip(*rows))})
-    return (matches, payment_status(matches, payments)), problems
+    columns = payment_status(matches, payments)
+    learned = learned_rows(result.links, items.customer_ids)
+    learned_frame = table_frame(LEARNED_PAYERS, {c: [r[c] for r in learned] for c in LEARNED_PAYERS.names})
+    return Matched(matches, columns, learned_frame, result.model, problems)
+
+
+def _weighed(field: Field | None, level: str, bits: float) -> str:
+    return f"{level if field is None else FIELD_NAMES[field] + ' ' + level} ({bits:+.1f})"
+
+
+def _evidence(d: Decided) -> str:
+    """The Evidence sentence: what was found where; how sure, against which rival, and what
+    decided it; then each rule that holds the payment for a clerk."""
+    helped = sorted((c for c in d.contributions if c[2] >= 1.0), key=lambda c: -c[2])[:3]
+    hurt = sorted((c for c in d.contributions if c[2] <= -1.0), key=lambda c: c[2])[:2]
+    sure = f"Confidence {d.confidence:g}"
+    if d.margin is not None:
+        sure += f", {d.margin:.1f} bits ahead of {d.rival}" + (
+            " (not far enough ahead to post without a clerk)" if d.margin < FAR_AHEAD_BITS else "")
+    if helped:
+        sure += "; decided by " + ", ".join(_weighed(f, level, w) for f, level, w in helped)
+    if hurt:
+        sure += "; against it " + ", ".join(_weighed(f, level, w) for f, level, w in hurt)
+    text = "; ".join(e for e in (*d.candidate.notes, sure, *held_sentences(d.held)) if e) + "."
+    return text[0].upper() + text[1:]
 
 
 def _code_word(reason: str) -> str:

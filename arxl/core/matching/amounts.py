@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 
 import numpy as np
 
@@ -21,12 +22,12 @@ from arxl.core.settings import WriteOffTolerance
 
 EXACT, DISCOUNT, WRITE_OFF, OVERPAID, UNEARNED, SHORT, PARTIAL = (
     "exact", "discount", "write-off", "overpaid", "unearned discount", "short pay", "partial")
-# How much each way of settling vouches for the invoices being the right ones.
-FIT = {EXACT: 1.0, DISCOUNT: 1.0, WRITE_OFF: 0.98, OVERPAID: 0.92, UNEARNED: 0.93, SHORT: 0.93,
-       PARTIAL: 0.88}
 FULL = (EXACT, DISCOUNT, WRITE_OFF)
 COMMON_DISCOUNT_RATES = (Decimal("0.01"), Decimal("0.02"))
 MAX_TRIPLE_SEARCH = 600  # open invoices of one customer beyond which only 1 or 2 are tried
+# A shortfall at most this share of the largest invoice paid together with others is a deduction
+# from one of them (it stays open on it), not a partial payment spread over them all.
+DEDUCTION_SHARE = 0.10
 UNEARNED_REASON = "Unearned discount"  # the reason of a discount taken after the terms lapsed
 
 
@@ -46,10 +47,7 @@ class Settlement:
     on_account: int  # cash left unapplied
     how: str  # EXACT, DISCOUNT, ...
     note: str  # for the Evidence sentence
-
-    @property
-    def fit(self) -> float:
-        return FIT[self.how]
+    stated: bool = False  # as the remittance states it (amounts per invoice, deductions)
 
 
 def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[int],
@@ -106,6 +104,12 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
             lines[-1] = replace(lines[-1], apply=lines[-1].apply + amount - sum(x.apply for x in lines))
             return Settlement(tuple(lines), 0, UNEARNED,
                               f"pays {them} less {float(r) * 100:g}% though the terms allow no discount on this date")
+    short = owed - amount
+    if n > 1 and not reason and short <= DEDUCTION_SHARE * max(opens):
+        largest = max(range(n), key=lambda k: opens[k])  # the one that can bear it
+        lines = [Line(i, o) for i, o in zip(invoices, opens)]
+        lines[largest] = Line(invoices[largest], opens[largest] - short, 0, 0, short)
+        return Settlement(tuple(lines), 0, SHORT, "pays them less a deduction from the largest (no reason given)")
     lines = []
     left = amount
     for i, o in zip(invoices, opens):
@@ -157,7 +161,8 @@ def _less_stated(amount: int, opens: list[int], discounts: list[int], invoices: 
     said = "the deduction" if sum(1 for s in shorts if s) == 1 else "the deductions"
     why = ", ".join(dict.fromkeys(x.reason for x in lines if x.reason))
     return Settlement(tuple(lines), 0, SHORT,
-                      f"pays {them} less {said} the remittance states" + (f" ({why})" if why else "") + also)
+                      f"pays {them} less {said} the remittance states" + (f" ({why})" if why else "") + also,
+                      stated=True)
 
 
 # From the weakest way of settling to the strongest: a payment is as sure as its weakest line.
@@ -212,7 +217,7 @@ def _as_quoted(opens: list[int], discounts: list[int], invoices: list[int], quot
         note += ", less a discount the terms do not allow on this date (left open as a deduction)"
     if reason and SHORT in hows:
         note += f", less deductions ({reason})"
-    return Settlement(tuple(lines), extra, how, note)
+    return Settlement(tuple(lines), extra, how, note, stated=True)
 
 
 def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[list[tuple[int, ...]], int]:
@@ -237,7 +242,7 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 found.append(tuple(sorted((int(order[a]), int(order[b])))))
     if count or n > MAX_TRIPLE_SEARCH or n < 3:
         return found, count
-    i, j = np.triu_indices(n, 1)
+    i, j = _pairs(n)
     pair = values[i] + values[j]
     porder = np.argsort(pair, kind="stable")
     psorted = pair[porder]
@@ -250,6 +255,13 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 if len(found) < limit:
                     found.append((int(k), int(i[p]), int(j[p])))
     return found, count
+
+
+@cache
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions below n (i < j), made once per n."""
+    i, j = np.triu_indices(n, 1)
+    return i, j
 
 
 def sets_by_chance(values: np.ndarray, size: int) -> float:

@@ -1,49 +1,198 @@
-"""The pass over a batch: a proposal for every payment (shared among worker processes when the
-batch is large), then, the surest first, each takes from what is still open, so that no invoice
-is promised twice or beyond its open balance."""
+"""The pass over a batch.
+
+1. Every payment's candidate explanations (``propose``), shared among worker processes when the
+   batch is large.
+2. What the batch teaches: the payer accounts and names of payments that identify their customer
+   unambiguously (``learning``), and the part payments of the batch that together settle one
+   invoice (instalments). The payments these concern are proposed again, knowing it.
+3. The model's weights, estimated over every candidate of the batch (``model.fit``); each
+   payment takes its likeliest candidate, with its posterior as Confidence.
+4. The surest first (exact readings before loose ones), each takes from what is still open, so
+   that no invoice is promised twice or beyond its open balance; a proposal finding an invoice
+   already spoken for is made again against what is left, and held for a clerk.
+"""
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from arxl.core.matching.chance import chance_rates
 from arxl.core.matching.index import OpenItems
-from arxl.core.matching.policy import Condition, Doubt
-from arxl.core.matching.propose import Payment, Proposal, in_words, propose
+from arxl.core.matching.learning import ACCOUNT, NAME, Links, account_key, name_key
+from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
+from arxl.core.matching.policy import FAIR_NAME, STRONG_NAME, Held, Rule
+from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
 
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
+MAX_INSTALMENTS = 8  # part payments of one invoice in one batch searched for sets that settle it
 
 
-def match_batch(items: OpenItems, payments: list[Payment], progress: Progress | None = None) -> list[Proposal]:
-    """Proposals for every payment, in the order of ``payments``; then, those reading their
-    invoices exactly first and the most confident first, each takes from what is still open.
-    A proposal finding an invoice already spoken for is made again against what is left, and
-    doubted (``Condition.SPOKEN_FOR``)."""
+@dataclass(frozen=True)
+class Decided:
+    """A payment's proposal: the candidate taken, how sure the batch's model is of it, and the
+    rival it beat."""
+
+    payment: int  # the payment's position
+    candidate: Candidate
+    confidence: float  # 0-100: the candidate's posterior
+    margin: float | None  # bits ahead of the runner-up (None: no rival)
+    rival: str  # the runner-up, in a few words
+    contributions: tuple[tuple[Field | None, str, float], ...]  # what each field (None: the sum) added, in bits
+    held: tuple[Held, ...]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What the pass gives back: each payment's proposal, the payer links (the workbook's and
+    those this batch taught) and the model it weighed the evidence with."""
+
+    decided: list[Decided]
+    links: Links
+    model: Model
+
+
+def match_batch(items: OpenItems, payments: list[Payment], links: Links,
+                progress: Progress | None = None) -> Batch:
+    """Proposals for every payment, in the order of ``payments``."""
+    before = items.balance.copy()
+    facts = Facts(links)
+    candidates = _propose_all(_Work(items, payments, before, facts), progress)
+    learned = links.learn(_identifying(payments, candidates, items), "this batch")
+    instalments = _instalments(items, payments, candidates, before)
+    facts = Facts(learned, instalments)
+    again = [k for k, pay in enumerate(payments)
+             if pay.payment_id in instalments or _newly_linked(pay, links, learned)]
+    if again:
+        redone = _propose_all(_Work(items, [payments[k] for k in again], before, facts), None)
+        for k, found in zip(again, redone):
+            candidates[k] = found
+    if progress:
+        progress("Weighing the evidence", 0.9)
+    codes = np.array([c.codes for found in candidates for c in found], dtype=np.int64).reshape(-1, len(Field))
+    extra = np.array([c.sum_bits for found in candidates for c in found])
+    starts = np.cumsum([0] + [len(found) for found in candidates])
+    # a random pair of a payment and an open invoice is right about once in as many open invoices
+    prior = 1.0 / max(2, int((items.balance > 0).sum()))
+    model = fit(items.scheme, codes, extra, starts, chance_rates(items, payments, learned, candidates), prior)
+    decided = _decide(model, payments, candidates, codes, extra, starts)
+    return Batch(_allocate(items, model, payments, decided, facts), learned, model)
+
+
+def _identifying(payments: list[Payment], candidates: list[list[Candidate]], items: OpenItems
+                 ) -> list[tuple[str, str, str, int, str]]:
+    """(kind, key, as written, customer, PaymentID) of the accounts and names of payments that
+    identify their customer unambiguously: one customer's invoices named exactly and settled by
+    the amount, and no other customer's invoice read at all."""
+    out = []
+    none = items.scheme.no_reference
+    for pay, found in zip(payments, candidates):
+        owners = {c.customer for c in found if c.identifies}
+        if len(owners) != 1:
+            continue
+        (customer,) = owners
+        if any(c.customer != customer and c.codes[Field.REFERENCE] != none for c in found):
+            continue
+        out.append((ACCOUNT, account_key(pay.account), pay.account, customer, pay.payment_id))
+        # A name teaches only what it does not say already (it does not plainly fit the
+        # customer), and only when it resembles no other customer: names are shared by sites
+        # and near-namesakes as accounts are not.
+        if items.payers.score(pay.payer, np.array([customer]))[0] < STRONG_NAME and not any(
+                m.customer != customer for m in items.payers.search(pay.payer, limit=3, floor=FAIR_NAME)):
+            out.append((NAME, name_key(pay.payer), pay.payer, customer, pay.payment_id))
+    return out
+
+
+def _newly_linked(pay: Payment, before: Links, after: Links) -> bool:
+    return any(after.get(kind, text) not in (None, before.get(kind, text))
+               for kind, text in ((ACCOUNT, pay.account), (NAME, pay.payer)))
+
+
+def _instalments(items: OpenItems, payments: list[Payment], candidates: list[list[Candidate]],
+                 balance: np.ndarray) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Part payments of the batch naming one invoice whose amounts together settle it exactly:
+    PaymentID -> (invoice, the other payments of its set). A payment belongs to one set at most;
+    an invoice with several such sets has none."""
+    none = items.scheme.no_reference
+    by_invoice: dict[int, list[int]] = {}
+    for k, found in enumerate(candidates):
+        for i in sorted({c.lines[0].invoice for c in found if len(c.lines) == 1 and c.codes[Field.REFERENCE] != none
+                         and c.fit == "partial"}):
+            by_invoice.setdefault(i, []).append(k)
+    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for invoice, ks in by_invoice.items():
+        ks = [k for k in ks if payments[k].payment_id not in out][:MAX_INSTALMENTS]
+        sets = [combo for size in range(2, len(ks) + 1) for combo in itertools.combinations(ks, size)
+                if sum(payments[k].amount for k in combo) == balance[invoice]]
+        if len(sets) != 1:
+            continue
+        ids = [payments[k].payment_id for k in sets[0]]
+        for pid in ids:
+            out[pid] = (invoice, tuple(x for x in ids if x != pid))
+    return out
+
+
+def _decide(model: Model, payments: list[Payment], candidates: list[list[Candidate]], codes: np.ndarray,
+            extra: np.ndarray, starts: np.ndarray) -> list[Decided]:
+    """Each payment's likeliest candidate, its posterior, and how far ahead of the next it is."""
+    bits = model.scores(codes, extra)
+    chance = posteriors(bits, starts)
+    out = []
+    for k, (pay, found) in enumerate(zip(payments, candidates)):
+        a, b = int(starts[k]), int(starts[k + 1])
+        out.append(_decided(model, pay, found, bits[a:b], chance[a:b], codes[a:b]))
+    return out
+
+
+def _decided(model: Model, pay: Payment, found: list[Candidate], bits: np.ndarray, chance: np.ndarray,
+             codes: np.ndarray, held: tuple[Held, ...] = ()) -> Decided:
+    order = np.argsort(-bits, kind="stable")
+    best = int(order[0])
+    rival = next((int(j) for j in order[1:] if found[int(j)].invoices != found[best].invoices
+                  or found[int(j)].customer != found[best].customer), None)
+    margin = None if rival is None else float(bits[best] - bits[rival])
+    candidate = found[best]
+    said: list[tuple[Field | None, str, float]] = list(model.contributions(codes[best].tolist()))
+    if candidate.sum_bits:
+        said.append((None, SUM_NAME, candidate.sum_bits))
+    return Decided(pay.position, candidate, round(100 * float(chance[best]), 1), margin,
+                   found[rival].summary if rival is not None else "", tuple(said), candidate.held + held)
+
+
+def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: list[Decided],
+              facts: Facts) -> list[Decided]:
+    """The surest first take from what is open; one finding an invoice spoken for is proposed
+    again against what is left, and held for a clerk."""
     open_now = items.balance.copy()
     by_position = {pay.position: pay for pay in payments}
-    proposals = _propose_all(_Work(items, payments, open_now), progress)
     taken_by: dict[int, str] = {}
-    out: dict[int, Proposal] = {}
-    for p in sorted(proposals, key=lambda p: (p.loose, -p.confidence)):
-        spoken_for = [x.invoice for x in p.lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
+    out: dict[int, Decided] = {}
+    for d in sorted(decided, key=lambda d: (d.candidate.loose, -d.confidence)):
+        lines = d.candidate.lines
+        spoken_for = [x.invoice for x in lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
         if spoken_for:
-            again = propose(items, by_position[p.payment], open_now)
+            pay = by_position[d.payment]
+            found = propose(items, pay, open_now, facts)
+            codes = np.array([c.codes for c in found], dtype=np.int64).reshape(-1, len(Field))
+            bits = model.scores(codes, np.array([c.sum_bits for c in found]))
+            chance = posteriors(bits, np.array([0, len(found)]))
             taken = in_words(f"{items.invoice_ids[i]} is already being paid by {taken_by.get(i, 'another payment')}"
                              for i in spoken_for)
-            p = replace(again, doubts=again.doubts + (Doubt(Condition.SPOKEN_FOR, taken),))
-        for x in p.lines:
+            d = _decided(model, pay, found, bits, chance, codes, (Held(Rule.SPOKEN_FOR, taken),))
+        for x in d.candidate.lines:
             open_now[x.invoice] -= x.apply + x.discount + x.write_off
-            taken_by.setdefault(x.invoice, by_position[p.payment].payment_id)
-        out[p.payment] = p
-    return [out[p.payment] for p in proposals]
+            taken_by.setdefault(x.invoice, by_position[d.payment].payment_id)
+        out[d.payment] = d
+    return [out[d.payment] for d in decided]
 
 
 @contextmanager
@@ -62,18 +211,20 @@ def collections_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Work:
-    """What proposing reads: the open items, the payments, and the balances before the batch."""
+    """What proposing reads: the open items, the payments, the balances before the batch, and
+    what the batch taught so far."""
 
     items: OpenItems
     payments: list[Payment]
     open_now: np.ndarray
+    facts: Facts
 
-    def propose(self, start: int, stop: int) -> list[Proposal]:
-        return [propose(self.items, pay, self.open_now) for pay in self.payments[start:stop]]
+    def propose(self, start: int, stop: int) -> list[list[Candidate]]:
+        return [propose(self.items, pay, self.open_now, self.facts) for pay in self.payments[start:stop]]
 
 
-def _propose_all(work: _Work, progress: Progress | None) -> list[Proposal]:
-    """Each payment's proposal against the balances before the batch. Proposals are
+def _propose_all(work: _Work, progress: Progress | None) -> list[list[Candidate]]:
+    """Each payment's candidates against the balances before the batch. Proposals are
     independent, so a large batch is shared among the machine's cores where worker processes
     can be forked safely (Linux: the headless door on a server); elsewhere (macOS, where
     forking a process that loaded system frameworks is unsafe; Windows, which cannot fork;
@@ -82,10 +233,10 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[Proposal]:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if total < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
         out = []
-        for k, pay in enumerate(work.payments):
-            out.append(propose(work.items, pay, work.open_now))
+        for k in range(total):
+            out += work.propose(k, k + 1)
             if progress and k % 500 == 0:
-                progress(f"Matching payment {k + 1} of {total}", 0.1 + 0.8 * k / total)
+                progress(f"Matching payment {k + 1} of {total}", 0.1 + 0.75 * k / total)
         return out
     step = -(-total // (workers * 4))
     chunks = [(a, min(a + step, total)) for a in range(0, total, step)]
@@ -100,7 +251,7 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[Proposal]:
             for k, part in enumerate(pool.imap(_propose_chunk, chunks)):
                 out.extend(part)
                 if progress:
-                    progress(f"Matching payment {len(out)} of {total}", 0.1 + 0.8 * (k + 1) / len(chunks))
+                    progress(f"Matching payment {len(out)} of {total}", 0.1 + 0.75 * (k + 1) / len(chunks))
             return out
     finally:
         gc.unfreeze()
@@ -114,7 +265,7 @@ def _start_worker(work: _Work) -> None:
     _worker_work = work
 
 
-def _propose_chunk(bounds: tuple[int, int]) -> list[Proposal]:
+def _propose_chunk(bounds: tuple[int, int]) -> list[list[Candidate]]:
     if _worker_work is None:
         raise RuntimeError("a matcher worker started without its work")
     return _worker_work.propose(*bounds)

@@ -47,22 +47,28 @@ def payments_to_match(payments: pd.DataFrame, applications: pd.DataFrame) -> pd.
     return payments[~payments["PaymentID"].isin(active) & ~reversing.astype(bool)]
 
 
+# The words of a row's proposal (``proposal_text``); the workbook's colouring of a clerk's edits
+# (arxl.book.guidance) reads Proposed with the same words.
+NO_CUSTOMER_WORDS = "(no customer)"
+ON_ACCOUNT_WORDS = "on account"
+PROPOSAL_LABELS = (("Discount", "discount"), ("WriteOff", "write-off"), ("ShortPay", "short pay"))
+
+
 def proposal_text(rows: pd.DataFrame, currencies: Mapping[str, str]) -> pd.Series:
     """What each Matches row proposes, in words: "C100: INV-1 60.00, discount 1.20", amounts with
     the decimals of the payment's currency (``currencies``: PaymentID -> currency)."""
-    def words(payment: str, customer: str, invoice: str, applied: Any, discount: Any, write_off: Any,
-              short_pay: Any) -> str:
+    def words(payment: str, customer: str, invoice: str, applied: Any, *deductions: Any) -> str:
         def amount(minor: Any) -> str:
             return "" if pd.isna(minor) else format_amount(int(minor), currencies.get(payment, ""), code=False)
 
-        text = f"{customer or '(no customer)'}: {invoice or 'on account'} {amount(applied)}".rstrip()
-        for label, minor in (("discount", discount), ("write-off", write_off), ("short pay", short_pay)):
+        text = f"{customer or NO_CUSTOMER_WORDS}: {invoice or ON_ACCOUNT_WORDS} {amount(applied)}".rstrip()
+        for (_, label), minor in zip(PROPOSAL_LABELS, deductions):
             if not pd.isna(minor) and int(minor):
                 text += f", {label} {amount(minor)}"
         return text
 
-    values = zip(rows["PaymentID"], rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"], rows["Discount"],
-                 rows["WriteOff"], rows["ShortPay"])
+    values = zip(rows["PaymentID"], rows["CustomerID"], rows["InvoiceID"], rows["ApplyAmount"],
+                 *[rows[column] for column, _ in PROPOSAL_LABELS])
     return pd.Series([words(*v) for v in values], index=rows.index, dtype=object)
 
 

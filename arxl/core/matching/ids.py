@@ -9,28 +9,55 @@ position whose values hardly vary (a prefix, a year) is *fixed*, one that varies
 - its spellings without the leading fixed parts ("2024-00123", "00123"), its distinctive core
   without leading zeros ("123"), and its letter prefix with that core ("INV00123", "INV123"):
   partial keys, which several references may share (the same number in two years).
-Text is read part by part, the longest run of parts that spells a key winning. A run of digits
-shaped like a known reference that spells none is tried once more with one keying error
-undone (two neighbouring digits swapped, or one digit wrong); what still spells nothing is an
-*unknown* reference: a number that looks like ours but is not open (paid, or never billed).
+Text is read part by part, the longest run of parts that spells a key winning; a run may join
+the pieces of one number ("313029 4325"), and letters run into a prefix ("RCPTF26010487") are
+read as that prefix. Runs of parts holding a number that spells nothing are tried with one
+keying error undone (a digit replaced, inserted, doubled, dropped, or two swapped); a payer's
+own open items are searched for readings two keying errors away (``near``). A reading may
+overlap another (a partial key inside a number keyed wrong): the payment's candidate
+explanations decide. What no reading explains but looks like ours is an *unknown* reference: a
+number that is not open (paid, or never billed).
 Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 """
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from arxl.core.matching.similarity import osa_distances
 from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
 
-EXACT, PARTIAL, FUZZY, RANGE = "exact", "partial", "keying error", "range"
+EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
+# How surely each kind of reading names its invoice, strongest first (the model's reading levels).
+READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
-_PO_LABELS = {"PO", "PURCHASEORDER"}
+_NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # keys hold upper-case letters and digits
+
+
+def _edits(digits: str) -> set[str]:
+    """Every string one keying error away from a run of digits: a digit replaced, inserted (a
+    doubled digit is one), dropped, or two neighbours swapped."""
+    out = set()
+    for i in range(len(digits)):
+        head, tail = digits[:i], digits[i + 1:]
+        out.add(head + tail)
+        for d in "0123456789":
+            out.add(head + d + digits[i:])
+            if d != digits[i]:
+                out.add(head + d + tail)
+        if i + 1 < len(digits) and digits[i] != digits[i + 1]:
+            out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
+    for d in "0123456789":
+        out.add(digits + d)
+    out.discard(digits)
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,7 @@ class Mention:
     quoted_discount: int | None = None  # the discount an EDI segment says was taken
     quoted_deduction: int | None = None  # what an EDI segment says was deducted besides
     deduction_reason: str = ""  # the reason codes the EDI segment gives for it
+    neighbours: int = 1  # read with keying errors: how many references lie that near what is written
 
 
 def _parts(values: Sequence[str]) -> list[list[str]]:
@@ -92,7 +120,7 @@ class ReferenceIndex:
             for j in everything.columns]
         shapes = _joined(pd.DataFrame(dict(enumerate(kinds))), range(len(kinds))) if kinds else pd.Series(dtype=object)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
-        fulls, keyed, cores = [], [], []
+        fulls, keyed, cores, all_cores = [], [], [], []
         for shape, rows in shapes.groupby(shapes).indices.items():
             if not shape:
                 continue
@@ -118,7 +146,16 @@ class ReferenceIndex:
             for key in keys:
                 keyed.append(pd.DataFrame({"key": key, "full": full}))
             cores.append(core[core.str.isdigit()])
+            all_cores.append(core)
         full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
+        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
+        self.cores = [""] * len(self.references)
+        for pos, key in zip(full.index.tolist(), full.tolist()):
+            self.full_keys[pos] = key
+        if all_cores:
+            core = pd.concat(all_cores)
+            for pos, key in zip(core.index.tolist(), core.tolist()):
+                self.cores[pos] = key
         repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
         self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
         self._exact_many: dict[str, list[int]] = _grouped(full[repeated].to_numpy(),
@@ -143,26 +180,14 @@ class ReferenceIndex:
             low, high = int(numbers.min()), int(numbers.max())
             room = max(10, (high - low) // 10)
             self.core_spans[int(digits)] = (low - room, high + room)
-
-        # Words that say a number is one of this column's references: its letter prefixes ("PO"
-        # of PO-7788), and what a purchase order is called.
-        self.labels = {v for v in self.fixed_values if v.isalpha()} | (
-            _PO_LABELS if column == "PONumber" else {re.sub(r"[^A-Z0-9]", "", column.upper())})
+        # How many digits our keys and their cores have (a run about as long may be one of them
+        # keyed wrong), and the letter prefixes that may be run into a word before them.
+        self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
+        self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
+        self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
 
     def __len__(self) -> int:
         return len(self.references)
-
-    def labelled(self, rem: Remittance, start: int) -> bool:
-        """The words right before ``start`` say what follows is one of this column's references
-        ("P.O. 7788", "PO# 7788")."""
-        letters = ""
-        for part in reversed([p for p in rem.parts if p.end <= start][-3:]):
-            if part.digits:
-                break
-            letters = part.text + letters
-            if letters in self.labels:
-                return True
-        return False
 
     def ends_in_head_of_one(self, rem: Remittance) -> bool:
         """The text stops in the middle of what looks like one of these references (", 1004",
@@ -210,25 +235,18 @@ class ReferenceIndex:
         return len(digits.lstrip("0")) >= 3 and any(
             low <= value <= high and len(digits) <= length for length, (low, high) in self.core_spans.items())
 
-    def keying_errors_undone(self, written: str) -> tuple[int, ...]:
-        """References one keying error away from ``written``: two neighbouring digits swapped,
-        or one digit wrong, in one of its runs of digits."""
+    def one_edit(self, written: str) -> tuple[int, ...]:
+        """References one keying error away from ``written`` in one of its runs of digits: a
+        digit replaced, inserted (or doubled), dropped, or two neighbours swapped (by their full
+        key, or a partial key)."""
         parts = _PART.findall(written.upper())
         found = set()
+        exact, one = self.exact, self._partial_one
         for k, digits in enumerate(parts):
             if not digits.isdigit() or len(digits) < 3:
                 continue
             head, tail = "".join(parts[:k]), "".join(parts[k + 1:])
-            variants = set()
-            for i in range(len(digits) - 1):
-                if digits[i] != digits[i + 1]:
-                    variants.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
-            for i, ch in enumerate(digits):
-                for d in "0123456789":
-                    if d != ch:
-                        variants.add(digits[:i] + d + digits[i + 1:])
-            exact, one = self.exact, self._partial_one
-            for v in variants:
+            for v in _edits(digits):
                 key = head + v + tail
                 pos = exact.get(key)
                 if pos is None:
@@ -237,71 +255,129 @@ class ReferenceIndex:
                     found.add(pos)
         return tuple(sorted(found))
 
+    def near(self, written: str, positions: Sequence[int], most: int = 2) -> list[tuple[int, int]]:
+        """Of the references at ``positions`` (a customer's open items), those at most ``most``
+        keying errors from ``written`` (its whole key, or its digits against their distinctive
+        core), with how many: [(position, edits)], nearest first."""
+        if not len(positions):
+            return []
+        key = "".join(_PART.findall(written.upper()))
+        digits = "".join(ch for ch in key if ch.isdigit())
+        edits = osa_distances([key], [self.full_keys[p] for p in positions], most + 1)[0]
+        if len(digits) >= 4:
+            cores = [self.cores[p] or self.full_keys[p] for p in positions]
+            edits = np.minimum(edits, osa_distances([digits], cores, most + 1)[0])
+        return sorted(((int(positions[int(k)]), int(edits[k])) for k in np.nonzero(edits <= most)[0]),
+                      key=lambda x: x[1])
+
     # ---- reading text -----------------------------------------------------------------------
-    def find(self, rem: Remittance, skip: Sequence[tuple[int, int]] = ()) -> tuple[list[Mention], list[Part]]:
+    def find(self, rem: Remittance) -> tuple[list[Mention], list[Part]]:
         """Mentions of this column's references in the remittance, and unknown references
-        (numbers shaped like ours that name none); text in the ``skip`` spans is already read."""
+        (numbers shaped like ours that no reading explains): ``read_exactly`` then
+        ``read_loosely``."""
+        mentions, covered = self.read_exactly(rem)
+        loose, unknown = self.read_loosely(rem, covered)
+        return mentions + loose, unknown
+
+    def read_exactly(self, rem: Remittance) -> tuple[list[Mention], list[int]]:
+        """Runs of parts spelling a key, the longest winning (and ranges); with how each part
+        is covered (2: read exactly, 1: read otherwise, 0: not read)."""
         parts = rem.parts
+        n = len(parts)
         mentions: list[Mention] = []
-        unknown: list[Part] = []
-        i, n = 0, len(parts)
+        covered = [0] * n
+        i = 0
         while i < n:
-            part = parts[i]
-            if any(start <= part.start < end for start, end in skip):
-                i += 1
-                continue
-            hit = None
-            for width in range(min(self.max_parts, n - i), 0, -1):
-                window = parts[i:i + width]
-                if not all(_tight(p) for p in window[1:]) or self._cuts_through(parts, i + width):
-                    continue
-                found = self.lookup("".join(p.text for p in window))
-                if found:
-                    hit = (width, found)
-                    break
+            hit = self._widest(parts, i)
             if hit is None:
-                if self._cuts_through(parts, i + 1):
-                    # a prefix or a year, then a number that is not ours as written: one of
-                    # ours with a keying error, or the head of a reference we lack
-                    width = self._width_to_number(parts, i)
-                    window = parts[i:i + width]
-                    near = self.keying_errors_undone("".join(p.text for p in window))
-                    if near:
-                        mentions.append(Mention(near, FUZZY, rem.text[window[0].start:window[-1].end],
-                                                window[0].start, window[-1].end, self.column))
-                        i += width
-                    else:
-                        i += 1
-                    continue
-                if part.digits and self.looks_like_ours(part.text):
-                    last_and_cut = rem.cut and i == n - 1
-                    near = self.keying_errors_undone(part.text)
-                    if near:
-                        mentions.append(Mention(near, FUZZY, part.text, part.start, part.end, self.column))
-                    elif not last_and_cut:
-                        unknown.append(part)
                 i += 1
                 continue
-            width, (positions, how) = hit
-            first, last = parts[i], parts[i + width - 1]
-            mentions.append(Mention(positions, how, rem.text[first.start:last.end], first.start,
-                                    last.end, self.column))
+            width, start, (positions, how) = hit
+            last = parts[i + width - 1]
+            mentions.append(Mention(positions, how, rem.text[start:last.end], start, last.end, self.column))
+            for k in range(i, i + width):
+                covered[k] = 2 if how == EXACT else 1
             i += width
-            i = self._range(rem, i, mentions, parts[i - width:i])
+            after = self._range(rem, i, mentions, parts[i - width:i])
+            for k in range(i, after):
+                covered[k] = 1
+            i = after
+        return mentions, covered
+
+    def read_loosely(self, rem: Remittance, covered: list[int]) -> tuple[list[Mention], list[Part]]:
+        """After the exact readings (of every column: ``covered``), every run of parts that
+        crosses no exact reading, holds a number no reading explains and has about as many
+        digits as our keys, read with one keying error undone (pieces joined: "313029 4325").
+        Such a reading may overlap a partial one: both are kept, and the payment's candidate
+        explanations decide. Then the numbers shaped like ours that nothing reads."""
+        parts = rem.parts
+        covered = list(covered)
+        mentions = []
+        for start, stop, positions in self._keyed_wrong(parts, covered):
+            mentions.append(Mention(positions, FUZZY, rem.text[start:stop], start, stop, self.column,
+                                    neighbours=len(positions)))
+            for k, p in enumerate(parts):
+                if start <= p.start < stop and not covered[k]:
+                    covered[k] = 1
+        unknown = [p for k, p in enumerate(parts) if p.digits and not covered[k] and self.looks_like_ours(p.text)
+                   and not (rem.cut and k == len(parts) - 1)]
         return mentions, unknown
 
-    def _width_to_number(self, parts: Sequence[Part], i: int) -> int:
-        """Parts from i through the first number after a run of prefixes and years."""
-        end = i + 1
-        while self._cuts_through(parts, end) and end < len(parts):
-            end += 1
-        return end - i
+    def _heads(self, part: Part) -> list[tuple[str, int]]:
+        """How a run's first part may begin a reference: as written, or (letters run into a
+        prefix: "RCPTF" before "26010487") as the prefix it ends with; with where that begins."""
+        out = [(part.text, part.start)]
+        if not part.digits:
+            text = part.text
+            for k in range(max(1, len(text) - self.longest_prefix), len(text)):
+                if text[k:] in self.letter_prefixes:
+                    out.append((text[k:], part.start + k))
+        return out
 
-    def _cuts_through(self, parts: Sequence[Part], end: int) -> bool:
-        """Parts up to ``end`` stop at a prefix or year that a number follows closely: they are
-        the head of a longer reference, not a reference."""
-        return (end < len(parts) and parts[end - 1].text in self.fixed_values and parts[end].digits
-                and _tight(parts[end]))
+    def _widest(self, parts: Sequence[Part], i: int) -> tuple[int, int, tuple[tuple[int, ...], str]] | None:
+        """The widest run of parts from i that spells a key: (width, where it begins, lookup).
+        A run may be two parts wider than our keys: pieces of one number ("313029 4325")."""
+        n = len(parts)
+        for width in range(min(self.max_parts + 2, n - i), 0, -1):
+            window = parts[i:i + width]
+            if not all(_tight(p) for p in window[1:]):
+                continue
+            rest = "".join(p.text for p in window[1:])
+            for head, start in self._heads(window[0]):
+                found = self.lookup(head + rest)
+                if found:
+                    return width, start, found
+        return None
+
+    def _keyed_wrong(self, parts: Sequence[Part], covered: list[int]) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Runs of parts read as a reference with one keying error undone: (start, end,
+        positions). For each number no reading explains, the widest run holding it that ends in
+        a number, crosses no exact reading, has about as many digits as our keys and spells a
+        reference one keying error away."""
+        n = len(parts)
+        found: list[tuple[int, int, tuple[int, ...]]] = []
+        done = -1
+        for j, part in enumerate(parts):
+            if covered[j] or not part.digits or j <= done:
+                continue
+            runs = sorted(((a, b) for a in range(max(0, j - 2), j + 1) for b in range(j + 1, min(n, j + 3) + 1)
+                           if b - a <= self.max_parts + 2), key=lambda r: r[0] - r[1])
+            for a, b in runs:
+                window = parts[a:b]
+                if not window[-1].digits or any(covered[k] == 2 for k in range(a, b)) or not all(
+                        _tight(p) for p in window[1:]):
+                    continue
+                digits = sum(len(p.text) for p in window if p.digits)
+                if not self.digit_lengths & {digits - 1, digits, digits + 1}:
+                    continue
+                rest = "".join(p.text for p in window[1:])
+                hit = next(((start, positions) for head, start in self._heads(window[0])
+                            if (positions := self.one_edit(head + rest))), None)
+                if hit is not None:
+                    found.append((hit[0], window[-1].end, hit[1]))
+                    done = b - 1
+                    break
+        return found
 
     def _range(self, rem: Remittance, i: int, mentions: list[Mention], window: Sequence[Part]) -> int:
         """After a mention ending at part i-1: "-36", "- 100236", "TO 100236" extend it to a range."""
@@ -324,7 +400,9 @@ class ReferenceIndex:
         for value in range(low + 1, high + 1):
             found = self.lookup(head + str(value).zfill(len(last.text)))
             if found:
-                mentions.append(Mention(found[0], RANGE, f"{last.text}-{end.text}", last.start,
+                # the text after the first number: the first is a mention of its own, and the
+                # two must not overlap, or one explanation could not take both
+                mentions.append(Mention(found[0], RANGE, f"{last.text}-{end.text}", last.end,
                                         end.end, self.column))
         return j + 1
 

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.ids import ReferenceIndex
+from arxl.core.matching.learning import History
+from arxl.core.matching.model import Scheme
 from arxl.core.matching.payers import PayerIndex
 from arxl.core.money import percent_of
 from arxl.core.problems import Problems
@@ -37,11 +39,14 @@ class OpenItems:
     terms: list[Terms]
     payers: PayerIndex
     references: list[tuple[ReferenceIndex, np.ndarray]]  # InvoiceID's first; index positions -> invoices
+    reference_rows: list[np.ndarray]  # per reference column: invoice -> index position (-1: none)
     open_by_customer: dict[int, np.ndarray]  # customer -> open invoice positions, oldest first
     by_balance: tuple[np.ndarray, np.ndarray]  # open invoices by open balance, and those balances
     discount: np.ndarray  # the early-payment discount on the open balance, cents
     discount_until: np.ndarray  # the last day it may be taken (datetime64[D]; NaT for none)
     settings: Settings
+    scheme: Scheme  # the fields and levels candidates are compared on
+    applied: dict[int, list[tuple[int, str]]]  # invoice -> [(cents applied before, PaymentID)]
 
     def who(self, customer: int) -> str:
         """A customer as the Evidence names it: CustomerID and Name."""
@@ -73,7 +78,8 @@ class OpenItems:
 
 
 def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: Settings,
-                    open_balance: pd.Series, disputed: pd.Series | None = None) -> tuple[OpenItems, Problems]:
+                    open_balance: pd.Series, disputed: pd.Series | None = None,
+                    history: History | None = None) -> tuple[OpenItems, Problems]:
     """Everything the matcher reads, indexed once per batch: the learned reference grammar of
     InvoiceID, PONumber and the MatchColumns, the payer index, each customer's open invoices
     oldest first, and each invoice's early-payment discount. Problems: customers' unreadable
@@ -105,6 +111,13 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
             keep = np.nonzero((values != "").to_numpy())[0]
             if len(keep):
                 references.append((ReferenceIndex(column, values.iloc[keep].tolist()), keep))
+    reference_rows = []
+    for _, positions in references:
+        rows = np.full(len(ids), -1, dtype=np.int64)
+        rows[positions] = np.arange(len(positions))
+        reference_rows.append(rows)
+    where = {inv: k for k, inv in enumerate(ids)}
+    applied = {where[inv]: paid for inv, paid in (history.applied if history else {}).items() if inv in where}
     is_open = np.nonzero(balance > 0)[0]
     order = is_open[np.lexsort((is_open, dates[is_open], cust[is_open]))]
     groups = np.split(order, np.nonzero(np.diff(cust[order]))[0] + 1) if len(order) else []
@@ -118,6 +131,8 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
         if balance[i] > 0 and not np.isnat(dates[i]):
             discount[i] = percent_of(int(balance[i]), invoice_terms[i].discount_rate)
             until[i] = np.datetime64(invoice_terms[i].discount_deadline(dates[i].astype(dt.date)), "D")
+    scheme = Scheme([index.column for index, _ in references])
     return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
-                     customers["Name"].tolist(), customer_currency, terms, payers, references, by_customer,
-                     (by_balance, balance[by_balance]), discount, until, settings), problems
+                     customers["Name"].tolist(), customer_currency, terms, payers, references, reference_rows,
+                     by_customer, (by_balance, balance[by_balance]), discount, until, settings, scheme,
+                     applied), problems

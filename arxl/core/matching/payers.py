@@ -98,6 +98,7 @@ class PayerIndex:
         self._similar: dict[tuple[str, bool], dict[int, float]] = {}
         self._scored: dict[str, dict[int, float]] = {}  # payer -> customer -> score
         self._read: dict[str, tuple[list[list[str]], bool]] = {}
+        self._searched: dict[tuple[str, int, float], list[PayerMatch]] = {}
         self._matrices: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}
         self.accounts: dict[str, set[int]] = {}
         if "BankAccounts" in customers:
@@ -213,6 +214,12 @@ class PayerIndex:
 
     def search(self, payer: str, limit: int = 5, floor: float = 0.5) -> list[PayerMatch]:
         """The customers a payer name most likely is, best first."""
+        key = (payer, limit, floor)
+        if key not in self._searched:
+            self._searched[key] = self._search(payer, limit, floor)
+        return self._searched[key]
+
+    def _search(self, payer: str, limit: int, floor: float) -> list[PayerMatch]:
         readings, cut = self._reading(payer)
         best: dict[int, tuple[float, str]] = {}
         for words in readings:

@@ -1,53 +1,89 @@
-"""Proposing for one payment: which customer paid and which open invoices it pays, read from
-its remittance text; failing that, from its amount and its payer. A proposal carries its score
-and its doubts; ``policy`` turns them into a Confidence and the Evidence's last sentences."""
+"""Candidate explanations of one payment: which customer paid, which open invoices it pays and how
+the amount settles them. Each candidate is compared with the payment field by field
+(``model.Field``) so that the batch's model can weigh it; ``batch`` then takes the likeliest.
+
+Where candidates come from:
+- the references the remittance names (``ids``: every reference column, however spelled): per
+  customer owning a reading, the strongest readings of non-overlapping text, each invoice once
+  (a reference shared by several invoices, a PO billed in parts, names those of them whose
+  balances make up what is paid for it); the same with an ambiguous reading swapped for its
+  rival; the subsets of them the amount settles (two invoices named, the amount paying one);
+  with what the rest of an overpayment pays (a list cut off, an invoice left out: the
+  customer's open invoices making up the rest exactly, or one it pays less a small deduction);
+- the payer's own open invoices searched for references two keying errors from a number no
+  reading explains (``ids.near``);
+- with no reference settled, the open invoices of each likely customer adding up to the amount
+  (``amounts.subsets_adding_to``), as many as chance allows;
+- nothing found: the cash on account of the customer the remittance or the payer names.
+Each candidate carries the rules that would hold it for a clerk (``policy``).
+
+The payer: a customer is identified by the clerk's CustomerID (``fixed_customer``, the one place
+where a given CustomerID fixes the customer: every candidate is then that customer's), by a payer
+account on file (Customers.BankAccounts) or a link the clerk kept, by a learned link (``learning``)
+that an invoice named exactly bears out, by its name, or by its invoices named exactly with an
+amount that settles them.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from arxl.core.matching.amounts import DISCOUNT as DISCOUNT_FIT
-from arxl.core.matching.amounts import EXACT as EXACT_FIT
 from arxl.core.matching.amounts import (
+    DEDUCTION_SHARE,
     FULL,
     OVERPAID,
+    PARTIAL,
     SHORT,
-    UNEARNED,
     Line,
     Settlement,
     sets_by_chance,
     settle,
     subsets_adding_to,
 )
-from arxl.core.matching.amounts import PARTIAL as PARTIAL_FIT
-from arxl.core.matching.ids import EXACT, FUZZY, Mention, ReferenceIndex, pair_quoted_amounts
+from arxl.core.matching.ids import EXACT as EXACT_READING
+from arxl.core.matching.ids import FUZZY, RANGE, TWO_EDITS, Mention, pair_quoted_amounts
+from arxl.core.matching.ids import PARTIAL as PARTIAL_READING
 from arxl.core.matching.index import OpenItems
-from arxl.core.matching.payers import PayerMatch
-from arxl.core.matching.policy import (
-    AMBIGUOUS,
-    BORNE_OUT,
-    CHANCE_LIMIT,
-    FAIR_NAME,
-    ID_STRENGTH,
-    KNOWN_PAYER_NO_SET,
-    KNOWN_PAYER_NOT_OPEN,
-    STRONG_NAME,
-    Condition,
-    Doubt,
-    borne_out,
-    completion_strength,
-    confidence,
-    doubt_sentences,
-    named_score,
-    settles_outright,
-    unnamed_score,
-    weakest_reading,
+from arxl.core.matching.learning import ACCOUNT, NAME, Link, Links
+from arxl.core.matching.model import (
+    GIVEN,
+    LEARNED,
+    LOOSE,
+    NO_DATE,
+    NO_LINK,
+    NO_OTHERS,
+    NOT_OPEN,
+    OPEN_UNPAID,
+    OTHERS,
+    TWO_KEYING_ERRORS,
+    Field,
+    date_level,
+    keying_error_level,
+    name_level,
+    reference_level,
+    sum_bits,
 )
+from arxl.core.matching.policy import FAIR_NAME, FAR_AHEAD_BITS, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
 from arxl.core.money import format_amount
+
+_LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1}
+_SURE = 1  # readings at least this strong (exact, partial) name their invoice surely
+
+
+def _level(m: Mention) -> int:
+    """A mention's reading level (model.READINGS)."""
+    if m.how == TWO_EDITS:
+        return TWO_KEYING_ERRORS
+    return keying_error_level(m.neighbours) if m.how == FUZZY else _LEVEL[m.how]
+_SETTLED = ("exact", "discount", "write-off", "stated", "instalments")
+_UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
+MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
+MAX_SUBSET_SEARCH = 10  # named invoices up to which every subset is tried
 
 
 @dataclass(frozen=True)
@@ -66,65 +102,52 @@ class Payment:
 
 
 @dataclass(frozen=True)
-class Proposal:
-    """What one payment pays: lines per invoice, the cash left on account, and how sure we are."""
+class Candidate:
+    """One explanation of a payment, compared field by field (``codes``: a level per Field)."""
 
-    payment: int  # the payment's position
     customer: int  # position in the customers frame, -1 for nobody known
     lines: tuple[Line, ...]
     on_account: int
-    score: float  # how sure the evidence makes us, before the policy's caps
-    evidence: tuple[str, ...]  # what was found where
-    doubts: tuple[Doubt, ...] = ()  # conditions of the policy found true
-    loose: bool = False  # an invoice read with a keying error undone: exact readings go first
+    codes: tuple[int, ...]
+    notes: tuple[str, ...]  # what was found where, for the Evidence
+    summary: str  # in a few words, as a rival is named in the Evidence
+    held: tuple[Held, ...] = ()  # the rules that hold it for a clerk
+    loose: bool = False  # an invoice read with a keying error undone (exact readings go first)
+    identifies: bool = False  # invoices named exactly, settled: it teaches who the payer is
+    unfounded: bool = False  # rests on a keying error that nothing but chance bears out (never proposed)
+    sum_bits: float = 0.0  # what the invoices found by the sum weigh (model.sum_bits)
+    fit: str = "nothing"  # how the amount settles the invoices (a model.AMOUNT_LEVELS key)
 
     @property
-    def confidence(self) -> float:
-        return confidence(self.score, self.doubts)
+    def invoices(self) -> tuple[int, ...]:
+        return tuple(x.invoice for x in self.lines)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the batch taught before this proposal: the payer links, and the payments of the batch
+    that together settle one invoice (PaymentID -> (invoice, the other payments))."""
+
+    links: Links
+    instalments: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """An open invoice the remittance may name, and how surely."""
+
+    invoice: int
+    level: int  # model.READINGS: 0 exact, 1 partial (or in a range), then keying errors
+    column: int  # the reference column it was read in
+    mention: Mention
+    together: bool = False  # one of the invoices a shared reference (a PO billed in parts) names
+    # open invoices one keying error from what was written that the amount settles, set aside
+    # for this exact reading because nothing but the amount speaks for them
+    settled_instead: tuple[int, ...] = ()
 
     @property
-    def evidence_text(self) -> str:
-        """The Evidence sentence: what was found where, then each doubt with its cap."""
-        text = "; ".join(e for e in (*self.evidence, *doubt_sentences(self.doubts)) if e) + "."
-        return text[0].upper() + text[1:]
-
-
-def propose(items: OpenItems, pay: Payment, open_now: np.ndarray) -> Proposal:
-    """The invoices one payment pays (``open_now``: what is open of each invoice), read from
-    its remittance text; failing that, from its amount and its payer."""
-    if pay.amount <= 0:
-        customer, fit = _best_payer(items, pay)
-        return Proposal(pay.position, customer, (), pay.amount, 0.0, (
-            f"An amount of {format_amount(pay.amount, pay.currency)} is not a receipt to apply",
-            _payer_note(items, pay, customer, fit)))
-    rem = read_remittance(pay.reference)
-    mentions: list[tuple[Mention, ReferenceIndex, np.ndarray]] = []
-    missing = []
-    for k, (index, positions) in enumerate(items.references):
-        taken = [(m.start, m.end) for m, _, _ in mentions]
-        found, not_found = index.find(rem, skip=taken)
-        if k == 0:
-            missing = not_found
-        # A number shaped like our invoice numbers is read loosely as another column's only
-        # when it names that column's reference exactly, or the text says it is one ("PO 7788").
-        doubtful = [(p.start, p.end) for p in missing]
-        found = [m for m in found if m.how == EXACT or not any(s <= m.start < e for s, e in doubtful)
-                 or (k > 0 and index.labelled(rem, m.start))]
-        mentions.extend((m, index, positions) for m in pair_quoted_amounts(found, rem))
-    # A loose reading gives way to an exact one of the same text in another column.
-    exact = [(m.start, m.end, m.column) for m, _, _ in mentions if m.how == EXACT]
-    mentions = [x for x in mentions if x[0].how == EXACT
-                or not any(s < x[0].end and x[0].start < e and c != x[0].column for s, e, c in exact)]
-    # Numbers shaped like our invoice numbers that name nothing open.
-    unknown = [p.text for p in missing if not any(m.start <= p.start < m.end for m, _, _ in mentions)]
-    if mentions:
-        return _from_mentions(items, pay, rem, mentions, unknown, open_now)
-    # Invoices named in EDI segments are explicit: other invoices adding up to the amount by
-    # coincidence are never proposed in their place.
-    unknown = unknown or [e.reference for e in rem.edi_lines if e.qualifier == "IV" and e.reference]
-    if unknown:
-        return _named_but_not_open(items, pay, unknown, [])
-    return _by_amount(items, pay, open_now)
+    def span(self) -> tuple[int, int]:
+        return self.mention.start, self.mention.end
 
 
 def in_words(names: Iterable[str]) -> str:
@@ -137,385 +160,685 @@ def in_words(names: Iterable[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def fixed_customer(items: OpenItems, pay: Payment) -> int | None:
+    """The customer the clerk's CustomerID gives: the one place where a given CustomerID fixes
+    the customer (every candidate is then that customer's). None: none typed; -1: one typed that
+    is not a customer of ours (nobody else is proposed either; the matcher reports it)."""
+    typed = pay.customer_id.strip()
+    return items.payers.position.get(typed, -1) if typed else None
+
+
 # ---- the payer ---------------------------------------------------------------------------------
 
-def _payer_support(items: OpenItems, pay: Payment, customers: np.ndarray) -> np.ndarray:
-    """0..1 for each customer: the clerk's CustomerID, a known payer account, or the name."""
-    scores = items.payers.score(pay.payer, customers)
-    accounts = items.payers.by_account(pay.account)
-    given = items.payers.position.get(pay.customer_id, -2)
-    return np.array([1.0 if (c == given or c in accounts) else s for c, s in zip(customers, scores)])
+class PayerView:
+    """How the payment's payer fits each customer: the name's score, and the link (the clerk's
+    CustomerID, an account on file, a link kept or learned) with its level."""
+
+    def __init__(self, items: OpenItems, pay: Payment, facts: Facts):
+        self.items, self.pay, self.facts = items, pay, facts
+        self.fixed = fixed_customer(items, pay)
+        self.on_file = items.payers.by_account(pay.account)
+        self._names: dict[int, float] = {}
+        self._links: dict[int, tuple[int, Link | None]] = {}
+        self._candidates: list[int] | None = None
+
+    def name(self, customer: int) -> float:
+        if customer not in self._names:
+            self.score_names([customer])
+        return self._names[customer]
+
+    def score_names(self, customers: Iterable[int]) -> None:
+        """Score the payer's name against these customers at once (``name`` then remembers)."""
+        todo = np.array(sorted({c for c in customers if c >= 0 and c not in self._names}), dtype=np.int64)
+        if len(todo):
+            self._names.update(zip(todo.tolist(), self.items.payers.score(self.pay.payer, todo).tolist()))
+
+    def link(self, customer: int) -> tuple[int, Link | None]:
+        if customer not in self._links:
+            if self.fixed is not None and self.fixed == customer:
+                found: tuple[int, Link | None] = (GIVEN, None)
+            elif customer in self.on_file:
+                found = (GIVEN, None)
+            else:
+                found = self.facts.links.level(self.pay.account, self.pay.payer, customer, self.pay.payment_id)
+                link = found[1]
+                # A name says little against a customer whose name it resembles too, and a name
+                # link adds nothing where the name plainly fits already: only accounts say "not".
+                if link is not None and link.kind == NAME and (
+                        found[0] == OTHERS or self.name(customer) >= STRONG_NAME):
+                    found = (NO_LINK, None)
+                if found[0] == NO_LINK and self.on_file:
+                    found = (OTHERS, None)
+            self._links[customer] = found
+        return self._links[customer]
+
+    def allowed(self, customer: int) -> bool:
+        return self.fixed is None or customer == self.fixed
+
+    def candidates(self) -> list[int]:
+        """The customers the payer likely is, likeliest first: the clerk's CustomerID alone; else
+        those an account or link names, then those the name fits."""
+        if self._candidates is None:
+            self._candidates = self._likely()
+        return self._candidates
+
+    def _likely(self) -> list[int]:
+        if self.fixed is not None:
+            return [self.fixed] if self.fixed >= 0 else []
+        out = sorted(self.on_file)
+        out += [c for c, _ in self.facts.links.customers_of(self.pay.account, self.pay.payer, self.pay.payment_id)
+                if c not in out]
+        found = self.items.payers.search(self.pay.payer, limit=25, floor=FAIR_NAME)
+        if found:
+            top = found[0].score
+            out += [m.customer for m in found if m.score >= top - 0.2 and m.customer not in out]
+        return out
+
+    def known(self, customer: int, sure_reading: bool) -> bool:
+        """Identified by its name, a link of the clerk's, or a learned link an invoice named
+        exactly (``sure_reading``) bears out."""
+        level, _ = self.link(customer)
+        return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and sure_reading)
+
+    def note(self, customer: int) -> str:
+        items, pay = self.items, self.pay
+        if customer < 0:
+            return f"payer {pay.payer!r} is not a customer we know"
+        level, link = self.link(customer)
+        score = self.name(customer)
+        if self.fixed == customer:
+            return f"the clerk gave CustomerID {pay.customer_id}"
+        if customer in self.on_file:
+            return f"payer account {pay.account} belongs to {items.who(customer)}"
+        said = []
+        if level in (GIVEN, LEARNED) and link is not None:
+            what = f"payer account {pay.account}" if link.kind == ACCOUNT else f"payer name {pay.payer!r}"
+            if link.where == "kept by the clerk":
+                said.append(f"{what} is {items.who(customer)}'s (kept by the clerk in LearnedPayers)")
+            else:
+                source = "posted payments" if link.where == "posted" else "this batch"
+                said.append(f"{what} is {items.who(customer)}'s, learned from {source} "
+                            f"({in_words(link.sources[:3])}; see LearnedPayers)")
+        if score >= STRONG_NAME:
+            said.append(f"payer {pay.payer!r} matches {items.who(customer)} ({score:.2f})")
+        elif score >= FAIR_NAME:
+            said.append(f"payer {pay.payer!r} resembles {items.who(customer)} ({score:.2f})")
+        elif not said:
+            said.append(f"payer {pay.payer!r} does not resemble {items.who(customer)}, whose invoices these are")
+        if level == OTHERS and link is not None:
+            said.append(f"its {'account' if link.kind == ACCOUNT else 'name'} is linked to "
+                        f"{items.who(link.customer)}")
+        elif level == OTHERS:
+            said.append(f"payer account {pay.account} belongs to another customer")
+        return "; ".join(said)
 
 
-def _best_payer(items: OpenItems, pay: Payment) -> tuple[int, float]:
-    found = items.payers.identify(pay.payer, pay.account, pay.customer_id)
-    return (found.customer, found.score) if found else (-1, 0.0)
+# ---- proposing -------------------------------------------------------------------------------
+
+def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) -> list[Candidate]:
+    """Every candidate explanation of one payment (``open_now``: what is open of each invoice)."""
+    payer = PayerView(items, pay, facts)
+    if pay.amount <= 0:
+        customer = _likeliest(payer)
+        return [_on_account(items, pay, payer, customer, (
+            f"An amount of {format_amount(pay.amount, pay.currency)} is not a receipt to apply",), ())]
+    rem = read_remittance(pay.reference, pay.currency)
+    readings, texts = _read(items, pay, rem, open_now, payer)
+    maker = _Maker(items, pay, rem, open_now, payer, facts, texts, readings)
+    out: list[Candidate] = []
+    owners = _owners(items, readings, payer)
+    for customer in owners:
+        out += maker.named(customer, [r for r in readings if items.invoice_customer[r.invoice] == customer])
+    out += maker.mixed(owners, readings)
+    # with no invoice named surely, the likely customers' open invoices adding up to the amount
+    settled = any(c.fit in _SETTLED for c in out)
+    # invoices named that are not open (paid already), or numbers shaped like ours naming none,
+    # are what the payment is for: other invoices adding up to the amount by coincidence are not
+    explicit = (bool(rem.edi_lines) and not readings) or bool(texts)
+    if not settled and not explicit and not any(r.level <= _SURE for r in readings):
+        out += maker.by_amount()
+    out = [c for c in out if not c.unfounded]
+    if not out:
+        out.append(maker.nothing())
+    return out
 
 
-def _payer_note(items: OpenItems, pay: Payment, customer: int, fit: float) -> str:
-    if customer < 0:
-        return f"payer {pay.payer!r} is not a customer we know"
-    if pay.customer_id and items.payers.position.get(pay.customer_id) == customer:
-        return f"the clerk gave CustomerID {pay.customer_id}"
-    if pay.account and customer in items.payers.by_account(pay.account):
-        return f"payer account {pay.account} belongs to {items.who(customer)}"
-    if fit >= STRONG_NAME:
-        return f"payer {pay.payer!r} matches {items.who(customer)} ({fit:.2f})"
-    if fit >= FAIR_NAME:
-        return f"payer {pay.payer!r} resembles {items.who(customer)} ({fit:.2f})"
-    return f"payer {pay.payer!r} does not resemble {items.who(customer)}, whose invoices these are"
+def _likeliest(payer: PayerView) -> int:
+    found = payer.candidates()
+    if not found:
+        return -1
+    c = found[0]
+    return c if payer.link(c)[0] == GIVEN or payer.name(c) >= STRONG_NAME else -1
 
 
-# ---- invoices the remittance names -------------------------------------------------------------
+def _owners(items: OpenItems, readings: list[_Reading], payer: PayerView) -> list[int]:
+    """The customers owning a reading, surest first (the strongest reading, then the payer)."""
+    best: dict[int, int] = {}
+    for r in readings:
+        c = int(items.invoice_customer[r.invoice])
+        if c >= 0 and payer.allowed(c):
+            best[c] = min(best.get(c, 9), r.level)
+    payer.score_names(best)
+    ranked = sorted(best, key=lambda c: (best[c], payer.link(c)[0], -payer.name(c)))
+    return ranked[:MAX_CUSTOMERS]
+
 
 @dataclass(frozen=True)
-class _Named:
-    """An open invoice the remittance names, and how surely."""
+class _Text:
+    """Something the remittance names that no open invoice of ours explains by itself: an
+    invoice not open (paid, or in another currency), or a number shaped like ours that names
+    nothing or is read only with keying errors."""
 
-    invoice: int
-    strength: float
-    note: str  # for the Evidence
-    quoted: int | None  # what the remittance says it pays for it
-    mention: Mention
-    index: ReferenceIndex
-    positions: np.ndarray  # the index's positions -> invoice positions
-    loose: bool = False  # read with a keying error undone
+    start: int
+    end: int
+    shown: str
+    closed: bool  # an invoice of ours, not open
 
 
-def _resolve(items: OpenItems, pay: Payment, m: Mention, index_positions: np.ndarray, single: bool) -> list[int]:
-    """The invoices a mention may name, best first: same currency; then the payer's; then the
-    amount's."""
-    found = [int(index_positions[p]) for p in m.positions]
-    found = [i for i in found if items.invoice_currency[i] == pay.currency] or found
-    if len(found) == 1:
-        return found
-    support = _payer_support(items, pay, np.array([items.invoice_customer[i] for i in found]))
-    target = m.quoted if m.quoted is not None else (pay.amount if single else None)
-    return [i for _, i in sorted(
-        ((-int(items.balance[i] > 0), -int(target is not None and items.balance[i] == target), -s), i)
-        for s, i in zip(support, found))]
+def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView
+          ) -> tuple[list[_Reading], list[_Text]]:
+    """The open invoices the text names (readings), and what else it names (``_Text``)."""
+    found: list[tuple[int, Mention, np.ndarray]] = []
+    loose_parts: list[tuple[int, str, int]] = []
+    exactly = [index.read_exactly(rem) for index, _ in items.references]
+    # a part one column reads is not read loosely by another
+    covered = [max(c) for c in zip(*(c for _, c in exactly))] if exactly else []
+    for k, (index, positions) in enumerate(items.references):
+        loose, unread = index.read_loosely(rem, covered)
+        found += [(k, m, positions) for m in pair_quoted_amounts(exactly[k][0] + loose, rem)]
+        loose_parts += [(k, p.text, p.start) for p in unread]
+    # an exact reading in one column wins over looser readings of the same text in another
+    exact = [(m.start, m.end, k) for k, m, _ in found if m.how == EXACT_READING]
+    found = [(k, m, p) for k, m, p in found if m.how == EXACT_READING
+             or not any(s < m.end and m.start < e and k2 != k for s, e, k2 in exact)]
+    readings: list[_Reading] = []
+    texts: list[_Text] = []
+    for k, m, positions in found:
+        level = _level(m)
+        invoices = [int(positions[p]) for p in m.positions]
+        # a reference shared by several invoices (a PO billed in parts), or a range of numbers,
+        # names its invoices together
+        shared = (k > 0 and len(invoices) > 1 and m.how == EXACT_READING) or m.how == RANGE
+        usable = [i for i in invoices if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
+        target = m.quoted if m.quoted is not None else pay.amount
+        keyed_readings: list[_Reading] = []
+        settled_instead: list[int] = []
+        if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
+                                      for i in usable):
+            likely = set(payer.candidates())
+            # read surely, but not an open invoice of the payer we know, or not what is paid:
+            # one of the payer's invoices, or one the amount settles, written with a keying error
+            index = items.references[k][0]
+            # (an invoice named exactly that is not open is taken for another only when the
+            # amount bears it out: paid already is the likelier story)
+            near = index.one_edit(m.written)
+            keyed = replace(m, how=FUZZY, neighbours=len(near))
+            for i in (int(positions[p]) for p in near):
+                if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
+                        and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))):
+                    continue
+                if usable and not _payer_prefers(items, payer, i, usable):
+                    # An open invoice named exactly is what the remittance says; another one keying
+                    # error away that only the amount speaks for does not replace it: it is the
+                    # clerk's to weigh (``settled_instead``).
+                    if open_now[i] == target:
+                        settled_instead.append(i)
+                    continue
+                keyed_readings.append(_Reading(i, _level(keyed), k, keyed))
+        readings += [_Reading(i, level, k, m, together=shared, settled_instead=tuple(settled_instead))
+                     for i in usable]
+        readings += keyed_readings
+        if not usable and level <= _SURE and len(invoices) == 1:
+            texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
+        elif level > _SURE:
+            texts.append(_Text(m.start, m.end, m.written, False))
+    texts += [_Text(start, start + len(text), text, False) for k, text, start in loose_parts if k == 0]
+    if not found and not loose_parts:
+        texts += [_Text(e.start, e.end, e.reference, False) for e in rem.edi_lines
+                  if e.qualifier == "IV" and e.reference]
+    # numbers no reading explains, against the likely payers' own open invoices
+    readings += _near(items, pay, rem, open_now, payer, loose_parts)
+    return readings, texts
 
 
-def _billed_together(items: OpenItems, pay: Payment, m: Mention, positions: np.ndarray, open_now: np.ndarray,
-                     single: bool) -> list[int]:
-    """The open invoices a reference shared by several invoices (a PO billed in parts) pays:
-    all of them when their balances add up to what is paid for it, else the only set of them
-    that does; all of them when the remittance does not say what it pays for the reference."""
-    found = [int(positions[p]) for p in m.positions]
-    found = [i for i in found if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
-    owners = items.invoice_customer[found]
-    if len(set(owners.tolist())) > 1:  # the same PO number at two customers: the payer's
-        likeliest = owners[np.argmax(_payer_support(items, pay, owners))]
-        found = [i for i, c in zip(found, owners.tolist()) if c == likeliest]
-    target = m.quoted if m.quoted is not None else (pay.amount if single else None)
-    if len(found) < 2 or target is None or sum(int(open_now[i]) for i in found) == target:
-        return found
-    sets, count = subsets_adding_to(open_now[found], target, limit=1)
-    return [found[k] for k in sets[0]] if count == 1 else found
+def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list[int]) -> bool:
+    """Whether the payer speaks for ``invoice``'s customer and not for those of the invoices
+    ``named`` exactly: evidence beyond the amount for reading the text with a keying error."""
+    customer = int(items.invoice_customer[invoice])
+    owners = {int(items.invoice_customer[i]) for i in named}
+    return customer not in owners and payer.known(customer, False) and not any(
+        payer.known(c, False) for c in owners)
 
 
-def _from_mentions(items: OpenItems, pay: Payment, rem: Remittance,
-                   mentions: list[tuple[Mention, ReferenceIndex, np.ndarray]], unknown: list[str],
-                   open_now: np.ndarray) -> Proposal:
-    """The open invoices the mentions name, settled by the amount, with the policy's doubts."""
-    named: list[_Named] = []
-    closed: list[int] = []
-    single = len(mentions) == 1
-    exact_customers = set()
-    for m, index, positions in sorted(mentions, key=lambda x: x[0].start):
-        if m.column != "InvoiceID" and len(m.positions) > 1:
-            together = [i for i in _billed_together(items, pay, m, positions, open_now, single)
-                        if i not in [n.invoice for n in named]]
-            if len(together) > 1:
-                for i in together:
-                    named.append(_Named(i, ID_STRENGTH[m.how], _note(items, i, m), None, m, index, positions))
-                    if m.how == EXACT:
-                        exact_customers.add(int(items.invoice_customer[i]))
+def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,
+          loose_parts: list[tuple[int, str, int]]) -> list[_Reading]:
+    """Readings two keying errors (or one, against a distinctive core) from a number no other
+    reading explains, among the open invoices of the customers the payer likely is."""
+    texts = [(k, t, where) for k, t, where in loose_parts if len(t) >= 4]
+    if not texts:
+        return []
+    out = []
+    for customer in payer.candidates()[:3]:
+        pool = items.open_of(customer, pay.currency, open_now)
+        for k, text, where in texts:
+            index, positions = items.references[k]
+            rows = items.reference_rows[k][pool]
+            for pos, edits in index.near(text, rows[rows >= 0].tolist()):
+                m = Mention((pos,), FUZZY if edits <= 1 else TWO_EDITS, text, where, where + len(text), index.column,
+                            neighbours=len(index.one_edit(text)) if edits <= 1 else 1)
+                out.append(_Reading(int(positions[pos]), _level(m), k, m))
+    return out
+
+
+class _Maker:
+    """Makes the candidates of one payment."""
+
+    def __init__(self, items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,
+                 facts: Facts, texts: list[_Text], readings: list[_Reading]):
+        self.items, self.pay, self.rem, self.open_now = items, pay, rem, open_now
+        self.payer, self.facts, self.texts, self.readings = payer, facts, texts, readings
+
+    # ---- named invoices -----------------------------------------------------------------------
+    def named(self, customer: int, readings: list[_Reading]) -> list[Candidate]:
+        base, alternatives = self._choose(readings)
+        if not base:
+            return []
+        sets = [base] + [[alt if r.invoice == was.invoice else r for r in base] for was, alt in alternatives[:3]]
+        out: list[Candidate] = []
+        for chosen in sets:
+            out += self._explain(customer, chosen)
+        return out
+
+    def _choose(self, readings: list[_Reading]) -> tuple[list[_Reading], list[tuple[_Reading, _Reading]]]:
+        """The readings one explanation takes (strongest first, no two from overlapping text but
+        the invoices a shared reference names together, each invoice once) and the rivals of
+        those chosen among readings of the same text and strength: [(chosen, rival)]."""
+        single = len({r.span for r in readings}) == 1
+        target = None
+        chosen: list[_Reading] = []
+        rivals: list[tuple[_Reading, _Reading]] = []
+        by_span: dict[tuple[int, int, int], list[_Reading]] = {}
+        for r in readings:
+            by_span.setdefault((*r.span, r.column), []).append(r)
+        units: list[list[_Reading]] = []
+        for group in by_span.values():
+            if len(group) > 1 and all(r.together for r in group):
+                units.append(self._together(group, single))
                 continue
-        options = _resolve(items, pay, m, positions, single)
-        best = options[0]
-        if best in [n.invoice for n in named]:
-            continue
-        how = m.how
-        if open_now[best] <= 0 or items.invoice_currency[best] != pay.currency:
-            other = _open_instead(items, pay, m, index, positions, open_now, single)
-            if other is None or other in [n.invoice for n in named]:
-                closed.append(best)
+            target = group[0].mention.quoted if group[0].mention.quoted is not None else (
+                self.pay.amount if single else None)
+            ranked = sorted(group, key=lambda r: (
+                r.level, -int(target is not None and self.open_now[r.invoice] == target),
+                -self.payer.name(int(self.items.invoice_customer[r.invoice]))))
+            units.append(ranked[:1])
+            rivals += [(ranked[0], r) for r in ranked[1:] if r.level == ranked[0].level]
+        units.sort(key=lambda u: (u[0].level, u[0].span[0] - u[0].span[1], u[0].span[0]))
+        taken: list[tuple[int, int]] = []
+        for unit in units:
+            span = unit[0].span
+            if any(s < span[1] and span[0] < e for s, e in taken):
                 continue
-            best, how, options = other, FUZZY, [other]
-        strength = ID_STRENGTH[how] * (1.0 if len(options) == 1 else AMBIGUOUS)
-        named.append(_Named(best, strength, _note(items, best, m, how), m.quoted, m, index, positions,
-                            loose=how == FUZZY))
-        if m.how == EXACT:
-            exact_customers.add(int(items.invoice_customer[best]))
-    # A reference read loosely (a partial key, a keying error) must be backed by the payer,
-    # by an exactly named invoice of the same customer, or by the amount.
-    kept = []
-    for n in named:
-        c = int(items.invoice_customer[n.invoice])
-        if n.mention.how != EXACT and c not in exact_customers:
-            fits = open_now[n.invoice] in (pay.amount, n.quoted)
-            if not fits and _payer_support(items, pay, np.array([c]))[0] < FAIR_NAME:
-                if n.mention.how == FUZZY and n.mention.column == "InvoiceID":
-                    unknown = unknown + [n.mention.written]
+            fresh = [r for r in unit if r.invoice not in {c.invoice for c in chosen}]
+            if fresh:
+                chosen += fresh
+                taken.append(span)
+        chosen.sort(key=lambda r: r.mention.start)
+        kept = {r.invoice for r in chosen}
+        return chosen, [(was, alt) for was, alt in rivals if was.invoice in kept and alt.invoice not in kept]
+
+    def _together(self, group: list[_Reading], single: bool) -> list[_Reading]:
+        """The invoices a reference shared by several invoices (a PO billed in parts) pays: all
+        of them when their balances add up to what is paid for it, else the only set of them
+        that does; all of them when the remittance does not say what it pays for it."""
+        m = group[0].mention
+        target = m.quoted if m.quoted is not None else (self.pay.amount if single else None)
+        values = self.open_now[[r.invoice for r in group]]
+        if target is None or int(values.sum()) == target:
+            return group
+        sets, count = subsets_adding_to(values, target, limit=1)
+        return [group[k] for k in sets[0]] if count == 1 else group
+
+    def _explain(self, customer: int, chosen: list[_Reading]) -> list[Candidate]:
+        """The named invoices settled by the amount; the subsets of them it settles better; and
+        what the rest of an overpayment pays."""
+        settlement = self._settle(customer, chosen)
+        out = [self._candidate(customer, chosen, settlement)]
+        how = settlement.how
+        if not (how in FULL or settlement.stated) and len(chosen) > 1:
+            out += self._subsets(customer, chosen)
+        if how == OVERPAID and not settlement.stated:
+            completed, less = self._completed(customer, chosen, settlement)
+            out += completed
+            if less:  # the rest is within a small deduction of another open invoice
+                detail = in_words(self.items.invoice_ids[i] for i in less)
+                out[0] = _with_held(out[0], Held(Rule.REST_NEAR_INVOICE, detail))
+        return out
+
+    def _settle(self, customer: int, chosen: list[_Reading], extra: Sequence[int] = ()) -> Settlement:
+        items, pay, rem = self.items, self.pay, self.rem
+        invoices = [r.invoice for r in chosen] + list(extra)
+        deducted, reasons = _stated_deductions(rem, chosen)
+        n = len(extra)
+        return settle(pay.amount, [int(self.open_now[i]) for i in invoices], items.discounts(invoices, pay.received),
+                      invoices, items.settings.write_off_tolerance.in_currency(pay.currency), reason=rem.reason,
+                      says_partial=rem.says_partial,
+                      rate=items.discount_rate(customer), quoted=[r.mention.quoted for r in chosen] + [None] * n,
+                      quoted_discounts=[r.mention.quoted_discount for r in chosen] + [None] * n,
+                      quoted_deductions=deducted + [None] * n, deduction_reasons=reasons + [""] * n)
+
+    def _subsets(self, customer: int, chosen: list[_Reading]) -> list[Candidate]:
+        """Subsets of the named invoices that the amount settles (in full, or less a small
+        deduction): two invoices named, the amount paying one."""
+        n = len(chosen)
+        sizes = range(1, n) if n <= MAX_SUBSET_SEARCH else range(max(1, n - 2), n)
+        balances = [int(self.open_now[r.invoice]) for r in chosen]
+        discounts = self.items.discounts([r.invoice for r in chosen], self.pay.received)
+        amount = self.pay.amount
+        tolerance = self.items.settings.write_off_tolerance.in_currency(self.pay.currency)
+        out = []
+        for size in sizes:
+            for combo in itertools.combinations(range(n), size):
+                owed = sum(balances[k] for k in combo)
+                less = owed - sum(discounts[k] for k in combo)
+                if not (abs(owed - amount) <= max(tolerance.minor, 1)
+                        or abs(less - amount) <= size or 0 <= owed - amount <= DEDUCTION_SHARE * max(
+                            balances[k] for k in combo)):
+                    continue
+                subset = [chosen[k] for k in combo]
+                settlement = self._settle(customer, subset)
+                if settlement.how in FULL or settlement.how == SHORT:
+                    unpaid = [self.items.invoice_ids[chosen[k].invoice] for k in range(n) if k not in combo]
+                    out.append(self._candidate(customer, subset, settlement, unpaid=unpaid))
+            if len(out) >= 4:
+                break
+        return out
+
+    def _completed(self, customer: int, chosen: list[_Reading], settlement: Settlement
+                   ) -> tuple[list[Candidate], list[int]]:
+        """What the rest of an overpayment pays: the customer's other open invoices making it up
+        (a list cut off, an invoice left out), exactly or but for the write-off tolerance; and
+        the open invoices it may pay less a deduction, which a clerk decides."""
+        items, pay = self.items, self.pay
+        rest = settlement.on_account
+        pool = items.open_of(customer, pay.currency, self.open_now)
+        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        if not len(pool):
+            return [], []
+        values = self.open_now[pool]
+        out: list[Candidate] = []
+        less: list[int] = []
+        sets, count = subsets_adding_to(values, rest, limit=1)
+        if sets:
+            extra = [int(pool[k]) for k in sets[0]]
+            chance = sets_by_chance(values, len(extra)) * max(1, count)
+            cut = self.rem.cut or (max(r.mention.end for r in chosen) < len(self.rem.text)
+                                   and items.references[0][0].ends_in_head_of_one(self.rem))
+            note = (("the remittance text was cut off; " if cut else "")
+                    + f"the rest, {format_amount(rest, pay.currency)}, is exactly "
+                    f"{in_words(items.invoice_ids[i] for i in extra)} of the same customer"
+                    + ("" if count == 1 else f" (one of {count} such sets)"))
+            out.append(self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
+                                       chance=chance, extra_note=note))
+        # An invoice left out, paid less a deduction: the rest is below its balance by no more
+        # than a small deduction (from it; from any of them, when a list of invoices was paid:
+        # a list is more often incomplete than overpaid). Within the write-off tolerance of one
+        # such invoice, and no other, it is proposed, as sure as chance makes an invoice that
+        # close, but never posted without a clerk; else keeping the rest on account or taking it
+        # as one of them less a deduction is for a clerk to decide (``less``).
+        gap = values - rest
+        largest = max(int(self.open_now[r.invoice]) for r in chosen) if len(chosen) > 1 else 0
+        near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
+        near = near[np.argsort(gap[near], kind="stable")]
+        spread = max(float(np.std(values)), 1000.0) * 2.5
+        tolerance = items.settings.write_off_tolerance.in_currency(pay.currency)
+        for k in near[:2].tolist():
+            i = int(pool[k])
+            if len(near) > 1 or not tolerance.allows(int(gap[k]), int(values[k])):
+                less.append(i)
                 continue
-        kept.append(n)
-    named = kept
-    if not named:
-        return _named_but_not_open(items, pay, unknown, closed)
-    settlement, customer, payer_fit = _settle_named(items, pay, rem, named, open_now)
-    # The text's own explanation (a discount taken late, a deduction with its reason) stands,
-    # unless the payer is not the invoices' customer.
-    # So does a structured remittance whose amounts per invoice add up to the payment.
-    quoted = [n.quoted for n in named if n.quoted is not None]
-    stated = len(quoted) == len(named) and sum(quoted) == pay.amount
-    explained = stated or settlement.how in FULL or (settlement.how == UNEARNED and rem.says_discount) or (
-        settlement.how == SHORT and bool(rem.reason or rem.deductions))
-    mixed = len({int(items.invoice_customer[n.invoice]) for n in named}) > 1
-    if not explained or payer_fit < FAIR_NAME or mixed:
-        swapped = _undo_keying_error(items, pay, rem, named, open_now)
-        if swapped is not None:
-            named = swapped
-            settlement, customer, payer_fit = _settle_named(items, pay, rem, named, open_now)
-    chosen = [n.invoice for n in named]
-    strengths = [borne_out(n.strength, settlement.how) for n in named]
-    evidence = [f"The remittance names {in_words(n.note for n in named)}"]
-    if settlement.how == OVERPAID and customer >= 0 and payer_fit >= FAIR_NAME and not stated:
-        completed = _complete(items, pay, customer, chosen, settlement.on_account, open_now)
-        if completed:
-            extra, count, chance = completed
-            strengths.append(completion_strength(count, chance))
-            settlement = Settlement(tuple(settlement.lines) + tuple(Line(i, int(open_now[i])) for i in extra),
-                                    0, EXACT_FIT, "pays them in full")
-            cut = rem.cut or (max(n.mention.end for n in named) < len(rem.text)
-                              and items.references[0][0].ends_in_head_of_one(rem))
-            evidence.append(("the remittance text was cut off; " if cut else "")
-                            + f"the rest, {format_amount(sum(int(open_now[i]) for i in extra), pay.currency)}, "
-                            f"is exactly {in_words(items.invoice_ids[i] for i in extra)} of the same customer"
-                            + ("" if count == 1 else f" (one of {count} such sets)"))
-            if count == 1 and chance >= CHANCE_LIMIT:
-                evidence.append("the customer has so many open invoices that some would add up to the rest by chance")
-            chosen = chosen + list(extra)
-    strength = weakest_reading(strengths, settlement.how)
-    doubts = []
-    if payer_fit < FAIR_NAME and not settles_outright(strength, settlement.how, payer_fit):
-        doubts.append(Doubt(Condition.PAYER_UNLIKE))
-    if settlement.how == OVERPAID and settlement.on_account > sum(x.apply for x in settlement.lines) // 4:
-        doubts.append(Doubt(Condition.MUCH_LEFT_OVER))
-    if settlement.how == PARTIAL_FIT and rem.says_discount:
-        doubts.append(Doubt(Condition.DISCOUNT_NOT_SHOWN))
-    customers = {int(items.invoice_customer[i]) for i in chosen}
-    if len(customers) > 1:
-        doubts.append(Doubt(Condition.MIXED_CUSTOMERS, str(len(customers))))
-    if closed or unknown:
-        doubts.append(Doubt(Condition.NAMES_NOT_OPEN, in_words([items.invoice_ids[i] for i in closed] + unknown)))
-    if items.disputed[chosen].any():
-        doubts.append(Doubt(Condition.DISPUTED))
-    # The payer is that customer on its own evidence: its name, alias, parent, account, the
-    # clerk's CustomerID, or that customer's invoices named exactly in the same remittance.
-    loose = [n.invoice for n in named if n.loose]
-    if loose:
-        owners = items.invoice_customer[loose]
-        settles = stated or settlement.how in (*FULL, UNEARNED)
-        vouched = (all(c in exact_customers for c in owners.tolist())
-                   or _payer_support(items, pay, owners).min() >= FAIR_NAME)
-        if not (settles and vouched):
-            doubts.append(Doubt(Condition.KEYING_ERROR_UNPROVEN))
-    evidence.append(_payer_note(items, pay, customer, payer_fit))
-    evidence.append(f"{format_amount(pay.amount, pay.currency)} {settlement.note}"
-                    + (f"; {format_amount(settlement.on_account, pay.currency)} stays on account"
-                       if settlement.on_account else ""))
-    return Proposal(pay.position, customer, settlement.lines, settlement.on_account,
-                    named_score(strength, settlement.how, payer_fit), tuple(evidence), tuple(doubts),
-                    loose=bool(loose))
+            note = (f"the rest, {format_amount(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
+                    f"but for {format_amount(int(gap[k]), pay.currency)}")
+            # an invoice the rest pays less a difference is a story, not a fact: a clerk's to confirm
+            found = self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
+                                    chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note)
+            out.append(_with_held(found, Held(Rule.REST_NEAR_INVOICE, items.invoice_ids[i])))
+        return out, less
+
+    def mixed(self, owners: list[int], readings: list[_Reading]) -> list[Candidate]:
+        """Invoices of several customers named surely, which the amount settles only together."""
+        sure = [c for c in owners if any(r.level <= _SURE for r in readings
+                                         if self.items.invoice_customer[r.invoice] == c)]
+        if len(sure) < 2:
+            return []
+        chosen: list[_Reading] = []
+        for c in sure:
+            part, _ = self._choose([r for r in readings if self.items.invoice_customer[r.invoice] == c
+                                    and r.level <= _SURE])
+            chosen += part
+        chosen.sort(key=lambda r: r.mention.start)
+        customer = max(sure, key=lambda c: (self.payer.link(c)[0] == GIVEN, self.payer.name(c)))
+        settlement = self._settle(customer, chosen)
+        if self._amount_level(settlement) not in _SETTLED:
+            return []
+        candidate = self._candidate(customer, chosen, settlement)
+        # the payer is compared with the customer it fits least: every customer must be it
+        codes = list(candidate.codes)
+        codes[Field.PAYER_NAME] = max(name_level(self.payer.name(c)) for c in sure)
+        codes[Field.PAYER_LINK] = max(self.payer.link(c)[0] for c in sure)
+        held = Held(Rule.MIXED_CUSTOMERS, str(len(sure)))
+        return [replace(candidate, codes=tuple(codes), held=candidate.held + (held,), identifies=False)]
+
+    # ---- no reference -------------------------------------------------------------------------
+    def by_amount(self) -> list[Candidate]:
+        """The likely customers' open invoices that add up to the amount (less the discount their
+        terms allow), fewest invoices first; a set is as sure as chance makes it."""
+        items, pay = self.items, self.pay
+        out = []
+        for customer in self.payer.candidates()[:MAX_CUSTOMERS]:
+            pool = items.open_of(customer, pay.currency, self.open_now)
+            if not len(pool):
+                continue
+            for discounted in (False, True):
+                values = self.open_now[pool].copy()
+                if discounted:
+                    disc = np.array(items.discounts(pool, pay.received), dtype=np.int64)
+                    if not disc.any():
+                        continue
+                    values -= disc
+                sets, count = subsets_adding_to(values, pay.amount, limit=2)
+                for s in sets:
+                    chosen = [int(pool[k]) for k in s]
+                    chance = sets_by_chance(values, len(s)) * count
+                    out.append(self._by_amount(customer, chosen, discounted, chance, count))
+                if sets:
+                    break
+        return out
+
+    def _by_amount(self, customer: int, chosen: list[int], discounted: bool, chance: float, count: int) -> Candidate:
+        items, pay = self.items, self.pay
+        opens = [int(self.open_now[i]) for i in chosen]
+        discounts = items.discounts(chosen, pay.received) if discounted else [0] * len(chosen)
+        settlement = settle(pay.amount, opens, discounts, chosen,
+                            items.settings.write_off_tolerance.in_currency(pay.currency))
+        note = (f"No invoice is named; {in_words(items.invoice_ids[i] for i in chosen)} of {items.who(customer)} "
+                f"add up to {format_amount(pay.amount, pay.currency)}"
+                + (" after the discount their terms allow" if discounted else "")
+                + ("" if count == 1 else f" ({count} different sets of its open invoices do)"))
+        return self._candidate(customer, [], settlement, extra=chosen, chance=chance, extra_note=note)
+
+    def nothing(self) -> Candidate:
+        """Nothing to apply: the cash on account of the customer whose invoices (not open) the
+        remittance names, or of the payer we know; else of nobody."""
+        items, pay = self.items, self.pay
+        shown = [name for name in dict.fromkeys(t.shown for t in self.texts) if name.strip()]
+        closed = [items.invoice_ids.index(t.shown) for t in self.texts if t.closed]
+        owners = sorted(c for c in {int(items.invoice_customer[i]) for i in closed} - {-1} if self.payer.allowed(c))
+        if owners:
+            customer = max(owners, key=lambda c: (self.payer.link(c)[0] == GIVEN, self.payer.name(c)))
+        else:
+            customer = _likeliest(self.payer)
+        if shown:
+            named = (f"names {in_words(shown)}, which {'is' if len(shown) == 1 else 'are'} not "
+                     f"{'an open invoice' if len(shown) == 1 else 'open invoices'}")
+            notes = (f"The remittance {named} in {pay.currency} (paid already, or not billed)",)
+        elif customer >= 0:
+            notes = (f"No invoice is named, and no open invoices of {items.who(customer)} add up to "
+                     f"{format_amount(pay.amount, pay.currency)}",)
+        else:
+            notes = ("No invoice is named and the payer is not a customer we know"
+                     if not self.payer.candidates() else
+                     "No invoice is named and no likely customer's open invoices add up to the amount",)
+        return _on_account(items, pay, self.payer, customer, notes, [t.shown for t in self.texts if t.closed])
+
+    # ---- one candidate --------------------------------------------------------------------------
+    def _candidate(self, customer: int, chosen: list[_Reading], settlement: Settlement, extra: Sequence[int] = (),
+                   chance: float | None = None, extra_note: str = "", unpaid: Sequence[str] = ()) -> Candidate:
+        """A candidate: the readings ``chosen`` (and invoices ``extra`` found by the sum, with the
+        ``chance`` of such a set) settled as ``settlement``; its levels, notes and rules."""
+        items, pay = self.items, self.pay
+        invoices = [x.invoice for x in settlement.lines]
+        amount = self._amount_level(settlement)
+        instalment_note = ""
+        if amount == "partial" and len(invoices) == 1 and chosen:
+            amount, instalment_note = self._instalments(invoices[0], amount)
+        weakest = max(chosen, key=lambda r: (r.level, r.column), default=None)
+        reference = (reference_level(weakest.column, weakest.level) if weakest is not None
+                     else items.scheme.no_reference)
+        link, _ = self.payer.link(customer)
+        days = [(pay.received - items.invoice_date[i].astype(dt.date)).days for i in invoices
+                if not np.isnat(items.invoice_date[i])]
+        date = min((date_level(d) for d in days), key=lambda lv: (lv != 0, -lv)) if days else NO_DATE
+        used = {r.invoice for r in chosen} | set(invoices)
+        spans = [r.span for r in chosen]
+        left = [t for t in self.texts if not any(s < t.end and t.start < e for s, e in spans)]
+        closed = [t.shown for t in left if t.closed]
+        others_open = [r for r in self.readings if r.level <= _SURE and r.invoice not in used
+                       and not any(s < r.span[1] and r.span[0] < e for s, e in spans)]
+        other = NOT_OPEN if left else OPEN_UNPAID if (unpaid or others_open) else NO_OTHERS
+        read_as = None if extra or not chosen else 1 if any(r.level > _SURE for r in chosen) else 0
+        codes = (reference, items.scheme.amount_code(amount, read_as), name_level(self.payer.name(customer)),
+                 link, date, other)
+        sure = bool(chosen) and all(r.level <= _SURE for r in chosen)
+        settles = amount in _SETTLED
+        notes = []
+        if chosen:
+            notes.append(f"The remittance names {in_words(_note(items, r) for r in chosen)}")
+            if unpaid:
+                notes[-1] += f"; the amount pays {'it' if len(invoices) == 1 else 'them'} but not {in_words(unpaid)}"
+        if extra_note:
+            notes.append(extra_note)
+        notes.append(self.payer.note(customer))
+        notes.append(f"{format_amount(pay.amount, pay.currency)} {settlement.note}"
+                     + (f"; {format_amount(settlement.on_account, pay.currency)} stays on account"
+                        if settlement.on_account else ""))
+        if instalment_note:
+            notes.append(instalment_note)
+        held = []
+        # The invoices themselves identify the payer when the amount settles them all and they
+        # are named exactly, but for keying errors each the only reference that near what was
+        # written, beside at least one named exactly.
+        identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
+                      and all(r.level <= LOOSE for r in chosen) and settles and not extra)
+        if not (self.payer.known(customer, sure) or identified):
+            held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
+        if left:  # an invoice of ours not open, or a number shaped like ours naming nothing open
+            held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
+        if items.disputed[invoices].any():
+            held.append(Held(Rule.DISPUTED))
+        if settlement.how == PARTIAL and len(invoices) > 1:
+            held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
+        if extra and sum_bits(chance) < FAR_AHEAD_BITS:
+            held.append(Held(Rule.SUM_BY_CHANCE, f"{chance:.2g}"))
+        if amount in _UNSETTLED and any(r.level >= LOOSE for r in chosen):
+            held.append(Held(Rule.LOOSE_UNSETTLED))
+        instead = [i for r in chosen for i in r.settled_instead if i not in invoices]
+        if amount not in _SETTLED and instead:
+            held.append(Held(Rule.SETTLED_INSTEAD, in_words(dict.fromkeys(items.invoice_ids[i] for i in instead))))
+        if amount in _UNSETTLED and other != NO_OTHERS:
+            besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
+            held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
+        # A keying error undone, with an amount that does not settle what it reads, is borne out
+        # by nothing but the payer; that is enough only where numbers are sparse (the only
+        # reference that near) and the payer is the customer by its own evidence.
+        loose = any(r.level >= LOOSE for r in chosen)
+        unfounded = amount in _UNSETTLED and (any(r.level > LOOSE for r in chosen) or (
+            loose and not self.payer.known(customer, False)))
+        # nor a keying error undone together with invoices found by their sum, unless chance
+        # would hardly give such a set: two coincidences make no explanation
+        unfounded = unfounded or (loose and bool(extra) and sum_bits(chance) < FAR_AHEAD_BITS)
+        names = in_words(items.invoice_ids[i] for i in invoices)
+        return Candidate(customer, settlement.lines, settlement.on_account, codes, tuple(notes),
+                         f"{names} of {items.who(customer)}", tuple(held),
+                         loose=any(r.level >= LOOSE for r in chosen),
+                         identifies=sure and settles and not extra and not unpaid and link != LEARNED,
+                         sum_bits=sum_bits(chance if extra else None), fit=amount, unfounded=unfounded)
+
+    @staticmethod
+    def _amount_level(settlement: Settlement) -> str:
+        """The AMOUNT level: how the amount settles the invoices (the model's key)."""
+        if settlement.stated and settlement.how not in (PARTIAL, OVERPAID):
+            return "stated"
+        if settlement.how == OVERPAID and settlement.on_account > sum(x.apply for x in settlement.lines) // 4:
+            return "overpaid much"
+        return settlement.how
+
+    def _instalments(self, invoice: int, amount: str) -> tuple[str, str]:
+        """A part payment of one invoice that, with other payments of the batch, settles it; or
+        that pays what an instalment posted before paid of it."""
+        items, pay = self.items, self.pay
+        found = self.facts.instalments.get(pay.payment_id)
+        if found is not None and found[0] == invoice:
+            return "instalments", (f"with {in_words(found[1])} of this batch it settles "
+                                   f"{items.invoice_ids[invoice]} (instalments)")
+        earlier = items.applied.get(invoice, [])
+        same = [pid for cents, pid in earlier if cents == pay.amount]
+        if same:
+            return "instalments", (f"the same amount as the instalment of {items.invoice_ids[invoice]} posted with "
+                                   f"{same[-1]}")
+        return amount, ""
 
 
-def _open_instead(items: OpenItems, pay: Payment, m: Mention, index: ReferenceIndex, positions: np.ndarray,
-                  open_now: np.ndarray, single: bool) -> int | None:
-    """For a reference to an invoice that is not open: the one open invoice a keying error
-    away that owes exactly what the remittance pays for it."""
-    target = m.quoted if m.quoted is not None else (pay.amount if single else None)
-    if target is None:
-        return None
-    near = [int(positions[p]) for p in index.keying_errors_undone(m.written)]
-    fits = [i for i in near if open_now[i] == target and items.invoice_currency[i] == pay.currency]
-    return fits[0] if len(fits) == 1 else None
+def _with_held(candidate: Candidate, held: Held) -> Candidate:
+    return replace(candidate, held=candidate.held + (held,), identifies=False)
 
 
-def _note(items: OpenItems, invoice: int, m: Mention, how: str | None = None) -> str:
+def _on_account(items: OpenItems, pay: Payment, payer: PayerView, customer: int, notes: tuple[str, ...],
+                closed: Sequence[str]) -> Candidate:
+    """The whole payment on account of ``customer`` (-1: nobody known)."""
+    scheme = items.scheme
+    codes = (scheme.no_reference, scheme.amount_code("nothing", None),
+             name_level(payer.name(customer)) if customer >= 0 else name_level(0.0),
+             payer.link(customer)[0] if customer >= 0 else NO_LINK, NO_DATE,
+             NOT_OPEN if closed else NO_OTHERS)
+    said = (*notes, payer.note(customer), "the cash would stay on account until a clerk decides")
+    held = (Held(Rule.NAMES_CLOSED, in_words(closed)),) if closed else ()
+    where = f"on account of {items.who(customer)}" if customer >= 0 else "nobody we know"
+    return Candidate(customer, (), pay.amount, codes, said, where, held)
+
+
+def _note(items: OpenItems, r: _Reading) -> str:
     """An invoice named, as the Evidence shows it: how it was written when not exactly so."""
-    how = how or m.how
-    if how == EXACT and m.column == "InvoiceID":
-        return items.invoice_ids[invoice]
-    where = "" if m.column == "InvoiceID" else f" {m.column}"
-    return f"{items.invoice_ids[invoice]} (written {m.written!r}{where}, {how})"
+    how = r.mention.how
+    column = items.references[r.column][0].column
+    if how == EXACT_READING and column == "InvoiceID":
+        return items.invoice_ids[r.invoice]
+    where = "" if column == "InvoiceID" else f" {column}"
+    return f"{items.invoice_ids[r.invoice]} (written {r.mention.written!r}{where}, {how})"
 
 
-def _settle_named(items: OpenItems, pay: Payment, rem: Remittance, named: list[_Named],
-                  open_now: np.ndarray) -> tuple[Settlement, int, float]:
-    """How the amount settles the named invoices; the customer (of theirs) the payer fits best,
-    and how well."""
-    chosen = [n.invoice for n in named]
-    customers = np.array(sorted({int(items.invoice_customer[i]) for i in chosen}), dtype=np.int64)
-    support = _payer_support(items, pay, customers)
-    customer = int(customers[np.argmax(support)])
-    deducted, reasons = _stated_deductions(rem, named)
-    settlement = settle(pay.amount, [int(open_now[i]) for i in chosen], items.discounts(chosen, pay.received),
-                        chosen, items.settings.write_off_tolerance.in_currency(pay.currency), reason=rem.reason,
-                        says_partial=rem.says_partial, rate=items.discount_rate(customer),
-                        quoted=[n.quoted for n in named],
-                        quoted_discounts=[n.mention.quoted_discount for n in named],
-                        quoted_deductions=deducted, deduction_reasons=reasons)
-    return settlement, customer, float(support.max())
-
-
-def _stated_deductions(rem: Remittance, named: list[_Named]) -> tuple[list[int | None], list[str]]:
+def _stated_deductions(rem: Remittance, named: list[_Reading]) -> tuple[list[int | None], list[str]]:
     """What the remittance says was deducted from each named invoice, and the reasons it gives:
     its EDI adjustments (with their reason codes), and each deduction written in the text
     ("LESS 120.50 CO-OP ADVERTISING") on the invoice named last before it (the first one when
     none is)."""
-    cents = [n.mention.quoted_deduction for n in named]
-    reasons = [[n.mention.deduction_reason] if n.mention.deduction_reason else [] for n in named]
+    cents = [r.mention.quoted_deduction for r in named]
+    reasons = [[r.mention.deduction_reason] if r.mention.deduction_reason else [] for r in named]
     for d in rem.deductions:
-        before = [k for k, n in enumerate(named) if n.mention.start < d.start]
+        if not named:
+            break
+        before = [k for k, r in enumerate(named) if r.mention.start < d.start]
         owner = max(before, key=lambda k: named[k].mention.start) if before else 0
         cents[owner] = (cents[owner] or 0) + d.cents
         reasons[owner].append(d.reason)
     return cents, [", ".join(dict.fromkeys(r)) for r in reasons]
 
-
-def _undo_keying_error(items: OpenItems, pay: Payment, rem: Remittance, named: list[_Named],
-                       open_now: np.ndarray) -> list[_Named] | None:
-    """A number keyed wrong can spell another real invoice. Reading one reference with a keying
-    error undone wins if the amount then settles exactly; or if that invoice's customer is
-    plainly the payer (and the first reading's is not) and the amount is then explained."""
-    owed = sum(int(open_now[n.invoice]) for n in named)
-    taken = {x.invoice for x in named}
-    best = None
-    for k, n in enumerate(named):
-        stated = (n.mention.quoted_discount or 0) + (n.mention.quoted_deduction or 0)
-        if n.quoted is not None and open_now[n.invoice] - n.quoted in (0, stated):
-            continue  # the remittance's own amounts for it bear the reading out
-        was = _payer_support(items, pay, items.invoice_customer[[n.invoice]])[0]
-        need = pay.amount - (owed - int(open_now[n.invoice]))
-        settles = [i for i in items.owing(need) if i not in taken]
-        if not settles and was >= FAIR_NAME and not (rem.says_discount or rem.reason):
-            continue  # only the costlier search below could help, and the payer fits already
-        undone = {int(n.positions[p]) for p in n.index.keying_errors_undone(n.mention.written)} - taken
-        near = [i for i in undone if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
-        if not near:
-            continue
-        support = _payer_support(items, pay, items.invoice_customer[near])
-        for i, s in zip(near, support.tolist()):
-            if s < max(FAIR_NAME, was) or (best is not None and s <= best[0]):
-                continue
-            reading = replace(n, invoice=i, strength=BORNE_OUT, note=_note(items, i, n.mention, FUZZY), loose=True)
-            trial = named[:k] + [reading] + named[k + 1:]
-            if open_now[i] != need:
-                settlement, _, _ = _settle_named(items, pay, rem, trial, open_now)
-                plain = s >= STRONG_NAME and was < FAIR_NAME and settlement.how in (*FULL, UNEARNED)
-                said = rem.says_discount and settlement.how == UNEARNED
-                if settlement.how not in (EXACT_FIT, DISCOUNT_FIT) and not plain and not said:
-                    continue
-            best = (s, trial)
-    return best[1] if best else None
-
-
-def _complete(items: OpenItems, pay: Payment, customer: int, chosen: list[int], rest: int,
-              open_now: np.ndarray) -> tuple[list[int], int, float] | None:
-    """Other open invoices of the customer that the rest of the payment pays exactly (a list of
-    references cut off): the first such set, how many there are, and how many would add up to
-    the rest by chance."""
-    pool = items.open_of(customer, pay.currency, open_now)
-    pool = pool[~np.isin(pool, chosen)]
-    if not len(pool):
-        return None
-    values = open_now[pool]
-    sets, count = subsets_adding_to(values, rest, limit=1)
-    if not sets:
-        return None
-    return [int(pool[k]) for k in sets[0]], count, sets_by_chance(values, len(sets[0]))
-
-
-def _named_but_not_open(items: OpenItems, pay: Payment, unknown: list[str], closed: list[int]) -> Proposal:
-    """The remittance names only invoices that are not open: the cash stays on account."""
-    shown = [name for name in [items.invoice_ids[i] for i in closed] + unknown if name.strip()]
-    customers = np.array(sorted({int(items.invoice_customer[i]) for i in closed} - {-1}), dtype=np.int64)
-    if len(customers):
-        support = _payer_support(items, pay, customers)
-        customer, fit = int(customers[np.argmax(support)]), float(support.max())
-    else:
-        customer, fit = _best_payer(items, pay)
-    named = (f"names {in_words(shown)}, which {'is' if len(shown) == 1 else 'are'} not "
-             f"{'an open invoice' if len(shown) == 1 else 'open invoices'}" if shown else "names no open invoice")
-    evidence = (f"The remittance {named} in {pay.currency} (paid already, or not billed)",
-                _payer_note(items, pay, customer, fit),
-                "the cash would stay on account until a clerk decides")
-    return Proposal(pay.position, customer, (), pay.amount, KNOWN_PAYER_NOT_OPEN if customer >= 0 else 0.0,
-                    evidence)
-
-
-# ---- no reference ------------------------------------------------------------------------------
-
-def _by_amount(items: OpenItems, pay: Payment, open_now: np.ndarray) -> Proposal:
-    """No reference: the likely customers' open invoices that add up to the amount."""
-    candidates: list[PayerMatch] = []
-    given = items.payers.position.get(pay.customer_id)
-    if given is not None:
-        candidates.append(PayerMatch(given, 1.0, "CustomerID given by the clerk"))
-    candidates.extend(PayerMatch(c, 1.0, "payer account on file") for c in sorted(items.payers.by_account(pay.account)))
-    if not candidates:
-        found = items.payers.search(pay.payer, limit=25, floor=FAIR_NAME)
-        if found:
-            top = found[0].score
-            candidates = [m for m in found if m.score >= top - 0.2]
-    solutions = []
-    for m in candidates:
-        pool = items.open_of(m.customer, pay.currency, open_now)
-        if not len(pool):
-            continue
-        for discounted in (False, True):
-            values = open_now[pool].copy()
-            if discounted:
-                disc = np.array(items.discounts(pool, pay.received), dtype=np.int64)
-                if not disc.any():
-                    continue
-                values -= disc
-            sets, count = subsets_adding_to(values, pay.amount, limit=2)
-            for s in sets:
-                solutions.append((m, [int(pool[k]) for k in s], count, discounted, sets_by_chance(values, len(s))))
-            if sets:
-                break
-    if not solutions:
-        if candidates and candidates[0].score >= STRONG_NAME:
-            best = candidates[0]
-            return Proposal(pay.position, best.customer, (), pay.amount, KNOWN_PAYER_NO_SET, (
-                f"No invoice is named, and no open invoices of {items.who(best.customer)} add up to "
-                f"{format_amount(pay.amount, pay.currency)}", f"{best.how} ({best.score:.2f})",
-                "the cash would stay on account until a clerk decides"))
-        return Proposal(pay.position, -1, (), pay.amount, 0.0, (
-            "No invoice is named and the payer is not a customer we know"
-            if not candidates else "No invoice is named and no likely customer's open invoices add up to the amount",
-            f"payer {pay.payer!r}"))
-    # Fewest invoices first, then the likelier customer. Another set as small, or one barely
-    # larger from a customer named as well, leaves the choice to a clerk.
-    ranked = sorted(((len(chosen), -m.score, k) for k, (m, chosen, *_) in enumerate(solutions)))
-    size, score, first = ranked[0]
-    m, chosen, count, discounted, chance = solutions[first]
-    rivals = (count - 1) + sum(1 for n, sc, k in ranked[1:] if solutions[k][0].customer != m.customer
-                               and (n <= size or (-sc >= -score - 0.02 and n <= size + 1)))
-    opens = [int(open_now[i]) for i in chosen]
-    discounts = items.discounts(chosen, pay.received) if discounted else [0] * len(chosen)
-    settlement = settle(pay.amount, opens, discounts, chosen,
-                        items.settings.write_off_tolerance.in_currency(pay.currency))
-    evidence = (f"No invoice is named; {in_words(items.invoice_ids[i] for i in chosen)} of "
-                f"{items.who(m.customer)} add up to {format_amount(pay.amount, pay.currency)}"
-                + (" after the discount their terms allow" if discounted else ""),
-                f"{m.how} ({m.score:.2f})")
-    doubts = []
-    if rivals:
-        doubts.append(Doubt(Condition.RIVAL_SETS, str(rivals + 1)))
-    if chance >= CHANCE_LIMIT:
-        doubts.append(Doubt(Condition.SUM_BY_CHANCE))
-    return Proposal(pay.position, m.customer, settlement.lines, 0, unnamed_score(m.score, len(chosen)),
-                    evidence, tuple(doubts))

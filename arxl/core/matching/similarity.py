@@ -18,6 +18,8 @@ import os
 from collections.abc import Sequence
 from types import ModuleType
 
+import numpy as np
+
 PURE_ENV = "ARXL_PURE_SIMILARITY"
 
 
@@ -86,3 +88,21 @@ def extract_similar(query: str, choices: Sequence[str], score_cutoff: float, lim
             found.append((choice, score, position))
     found.sort(key=lambda item: -item[1])  # stable: equals keep the order of choices
     return found[:limit]
+
+
+def osa_distances(queries: Sequence[str], choices: Sequence[str], score_cutoff: int, pure: bool = False) -> np.ndarray:
+    """The OSA distance of every query to every choice (rows: queries), as int32; a distance
+    above ``score_cutoff`` is given as ``score_cutoff + 1``: what rapidfuzz's ``process.cdist``
+    with ``OSA.distance`` gives."""
+    if _RAPIDFUZZ is not None and uses_rapidfuzz(pure):
+        process, osa = _RAPIDFUZZ
+        found: np.ndarray = process.cdist(queries, choices, scorer=osa.distance, score_cutoff=score_cutoff,
+                                          dtype=np.int32)
+        return found
+    out = np.full((len(queries), len(choices)), score_cutoff + 1, dtype=np.int32)
+    for i, query in enumerate(queries):
+        for j, choice in enumerate(choices):
+            # the distance is at least the difference of the lengths
+            if abs(len(query) - len(choice)) <= score_cutoff:
+                out[i, j] = min(osa_distance(query, choice), score_cutoff + 1)
+    return out

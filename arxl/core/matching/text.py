@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
-from arxl.core.money import to_minor
+from arxl.core.money import minor_units, to_minor
 
 # O read for 0 (OCR, typing): an O touching a digit inside a word. Applied alike to invoice
 # numbers and remittance text, so an invoice legitimately spelled with an O still matches.
@@ -37,8 +38,19 @@ _BANK_FIELDS = re.compile(
     rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
 # A check number is the payer's, never ours.
 _CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+")
-# An amount with cents, as remittances quote them: 1,234.56 / 1234.56 / $1,234.56.
-_AMOUNT = re.compile(r"(?<![\w.,])\$?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}(?![\w.]|,\d)")
+
+
+@cache
+def _amount_pattern(decimals: int) -> re.Pattern[str]:
+    """An amount as remittances quote them, with the decimals of the payment's currency:
+    1,234.56 / 1234.56 / $1,234.56 (2); 1,234.567 (3); with none (JPY), only grouped by
+    thousands ("1,234,000", "1,234,000.00"), for a bare number may be a reference."""
+    if decimals == 0:
+        body = r"\d{1,3}(?:,\d{3})+(?:\.0{1,2})?|\d+\.00"
+    else:
+        body = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{{decimals}}}"
+    return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{body})(?![\w.]|,\d)")
+
 _PART = re.compile(r"[A-Z]+|\d+")
 # EDI 820 remittance segments, as banks and bank-file importers pass them on: RMR*<qualifier>*
 # <reference>[*<action code>]*<paid>*<gross>*<discount>\ for each document, and ADX*<amount>*
@@ -152,16 +164,17 @@ class Remittance:
         return tuple((e.qualifier, e.reference, e.paid) for e in self.edi_lines)
 
 
-def _cents(text: str | None) -> int | None:
+def _minor(text: str | None, currency: str) -> int | None:
+    """An amount written in the text, in the payment's currency's minor unit (None: not one)."""
     if not text:
         return None
     try:
-        return to_minor(text, "")  # remittance text names no currency: 2 decimals
+        return to_minor(text, currency)
     except ValueError:
         return None
 
 
-def _edi_lines(text: str) -> tuple[EdiLine, ...]:
+def _edi_lines(text: str, currency: str) -> tuple[EdiLine, ...]:
     """The RMR segments of the text with the ADX adjustments that belong to each. After the
     reference, X12 puts an action code (often blank) before the amounts; a bank-file importer
     writes paid, gross and discount straight after it (always all three)."""
@@ -169,13 +182,14 @@ def _edi_lines(text: str) -> tuple[EdiLine, ...]:
     for m in _RMR.finditer(text):
         rest = m.group("rest").split("*")[1:]
         if rest and (_ACTION_CODE.fullmatch(rest[0]) or (rest[0] == "" and not (
-                len(rest) == 3 and (rest[2] == "" or (_cents(rest[1]) or 0) > (_cents(rest[2]) or 0))))):
+                len(rest) == 3 and (rest[2] == ""
+                                    or (_minor(rest[1], currency) or 0) > (_minor(rest[2], currency) or 0))))):
             rest = rest[1:]
-        paid, gross, discount = (_cents(rest[k]) if k < len(rest) else None for k in range(3))
+        paid, gross, discount = (_minor(rest[k], currency) if k < len(rest) else None for k in range(3))
         lines.append(EdiLine(m.group("qual"), m.group("ref").strip(), paid, gross, discount or None,
                              m.start("ref"), m.end("ref")))
     for m in _ADX.finditer(text):
-        cents = _cents(m.group("amount"))
+        cents = _minor(m.group("amount"), currency)
         if not cents or cents > 0:
             continue  # only what the payer took off is a deduction
         ref = (m.group("ref") or "").strip()
@@ -207,15 +221,17 @@ def _stated_reason(after: str) -> str:
 CUT_LENGTHS = (80, 140)
 
 
-def read_remittance(reference: str) -> Remittance:
+def read_remittance(reference: str, currency: str = "") -> Remittance:
+    """The remittance text read: its parts, the amounts it quotes (in ``currency``'s minor unit:
+    2 decimals when blank), deductions, EDI segments and the words that say what it is."""
     raw = str(reference or "")
     text = fix_ocr(raw)
-    edi = _edi_lines(text)
+    edi = _edi_lines(text, currency)
     masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
     amounts, deductions = [], []
 
     def keep_amount(m: re.Match[str]) -> str:
-        value = _cents(m.group())
+        value = _minor(m.group(), currency)
         before, after = m.string[max(0, m.start() - 24):m.start()], m.string[m.end():]
         deducted = ((_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after))
                     and not _DISCOUNT_AFTER.match(after))
@@ -225,7 +241,7 @@ def read_remittance(reference: str) -> Remittance:
             amounts.append(Quoted(value, m.start()))
         return " " * len(m.group())
 
-    masked = _AMOUNT.sub(keep_amount, masked)
+    masked = _amount_pattern(minor_units(currency)).sub(keep_amount, masked)
     # What an EDI segment holds besides its reference (codes, amounts) is never a reference.
     for m in (*_RMR.finditer(text), *_ADX.finditer(text)):
         ref = m.span("ref") if m.group("ref") is not None else (m.end(), m.end())

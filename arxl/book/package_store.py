@@ -1,0 +1,749 @@
+"""``PackageStore``: the headless door's ``TableStore`` that edits a workbook file the way Excel
+would, only where it changes.
+
+Reading: the cell values of the sheets holding arxl's tables come from python-calamine (a fast
+reader in Rust); formulas are found in the sheet's XML and read as openpyxl would give them
+(``=`` and the formula), so the port's rules for them stay one. Tables, sheets and styles are
+read from their parts.
+
+Writing: a cell is written only when its value changes. On save, the sheets arxl wrote are
+rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a change needs (the
+table's range and columns, a style for a number format, a new sheet's entries in the workbook,
+its relationships and content types, a rebuilt report sheet with its drawing and chart) are
+written; every other part is copied byte for byte (``arxl.book.package``). What a run changes
+in a part arxl did not write is: a pivot table whose source table changed is marked to refresh
+on open, and the calculation chain is dropped when a formula cell was overwritten (Excel
+rebuilds it; a stale one makes Excel repair the file).
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from openpyxl.formula.translate import Translator
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
+from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
+from arxl.book.sheetedit import DELETE, Edit, SheetEdits, rewrite, row_cells
+from arxl.book.store import BookError, RawTable
+from arxl.contract import locate_table, sheet_position
+from arxl.core.report import Report
+
+SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+M = f"{{{SML}}}"
+R_ID = f"{{{DOC_REL}}}id"
+WORKSHEET_REL = f"{DOC_REL}/worksheet"
+TABLE_REL = f"{DOC_REL}/table"
+STYLES_REL = f"{DOC_REL}/styles"
+CALC_CHAIN_REL = f"{DOC_REL}/calcChain"
+PIVOT_CACHE_REL = f"{DOC_REL}/pivotCacheDefinition"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+TABLE_STYLE = "TableStyleMedium2"
+_BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")  # a cell's formula (not <fill>, <firstFooter>...)
+_FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _same(old: object, new: object) -> bool:
+    """Whether writing ``new`` over a cell holding ``old`` changes nothing a reader sees."""
+    if old is None or new is None or old == "" or new == "":
+        return (old is None or old == "") and (new is None or new == "")
+    if isinstance(old, str) or isinstance(new, str) or isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, dt.date) or isinstance(new, dt.date):
+        if not (isinstance(old, dt.date) and isinstance(new, dt.date)):
+            return False
+        as_stamp = [v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day) for v in (old, new)]
+        return as_stamp[0] == as_stamp[1]
+    try:
+        return float(old) == float(new)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return old == new
+
+
+def _canonical(element: etree._Element) -> bytes:
+    """The element's canonical XML, alike wherever it stands (c14n of an element inside a
+    document can declare its children's namespace differently from a free-standing one)."""
+    return etree.tostring(copy.deepcopy(element), method="c14n")
+
+
+class _Styles:
+    """The workbook's styles part, grown only by the number formats and report styles arxl needs."""
+
+    def __init__(self, package: Package, part: str | None):
+        self.package, self.part = package, part
+        self._root: etree._Element | None = None
+        self._with_format: dict[tuple[int, str], int] = {}
+        self.changed = False
+
+    @property
+    def root(self) -> etree._Element:
+        if self._root is None:
+            if self.part is None:
+                raise BookError("the workbook has no styles part; open it in Excel and save it again")
+            self._root = parse_xml(self.package.read(self.part))
+        return self._root
+
+    def _list(self, tag: str) -> etree._Element:
+        found = self.root.find(M + tag)
+        if found is None:
+            found = etree.SubElement(self.root, M + tag, count="0")
+            order = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+                     "tableStyles", "colors", "extLst"]
+            if tag in order:  # keep the schema's order of the lists
+                for later in order[order.index(tag) + 1:]:
+                    there = self.root.find(M + later)
+                    if there is not None:
+                        there.addprevious(found)
+                        break
+        return found
+
+    def format_id(self, code: str) -> int:
+        if code in _BUILTIN_IDS:
+            return _BUILTIN_IDS[code]
+        formats = self._list("numFmts")
+        for f in formats:
+            if f.get("formatCode") == code:
+                return int(f.get("numFmtId", "0"))
+        new = max([163] + [int(f.get("numFmtId", "0")) for f in formats]) + 1
+        etree.SubElement(formats, M + "numFmt", numFmtId=str(new), formatCode=code)
+        formats.set("count", str(len(formats)))
+        self.changed = True
+        return new
+
+    def _xf_index(self, xf: etree._Element) -> int:
+        """The index of an xf like ``xf`` in cellXfs, added if there is none."""
+        xfs = self._list("cellXfs")
+        wanted = _canonical(xf)
+        for i, existing in enumerate(xfs):
+            if _canonical(existing) == wanted:
+                return i
+        xfs.append(xf)
+        xfs.set("count", str(len(xfs)))
+        self.changed = True
+        return len(xfs) - 1
+
+    def with_format(self, base: int, code: str) -> int:
+        """The style of cells styled ``base`` but shown with number format ``code``."""
+        key = (base, code)
+        if key not in self._with_format:
+            xfs = self._list("cellXfs")
+            number = str(self.format_id(code))
+            if base < len(xfs) and xfs[base].get("numFmtId", "0") == number:
+                self._with_format[key] = base
+            else:
+                xf = copy.deepcopy(xfs[base]) if base < len(xfs) else etree.Element(
+                    M + "xf", fontId="0", fillId="0", borderId="0", xfId="0")
+                xf.set("numFmtId", number)
+                xf.set("applyNumberFormat", "1")
+                self._with_format[key] = self._xf_index(xf)
+        return self._with_format[key]
+
+    def aligned(self, base: int, wrap: bool) -> int:
+        """The style of cells styled ``base`` aligned to the top of their cell, wrapping their
+        text if ``wrap`` (the guidance's long-sentence columns)."""
+        key = (base, "wrap" if wrap else "top")
+        if key not in self._with_format:
+            xfs = self._list("cellXfs")
+            xf = copy.deepcopy(xfs[base]) if base < len(xfs) else etree.Element(
+                M + "xf", numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
+            alignment = xf.find(M + "alignment")
+            if alignment is None:
+                alignment = etree.Element(M + "alignment")
+                xf.insert(0, alignment)  # CT_Xf: alignment, protection, extLst
+            alignment.set("vertical", "top")
+            if wrap:
+                alignment.set("wrapText", "1")
+            else:
+                alignment.attrib.pop("wrapText", None)
+            xf.set("applyAlignment", "1")
+            self._with_format[key] = self._xf_index(xf)
+        return self._with_format[key]
+
+    def dxf_id(self, dxf: etree._Element) -> int:
+        """The index of a conditional format's differential style, added if there is none."""
+        return self._same_or_added("dxfs", dxf)
+
+    def _same_or_added(self, tag: str, element: etree._Element) -> int:
+        items = self._list(tag)
+        wanted = _canonical(element)
+        for i, existing in enumerate(items):
+            if _canonical(existing) == wanted:
+                return i
+        items.append(copy.deepcopy(element))
+        items.set("count", str(len(items)))
+        self.changed = True
+        return len(items) - 1
+
+    def import_style(self, source: etree._Element, index: int) -> int:
+        """The style ``index`` of another styles part (a report drawn by openpyxl) as a style of
+        this workbook: its font, fill, border and number format found or added here."""
+        xf = copy.deepcopy(source.find(M + "cellXfs")[index])  # type: ignore[index]
+        for tag, attribute in (("fonts", "fontId"), ("fills", "fillId"), ("borders", "borderId")):
+            items = source.find(M + tag)
+            at = int(xf.get(attribute, "0"))
+            if items is not None and at < len(items):
+                xf.set(attribute, str(self._same_or_added(tag, items[at])))
+        number = int(xf.get("numFmtId", "0"))
+        if number >= 164:
+            codes = {int(f.get("numFmtId", "0")): f.get("formatCode", "General")
+                     for f in source.iterfind(f"{M}numFmts/{M}numFmt")}
+            xf.set("numFmtId", str(self.format_id(codes.get(number, "General"))))
+        xf.set("xfId", "0")
+        return self._xf_index(xf)
+
+    def data(self) -> bytes:
+        return to_xml(self.root)
+
+
+@dataclass
+class _Sheet:
+    title: str
+    part: str
+    grid: list[list[Any]] | None = None  # the cells' values, [row - 1][column - 1]
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    # the master cell of each shared formula -> the cells that share it
+    shared: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+    edits: SheetEdits = field(default_factory=SheetEdits)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_col, min_row, max_col, max_row
+
+    def value(self, row: int, col: int) -> Any:
+        grid = self.grid or []
+        if row - 1 < len(grid):
+            cells = grid[row - 1]
+            if col - 1 < len(cells):
+                return cells[col - 1]
+        return None
+
+    def set(self, row: int, col: int, value: Any) -> None:
+        grid = self.grid
+        assert grid is not None
+        while len(grid) < row:
+            grid.append([])
+        cells = grid[row - 1]
+        if len(cells) < col:
+            cells.extend([None] * (col - len(cells)))
+        cells[col - 1] = value
+
+
+@dataclass
+class _Table:
+    name: str
+    sheet: _Sheet
+    part: str | None  # the table part; None for a plain sheet
+    root: etree._Element | None
+    min_col: int
+    max_col: int
+    header_row: int
+    n_rows: int
+    totals: int = 0
+    changed: bool = False  # its table part must be written
+    written: bool = False  # arxl wrote cells of it (a pivot table over it is refreshed on open)
+    read_last: int = 0  # its last data row when read (guidance follows a table that grows)
+    written_columns: set[int] = field(default_factory=set)  # sheet columns arxl wrote this run
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + 1
+
+
+class PackageStore:
+    """``TableStore`` over a workbook file's package (see the module docstring)."""
+
+    def __init__(self, data: bytes, source: Any = None):
+        self.source = source  # the version of the file this was read from (files.Fingerprint)
+        self.notes: list[str] = []
+        self.package = Package(data)
+        self._data = data
+        self._calamine: Any = None
+        self.workbook_part = self.package.workbook_part()
+        self._workbook = parse_xml(self.package.read(self.workbook_part))
+        self._workbook_changed = False
+        pr = self._workbook.find(M + "workbookPr")
+        self.epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") \
+            else CALENDAR_WINDOWS_1900
+        targets = self.package.targets(self.workbook_part)
+        self._styles = _Styles(self.package, next((t for k, t in targets.values() if k == STYLES_REL), None))
+        self._sheets: list[_Sheet] = []
+        for element in self._workbook.iterfind(f"{M}sheets/{M}sheet"):
+            kind, part = targets.get(element.get(R_ID, ""), ("", ""))
+            if kind == WORKSHEET_REL:
+                self._sheets.append(_Sheet(element.get("name", ""), part))
+        self._tables: dict[str, _Table] = {}
+        self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
+        self._formula_overwritten = False
+        self._reports: dict[str, Report] = {}
+
+    # ---- reading ------------------------------------------------------------------------------
+    def _table_parts(self) -> list[tuple[str, tuple[_Sheet, str, etree._Element]]]:
+        if self._all_tables is None:
+            self._all_tables = []
+            for sheet in self._sheets:
+                for kind, part in self.package.targets(sheet.part).values():
+                    if kind == TABLE_REL and self.package.has(part):
+                        root = parse_xml(self.package.read(part))
+                        self._all_tables.append((root.get("displayName", ""), (sheet, part, root)))
+        return self._all_tables
+
+    def _load(self, sheet: _Sheet) -> None:
+        """The sheet's values (calamine) with its formulas as openpyxl reads them."""
+        if sheet.grid is not None:
+            return
+        if self._calamine is None:
+            import python_calamine  # not in Pyodide, where only the Excel doors run
+
+            self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+        found = self._calamine.get_sheet_by_name(sheet.title)
+        sheet.grid = [[None if v == "" else v for v in row] for row in found.to_python(skip_empty_area=False)]
+        sheet.merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in (found.merged_cell_ranges or [])]
+        data = self.package.read(sheet.part)
+        if _FORMULA_TAG.search(data) is None:
+            return
+        shared: dict[str, tuple[str, str]] = {}
+        masters: dict[str, tuple[int, int]] = {}
+        for m in _FORMULA.finditer(data):
+            letters, row = m.group(1).decode(), int(m.group(2))
+            col = column_index_from_string(letters)
+            attrs, text = m.group(3), (m.group(4) or b"").decode("utf-8")
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+            ref = f"{letters}{row}"
+            si = re.search(rb'\bsi="(\d+)"', attrs)
+            if b'"shared"' in attrs and si:
+                key = si.group(1).decode()
+                if text:
+                    shared[key] = (ref, text)
+                    masters[key] = (row, col)
+                    sheet.shared[(row, col)] = []
+                elif key in shared:
+                    origin, master = shared[key]
+                    text = Translator("=" + master, origin=origin).translate_formula(ref)[1:]
+                    sheet.shared[masters[key]].append((row, col))
+            sheet.formulas.add((row, col))
+            if text:
+                sheet.set(row, col, "=" + text)
+
+    def _locate(self, name: str) -> _Table | None:
+        if name in self._tables:
+            return self._tables[name]
+        places: list[tuple[str, _Sheet | tuple[_Sheet, str, etree._Element]]] = [
+            (title, place) for title, place in self._table_parts()]
+        found = locate_table(name, places, [(s.title, s) for s in self._sheets])
+        if found is None:
+            return None
+        if isinstance(found, _Sheet):
+            self._load(found)
+            grid = found.grid or []
+            headers = list(grid[0]) if grid else []
+            while headers and _blank(headers[-1]):
+                headers.pop()
+            if not headers:
+                return None
+            table = _Table(name, found, None, None, 1, len(headers), 1, max(0, len(grid) - 1))
+        else:
+            sheet, part, root = found
+            self._load(sheet)
+            min_col, min_row, max_col, max_row = range_boundaries(root.get("ref", "A1:A1"))
+            totals = int(root.get("totalsRowCount", "0") or 0)
+            table = _Table(name, sheet, part, root, min_col, max_col, min_row, max_row - min_row - totals, totals)
+        table.read_last = table.header_row + max(table.n_rows, 1)
+        self._tables[name] = table
+        return table
+
+    def _known(self, name: str) -> _Table:
+        table = self._locate(name)
+        if table is None:
+            raise BookError(f"The workbook has no {name} table to write to.")
+        return table
+
+    def find(self, name: str) -> RawTable | None:
+        table = self._locate(name)
+        if table is None:
+            return None
+        sheet = table.sheet
+        headers = [sheet.value(table.header_row, c) for c in range(table.min_col, table.max_col + 1)]
+        width = len(headers)
+        rows = []
+        grid = sheet.grid or []
+        for r in range(table.first_row, table.header_row + table.n_rows + 1):
+            row = grid[r - 1][table.min_col - 1:table.max_col] if r - 1 < len(grid) else []  # a copy
+            rows.append(row + [None] * (width - len(row)) if len(row) < width else row)
+        while rows and all(_blank(v) for v in rows[-1]):
+            rows.pop()
+        notes = [f"header cells {get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1} are merged"
+                 for c0, r0, c1, r1 in sheet.merged
+                 if r0 <= table.header_row <= r1 and not (c1 < table.min_col or c0 > table.max_col)]
+        return RawTable(name=name, sheet=sheet.title, first_row=table.first_row, rows=rows, problems=notes,
+                        headers=["" if h is None else str(h) for h in headers])
+
+    # ---- writing cells ------------------------------------------------------------------------
+    def _put(self, sheet: _Sheet, row: int, col: int, edit: Edit) -> None:
+        if (row, col) in sheet.formulas:
+            sheet.formulas.discard((row, col))
+            self._formula_overwritten = True
+            for shares in sheet.shared.pop((row, col), []):
+                # the cells that shared the overwritten cell's formula each get it written out
+                formula = sheet.value(*shares)
+                if shares in sheet.formulas and isinstance(formula, str) and formula.startswith("="):
+                    sheet.edits.put(*shares, Edit(formula, None, as_text=False))
+        sheet.edits.put(row, col, edit)
+        sheet.set(row, col, edit.value)
+
+    def write_column(self, name: str, offset: int, first_row: int, values: list[Any], number_format: str | None,
+                     as_text: bool) -> None:
+        table = self._known(name)
+        sheet, col = table.sheet, table.min_col + offset
+        for i, value in enumerate(values):
+            row = first_row + i
+            old = sheet.value(row, col)
+            if _same(old, value):  # a formula written back as read stays a formula
+                continue
+            self._put(sheet, row, col, Edit(value, number_format, as_text))
+            table.written = True
+            table.written_columns.add(col)
+
+    def resize(self, name: str, n_rows: int) -> None:
+        """The table holds ``n_rows`` data rows; a totals row moves with its last row."""
+        from arxl.book.port import EXCEL_MAX_ROWS
+
+        table = self._known(name)
+        sheet = table.sheet
+        old_last, new_last = table.header_row + table.n_rows, table.header_row + n_rows
+        if new_last + table.totals > EXCEL_MAX_ROWS:
+            raise BookError(f"{sheet.title}: the {name} table would end past row {EXCEL_MAX_ROWS:,}, the last row of "
+                            f"an Excel sheet. Move older rows to an archive workbook and run again.")
+        columns = range(table.min_col, table.max_col + 1)
+        if new_last > old_last:
+            for r in range(old_last + table.totals + 1, new_last + table.totals + 1):
+                for c in columns:
+                    if not _blank(sheet.value(r, c)):
+                        raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "
+                                        f"but cell {get_column_letter(c)}{r} below it holds data. Move that data and "
+                                        f"run again.")
+        moved = row_cells(self.package.read(sheet.part), old_last + 1) if table.totals and new_last != old_last \
+            and self.package.has(sheet.part) else {}
+        totals_values = {c: sheet.value(old_last + 1, c) for c in columns} if table.totals else {}
+        for r in range(new_last + 1, old_last + table.totals + 1):
+            for c in columns:
+                if (r, c) in sheet.formulas:
+                    sheet.formulas.discard((r, c))
+                    self._formula_overwritten = True
+                sheet.edits.put(r, c, DELETE)
+                if sheet.value(r, c) is not None:
+                    sheet.set(r, c, None)
+        if table.totals and new_last != old_last:
+            for c in columns:
+                if c in moved:
+                    sheet.edits.put(new_last + 1, c, Edit(raw=moved[c]))
+                    sheet.set(new_last + 1, c, totals_values.get(c))
+        table.n_rows = n_rows
+        table.written = True
+        self._set_ref(table)
+
+    def _set_ref(self, table: _Table) -> None:
+        if table.root is None:
+            return
+        last = table.header_row + max(table.n_rows, 1)
+        start, end = f"{get_column_letter(table.min_col)}{table.header_row}", get_column_letter(table.max_col)
+        if table.root.get("ref") == f"{start}:{end}{last + table.totals}":
+            return
+        table.changed = True
+        table.root.set("ref", f"{start}:{end}{last + table.totals}")
+        auto = table.root.find(M + "autoFilter")
+        if auto is not None:
+            auto.set("ref", f"{start}:{end}{last}")
+            sort = auto.find(M + "sortState")
+            if sort is not None:
+                sort.getparent().remove(sort)  # sorted rows arxl rewrote; Excel sorts again when asked
+        sort = table.root.find(M + "sortState")
+        if sort is not None:
+            table.root.remove(sort)
+
+    def add_columns(self, name: str, headers: list[str], formats: list[str | None], widths: list[float]) -> None:
+        table = self._known(name)
+        sheet = table.sheet
+        last_row = table.header_row + max(table.n_rows, 1)
+        for i, header in enumerate(headers):
+            col = table.max_col + 1 + i
+            occupied = [f"{get_column_letter(col)}{r}" for r in range(table.header_row, last_row + 1)
+                        if not _blank(sheet.value(r, col))]
+            if occupied:
+                raise BookError(f"{sheet.title}: arxl needs to add the column {header} to the right of the "
+                                f"{name} table, but cell {occupied[0]} holds data. Move it and run again.")
+            self._put(sheet, table.header_row, col, Edit(header, None, True))
+            sheet.edits.widths[col] = widths[i]
+        table.max_col += len(headers)
+        table.changed = True
+        if table.root is not None:
+            columns = table.root.find(M + "tableColumns")
+            assert columns is not None
+            next_id = max([int(c.get("id", "0")) for c in columns] + [0]) + 1
+            for i, header in enumerate(headers):
+                etree.SubElement(columns, M + "tableColumn", id=str(next_id + i), name=header)
+            columns.set("count", str(len(columns)))
+            self._set_ref(table)
+
+    # ---- new sheets ---------------------------------------------------------------------------
+    def _new_sheet(self, title: str, body: bytes) -> _Sheet:
+        """A worksheet part ``body`` added as sheet ``title`` where the contract puts it."""
+        if any(s.title.lower() == title.lower() for s in self._sheets) or any(
+                e.get("name", "").lower() == title.lower() for e in self._workbook.iterfind(f"{M}sheets/{M}sheet")):
+            raise BookError(f"A sheet named {title} exists but holds no {title} table; rename that sheet "
+                            f"or give it headers in row 1.")
+        part = self.package.free_name("xl/worksheets/sheet{}.xml")
+        self.package.write(part, body)
+        self.package.set_override(part, WORKSHEET_TYPE)
+        rid = self.package.add_rel(self.workbook_part, WORKSHEET_REL, part)
+        sheets = self._workbook.find(M + "sheets")
+        assert sheets is not None
+        titles = [e.get("name", "") for e in sheets]
+        index = sheet_position(title, titles)
+        ids = [int(e.get("sheetId", "0")) for e in sheets]
+        element = etree.Element(M + "sheet", nsmap={"r": DOC_REL})
+        element.set("name", title)
+        element.set("sheetId", str(max(ids + [0]) + 1))
+        element.set(R_ID, rid)
+        sheets.insert(index, element)
+        for defined in self._workbook.iterfind(f"{M}definedNames/{M}definedName"):
+            local = defined.get("localSheetId")
+            if local is not None and int(local) >= index:
+                defined.set("localSheetId", str(int(local) + 1))
+        for view in self._workbook.iterfind(f"{M}bookViews/{M}workbookView"):
+            active = view.get("activeTab")
+            if active is not None and int(active) >= index:  # the same sheet stays active
+                view.set("activeTab", str(int(active) + 1))
+        self._workbook_changed = True
+        sheet = _Sheet(title, part, grid=[])
+        self._sheets.insert(min(index, len(self._sheets)), sheet)
+        return sheet
+
+    def create(self, name: str, headers: list[str], formats: list[str | None], widths: list[float]) -> RawTable:
+        cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+        body = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{SML}" '
+                f'xmlns:r="{DOC_REL}"><dimension ref="A1"/><sheetViews><sheetView workbookViewId="0">'
+                f'<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                f'<selection pane="bottomLeft"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+                f'<cols>{cols}</cols><sheetData/>'
+                f'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+                f'<tableParts count="1"><tablePart r:id="rIdT"/></tableParts></worksheet>').encode()
+        sheet = self._new_sheet(name, body)
+        table_part = self.package.free_name("xl/tables/table{}.xml")
+        rid = self.package.add_rel(sheet.part, TABLE_REL, table_part)
+        self.package.write(sheet.part, body.replace(b'r:id="rIdT"', f'r:id="{rid}"'.encode()))
+        ids = [int(root.get("id", "0")) for _, (_, _, root) in self._table_parts()]
+        end = get_column_letter(len(headers))
+        root = etree.Element(M + "table", nsmap={None: SML})
+        for attribute, value in (("id", str(max(ids + [0]) + 1)), ("name", name), ("displayName", name),
+                                 ("ref", f"A1:{end}2")):
+            root.set(attribute, value)
+        etree.SubElement(root, M + "autoFilter", ref=f"A1:{end}2")
+        columns = etree.SubElement(root, M + "tableColumns", count=str(len(headers)))
+        for i, header in enumerate(headers, 1):
+            etree.SubElement(columns, M + "tableColumn", id=str(i), name=header)
+        etree.SubElement(root, M + "tableStyleInfo", name=TABLE_STYLE, showFirstColumn="0", showLastColumn="0",
+                         showRowStripes="1", showColumnStripes="0")
+        self.package.write(table_part, to_xml(root))  # the name is taken from now on
+        self.package.set_override(table_part, TABLE_TYPE)
+        assert self._all_tables is not None
+        self._all_tables.append((name, (sheet, table_part, root)))
+        table = _Table(name, sheet, table_part, root, 1, len(headers), 1, 1, changed=True, read_last=2)
+        self._tables[name] = table
+        for i, header in enumerate(headers, 1):
+            self._put(sheet, 1, i, Edit(header, None, True))
+        for i, number_format in enumerate(formats, 1):
+            if number_format:
+                sheet.edits.put(2, i, Edit(None, number_format, True))
+        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+
+    # ---- report sheets ------------------------------------------------------------------------
+    def write_report(self, sheet: str, report: Report) -> None:
+        """Replace the report sheet with ``report`` (drawn when the workbook is saved)."""
+        self._reports[sheet] = report
+
+    def _draw_report(self, sheet: str, report: Report) -> None:
+        """The report sheet replaced by ``report`` drawn by openpyxl on a sheet of its own,
+        moved into this workbook with its drawing, charts and styles."""
+        import openpyxl
+
+        from arxl.book.files_report import draw_report
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = sheet
+        draw_report(ws, report)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        drawn = Package(buffer.getvalue())
+        drawn_sheet = "xl/worksheets/sheet1.xml"
+        body = drawn.read(drawn_sheet)
+        source_styles = parse_xml(drawn.read("xl/styles.xml"))
+        mapped: dict[bytes, bytes] = {}
+
+        def restyle(m: re.Match[bytes]) -> bytes:
+            index = m.group(2)
+            if index not in mapped:
+                mapped[index] = str(self._styles.import_style(source_styles, int(index))).encode()
+            return m.group(1) + mapped[index] + b'"'
+
+        body = re.sub(rb'(<(?:c|row)\b[^>]*?\bs=")(\d+)"', restyle, body)
+        body = re.sub(rb'(<col\b[^>]*?\bstyle=")(\d+)"', restyle, body)
+        existing = next((s for s in self._sheets if s.title == sheet), None)
+        if existing is None:
+            target = self._new_sheet(sheet, body)
+        else:
+            target = existing
+            old = self.package.read(target.part)
+            if _FORMULA_TAG.search(old) is not None:
+                self._formula_overwritten = True
+            code_name = re.search(rb'codeName="([^"]*)"', old[:old.find(b"<sheetData")])
+            if code_name:  # the VBA project knows the sheet by it
+                body = re.sub(rb"<sheetPr\b", b'<sheetPr codeName="' + code_name.group(1) + b'"', body, count=1) \
+                    if b"<sheetPr" in body else body.replace(b"<dimension", b'<sheetPr codeName="' +
+                                                             code_name.group(1) + b'"/><dimension', 1)
+            for part in self.package.drop_rels(target.part, lambda _k, _t: False):
+                self.package.remove_tree(part)
+            self.package.write(target.part, body)
+            target.grid, target.edits, target.formulas = [], SheetEdits(), set()
+        rels = drawn.rels(drawn_sheet)
+        for rel in rels:
+            part = drawn.targets(drawn_sheet)[rel.get("Id", "")][1]
+            copied = self._copy_tree(drawn, part)
+            rel.set("Target", relative(target.part, copied))
+        self.package.put_rels(target.part, rels)
+
+    def _copy_tree(self, source: Package, part: str) -> str:
+        """``part`` of ``source`` and the parts it points to, under free names here."""
+        stem, ext = part.rsplit(".", 1)
+        new = self.package.free_name(re.sub(r"\d*$", "", stem) + "{}." + ext)
+        self.package.write(new, source.read(part))
+        content_type = source.content_type(part)
+        if content_type:
+            self.package.set_override(new, content_type)
+        rels = source.rels(part)
+        for rel in rels:
+            if rel.get("TargetMode") == "External":
+                continue
+            child = source.targets(part)[rel.get("Id", "")][1]
+            rel.set("Target", relative(new, self._copy_tree(source, child)))
+        if len(rels):
+            self.package.put_rels(new, rels)
+        return new
+
+    # ---- saving -------------------------------------------------------------------------------
+    def save(self, path: Path, suffix: str) -> None:
+        """Write the package with arxl's changes to ``path``, as the file type ``suffix`` names."""
+        for sheet_name, report in self._reports.items():
+            self._draw_report(sheet_name, report)
+        self._reports = {}
+        changed_sheets = set()
+        guided = self._guided()
+        untitled = self._untitled(guided)
+        for sheet in self._sheets:
+            placed = guided.get(sheet.title, [])
+            for place in placed:
+                wrap_rows(place, sheet.edits, self._styles.aligned)
+            edits = sheet.edits
+            if not (edits.cells or edits.widths or edits.heights or edits.styles or placed):
+                continue
+            original = self.package.read(sheet.part)
+            data = rewrite(original, edits, self._styles.with_format, self.epoch) if (
+                edits.cells or edits.widths or edits.heights or edits.styles) else original
+            sheet.edits = SheetEdits()
+            if placed:
+                data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
+            if data != original:
+                self.package.write(sheet.part, data)
+                changed_sheets.add(sheet.title)
+        changed_tables = set()
+        for table in self._tables.values():
+            if table.written or table.changed:
+                changed_sheets.add(table.sheet.title)
+                changed_tables.add(table.root.get("displayName", table.name) if table.root is not None else table.name)
+            if table.changed:
+                if table.part is not None and table.root is not None:
+                    self.package.write(table.part, to_xml(table.root))
+                    table.changed = False
+        if self._styles.changed and self._styles.part:
+            self.package.write(self._styles.part, self._styles.data())
+        self._refresh_pivots(changed_tables, changed_sheets)
+        if self._formula_overwritten:
+            self._drop_calc_chain()
+        if self._workbook_changed:
+            self.package.write(self.workbook_part, to_xml(self._workbook))
+        self.notes = self.package.conform(suffix)
+        self.package.save(path)
+
+    def _guided(self) -> dict[str, list[PlacedTable]]:
+        """The contract's tables arxl wrote or changed this run, by sheet, for their guidance."""
+        guided: dict[str, list[PlacedTable]] = {}
+        for name, table in self._tables.items():
+            if table.written or table.changed:
+                guided.setdefault(table.sheet.title, []).append(PlacedTable(
+                    name, table.header_row, table.min_col, table.max_col, table.n_rows, table.read_last,
+                    table.sheet.value, table.written_columns))
+        return guided
+
+    def _untitled(self, guided: dict[str, list[PlacedTable]]) -> set[str]:
+        """The guided tables whose sheet has no print titles: each gets its header row as the
+        print titles (here) and a print setup (``guide_sheet``), as the file store gives them."""
+        sheets = self._workbook.find(M + "sheets")
+        assert sheets is not None
+        positions = {e.get("name", "").lower(): i for i, e in enumerate(sheets)}
+        names = self._workbook.find(M + "definedNames")
+        titled = {int(d.get("localSheetId", "-1")) for d in (names if names is not None else [])
+                  if d.get("name", "").lower() == "_xlnm.print_titles"}
+        untitled = set()
+        for title, tables in guided.items():
+            index = positions.get(title.lower())
+            if index is None or index in titled or not tables:
+                continue
+            table = tables[0]
+            if names is None:
+                names = etree.Element(M + "definedNames")
+                sheets.addnext(names)  # CT_Workbook: ... sheets, functionGroups, externalReferences, definedNames
+                for later in ("functionGroups", "externalReferences"):
+                    there = self._workbook.find(M + later)
+                    if there is not None:
+                        there.addnext(names)
+            quoted = "'" + title.replace("'", "''") + "'"
+            element = etree.SubElement(names, M + "definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+            element.text = f"{quoted}!${table.header_row}:${table.header_row}"
+            self._workbook_changed = True
+            untitled.add(table.name)
+        return untitled
+
+    def _refresh_pivots(self, tables: set[str], sheets: set[str]) -> None:
+        """A pivot table over a table or sheet arxl changed is refreshed when Excel opens it."""
+        lowered_tables = {t.lower() for t in tables}
+        lowered_sheets = {s.lower() for s in sheets}
+        for kind, part in self.package.targets(self.workbook_part).values():
+            if kind != PIVOT_CACHE_REL or not self.package.has(part):
+                continue
+            root = parse_xml(self.package.read(part))
+            source = root.find(f"{M}cacheSource/{M}worksheetSource")
+            if source is None or root.get("refreshOnLoad") in ("1", "true"):
+                continue
+            if (source.get("name", "").lower() in lowered_tables or
+                    source.get("sheet", "").lower() in lowered_sheets):
+                root.set("refreshOnLoad", "1")
+                self.package.write(part, to_xml(root))
+
+    def _drop_calc_chain(self) -> None:
+        for part in self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != CALC_CHAIN_REL):
+            self.package.remove_tree(part)
+

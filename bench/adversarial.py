@@ -1,0 +1,507 @@
+"""Adversarial ledgers for the matcher: noise classes of issue 13, with vocabularies, ID formats
+and a base currency of their own (not ../shared/bench/gen_ar.py's), each written as an arxl
+master workbook (``new_workbook``) with a truth.csv in score.py's format.
+
+    python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
+                                [--only single,combined,history] [--score]
+
+Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
+  single    one kind of noise per payment; InvoiceID a ten-digit billing number with gaps,
+            DocumentNo (dense eight-digit document numbers) named in Settings MatchColumns
+  combined  several kinds of noise in one payment; InvoiceID "F26-004512" (dense),
+            BillingRef (sparse nine digits) in MatchColumns
+  history   as combined, with a posted history: earlier payments in Payments (Posted) and the
+            Applications ledger, first instalments among them, and payments naming invoices
+            paid already
+
+What each payment may carry (truth.csv Kind names them, joined by "+"):
+  payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
+            trading name unrelated to their own; every payer account belongs to one customer,
+            and only some accounts are on file in Customers.BankAccounts
+  typo      a digit inserted, dropped, doubled, replaced, or two transposed
+  split     the reference broken into pieces by a space or a dash ("313029 4325")
+  glued     the reference run together with words or codes ("PAY3130294325", "3130294325REF")
+  column    a document number, billing reference or PO quoted instead of the invoice number
+  instal    instalments: two or three payments naming one invoice, settling it together
+  deduct    several invoices paid together, one of them less a small deduction (no reason given)
+  onepaid   two invoices named, the amount settling exactly one of them (truth: that one)
+  discount, partial, over, noref, multi: the usual kinds; unknown: nobody we know;
+  paidalready (history): naming an invoice paid before (truth: nothing open)
+
+With --score, each ledger is matched and scored as bench/score_dev.py does (score.py's JSON).
+The matcher must never be tuned to these spellings: they are here to find failure classes.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import string
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from arxl.book.files import new_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 6, 30)
+
+SURNAMES = ["Okonkwo", "Lindqvist", "Marchetti", "Takahashi", "Brennan", "Kowalczyk", "Delacroix",
+            "Haugland", "Nakamura", "Oyelaran", "Petrossian", "Vasquez", "Fairweather", "Ashdown",
+            "Quintero", "Szabo", "Achterberg", "Rautio", "Castellano", "Iversen", "Moreau", "Abernathy",
+            "Sokolova", "Zhao", "Ferreira", "Gallagher", "Hakimi", "Jankowski", "Kaur", "Lombardi",
+            "Mwangi", "Novak", "Oduya", "Pellegrini", "Rahman", "Sandoval", "Thorsen", "Ulloa", "Varga",
+            "Whitlock", "Yilmaz", "Zeller"]
+KIN = ["& Sons", "& Daughters", "Brothers", "& Partners", "and Co", "Family", "& Nephews"]
+PLACES = ["Tri-County", "Northgate", "Bluewater", "Copperleaf", "Stonebridge", "Windmere", "Crossroads",
+          "Tidewater", "Ironbark", "Silverpine", "Redfern", "Amberly", "Westbrook", "Foxhollow", "Kestrel",
+          "Galaxy", "Orchard Hill", "Marlow", "Sunderland", "Ravenscar", "Highmoor", "Kingsbury", "Ashford"]
+TRADES = ["Precision Castings", "Dental Supplies", "Marine Electronics", "Hospitality Group",
+          "Veterinary Clinics", "Printing Works", "Freight Forwarders", "Solar Installations",
+          "Bakery Wholesale", "Cold Storage", "Office Interiors", "Textile Mills", "Hydraulics",
+          "Seed Growers", "IT Services", "Glassworks", "Timber Merchants", "Enterprises", "Tooling",
+          "Catering Equipment", "Pharmaceuticals", "Garden Centres", "Roofing", "Optical Labs"]
+LEGAL = ["Ltd.", "Limited", "Pty Ltd", "GmbH", "S.A.", "B.V.", "PLC", "LLP", "AG", "Oy", "Inc", ""]
+BRANDS = ["BRIGHTWAVE", "KORU TRADING", "NEXA SUPPLY", "ORBITAL SEVEN", "BLUE HERON", "TALLGRASS",
+          "VANTAGE POINT", "QUILL AND ANVIL", "PEBBLE LANE", "MERIDIAN WEST", "FIRELINE", "COBALT BAY",
+          "HALCYON", "ZEPHYR WORKS", "LANTERN STREET", "OAK AND IRON"]
+PROCESSORS = ["WISE PAYMENTS", "ADYEN*", "GOCARDLESS", "REMITLY BUS", "SQUARE INC"]
+TEMPLATES = ["{r}", "PAYMENT OF {r}", "PAY {r}", "ORDER OF {r}", "receipt number {r}", "Inv. {r}", "BILL {r}",
+             "YOUR REF {r}", "REM ADV {r}", "SETTLEMENT {r} THANK YOU", "{r} remittance", "Doc {r}"]
+GLUES = ["PAY{r}", "{r}REF", "ORDEROF{r}", "{r}/01", "RCPT{r}", "{r}PMT", "INV{r}X", "REF{r}"]
+NOREF = ["", "THANK YOU", "PAYMENT", "SUPPLIER PAYMENT", "MONTHLY SETTLEMENT", "TRANSFER"]
+UNKNOWN_PAYERS = ["HMRC VAT REFUND", "P ANDERSON", "CASH DEPOSIT BRANCH 44", "INTEREST CREDIT",
+                  "UNIDENTIFIED CREDIT", "M LOPEZ PERSONAL"]
+TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
+         ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
+
+
+@dataclass
+class House:
+    """A company's numbering: how its invoices, documents and POs are spelled."""
+
+    name: str
+    invoice: str  # "billing" (ten digits with gaps) or "fiscal" (F26-004512, dense)
+    extra_column: str  # the further reference column named in MatchColumns
+    extra: str  # "document" (dense eight digits) or "sparse" (random nine digits)
+
+
+HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
+          "combined": House("combined", "fiscal", "BillingRef", "sparse"),
+          "history": House("history", "fiscal", "BillingRef", "sparse")}
+
+
+@dataclass
+class Customer:
+    cid: str
+    name: str
+    accounts: list[str]
+    terms: tuple[str, int, float, int]
+    currency: str
+    payer: str  # how the bank prints it for this customer
+    on_file: bool
+    po_style: int
+    invoices: list[dict] = field(default_factory=list)
+
+
+def cents(x: float) -> int:
+    return int(round(x * 100))
+
+
+def money(c: int) -> float:
+    return round(c / 100, 2)
+
+
+class Ledger:
+    def __init__(self, house: House, seed: int, customers: int, invoices: int, payments: int,
+                 kinds: str, history: bool):
+        self.h = house
+        self.r = random.Random(seed)
+        self.combined = kinds == "combined"
+        self.history = history
+        self.customers = [self._customer(k) for k in range(customers)]
+        self.weights = [self.r.paretovariate(1.3) for _ in self.customers]  # a few customers buy most
+        self._next_billing = 3130000000 + self.r.randint(0, 99999)
+        self._next_fiscal = self.r.randint(1000, 5000)
+        self._next_doc = 49000000 + self.r.randint(0, 9999)
+        self._used: set[str] = set()
+        self.invoices: list[dict] = []
+        for _ in range(invoices):
+            self._invoice()
+        self.payments: list[dict] = []
+        self.truth: list[dict] = []
+        self.applications: list[dict] = []
+        self.posted: list[dict] = []
+        if history:
+            self._history()
+        self._payments(payments)
+
+    # ---- master data -------------------------------------------------------------------------
+    def _customer(self, k: int) -> Customer:
+        r = self.r
+        if r.random() < 0.45:
+            words = [r.choice(SURNAMES), r.choice(KIN)]
+        else:
+            words = [r.choice(PLACES), r.choice(TRADES)]
+        legal = r.choice(LEGAL)
+        name = " ".join(w for w in (*words, legal) if w)
+        if r.random() < 0.1:
+            name += " (" + r.choice(["North", "Scotland", "Wales", "Midlands", "Export"]) + ")"
+        accounts = [self._account() for _ in range(r.choice([1, 1, 1, 2]))]
+        roll = r.random()
+        if roll < 0.18:  # an initialism: first letters of the words before the legal form
+            letters = "".join("&" if w.startswith("&") else w[0] for w in " ".join(words).split()
+                              if w.lower() not in ("and",))
+            payer = letters.upper() + " " + r.choice(["LTD", "ENTERPRISES", "HOLDINGS", "GROUP", ""]).strip()
+        elif roll < 0.28:
+            payer = r.choice(BRANDS) + r.choice(["", " LTD", " TRADING"])
+        elif roll < 0.45:
+            payer = name.upper()[:18]
+        elif roll < 0.55:
+            payer = r.choice(PROCESSORS) + " " + " ".join(words).upper()
+        else:
+            payer = " ".join(words).upper() if r.random() < 0.5 else name.upper()
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["GBP", "EUR", "USD"], [85, 10, 5])[0]
+        return Customer(f"K{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
+    def _account(self) -> str:
+        r = self.r
+        if r.random() < 0.6:
+            bank = "".join(r.choices(string.ascii_uppercase, k=4))
+            return f"GB{r.randint(10, 99)} {bank} {''.join(r.choices(string.digits, k=14))}"
+        return "ACCT " + "".join(r.choices(string.digits, k=12))
+
+    def _invoice_id(self) -> str:
+        if self.h.invoice == "billing":
+            self._next_billing += self.r.randint(1, 25)
+            return str(self._next_billing)
+        self._next_fiscal += 1
+        return f"F26-{self._next_fiscal:06d}"
+
+    def _extra(self) -> str:
+        if self.h.extra == "document":
+            self._next_doc += self.r.randint(1, 3)
+            return str(self._next_doc)
+        while True:
+            value = str(self.r.randint(10 ** 8, 10 ** 9 - 1))
+            if value not in self._used:
+                self._used.add(value)
+                return value
+
+    def _po(self, c: Customer) -> str:
+        r = self.r
+        if c.po_style == 0:
+            return "45" + "".join(r.choices(string.digits, k=8))
+        if c.po_style == 1:
+            return f"PO-{r.randint(10000, 99999)}"
+        initials = "".join(w[0] for w in c.name.split()[:2]).upper()
+        return f"{initials}/{r.randint(1000, 9999)}"
+
+    def _invoice(self) -> dict:
+        r = self.r
+        c = r.choices(self.customers, self.weights)[0]
+        age = min(int(r.expovariate(1 / 40)) + 3, 300)
+        date = AS_OF - dt.timedelta(days=age)
+        amount = cents(min(max(r.lognormvariate(6.8, 1.2), 15), 180000))
+        inv = dict(InvoiceID=self._invoice_id(), CustomerID=c.cid, InvoiceDate=date,
+                   DueDate=date + dt.timedelta(days=c.terms[1]), Amount=amount, Currency=c.currency,
+                   PONumber=self._po(c) if r.random() < 0.7 else "", Extra=self._extra(), _open=amount,
+                   _customer=c)
+        c.invoices.append(inv)
+        self.invoices.append(inv)
+        return inv
+
+    # ---- noise -------------------------------------------------------------------------------
+    def typo(self, ref: str) -> str:
+        r = self.r
+        digits = [k for k, ch in enumerate(ref) if ch.isdigit()]
+        k = r.choice(digits[1:-1] or digits)
+        op = r.choice(["insert", "drop", "double", "transpose", "replace"])
+        if op == "insert":
+            return ref[:k] + r.choice(string.digits) + ref[k:]
+        if op == "drop":
+            return ref[:k] + ref[k + 1:]
+        if op == "double":
+            return ref[:k] + ref[k] + ref[k:]
+        if op == "transpose" and k + 1 < len(ref) and ref[k + 1].isdigit() and ref[k] != ref[k + 1]:
+            return ref[:k] + ref[k + 1] + ref[k] + ref[k + 2:]
+        return ref[:k] + str((int(ref[k]) + r.randint(1, 9)) % 10) + ref[k + 1:]
+
+    def split(self, ref: str) -> str:
+        digits = "".join(ch for ch in ref if ch.isdigit())
+        if len(digits) < 5:
+            return ref
+        head = ref[:len(ref) - len(ref.lstrip(string.ascii_letters + "-"))] if not ref[0].isdigit() else ""
+        cut = self.r.randint(2, len(digits) - 2)
+        return head + digits[:cut] + self.r.choice([" ", " ", "-", " - "]) + digits[cut:]
+
+    def glued(self, ref: str) -> str:
+        return self.r.choice(GLUES).format(r=ref.replace("-", "") if self.r.random() < 0.5 else ref)
+
+    def spell(self, inv: dict, noises: set[str]) -> str:
+        """One invoice as the remittance names it, with the reference noises asked for."""
+        r = self.r
+        ref = inv["InvoiceID"]
+        if "column" in noises:
+            ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
+        elif r.random() < 0.3 and self.h.invoice == "fiscal":
+            ref = ref.split("-")[1].lstrip("0") if r.random() < 0.5 else ref.replace("-", "")
+        if "typo" in noises:
+            ref = self.typo(ref)
+        if "split" in noises:
+            ref = self.split(ref)
+        if "glued" in noises:
+            ref = self.glued(ref)
+        return ref
+
+    def text(self, refs: list[str], noises: set[str]) -> str:
+        r = self.r
+        joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
+        text = template.format(r=joined)
+        if r.random() < 0.1:
+            text += f" RCPT {r.randint(100000, 999999)}"  # the payer's own receipt number, not ours
+        return text
+
+    # ---- history -----------------------------------------------------------------------------
+    def _history(self) -> None:
+        """Payments posted before this batch: some invoices paid in full (their payments carry
+        the payer's account), some paid by a first instalment (the rest still open)."""
+        r = self.r
+        n = 0
+        for c in self.customers:
+            for inv in list(c.invoices):
+                if inv["_open"] <= 0 or r.random() > 0.12:
+                    continue
+                n += 1
+                pid = f"H{n:05d}"
+                amount = inv["Amount"] if r.random() < 0.7 else inv["Amount"] // 2
+                received = min(inv["InvoiceDate"] + dt.timedelta(days=r.randint(10, 40)), AS_OF - dt.timedelta(days=6))
+                self.posted.append(dict(PaymentID=pid, ReceivedDate=received, PayerName=c.payer, Amount=money(amount),
+                                        Currency=c.currency, Method="Bank transfer", PayerAccount=r.choice(c.accounts),
+                                        Reference=inv["InvoiceID"], MatchStatus="Posted", MatchedCustomerID=c.cid,
+                                        MatchedInvoices=inv["InvoiceID"], Confidence=99.0, Unapplied=0))
+                self.applications.append(dict(
+                    ApplicationID=f"A{len(self.applications) + 1:07d}",
+                    PostedAt=dt.datetime.combine(received, dt.time(17, 0)), PaymentID=pid,
+                    InvoiceID=inv["InvoiceID"], CustomerID=c.cid, AppliedAmount=money(amount), DiscountTaken=0,
+                    WriteOff=0, ShortPay=0, ReasonCode="PAID" if amount == inv["Amount"] else "PARTIAL",
+                    Source=r.choice(["Auto", "Auto", "Approved"]), Confidence=99.0))
+                inv["_open"] -= amount
+                inv["_paid_before"] = amount
+
+    # ---- payments ----------------------------------------------------------------------------
+    def _payments(self, n: int) -> None:
+        r = self.r
+        kinds = [("clean", 22), ("multi", 10), ("discount", 6), ("instal", 9), ("deduct", 7), ("onepaid", 4),
+                 ("partial", 3), ("over", 3), ("noref", 6), ("typo", 8), ("split", 6), ("glued", 6),
+                 ("column", 8), ("unknown", 2)]
+        if self.history:
+            kinds.append(("paidalready", 2))
+        k = 0
+        while k < n:
+            kind = r.choices([x for x, _ in kinds], [w for _, w in kinds])[0]
+            if kind == "unknown":
+                self._pay(k, None, [], r.choice(UNKNOWN_PAYERS), cents(r.lognormvariate(5.5, 1)),
+                          r.choice(["", "REFUND", f"REF {r.randint(1000, 9999)}"]), "unknown")
+                k += 1
+                continue
+            if kind == "paidalready":
+                paid = [i for i in self.invoices if i.get("_paid_before") == i["Amount"]]
+                inv = r.choice(paid)
+                c = inv["_customer"]
+                self._pay(k, c, [], c.payer, inv["Amount"], self.text([inv["InvoiceID"]], set()), "paidalready")
+                k += 1
+                continue
+            noises = {kind} if kind in ("typo", "split", "glued", "column") else set()
+            amount_kind = kind if kind not in noises else "clean"
+            if self.combined and amount_kind == "clean" and r.random() < 0.6:
+                amount_kind = r.choice(["multi", "instal", "deduct", "discount", "onepaid", "partial", "noref"])
+            if amount_kind == "noref":
+                noises = set()
+            if self.combined and amount_kind != "noref":
+                noises.update(r.sample(["typo", "split", "glued", "column"], r.choice([1, 1, 2])))
+            k += self._make(k, amount_kind, noises)
+
+    def _open(self, c: Customer) -> list[dict]:
+        return [i for i in c.invoices if i["_open"] > 0 and i["Currency"] == c.currency]
+
+    def _make(self, k: int, kind: str, noises: set[str]) -> int:
+        """Payments of one kind from one customer; returns how many were made."""
+        r = self.r
+        c = r.choice(self.customers)
+        opens = self._open(c)
+        want = {"multi": r.randint(2, 5), "deduct": r.randint(2, 4), "onepaid": 2, "noref": r.choice([1, 1, 2])}
+        count = want.get(kind, 1)
+        if len(opens) < count:
+            return 0
+        chosen = r.sample(opens, count)
+        received = AS_OF - dt.timedelta(days=r.randint(0, 4))
+        if any(i["InvoiceDate"] > received for i in chosen):
+            return 0
+        label = "+".join(sorted(noises | {kind}))
+        # in a list, the noise falls on some of the references; a combined one may leave one out
+        noisy = set(r.sample(range(count), r.randint(1, count)))
+        refs = [self.spell(i, noises if j in noisy else set()) for j, i in enumerate(chosen)]
+        if self.combined and count > 2 and r.random() < 0.3:
+            refs.pop(r.randrange(count))
+            label += "+leftout"
+        if kind == "noref":
+            text = r.choice(NOREF)
+        else:
+            text = self.text(refs, noises)
+        lines = [(i, i["_open"], 0, 0) for i in chosen]  # (invoice, applied, discount, short)
+        amount = sum(a for _, a, _, _ in lines)
+        if kind == "discount":
+            _, days, rate, within = c.terms
+            if not rate:
+                return 0
+            inv = chosen[0]
+            if (received - inv["InvoiceDate"]).days > within + 3:
+                return 0
+            disc = int(round(inv["_open"] * rate))
+            lines = [(inv, inv["_open"] - disc, disc, 0)]
+            amount = inv["_open"] - disc
+        elif kind == "deduct":
+            which = r.randrange(count)
+            inv = chosen[which]
+            short = r.choice([r.randint(100, 3000), r.randint(50, 2500), int(inv["_open"] * r.uniform(0.01, 0.05))])
+            short = min(short, inv["_open"] // 3)
+            if short <= 0:
+                return 0
+            lines[which] = (inv, inv["_open"] - short, 0, short)
+            amount -= short
+        elif kind == "onepaid":
+            lines = lines[:1]
+            amount = lines[0][1]
+        elif kind == "partial":
+            inv = chosen[0]
+            part = int(inv["_open"] * r.choice([0.3, 0.4, 0.5, 0.6]))
+            lines = [(inv, part, 0, 0)]
+            amount = part
+            text += r.choice(["", "", " PART PAYMENT", " ON ACCOUNT OF"])
+        elif kind == "over":
+            amount += r.choice([100, 2500, 10000, amount // 20])
+        if kind == "instal":
+            inv = chosen[0]
+            parts = r.choice([[50, 50], [40, 60], [34, 33, 33], [25, 75]])
+            open_cents = inv["_open"]
+            amounts = [open_cents * p // 100 for p in parts]
+            amounts[-1] += open_cents - sum(amounts)
+            for j, a in enumerate(amounts):
+                ref = self.spell(inv, noises)
+                self._pay(k + j, c, [(inv, a, 0, 0)], c.payer, a, self.text([ref], noises)
+                          + r.choice(["", f" INSTALMENT {j + 1}", " PART"]), label, received - dt.timedelta(days=j))
+            inv["_open"] = 0
+            return len(amounts)
+        self._pay(k, c, lines, c.payer, amount, text, label, received)
+        for inv, *_ in lines:
+            inv["_open"] = 0
+        return 1
+
+    def _pay(self, k: int, c: Customer | None, lines: list, payer: str, amount: int, text: str, kind: str,
+             received: dt.date | None = None) -> None:
+        r = self.r
+        pid = f"R{k + 1:06d}"
+        if c is not None and r.random() < 0.04:
+            payer = self.typo_name(payer)
+        account = r.choice(c.accounts) if c is not None and r.random() < 0.93 else ""
+        self.payments.append(dict(PaymentID=pid, ReceivedDate=received or AS_OF - dt.timedelta(days=r.randint(0, 4)),
+                                  PayerName=payer, Amount=money(amount),
+                                  Currency=c.currency if c is not None else "GBP",
+                                  Method=r.choice(["Bank transfer", "Faster Payment", "Cheque", "Card"]),
+                                  PayerAccount=account, Reference=text))
+        if not lines:
+            self.truth.append(dict(PaymentID=pid, InvoiceID="", Applied=0, Discount=0, ShortPay=0, Kind=kind))
+        for inv, applied, disc, short in lines:
+            self.truth.append(dict(PaymentID=pid, InvoiceID=inv["InvoiceID"], Applied=money(applied),
+                                   Discount=money(disc), ShortPay=money(short), Kind=kind))
+
+    def typo_name(self, name: str) -> str:
+        if len(name) < 6:
+            return name
+        i = self.r.randrange(1, len(name) - 2)
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+
+    # ---- writing -----------------------------------------------------------------------------
+    def write(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        book = out / "book.xlsx"
+        book.unlink(missing_ok=True)
+        customers = [dict(CustomerID=c.cid, Name=c.name, Terms=c.terms[0], Currency=c.currency,
+                          BankAccounts=c.accounts[0] if c.on_file else "") for c in self.customers]
+        invoices = [{k: (money(v) if k == "Amount" else v) for k, v in i.items() if not k.startswith("_")
+                     and k != "Extra"} for i in self.invoices]
+        rows = {"Customers": customers, "Invoices": invoices, "Payments": self.posted + self.payments,
+                "Applications": self.applications}
+        new_workbook(book, rows=rows, settings={"AsOfDate": AS_OF, "BaseCurrency": "GBP",
+                                                "MatchColumns": self.h.extra_column})
+        wb = openpyxl.load_workbook(book)
+        ws = wb["Invoices"]
+        table = ws.tables["Invoices"]
+        column = ws.max_column + 1
+        ws.cell(1, column, self.h.extra_column)
+        for row, inv in enumerate(self.invoices, start=2):
+            ws.cell(row, column, inv["Extra"]).number_format = "@"
+        table.ref = f"A1:{get_column_letter(column)}{len(self.invoices) + 1}"
+        wb.save(book)
+        with open(out / "truth.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["PaymentID", "InvoiceID", "Applied", "Discount", "ShortPay", "Kind"])
+            w.writeheader()
+            w.writerows(self.truth)
+
+
+LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
+           "history": dict(kinds="combined", history=True)}
+
+
+def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "adversarial")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--payments", type=int, default=4000)
+    ap.add_argument("--only", default=",".join(LEDGERS))
+    ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
+    a = ap.parse_args(argv)
+    for k, name in enumerate(a.only.split(",")):
+        spec = LEDGERS[name]
+        ledger = Ledger(HOUSES[name], a.seed + k, customers=a.payments // 5, invoices=a.payments * 4,
+                        payments=a.payments, kinds=str(spec["kinds"]), history=bool(spec["history"]))
+        ledger.write(a.out / name)
+        print(f"{name}: {len(ledger.customers)} customers, {len(ledger.invoices)} invoices, "
+              f"{len(ledger.payments)} payments, {len(ledger.posted)} posted before", flush=True)
+        if a.score:
+            score(a.out / name)
+
+
+def score(folder: Path) -> dict:
+    """Match and score a ledger as bench/score_dev.py does; print score.py's JSON line without
+    its per-kind detail, then each noise class's payments, right auto-posts and right proposals."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "score_dev.py"), str(folder / "book.xlsx"),
+                           str(folder / "truth.csv")], check=True, capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    classes: dict[str, list[int]] = {}
+    for kind, v in result.pop("by_kind").items():
+        for part in kind.split("+"):
+            row = classes.setdefault(part, [0, 0, 0])
+            row[0] += v["n"]
+            row[1] += v["auto_right"]
+            row[2] += v["right"]
+    print("\n".join(lines[:-1]))
+    print(json.dumps({"ledger": folder.name, **result}))
+    for part, (n, auto, right) in sorted(classes.items()):
+        print(f"  {part:12} n={n:5d}  auto_right={auto / n:6.3f}  right={right / n:6.3f}")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

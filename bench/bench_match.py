@@ -1,0 +1,65 @@
+"""Time the matching core alone at 10,000 payments by 100,000 open invoices (issue 13's target:
+within 2 s on 2 cores, peak memory of the whole match under 1 GB).
+
+    python bench/bench_match.py [--book BOOK] [--repeat N]
+
+Without --book, the large ledger of bench/generated.py (``../shared/bench/gen_ar.py``: 100,000
+invoices, 10,000 payments, 5,000 customers). The workbook is loaded into a ledger first (not
+timed: opening a 5 MB workbook is the workbook port's cost, measured by bench_cash.py); then
+``arxl.core.matching.match`` runs on the same inputs the match command gives it, N times, each
+timed from start to end (index, proposals in worker processes, chance pairs, EM, allocation).
+
+Prints one JSON line: the payments and open invoices matched, the cores, each run's seconds, and
+peak resident memory (maximum RSS) of this process after loading and after matching, and of the
+largest worker process (forked workers share the parent's pages until they write, so the sum
+overstates what they use).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from pathlib import Path
+
+from generated import large_workbook
+
+from arxl.book.files import open_book
+from arxl.contract import InvoiceStatus
+from arxl.core.matching import match, read_history
+from arxl.core.matching.decisions import payments_to_match
+from arxl.core.problems import Problems
+
+
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--book", type=Path)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    book_path = args.book or large_workbook()[0]
+    ledger = open_book(book_path).load()
+    payments, invoices, customers = (ledger.table(t) for t in ("Payments", "Invoices", "Customers"))
+    applications = ledger.table("Applications", required=False)
+    balances, _ = ledger.balances()
+    todo = payments_to_match(payments, applications)
+    history = read_history(customers["CustomerID"].tolist(), Problems(), payments, applications,
+                           ledger.table("LearnedPayers", required=False))
+    loaded = peak_mb()
+    seconds = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        match(todo, invoices, customers, ledger.settings, balances.invoices["OpenBalance"],
+              balances.invoices["Status"] == InvoiceStatus.DISPUTED, history)
+        seconds.append(round(time.perf_counter() - started, 2))
+    print(json.dumps({"payments": len(todo), "open_invoices": int((balances.invoices["OpenBalance"] > 0).sum()),
+                      "cores": os.cpu_count(), "matching_core_s": seconds, "peak_mb_after_load": loaded,
+                      "peak_mb_after_match": peak_mb(), "peak_mb_largest_worker": peak_mb(resource.RUSAGE_CHILDREN)}))
+
+
+if __name__ == "__main__":
+    main()

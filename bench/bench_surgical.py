@@ -1,0 +1,86 @@
+"""Issue 14's figure: a first and a repeat ``arxl refresh`` of the 100,000-invoice workbook with
+the package engine (only what changes is written), each beside a plain openpyxl load and save
+of the same file, measured in one run; with peak memory.
+
+    python bench/bench_surgical.py [--book BOOK] [--workdir DIR] [--openpyxl-engine]
+
+Without --book, the large ledger of bench/generated.py (100,000 invoices, 10,000 payments,
+5,000 customers). Each refresh runs as the real CLI in a child process (imports and start-up
+count; peak memory is the child's own high-water mark, VmHWM). ``--openpyxl-engine`` also
+times the old engine (ARXL_ENGINE=openpyxl) on copies of the same files.
+Targets (issue 14): first refresh at most 0.8 of the plain round trip (aim 0.5), repeat refresh
+at most 0.8 of its own plain round trip, peak under 700 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+from bench_refresh import child
+from generated import large_workbook
+
+
+def plain_round_trip(path: Path, out: Path) -> tuple[float, float]:
+    """A plain openpyxl load and save, in a child process as the refreshes are: (s, peak MB)."""
+    code = ("import sys, openpyxl\n"
+            "openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+            "print(hwm.split()[1])\n")
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(path), str(out)], capture_output=True, text=True,
+                          check=True)
+    return time.perf_counter() - started, int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def refresh(book: Path, engine: str) -> tuple[float, float]:
+    os.environ["ARXL_ENGINE"] = engine
+    return child(["refresh", str(book), "--no-backup"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--book", type=Path, help="an existing workbook (default: the generated 100,000 invoices)")
+    parser.add_argument("--workdir", type=Path, help="where to work (default: a temporary folder)")
+    parser.add_argument("--openpyxl-engine", action="store_true", help="also time ARXL_ENGINE=openpyxl")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="arxl-bench-surgical-"))
+    work.mkdir(parents=True, exist_ok=True)
+    source = args.book or large_workbook()[0]
+    book = work / "book.xlsx"
+    shutil.copy(source, book)
+    old = work / "old-engine.xlsx"
+    shutil.copy(source, old)
+
+    rows = []
+    plain, plain_mb = plain_round_trip(book, work / "plain.xlsx")
+    rows.append(("openpyxl load + save (the file as given)", plain, 1.0, plain_mb))
+    first, first_mb = refresh(book, "package")
+    rows.append(("arxl refresh, first run (package engine)", first, first / plain, first_mb))
+    if args.openpyxl_engine:
+        s, mb = refresh(old, "openpyxl")
+        rows.append(("arxl refresh, first run (openpyxl engine)", s, s / plain, mb))
+    plain_after, plain_after_mb = plain_round_trip(book, work / "plain-after.xlsx")
+    rows.append(("openpyxl load + save (the refreshed file)", plain_after, 1.0, plain_after_mb))
+    second, second_mb = refresh(book, "package")
+    rows.append(("arxl refresh, repeat run (package engine)", second, second / plain_after, second_mb))
+    if args.openpyxl_engine:
+        s, mb = refresh(old, "openpyxl")
+        rows.append(("arxl refresh, repeat run (openpyxl engine)", s, s / plain_after, mb))
+
+    size = source.stat().st_size / 1e6
+    print(f"workbook: {source} ({size:.1f} MB); {os.cpu_count()} cores; openpyxl {openpyxl.__version__}")
+    print(f"{'step':46} {'seconds':>8} {'x plain':>8} {'peak MB':>8}")
+    for label, seconds, ratio, mb in rows:
+        print(f"{label:46} {seconds:8.1f} {ratio:8.2f} {mb:8.0f}")
+
+
+if __name__ == "__main__":
+    main()

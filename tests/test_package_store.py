@@ -1,0 +1,160 @@
+"""The package engine edits a workbook where it changes and nowhere else: a clerk's formulas and
+their sharing, pivot tables over arxl's tables, the calculation chain, a repeat run that changes
+nothing, the Excel 2010 ribbon part."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from test_reliability_limits import check_excel_rules
+
+from arxl.book.files import open_book, save_book
+from arxl.book.package import Package
+
+AS_OF = "2026-11-20"
+CUSTOMERS = [{"CustomerID": "C1", "Name": "Acme Tools Inc."}]
+INVOICES = [{"InvoiceID": f"INV-{i}", "CustomerID": "C1", "InvoiceDate": dt.datetime(2026, 10, i),
+             "Amount": 100 * i} for i in range(1, 6)]
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def rezip(path: Path, change) -> None:
+    """Rewrite the package at ``path`` with ``change(parts)``'s parts (a clerk's edit in Excel)."""
+    package = parts(path)
+    change(package)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in package.items():
+            z.writestr(name, data)
+
+
+def sheet_part(path: Path, title: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet [^>]*name="{title}"[^>]*r:id="(\w+)"', workbook).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*/>', rels).group(0)
+    return "xl/" + re.search(r'Target="/?(?:xl/)?([^"]+)"', target).group(1)
+
+
+def test_a_clerks_shared_formula_survives_arxl_overwriting_its_first_cell(make_book, run):
+    """Status is arxl's column; a clerk filled a formula down it. arxl writes its statuses, and
+    the clerk's formula in their own column next to it, shared down the rows, still computes."""
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    part = sheet_part(path, "Invoices")
+
+    def shared_formula(package):
+        xml = package[part].decode()
+        header = re.search(r'<row r="1"[^>]*>.*?</row>', xml).group(0)
+        last_col = re.findall(r'<c r="([A-Z]+)1"', header)[-1]
+        col = chr(ord(last_col) + 1)  # one column right of the table
+        cells = {2: f'<c r="{col}2"><f t="shared" ref="{col}2:{col}6" si="0">A2&amp;"!"</f><v>INV-1!</v></c>'}
+        cells.update({r: f'<c r="{col}{r}"><f t="shared" si="0"/><v>INV-{r - 1}!</v></c>' for r in range(3, 7)})
+        for r, cell in cells.items():
+            xml = re.sub(rf'(<row r="{r}"[^>]*>.*?)(</row>)', lambda m, cell=cell: m.group(1) + cell + m.group(2),
+                         xml, count=1, flags=re.S)
+        package[part] = xml.encode()
+        return col
+
+    rezip(path, shared_formula)
+    col = re.findall(r'<c r="([A-Z]+)2"><f', parts(path)[part].decode())[0]
+    run(path, "match", "post", "aging")
+    ws = openpyxl.load_workbook(path)["Invoices"]
+    assert [ws[f"{col}{r}"].value for r in range(2, 7)] == ['=A2&"!"'] + [f'=A{r}&"!"' for r in range(3, 7)]
+    check_excel_rules(path)
+
+
+def test_a_pivot_table_over_a_table_arxl_changed_is_refreshed_on_open(make_book, run):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    cache = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheDefinition xmlns='
+             '"http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.'
+             'org/officeDocument/2006/relationships" r:id="rId1" recordCount="0"><cacheSource type="worksheet">'
+             '<worksheetSource name="{source}"/></cacheSource><cacheFields count="0"/></pivotCacheDefinition>')
+
+    def pivots(package):
+        for n, source in ((1, "Invoices"), (2, "Customers")):
+            package[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] = cache.format(source=source).encode()
+        package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b''.join(
+                b'<Relationship Id="rIdP%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                b'relationships/pivotCacheDefinition" Target="pivotCache/pivotCacheDefinition%d.xml"/>' % (n, n)
+                for n in (1, 2)) + b"</Relationships>")
+
+    rezip(path, pivots)
+    run(path, "match", "post", "aging")  # aging writes Invoices' OpenAmount, Customers stay as they were
+    after = parts(path)
+    assert b'refreshOnLoad="1"' in after["xl/pivotCache/pivotCacheDefinition1.xml"]
+    assert after["xl/pivotCache/pivotCacheDefinition2.xml"] == cache.format(source="Customers").encode()
+
+
+def test_the_calculation_chain_goes_only_when_a_formula_cell_is_overwritten(make_book, run):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    chain = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="http://schemas.'
+             b'openxmlformats.org/spreadsheetml/2006/main"><c r="A1" i="1"/></calcChain>')
+
+    def with_chain(package):
+        package["xl/calcChain.xml"] = chain
+        package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdC" Type="http://schemas.openxmlformats.org/officeDocument/'
+                                 b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+
+    rezip(path, with_chain)
+    run(path, "aging")
+    assert parts(path)["xl/calcChain.xml"] == chain  # no formula was touched
+    book = open_book(path)
+    raw = book.store.find("Invoices")
+    assert raw.headers[0] == "InvoiceID"
+    book.store.write_column("Invoices", 0, 2, ["=1+1"], None, as_text=False)  # a formula in A2
+    save_book(book)
+    book = open_book(path)
+    book.store.find("Invoices")
+    book.store.write_column("Invoices", 0, 2, ["INV-1"], None, as_text=True)  # and overwritten by a value
+    save_book(book)
+    assert "xl/calcChain.xml" not in parts(path)
+    assert b"calcChain" not in parts(path)["xl/_rels/workbook.xml.rels"]
+    check_excel_rules(path)
+
+
+def test_a_repeat_run_with_nothing_new_changes_only_the_run_stamp(make_book, run):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    run(path, "match", "post", "memos", "aging")
+    first = parts(path)
+    run(path, "match", "post", "memos", "aging")
+    second = parts(path)
+    changed = {n for n in first if first[n] != second.get(n)}
+    # the aging summary sheet is drawn anew (its charts and styles are found again as they were)
+    assert changed <= {sheet_part(path, "AgingSummary"), "[Content_Types].xml"}
+    assert sheet_part(path, "Invoices") not in changed and sheet_part(path, "Aging") not in changed
+
+
+def test_an_excel_2010_ribbon_part_and_its_relationship_are_kept(make_book, run, tmp_path):
+    path = make_book(name="book.xlsm")
+    ribbon = b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui"><ribbon/></customUI>'
+    image_rels = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+                  b'openxmlformats.org/package/2006/relationships"><Relationship Id="logo" Type="http://schemas.'
+                  b'openxmlformats.org/officeDocument/2006/relationships/image" Target="images/logo.png"/>'
+                  b'</Relationships>')
+
+    def ribbon14(package):
+        package["customUI/customUI14.xml"] = ribbon
+        package["customUI/_rels/customUI14.xml.rels"] = image_rels
+        package["customUI/images/logo.png"] = b"\x89PNG fake"
+        package["_rels/.rels"] = package["_rels/.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="r14" Type="http://schemas.microsoft.com/office/2007/'
+                                 b'relationships/ui/extensibility" Target="customUI/customUI14.xml"/></Relationships>')
+
+    rezip(path, ribbon14)
+    before = parts(path)
+    run(path, "aging")
+    after = parts(path)
+    for name in ("customUI/customUI14.xml", "customUI/_rels/customUI14.xml.rels", "customUI/images/logo.png",
+                 "_rels/.rels", "xl/vbaProject.bin"):
+        assert after[name] == before[name], name
+    assert Package(path.read_bytes()).content_type("xl/workbook.xml") == \
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
