@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from arxl.book.files import FileStore, starting_rows
+from arxl.book.files import starting_rows
 from arxl.book.port import Workbook
-from arxl.book.store import AdoptableStore, BookError
+from arxl.book.store import AdoptableStore, BookError, UndoableStore
 from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, spec
 from arxl.core.adopt import ADOPTED, Proposal, Sample
 from arxl.core.adopt import propose as propose_mapping
@@ -94,7 +94,7 @@ def proposed(book: Workbook) -> list[str]:
 def undo(book: Workbook) -> list[str]:
     """Remove what arxl added to a workbook it adopted (see the module's docstring)."""
     store = book.store
-    if not isinstance(store, FileStore):
+    if not isinstance(store, UndoableStore):
         raise TypeError("undo works on workbook files")
     lines = _column_map(book)
     if lines is None:

@@ -58,6 +58,7 @@ from arxl.contract import (
     locate_table,
     sheet_position,
 )
+from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.dunning import DEFAULT_LEVELS
 from arxl.core.report import Report
 from arxl.core.settings import KNOWN_SETTINGS
@@ -93,7 +94,7 @@ class FileStore:
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
-        self.placed: dict[str, str] = {}  # where an accepted ColumnMap puts tables (locate_table)
+        self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self.notes: list[str] = []  # what the last save left out or added, for the clerk
         self._written: dict[str, set[int]] = {}  # table -> sheet columns written this run (to fit widths)
 
@@ -140,7 +141,7 @@ class FileStore:
         widths, print setup: arxl.book.files_guidance)."""
         found = []
         for name in TABLES:
-            loc = self._locate(name)
+            loc = None if self.mapping.clerks(name) else self._locate(name)  # the clerk's sheet is theirs
             if loc is not None:
                 found.append(GuidedTable(name, loc.ws, loc.header_row, loc.min_col, loc.max_col, loc.n_rows,
                                          self._written.get(name, set()), self._direct.get(loc.ws.title, {})))
@@ -158,10 +159,12 @@ class FileStore:
         if name in self._where:
             return self._where[name]
         found = locate_table(name, [(t.displayName, (ws, t)) for ws in self.wb.worksheets for t in ws.tables.values()],
-                             [(ws.title, (ws, None)) for ws in self.wb.worksheets], self.placed)
+                             [(ws.title, (ws, None)) for ws in self.wb.worksheets], self.mapping.locations)
         if found is None:
             return None
         ws, table = found
+        if table is None and name in self.mapping.placements:  # a placed sheet's list is its table at A1
+            table = next((t for t in ws.tables.values() if t.ref.upper().startswith("A1:")), None)
         if table is not None:
             min_col, min_row, max_col, max_row = range_boundaries(table.ref)
             n_rows = max_row - min_row - (table.totalsRowCount or 0)
@@ -260,15 +263,14 @@ class FileStore:
         return self.wb.create_sheet(name, sheet_position(name, self.wb.sheetnames))
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        title = self.placed.get(name, name)
+        title = self.mapping.locations.get(name, name)
         ws = self._new_sheet(title)
         for i, (header, width) in enumerate(zip(headers, widths), start=1):
             ws.cell(1, i, header)
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
-        taken = {t.lower() for other in self.wb.worksheets for t in other.tables}
-        table = Table(displayName=name if name.lower() not in taken else f"arxl_{name}",
-                      ref=f"A1:{get_column_letter(len(headers))}2")
+        taken = [t for other in self.wb.worksheets for t in other.tables] + list(self.wb.defined_names)
+        table = Table(displayName=own_table_name(name, taken), ref=f"A1:{get_column_letter(len(headers))}2")
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         for i, header in enumerate(headers, start=1):
             table.tableColumns.append(TableColumn(id=i, name=header))

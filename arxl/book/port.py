@@ -100,7 +100,7 @@ class Workbook:
             self._mapping, problems = read_column_map(rows, raw.sheet if raw else COLUMN_MAP.name)
             self._problems.extend(problems)
             if isinstance(self.store, AdoptableStore):
-                self.store.placed = self._mapping.locations
+                self.store.mapping = self._mapping
         return self._mapping
 
     def _column_map_raw(self) -> RawTable | None:

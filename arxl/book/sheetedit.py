@@ -46,8 +46,14 @@ class SheetEdits:
     # row -> (column, the cell's style) -> the style to give it (guidance aligns a table's rows)
     styles: dict[int, Callable[[int, int], int]] = field(default_factory=dict)
     heights: dict[int, float | None] = field(default_factory=dict)  # row -> its height in points; None: Excel's
+    dropped_widths: set[int] = field(default_factory=set)  # columns taken out: their own widths go too
+    last_column: int = 0  # the used range's last column once columns were taken out (0: as it is)
     max_row: int = 0
     max_col: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or self.widths or self.heights or self.styles or self.dropped_widths
+                    or self.last_column)
 
     def put(self, row: int, col: int, edit: object) -> None:
         self.cells.setdefault(row, {})[col] = edit
@@ -199,9 +205,9 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
 
 
 def _head(head: bytes, edits: SheetEdits) -> bytes:
-    """The part before ``<sheetData>``: the used range grown to the cells arxl wrote, and the
-    widths of columns arxl added."""
-    if edits.max_row:
+    """The part before ``<sheetData>``: the used range grown to the cells arxl wrote (or cut
+    to the columns left), and the widths of columns arxl added (or took out)."""
+    if edits.max_row or edits.last_column:
         m = _DIMENSION.search(head)
         if m is not None:
             ref = m.group(1).decode()
@@ -209,9 +215,16 @@ def _head(head: bytes, edits: SheetEdits) -> bytes:
                 min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
             except (ValueError, TypeError):
                 min_col, min_row, max_col, max_row = 1, 1, 1, 1
+            last = max(edits.last_column or max_col or 1, edits.max_col)
             new = (f"{get_column_letter(min_col or 1)}{min_row or 1}:"
-                   f"{get_column_letter(max(max_col or 1, edits.max_col))}{max(max_row or 1, edits.max_row)}")
+                   f"{get_column_letter(last)}{max(max_row or 1, edits.max_row)}")
             head = head[:m.start()] + f'<dimension ref="{new}"/>'.encode() + head[m.end():]
+    if edits.dropped_widths:
+        def kept(m: re.Match[bytes]) -> bytes:
+            low, high = int(m.group(1)), int(m.group(2))
+            return b"" if set(range(low, high + 1)) <= edits.dropped_widths else m.group(0)
+        head = re.sub(rb'<col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"[^>]*/>', kept, head)
+        head = re.sub(rb"<cols>\s*</cols>", b"", head)
     if edits.widths:
         covered: set[int] = set()
         for m in re.finditer(rb'<col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', head):

@@ -335,6 +335,13 @@ def own_sheet(table: str, taken: Iterable[str]) -> str:
     return table if header_key(table) not in keys else f"{table} (arxl)"
 
 
+def own_table_name(table: str, taken: Iterable[str]) -> str:
+    """The name of the Excel table arxl makes for its own ``table``: the table's name, or
+    arxl_<name> where the clerk has a table or a defined name of that name already (Excel
+    allows no two)."""
+    return table if table.lower() not in {t.lower() for t in taken} else f"arxl_{table}"
+
+
 def propose(samples: Sequence[Sample]) -> Proposal:
     """The mapping arxl proposes for a workbook the clerk built (see the module's rules)."""
     proposal = Proposal()

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from arxl.book.store import BookError, RawTable
 from arxl.contract import OBJECT_MODEL_FORMATS, locate_table, sheet_position
+from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Block, Chart, Report
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -78,7 +79,7 @@ class XlwingsStore:
         self._where: dict[str, _Located] = {}
         self._pending: list[Callable[[], None]] = []
         self.applied = 0  # changes applied by commit(); non-zero means the workbook was touched
-        self.placed: dict[str, str] = {}  # where an accepted ColumnMap puts tables (locate_table)
+        self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
 
     # ---- finding ----------------------------------------------------------------------------
     def _sheet(self, name: str):
@@ -99,10 +100,12 @@ class XlwingsStore:
             return self._where[name]
         sheets = list(self.book.sheets)
         found = locate_table(name, [(t.name, (sheet, t)) for sheet in sheets for t in sheet.tables],
-                             [(sheet.name, (sheet, None)) for sheet in sheets], self.placed)
+                             [(sheet.name, (sheet, None)) for sheet in sheets], self.mapping.locations)
         if found is None:
             return None
         sheet, table = found
+        if table is None and name in self.mapping.placements:  # a placed sheet's list is its table at A1
+            table = next((t for t in sheet.tables if (t.range.row, t.range.column) == (1, 1)), None)
         if table is not None:
             whole = table.range
             body = table.data_body_range
@@ -185,17 +188,18 @@ class XlwingsStore:
                                     f"and run again.")
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        title = self.placed.get(name, name)
+        title = self.mapping.locations.get(name, name)
         if title in [s.name for s in self.book.sheets]:
             raise BookError(f"A sheet named {title} exists but holds no {name} table; rename that sheet "
                             f"or give it headers in row 1.")
-        loc = _Located(title, name, 1, len(headers), 1, 0, new=True)
+        table = own_table_name(name, [t.name for s in self.book.sheets for t in s.tables])
+        loc = _Located(title, table, 1, len(headers), 1, 0, new=True)
         self._where[name] = loc
 
         def change():
             sheet = self._add_sheet(title)
             sheet.range((1, 1), (1, len(headers))).value = [list(headers)]
-            sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=name,
+            sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=table,
                              table_style_name=TABLE_STYLE, has_headers=True)
             self._format_columns(loc, 2, 2, formats, widths)
         self._later(change)
