@@ -36,7 +36,7 @@ from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
 from arxl.book.sheetedit import DELETE, Edit, SheetEdits, rewrite, row_cells
 from arxl.book.store import BookError, RawTable
-from arxl.contract import locate_table, sheet_position
+from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
 
@@ -756,7 +756,8 @@ class PackageStore:
         for sheet_name, report in self._reports.items():
             self._draw_report(sheet_name, report)
         self._reports = {}
-        changed_sheets = set()
+        edited = {sheet.title.lower(): {(r, c) for r, cells in sheet.edits.cells.items() for c in cells}
+                  for sheet in self._sheets if sheet.edits.cells}
         guided = self._guided()
         untitled = self._untitled(guided)
         for sheet in self._sheets:
@@ -773,19 +774,14 @@ class PackageStore:
                 data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
             if data != original:
                 self.package.write(sheet.part, data)
-                changed_sheets.add(sheet.title)
-        changed_tables = set()
         for table in self._tables.values():
-            if table.written or table.changed:
-                changed_sheets.add(table.sheet.title)
-                changed_tables.add(table.root.get("displayName", table.name) if table.root is not None else table.name)
             if table.changed:
                 if table.part is not None and table.root is not None:
                     self.package.write(table.part, to_xml(table.root))
                     table.changed = False
         if self._styles.changed and self._styles.part:
             self.package.write(self._styles.part, self._styles.data())
-        self._refresh_pivots(changed_tables, changed_sheets)
+        self._refresh_pivots(edited)
         if self._formula_overwritten:
             self._drop_calc_chain()
         if self._workbook_changed:
@@ -832,10 +828,11 @@ class PackageStore:
             untitled.add(table.name)
         return untitled
 
-    def _refresh_pivots(self, tables: set[str], sheets: set[str]) -> None:
-        """A pivot table over a table or sheet arxl changed is refreshed when Excel opens it."""
-        lowered_tables = {t.lower() for t in tables}
-        lowered_sheets = {s.lower() for s in sheets}
+    def _refresh_pivots(self, edited: dict[str, set[tuple[int, int]]]) -> None:
+        """A pivot table whose source holds a cell arxl wrote (``edited``: sheet title in lower
+        case -> (row, column)) is refreshed when Excel opens it; one over the clerk's own columns
+        beside which arxl wrote its [arxl] columns is left as it is."""
+        tables = {t.root.get("displayName", "").lower(): t for t in self._tables.values() if t.root is not None}
         for kind, part in self.package.targets(self.workbook_part).values():
             if kind != PIVOT_CACHE_REL or not self.package.has(part):
                 continue
@@ -843,10 +840,34 @@ class PackageStore:
             source = root.find(f"{M}cacheSource/{M}worksheetSource")
             if source is None or root.get("refreshOnLoad") in ("1", "true"):
                 continue
-            if (source.get("name", "").lower() in lowered_tables or
-                    source.get("sheet", "").lower() in lowered_sheets):
+            if self._source_written(source, root, tables, edited):
                 root.set("refreshOnLoad", "1")
                 self.package.write(part, to_xml(root))
+
+    @staticmethod
+    def _source_written(source: etree._Element, cache: etree._Element, tables: dict[str, _Table],
+                        edited: dict[str, set[tuple[int, int]]]) -> bool:
+        """Whether arxl wrote into a pivot cache's source: a table's rows (grown or cut) or a
+        cell of a column the cache reads (any column when it names none), a range's cells."""
+        name = source.get("name")
+        if name:
+            table = tables.get(name.lower())
+            if table is None:
+                return False  # a table (or a defined name) arxl did not touch
+            last = table.header_row + max(table.n_rows, 1)
+            if last != table.read_last:
+                return True
+            fields = {header_key(f.get("name")) for f in cache.iterfind(f"{M}cacheFields/{M}cacheField")}
+            return any(table.min_col <= c <= table.max_col and table.header_row <= r <= last + table.totals
+                       and (not fields or header_key(table.sheet.value(table.header_row, c)) in fields)
+                       for r, c in edited.get(table.sheet.title.lower(), ()))
+        cells = edited.get(source.get("sheet", "").lower(), set())
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(source.get("ref", ""))
+        except (ValueError, TypeError):
+            return bool(cells)  # a range arxl cannot read: any cell of the sheet counts
+        return any((min_col or 1) <= c <= (max_col or 16384) and (min_row or 1) <= r <= (max_row or 1048576)
+                   for r, c in cells)
 
     def _drop_calc_chain(self) -> None:
         for part in self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != CALC_CHAIN_REL):
