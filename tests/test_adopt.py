@@ -3,18 +3,25 @@ an Excel table, with a formula column, a customer list and a chart), a list nami
 with a paid-date column and dirty values, and one in German. Each is adopted, accepted,
 refreshed and read back: the Aging against a computation from the clerk's own columns, to the
 cent; dirty values reported under the clerk's sheet, row and header; the clerk's cells
-(formulas included) untouched; and --undo giving back the workbook the clerk had."""
+(formulas included) untouched; and --undo giving back the workbook the clerk had. Two of them
+are workbooks Excel saved (tests/corpus), with a chart and with pivot tables: every part arxl
+does not own comes through byte for byte, and --undo gives back the parts it edited."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
+from lxml import etree
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.table import Table
+from test_package_store import parts, sheet_part
+from test_reliability_limits import check_excel_rules
 
 from arxl.cli import main
 from arxl.core.adopt import Sample, header_score, impossible_date, near_duplicates, propose
@@ -373,3 +380,150 @@ def test_a_clerks_sheets_named_like_arxls_stay_the_clerks(tmp_path, capsys):
     assert rows_of(path, "Invoices")[0]["Status"] == "sent" and rows_of(path, "Invoices")[0]["Status [arxl]"] == "Open"
     assert main(["--quiet", "adopt", str(path), "--undo", "--no-backup"]) == 0
     assert cells(path) == original
+
+
+# ---- workbooks Excel saved (tests/corpus), with a chart and with pivot tables ---------------------
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+# What adopting edits besides the clerk's list (its sheet and its Excel table): the list of
+# sheets and their relationships, the content types of the new parts, styles for arxl's formats.
+OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+
+
+def rezip(source: Path, target: Path, change) -> None:
+    """``source`` written to ``target`` with ``change(parts)`` made (a clerk's typing in Excel),
+    every part in its place and order."""
+    with zipfile.ZipFile(source) as z:
+        infos = z.infolist()
+        package = {i.filename: z.read(i) for i in infos}
+    change(package)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in infos:
+            z.writestr(info, package[info.filename])
+
+
+def text(ref: str, value: str, style: str = "") -> str:
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def serial(day: dt.date) -> int:
+    return (day - dt.date(1899, 12, 30)).days
+
+
+@pytest.fixture
+def chart_book(tmp_path) -> tuple[Path, str, dict[str, str]]:
+    """chart_bar01.xlsx, whose bar chart plots Sheet1!A1:C5: the clerk typed their invoices
+    over its data (a date style added for their dates)."""
+    path = tmp_path / "chart.xlsx"
+    headers = ["Invoice No.", "Amount", "Qty", "Customer", "Issue Date", "Due Date", "Paid On"]
+    d = dt.date
+    data = [("A-101", 1200.5, 2, "Northwind Traders", d(2025, 1, 10), d(2025, 2, 9), d(2025, 2, 3)),
+            ("A-102", 830, 1, "Contoso Ltd", d(2025, 2, 14), d(2025, 3, 16), None),
+            ("A-103", 99.99, 5, "Northwind Traders", d(2025, 3, 30), d(2025, 4, 29), None),
+            ("A-104", 450.25, 3, "Fabrikam Inc", d(2024, 11, 2), d(2024, 12, 2), d(2025, 4, 20))]
+
+    def typed(package):
+        rows = ['<row r="1" spans="1:7">' + "".join(text(f"{chr(65 + i)}1", h) for i, h in enumerate(headers))
+                + "</row>"]
+        for r, (number, amount, qty, customer, issued, due, paid) in enumerate(data, start=2):
+            cells = [text(f"A{r}", number), f'<c r="B{r}"><v>{amount}</v></c>', f'<c r="C{r}"><v>{qty}</v></c>',
+                     text(f"D{r}", customer), f'<c r="E{r}" s="1"><v>{serial(issued)}</v></c>',
+                     f'<c r="F{r}" s="1"><v>{serial(due)}</v></c>']
+            cells += [f'<c r="G{r}" s="1"><v>{serial(paid)}</v></c>'] if paid else []
+            rows.append(f'<row r="{r}" spans="1:7">' + "".join(cells) + "</row>")
+        sheet = package["xl/worksheets/sheet1.xml"].decode()
+        sheet = re.sub(r"<sheetData>.*</sheetData>", "<sheetData>" + "".join(rows) + "</sheetData>", sheet)
+        package["xl/worksheets/sheet1.xml"] = sheet.replace('<dimension ref="A1:C5"/>', '<dimension ref="A1:G5"/>'
+                                                            ).encode()
+        package["xl/styles.xml"] = package["xl/styles.xml"].replace(
+            b'<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>',
+            b'<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" '
+            b'fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>')
+
+    rezip(CORPUS / "chart_bar01.xlsx", path, typed)
+    return path, "Sheet1", {"number": "Invoice No.", "issued": "Issue Date", "amount": "Amount", "due": "Due Date",
+                            "paid": "Paid On"}
+
+
+@pytest.fixture
+def pivot_book(tmp_path) -> tuple[Path, str, dict[str, str]]:
+    """ExcelPivotTableSample.xlsx (Apache POI): a pivot table over Tabelle1!A1:C4 and one over
+    the Excel table Tabelle1 (E1:G4). The clerk's list is that table: headed Invoice No., Amount,
+    Issue Date, with a Customer column added, its pivot cache refreshed since."""
+    path = tmp_path / "pivots.xlsx"
+    customers = {2: "Acme Corp", 3: "Beta Srl", 4: "Acme Corp"}
+    names = {"Field1": "Invoice No.", "Field2": "Amount", "Field3": "Issue Date"}
+
+    def typed(package):
+        sheet = package["xl/worksheets/sheet1.xml"].decode()
+        for ref, header in (("E1", "Invoice No."), ("F1", "Amount"), ("G1", "Issue Date")):
+            sheet = re.sub(rf'<c r="{ref}" t="s"><v>\d+</v></c>', text(ref, header), sheet)
+        sheet = re.sub(r'(<c r="G1".*?</c>)', lambda m: m.group(1) + text("H1", "Customer"), sheet, count=1)
+        for r, customer in customers.items():
+            sheet = re.sub(rf'<c r="E{r}" t="s"><v>\d+</v></c>', text(f"E{r}", f"INV-{r - 1}"), sheet)
+            sheet = re.sub(rf'(<c r="G{r}"[^>]*><v>\d+</v></c>)', lambda m, c=customer, r=r: m.group(1) + text(
+                f"H{r}", c), sheet)
+        package["xl/worksheets/sheet1.xml"] = sheet.replace('spans="1:7"', 'spans="1:8"').replace(
+            '<dimension ref="A1:G4"/>', '<dimension ref="A1:H4"/>').encode()
+        table = package["xl/tables/table1.xml"].decode().replace("E1:G4", "E1:H4").replace(
+            '<tableColumns count="3">', '<tableColumns count="4">').replace(
+            "</tableColumns>", '<tableColumn id="4" name="Customer"/></tableColumns>')
+        cache = package["xl/pivotCache/pivotCacheDefinition2.xml"].decode().replace(
+            '<s v="x"/><s v="y"/><s v="z"/>', '<s v="INV-1"/><s v="INV-2"/><s v="INV-3"/>')
+        for old, new in names.items():
+            table, cache = table.replace(f'name="{old}"', f'name="{new}"'), cache.replace(f'name="{old}"', f'name="{new}"')
+        package["xl/tables/table1.xml"], package["xl/pivotCache/pivotCacheDefinition2.xml"] = table.encode(), \
+            cache.encode()
+
+    rezip(CORPUS / "ExcelPivotTableSample.xlsx", path, typed)
+    return path, "Tabelle1", {"number": "Invoice No.", "issued": "Issue Date", "amount": "Amount", "due": "",
+                              "paid": ""}
+
+
+def canonical(data: bytes | etree._Element) -> bytes:
+    element = etree.fromstring(data) if isinstance(data, bytes) else copy.deepcopy(data)
+    return etree.tostring(element, method="c14n")
+
+
+def styles_kept(before: bytes, after: bytes) -> list[str]:
+    """The lists of the styles part (fonts, cell formats...) whose styles are not all where they
+    were (arxl may only add its own after them)."""
+    old, new = etree.fromstring(before), etree.fromstring(after)
+    moved = []
+    for kept in old:
+        there = new.find(kept.tag)
+        if there is None or [canonical(e) for e in kept] != [canonical(e) for e in list(there)[:len(kept)]]:
+            moved.append(etree.QName(kept).localname)
+    return moved
+
+
+@pytest.mark.parametrize("fixture", ["chart_book", "pivot_book"])
+def test_an_excel_workbook_is_adopted_with_its_charts_and_pivots_byte_for_byte_and_undone(fixture, request, capsys):
+    path, sheet, columns = request.getfixturevalue(fixture)
+    original = parts(path)
+    clerks = {sheet_part(path, sheet)} | {n for n in original if n.startswith("xl/tables/")}
+    kept = {n for n in original if n.startswith(("xl/charts/", "xl/drawings/", "xl/pivot"))}
+    assert kept and clerks <= set(original)  # a chart or pivot tables, and their data, to keep
+    adopt_and_refresh(path, capsys)
+    assert main(["--quiet", "refresh", str(path), "--as-of", AS_OF, "--no-backup"]) == 0
+    now = parts(path)
+    assert [n for n in original if n not in OWNED | clerks and now.get(n) != original[n]] == []
+    check_excel_rules(path)
+    as_of = dt.date.fromisoformat(AS_OF)
+    expected = expected_aging(path, sheet, columns["number"], columns["issued"], columns["amount"],
+                              columns["due"] or columns["issued"], columns["paid"] or None, as_of, skip=set())
+    if not columns["due"]:  # no due date: the default terms, Net 30
+        expected = {k: (v, days - 30) for k, (v, days) in expected.items()}
+    assert aging_of(path) == expected and expected
+    assert not [e for e in exceptions_of(path) if e[0] == sheet]
+
+    assert main(["--quiet", "adopt", str(path), "--undo", "--no-backup"]) == 0
+    back = parts(path)
+    assert set(back) == set(original)
+    # the parts arxl edited come back as they were: byte for byte, or, where lxml wrote the XML
+    # anew (its namespace declarations before the attributes), the same XML; styles keep theirs
+    rewritten = {n for n in original if back[n] != original[n]}
+    assert rewritten <= {"xl/styles.xml", "xl/workbook.xml"} | {n for n in clerks if n.startswith("xl/tables/")}
+    assert all(canonical(back[n]) == canonical(original[n]) for n in rewritten - {"xl/styles.xml"})
+    assert styles_kept(original["xl/styles.xml"], back["xl/styles.xml"]) == []
+    assert back[sheet_part(path, sheet)] == original[sheet_part(path, sheet)]

@@ -208,9 +208,6 @@ class _Styles:
         xf.set("xfId", "0")
         return self._xf_index(xf)
 
-    def data(self) -> bytes:
-        return to_xml(self.root)
-
 
 @dataclass
 class _Sheet:
@@ -777,15 +774,15 @@ class PackageStore:
         for table in self._tables.values():
             if table.changed:
                 if table.part is not None and table.root is not None:
-                    self.package.write(table.part, to_xml(table.root))
+                    self.package.write_xml(table.part, table.root)
                     table.changed = False
         if self._styles.changed and self._styles.part:
-            self.package.write(self._styles.part, self._styles.data())
+            self.package.write_xml(self._styles.part, self._styles.root)
         self._refresh_pivots(edited)
         if self._formula_overwritten:
             self._drop_calc_chain()
         if self._workbook_changed:
-            self.package.write(self.workbook_part, to_xml(self._workbook))
+            self.package.write_xml(self.workbook_part, self._workbook)
         self.notes = self.package.conform(suffix)
         self.package.save(path)
 
@@ -842,7 +839,7 @@ class PackageStore:
                 continue
             if self._source_written(source, root, tables, edited):
                 root.set("refreshOnLoad", "1")
-                self.package.write(part, to_xml(root))
+                self.package.write_xml(part, root)
 
     @staticmethod
     def _source_written(source: etree._Element, cache: etree._Element, tables: dict[str, _Table],

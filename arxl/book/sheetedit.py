@@ -19,7 +19,8 @@ _ROW = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = re.compile(rb'\br="([A-Z]+)?(\d+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
-_SPANS = re.compile(rb'\s+spans="[^"]*"')
+_SPANS = re.compile(rb'\s+spans="([^"]*)"')
+_SPAN = re.compile(rb"(\d+):(\d+)")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"\s*/>')
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 
@@ -142,13 +143,29 @@ def _row_xml(attrs: bytes, row: int, old_cells: list[tuple[int, bytes]], extra: 
             new_style = restyle(col, old_style)
             if new_style != old_style:
                 cells[col] = _restyled(xml, new_style)
-    attrs = _SPANS.sub(b"", attrs) if attrs else f' r="{row}"'.encode()
+    attrs = _spans(attrs, sorted(cells), edits.last_column) if attrs else f' r="{row}"'.encode()
     if row in edits.heights:
         height = edits.heights[row]
         attrs = _HEIGHT.sub(b"", attrs) + (f' ht="{height}" customHeight="1"'.encode() if height else b"")
     if not cells and not extra and b"customHeight" not in attrs and b" s=" not in attrs and b"hidden" not in attrs:
         return b""
     return b"<row" + attrs + b">" + b"".join(cells[c] for c in sorted(cells)) + extra + b"</row>"
+
+
+def _spans(attrs: bytes, columns: list[int], last_column: int) -> bytes:
+    """A row's attributes with its spans (the columns its cells take, a hint Excel gives each
+    block of 16 rows) grown to the cells it now holds, or cut back to ``last_column`` once
+    columns were taken out: an edit undone gives the row back as it was."""
+    m = _SPANS.search(attrs)
+    if m is None:
+        return attrs
+    span = _SPAN.fullmatch(m.group(1))
+    if span is None or not columns:
+        return attrs[:m.start()] + attrs[m.end():]
+    low, high = min(int(span.group(1)), columns[0]), max(int(span.group(2)), columns[-1])
+    if last_column:
+        high = max(min(high, last_column), columns[-1])
+    return attrs[:m.start()] + f' spans="{low}:{high}"'.encode() + attrs[m.end():]
 
 
 def row_cells(data: bytes, row: int) -> dict[int, bytes]:
