@@ -78,6 +78,13 @@ def adopt_and_refresh(path: Path, capsys) -> str:
 
 # ---- the workbooks ------------------------------------------------------------------------
 
+@pytest.fixture(params=["package", pytest.param("openpyxl", marks=pytest.mark.slow)])
+def engine(request, monkeypatch) -> str:
+    """Each headless engine (ARXL_ENGINE): the package engine, the default, and openpyxl's."""
+    monkeypatch.setenv("ARXL_ENGINE", request.param)
+    return request.param
+
+
 @pytest.fixture
 def with_names(tmp_path) -> Path:
     """The AR analyst's workbook of the issue: names, no IDs; a Payment Date; dirty values."""
@@ -227,7 +234,7 @@ def test_the_first_run_writes_only_the_column_map(with_names, capsys):
     assert "ColumnMap already" in capsys.readouterr().out
 
 
-def test_names_and_a_paid_date_aged_to_the_cent_dirty_values_named_and_undone(with_names, capsys):
+def test_names_and_a_paid_date_aged_to_the_cent_dirty_values_named_and_undone(with_names, capsys, engine):
     original = cells(with_names)
     adopt_and_refresh(with_names, capsys)
     as_of = dt.date.fromisoformat(AS_OF)
@@ -264,7 +271,7 @@ def test_names_and_a_paid_date_aged_to_the_cent_dirty_values_named_and_undone(wi
     assert openpyxl.load_workbook(with_names).sheetnames == ["Invoice_Master_Data", "Analysis"]
 
 
-def test_own_headers_in_an_excel_table_with_a_customer_list_and_a_chart(own_headers, capsys):
+def test_own_headers_in_an_excel_table_with_a_customer_list_and_a_chart(own_headers, capsys, engine):
     original = cells(own_headers)
     adopt_and_refresh(own_headers, capsys)
     lines = {(r["Table"], r["Column"]): r for r in rows_of(own_headers, "ColumnMap")}
@@ -360,21 +367,28 @@ def test_a_cash_sheet_of_the_clerks_is_matched_posted_and_its_arxl_columns_undon
     assert cells(path) == original
 
 
-def test_a_clerks_sheets_named_like_arxls_stay_the_clerks(tmp_path, capsys):
+def test_a_clerks_sheets_named_like_arxls_stay_the_clerks(tmp_path, capsys, engine):
     """The clerk's list is called Invoices (with their own headers) and they keep an Aging
-    sheet of their own: arxl reads the first through the ColumnMap and ages on 'Aging (arxl)'."""
+    sheet of their own: arxl reads the first through the ColumnMap and ages on 'Aging (arxl)',
+    whose Excel table grows with the aging run after run."""
     path = tmp_path / "named.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Invoices"
     ws.append(["Invoice No.", "Date", "Client", "Total", "Due Date", "Status"])
     ws.append(["10045", dt.datetime(2025, 3, 1), "Northwind", 1500.00, dt.datetime(2025, 3, 31), "sent"])
+    ws.append(["10046", dt.datetime(2025, 4, 10), "Northwind", 200.00, dt.datetime(2025, 5, 10), "draft"])
     mine = wb.create_sheet("Aging")
-    mine["A1"], mine["A2"] = "My own aging", "=SUM(Invoices!D2:D2)"
+    mine["A1"], mine["A2"] = "My own aging", "=SUM(Invoices!D2:D3)"
     wb.save(path)
     original = cells(path)
-    adopt_and_refresh(path, capsys)
-    assert aging_of(path, "Aging (arxl)") == {"10045": (150000, 15)}
+    assert main(["--quiet", "adopt", str(path), "--accept", "--no-backup"]) == 0
+    assert main(["--quiet", "refresh", str(path), "--as-of", "2025-04-01", "--no-backup"]) == 0
+    assert aging_of(path, "Aging (arxl)") == {"10045": (150000, 1)}
+    assert main(["--quiet", "refresh", str(path), "--as-of", AS_OF, "--no-backup"]) == 0
+    assert aging_of(path, "Aging (arxl)") == {"10045": (150000, 15), "10046": (20000, -25)}
+    tables = openpyxl.load_workbook(path)["Aging (arxl)"].tables
+    assert [t.ref.split(":")[1][1:] for t in tables.values()] == ["3"]  # arxl's table holds both rows
     now = cells(path)
     assert now["Aging"] == original["Aging"]
     assert rows_of(path, "Invoices")[0]["Status"] == "sent" and rows_of(path, "Invoices")[0]["Status [arxl]"] == "Open"
