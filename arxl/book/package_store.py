@@ -11,9 +11,12 @@ rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a chan
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
 written; every other part is copied byte for byte (``arxl.book.package``). What a run changes
-in a part arxl did not write is: a pivot table whose source table changed is marked to refresh
-on open, and the calculation chain is dropped when a formula cell was overwritten (Excel
-rebuilds it; a stale one makes Excel repair the file).
+in a part arxl did not write is: a pivot table whose source holds a cell arxl wrote is marked
+to refresh on open, and the calculation chain is dropped when a formula cell was overwritten
+(Excel rebuilds it; a stale one makes Excel repair the file).
+
+In a workbook arxl adopted (``arxl.book.adoption``), the accepted ColumnMap (``mapping``) says
+where tables are; ``remove_sheet`` and ``remove_columns`` take out what arxl added.
 """
 from __future__ import annotations
 
