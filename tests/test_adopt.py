@@ -323,6 +323,18 @@ def test_a_german_workbook(german, capsys):
         assert sorted(z.namelist()) == parts  # no part of arxl's left behind
 
 
+@pytest.mark.slow
+def test_workbooks_are_adopted_in_worker_processes(german, with_names, capsys):
+    """A batch carries the phase of adopt (propose, accept, undo) to its workers by name."""
+    books = [str(german), str(with_names)]
+    originals = [cells(german), cells(with_names)]
+    assert main(["--quiet", "adopt", *books, "--accept", "--no-backup", "--jobs", "2"]) == 0
+    assert "2 of 2 workbook(s) done" in capsys.readouterr().out
+    assert all("ColumnMap" in openpyxl.load_workbook(b).sheetnames for b in books)
+    assert main(["--quiet", "adopt", *books, "--undo", "--no-backup", "--jobs", "2"]) == 0
+    assert [cells(german), cells(with_names)] == originals
+
+
 def test_a_workbook_without_invoices_is_refused_and_left_alone(tmp_path, capsys):
     path = tmp_path / "notes.xlsx"
     wb = openpyxl.Workbook()
