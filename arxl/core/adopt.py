@@ -327,6 +327,10 @@ class Proposal:
                  "Accepted": "No", "Confidence": line.confidence if line.column else None,
                  "Evidence": line.evidence} for line in self.lines]
 
+    def where(self) -> str:
+        """Where each table was found, in words: "Invoices on Sheet1, Payments on Cash"."""
+        return ", ".join(f"{table} on {where}" for table, where in self.found.items())
+
 
 def own_sheet(table: str, taken: Iterable[str]) -> str:
     """The sheet arxl puts its own ``table`` on: the table's name, or "<name> (arxl)" where the

@@ -148,10 +148,9 @@ def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.dateti
                 if not notes:
                     proposal = adoption.propose(port)
                     store.commit()
-                    found = ", ".join(f"{t} on {w}" for t, w in proposal.found.items())
-                    tell(f"{label}: found {found}. The ColumnMap sheet shows where arxl will read each column "
-                         f"and how sure it is. Correct it where it is wrong, then click {label} again to accept "
-                         f"it.", TITLE, "info")
+                    tell(f"{label}: found {proposal.where()}. The ColumnMap sheet shows where arxl will read each "
+                         f"column and how sure it is. Correct it where it is wrong, then click {label} again to "
+                         f"accept it.", TITLE, "info")
                     return RunResult()
             result = run_commands(port, ids, ctx)
             ctx.progress(f"writing {store.pending} change(s) to the workbook", 1.0)
