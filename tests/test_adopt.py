@@ -553,3 +553,29 @@ def test_an_excel_workbook_is_adopted_with_its_charts_and_pivots_byte_for_byte_a
     assert all(canonical(back[n]) == canonical(original[n]) for n in rewritten - {"xl/styles.xml"})
     assert styles_kept(original["xl/styles.xml"], back["xl/styles.xml"]) == []
     assert back[sheet_part(path, sheet)] == original[sheet_part(path, sheet)]
+
+
+def test_undo_leaves_a_sheet_of_the_clerks_a_line_was_pointed_at(with_names, capsys):
+    """The clerk points the Settings line at their own Config sheet: arxl reads its settings
+    there, and --undo leaves it as it is."""
+    wb = openpyxl.load_workbook(with_names)
+    config = wb.create_sheet("Config")
+    config.append(["Setting", "Value"])
+    config.append(["BaseCurrency", "EUR"])
+    wb.save(with_names)
+    original = cells(with_names)
+    assert main(["--quiet", "adopt", str(with_names), "--no-backup"]) == 0
+    wb = openpyxl.load_workbook(with_names)
+    column_map = wb["ColumnMap"]
+    headers = [c.value for c in column_map[1]]
+    for row in column_map.iter_rows(min_row=2):
+        if row[headers.index("Table")].value == "Settings":
+            row[headers.index("Sheet")].value = "Config"
+    wb.save(with_names)
+    capsys.readouterr()
+    adopt_and_refresh(with_names, capsys)
+    assert "Settings" not in openpyxl.load_workbook(with_names).sheetnames  # the clerk's Config serves
+    assert {r["Currency"] for r in rows_of(with_names, "Aging")} == {"EUR"}
+    assert main(["--quiet", "adopt", str(with_names), "--undo", "--no-backup"]) == 0
+    assert "left the sheets Config as they are" in capsys.readouterr().out
+    assert cells(with_names) == original

@@ -8,7 +8,9 @@
    (Settings with every default, Customers, Payments, Matches... each on the sheet its line
    names). From then on every command reads the clerk's sheets through the accepted lines.
 3. ``undo``: remove what arxl added: the columns marked [arxl] beside the clerk's tables, the
-   sheets the ColumnMap lists as arxl's own, the AgingSummary and the ColumnMap itself.
+   sheets the ColumnMap lists as arxl's own, the AgingSummary and the ColumnMap itself. A sheet
+   a line names for one of arxl's own tables that does not hold the table as arxl writes it (a
+   sheet of the clerk's the line was pointed at) is left where it is, and said so.
 
 The cells are moved by the store; the rules of the mapping are in ``arxl.core.adopt``.
 """
@@ -21,7 +23,7 @@ import pandas as pd
 from arxl.book.files import starting_rows
 from arxl.book.port import Workbook
 from arxl.book.store import AdoptableStore, BookError, UndoableStore
-from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, spec
+from arxl.contract import AGING_SUMMARY, ARXL_MARK, COLUMN_MAP, NEW_BOOK_SHEETS, header_key, spec
 from arxl.core.adopt import ADOPTED, Proposal, Sample
 from arxl.core.adopt import propose as propose_mapping
 
@@ -60,7 +62,7 @@ def accept(book: Workbook) -> list[str]:
     notes = []
     if _column_map(book) is None:
         proposal = propose(book)
-        notes.append(f"proposed a ColumnMap: {', '.join(f'{t} on {w}' for t, w in proposal.found.items())}")
+        notes.append(f"proposed a ColumnMap: {proposal.where()}")
     lines = book.read(COLUMN_MAP.name)
     missing = [f"{r.Table}.{r.Column} (ColumnMap row {row})" for row, r in lines.iterrows()
                if r.Table in ADOPTED and r.Column and not str(r.Header).strip() and spec(r.Table).has(r.Column)
@@ -87,8 +89,8 @@ def accept(book: Workbook) -> list[str]:
 
 def proposed(book: Workbook) -> list[str]:
     """``propose``, told in a sentence for the clerk."""
-    found = ", ".join(f"{t} on {w}" for t, w in propose(book).found.items())
-    return [f"found {found}; wrote the ColumnMap: check it, correct it, then run arxl adopt --accept"]
+    return [f"found {propose(book).where()}; wrote the ColumnMap: check it, correct it, then run arxl adopt "
+            f"--accept"]
 
 
 def undo(book: Workbook) -> list[str]:
@@ -110,11 +112,27 @@ def undo(book: Workbook) -> list[str]:
         if raw is not None and ours:
             store.remove_columns(table, ours)
             notes.append(f"removed {len(ours)} [arxl] column(s) from {raw.sheet}")
-    own = [str(s) for s in lines.loc[lines["Column"] == "", "Sheet"] if str(s).strip()]
-    column_map = book.sheet_of(COLUMN_MAP.name)
-    removed = [sheet for sheet in dict.fromkeys([*own, column_map]) if store.remove_sheet(sheet)]
+    own = {str(line.Sheet): str(line.Table) for line in lines.itertuples() if not line.Column
+           and str(line.Sheet).strip()}
+    arxls = [sheet for sheet, table in own.items() if _arxls(store, table, sheet)]
+    removed = [sheet for sheet in dict.fromkeys([*arxls, book.sheet_of(COLUMN_MAP.name)]) if store.remove_sheet(sheet)]
     notes.append(f"removed the sheets {', '.join(removed)}")
+    left = [sheet for sheet in own if sheet not in arxls and store.find(own[sheet]) is not None]
+    if left:
+        notes.append(f"left the sheets {', '.join(left)} as they are: a line of the ColumnMap names them for arxl's "
+                     f"own tables, but they hold no table arxl made")
     return notes
+
+
+def _arxls(store: UndoableStore, table: str, sheet: str) -> bool:
+    """Whether ``sheet`` holds arxl's own ``table`` (the header row begins with the table's
+    columns in the contract's order, as arxl writes it), not a sheet of the clerk's a line was
+    pointed at. The report sheet is arxl's wherever it is: a refresh redraws it whole."""
+    if table == AGING_SUMMARY:
+        return True
+    raw = store.find(table)
+    columns = [c.key for c in spec(table).columns]
+    return raw is not None and raw.sheet == sheet and [header_key(h) for h in raw.headers[:len(columns)]] == columns
 
 
 # The phases of ``arxl adopt`` by name (a batch job carries the name to its worker).
