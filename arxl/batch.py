@@ -103,6 +103,7 @@ class BookJob:
     backup: bool = True
     wait: float | None = None  # seconds to wait for the workbook's lock; None: ARXL_LOCK_WAIT
     options: tuple[tuple[str, object], ...] = ()  # the command's own options (--from, --customer...)
+    prepare: str = ""  # a phase of arxl adopt worked before the steps (arxl.book.adoption.PHASES)
 
 
 @dataclass
@@ -142,7 +143,7 @@ def run_job(job: BookJob, attempt: int = 1, progress: bool = False) -> BookRepor
     try:
         result, summary = work_book(job.path, list(job.steps), as_of=job.as_of, output=job.output, files=job.files,
                                     progress=_Progress(progress), backup=job.backup, wait=job.wait,
-                                    options=dict(job.options))
+                                    options=dict(job.options), prepare=job.prepare)
     except BookBusy as exc:
         return failed(not_done(job.book, exc), str(exc), retry=True)
     except BookError as exc:

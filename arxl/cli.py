@@ -7,6 +7,7 @@
     arxl match BOOK...  (and every other registered command)
     arxl import BOOK FILE...           bank and remittance files into Payments
     arxl statements BOOK... [--from DATE] [--layout LAYOUT] [--customer ID...] [--send]
+    arxl adopt BOOK... [--accept|--undo]  set arxl up in a workbook you built (a ColumnMap first)
 
 Each workbook is opened, worked and saved on its own: one that fails is reported and the
 others are still done; the exit code is 1 when any workbook failed.
@@ -28,11 +29,13 @@ from typing import Any
 from tqdm import tqdm
 
 from arxl import __version__
+from arxl.book import adoption
 from arxl.book.documents import StagedDocuments
 from arxl.book.files import clean_leftovers, new_workbook, open_book, os_problem, save_book
 from arxl.book.lock import BookLock, configured_wait
 from arxl.book.package import MACRO_SUFFIX, check_name
 from arxl.book.store import BookError
+from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
@@ -111,13 +114,13 @@ def _check_output(book_path: Path, output: Path | None) -> None:
 def process(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
             files: tuple[Path, ...] = (), progress: _Progress | None = None,
             backup: bool = True, wait: float | None = None,
-            options: dict[str, object] | None = None) -> tuple[RunResult | None, str]:
+            options: dict[str, object] | None = None, prepare: str = "") -> tuple[RunResult | None, str]:
     """``work_book``, with a workbook that could not be worked told as NOT DONE and why:
     returns the run's result (None if the workbook could not be worked) and a one-paragraph
     summary for the clerk."""
     try:
         return work_book(book_path, steps, as_of=as_of, output=output, files=files, progress=progress,
-                         backup=backup, wait=wait, options=options)
+                         backup=backup, wait=wait, options=options, prepare=prepare)
     except BookError as exc:
         return None, not_done(book_path, exc)
 
@@ -129,12 +132,15 @@ def not_done(book_path: Path, exc: BookError) -> str:
 def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, output: Path | None,
               files: tuple[Path, ...] = (), progress: _Progress | None = None,
               backup: bool = True, wait: float | None = None,
-              options: dict[str, object] | None = None) -> tuple[RunResult, str]:
+              options: dict[str, object] | None = None, prepare: str = "") -> tuple[RunResult, str]:
     """Open, run ``steps``, save, holding the workbook's lock (and the output's) from reading
     to saving: a second run on the same workbook waits up to ``wait`` seconds (default:
     ``ARXL_LOCK_WAIT``), then refuses (``BookBusy``). Documents are put in place once the
-    workbook that records them is saved. Returns the run's result and a one-paragraph summary
-    for the clerk; a workbook that cannot be worked raises ``BookError``, nothing changed."""
+    workbook that records them is saved. ``prepare`` names a phase of ``arxl adopt``
+    (``arxl.book.adoption.PHASES``) worked on the opened workbook before the steps; without
+    steps, no command runs and no Exceptions are written. Returns the run's result and a
+    one-paragraph summary for the clerk; a workbook that cannot be worked raises
+    ``BookError``, nothing changed."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
     book_file = book_path.resolve()
@@ -150,8 +156,9 @@ def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, outpu
                 clean_leftovers(path)
             progress("opening", 0.0)
             book = open_book(book_path, as_of=as_of, output=output)
+            prepared = adoption.PHASES[prepare](book) if prepare else []
             ctx = Context(progress=progress, files=files, documents=documents, options=options or {})
-            result = run_commands(book, steps, ctx)
+            result = run_commands(book, steps, ctx) if steps else RunResult()
             progress("saving", 0.99)
             saved = save_book(book, output=output, backup=backup, lock=target_lock, documents=documents)
             notes = [f"{saved.name}: {note}" for note in getattr(book.store, "notes", [])]
@@ -162,23 +169,26 @@ def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, outpu
     finally:
         progress.close()
     lines = [f"{book_path.name} -> {saved.name} ({time.perf_counter() - started:.1f} s)"]
+    lines.extend(f"  {note}" for note in prepared)
     for cid, outcome in result.outcomes.items():
         lines.append(f"  {cid:8} {outcome.summary}")
     for cid, why in result.failures.items():
         lines.append(f"  {cid:8} COULD NOT RUN: {why}")
     lines.extend(f"  note: {note}" for note in notes)
-    lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
-                 else "  no problems found")
+    if steps:
+        lines.append(f"  {result.problems} problem(s) listed in the Exceptions sheet" if result.problems
+                     else "  no problems found")
     return result, "\n".join(lines)
 
 
 def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, output: str | None,
               files: tuple[Path, ...] = (), quiet: bool = False, backup: bool = True, jobs: int = 1,
-              options: dict[str, object] | None = None,
+              options: dict[str, object] | None = None, prepare: str = "",
               cluster: str | None = None, report: Path | None = None, retries: int = DEFAULT_RETRIES) -> int:
     """Work each of ``books`` (files, folders, patterns) on its own, in this process, ``jobs``
     local processes or on a Dask ``cluster`` (``arxl.batch``); print each one's summary as it
-    ends, then, for several, the run report (also written to ``report``). Returns the exit code."""
+    ends, then, for several, the run report (also written to ``report``). ``prepare``: a phase
+    of ``arxl adopt`` (``work_book``). Returns the exit code."""
     # the batch builds on this module's single-book path (work_book), so it is imported here
     from arxl.batch import BookJob, BookReport, backend_for, expand, report_table, run_batch, write_report
 
@@ -201,7 +211,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     jobs_list = [BookJob(book, book.resolve(), tuple(steps), as_of,
                          None if (out := _output_for(book, output, many)) is None else out.resolve(),
                          tuple(f.resolve() for f in files), backup, wait,
-                         tuple((options or {}).items())) for book in named]
+                         tuple((options or {}).items()), prepare) for book in named]
     started = dt.datetime.now()
     bar = tqdm(total=len(jobs_list), desc="workbooks", unit="book", file=sys.stderr,
                disable=True if quiet or not many else None)
@@ -348,6 +358,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--send", action="store_true",
                            help="then send the e-mail drafts waiting in the Outbox (arxl send), through Settings "
                                 "SmtpHost")
+        if cmd.id == ADOPT.id:
+            p.description = (ADOPT.tooltip + ". The first run writes only a ColumnMap table (where arxl found "
+                             "each column, and how sure it is); correct it, then accept it with --accept.")
+            which = p.add_mutually_exclusive_group()
+            which.add_argument("--accept", action="store_true",
+                               help="accept the ColumnMap (proposing it first if there is none), add arxl's own "
+                                    "sheets and Customers from your customer names")
+            which.add_argument("--undo", action="store_true",
+                               help="remove what arxl added: its sheets, its [arxl] columns, the ColumnMap")
     return parser
 
 
@@ -428,6 +447,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         steps = [s for s in REFRESH if not args.only or s in args.only]
         return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
                          backup=not args.no_backup, **_batch(args))
+    if args.verb == ADOPT.id:
+        # propose the ColumnMap, accept it (then the adopt step), or undo
+        phase, steps = ("undo", []) if args.undo else ("accept", [ADOPT.id]) if args.accept else ("propose", [])
+        return run_books(args.books, steps, as_of=args.as_of, output=args.output, quiet=args.quiet,
+                         backup=not args.no_backup, prepare=phase, **_batch(args))
     cmd = COMMANDS[args.verb]
     files = tuple(getattr(args, "files", ()) or ())
     missing = [f for f in files if not f.is_file()]

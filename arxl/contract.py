@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -576,6 +576,9 @@ INVOICES = TableSpec("Invoices", Role.INPUT, (
     _c("PONumber", K.ID, width=14),
     _c("Disputed", K.TEXT, width=10, choices=YES_NO,
        prompt="Yes while the customer disputes the invoice: it is never applied automatically."),
+    _c("PaidDate", K.DATE, width=12,
+       prompt="The day the invoice was paid in full, where you keep no payments ledger: it counts as paid "
+              "from that day."),
     _a("Paid", K.MONEY),
     _a("Discounts", K.MONEY, 12),
     _a("WrittenOff", K.MONEY, 12),
@@ -824,6 +827,19 @@ OUTBOX = TableSpec("Outbox", Role.LEDGER, (
     _c("Detail", K.EXTERNAL, width=40),
 ))
 
+# Where arxl reads a table in a workbook the clerk built: one line per column of the contract
+# (the clerk's sheet and header holding it), and one line per table arxl adds on its own sheet.
+COLUMN_MAP = TableSpec("ColumnMap", Role.INPUT, (
+    _c("Table", K.TEXT, required=True, width=14),
+    _c("Column", K.TEXT, width=16),
+    _c("Sheet", K.TEXT, width=24),
+    _c("Header", K.TEXT, width=24),
+    _c("Accepted", K.TEXT, width=10, choices=YES_NO,
+       prompt="Yes once the line is right: arxl reads your sheet through the accepted lines."),
+    _a("Confidence", K.NUMBER, 11),
+    _a("Evidence", K.EXTERNAL, 70),
+))
+
 # Every problem found, by the command that found it, and what to do about it.
 EXCEPTIONS = TableSpec("Exceptions", Role.OUTPUT, (
     _c("RunAt", K.DATETIME, width=18),
@@ -1024,7 +1040,7 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     CUSTOMERS, TAX_RATES, INVOICES, INVOICE_REQUESTS, INVOICE_LINES, PAYMENTS, MEMO_REQUESTS, SETTINGS,
     MATCHES, LEARNED_PAYERS, APPLICATIONS, MEMOS, AGING, STATEMENTS, DUNNING_LEVELS, DUNNING_LOG, OUTBOX, EXCEPTIONS,
     CONTACTS, PROMISES, COLLECTIONS, DISPUTES, CREDIT, PROVISION_MATRIX, ALLOWANCE, ROLLFORWARD, RECONCILIATION,
-    CHAINS, CHAIN_ACKNOWLEDGEMENTS)}
+    CHAINS, CHAIN_ACKNOWLEDGEMENTS, COLUMN_MAP)}
 
 # A report sheet (a grid of blocks, key figures and a chart), not a plain table.
 AGING_SUMMARY = "AgingSummary"
@@ -1041,7 +1057,15 @@ SHEET_ORDER = ("Settings", "Customers", "TaxRates", "Invoices", "InvoiceRequests
                "Matches", "LearnedPayers", "Applications", "MemoRequests", "Memos", "Disputes", "Contacts", "Promises",
                "Collections", "Credit", "Aging", AGING_SUMMARY, "Statements", "DunningLevels", "DunningLog", "Outbox",
                "ProvisionMatrix", "Allowance", "Rollforward", "Reconciliation", "Chains", "ChainAcknowledgements",
-               "Exceptions")
+               "Exceptions", "ColumnMap")
+
+# The sheets of a new master workbook: all but ColumnMap, which only `arxl adopt` writes into a
+# workbook the clerk built.
+NEW_BOOK_SHEETS = tuple(name for name in SHEET_ORDER if name != COLUMN_MAP.name)
+
+# The mark of a column arxl adds beside a clerk's own table in an adopted workbook
+# ("OpenBalance [arxl]"): read as the contract's column, removed by `arxl adopt --undo`.
+ARXL_MARK = " [arxl]"
 
 
 def spec(name: str) -> TableSpec:
@@ -1066,11 +1090,14 @@ def sheet_position(name: str, titles: list[str]) -> int:
 T = TypeVar("T")
 
 
-def locate_table(name: str, tables: Iterable[tuple[str, T]], sheets: Iterable[tuple[str, T]]) -> T | None:
+def locate_table(name: str, tables: Iterable[tuple[str, T]], sheets: Iterable[tuple[str, T]],
+                 placed: Mapping[str, str] | None = None) -> T | None:
     """The table-location rule, for every store: an Excel table named ``name`` first (``tables``:
     (table name, what the store keeps of it)), else a sheet of that name (``sheets``: (sheet
-    title, ...)); names match as headers do. None when there is neither."""
-    key = header_key(name)
+    title, ...)); names match as headers do. None when there is neither. ``placed``: where an
+    accepted ColumnMap puts tables (table -> the clerk's sheet or Excel table, or arxl's own
+    sheet beside them); that name is looked for instead."""
+    key = header_key((placed or {}).get(name, name))
     for table_name, found in tables:
         if header_key(table_name) == key:
             return found

@@ -55,6 +55,12 @@ def arxl_collections(book: xw.Book):
     lite.run(book, 'collections')
 
 
+@script(name='Set up arxl here')
+def arxl_adopt(book: xw.Book):
+    "Find your invoices, customers and payments in this workbook and propose a ColumnMap; a second click accepts it and adds arxl's own sheets"
+    lite.run(book, 'adopt')
+
+
 @script(name='Month-end close')
 def arxl_close(book: xw.Book):
     'Roll receivables forward over a period (default: the last whole month), tie them to the Aging, compute the allowance and key figures, and write the month-end pack as a PDF'

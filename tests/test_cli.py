@@ -10,7 +10,7 @@ import pytest
 from arxl.book.files import open_book
 from arxl.cli import main
 from arxl.commands.registry import COMMANDS
-from arxl.contract import SHEET_ORDER
+from arxl.contract import NEW_BOOK_SHEETS
 from arxl.core.settings import KNOWN_SETTINGS
 
 ROWS = {
@@ -38,8 +38,8 @@ def test_new_writes_every_table_and_every_setting(tmp_path, capsys):
     path = tmp_path / "master.xlsx"
     assert main(["new", str(path)]) == 0
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == list(SHEET_ORDER)
-    for name in SHEET_ORDER:
+    assert wb.sheetnames == list(NEW_BOOK_SHEETS)
+    for name in NEW_BOOK_SHEETS:
         if name != "AgingSummary":
             assert name in wb[name].tables and wb[name].freeze_panes == "A2"
     settings = wb["Settings"]

@@ -1,6 +1,7 @@
-"""Workbooks Excel wrote (tests/corpus, from XlsxWriter's test suite), each given arxl's tables
-and refreshed in place twice: every part arxl does not own comes through byte for byte, and
-what it wrote keeps Excel's rules (its repair triggers; the ECMA-376 schemas where at hand)."""
+"""Workbooks Excel wrote (tests/corpus, from XlsxWriter's and Apache POI's test data), each
+given arxl's tables and refreshed in place twice: every part arxl does not own comes through
+byte for byte, and what it wrote keeps Excel's rules (its repair triggers; the ECMA-376 schemas
+where at hand)."""
 from __future__ import annotations
 
 import datetime as dt

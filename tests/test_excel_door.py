@@ -15,12 +15,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from arxl.book.files import FileStore, new_workbook
 from arxl.book.port import Workbook
+from arxl.cli import main
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import run_commands
+from arxl.contract import INVOICES
 
 xw = pytest.importorskip("xlwings")
 try:
@@ -95,7 +98,7 @@ def test_store_reads_a_table_in_one_call_and_holds_writes_until_commit(master, e
         raw = store.find("Invoices")
     finally:
         remote.Range.raw_value = property(original, remote.Range.raw_value.fset)
-    assert reads == ["$A$1:$Q$8"]  # headers and all rows together
+    assert reads == [f"$A$1:${get_column_letter(len(INVOICES.columns))}$8"]  # headers and all rows together
     assert raw.first_row == 2 and raw.rows[0][:2] == ["INV-1001", "C100"]
     run_commands(Workbook(store), ["match"], Context(now=NOW))
     assert actions(book) == [] and store.pending > 0  # nothing touched Excel yet
@@ -239,3 +242,37 @@ def test_excel_calls_do_not_grow_with_the_number_of_rows(tmp_path, excel):
         counts.append(len(actions(book)))
         assert len(tables_of(replay(actions(book), path))["Aging"]) == n
     assert counts[0] == counts[1], counts
+
+
+def test_set_up_arxl_here_proposes_on_a_first_click_and_accepts_on_a_second(tmp_path, excel):
+    """The button does what `arxl adopt` then `arxl adopt --accept` do on the file."""
+    clerk = tmp_path / "clerk.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoice_Master_Data"
+    ws.append(["Invoice Number", "Issue Date", "Customer", "Amount", "Payment Date"])
+    ws.append(["INV-1", dt.datetime(2026, 10, 1), "Rossi M.", 120.5, None])
+    ws.append(["INV-2", dt.datetime(2026, 10, 2), "Acme Corp", 80.0, dt.datetime(2026, 10, 30)])
+    wb.save(clerk)
+
+    book = excel(clerk)
+    buttons.click("adopt")
+    proposed = tmp_path / "proposed.xlsx"
+    replay(actions(book), clerk).save(proposed)
+    [(message, *_)] = alerts(book)
+    assert "ColumnMap" in message and "Invoices on Invoice_Master_Data" in message
+    assert openpyxl.load_workbook(proposed).sheetnames == ["Invoice_Master_Data", "ColumnMap"]
+
+    book = excel(proposed)
+    result = buttons.run_click(book, "adopt", now=NOW)
+    assert result is not None and result.ok
+    accepted = tmp_path / "accepted.xlsx"
+    replay(actions(book), proposed).save(accepted)
+    headless = tmp_path / "headless.xlsx"
+    headless.write_bytes(clerk.read_bytes())
+    assert main(["--quiet", "adopt", str(headless), "--accept", "--no-backup"]) == 0
+    got = Workbook(FileStore(openpyxl.load_workbook(accepted)))
+    expected = Workbook(FileStore(openpyxl.load_workbook(headless)))
+    for name in ("ColumnMap", "Customers", "Settings"):
+        assert got.read(name).equals(expected.read(name)), name
+    assert sorted(openpyxl.load_workbook(accepted).sheetnames) == sorted(openpyxl.load_workbook(headless).sheetnames)

@@ -70,27 +70,43 @@ def test_a_clerks_shared_formula_survives_arxl_overwriting_its_first_cell(make_b
     check_excel_rules(path)
 
 
-def test_a_pivot_table_over_a_table_arxl_changed_is_refreshed_on_open(make_book, run):
+def test_a_pivot_table_over_cells_arxl_wrote_is_refreshed_on_open_and_no_other(make_book, run):
     path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
     cache = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheDefinition xmlns='
              '"http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.'
              'org/officeDocument/2006/relationships" r:id="rId1" recordCount="0"><cacheSource type="worksheet">'
-             '<worksheetSource name="{source}"/></cacheSource><cacheFields count="0"/></pivotCacheDefinition>')
+             '<worksheetSource {source}/></cacheSource><cacheFields count="{count}">{fields}</cacheFields>'
+             '</pivotCacheDefinition>')
+
+    def definition(source: str, *fields: str) -> bytes:
+        return cache.format(source=source, count=len(fields),
+                            fields="".join(f'<cacheField name="{f}" numFmtId="0"/>' for f in fields)).encode()
+
+    sources = {
+        1: definition('name="Invoices"'),  # names no field: any cell arxl writes in the table counts
+        2: definition('name="Customers"'),
+        3: definition('name="Invoices"', "InvoiceID", "CustomerID", "Amount"),  # the clerk's columns only
+        4: definition('name="Invoices"', "InvoiceID", "Amount", "OpenBalance"),
+        5: definition('ref="A1:D6" sheet="Invoices"'),
+        6: definition('ref="A1:Z6" sheet="Invoices"'),
+    }
 
     def pivots(package):
-        for n, source in ((1, "Invoices"), (2, "Customers")):
-            package[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] = cache.format(source=source).encode()
+        for n, data in sources.items():
+            package[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] = data
         package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
             b"</Relationships>", b''.join(
                 b'<Relationship Id="rIdP%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
                 b'relationships/pivotCacheDefinition" Target="pivotCache/pivotCacheDefinition%d.xml"/>' % (n, n)
-                for n in (1, 2)) + b"</Relationships>")
+                for n in sources) + b"</Relationships>")
 
     rezip(path, pivots)
-    run(path, "match", "post", "aging")  # aging writes Invoices' OpenAmount, Customers stay as they were
+    run(path, "match", "post", "aging")  # aging writes Invoices' OpenBalance, Customers stay as they were
     after = parts(path)
-    assert b'refreshOnLoad="1"' in after["xl/pivotCache/pivotCacheDefinition1.xml"]
-    assert after["xl/pivotCache/pivotCacheDefinition2.xml"] == cache.format(source="Customers").encode()
+    refreshed = {n for n in sources if b'refreshOnLoad="1"' in after[f"xl/pivotCache/pivotCacheDefinition{n}.xml"]}
+    assert refreshed == {1, 4, 6}
+    for n in set(sources) - refreshed:
+        assert after[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] == sources[n]
 
 
 def test_the_calculation_chain_goes_only_when_a_formula_cell_is_overwritten(make_book, run):

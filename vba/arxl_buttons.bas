@@ -19,6 +19,8 @@ Public Sub ArxlButton(control As Object)
             RunPython "import arxl.excel.buttons as b; b.click('credit')"
         Case "arxl_collections"
             RunPython "import arxl.excel.buttons as b; b.click('collections')"
+        Case "arxl_adopt"
+            RunPython "import arxl.excel.buttons as b; b.click('adopt')"
         Case "arxl_close"
             RunPython "import arxl.excel.buttons as b; b.click('close')"
         Case "arxl_dunning"

@@ -17,6 +17,7 @@ import pandas as pd
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from arxl.contract import DATE_RANGE, FIRST_DATE, LAST_DATE, date_in_range
+from arxl.core.adopt import impossible_date, looks_like_date_text
 from arxl.core.money import LIMIT, NotAnAmount, minor_units, read_decimal, to_minor
 
 # Date systems of Excel serial numbers: 1900 (Windows' default) and 1904 (older Mac workbooks,
@@ -95,6 +96,12 @@ def _date(value, keep_time: bool, serials: int | None) -> dt.datetime:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         raise BadValue("a number where a date belongs",
                        "Format the cell as a date, or type the date as 2026-11-20.")
+    elif isinstance(value, str) and impossible_date(value):
+        raise BadValue("a date typed as text, of a day that does not exist",
+                       "Type the date it should be, as a date cell (or as ISO text such as 2026-11-20).")
+    elif looks_like_date_text(value):
+        raise BadValue("a date typed as text, which arxl does not guess as day/month or month/day",
+                       "Retype it as a date cell, or as ISO text such as 2026-11-20.")
     else:
         raise BadValue("not a date", "Type the date as a date cell or as ISO text, such as 2026-11-20.")
     if not date_in_range(stamp):

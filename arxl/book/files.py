@@ -49,7 +49,16 @@ from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
 from arxl.book.store import BookError, RawTable
-from arxl.contract import AGING_SUMMARY, NUMBER_FORMATS, SHEET_ORDER, TABLES, Kind, locate_table, sheet_position
+from arxl.contract import (
+    AGING_SUMMARY,
+    NEW_BOOK_SHEETS,
+    NUMBER_FORMATS,
+    TABLES,
+    Kind,
+    locate_table,
+    sheet_position,
+)
+from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.dunning import DEFAULT_LEVELS
 from arxl.core.report import Report
 from arxl.core.rollforward import default_matrix
@@ -86,6 +95,7 @@ class FileStore:
         self._where: dict[str, _Located] = {}
         self._direct: dict[str, dict[int, DirectColumn]] = {}  # sheet title -> column -> values
         self._styles: dict[str | None, int] = {}
+        self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self.notes: list[str] = []  # what the last save left out or added, for the clerk
         self._written: dict[str, set[int]] = {}  # table -> sheet columns written this run (to fit widths)
 
@@ -132,7 +142,7 @@ class FileStore:
         widths, print setup: arxl.book.files_guidance)."""
         found = []
         for name in TABLES:
-            loc = self._locate(name)
+            loc = None if self.mapping.clerks(name) else self._locate(name)  # the clerk's sheet is theirs
             if loc is not None:
                 found.append(GuidedTable(name, loc.ws, loc.header_row, loc.min_col, loc.max_col, loc.n_rows,
                                          self._written.get(name, set()), self._direct.get(loc.ws.title, {})))
@@ -150,10 +160,12 @@ class FileStore:
         if name in self._where:
             return self._where[name]
         found = locate_table(name, [(t.displayName, (ws, t)) for ws in self.wb.worksheets for t in ws.tables.values()],
-                             [(ws.title, (ws, None)) for ws in self.wb.worksheets])
+                             [(ws.title, (ws, None)) for ws in self.wb.worksheets], self.mapping.locations)
         if found is None:
             return None
         ws, table = found
+        if table is None and name in self.mapping.placements:  # a placed sheet's list is its table at A1
+            table = next((t for t in ws.tables.values() if t.ref.upper().startswith("A1:")), None)
         if table is not None:
             min_col, min_row, max_col, max_row = range_boundaries(table.ref)
             n_rows = max_row - min_row - (table.totalsRowCount or 0)
@@ -200,6 +212,50 @@ class FileStore:
         return RawTable(name=name, sheet=ws.title, first_row=loc.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
 
+    # ---- adopting a clerk's workbook (arxl.book.adoption) ----------------------------------
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh (the ColumnMap placing them was just accepted)."""
+        self._where = {name: loc for name, loc in self._where.items() if name in keep}
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one read as a plain
+        list under row 1 (a chart sheet holds nothing)."""
+        found = []
+        for ws in self.wb.worksheets:
+            names = list(ws.tables) or [ws.title]
+            for name in names:
+                raw = self.find(name)
+                self._where.pop(name, None)  # read to look at, not located as a table
+                if raw is not None:
+                    found.append(raw)
+        return found
+
+    def remove_sheet(self, title: str) -> bool:
+        if title not in self.wb.sheetnames:
+            return False
+        self.wb.remove(self.wb[title])
+        self._direct.pop(title, None)
+        self._where = {k: v for k, v in self._where.items() if v.ws.title != title}
+        return True
+
+    def remove_columns(self, name: str, offsets: list[int]) -> None:
+        """Take the columns at ``offsets`` (the rightmost of the table, which arxl added) out of
+        the table and the sheet: their cells, widths and table columns."""
+        loc = self._known(name)
+        ws = loc.ws
+        columns = sorted(loc.min_col + o for o in offsets)
+        if columns != list(range(loc.max_col - len(columns) + 1, loc.max_col + 1)):
+            raise BookError(f"{ws.title}: arxl removes only the columns it added at the right end of the table.")
+        for key in [k for k in ws._cells if k[1] in columns]:
+            del ws._cells[key]
+        for c in columns:
+            self._direct.get(ws.title, {}).pop(c, None)
+            ws.column_dimensions.pop(get_column_letter(c), None)
+        loc.max_col -= len(columns)
+        if loc.table is not None:
+            loc.table.tableColumns = loc.table.tableColumns[:len(loc.table.tableColumns) - len(columns)]
+            self._set_ref(loc)
+
     # ---- creating and growing --------------------------------------------------------------
     def _new_sheet(self, name: str):
         if name in self.wb.sheetnames:
@@ -208,19 +264,21 @@ class FileStore:
         return self.wb.create_sheet(name, sheet_position(name, self.wb.sheetnames))
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        ws = self._new_sheet(name)
+        title = self.mapping.locations.get(name, name)
+        ws = self._new_sheet(title)
         for i, (header, width) in enumerate(zip(headers, widths), start=1):
             ws.cell(1, i, header)
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
-        table = Table(displayName=name, ref=f"A1:{get_column_letter(len(headers))}2")
+        taken = [t for other in self.wb.worksheets for t in other.tables] + list(self.wb.defined_names)
+        table = Table(displayName=own_table_name(name, taken), ref=f"A1:{get_column_letter(len(headers))}2")
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         for i, header in enumerate(headers, start=1):
             table.tableColumns.append(TableColumn(id=i, name=header))
         ws.add_table(table)
         self._where[name] = _Located(ws, table, 1, len(headers), 1, 1)
         self._formats_row(ws, 2, formats)
-        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+        return RawTable(name=name, sheet=title, headers=list(headers), first_row=2, rows=[])
 
     @staticmethod
     def _formats_row(ws, row: int, formats) -> None:
@@ -660,6 +718,22 @@ def clean_leftovers(target: Path) -> list[Path]:
 
 # ---- a new master workbook ----------------------------------------------------------------
 
+def starting_rows(settings: dict[str, object] | None = None) -> dict[str, list[dict[str, object]]]:
+    """The rows arxl's own tables start with, in a new workbook and in one it adopts: Settings
+    with every known setting, its default (or the value in ``settings``) and what it means, and
+    three reminder levels (``arxl.core.dunning.DEFAULT_LEVELS``) and a provision matrix
+    (``arxl.core.rollforward.default_matrix``)."""
+    values = {s.name: s.default for s in KNOWN_SETTINGS}
+    unknown = set(settings or {}) - set(values)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+    values.update(settings or {})
+    return {"Settings": [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
+                         for s in KNOWN_SETTINGS],
+            "DunningLevels": [dict(level) for level in DEFAULT_LEVELS],
+            "ProvisionMatrix": default_matrix()}
+
+
 def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = None,
                  settings: dict[str, object] | None = None, overwrite: bool = False) -> Path:
     """A blank master workbook with every table of WORKBOOK.md (headers, formats, widths, frozen
@@ -675,17 +749,10 @@ def new_workbook(path: str | os.PathLike, rows: dict[str, list[dict]] | None = N
     wb.remove(wb.active)
     store = FileStore(wb)
     book = Workbook(store, path=path)
-    rows = dict(rows or {})
-    rows.setdefault("DunningLevels", [dict(level) for level in DEFAULT_LEVELS])
-    values = {s.name: s.default for s in KNOWN_SETTINGS}
-    unknown = set(settings or {}) - set(values)
-    if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))}")
-    values.update(settings or {})
-    rows["Settings"] = [{"Setting": s.name, "Value": values[s.name], "Explanation": s.explanation}
-                        for s in KNOWN_SETTINGS]
-    rows.setdefault("ProvisionMatrix", default_matrix())
-    for name in SHEET_ORDER:
+    start = starting_rows(settings)
+    rows = {"DunningLevels": start["DunningLevels"], "ProvisionMatrix": start["ProvisionMatrix"], **(rows or {}),
+            "Settings": start["Settings"]}
+    for name in NEW_BOOK_SHEETS:
         if name == AGING_SUMMARY:
             ws = wb.create_sheet(name)
             ws["A1"] = "Aging summary"

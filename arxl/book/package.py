@@ -45,8 +45,20 @@ def parse_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, _PARSER)
 
 
-def to_xml(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+# The XML declaration as Excel writes it (lxml would write single quotes and no carriage return).
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+_DECLARATION = re.compile(rb"<\?xml\b[^>]*\?>\s*")
+
+
+def declaration(data: bytes) -> bytes:
+    """The XML declaration a part begins with (and the line break after it), or b""."""
+    m = _DECLARATION.match(data)
+    return m.group(0) if m else b""
+
+
+def to_xml(root: etree._Element, declared: bytes = XML_DECLARATION) -> bytes:
+    """``root`` as a part: ``declared`` (by default Excel's declaration), then the XML."""
+    return declared + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
 def check_name(path: Path, what: str = "A workbook") -> None:
@@ -118,6 +130,18 @@ class Package:
             self._order.append(name)
         self._gone.discard(name)
         self._new[name] = data
+
+    def write_xml(self, name: str, root: etree._Element) -> None:
+        """Write ``root`` as the part ``name``; a part that comes back to what the file held (the
+        same XML, compared canonically: a sheet arxl added and took out again) is copied as it was."""
+        if name in self._infos and name not in self._gone:
+            original = self._zip.read(name)
+            if etree.tostring(root, method="c14n") == etree.tostring(parse_xml(original), method="c14n"):
+                self._new.pop(name, None)
+                return
+            self.write(name, to_xml(root, declaration(original)))  # its declaration as it was written
+            return
+        self.write(name, to_xml(root))
 
     def remove(self, name: str) -> None:
         self._new.pop(name, None)
@@ -201,7 +225,7 @@ class Package:
             if self.has(name):
                 self.remove(name)
             return
-        self.write(name, to_xml(root))
+        self.write_xml(name, root)
         self.ensure_default("rels", "application/vnd.openxmlformats-package.relationships+xml")
 
     def add_rel(self, part: str, rel_type: str, target_part: str) -> str:
@@ -239,7 +263,7 @@ class Package:
     # ---- saving -----------------------------------------------------------------------------
     def save(self, path: Path | io.BytesIO) -> None:
         if self._ct is not None and CONTENT_TYPES in self._new:
-            self._new[CONTENT_TYPES] = to_xml(self._ct)
+            self.write_xml(CONTENT_TYPES, self._ct)
         order = sorted(self.names(), key=lambda n: n != CONTENT_TYPES)  # Excel puts it first
         order += [n for n in self._new if n not in order]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:

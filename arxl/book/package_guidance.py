@@ -35,6 +35,7 @@ from arxl.book.guidance import (
     table_guide,
     wrapped_lines,
 )
+from arxl.book.package import declaration, to_xml
 from arxl.book.sheetedit import SheetEdits
 from arxl.contract import header_key, spec
 
@@ -331,7 +332,7 @@ def guide_sheet(data: bytes, tables: list[PlacedTable], dxf_id: Callable[[etree.
             _print_setup(root, [_width(root, c, EXCEL_DEFAULT_WIDTH) for c in range(table.min_col, table.max_col + 1)])
     if etree.tostring(root, method="c14n") == before:
         return data
-    out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out = to_xml(root, declaration(data))
     at = _EMPTY_SHEET_DATA.search(out)
     assert at is not None
     return b"".join((out[:at.start()], memoryview(data)[begin:end], out[at.end():]))

@@ -11,9 +11,12 @@ rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a chan
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
 written; every other part is copied byte for byte (``arxl.book.package``). What a run changes
-in a part arxl did not write is: a pivot table whose source table changed is marked to refresh
-on open, and the calculation chain is dropped when a formula cell was overwritten (Excel
-rebuilds it; a stale one makes Excel repair the file).
+in a part arxl did not write is: a pivot table whose source holds a cell arxl wrote is marked
+to refresh on open, and the calculation chain is dropped when a formula cell was overwritten
+(Excel rebuilds it; a stale one makes Excel repair the file).
+
+In a workbook arxl adopted (``arxl.book.adoption``), the accepted ColumnMap (``mapping``) says
+where tables are; ``remove_sheet`` and ``remove_columns`` take out what arxl added.
 """
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
 from arxl.book.sheetedit import DELETE, Edit, SheetEdits, rewrite, row_cells
 from arxl.book.store import BookError, RawTable
-from arxl.contract import locate_table, sheet_position
+from arxl.contract import header_key, locate_table, sheet_position
+from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
 
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -207,9 +211,6 @@ class _Styles:
         xf.set("xfId", "0")
         return self._xf_index(xf)
 
-    def data(self) -> bytes:
-        return to_xml(self.root)
-
 
 @dataclass
 class _Sheet:
@@ -288,6 +289,7 @@ class PackageStore:
         self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
         self._formula_overwritten = False
         self._reports: dict[str, Report] = {}
+        self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
 
     # ---- reading ------------------------------------------------------------------------------
     def _table_parts(self) -> list[tuple[str, tuple[_Sheet, str, etree._Element]]]:
@@ -342,9 +344,12 @@ class PackageStore:
             return self._tables[name]
         places: list[tuple[str, _Sheet | tuple[_Sheet, str, etree._Element]]] = [
             (title, place) for title, place in self._table_parts()]
-        found = locate_table(name, places, [(s.title, s) for s in self._sheets])
+        found = locate_table(name, places, [(s.title, s) for s in self._sheets], self.mapping.locations)
         if found is None:
             return None
+        if isinstance(found, _Sheet) and name in self.mapping.placements:  # a placed sheet's list is its table at A1
+            found = next((place for _, place in self._table_parts()
+                          if place[0] is found and place[2].get("ref", "").upper().startswith("A1:")), found)
         if isinstance(found, _Sheet):
             self._load(found)
             grid = found.grid or []
@@ -389,6 +394,104 @@ class PackageStore:
                  if r0 <= table.header_row <= r1 and not (c1 < table.min_col or c0 > table.max_col)]
         return RawTable(name=name, sheet=sheet.title, first_row=table.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
+
+    # ---- adopting a clerk's workbook (arxl.book.adoption) -------------------------------------
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one read as a plain
+        list under row 1 (a chart sheet holds nothing)."""
+        found = []
+        for sheet in list(self._sheets):
+            for name in [t for t, (on, _, _) in self._table_parts() if on is sheet] or [sheet.title]:
+                known = name in self._tables
+                raw = self.find(name)
+                if not known:
+                    self._tables.pop(name, None)  # read to look at, not located as a table
+                if raw is not None:
+                    found.append(raw)
+        return found
+
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh (the ColumnMap placing them was just accepted);
+        one arxl has written to stays, with its changes."""
+        self._tables = {name: t for name, t in self._tables.items() if name in keep or t.written or t.changed}
+
+    def remove_sheet(self, title: str) -> bool:
+        """Remove the sheet ``title``: its entry in the workbook (defined names local to it, the
+        active sheet kept), its part and the parts only it points to (its tables, drawing,
+        charts), and a calculation chain naming its cells (Excel rebuilds it)."""
+        sheets = self._workbook.find(M + "sheets")
+        assert sheets is not None
+        element = next((e for e in sheets if e.get("name") == title), None)
+        if element is None:
+            return False
+        index = list(sheets).index(element)
+        part = self.package.targets(self.workbook_part).get(element.get(R_ID, ""), ("", ""))[1]
+        sheets.remove(element)
+        names = self._workbook.find(M + "definedNames")
+        for defined in list(names if names is not None else []):
+            local = defined.get("localSheetId")
+            if local is not None and int(local) == index:
+                defined.getparent().remove(defined)
+            elif local is not None and int(local) > index:
+                defined.set("localSheetId", str(int(local) - 1))
+        if names is not None and not len(names):
+            self._workbook.remove(names)
+        for view in self._workbook.iterfind(f"{M}bookViews/{M}workbookView"):
+            for attribute in ("activeTab", "firstSheet"):  # the same sheet stays active (the one after, if it went)
+                at = int(view.get(attribute, "-1"))
+                if at > index or at == index == len(sheets):
+                    view.set(attribute, str(at - 1))
+        self._workbook_changed = True
+        chain = next((t for k, t in self.package.targets(self.workbook_part).values() if k == CALC_CHAIN_REL), None)
+        if chain is not None and self.package.has(chain) and re.search(
+                rb'\bi="%s"' % element.get("sheetId", "").encode(), self.package.read(chain)):
+            self._drop_calc_chain()
+        self.package.drop_rels(self.workbook_part, lambda _kind, target: target != part)
+        if self.package.has(part):
+            self.package.remove_tree(part)
+        self._sheets = [s for s in self._sheets if s.part != part]
+        self._tables = {name: t for name, t in self._tables.items() if t.sheet.part != part}
+        self._all_tables = [t for t in self._table_parts() if t[1][0].part != part]
+        self._reports.pop(title, None)
+        return True
+
+    def remove_columns(self, name: str, offsets: list[int]) -> None:
+        """Take the columns at ``offsets`` (the rightmost of the table, which arxl added) out of
+        the table and the sheet: every cell of theirs, their widths and table columns; the used
+        range shrinks to the cells left."""
+        table = self._known(name)
+        sheet = table.sheet
+        columns = sorted(table.min_col + o for o in offsets)
+        if columns != list(range(table.max_col - len(columns) + 1, table.max_col + 1)):
+            raise BookError(f"{sheet.title}: arxl removes only the columns it added at the right end of the table.")
+        gone = set(columns)
+        kept = 0
+        for letters, row in re.findall(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"', self.package.read(sheet.part)):
+            col = column_index_from_string(letters.decode())
+            if col in gone:
+                sheet.edits.put(int(row), col, DELETE)
+                if (int(row), col) in sheet.formulas:
+                    sheet.formulas.discard((int(row), col))
+                    self._formula_overwritten = True
+                sheet.set(int(row), col, None)
+            else:
+                kept = max(kept, col)
+        sheet.edits.dropped_widths |= gone
+        sheet.edits.last_column = kept or 1
+        table.max_col -= len(columns)
+        table.written_columns -= gone
+        table.changed = True
+        if table.root is not None:
+            table_columns = table.root.find(M + "tableColumns")
+            assert table_columns is not None
+            for column in list(table_columns)[len(table_columns) - len(columns):]:
+                table_columns.remove(column)
+            table_columns.set("count", str(len(table_columns)))
+            auto = table.root.find(M + "autoFilter")
+            for criteria in list(auto if auto is not None else []):
+                if criteria.get("colId") is not None and int(criteria.get("colId", "0")) >= len(table_columns):
+                    auto.remove(criteria)  # type: ignore[union-attr]
+            self._set_ref(table)
 
     # ---- writing cells ------------------------------------------------------------------------
     def _put(self, sheet: _Sheet, row: int, col: int, edit: Edit) -> None:
@@ -540,14 +643,17 @@ class PackageStore:
                 f'<cols>{cols}</cols><sheetData/>'
                 f'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
                 f'<tableParts count="1"><tablePart r:id="rIdT"/></tableParts></worksheet>').encode()
-        sheet = self._new_sheet(name, body)
+        title = self.mapping.locations.get(name, name)
+        sheet = self._new_sheet(title, body)
         table_part = self.package.free_name("xl/tables/table{}.xml")
         rid = self.package.add_rel(sheet.part, TABLE_REL, table_part)
         self.package.write(sheet.part, body.replace(b'r:id="rIdT"', f'r:id="{rid}"'.encode()))
         ids = [int(root.get("id", "0")) for _, (_, _, root) in self._table_parts()]
         end = get_column_letter(len(headers))
+        display = own_table_name(name, [t for t, _ in self._table_parts()] + [
+            d.get("name", "") for d in self._workbook.iterfind(f"{M}definedNames/{M}definedName")])
         root = etree.Element(M + "table", nsmap={None: SML})
-        for attribute, value in (("id", str(max(ids + [0]) + 1)), ("name", name), ("displayName", name),
+        for attribute, value in (("id", str(max(ids + [0]) + 1)), ("name", display), ("displayName", display),
                                  ("ref", f"A1:{end}2")):
             root.set(attribute, value)
         etree.SubElement(root, M + "autoFilter", ref=f"A1:{end}2")
@@ -559,7 +665,7 @@ class PackageStore:
         self.package.write(table_part, to_xml(root))  # the name is taken from now on
         self.package.set_override(table_part, TABLE_TYPE)
         assert self._all_tables is not None
-        self._all_tables.append((name, (sheet, table_part, root)))
+        self._all_tables.append((display, (sheet, table_part, root)))
         table = _Table(name, sheet, table_part, root, 1, len(headers), 1, 1, changed=True, read_last=2)
         self._tables[name] = table
         for i, header in enumerate(headers, 1):
@@ -567,7 +673,7 @@ class PackageStore:
         for i, number_format in enumerate(formats, 1):
             if number_format:
                 sheet.edits.put(2, i, Edit(None, number_format, True))
-        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+        return RawTable(name=name, sheet=title, headers=list(headers), first_row=2, rows=[])
 
     # ---- report sheets ------------------------------------------------------------------------
     def write_report(self, sheet: str, report: Report) -> None:
@@ -650,7 +756,8 @@ class PackageStore:
         for sheet_name, report in self._reports.items():
             self._draw_report(sheet_name, report)
         self._reports = {}
-        changed_sheets = set()
+        edited = {sheet.title.lower(): {(r, c) for r, cells in sheet.edits.cells.items() for c in cells}
+                  for sheet in self._sheets if sheet.edits.cells}
         guided = self._guided()
         untitled = self._untitled(guided)
         for sheet in self._sheets:
@@ -658,33 +765,27 @@ class PackageStore:
             for place in placed:
                 wrap_rows(place, sheet.edits, self._styles.aligned)
             edits = sheet.edits
-            if not (edits.cells or edits.widths or edits.heights or edits.styles or placed):
+            if not (edits or placed):
                 continue
             original = self.package.read(sheet.part)
-            data = rewrite(original, edits, self._styles.with_format, self.epoch) if (
-                edits.cells or edits.widths or edits.heights or edits.styles) else original
+            data = rewrite(original, edits, self._styles.with_format, self.epoch) if edits else original
             sheet.edits = SheetEdits()
             if placed:
                 data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
             if data != original:
                 self.package.write(sheet.part, data)
-                changed_sheets.add(sheet.title)
-        changed_tables = set()
         for table in self._tables.values():
-            if table.written or table.changed:
-                changed_sheets.add(table.sheet.title)
-                changed_tables.add(table.root.get("displayName", table.name) if table.root is not None else table.name)
             if table.changed:
                 if table.part is not None and table.root is not None:
-                    self.package.write(table.part, to_xml(table.root))
+                    self.package.write_xml(table.part, table.root)
                     table.changed = False
         if self._styles.changed and self._styles.part:
-            self.package.write(self._styles.part, self._styles.data())
-        self._refresh_pivots(changed_tables, changed_sheets)
+            self.package.write_xml(self._styles.part, self._styles.root)
+        self._refresh_pivots(edited)
         if self._formula_overwritten:
             self._drop_calc_chain()
         if self._workbook_changed:
-            self.package.write(self.workbook_part, to_xml(self._workbook))
+            self.package.write_xml(self.workbook_part, self._workbook)
         self.notes = self.package.conform(suffix)
         self.package.save(path)
 
@@ -692,7 +793,7 @@ class PackageStore:
         """The contract's tables arxl wrote or changed this run, by sheet, for their guidance."""
         guided: dict[str, list[PlacedTable]] = {}
         for name, table in self._tables.items():
-            if table.written or table.changed:
+            if (table.written or table.changed) and not self.mapping.clerks(name):  # the clerk's sheet is theirs
                 guided.setdefault(table.sheet.title, []).append(PlacedTable(
                     name, table.header_row, table.min_col, table.max_col, table.n_rows, table.read_last,
                     table.sheet.value, table.written_columns))
@@ -727,10 +828,11 @@ class PackageStore:
             untitled.add(table.name)
         return untitled
 
-    def _refresh_pivots(self, tables: set[str], sheets: set[str]) -> None:
-        """A pivot table over a table or sheet arxl changed is refreshed when Excel opens it."""
-        lowered_tables = {t.lower() for t in tables}
-        lowered_sheets = {s.lower() for s in sheets}
+    def _refresh_pivots(self, edited: dict[str, set[tuple[int, int]]]) -> None:
+        """A pivot table whose source holds a cell arxl wrote (``edited``: sheet title in lower
+        case -> (row, column)) is refreshed when Excel opens it; one over the clerk's own columns
+        beside which arxl wrote its [arxl] columns is left as it is."""
+        tables = {t.root.get("displayName", "").lower(): t for t in self._tables.values() if t.root is not None}
         for kind, part in self.package.targets(self.workbook_part).values():
             if kind != PIVOT_CACHE_REL or not self.package.has(part):
                 continue
@@ -738,10 +840,34 @@ class PackageStore:
             source = root.find(f"{M}cacheSource/{M}worksheetSource")
             if source is None or root.get("refreshOnLoad") in ("1", "true"):
                 continue
-            if (source.get("name", "").lower() in lowered_tables or
-                    source.get("sheet", "").lower() in lowered_sheets):
+            if self._source_written(source, root, tables, edited):
                 root.set("refreshOnLoad", "1")
-                self.package.write(part, to_xml(root))
+                self.package.write_xml(part, root)
+
+    @staticmethod
+    def _source_written(source: etree._Element, cache: etree._Element, tables: dict[str, _Table],
+                        edited: dict[str, set[tuple[int, int]]]) -> bool:
+        """Whether arxl wrote into a pivot cache's source: a table's rows (grown or cut) or a
+        cell of a column the cache reads (any column when it names none), a range's cells."""
+        name = source.get("name")
+        if name:
+            table = tables.get(name.lower())
+            if table is None:
+                return False  # a table (or a defined name) arxl did not touch
+            last = table.header_row + max(table.n_rows, 1)
+            if last != table.read_last:
+                return True
+            fields = {header_key(f.get("name")) for f in cache.iterfind(f"{M}cacheFields/{M}cacheField")}
+            return any(table.min_col <= c <= table.max_col and table.header_row <= r <= last + table.totals
+                       and (not fields or header_key(table.sheet.value(table.header_row, c)) in fields)
+                       for r, c in edited.get(table.sheet.title.lower(), ()))
+        cells = edited.get(source.get("sheet", "").lower(), set())
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(source.get("ref", ""))
+        except (ValueError, TypeError):
+            return bool(cells)  # a range arxl cannot read: any cell of the sheet counts
+        return any((min_col or 1) <= c <= (max_col or 16384) and (min_row or 1) <= r <= (max_row or 1048576)
+                   for r, c in cells)
 
     def _drop_calc_chain(self) -> None:
         for part in self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != CALC_CHAIN_REL):

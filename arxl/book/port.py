@@ -12,7 +12,11 @@ Every ground rule of the contract is enforced here, once, for every door:
 - money cells are read and written in the minor unit of each row's own currency, found by the
   table's currency rule (``arxl.contract.TableSpec.currency``: its own Currency cell, else the
   currency of the customer, invoice or payment it names, else Settings BaseCurrency), and text
-  amounts with Settings DecimalSeparator.
+  amounts with Settings DecimalSeparator;
+- in a workbook the clerk built (``arxl adopt``), the accepted lines of its ColumnMap say where
+  each table is and which of the clerk's headers holds each column (``arxl.core.adopt``): the
+  clerk's sheet is read through them, arxl's columns go beside it marked [arxl], and every
+  problem names the clerk's own header.
 """
 from __future__ import annotations
 
@@ -24,9 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from arxl.book.convert import cell_values, read_column
-from arxl.book.store import BookError, RawTable, TableReader, TableStore
+from arxl.book.store import AdoptableStore, BookError, RawTable, TableReader, TableStore
 from arxl.contract import (
     ADDRESS_COLUMNS,
+    COLUMN_MAP,
     EXCEPTIONS,
     NUMBER_FORMATS,
     READ_COMMAND,
@@ -39,6 +44,7 @@ from arxl.contract import (
     read_choice,
     spec,
 )
+from arxl.core.adopt import ColumnMapping, read_column_map
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.ledger import Ledger, Step, check_step
 from arxl.core.problems import Problem, Problems
@@ -70,15 +76,85 @@ class Workbook:
         self._problems = Problems()
         self._reported: set[tuple[object, ...]] = set()
         self._cut = Problems()  # text cut to what a cell holds, while a step is written
+        self._mapping: ColumnMapping | None = None
 
     # ---- finding tables ---------------------------------------------------------------------
     def _table(self, name: str) -> RawTable | None:
+        if name == COLUMN_MAP.name:
+            return self._column_map_raw()
         if name not in self._raw:
-            self._raw[name] = self.store.find(name)
+            mapping = self.mapping
+            raw = self.store.find(name)
+            if raw is not None and mapping.clerks(name):
+                raw.headers = mapping.translate(name, raw.headers)
+            self._raw[name] = raw
         return self._raw[name]
+
+    @property
+    def mapping(self) -> ColumnMapping:
+        """The accepted lines of the workbook's ColumnMap (empty for a workbook without one),
+        read once, before any other table: the store looks for tables where they place them."""
+        if self._mapping is None:
+            raw = self._column_map_raw()
+            rows = []
+            if raw is not None:
+                at = self._offsets(raw)
+                rows = [(raw.first_row + i, {c: r[at[k]] for c, k in ((c.name, c.key) for c in COLUMN_MAP.columns)
+                                             if k in at}) for i, r in enumerate(raw.rows)]
+            self._mapping, problems = read_column_map(rows, raw.sheet if raw else COLUMN_MAP.name)
+            self._problems.extend(problems)
+            if isinstance(self.store, AdoptableStore):
+                self.store.mapping = self._mapping
+        return self._mapping
+
+    def _column_map_raw(self) -> RawTable | None:
+        if COLUMN_MAP.name not in self._raw:
+            self._raw[COLUMN_MAP.name] = self.store.find(COLUMN_MAP.name)
+        return self._raw[COLUMN_MAP.name]
+
+    def remap(self) -> ColumnMapping:
+        """Read the ColumnMap as it now stands (lines just accepted) and every other table afresh
+        through it."""
+        self._raw = {k: v for k, v in self._raw.items() if k == COLUMN_MAP.name}
+        self._mapping = None
+        self._settings_read = None
+        self._written()
+        if isinstance(self.store, AdoptableStore):
+            self.store.forget(keep=(COLUMN_MAP.name,))
+        return self.mapping
+
+    def write_clerk_column(self, name: str, column: str, values: list[object]) -> None:
+        """Write a clerk's column of an input table from its first row: only on the clerk's word
+        (``arxl adopt --accept`` marks ColumnMap lines Accepted)."""
+        raw = self._table(name)
+        if raw is None:
+            raise BookError(f"The workbook has no {name} table to write to.")
+        col = spec(name).column(column)
+        at = self._ensure_columns(name, raw, [col])[col.key]
+        self._write(name, raw, col, at, 0, values)
+
+    def _clerk_column(self, sheet: str, column: str) -> str:
+        """The header a problem's column has in the clerk's own sheet (``sheet``: a table's name
+        or its sheet)."""
+        mapping = self.mapping
+        if not mapping or not column:
+            return column
+        for table in mapping.placements:
+            raw = self._raw.get(table)
+            if sheet == table or (raw is not None and raw.sheet == sheet):
+                return mapping.clerk_header(table, column)
+        return column
 
     def _sheet_of(self, name: str) -> str:
         raw = self._raw.get(name)
+        return raw.sheet if raw else name
+
+    def has_table(self, name: str) -> bool:
+        return self._table(name) is not None
+
+    def sheet_of(self, name: str) -> str:
+        """The sheet a table is on (its own name when there is none)."""
+        raw = self._table(name)
         return raw.sheet if raw else name
 
     def _offsets(self, raw: RawTable) -> dict[str, int]:
@@ -103,6 +179,8 @@ class Workbook:
             if raw is None:
                 continue
             ledger.sheets[name] = raw.sheet
+            if self.mapping.clerks(name):
+                ledger.clerks.add(name)
             ledger.first_rows[name] = raw.first_row
             ledger.next_rows[name] = raw.first_row + len(raw.rows)
             table = spec(name)
@@ -260,6 +338,9 @@ class Workbook:
             at = offsets.get(col.key)
             cells = [r[at] for r in raw.rows] if at is not None else [None] * n
             typed[col.name], bad = read_column(col.kind, cells, currencies, separator)
+            if col.kind == Kind.MONEY and self.mapping.clerks(name):
+                found.extend((i, position, self._text_amount(raw, col, i, v))
+                             for i, v in enumerate(cells) if isinstance(v, str) and i not in bad and v.strip())
             for i, exc in bad.items():
                 if not blank[i]:
                     found.append((i, position, Problem(raw.sheet, raw.first_row + i, col.name, cells[i],
@@ -285,6 +366,14 @@ class Workbook:
             if col.unique:
                 frame = self._drop_duplicates(raw, frame, col.name, unread)
         return frame, unread
+
+    @staticmethod
+    def _text_amount(raw: RawTable, col: Column, i: int, value: str) -> Problem:
+        """An amount typed as text in the clerk's sheet: arxl reads it, but Excel's SUM, pivots
+        and charts leave it out, so the clerk's own totals and arxl's differ."""
+        return Problem(raw.sheet, raw.first_row + i, col.name, value, "an amount typed as text: arxl reads it, "
+                       "but Excel's SUM, pivot tables and charts leave it out",
+                       "Retype it as a number (or Data > Text to Columns > Finish on the column).")
 
     @staticmethod
     def _unread_choices(raw: RawTable, columns: list[Column], typed: dict[str, list[object]], blank: list[bool],
@@ -323,16 +412,21 @@ class Workbook:
     def _drop_duplicates(self, raw: RawTable, frame: pd.DataFrame, column: str, unread: set[int]) -> pd.DataFrame:
         ids = frame[column]
         dup = ids.ne("") & ids.duplicated(keep=False)
+        label = self._clerk_column(raw.sheet, column)
         for row_no, value in ids[dup].items():
             others = [str(r) for r in ids.index[dup & ids.eq(value)] if r != row_no]
             self._report_once(Problem(raw.sheet, int(row_no), column, value,
-                                      f"{column} {value} appears more than once (also row {', '.join(others)})",
-                                      f"Give each row its own {column}; these rows are left out until then."))
+                                      f"{label} {value} appears more than once (also row {', '.join(others)})",
+                                      f"Give each row its own {label}; these rows are left out until then."))
             unread.add(int(row_no))
         return frame[~dup]
 
     def _report_once(self, problem: Problem) -> None:
-        """A bad cell is reported once per run, however often its table is read."""
+        """A bad cell is reported once per run, however often its table is read (under the
+        clerk's own header in a sheet of theirs)."""
+        column = self._clerk_column(problem.sheet, problem.column)
+        if column != problem.column:
+            problem = Problem(problem.sheet, problem.row, column, problem.value, problem.problem, problem.hint)
         key = (problem.sheet, problem.row, problem.column, problem.problem)
         if key not in self._reported:
             self._reported.add(key)
@@ -359,7 +453,7 @@ class Workbook:
         for name, frame in step.rebuilds.items():
             self._replace(name, frame)
         for sheet, report in step.reports.items():
-            self._writer.write_report(sheet, report)
+            self._writer.write_report(self.mapping.locations.get(sheet, sheet), report)
         step.problems.extend(self._cut)
 
     def _check_rows(self, step: Step) -> None:
@@ -380,7 +474,7 @@ class Workbook:
         offsets = self._offsets(raw)
         missing = [c for c in columns if c.key not in offsets]
         if missing:
-            self._writer.add_columns(name, [c.name for c in missing],
+            self._writer.add_columns(name, [self.mapping.added_header(name, c.name) for c in missing],
                                    [NUMBER_FORMATS[c.kind] for c in missing], [c.width for c in missing])
             raw.headers.extend(c.name for c in missing)
             for r in raw.rows:
@@ -517,7 +611,7 @@ class Workbook:
             "Command": [c for c, _ in entries],
             "Sheet": [sheets.get(p.sheet, p.sheet) for _, p in entries],
             "Row": [p.row for _, p in entries],
-            "Column": [p.column for _, p in entries],
+            "Column": [self._clerk_column(p.sheet, p.column) for _, p in entries],
             "Value": ["" if p.value is None else str(p.value) for _, p in entries],
             "Problem": [p.problem for _, p in entries],
             "Hint": [p.hint for _, p in entries],

@@ -8,8 +8,8 @@ engine only (ARXL_ENGINE=openpyxl), which refuses such a workbook in place. The 
 writes and copies every other part byte for byte. What that engine itself edits, and so could
 disturb, is narrow and handled where it is edited: a clerk's shared formula whose first cell arxl
 overwrites (the other cells get the formula written out), the calculation chain (dropped when a
-formula cell is overwritten, as Excel rebuilds it), a pivot cache over a changed table (refreshed
-on open), and the AgingSummary report sheet, which arxl owns and redraws whole (anything a
+formula cell is overwritten, as Excel rebuilds it), a pivot cache over cells arxl wrote
+(refreshed on open), and the AgingSummary report sheet, which arxl owns and redraws whole (anything a
 clerk adds to that sheet is replaced with it, as with the openpyxl engine)."""
 from __future__ import annotations
 

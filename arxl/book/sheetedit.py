@@ -19,7 +19,8 @@ _ROW = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = re.compile(rb'\br="([A-Z]+)?(\d+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
-_SPANS = re.compile(rb'\s+spans="[^"]*"')
+_SPANS = re.compile(rb'\s+spans="([^"]*)"')
+_SPAN = re.compile(rb"(\d+):(\d+)")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"\s*/>')
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 
@@ -46,8 +47,14 @@ class SheetEdits:
     # row -> (column, the cell's style) -> the style to give it (guidance aligns a table's rows)
     styles: dict[int, Callable[[int, int], int]] = field(default_factory=dict)
     heights: dict[int, float | None] = field(default_factory=dict)  # row -> its height in points; None: Excel's
+    dropped_widths: set[int] = field(default_factory=set)  # columns taken out: their own widths go too
+    last_column: int = 0  # the used range's last column once columns were taken out (0: as it is)
     max_row: int = 0
     max_col: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or self.widths or self.heights or self.styles or self.dropped_widths
+                    or self.last_column)
 
     def put(self, row: int, col: int, edit: object) -> None:
         self.cells.setdefault(row, {})[col] = edit
@@ -136,13 +143,29 @@ def _row_xml(attrs: bytes, row: int, old_cells: list[tuple[int, bytes]], extra: 
             new_style = restyle(col, old_style)
             if new_style != old_style:
                 cells[col] = _restyled(xml, new_style)
-    attrs = _SPANS.sub(b"", attrs) if attrs else f' r="{row}"'.encode()
+    attrs = _spans(attrs, sorted(cells), edits.last_column) if attrs else f' r="{row}"'.encode()
     if row in edits.heights:
         height = edits.heights[row]
         attrs = _HEIGHT.sub(b"", attrs) + (f' ht="{height}" customHeight="1"'.encode() if height else b"")
     if not cells and not extra and b"customHeight" not in attrs and b" s=" not in attrs and b"hidden" not in attrs:
         return b""
     return b"<row" + attrs + b">" + b"".join(cells[c] for c in sorted(cells)) + extra + b"</row>"
+
+
+def _spans(attrs: bytes, columns: list[int], last_column: int) -> bytes:
+    """A row's attributes with its spans (the columns its cells take, a hint Excel gives each
+    block of 16 rows) grown to the cells it now holds, or cut back to ``last_column`` once
+    columns were taken out: an edit undone gives the row back as it was."""
+    m = _SPANS.search(attrs)
+    if m is None:
+        return attrs
+    span = _SPAN.fullmatch(m.group(1))
+    if span is None or not columns:
+        return attrs[:m.start()] + attrs[m.end():]
+    low, high = min(int(span.group(1)), columns[0]), max(int(span.group(2)), columns[-1])
+    if last_column:
+        high = max(min(high, last_column), columns[-1])
+    return attrs[:m.start()] + f' spans="{low}:{high}"'.encode() + attrs[m.end():]
 
 
 def row_cells(data: bytes, row: int) -> dict[int, bytes]:
@@ -199,9 +222,9 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
 
 
 def _head(head: bytes, edits: SheetEdits) -> bytes:
-    """The part before ``<sheetData>``: the used range grown to the cells arxl wrote, and the
-    widths of columns arxl added."""
-    if edits.max_row:
+    """The part before ``<sheetData>``: the used range grown to the cells arxl wrote (or cut
+    to the columns left), and the widths of columns arxl added (or took out)."""
+    if edits.max_row or edits.last_column:
         m = _DIMENSION.search(head)
         if m is not None:
             ref = m.group(1).decode()
@@ -209,9 +232,16 @@ def _head(head: bytes, edits: SheetEdits) -> bytes:
                 min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
             except (ValueError, TypeError):
                 min_col, min_row, max_col, max_row = 1, 1, 1, 1
+            last = max(edits.last_column or max_col or 1, edits.max_col)
             new = (f"{get_column_letter(min_col or 1)}{min_row or 1}:"
-                   f"{get_column_letter(max(max_col or 1, edits.max_col))}{max(max_row or 1, edits.max_row)}")
+                   f"{get_column_letter(last)}{max(max_row or 1, edits.max_row)}")
             head = head[:m.start()] + f'<dimension ref="{new}"/>'.encode() + head[m.end():]
+    if edits.dropped_widths:
+        def kept(m: re.Match[bytes]) -> bytes:
+            low, high = int(m.group(1)), int(m.group(2))
+            return b"" if set(range(low, high + 1)) <= edits.dropped_widths else m.group(0)
+        head = re.sub(rb'<col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"[^>]*/>', kept, head)
+        head = re.sub(rb"<cols>\s*</cols>", b"", head)
     if edits.widths:
         covered: set[int] = set()
         for m in re.finditer(rb'<col\b[^>]*?\bmin="(\d+)"[^>]*?\bmax="(\d+)"', head):

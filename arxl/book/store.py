@@ -1,5 +1,6 @@
-"""What a workbook must offer arxl: raw tables of cell values. Two implementations exist:
-``arxl.book.files.FileStore`` (openpyxl, for the headless door) and
+"""What a workbook must offer arxl: raw tables of cell values. Three implementations exist:
+``arxl.book.package_store.PackageStore`` (the headless door's default: the file's package,
+edited where it changes), ``arxl.book.files.FileStore`` (openpyxl, ARXL_ENGINE=openpyxl) and
 ``arxl.excel.store.XlwingsStore`` (a live Excel Book). Every ground rule lives above this line,
 in ``arxl.book.port.Workbook``, so a new store cannot bypass one."""
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from arxl.core.adopt import ColumnMapping
 from arxl.core.report import Report
 
 
@@ -63,3 +65,32 @@ class TableStore(TableReader, Protocol):
 
     def write_report(self, sheet: str, report: Report) -> None:
         """Replace a report sheet (the aging summary) with ``report``'s blocks and charts."""
+
+
+@runtime_checkable
+class AdoptableStore(TableStore, Protocol):
+    """A store arxl can set up in a workbook the clerk built (``arxl.book.adoption``).
+    ``mapping`` is the accepted ColumnMap: where tables are (``arxl.contract.locate_table``; a
+    sheet it names holding an Excel table at A1 is that table), and which are the clerk's own
+    (arxl writes its [arxl] columns there and nothing else: no drop-downs, colours or print
+    setup of its guidance)."""
+
+    mapping: ColumnMapping
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one as a plain list."""
+
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh."""
+
+
+@runtime_checkable
+class UndoableStore(AdoptableStore, Protocol):
+    """A workbook file's store, which ``arxl adopt --undo`` can take arxl out of."""
+
+    def remove_sheet(self, title: str) -> bool:
+        """Remove the sheet ``title`` with all it holds; False if there is none."""
+
+    def remove_columns(self, name: str, offsets: list[int]) -> None:
+        """Take the columns at ``offsets`` (the rightmost of the table, which arxl added) out of
+        the table and the sheet: their cells, widths and table columns."""

@@ -7,6 +7,7 @@ receive, and close and verify are asked for, so they run only when asked for."""
 from __future__ import annotations
 
 from arxl.commands import (
+    adopt,
     aging,
     close,
     collections,
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Command] = {c.id: c for c in (
     close.COMMAND,
     reconcile.COMMAND,
     verify.COMMAND,
+    adopt.COMMAND,
 )}
 
 # The steps of `arxl refresh` and the Refresh all button, in order.

@@ -81,6 +81,12 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     writer = ctx.documents or Documents()
     result = RunResult()
     ledger = book.load()
+    if not ledger.tables and not ledger.unusable:
+        # a workbook the clerk built: writing Exceptions into it would change it for nothing
+        raise BookError("This workbook holds none of arxl's tables (Invoices, Customers, Payments...), or its "
+                        "ColumnMap is not accepted yet. To work in a workbook you built, run arxl adopt on it "
+                        "(in Excel: Set up arxl here): arxl finds your sheets and headers and asks you to "
+                        "confirm them. Nothing was changed.")
     entries = [(READ_COMMAND, p) for p in ledger.problems]
     prepared = chain.prepare(ledger, ctx.user, ctx.now)
     book.apply(prepared)

@@ -16,6 +16,9 @@ Rules (an AR clerk's):
 - A debit memo is an open item of its own (not part of any invoice); applications whose InvoiceID
   is the memo's MemoID pay it.
 - Applications with a blank InvoiceID are cash on account: unapplied cash of that payment.
+- An invoice with a PaidDate (a clerk who keeps no payments ledger) is paid in full on that
+  date: what the ledgers leave open of it then counts as Paid, and the PaidDate as its last
+  payment date. No payment is invented for it.
 - As of a date, only what happened on or before it counts: an application from its payment's
   ReceivedDate (Payments joined on PaymentID; else the PostedAt date), a Reversal row from its
   own PostedAt date, a memo from its MemoDate. A row with no date at all always counts.
@@ -175,6 +178,12 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
 
     open_balance = amount - paid - discounts - written_off - credited
     last_paid = _last_payment_dates(ids, money, apps_dates, apps["Source"])
+    if "PaidDate" in invoices:
+        paid_on = invoices["PaidDate"]
+        settled = _counted(paid_on, stamp) & paid_on.notna() & (open_balance > 0)
+        paid = paid + open_balance.where(settled, 0)
+        open_balance = open_balance.where(~settled, 0)
+        last_paid = last_paid.where(~settled | (last_paid >= paid_on), paid_on)
 
     status = np.select(
         [is_disputed(invoices["Disputed"]).to_numpy(),

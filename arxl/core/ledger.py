@@ -106,7 +106,8 @@ class Ledger:
     first data row and of the row an append would write. ``all_ids``: every value of a table's
     ID column, unread rows included, so nothing is numbered or imported twice. ``sheets``: the
     sheet each table is on (for problems). ``unusable``: tables present but not readable as a
-    whole (a required column missing), with the reason. ``problems``: what reading found."""
+    whole (a required column missing), with the reason. ``problems``: what reading found.
+    ``clerks``: the tables read from sheets the clerk built, through an accepted ColumnMap."""
 
     settings: Settings
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -117,6 +118,7 @@ class Ledger:
     sheets: dict[str, str] = field(default_factory=dict)
     unusable: dict[str, str] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
+    clerks: set[str] = field(default_factory=set)  # tables read from the clerk's own sheets (arxl adopt)
     _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
     chain_cache: dict[str, object] = field(default_factory=dict, repr=False)  # arxl.core.chain's, per ledger
 
@@ -134,7 +136,8 @@ class Ledger:
             raise CannotRun(self.unusable[name])
         if required:
             raise CannotRun(f"The workbook has no {name} table (an Excel table named {name}, or a sheet "
-                            f"named {name} with headers in row 1). Run 'arxl new' to see the expected layout.")
+                            f"named {name} with headers in row 1). Run 'arxl new' to see the expected layout, "
+                            f"or 'arxl adopt' to work in a workbook you built.")
         return empty_frame(spec(name))
 
     def sheet(self, name: str) -> str:

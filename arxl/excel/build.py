@@ -553,9 +553,9 @@ def write_macro_workbook(target: Path, vba_bin: bytes, ribbon: str, project_shee
 def build_workbook(vba_dir: Path, target: Path) -> Path:
     """``target`` (an .xlsm) from the sources in ``vba_dir``: the blank master workbook, the
     xlwings.conf sheet, the ribbon and the VBA project."""
-    from arxl.contract import SHEET_ORDER
+    from arxl.contract import NEW_BOOK_SHEETS
 
-    sheets = len(SHEET_ORDER) + 1  # and xlwings.conf
+    sheets = len(NEW_BOOK_SHEETS) + 1  # and xlwings.conf
     vba_bin = vba_project_bin(vba_dir, code_names(sheets))
     return write_macro_workbook(target, vba_bin, (vba_dir / "customUI.xml").read_text(encoding="utf-8"), sheets)
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import xlwings as xw
 
+from arxl.book import adoption
 from arxl.book.port import Workbook
+from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context, FileKinds
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
@@ -141,9 +143,20 @@ def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.dateti
     ctx = Context(progress=StatusBar(app, label), files=files, folder=folder)
     if now is not None:
         ctx.now = now
+    notes: list[str] = []
     try:
         with _busy(app):
-            result = run_commands(Workbook(store, path=_path(book)), ids, ctx)
+            port = Workbook(store, path=_path(book))
+            if button_id == ADOPT.id:  # a first click proposes the ColumnMap, a second accepts it
+                notes = adoption.accept(port) if port.has_table("ColumnMap") else []
+                if not notes:
+                    proposal = adoption.propose(port)
+                    store.commit()
+                    tell(f"{label}: found {proposal.where()}. The ColumnMap sheet shows where arxl will read each "
+                         f"column and how sure it is. Correct it where it is wrong, then click {label} again to "
+                         f"accept it.", TITLE, "info")
+                    return RunResult()
+            result = run_commands(port, ids, ctx)
             ctx.progress(f"writing {store.pending} change(s) to the workbook", 1.0)
             store.commit()
     except Exception as exc:  # noqa: BLE001 - the door's last line: a sentence for the clerk, the traceback for IT
@@ -154,7 +167,8 @@ def run_click(book, button_id: str, files: tuple[Path, ...] = (), now: dt.dateti
         tell(f"{label} could not finish: {exc}\n\n{state}\n\nThe technical details are in {error_log}; "
              f"send that file to whoever supports arxl.", f"{TITLE}: {label} failed", "critical")
         return None
-    tell(summary(label, result), TITLE, "info" if result.ok else "critical")
+    tell("\n".join([*(f"{label}: {note}." for note in notes), summary(label, result)]), TITLE,
+         "info" if result.ok else "critical")
     return result
 
 

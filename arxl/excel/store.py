@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from arxl.book.store import BookError, RawTable
 from arxl.contract import OBJECT_MODEL_FORMATS, locate_table, sheet_position
+from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Block, Chart, Report
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -78,6 +79,7 @@ class XlwingsStore:
         self._where: dict[str, _Located] = {}
         self._pending: list[Callable[[], None]] = []
         self.applied = 0  # changes applied by commit(); non-zero means the workbook was touched
+        self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
 
     # ---- finding ----------------------------------------------------------------------------
     def _sheet(self, name: str):
@@ -98,10 +100,12 @@ class XlwingsStore:
             return self._where[name]
         sheets = list(self.book.sheets)
         found = locate_table(name, [(t.name, (sheet, t)) for sheet in sheets for t in sheet.tables],
-                             [(sheet.name, (sheet, None)) for sheet in sheets])
+                             [(sheet.name, (sheet, None)) for sheet in sheets], self.mapping.locations)
         if found is None:
             return None
         sheet, table = found
+        if table is None and name in self.mapping.placements:  # a placed sheet's list is its table at A1
+            table = next((t for t in sheet.tables if (t.range.row, t.range.column) == (1, 1)), None)
         if table is not None:
             whole = table.range
             body = table.data_body_range
@@ -131,10 +135,31 @@ class XlwingsStore:
         notes = []
         if loc.table is None:  # cells of an Excel table's header row cannot be merged
             header = self._range(loc, loc.header_row, loc.min_col, loc.header_row, loc.max_col)
-            if header.merge_cells is not False:
+            try:
+                merged = header.merge_cells
+            except NotImplementedError:  # xlwings Lite and the remote engine cannot tell at once
+                merged = False
+            if merged is not False:
                 notes.append(f"some header cells in {header.address.replace('$', '')} are merged")
         return RawTable(name=name, sheet=loc.sheet, first_row=loc.first_row, rows=rows, problems=notes,
                         headers=["" if h is None else str(h) for h in headers])
+
+    # ---- adopting a clerk's workbook (arxl.book.adoption) ------------------------------------
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Locate every table but ``keep`` afresh (the ColumnMap placing them was just accepted)."""
+        self._where = {name: loc for name, loc in self._where.items() if name in keep}
+
+    def samples(self) -> list[RawTable]:
+        """What every sheet holds: each Excel table, and each sheet without one read as a plain
+        list under row 1."""
+        found = []
+        for sheet in self.book.sheets:
+            for name in [t.name for t in sheet.tables] or [sheet.name]:
+                raw = self.find(name)
+                self._where.pop(name, None)  # read to look at, not located as a table
+                if raw is not None:
+                    found.append(raw)
+        return found
 
     # ---- changes, held until commit() -------------------------------------------------------
     def _later(self, change: Callable[[], None]) -> None:
@@ -163,20 +188,22 @@ class XlwingsStore:
                                     f"and run again.")
 
     def create(self, name, headers, formats, widths) -> RawTable:
-        if name in [s.name for s in self.book.sheets]:
-            raise BookError(f"A sheet named {name} exists but holds no {name} table; rename that sheet "
+        title = self.mapping.locations.get(name, name)
+        if title in [s.name for s in self.book.sheets]:
+            raise BookError(f"A sheet named {title} exists but holds no {name} table; rename that sheet "
                             f"or give it headers in row 1.")
-        loc = _Located(name, name, 1, len(headers), 1, 0, new=True)
+        table = own_table_name(name, [t.name for s in self.book.sheets for t in s.tables])
+        loc = _Located(title, table, 1, len(headers), 1, 0, new=True)
         self._where[name] = loc
 
         def change():
-            sheet = self._add_sheet(name)
+            sheet = self._add_sheet(title)
             sheet.range((1, 1), (1, len(headers))).value = [list(headers)]
-            sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=name,
+            sheet.tables.add(source=sheet.range((1, 1), (2, len(headers))), name=table,
                              table_style_name=TABLE_STYLE, has_headers=True)
             self._format_columns(loc, 2, 2, formats, widths)
         self._later(change)
-        return RawTable(name=name, sheet=name, headers=list(headers), first_row=2, rows=[])
+        return RawTable(name=name, sheet=title, headers=list(headers), first_row=2, rows=[])
 
     def _add_sheet(self, name: str):
         """A new sheet where WORKBOOK.md's order puts it."""
