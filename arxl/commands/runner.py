@@ -12,7 +12,7 @@ from arxl.book.port import Workbook
 from arxl.book.store import BookError
 from arxl.commands.command import Context, DocumentWriter, Progress
 from arxl.commands.registry import COMMANDS
-from arxl.contract import READ_COMMAND
+from arxl.contract import COLUMN_MAP, READ_COMMAND
 from arxl.core import chain
 from arxl.core.ledger import CannotRun, Outcome, Step
 from arxl.core.problems import Problem
@@ -81,7 +81,7 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     writer = ctx.documents or Documents()
     result = RunResult()
     ledger = book.load()
-    if not ledger.tables and not ledger.unusable:
+    if not set(ledger.tables) - {COLUMN_MAP.name} and not ledger.unusable:
         # a workbook the clerk built: writing Exceptions into it would change it for nothing
         raise BookError("This workbook holds none of arxl's tables (Invoices, Customers, Payments...), or its "
                         "ColumnMap is not accepted yet. To work in a workbook you built, run arxl adopt on it "
