@@ -316,7 +316,8 @@ def chain_state(ledger: Ledger, name: str) -> ChainState:
     head = None
     if len(recorded) and pd.notna(recorded["LastChainNo"].iloc[0]):
         head = (int(recorded["LastChainNo"].iloc[0]), str(recorded["LastRowHash"].iloc[0]))
-    state = check_chain(TABLES[name], ledger.table(name), ledger.unread.get(name, set()),
+    # a ledger the workbook does not hold yet starts empty (the step that appends to it creates it)
+    state = check_chain(TABLES[name], ledger.table(name, required=False), ledger.unread.get(name, set()),
                         ledger.next_rows.get(name), head, acknowledgements(ledger.table(ACKS, required=False)))
     ledger.chain_cache[name] = state
     return state
