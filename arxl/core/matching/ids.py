@@ -84,21 +84,32 @@ def _parts(values: Sequence[str]) -> list[list[str]]:
     return [_PART.findall(O_NEAR_DIGIT.sub(as_zeros, v) if "O" in v else v) for v in upper]
 
 
-def _grouped(keys: np.ndarray, positions: np.ndarray) -> dict[str, list[int]]:
-    """{key: the positions under it}, in order."""
-    out: dict[str, list[int]] = {}
-    for k, p in zip(keys.tolist(), positions.tolist()):
-        out.setdefault(k, []).append(p)
-    return out
+def _by_key(keys: list[str], positions: list[int]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Keys naming one position ({key: position}) and keys naming several ({key: positions, in
+    the order first given}); a key given twice with the same position counts once."""
+    if not keys:
+        return {}, {}
+    codes, uniques = pd.factorize(np.array(keys, dtype=object))
+    where = np.asarray(positions, dtype=np.int64)
+    fresh = ~pd.Series(codes * (int(where.max()) + 1) + where).duplicated().to_numpy()
+    codes, where = codes[fresh], where[fresh]
+    single = np.bincount(codes)[codes] == 1
+    one = dict(zip(uniques[codes[single]].tolist(), where[single].tolist()))
+    codes, where = codes[~single], where[~single]
+    order = np.argsort(codes, kind="stable")
+    codes, where = codes[order], where[order]
+    bounds = np.flatnonzero(np.diff(codes, prepend=-1, append=-1)).tolist()  # where each key's run begins
+    listed = where.tolist()
+    many = dict(zip(uniques[codes[bounds[:-1]]].tolist(), (listed[a:b] for a, b in zip(bounds, bounds[1:]))))
+    return one, many
 
 
-def _joined(table: pd.DataFrame, columns: Iterable[int]) -> pd.Series:
+def _joined(table: list[list[str]], columns: Iterable[int]) -> list[str]:
     """The given part columns of each reference, run together."""
     columns = list(columns)
-    out = table[columns[0]].astype(object)
-    for c in columns[1:]:
-        out = out + table[c]
-    return out
+    if len(columns) == 1:
+        return table[columns[0]]
+    return ["".join(values) for values in zip(*(table[c] for c in columns))]
 
 
 def _tight(part: Part) -> bool:
@@ -113,73 +124,67 @@ class ReferenceIndex:
         self.column = column
         self.references = list(references)
         parts = _parts(self.references)
-        everything = pd.DataFrame(parts) if parts else pd.DataFrame()
-        self.max_parts = max(1, everything.shape[1])
-        kinds = [pd.Series(np.where(everything[j].isna(), "", np.where(
-            everything[j].str.match(r"\d").fillna(False).to_numpy(dtype=bool), "D", "L")), index=everything.index)
-            for j in everything.columns]
-        shapes = _joined(pd.DataFrame(dict(enumerate(kinds))), range(len(kinds))) if kinds else pd.Series(dtype=object)
+        self.max_parts = max(1, max(map(len, parts), default=0))
+        by_shape: dict[str, list[int]] = {}
+        for pos, p in enumerate(parts):
+            if p:
+                by_shape.setdefault("".join(["D" if x[0].isdigit() else "L" for x in p]), []).append(pos)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
-        fulls, keyed, cores, all_cores = [], [], [], []
-        for shape, rows in shapes.groupby(shapes).indices.items():
-            if not shape:
-                continue
-            table = everything.iloc[rows, :len(shape)]
-            varied = table.nunique().to_numpy() >= max(2, 0.2 * len(table))
-            if not varied.any():
+        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
+        self.cores = [""] * len(self.references)
+        # every reference's full key, and its partial keys (key list by key list), in one order
+        full_keys: list[str] = []
+        full_positions: list[int] = []
+        partial_keys: list[str] = []
+        partial_positions: list[int] = []
+        digit_cores: list[str] = []
+        for shape in sorted(by_shape):
+            rows = by_shape[shape]
+            table = [[parts[pos][j] for pos in rows] for j in range(len(shape))]
+            varied = [len(set(values)) >= max(2, 0.2 * len(rows)) for values in table]
+            if not any(varied):
                 varied[-1] = True
             distinctive = [i for i, v in enumerate(varied) if v]
             first = distinctive[0]
             for i, v in enumerate(varied):
                 if not v:
-                    self.fixed_values.update(table[i].dropna().unique().tolist())
+                    self.fixed_values.update(table[i])
             full = _joined(table, range(len(shape)))
-            fulls.append(full)
             core = _joined(table, distinctive)
-            stripped = core.str.lstrip("0").replace("", "0")
+            stripped = [c.lstrip("0") or "0" for c in core]
             keys = [_joined(table, range(i, len(shape))) for i in range(1, first + 1)]
             keys += [core, stripped]
             letters_before = [i for i in range(first) if shape[i] == "L"]
             if letters_before:
                 prefix = _joined(table, letters_before)
-                keys += [prefix + core, prefix + stripped]
+                keys += [[a + b for a, b in zip(prefix, core)], [a + b for a, b in zip(prefix, stripped)]]
             for key in keys:
-                keyed.append(pd.DataFrame({"key": key, "full": full}))
-            cores.append(core[core.str.isdigit()])
-            all_cores.append(core)
-        full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
-        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
-        self.cores = [""] * len(self.references)
-        for pos, key in zip(full.index.tolist(), full.tolist()):
-            self.full_keys[pos] = key
-        if all_cores:
-            core = pd.concat(all_cores)
-            for pos, key in zip(core.index.tolist(), core.tolist()):
-                self.cores[pos] = key
-        repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
-        self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
-        self._exact_many: dict[str, list[int]] = _grouped(full[repeated].to_numpy(),
-                                                                 full.index[repeated.to_numpy()].to_numpy())
-        self.partial: dict[str, list[int]] = {}
-        self._partial_one: dict[str, int] = {}  # most partial keys name one reference
-        if keyed:
-            table = pd.concat(keyed)
-            table = table[(table["key"].str.len() >= 3) & (table["key"] != table["full"])]
-            table = table.reset_index(names="pos").drop_duplicates(["key", "pos"])
-            shared = table["key"].duplicated(keep=False)
-            one = table[~shared]
-            self._partial_one = dict(zip(one["key"].to_numpy(), one["pos"].to_numpy().tolist()))
-            many = table[shared]
-            self.partial = _grouped(many["key"].to_numpy(), many["pos"].to_numpy())
+                for k, pos, f in zip(key, rows, full):
+                    if len(k) >= 3 and k != f:
+                        partial_keys.append(k)
+                        partial_positions.append(pos)
+            for pos, f, c in zip(rows, full, core):
+                self.full_keys[pos] = f
+                self.cores[pos] = c
+            full_keys += full
+            full_positions += rows
+            digit_cores += [c for c in core if c.isdigit()]
+        # a PO number may be quoted on several invoices
+        self.exact, self._exact_many = _by_key(full_keys, full_positions)
+        # most partial keys name one reference
+        self._partial_one, self.partial = _by_key(partial_keys, partial_positions)
         # Numbers shaped like our cores: their lengths, and the span of values each length takes
         # (with room for references issued after the newest one here).
+        spans: dict[int, tuple[int, int]] = {}
+        for digits in digit_cores:
+            value = int(digits)
+            low, high = spans.get(len(digits), (value, value))
+            spans[len(digits)] = (min(low, value), max(high, value))
         self.core_spans = {}
-        core = pd.concat(cores) if cores else pd.Series(dtype=object)
-        for digits, values in core.astype(str).groupby(core.str.len()):
-            numbers = values.astype("int64")
-            low, high = int(numbers.min()), int(numbers.max())
+        for length in sorted(spans):
+            low, high = spans[length]
             room = max(10, (high - low) // 10)
-            self.core_spans[int(digits)] = (low - room, high + room)
+            self.core_spans[length] = (low - room, high + room)
         # How many digits our keys and their cores have (a run about as long may be one of them
         # keyed wrong), and the letter prefixes that may be run into a word before them.
         self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
