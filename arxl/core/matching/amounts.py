@@ -244,7 +244,10 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
         return found, count
     i, j = _pairs(n)
     pair = values[i] + values[j]
-    porder = np.argsort(pair, kind="stable")
+    # only pairs that some third value completes can be in a set: sort just those (a stable
+    # sort of them keeps equal sums in the order of all pairs)
+    within = np.flatnonzero((pair >= target - ordered[-1]) & (pair <= target - ordered[0]))
+    porder = within[np.argsort(pair[within], kind="stable")]
     psorted = pair[porder]
     lo = np.searchsorted(psorted, target - values, "left")
     hi = np.searchsorted(psorted, target - values, "right")

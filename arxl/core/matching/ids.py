@@ -41,21 +41,21 @@ _PART = re.compile(r"[A-Z]+|\d+")
 _NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # keys hold upper-case letters and digits
 
 
-def _edits(digits: str) -> set[str]:
+def _edits(digits: str, wanted: set[int]) -> set[str]:
     """Every string one keying error away from a run of digits: a digit replaced, inserted (a
-    doubled digit is one), dropped, or two neighbours swapped."""
+    doubled digit is one), dropped, or two neighbours swapped; of the lengths ``wanted`` only."""
+    n = len(digits)
     out = set()
-    for i in range(len(digits)):
-        head, tail = digits[:i], digits[i + 1:]
-        out.add(head + tail)
-        for d in "0123456789":
-            out.add(head + d + digits[i:])
-            if d != digits[i]:
-                out.add(head + d + tail)
-        if i + 1 < len(digits) and digits[i] != digits[i + 1]:
-            out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
-    for d in "0123456789":
-        out.add(digits + d)
+    if n - 1 in wanted:
+        out.update(digits[:i] + digits[i + 1:] for i in range(n))
+    if n in wanted:
+        for i in range(n):
+            head, tail = digits[:i], digits[i + 1:]
+            out.update(head + d + tail for d in "0123456789" if d != digits[i])
+            if i + 1 < n and digits[i] != digits[i + 1]:
+                out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
+    if n + 1 in wanted:
+        out.update(digits[:i] + d + digits[i:] for i in range(n + 1) for d in "0123456789")
     out.discard(digits)
     return out
 
@@ -190,6 +190,8 @@ class ReferenceIndex:
         self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
         self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
+        # the lengths of the keys a keying error may be undone into (one_edit)
+        self.key_lengths = {len(key) for key in self.exact} | {len(key) for key in self._partial_one}
 
     def __len__(self) -> int:
         return len(self.references)
@@ -251,7 +253,10 @@ class ReferenceIndex:
             if not digits.isdigit() or len(digits) < 3:
                 continue
             head, tail = "".join(parts[:k]), "".join(parts[k + 1:])
-            for v in _edits(digits):
+            # only edits as long as some key can be looked up
+            around = len(head) + len(tail)
+            lengths = {n for n in (len(digits) - 1, len(digits), len(digits) + 1) if n + around in self.key_lengths}
+            for v in _edits(digits, lengths):
                 key = head + v + tail
                 pos = exact.get(key)
                 if pos is None:
