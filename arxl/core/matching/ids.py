@@ -22,7 +22,6 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import osa_distances
-from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
+from arxl.core.matching.text import Part, Remittance, o_as_zero
 
 EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
 # How surely each kind of reading names its invoice, strongest first (the model's reading levels).
@@ -38,7 +37,6 @@ READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
-_NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # keys hold upper-case letters and digits
 
 
 def _edits(digits: str, wanted: set[int]) -> set[str]:
@@ -80,15 +78,31 @@ class Mention:
 def _parts(values: Sequence[str]) -> list[list[str]]:
     """Each reference's parts, read as ``fix_ocr`` reads text (plain loops: faster than
     pandas string methods on 100,000 short strings)."""
-    upper = [str(v).upper() for v in values]
-    return [_PART.findall(O_NEAR_DIGIT.sub(as_zeros, v) if "O" in v else v) for v in upper]
+    return [_PART.findall(o_as_zero(str(v).upper())) for v in values]
 
 
-def _by_key(keys: list[str], positions: list[int]) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """Keys naming one position ({key: position}) and keys naming several ({key: positions, in
-    the order first given}); a key given twice with the same position counts once."""
+class _Shared:
+    """Keys naming several positions: ``get(key)`` gives them in the order first given (one
+    array for all, cut where each key's run begins, rather than a list per key)."""
+
+    def __init__(self, keys: list[str], positions: list[int], starts: list[int]):
+        self._row = dict(zip(keys, range(len(keys))))
+        self._positions = positions
+        self._starts = starts  # key k's positions: positions[starts[k]:starts[k + 1]]
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def get(self, key: str) -> tuple[int, ...] | None:
+        k = self._row.get(key)
+        return None if k is None else tuple(self._positions[self._starts[k]:self._starts[k + 1]])
+
+
+def _by_key(keys: list[str], positions: list[int]) -> tuple[dict[str, int], _Shared]:
+    """Keys naming one position ({key: position}) and keys naming several (``_Shared``); a key
+    given twice with the same position counts once."""
     if not keys:
-        return {}, {}
+        return {}, _Shared([], [], [0])
     codes, uniques = pd.factorize(np.array(keys, dtype=object))
     where = np.asarray(positions, dtype=np.int64)
     fresh = ~pd.Series(codes * (int(where.max()) + 1) + where).duplicated().to_numpy()
@@ -98,10 +112,8 @@ def _by_key(keys: list[str], positions: list[int]) -> tuple[dict[str, int], dict
     codes, where = codes[~single], where[~single]
     order = np.argsort(codes, kind="stable")
     codes, where = codes[order], where[order]
-    bounds = np.flatnonzero(np.diff(codes, prepend=-1, append=-1)).tolist()  # where each key's run begins
-    listed = where.tolist()
-    many = dict(zip(uniques[codes[bounds[:-1]]].tolist(), (listed[a:b] for a, b in zip(bounds, bounds[1:]))))
-    return one, many
+    starts = np.flatnonzero(np.diff(codes, prepend=-1, append=-1))  # where each key's run begins, and the end
+    return one, _Shared(uniques[codes[starts[:-1]]].tolist(), where.tolist(), starts.tolist())
 
 
 def _joined(table: list[list[str]], columns: Iterable[int]) -> list[str]:
@@ -135,9 +147,10 @@ class ReferenceIndex:
         # every reference's full key, and its partial keys (key list by key list), in one order
         full_keys: list[str] = []
         full_positions: list[int] = []
-        partial_keys: list[str] = []
-        partial_positions: list[int] = []
-        digit_cores: list[str] = []
+        partial_keys: list[np.ndarray] = []
+        partial_positions: list[np.ndarray] = []
+        digit_cores: dict[int, list[str]] = {}  # by length
+        self.digit_lengths = {0} if len(self.references) > sum(map(len, by_shape.values())) else set()
         for shape in sorted(by_shape):
             rows = by_shape[shape]
             table = [[parts[pos][j] for pos in rows] for j in range(len(shape))]
@@ -158,40 +171,46 @@ class ReferenceIndex:
             if letters_before:
                 prefix = _joined(table, letters_before)
                 keys += [[a + b for a, b in zip(prefix, core)], [a + b for a, b in zip(prefix, stripped)]]
+            fulls, at = np.array(full, dtype=object), np.array(rows, dtype=np.int64)
+            done: list[list[str]] = []
             for key in keys:
-                for k, pos, f in zip(key, rows, full):
-                    if len(k) >= 3 and k != f:
-                        partial_keys.append(k)
-                        partial_positions.append(pos)
+                if any(key is seen for seen in done):  # the same keys again (a core that is all the rest)
+                    continue
+                done.append(key)
+                keyed = np.array(key, dtype=object)
+                usable = (np.fromiter(map(len, key), dtype=np.int64, count=len(key)) >= 3) & (keyed != fulls)
+                partial_keys.append(keyed[usable])
+                partial_positions.append(at[usable])
             for pos, f, c in zip(rows, full, core):
                 self.full_keys[pos] = f
                 self.cores[pos] = c
             full_keys += full
             full_positions += rows
-            digit_cores += [c for c in core if c.isdigit()]
+            for c in core:
+                if c.isdigit():
+                    digit_cores.setdefault(len(c), []).append(c)
+            numbers = [j for j, kind in enumerate(shape) if kind == "D"]
+            self.digit_lengths.update(map(len, _joined(table, numbers)) if numbers else (0,))
         # a PO number may be quoted on several invoices
         self.exact, self._exact_many = _by_key(full_keys, full_positions)
         # most partial keys name one reference
-        self._partial_one, self.partial = _by_key(partial_keys, partial_positions)
+        self._partial_one, self.partial = _by_key(np.concatenate(partial_keys).tolist() if partial_keys else [],
+                                                  np.concatenate(partial_positions).tolist() if partial_keys else [])
         # Numbers shaped like our cores: their lengths, and the span of values each length takes
         # (with room for references issued after the newest one here).
-        spans: dict[int, tuple[int, int]] = {}
-        for digits in digit_cores:
-            value = int(digits)
-            low, high = spans.get(len(digits), (value, value))
-            spans[len(digits)] = (min(low, value), max(high, value))
         self.core_spans = {}
-        for length in sorted(spans):
-            low, high = spans[length]
+        for length in sorted(digit_cores):
+            values = list(map(int, digit_cores[length]))
+            low, high = min(values), max(values)
             room = max(10, (high - low) // 10)
             self.core_spans[length] = (low - room, high + room)
-        # How many digits our keys and their cores have (a run about as long may be one of them
-        # keyed wrong), and the letter prefixes that may be run into a word before them.
-        self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
+        # How many digits our keys (above) and their cores have (a run about as long may be one
+        # of them keyed wrong), and the letter prefixes that may be run into a word before them.
+        self.digit_lengths |= set(self.core_spans)
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
         self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
         # the lengths of the keys a keying error may be undone into (one_edit)
-        self.key_lengths = {len(key) for key in self.exact} | {len(key) for key in self._partial_one}
+        self.key_lengths = set(map(len, self.exact)) | set(map(len, self._partial_one))
 
     def __len__(self) -> int:
         return len(self.references)
@@ -212,7 +231,7 @@ class ReferenceIndex:
         if (pos := self.exact.get(key)) is not None:
             return (pos,), EXACT
         if (found := self._exact_many.get(key)) is not None:
-            return tuple(found), EXACT
+            return found, EXACT
         if (partial := self._partial(key)) is not None:
             return partial, PARTIAL
         if key.isdigit() and key.startswith("0"):
@@ -226,8 +245,7 @@ class ReferenceIndex:
     def _partial(self, key: str) -> tuple[int, ...] | None:
         if (pos := self._partial_one.get(key)) is not None:
             return (pos,)
-        found = self.partial.get(key)
-        return None if found is None else tuple(found)
+        return self.partial.get(key)
 
     def looks_like_ours(self, digits: str) -> bool:
         """A run of digits shaped like our references' numeric cores: as many digits, or (leading
