@@ -50,6 +50,7 @@ class OpenItems:
     # discount_until as day numbers (date.toordinal; 0 for none) and discount, as lists: read
     # a few at a time, faster than from arrays
     discount_days: tuple[list[int], list[int]]
+    invoice_day: list[int]  # invoice_date as a day number (date.toordinal; 0 for none)
 
     def who(self, customer: int) -> str:
         """A customer as the Evidence names it: CustomerID and Name."""
@@ -60,7 +61,8 @@ class OpenItems:
         ``received`` (a few days' grace for mail and bank float)."""
         paid_on = (received - dt.timedelta(days=DISCOUNT_GRACE_DAYS)).toordinal()
         until, discount = self.discount_days
-        return [discount[i] if until[i] >= paid_on else 0 for i in np.asarray(invoices, dtype=np.int64).tolist()]
+        listed = invoices.tolist() if isinstance(invoices, np.ndarray) else invoices
+        return [discount[i] if until[i] >= paid_on else 0 for i in listed]
 
     def discount_rate(self, customer: int) -> Decimal:
         """The early-payment discount rate of the customer's terms (0 for nobody known)."""
@@ -137,7 +139,7 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
                      customers["Name"].tolist(), customer_currency, terms, payers, references, reference_rows,
                      by_customer, (by_balance, balance[by_balance]), discount, until, settings, scheme,
-                     applied, (_day_numbers(until), discount.tolist())), problems
+                     applied, (_day_numbers(until), discount.tolist()), _day_numbers(dates)), problems
 
 
 def _day_numbers(days: np.ndarray) -> list[int]:

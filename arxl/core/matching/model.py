@@ -23,6 +23,7 @@ this on benchmark ledgers).
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,7 +141,8 @@ def name_level(score: float) -> int:
 
 
 def date_level(days: int) -> int:
-    return int(date_levels(np.array([days]))[0])
+    """The DATE level of one number of days (as ``date_levels``, without an array)."""
+    return 0 if days < -DATE_GRACE_DAYS else 1 + bisect.bisect_left(DATE_BOUNDS, days)
 
 
 def date_levels(days: np.ndarray) -> np.ndarray:

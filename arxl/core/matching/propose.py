@@ -61,7 +61,7 @@ from arxl.core.matching.model import (
     OTHERS,
     TWO_KEYING_ERRORS,
     Field,
-    date_levels,
+    date_level,
     keying_error_level,
     name_level,
     reference_level,
@@ -711,9 +711,9 @@ class _Maker:
         reference = (reference_level(weakest.column, weakest.level) if weakest is not None
                      else items.scheme.no_reference)
         link, _ = self.payer.link(customer)
-        dated = items.invoice_date[invoices]
-        days = np.datetime64(pay.received, "D") - dated[~np.isnat(dated)]
-        date = min(date_levels(days.astype(np.int64)).tolist(), key=lambda lv: (lv != 0, -lv)) if len(days) else NO_DATE
+        received = pay.received.toordinal()
+        levels = [date_level(received - day) for day in (items.invoice_day[i] for i in invoices) if day]
+        date = min(levels, key=lambda lv: (lv != 0, -lv)) if levels else NO_DATE
         used = {r.invoice for r in chosen} | set(invoices)
         spans = [r.span for r in chosen]
         left = [t for t in self.texts if not any(s < t.end and t.start < e for s, e in spans)]
