@@ -50,6 +50,20 @@ def _account_key(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(text).upper())
 
 
+_MANY_ROWS = 48  # rows from which a payer's words are looked up by the rows holding each word
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A payer's words compared with the vocabulary (``PayerIndex._word_matrix``)."""
+
+    sims: np.ndarray  # payer word x vocabulary word: similarity 0..1
+    weight: np.ndarray  # each payer word's weight
+    best: np.ndarray  # each vocabulary word's best similarity to any payer word
+    total: float  # the payer words' total weight
+    similar: list[list[tuple[int, float]]]  # per payer word: (vocabulary word, similarity), weakest first
+
+
 class PayerIndex:
     def __init__(self, customers: pd.DataFrame):
         self.ids = customers["CustomerID"].tolist()
@@ -99,7 +113,8 @@ class PayerIndex:
         self._scored: dict[str, dict[int, float]] = {}  # payer -> customer -> score
         self._read: dict[str, tuple[list[list[str]], bool]] = {}
         self._searched: dict[tuple[str, float], tuple[int, list[PayerMatch]]] = {}  # (limit, the best)
-        self._matrices: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        self._matrices: dict[tuple[tuple[str, ...], bool], _Words] = {}
+        self._scratch = np.zeros(len(rows))  # one value per row, zero between uses
         self._rows_like: dict[tuple[str, bool], np.ndarray] = {}  # rows holding a word or one it stands for
         # each row's total word weight, what the share of its name a payer printed is taken of
         self._row_total = np.maximum(self.token_weight.sum(axis=1), 1e-9)
@@ -163,27 +178,50 @@ class PayerIndex:
                 readings.append(words[drop:])
         return [r for r in readings if r]
 
-    def _word_matrix(self, words: tuple[str, ...], cut: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def _word_matrix(self, words: tuple[str, ...], cut: bool) -> _Words:
         """For each payer word, its similarity to every vocabulary word, and its weight; the
         best similarity of any of them to each vocabulary word, and their total weight."""
         key = (words, cut)
         if key not in self._matrices:
             sims = np.zeros((len(words), len(self.idf)))
             weight = np.full(len(words), self.unknown_weight)
+            similar = []
             for k, word in enumerate(words):
                 found = self.similar_words(word, last=cut and k == len(words) - 1)
+                similar.append(sorted(found.items(), key=lambda vs: vs[1]))  # weakest first
                 if found:
                     ids = np.fromiter(found.keys(), dtype=np.int64)
                     sims[k, ids] = np.fromiter(found.values(), dtype=float)
                     weight[k] = self.idf[ids].max()
-            self._matrices[key] = (sims, weight, sims.max(axis=0), max(float(weight.sum()), 1e-9))
+            self._matrices[key] = _Words(sims, weight, sims.max(axis=0), max(float(weight.sum()), 1e-9), similar)
         return self._matrices[key]
+
+    def _best_per_word(self, found: _Words, tokens: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """For each payer word (columns) and row (rows), its best similarity to a word of the row
+        (``found.sims[:, tokens].max(axis=2)``, transposed as that reduction lays it out in
+        memory). Many rows: from the rows holding each similar word, rather than every word of
+        every row."""
+        if len(rows) < _MANY_ROWS:
+            best: np.ndarray = found.sims[:, tokens].max(axis=2)
+            return best
+        out = np.zeros((len(rows), len(found.weight)))
+        rows_by_word, starts = self._rows_of
+        scratch = self._scratch
+        for k, similar in enumerate(found.similar):
+            holding = [rows_by_word[starts[v]:starts[v + 1]] for v, _ in similar]
+            for held, (_, sim) in zip(holding, similar):  # the weakest first: the best stays
+                scratch[held] = sim
+            out[:, k] = scratch[rows]
+            for held in holding:
+                scratch[held] = 0.0
+        return out.T
 
     def _score_rows(self, words: list[str], cut: bool, rows: np.ndarray) -> np.ndarray:
         tokens = self.tokens[rows]
-        sims, weight, best, payer_total = self._word_matrix(tuple(words), cut)
-        best_for_customer_word = best[tokens]  # the best payer word for each customer word
-        payer_matched = weight @ sims[:, tokens].max(axis=2)  # payer word x row
+        found = self._word_matrix(tuple(words), cut)
+        weight, payer_total = found.weight, found.total
+        best_for_customer_word = found.best[tokens]  # the best payer word for each customer word
+        payer_matched = weight @ self._best_per_word(found, tokens, rows)  # payer word x row
         if cut:  # words after the last one the payer printed could not fit
             matched = best_for_customer_word > 0
             last = np.where(matched.any(axis=1), tokens.shape[1] - 1 - np.argmax(matched[:, ::-1], axis=1), -1)
