@@ -28,6 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -212,6 +213,10 @@ class Model:
 
     def weights(self) -> list[np.ndarray]:
         """Each level's weight, in bits."""
+        return self._weights
+
+    @cached_property
+    def _weights(self) -> list[np.ndarray]:  # a model is never changed: its weights are worked out once
         return [np.log2(m / u) for m, u in zip(self.m, self.u)]
 
     @property
