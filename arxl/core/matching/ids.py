@@ -37,6 +37,7 @@ READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
+_MASK = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
 
 
 def _edits(digits: str, wanted: set[int]) -> set[str]:
@@ -75,10 +76,11 @@ class Mention:
     neighbours: int = 1  # read with keying errors: how many references lie that near what is written
 
 
-def _parts(values: Sequence[str]) -> list[list[str]]:
+def _parts(values: Sequence[str]) -> tuple[list[list[str]], list[str]]:
     """Each reference's parts, read as ``fix_ocr`` reads text (plain loops: faster than
-    pandas string methods on 100,000 short strings)."""
-    return [_PART.findall(o_as_zero(str(v).upper())) for v in values]
+    pandas string methods on 100,000 short strings), and the text they were read from."""
+    read = [o_as_zero(str(v).upper()) for v in values]
+    return [_PART.findall(v) for v in read], read
 
 
 class _Shared:
@@ -135,12 +137,18 @@ class ReferenceIndex:
     def __init__(self, column: str, references: Sequence[str]):
         self.column = column
         self.references = list(references)
-        parts = _parts(self.references)
+        parts, read = _parts(self.references)
         self.max_parts = max(1, max(map(len, parts), default=0))
+        # each reference's shape (its parts' kinds), worked out once per spelling with every
+        # letter an A and every digit a 9 ("INV-2024-00123": "AAA-9999-99999")
+        shape_of: dict[str, str] = {}
         by_shape: dict[str, list[int]] = {}
-        for pos, p in enumerate(parts):
-            if p:
-                by_shape.setdefault("".join(["D" if x[0].isdigit() else "L" for x in p]), []).append(pos)
+        for pos, masked in enumerate(v.translate(_MASK) for v in read):
+            shape = shape_of.get(masked)
+            if shape is None:
+                shape = shape_of[masked] = "".join(["D" if x[0].isdigit() else "L" for x in _PART.findall(masked)])
+            if shape:
+                by_shape.setdefault(shape, []).append(pos)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
         self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
         self.cores = [""] * len(self.references)
@@ -153,7 +161,7 @@ class ReferenceIndex:
         self.digit_lengths = {0} if len(self.references) > sum(map(len, by_shape.values())) else set()
         for shape in sorted(by_shape):
             rows = by_shape[shape]
-            table = [[parts[pos][j] for pos in rows] for j in range(len(shape))]
+            table = [list(column) for column in zip(*(parts[pos] for pos in rows))]
             varied = [len(set(values)) >= max(2, 0.2 * len(rows)) for values in table]
             if not any(varied):
                 varied[-1] = True

@@ -13,7 +13,7 @@ from arxl.core.matching.ids import ReferenceIndex
 from arxl.core.matching.learning import History
 from arxl.core.matching.model import Scheme
 from arxl.core.matching.payers import PayerIndex
-from arxl.core.money import percent_of
+from arxl.core.money import percent_of_each
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import Terms, UnknownTerms, parse_terms
@@ -130,11 +130,15 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
     until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
-    invoice_terms = [terms[c] if c >= 0 else default for c in cust.tolist()]
-    for i in np.nonzero([t.discount_rate > 0 for t in invoice_terms])[0].tolist():
-        if balance[i] > 0 and not np.isnat(dates[i]):
-            discount[i] = percent_of(int(balance[i]), invoice_terms[i].discount_rate)
-            until[i] = np.datetime64(invoice_terms[i].discount_deadline(dates[i].astype(dt.date)), "D")
+    # the open, dated invoices of each terms allowing a discount (an unknown customer's: the default)
+    allowing = list(dict.fromkeys(t for t in (*terms, default) if t.discount_rate > 0))
+    which = {t: k for k, t in enumerate(allowing)}
+    invoice_terms = np.array([which.get(t, -1) for t in (*terms, default)], dtype=np.int64)[cust]
+    for k, t in enumerate(allowing):
+        at = np.flatnonzero((invoice_terms == k) & (balance > 0) & ~np.isnat(dates))
+        discount[at] = percent_of_each(balance[at], t.discount_rate)
+        days, each = np.unique(dates[at], return_inverse=True)  # a few hundred days at most
+        until[at] = np.array([t.discount_deadline(day) for day in days.astype(object)], dtype="datetime64[D]")[each]
     scheme = Scheme([index.column for index, _ in references])
     return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
                      customers["Name"].tolist(), customer_currency, terms, payers, references, reference_rows,
