@@ -249,14 +249,14 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
     at = np.minimum(np.searchsorted(rests, sums), len(rests) - 1)
     first, second = np.nonzero(np.triu(rests[at] == sums, 1))
     by_sum: dict[int, list[tuple[int, int]]] = {}
-    for a, b in zip(first.tolist(), second.tolist()):
-        by_sum.setdefault(int(values[a] + values[b]), []).append((a, b))
+    for x, y in zip(first.tolist(), second.tolist()):
+        by_sum.setdefault(int(values[x] + values[y]), []).append((x, y))
     for k, value in enumerate(values.tolist()):
-        for a, b in by_sum.get(target - value, ()):
-            if a > k:
+        for x, y in by_sum.get(target - value, ()):
+            if x > k:
                 count += 1
                 if len(found) < limit:
-                    found.append((k, a, b))
+                    found.append((k, x, y))
     return found, count
 
 

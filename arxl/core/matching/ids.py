@@ -44,7 +44,7 @@ def _edits(digits: str, wanted: set[int]) -> set[str]:
     """Every string one keying error away from a run of digits: a digit replaced, inserted (a
     doubled digit is one), dropped, or two neighbours swapped; of the lengths ``wanted`` only."""
     n = len(digits)
-    out = set()
+    out: set[str] = set()
     if n - 1 in wanted:
         out.update(digits[:i] + digits[i + 1:] for i in range(n))
     if n in wanted:

@@ -148,5 +148,5 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
 
 def _day_numbers(days: np.ndarray) -> list[int]:
     """datetime64[D] values as date.toordinal() gives them (0 for NaT)."""
-    numbers = days.astype(np.int64) + dt.date(1970, 1, 1).toordinal()
-    return np.where(np.isnat(days), 0, numbers).tolist()
+    numbers: list[int] = np.where(np.isnat(days), 0, days.astype(np.int64) + dt.date(1970, 1, 1).toordinal()).tolist()
+    return numbers
