@@ -34,6 +34,7 @@ from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, prop
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
+CHUNKS_EACH = 16  # chunks of a batch per worker process
 MAX_INSTALMENTS = 8  # part payments of one invoice in one batch searched for sets that settle it
 
 
@@ -245,7 +246,8 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
             if progress and k % 500 == 0:
                 progress(f"Matching payment {k + 1} of {total}", 0.1 + 0.75 * k / total)
         return out
-    step = -(-total // (workers * 4))
+    # small chunks: at the end, one worker finishing a chunk leaves the other cores idle no longer
+    step = -(-total // (workers * CHUNKS_EACH))
     chunks = [(a, min(a + step, total)) for a in range(0, total, step)]
     # Objects alive now are left out of the workers' garbage collections, so that a collection
     # does not write to (and so copy) every page the workers share with this process.
