@@ -9,10 +9,12 @@ timed: opening a 5 MB workbook is the workbook port's cost, measured by bench_ca
 ``arxl.core.matching.match`` runs on the same inputs the match command gives it, N times, each
 timed from start to end (index, proposals in worker processes, chance pairs, EM, allocation).
 
-Prints one JSON line: the payments and open invoices matched, the cores, each run's seconds, and
-peak resident memory (maximum RSS) of this process after loading and after matching, and of the
-largest worker process (forked workers share the parent's pages until they write, so the sum
-overstates what they use).
+Prints one JSON line: the payments and open invoices matched, the cores, each run's seconds, the
+processor seconds each run used (this process and its worker processes: on a machine shared with
+other work, the figure that does not grow with the others' load), the load average before and
+after, and peak resident memory (maximum RSS) of this process after loading and after matching,
+and of the largest worker process (forked workers share the parent's pages until they write, so
+the sum overstates what they use).
 """
 from __future__ import annotations
 
@@ -36,6 +38,12 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
+def cpu_seconds() -> float:
+    """Processor seconds used so far by this process and its finished worker processes."""
+    mine, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", type=Path)
@@ -50,15 +58,19 @@ def main() -> None:
     history = read_history(customers["CustomerID"].tolist(), Problems(), payments, applications,
                            ledger.table("LearnedPayers", required=False))
     loaded = peak_mb()
-    seconds = []
+    load_before = os.getloadavg()[0]
+    seconds, processor = [], []
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu_seconds()
         match(todo, invoices, customers, ledger.settings, balances.invoices["OpenBalance"],
               balances.invoices["Status"] == InvoiceStatus.DISPUTED, history)
         seconds.append(round(time.perf_counter() - started, 2))
+        processor.append(round(cpu_seconds() - used, 2))
     print(json.dumps({"payments": len(todo), "open_invoices": int((balances.invoices["OpenBalance"] > 0).sum()),
-                      "cores": os.cpu_count(), "matching_core_s": seconds, "peak_mb_after_load": loaded,
-                      "peak_mb_after_match": peak_mb(), "peak_mb_largest_worker": peak_mb(resource.RUSAGE_CHILDREN)}))
+                      "cores": os.cpu_count(), "matching_core_s": seconds, "matching_core_cpu_s": processor,
+                      "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                      "peak_mb_after_load": loaded, "peak_mb_after_match": peak_mb(),
+                      "peak_mb_largest_worker": peak_mb(resource.RUSAGE_CHILDREN)}))
 
 
 if __name__ == "__main__":

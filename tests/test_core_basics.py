@@ -97,3 +97,17 @@ def test_settings_defaults_problems_and_tolerance():
     assert tolerance.allows(-2500, 500000) and not tolerance.allows(2501, 500000)  # 0.5% of 5,000.00
     assert settings.write_off_tolerance.in_currency("KWD").allows(10000, 20000)  # 10.000 KWD
     assert not settings.write_off_tolerance.in_currency("JPY").allows(11, 2000)  # 10 JPY
+
+
+def test_percent_of_each_amount_is_percent_of_it():
+    """The matcher's discounts for 100,000 invoices at once round as percent_of rounds one."""
+    import numpy as np
+
+    from arxl.core.money import percent_of_each
+
+    rng = np.random.default_rng(13)
+    amounts = np.concatenate([rng.integers(-10**9, 10**9, 3000), np.arange(-300, 300), [125, 12345, 0]])
+    for rate in (Decimal("0.02"), Decimal("0.015"), "0.0125", Decimal("-0.02"), Decimal("0.333"), 0.1):
+        assert percent_of_each(amounts, rate).tolist() == [percent_of(int(a), rate) for a in amounts]
+    huge = np.array([2**61, -(2**61) + 7], dtype=np.int64)  # beyond whole-number room: one at a time
+    assert percent_of_each(huge, Decimal("0.02")).tolist() == [percent_of(int(a), Decimal("0.02")) for a in huge]

@@ -653,3 +653,14 @@ def test_a_customer_id_typed_that_is_not_a_customer_is_reported_and_nobody_else_
     assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [("Payments", 2, "CustomerID", "C999")]
     assert set(matches["InvoiceID"]) == {""} and set(matches["CustomerID"]) == {""}
     assert matches["Decision"].iloc[0] != "Auto"
+
+
+def test_the_date_level_of_one_payment_is_the_level_of_many():
+    """model.date_level (one invoice, as proposals read it) and date_levels (arrays, as the
+    chance pairs read them) put every number of days in the same level."""
+    import numpy as np
+
+    from arxl.core.matching.model import date_level, date_levels
+
+    days = np.arange(-400, 400)
+    assert [date_level(int(d)) for d in days] == date_levels(days).tolist()

@@ -160,3 +160,16 @@ def percent_of(amount: int, rate: Decimal | float | str) -> int:
     """``rate`` (a fraction, 0.02 for 2%) of an amount, rounded half-up to the minor unit."""
     product = Decimal(int(amount)) * Decimal(str(rate))
     return int(product.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent_of_each(amounts: np.ndarray, rate: Decimal | float | str) -> np.ndarray:
+    """``percent_of`` each amount (int64), in whole numbers: the rate as a fraction p/q, each
+    amount times p over q, rounded half away from zero as ``percent_of`` rounds (one at a time
+    with ``percent_of`` where the products would not fit in 64 bits)."""
+    amounts = np.asarray(amounts, dtype=np.int64)
+    p, q = Decimal(str(rate)).as_integer_ratio()
+    if not len(amounts) or 2 * int(np.abs(amounts).max()) * abs(p) + q >= 2 ** 62:
+        return np.array([percent_of(int(a), rate) for a in amounts.tolist()], dtype=np.int64)
+    product = amounts * p
+    each: np.ndarray = np.sign(product) * ((2 * np.abs(product) + q) // (2 * q))
+    return each

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from arxl.contract import DATE_RANGE, StatementLayout, date_in_range, header_key, read_yes_no
 from arxl.core.mail import check_template
@@ -43,7 +44,12 @@ class WriteOffLimit:
 
     def in_currency(self, currency: str) -> WriteOffTolerance:
         """The tolerance for amounts in ``currency`` (a fraction of its minor unit lets nothing go)."""
-        return WriteOffTolerance(major_to_minor_floor(self.amount, currency), self.rate)
+        return _in_currency(self.amount, self.rate, currency)
+
+
+@cache  # asked for every proposal the matcher weighs, in the same few currencies
+def _in_currency(amount: Decimal, rate: Decimal, currency: str) -> WriteOffTolerance:
+    return WriteOffTolerance(major_to_minor_floor(amount, currency), rate)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache
 
 import numpy as np
 
@@ -242,26 +241,23 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
                 found.append(tuple(sorted((int(order[a]), int(order[b])))))
     if count or n > MAX_TRIPLE_SEARCH or n < 3:
         return found, count
-    i, j = _pairs(n)
-    pair = values[i] + values[j]
-    porder = np.argsort(pair, kind="stable")
-    psorted = pair[porder]
-    lo = np.searchsorted(psorted, target - values, "left")
-    hi = np.searchsorted(psorted, target - values, "right")
-    for k in np.nonzero(hi > lo)[0]:
-        for p in porder[lo[k]:hi[k]]:
-            if i[p] > k:  # each set once: k the smallest position
+    # Three: for each value k (the smallest position of its set), the pairs of later positions
+    # adding up to the rest. Only the pairs some value completes are kept, in the order of
+    # their positions, with no table of all pairs kept between calls.
+    rests = np.unique(target - values)
+    sums = values[:, None] + values[None, :]
+    at = np.minimum(np.searchsorted(rests, sums), len(rests) - 1)
+    first, second = np.nonzero(np.triu(rests[at] == sums, 1))
+    by_sum: dict[int, list[tuple[int, int]]] = {}
+    for x, y in zip(first.tolist(), second.tolist()):
+        by_sum.setdefault(int(values[x] + values[y]), []).append((x, y))
+    for k, value in enumerate(values.tolist()):
+        for x, y in by_sum.get(target - value, ()):
+            if x > k:
                 count += 1
                 if len(found) < limit:
-                    found.append((int(k), int(i[p]), int(j[p])))
+                    found.append((k, x, y))
     return found, count
-
-
-@cache
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair of positions below n (i < j), made once per n."""
-    i, j = np.triu_indices(n, 1)
-    return i, j
 
 
 def sets_by_chance(values: np.ndarray, size: int) -> float:

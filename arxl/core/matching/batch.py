@@ -34,6 +34,7 @@ from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, prop
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
 MAX_WORKERS = 8
+CHUNKS_EACH = 16  # chunks of a batch per worker process
 MAX_INSTALMENTS = 8  # part payments of one invoice in one batch searched for sets that settle it
 
 
@@ -66,15 +67,16 @@ def match_batch(items: OpenItems, payments: list[Payment], links: Links,
     """Proposals for every payment, in the order of ``payments``."""
     before = items.balance.copy()
     facts = Facts(links)
-    candidates = _propose_all(_Work(items, payments, before, facts), progress)
-    learned = links.learn(_identifying(payments, candidates, items), "this batch")
+    proposed = _propose_all(_Work(items, payments, before, facts, teaches=True), progress)
+    candidates = [found for found, _ in proposed]
+    learned = links.learn([seen for _, taught in proposed for seen in taught], "this batch")
     instalments = _instalments(items, payments, candidates, before)
     facts = Facts(learned, instalments)
     again = [k for k, pay in enumerate(payments)
              if pay.payment_id in instalments or _newly_linked(pay, links, learned)]
     if again:
         redone = _propose_all(_Work(items, [payments[k] for k in again], before, facts), None)
-        for k, found in zip(again, redone):
+        for k, (found, _) in zip(again, redone):
             candidates[k] = found
     if progress:
         progress("Weighing the evidence", 0.9)
@@ -88,27 +90,24 @@ def match_batch(items: OpenItems, payments: list[Payment], links: Links,
     return Batch(_allocate(items, model, payments, decided, facts), learned, model)
 
 
-def _identifying(payments: list[Payment], candidates: list[list[Candidate]], items: OpenItems
-                 ) -> list[tuple[str, str, str, int, str]]:
-    """(kind, key, as written, customer, PaymentID) of the accounts and names of payments that
-    identify their customer unambiguously: one customer's invoices named exactly and settled by
+def _identifying(pay: Payment, found: list[Candidate], items: OpenItems) -> list[tuple[str, str, str, int, str]]:
+    """(kind, key, as written, customer, PaymentID) of the account and name of a payment that
+    identifies its customer unambiguously: one customer's invoices named exactly and settled by
     the amount, and no other customer's invoice read at all."""
-    out = []
     none = items.scheme.no_reference
-    for pay, found in zip(payments, candidates):
-        owners = {c.customer for c in found if c.identifies}
-        if len(owners) != 1:
-            continue
-        (customer,) = owners
-        if any(c.customer != customer and c.codes[Field.REFERENCE] != none for c in found):
-            continue
-        out.append((ACCOUNT, account_key(pay.account), pay.account, customer, pay.payment_id))
-        # A name teaches only what it does not say already (it does not plainly fit the
-        # customer), and only when it resembles no other customer: names are shared by sites
-        # and near-namesakes as accounts are not.
-        if items.payers.score(pay.payer, np.array([customer]))[0] < STRONG_NAME and not any(
-                m.customer != customer for m in items.payers.search(pay.payer, limit=3, floor=FAIR_NAME)):
-            out.append((NAME, name_key(pay.payer), pay.payer, customer, pay.payment_id))
+    owners = {c.customer for c in found if c.identifies}
+    if len(owners) != 1:
+        return []
+    (customer,) = owners
+    if any(c.customer != customer and c.codes[Field.REFERENCE] != none for c in found):
+        return []
+    out = [(ACCOUNT, account_key(pay.account), pay.account, customer, pay.payment_id)]
+    # A name teaches only what it does not say already (it does not plainly fit the customer),
+    # and only when it resembles no other customer: names are shared by sites and near-namesakes
+    # as accounts are not.
+    if items.payers.score(pay.payer, np.array([customer]))[0] < STRONG_NAME and not any(
+            m.customer != customer for m in items.payers.search(pay.payer, limit=3, floor=FAIR_NAME)):
+        out.append((NAME, name_key(pay.payer), pay.payer, customer, pay.payment_id))
     return out
 
 
@@ -209,21 +208,30 @@ def collections_paused() -> Iterator[None]:
             gc.enable()
 
 
+_Proposed = tuple[list[Candidate], list[tuple[str, str, str, int, str]]]  # candidates, what they teach
+
+
 @dataclass(frozen=True)
 class _Work:
     """What proposing reads: the open items, the payments, the balances before the batch, and
-    what the batch taught so far."""
+    what the batch taught so far; ``teaches``: also say what each payment teaches of its payer
+    (``_identifying``, made where its candidates are)."""
 
     items: OpenItems
     payments: list[Payment]
     open_now: np.ndarray
     facts: Facts
+    teaches: bool = False
 
-    def propose(self, start: int, stop: int) -> list[list[Candidate]]:
-        return [propose(self.items, pay, self.open_now, self.facts) for pay in self.payments[start:stop]]
+    def propose(self, start: int, stop: int) -> list[_Proposed]:
+        out = []
+        for pay in self.payments[start:stop]:
+            found = propose(self.items, pay, self.open_now, self.facts)
+            out.append((found, _identifying(pay, found, self.items) if self.teaches else []))
+        return out
 
 
-def _propose_all(work: _Work, progress: Progress | None) -> list[list[Candidate]]:
+def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
     """Each payment's candidates against the balances before the batch. Proposals are
     independent, so a large batch is shared among the machine's cores where worker processes
     can be forked safely (Linux: the headless door on a server); elsewhere (macOS, where
@@ -238,7 +246,8 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[list[Candidate]
             if progress and k % 500 == 0:
                 progress(f"Matching payment {k + 1} of {total}", 0.1 + 0.75 * k / total)
         return out
-    step = -(-total // (workers * 4))
+    # small chunks: at the end, one worker finishing a chunk leaves the other cores idle no longer
+    step = -(-total // (workers * CHUNKS_EACH))
     chunks = [(a, min(a + step, total)) for a in range(0, total, step)]
     # Objects alive now are left out of the workers' garbage collections, so that a collection
     # does not write to (and so copy) every page the workers share with this process.
@@ -265,7 +274,7 @@ def _start_worker(work: _Work) -> None:
     _worker_work = work
 
 
-def _propose_chunk(bounds: tuple[int, int]) -> list[list[Candidate]]:
+def _propose_chunk(bounds: tuple[int, int]) -> list[_Proposed]:
     if _worker_work is None:
         raise RuntimeError("a matcher worker started without its work")
     return _worker_work.propose(*bounds)

@@ -22,7 +22,6 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import osa_distances
-from arxl.core.matching.text import O_NEAR_DIGIT, Part, Remittance, as_zeros
+from arxl.core.matching.text import Part, Remittance, o_as_zero
 
 EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
 # How surely each kind of reading names its invoice, strongest first (the model's reading levels).
@@ -38,24 +37,24 @@ READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
-_NO_LETTERS = str.maketrans("", "", string.ascii_uppercase)  # keys hold upper-case letters and digits
+_MASK = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "A" * 26)
 
 
-def _edits(digits: str) -> set[str]:
+def _edits(digits: str, wanted: set[int]) -> set[str]:
     """Every string one keying error away from a run of digits: a digit replaced, inserted (a
-    doubled digit is one), dropped, or two neighbours swapped."""
-    out = set()
-    for i in range(len(digits)):
-        head, tail = digits[:i], digits[i + 1:]
-        out.add(head + tail)
-        for d in "0123456789":
-            out.add(head + d + digits[i:])
-            if d != digits[i]:
-                out.add(head + d + tail)
-        if i + 1 < len(digits) and digits[i] != digits[i + 1]:
-            out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
-    for d in "0123456789":
-        out.add(digits + d)
+    doubled digit is one), dropped, or two neighbours swapped; of the lengths ``wanted`` only."""
+    n = len(digits)
+    out: set[str] = set()
+    if n - 1 in wanted:
+        out.update(digits[:i] + digits[i + 1:] for i in range(n))
+    if n in wanted:
+        for i in range(n):
+            head, tail = digits[:i], digits[i + 1:]
+            out.update(head + d + tail for d in "0123456789" if d != digits[i])
+            if i + 1 < n and digits[i] != digits[i + 1]:
+                out.add(head + digits[i + 1] + digits[i] + digits[i + 2:])
+    if n + 1 in wanted:
+        out.update(digits[:i] + d + digits[i:] for i in range(n + 1) for d in "0123456789")
     out.discard(digits)
     return out
 
@@ -77,28 +76,54 @@ class Mention:
     neighbours: int = 1  # read with keying errors: how many references lie that near what is written
 
 
-def _parts(values: Sequence[str]) -> list[list[str]]:
+def _parts(values: Sequence[str]) -> tuple[list[list[str]], list[str]]:
     """Each reference's parts, read as ``fix_ocr`` reads text (plain loops: faster than
-    pandas string methods on 100,000 short strings)."""
-    upper = [str(v).upper() for v in values]
-    return [_PART.findall(O_NEAR_DIGIT.sub(as_zeros, v) if "O" in v else v) for v in upper]
+    pandas string methods on 100,000 short strings), and the text they were read from."""
+    read = [o_as_zero(str(v).upper()) for v in values]
+    return [_PART.findall(v) for v in read], read
 
 
-def _grouped(keys: np.ndarray, positions: np.ndarray) -> dict[str, list[int]]:
-    """{key: the positions under it}, in order."""
-    out: dict[str, list[int]] = {}
-    for k, p in zip(keys.tolist(), positions.tolist()):
-        out.setdefault(k, []).append(p)
-    return out
+class _Shared:
+    """Keys naming several positions: ``get(key)`` gives them in the order first given (one
+    array for all, cut where each key's run begins, rather than a list per key)."""
+
+    def __init__(self, keys: list[str], positions: list[int], starts: list[int]):
+        self._row = dict(zip(keys, range(len(keys))))
+        self._positions = positions
+        self._starts = starts  # key k's positions: positions[starts[k]:starts[k + 1]]
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def get(self, key: str) -> tuple[int, ...] | None:
+        k = self._row.get(key)
+        return None if k is None else tuple(self._positions[self._starts[k]:self._starts[k + 1]])
 
 
-def _joined(table: pd.DataFrame, columns: Iterable[int]) -> pd.Series:
+def _by_key(keys: list[str], positions: list[int]) -> tuple[dict[str, int], _Shared]:
+    """Keys naming one position ({key: position}) and keys naming several (``_Shared``); a key
+    given twice with the same position counts once."""
+    if not keys:
+        return {}, _Shared([], [], [0])
+    codes, uniques = pd.factorize(np.array(keys, dtype=object))
+    where = np.asarray(positions, dtype=np.int64)
+    fresh = ~pd.Series(codes * (int(where.max()) + 1) + where).duplicated().to_numpy()
+    codes, where = codes[fresh], where[fresh]
+    single = np.bincount(codes)[codes] == 1
+    one = dict(zip(uniques[codes[single]].tolist(), where[single].tolist()))
+    codes, where = codes[~single], where[~single]
+    order = np.argsort(codes, kind="stable")
+    codes, where = codes[order], where[order]
+    starts = np.flatnonzero(np.diff(codes, prepend=-1, append=-1))  # where each key's run begins, and the end
+    return one, _Shared(uniques[codes[starts[:-1]]].tolist(), where.tolist(), starts.tolist())
+
+
+def _joined(table: list[list[str]], columns: Iterable[int]) -> list[str]:
     """The given part columns of each reference, run together."""
     columns = list(columns)
-    out = table[columns[0]].astype(object)
-    for c in columns[1:]:
-        out = out + table[c]
-    return out
+    if len(columns) == 1:
+        return table[columns[0]]
+    return ["".join(values) for values in zip(*(table[c] for c in columns))]
 
 
 def _tight(part: Part) -> bool:
@@ -112,79 +137,88 @@ class ReferenceIndex:
     def __init__(self, column: str, references: Sequence[str]):
         self.column = column
         self.references = list(references)
-        parts = _parts(self.references)
-        everything = pd.DataFrame(parts) if parts else pd.DataFrame()
-        self.max_parts = max(1, everything.shape[1])
-        kinds = [pd.Series(np.where(everything[j].isna(), "", np.where(
-            everything[j].str.match(r"\d").fillna(False).to_numpy(dtype=bool), "D", "L")), index=everything.index)
-            for j in everything.columns]
-        shapes = _joined(pd.DataFrame(dict(enumerate(kinds))), range(len(kinds))) if kinds else pd.Series(dtype=object)
+        parts, read = _parts(self.references)
+        self.max_parts = max(1, max(map(len, parts), default=0))
+        # each reference's shape (its parts' kinds), worked out once per spelling with every
+        # letter an A and every digit a 9 ("INV-2024-00123": "AAA-9999-99999")
+        shape_of: dict[str, str] = {}
+        by_shape: dict[str, list[int]] = {}
+        for pos, masked in enumerate(v.translate(_MASK) for v in read):
+            shape = shape_of.get(masked)
+            if shape is None:
+                shape = shape_of[masked] = "".join(["D" if x[0].isdigit() else "L" for x in _PART.findall(masked)])
+            if shape:
+                by_shape.setdefault(shape, []).append(pos)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
-        fulls, keyed, cores, all_cores = [], [], [], []
-        for shape, rows in shapes.groupby(shapes).indices.items():
-            if not shape:
-                continue
-            table = everything.iloc[rows, :len(shape)]
-            varied = table.nunique().to_numpy() >= max(2, 0.2 * len(table))
-            if not varied.any():
+        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
+        self.cores = [""] * len(self.references)
+        # every reference's full key, and its partial keys (key list by key list), in one order
+        full_keys: list[str] = []
+        full_positions: list[int] = []
+        partial_keys: list[np.ndarray] = []
+        partial_positions: list[np.ndarray] = []
+        digit_cores: dict[int, list[str]] = {}  # by length
+        self.digit_lengths = {0} if len(self.references) > sum(map(len, by_shape.values())) else set()
+        for shape in sorted(by_shape):
+            rows = by_shape[shape]
+            table = [list(column) for column in zip(*(parts[pos] for pos in rows))]
+            varied = [len(set(values)) >= max(2, 0.2 * len(rows)) for values in table]
+            if not any(varied):
                 varied[-1] = True
             distinctive = [i for i, v in enumerate(varied) if v]
             first = distinctive[0]
             for i, v in enumerate(varied):
                 if not v:
-                    self.fixed_values.update(table[i].dropna().unique().tolist())
+                    self.fixed_values.update(table[i])
             full = _joined(table, range(len(shape)))
-            fulls.append(full)
             core = _joined(table, distinctive)
-            stripped = core.str.lstrip("0").replace("", "0")
+            stripped = [c.lstrip("0") or "0" for c in core]
             keys = [_joined(table, range(i, len(shape))) for i in range(1, first + 1)]
             keys += [core, stripped]
             letters_before = [i for i in range(first) if shape[i] == "L"]
             if letters_before:
                 prefix = _joined(table, letters_before)
-                keys += [prefix + core, prefix + stripped]
+                keys += [[a + b for a, b in zip(prefix, core)], [a + b for a, b in zip(prefix, stripped)]]
+            fulls, at = np.array(full, dtype=object), np.array(rows, dtype=np.int64)
+            done: list[list[str]] = []
             for key in keys:
-                keyed.append(pd.DataFrame({"key": key, "full": full}))
-            cores.append(core[core.str.isdigit()])
-            all_cores.append(core)
-        full = pd.concat(fulls) if fulls else pd.Series(dtype=object)
-        self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
-        self.cores = [""] * len(self.references)
-        for pos, key in zip(full.index.tolist(), full.tolist()):
-            self.full_keys[pos] = key
-        if all_cores:
-            core = pd.concat(all_cores)
-            for pos, key in zip(core.index.tolist(), core.tolist()):
-                self.cores[pos] = key
-        repeated = full.duplicated(keep=False)  # a PO number may be quoted on several invoices
-        self.exact: dict[str, int] = dict(zip(full[~repeated].to_numpy(), full.index[~repeated].tolist()))
-        self._exact_many: dict[str, list[int]] = _grouped(full[repeated].to_numpy(),
-                                                                 full.index[repeated.to_numpy()].to_numpy())
-        self.partial: dict[str, list[int]] = {}
-        self._partial_one: dict[str, int] = {}  # most partial keys name one reference
-        if keyed:
-            table = pd.concat(keyed)
-            table = table[(table["key"].str.len() >= 3) & (table["key"] != table["full"])]
-            table = table.reset_index(names="pos").drop_duplicates(["key", "pos"])
-            shared = table["key"].duplicated(keep=False)
-            one = table[~shared]
-            self._partial_one = dict(zip(one["key"].to_numpy(), one["pos"].to_numpy().tolist()))
-            many = table[shared]
-            self.partial = _grouped(many["key"].to_numpy(), many["pos"].to_numpy())
+                if any(key is seen for seen in done):  # the same keys again (a core that is all the rest)
+                    continue
+                done.append(key)
+                keyed = np.array(key, dtype=object)
+                usable = (np.fromiter(map(len, key), dtype=np.int64, count=len(key)) >= 3) & (keyed != fulls)
+                partial_keys.append(keyed[usable])
+                partial_positions.append(at[usable])
+            for pos, f, c in zip(rows, full, core):
+                self.full_keys[pos] = f
+                self.cores[pos] = c
+            full_keys += full
+            full_positions += rows
+            for c in core:
+                if c.isdigit():
+                    digit_cores.setdefault(len(c), []).append(c)
+            numbers = [j for j, kind in enumerate(shape) if kind == "D"]
+            self.digit_lengths.update(map(len, _joined(table, numbers)) if numbers else (0,))
+        # a PO number may be quoted on several invoices
+        self.exact, self._exact_many = _by_key(full_keys, full_positions)
+        # most partial keys name one reference
+        self._partial_one, self.partial = _by_key(np.concatenate(partial_keys).tolist() if partial_keys else [],
+                                                  np.concatenate(partial_positions).tolist() if partial_keys else [])
         # Numbers shaped like our cores: their lengths, and the span of values each length takes
         # (with room for references issued after the newest one here).
         self.core_spans = {}
-        core = pd.concat(cores) if cores else pd.Series(dtype=object)
-        for digits, values in core.astype(str).groupby(core.str.len()):
-            numbers = values.astype("int64")
-            low, high = int(numbers.min()), int(numbers.max())
+        for length in sorted(digit_cores):
+            values = list(map(int, digit_cores[length]))
+            low, high = min(values), max(values)
             room = max(10, (high - low) // 10)
-            self.core_spans[int(digits)] = (low - room, high + room)
-        # How many digits our keys and their cores have (a run about as long may be one of them
-        # keyed wrong), and the letter prefixes that may be run into a word before them.
-        self.digit_lengths = {len(key.translate(_NO_LETTERS)) for key in set(self.full_keys)} | set(self.core_spans)
+            self.core_spans[length] = (low - room, high + room)
+        # How many digits our keys (above) and their cores have (a run about as long may be one
+        # of them keyed wrong), and the letter prefixes that may be run into a word before them.
+        self.digit_lengths |= set(self.core_spans)
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
         self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
+        # the lengths of the keys a keying error may be undone into (one_edit)
+        self.key_lengths = set(map(len, self.exact)) | set(map(len, self._partial_one))
 
     def __len__(self) -> int:
         return len(self.references)
@@ -205,7 +239,7 @@ class ReferenceIndex:
         if (pos := self.exact.get(key)) is not None:
             return (pos,), EXACT
         if (found := self._exact_many.get(key)) is not None:
-            return tuple(found), EXACT
+            return found, EXACT
         if (partial := self._partial(key)) is not None:
             return partial, PARTIAL
         if key.isdigit() and key.startswith("0"):
@@ -219,8 +253,7 @@ class ReferenceIndex:
     def _partial(self, key: str) -> tuple[int, ...] | None:
         if (pos := self._partial_one.get(key)) is not None:
             return (pos,)
-        found = self.partial.get(key)
-        return None if found is None else tuple(found)
+        return self.partial.get(key)
 
     def looks_like_ours(self, digits: str) -> bool:
         """A run of digits shaped like our references' numeric cores: as many digits, or (leading
@@ -246,7 +279,10 @@ class ReferenceIndex:
             if not digits.isdigit() or len(digits) < 3:
                 continue
             head, tail = "".join(parts[:k]), "".join(parts[k + 1:])
-            for v in _edits(digits):
+            # only edits as long as some key can be looked up
+            around = len(head) + len(tail)
+            lengths = {n for n in (len(digits) - 1, len(digits), len(digits) + 1) if n + around in self.key_lengths}
+            for v in _edits(digits, lengths):
                 key = head + v + tail
                 pos = exact.get(key)
                 if pos is None:

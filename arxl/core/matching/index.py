@@ -13,7 +13,7 @@ from arxl.core.matching.ids import ReferenceIndex
 from arxl.core.matching.learning import History
 from arxl.core.matching.model import Scheme
 from arxl.core.matching.payers import PayerIndex
-from arxl.core.money import percent_of
+from arxl.core.money import percent_of_each
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import Terms, UnknownTerms, parse_terms
@@ -47,6 +47,10 @@ class OpenItems:
     settings: Settings
     scheme: Scheme  # the fields and levels candidates are compared on
     applied: dict[int, list[tuple[int, str]]]  # invoice -> [(cents applied before, PaymentID)]
+    # discount_until as day numbers (date.toordinal; 0 for none) and discount, as lists: read
+    # a few at a time, faster than from arrays
+    discount_days: tuple[list[int], list[int]]
+    invoice_day: list[int]  # invoice_date as a day number (date.toordinal; 0 for none)
 
     def who(self, customer: int) -> str:
         """A customer as the Evidence names it: CustomerID and Name."""
@@ -55,10 +59,10 @@ class OpenItems:
     def discounts(self, invoices: Sequence[int] | np.ndarray, received: dt.date) -> list[int]:
         """The early-payment discount each invoice's terms allow on a payment received on
         ``received`` (a few days' grace for mail and bank float)."""
-        invoices = np.asarray(invoices, dtype=np.int64)
-        paid_on = np.datetime64(received - dt.timedelta(days=DISCOUNT_GRACE_DAYS), "D")
-        allowed: list[int] = np.where(self.discount_until[invoices] >= paid_on, self.discount[invoices], 0).tolist()
-        return allowed
+        paid_on = (received - dt.timedelta(days=DISCOUNT_GRACE_DAYS)).toordinal()
+        until, discount = self.discount_days
+        listed = invoices.tolist() if isinstance(invoices, np.ndarray) else invoices
+        return [discount[i] if until[i] >= paid_on else 0 for i in listed]
 
     def discount_rate(self, customer: int) -> Decimal:
         """The early-payment discount rate of the customer's terms (0 for nobody known)."""
@@ -126,13 +130,23 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
     until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
-    invoice_terms = [terms[c] if c >= 0 else default for c in cust.tolist()]
-    for i in np.nonzero([t.discount_rate > 0 for t in invoice_terms])[0].tolist():
-        if balance[i] > 0 and not np.isnat(dates[i]):
-            discount[i] = percent_of(int(balance[i]), invoice_terms[i].discount_rate)
-            until[i] = np.datetime64(invoice_terms[i].discount_deadline(dates[i].astype(dt.date)), "D")
+    # the open, dated invoices of each terms allowing a discount (an unknown customer's: the default)
+    allowing = list(dict.fromkeys(t for t in (*terms, default) if t.discount_rate > 0))
+    which = {t: k for k, t in enumerate(allowing)}
+    invoice_terms = np.array([which.get(t, -1) for t in (*terms, default)], dtype=np.int64)[cust]
+    for k, t in enumerate(allowing):
+        at = np.flatnonzero((invoice_terms == k) & (balance > 0) & ~np.isnat(dates))
+        discount[at] = percent_of_each(balance[at], t.discount_rate)
+        days, each = np.unique(dates[at], return_inverse=True)  # a few hundred days at most
+        until[at] = np.array([t.discount_deadline(day) for day in days.astype(object)], dtype="datetime64[D]")[each]
     scheme = Scheme([index.column for index, _ in references])
     return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
                      customers["Name"].tolist(), customer_currency, terms, payers, references, reference_rows,
                      by_customer, (by_balance, balance[by_balance]), discount, until, settings, scheme,
-                     applied), problems
+                     applied, (_day_numbers(until), discount.tolist()), _day_numbers(dates)), problems
+
+
+def _day_numbers(days: np.ndarray) -> list[int]:
+    """datetime64[D] values as date.toordinal() gives them (0 for NaT)."""
+    numbers: list[int] = np.where(np.isnat(days), 0, days.astype(np.int64) + dt.date(1970, 1, 1).toordinal()).tolist()
+    return numbers

@@ -23,10 +23,12 @@ this on benchmark ledgers).
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -140,7 +142,8 @@ def name_level(score: float) -> int:
 
 
 def date_level(days: int) -> int:
-    return int(date_levels(np.array([days]))[0])
+    """The DATE level of one number of days (as ``date_levels``, without an array)."""
+    return 0 if days < -DATE_GRACE_DAYS else 1 + bisect.bisect_left(DATE_BOUNDS, days)
 
 
 def date_levels(days: np.ndarray) -> np.ndarray:
@@ -210,6 +213,10 @@ class Model:
 
     def weights(self) -> list[np.ndarray]:
         """Each level's weight, in bits."""
+        return self._weights
+
+    @cached_property
+    def _weights(self) -> list[np.ndarray]:  # a model is never changed: its weights are worked out once
         return [np.log2(m / u) for m, u in zip(self.m, self.u)]
 
     @property

@@ -50,6 +50,20 @@ def _account_key(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(text).upper())
 
 
+_MANY_ROWS = 48  # rows from which a payer's words are looked up by the rows holding each word
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A payer's words compared with the vocabulary (``PayerIndex._word_matrix``)."""
+
+    sims: np.ndarray  # payer word x vocabulary word: similarity 0..1
+    weight: np.ndarray  # each payer word's weight
+    best: np.ndarray  # each vocabulary word's best similarity to any payer word
+    total: float  # the payer words' total weight
+    similar: list[list[tuple[int, float]]]  # per payer word: (vocabulary word, similarity), weakest first
+
+
 class PayerIndex:
     def __init__(self, customers: pd.DataFrame):
         self.ids = customers["CustomerID"].tolist()
@@ -98,8 +112,12 @@ class PayerIndex:
         self._similar: dict[tuple[str, bool], dict[int, float]] = {}
         self._scored: dict[str, dict[int, float]] = {}  # payer -> customer -> score
         self._read: dict[str, tuple[list[list[str]], bool]] = {}
-        self._searched: dict[tuple[str, int, float], list[PayerMatch]] = {}
-        self._matrices: dict[tuple[tuple[str, ...], bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._searched: dict[tuple[str, float], tuple[int, list[PayerMatch]]] = {}  # (limit, the best)
+        self._matrices: dict[tuple[tuple[str, ...], bool], _Words] = {}
+        self._scratch = np.zeros(len(rows))  # one value per row, zero between uses
+        self._rows_like: dict[tuple[str, bool], np.ndarray] = {}  # rows holding a word or one it stands for
+        # each row's total word weight, what the share of its name a payer printed is taken of
+        self._row_total = np.maximum(self.token_weight.sum(axis=1), 1e-9)
         self.accounts: dict[str, set[int]] = {}
         if "BankAccounts" in customers:
             for i, accounts in enumerate(customers["BankAccounts"]):
@@ -160,47 +178,82 @@ class PayerIndex:
                 readings.append(words[drop:])
         return [r for r in readings if r]
 
-    def _word_matrix(self, words: tuple[str, ...], cut: bool) -> tuple[np.ndarray, np.ndarray]:
-        """For each payer word, its similarity to every vocabulary word, and its weight."""
+    def _word_matrix(self, words: tuple[str, ...], cut: bool) -> _Words:
+        """For each payer word, its similarity to every vocabulary word, and its weight; the
+        best similarity of any of them to each vocabulary word, and their total weight."""
         key = (words, cut)
         if key not in self._matrices:
             sims = np.zeros((len(words), len(self.idf)))
             weight = np.full(len(words), self.unknown_weight)
+            similar = []
             for k, word in enumerate(words):
                 found = self.similar_words(word, last=cut and k == len(words) - 1)
+                similar.append(sorted(found.items(), key=lambda vs: vs[1]))  # weakest first
                 if found:
                     ids = np.fromiter(found.keys(), dtype=np.int64)
                     sims[k, ids] = np.fromiter(found.values(), dtype=float)
                     weight[k] = self.idf[ids].max()
-            self._matrices[key] = (sims, weight)
+            self._matrices[key] = _Words(sims, weight, sims.max(axis=0), max(float(weight.sum()), 1e-9), similar)
         return self._matrices[key]
 
+    def _best_per_word(self, found: _Words, tokens: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """For each payer word (columns) and row (rows), its best similarity to a word of the row
+        (``found.sims[:, tokens].max(axis=2)``, transposed as that reduction lays it out in
+        memory). Many rows: from the rows holding each similar word, rather than every word of
+        every row."""
+        if len(rows) < _MANY_ROWS:
+            best: np.ndarray = found.sims[:, tokens].max(axis=2)
+            return best
+        out = np.zeros((len(rows), len(found.weight)))
+        rows_by_word, starts = self._rows_of
+        scratch = self._scratch
+        for k, similar in enumerate(found.similar):
+            holding = [rows_by_word[starts[v]:starts[v + 1]] for v, _ in similar]
+            for held, (_, sim) in zip(holding, similar):  # the weakest first: the best stays
+                scratch[held] = sim
+            out[:, k] = scratch[rows]
+            for held in holding:
+                scratch[held] = 0.0
+        return out.T
+
     def _score_rows(self, words: list[str], cut: bool, rows: np.ndarray) -> np.ndarray:
-        tokens, weights = self.tokens[rows], self.token_weight[rows]
-        sims, weight = self._word_matrix(tuple(words), cut)
-        each = sims[:, tokens]  # payer word x row x customer word
-        best_for_customer_word = each.max(axis=0)
-        payer_matched = weight @ each.max(axis=2)
-        payer_total = float(weight.sum())
-        matched = best_for_customer_word > 0
+        tokens = self.tokens[rows]
+        found = self._word_matrix(tuple(words), cut)
+        weight, payer_total = found.weight, found.total
+        best_for_customer_word = found.best[tokens]  # the best payer word for each customer word
+        payer_matched = weight @ self._best_per_word(found, tokens, rows)  # payer word x row
         if cut:  # words after the last one the payer printed could not fit
+            matched = best_for_customer_word > 0
             last = np.where(matched.any(axis=1), tokens.shape[1] - 1 - np.argmax(matched[:, ::-1], axis=1), -1)
             visible = np.arange(tokens.shape[1])[None, :] <= last[:, None]
-            weights = np.where(visible, weights, 0.0)
-        recall = (weights * best_for_customer_word).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        precision = payer_matched / max(payer_total, 1e-9)
-        return np.where(recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
+            weights = np.where(visible, self.token_weight[rows], 0.0)
+            recall = (weights * best_for_customer_word).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        else:
+            recall = (self.token_weight[rows] * best_for_customer_word).sum(axis=1) / self._row_total[rows]
+        precision = payer_matched / payer_total
+        both = recall + precision
+        return np.where(both > 0, 2 * recall * precision / np.maximum(both, 1e-9), 0.0)
 
     def _candidate_rows(self, words: list[str]) -> np.ndarray:
         """Names sharing one of the payer's two rarest words (or what they abbreviate)."""
-        rows_by_word, starts = self._rows_of
-        per_word = []
-        for k, word in enumerate(words):
-            ids = list(self.similar_words(word, last=k == len(words) - 1))
-            if ids:
-                per_word.append(np.concatenate([rows_by_word[starts[v]:starts[v + 1]] for v in ids]))
+        per_word = [found for k, word in enumerate(words) if len(found := self._rows_with(word, k == len(words) - 1))]
         per_word.sort(key=len)
-        return np.unique(np.concatenate(per_word[:2])) if per_word else np.zeros(0, dtype=np.int64)
+        if len(per_word) < 2:
+            return per_word[0] if per_word else _NO_ROWS
+        either = np.zeros(len(self.row_customer), dtype=bool)
+        either[per_word[0]] = True
+        either[per_word[1]] = True
+        return np.flatnonzero(either)
+
+    def _rows_with(self, word: str, last: bool) -> np.ndarray:
+        """The rows holding a word the payer's ``word`` may stand for."""
+        key = (word, last)
+        if key not in self._rows_like:
+            rows_by_word, starts = self._rows_of
+            ids = list(self.similar_words(word, last=last))
+            self._rows_like[key] = (np.unique(np.concatenate([rows_by_word[starts[v]:starts[v + 1]] for v in ids]))
+                                    if ids else _NO_ROWS)
+        return self._rows_like[key]
 
     def _looks_cut(self, payer: str) -> bool:
         """Cut at a field length, or ending in the beginning of a word (after a processor's
@@ -214,10 +267,11 @@ class PayerIndex:
 
     def search(self, payer: str, limit: int = 5, floor: float = 0.5) -> list[PayerMatch]:
         """The customers a payer name most likely is, best first."""
-        key = (payer, limit, floor)
-        if key not in self._searched:
-            self._searched[key] = self._search(payer, limit, floor)
-        return self._searched[key]
+        key = (payer, floor)
+        found = self._searched.get(key)
+        if found is None or (found[0] < limit and len(found[1]) == found[0]):  # a list cut shorter than asked
+            found = self._searched[key] = (limit, self._search(payer, limit, floor))
+        return found[1][:limit]
 
     def _search(self, payer: str, limit: int, floor: float) -> list[PayerMatch]:
         readings, cut = self._reading(payer)
@@ -228,10 +282,10 @@ class PayerIndex:
                 continue
             scores = self._score_rows(words, cut, rows)
             keep = scores >= floor
-            for row, score in zip(rows[keep], scores[keep]):
-                c = int(self.row_customer[row])
+            rows = rows[keep].tolist()
+            for row, c, score in zip(rows, self.row_customer[rows].tolist(), scores[keep].tolist()):
                 if c not in best or score > best[c][0]:
-                    best[c] = (float(score), self.row_how[row])
+                    best[c] = (score, self.row_how[row])
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
         return [PayerMatch(c, s, f"payer name matches the customer's {how}") for c, (s, how) in ranked]
 
@@ -240,7 +294,8 @@ class PayerIndex:
         known = self._scored.setdefault(payer, {})
         todo = sorted({int(c) for c in customers} - known.keys())
         if todo:
-            rows = np.concatenate([self._rows_of_customer.get(c, _NO_ROWS) for c in todo])
+            rows = (self._rows_of_customer.get(todo[0], _NO_ROWS) if len(todo) == 1 else
+                    np.concatenate([self._rows_of_customer.get(c, _NO_ROWS) for c in todo]))
             best = np.zeros(len(rows))
             if len(rows):
                 readings, cut = self._reading(payer)

@@ -181,6 +181,7 @@ class PayerView:
         self._names: dict[int, float] = {}
         self._links: dict[int, tuple[int, Link | None]] = {}
         self._candidates: list[int] | None = None
+        self._likely: set[int] | None = None
 
     def name(self, customer: int) -> float:
         if customer not in self._names:
@@ -219,10 +220,16 @@ class PayerView:
         """The customers the payer likely is, likeliest first: the clerk's CustomerID alone; else
         those an account or link names, then those the name fits."""
         if self._candidates is None:
-            self._candidates = self._likely()
+            self._candidates = self._likely_customers()
         return self._candidates
 
-    def _likely(self) -> list[int]:
+    def likely(self, customer: int) -> bool:
+        """Whether ``customer`` is among those the payer likely is (``candidates``)."""
+        if self._likely is None:
+            self._likely = set(self.candidates())
+        return customer in self._likely
+
+    def _likely_customers(self) -> list[int]:
         if self.fixed is not None:
             return [self.fixed] if self.fixed >= 0 else []
         out = sorted(self.on_file)
@@ -365,7 +372,6 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
         settled_instead: list[int] = []
         if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
                                       for i in usable):
-            likely = set(payer.candidates())
             # read surely, but not an open invoice of the payer we know, or not what is paid:
             # one of the payer's invoices, or one the amount settles, written with a keying error
             index = items.references[k][0]
@@ -375,7 +381,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             keyed = replace(m, how=FUZZY, neighbours=len(near))
             for i in (int(positions[p]) for p in near):
                 if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                        and (open_now[i] == target or (usable and items.invoice_customer[i] in likely))):
+                        and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i]))))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
@@ -705,9 +711,9 @@ class _Maker:
         reference = (reference_level(weakest.column, weakest.level) if weakest is not None
                      else items.scheme.no_reference)
         link, _ = self.payer.link(customer)
-        days = [(pay.received - items.invoice_date[i].astype(dt.date)).days for i in invoices
-                if not np.isnat(items.invoice_date[i])]
-        date = min((date_level(d) for d in days), key=lambda lv: (lv != 0, -lv)) if days else NO_DATE
+        received = pay.received.toordinal()
+        levels = [date_level(received - day) for day in (items.invoice_day[i] for i in invoices) if day]
+        date = min(levels, key=lambda lv: (lv != 0, -lv)) if levels else NO_DATE
         used = {r.invoice for r in chosen} | set(invoices)
         spans = [r.span for r in chosen]
         left = [t for t in self.texts if not any(s < t.end and t.start < e for s, e in spans)]

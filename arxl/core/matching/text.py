@@ -14,18 +14,24 @@ from functools import cache
 
 from arxl.core.money import minor_units, to_minor
 
-# O read for 0 (OCR, typing): an O touching a digit inside a word. Applied alike to invoice
-# numbers and remittance text, so an invoice legitimately spelled with an O still matches.
-O_NEAR_DIGIT = re.compile(r"(?<=\d)O+|O+(?=\d)")  # "1OO234": the whole run of O's
+# O read for 0 (OCR, typing): an O touching a digit inside a word ("1OO234": the whole run of
+# O's). Applied alike to invoice numbers and remittance text, so an invoice legitimately spelled
+# with an O still matches.
+_O_BEFORE_DIGIT = re.compile(r"O(?=O*\d)")
 
 
-def as_zeros(match: re.Match[str]) -> str:
-    return "0" * len(match.group())
+def o_as_zero(text: str) -> str:
+    """Every O of a run of O's touching a digit read as a zero: the runs before a digit, then
+    (in the text reversed) those after one; two substitutions without a call per match."""
+    if "O" not in text:
+        return text
+    text = _O_BEFORE_DIGIT.sub("0", text)
+    return _O_BEFORE_DIGIT.sub("0", text[::-1])[::-1] if "O" in text else text
 
 
 def fix_ocr(text: str) -> str:
     """Upper case, with every O that touches a digit read as a zero."""
-    return O_NEAR_DIGIT.sub(as_zeros, text.upper())
+    return o_as_zero(text.upper())
 
 
 # Values of the bank's own entry-description fields: identifiers of the transfer, never of an
