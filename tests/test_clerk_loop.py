@@ -300,3 +300,30 @@ def test_a_flag_arxl_cannot_read_is_reported_and_read_the_safe_way(make_book, ru
     # "pending" counts as disputed: never applied automatically
     assert ledger(path) == [] and status(path, "P1") == MatchStatus.REVIEW
     assert [r["Status"] for r in rows(path, "MemoRequests")] == ["Made", "Awaiting approval"]
+
+
+# ---- what the matcher learned of payers, kept or removed by the clerk --------------------------
+
+@pytest.mark.parametrize("typed", ["Remove", "Keep"])
+def test_the_clerks_decision_on_a_learned_payer_is_read_back_on_the_next_run(book, run, typed):
+    """P1 names its invoice exactly and settles it, so its account is learned as C1's and speaks for
+    P2; the clerk's Remove (or Keep) typed in LearnedPayers holds on every later run."""
+    account = "GB00 BANK 7788"
+    path = book(payment("P1", 200.00, payer="AT HOLDCO", reference="INV-1001", PayerAccount=account),
+                payment("P2", 80.00, payer="AT HOLDCO", reference="INV-1004", PayerAccount=account))
+    run(path, "match")
+    evidence = {r["PaymentID"]: r["Evidence"] for r in rows(path, "Matches")}
+    assert f"payer account {account} is C1 Acme Tools Inc.'s, learned from this batch" in evidence["P2"]
+    type_in(path, "LearnedPayers", {"PayerAccount": account}, Decision=typed)
+    for _ in range(2):  # and again: the decision is not lost on the run after
+        run(path, "match")
+        learned = [r for r in rows(path, "LearnedPayers") if r["PayerAccount"] == account]
+        assert [(r["CustomerID"], r["Decision"]) for r in learned] == [("C1", typed)]
+        evidence = {r["PaymentID"]: r["Evidence"] for r in rows(path, "Matches")}
+        if typed == "Remove":
+            assert learned[0]["LearnedFrom"] == "removed by the clerk: never learned again"
+            assert account not in evidence["P2"]
+        else:
+            assert learned[0]["LearnedFrom"] == "kept by the clerk"
+            assert f"payer account {account} is C1 Acme Tools Inc.'s (kept by the clerk in LearnedPayers)" \
+                in evidence["P2"]

@@ -55,9 +55,9 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 
 # The tables a run reads: the clerk's and the ledgers, and the output tables whose rows a run
-# carries on (Matches and Disputes hold the clerk's decisions; Chains each ledger's last row).
-# The other output tables are arxl's alone and only written. Settings is read on its own.
-READ_BACK = ("Matches", "Disputes", "Chains")
+# carries on (Matches, Disputes and LearnedPayers hold the clerk's decisions; Chains each ledger's
+# last row). The other output tables are arxl's alone and only written. Settings is read on its own.
+READ_BACK = ("Matches", "LearnedPayers", "Disputes", "Chains")
 LOADED = tuple(name for name, table in TABLES.items()
                if name != "Settings" and (table.role in (Role.INPUT, Role.LEDGER) or name in READ_BACK))
 
