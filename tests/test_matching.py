@@ -664,3 +664,64 @@ def test_the_date_level_of_one_payment_is_the_level_of_many():
 
     days = np.arange(-400, 400)
     assert [date_level(int(d)) for d in days] == date_levels(days).tolist()
+
+
+def test_several_invoices_short_by_what_could_be_an_invoice_left_out_and_a_deduction_are_never_auto():
+    # 690001 and 690002 named, 148.00 short; 690003 (151.12) is open too: 148.00 deducted, or
+    # 690003 left out of the list and 299.12 deducted? A deduction of 4.00 could not be the latter.
+    invoices = [invoice("690001", "C005", 10954.26), invoice("690002", "C005", 3484.59),
+                invoice("690003", "C005", 151.12)] + BACKGROUND
+    for amount, decision in ((14290.85, "Review"), (14434.85, "Auto")):
+        matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=amount,
+                               Reference="REM ADV 690001; 690002")], invoices)
+        applied, decided, _, evidence = proposal(matches, "P1")
+        assert set(applied) == {"690001", "690002"} and decided == decision, evidence
+        assert ("the shortfall could also be a larger deduction with 690003 of the same customer paid too"
+                in evidence) == (decision == "Review")
+
+
+NAMESAKES = [dict(CustomerID="N001", Name="Northgate Textile Mills", Terms="Net 30"),
+             dict(CustomerID="N002", Name="Northgate Textile Mills Pty Ltd (North)", Terms="Net 30")]
+
+
+def test_a_sum_found_for_a_payer_whose_name_fits_a_namesake_as_well_is_never_auto():
+    # both namesakes have an open invoice of 94.58: the name does not say whose was paid
+    invoices = [invoice("700001", "N001", 94.58), invoice("700002", "N002", 94.58),
+                invoice("700003", "N001", 1200.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="NORTHGATE TEXTILE MILLS", Amount=94.58)], invoices,
+                     customers=CUSTOMER_ROWS + NAMESAKES)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "700002 of N002" in evidence, evidence
+    # sites of one name beyond those whose invoices are searched for the amount are named
+    sites = [dict(CustomerID=f"S{k:03d}", Name="Kestrel Dental Supplies Ltd", Terms="Net 30") for k in range(8)]
+    invoices = [invoice("710001", "S000", 63.20), invoice("710002", "S000", 410.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KESTREL DENTAL SUPPLIES", Amount=63.20)], invoices,
+                     customers=CUSTOMER_ROWS + sites)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"710001": 6320} and decision == "Review"
+    assert "the payer's name fits S006 Kestrel Dental Supplies Ltd and S007" in evidence
+
+
+@pytest.mark.parametrize(("payer", "name"), [("Zhao and Sons Limited", "Zhao & Sons Ltd."),
+                                             ("ZHAO & SONS GMBH", "Zhao & Sons Ltd."),
+                                             ("GALAXY IT SERVICES", "Galaxy IT Services S.A."),
+                                             ("Galaxy IT Services SA", "Galaxy IT Services Inc"),
+                                             ("MARLOW ROOFING CORPORATION", "Marlow Roofing Corp.")])
+def test_names_equal_but_for_their_legal_form_are_the_same_name(payer, name):
+    customers = [("C1", name), ("C2", "Zhao Trading Company"), ("C3", "Galaxy Tooling LLC"),
+                 ("C4", "Marlow Printing Works plc")]
+    customer, score, _ = identify_payer(payer, customers)
+    assert customer == "C1" and score >= 0.99
+    # and a legal form shared is no resemblance
+    assert identify_payer("ACME LTD", customers) == ("", 0.0, "")
+
+
+def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_not_hold_it():
+    # 558213 is shaped like our numbers but reads as none of ours, even loosely: a receipt number
+    invoices = [invoice("720001", "C005", 431.80), invoice("720002", "C005", 96.00)] + BACKGROUND
+    for amount, decision in ((431.80, "Auto"), (200.00, "Review")):
+        matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=amount,
+                               Reference="INV 720001 RCPT 558213")], invoices)
+        applied, decided, _, evidence = proposal(matches, "P1")
+        assert "720001" in applied and decided == decision, evidence
+        assert "other references names something not open" in evidence

@@ -1,12 +1,14 @@
 """Who paid: payer names as banks print them, payer accounts, and the clerk's own CustomerID.
 
 Names are compared word by word, each word weighted by how rare it is among the customers'
-own names (inverse document frequency): legal suffixes (INC, LLC, CO) and other common words
-weigh little without any list of them. A payer word matches a customer word when it is the same
-word, an abbreviation of it (its letters in order, first letter equal: CORP, MFG, INTL, HLDGS),
-a word cut short, or the same word with one typing error. The score is the F1 of the two
-coverages: how much of the customer's name the payer printed, and how much of what the payer
-printed belongs to the customer's name. A name cut at a field length (16 or 22 characters for
+own names (inverse document frequency): common words weigh little without any list of them.
+Legal forms (text.LEGAL_FORMS: LTD for Limited, INC, LLC, GMBH, SA...) weigh nothing, however
+few names use them: a name differing from another only in its legal form names the same company.
+A payer word matches a customer word when it is the same word, an abbreviation of it (its
+letters in order, first letter equal: CORP, MFG, INTL, HLDGS), a word cut short, or the same
+word with one typing error. The score is the F1 of the two coverages: how much of the
+customer's name the payer printed, and how much of what the payer printed belongs to the
+customer's name. A name cut at a field length (16 or 22 characters for
 ACH) is not blamed for the words it could not hold. Words a payment processor puts in front
 ("PAYPAL *", "BILL.COM", "STRIPE TRANSFER") are recognised by the star, or by not being words
 of any customer; words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") are split where the
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import extract_similar
-from arxl.core.matching.text import name_tokens
+from arxl.core.matching.text import LEGAL_FORMS, name_tokens
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
@@ -37,6 +39,7 @@ class PayerMatch:
     customer: int  # position in the customers frame
     score: float  # 0..1
     how: str  # what matched, for the Evidence sentence
+    row: str = NAME  # the customer's name, an alias or its parent's name (NAME, ALIAS, PARENT)
 
 
 def _in_order(letters: str, word: str) -> bool:
@@ -98,6 +101,9 @@ class PayerIndex:
                                                     self.tokens.ravel()]), axis=0)[:, 1],
                          minlength=len(vocab) + 1)[:len(vocab)] if rows else np.zeros(0)
         self.idf = np.append(np.log((1 + len(rows)) / (1 + df)) + 0.1, 0.0)  # pad weighs 0
+        # A legal form weighs nothing: "Zhao & Sons Ltd." is "Zhao and Sons Limited" and "Zhao &
+        # Sons GmbH", and a bank printing the name without its legal form prints all of it.
+        self.idf[[vocab[w] for w in LEGAL_FORMS if w in vocab]] = 0.0
         # A word no customer uses (a processor's, a typing accident) weighs as a typical word.
         self.unknown_weight = float(np.mean(self.idf[:-1])) if len(vocab) else 1.0
         self.token_weight = self.idf[self.tokens]
@@ -184,7 +190,7 @@ class PayerIndex:
         key = (words, cut)
         if key not in self._matrices:
             sims = np.zeros((len(words), len(self.idf)))
-            weight = np.full(len(words), self.unknown_weight)
+            weight = np.array([0.0 if w in LEGAL_FORMS else self.unknown_weight for w in words])
             similar = []
             for k, word in enumerate(words):
                 found = self.similar_words(word, last=cut and k == len(words) - 1)
@@ -287,7 +293,7 @@ class PayerIndex:
                 if c not in best or score > best[c][0]:
                     best[c] = (score, self.row_how[row])
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
-        return [PayerMatch(c, s, f"payer name matches the customer's {how}") for c, (s, how) in ranked]
+        return [PayerMatch(c, s, f"payer name matches the customer's {how}", how) for c, (s, how) in ranked]
 
     def score(self, payer: str, customers: np.ndarray) -> np.ndarray:
         """How well a payer name fits each of the given customers (positions), 0..1."""

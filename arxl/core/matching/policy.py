@@ -25,11 +25,13 @@ class Rule(StrEnum):
     """A situation in which a proposal is never posted automatically."""
 
     UNKNOWN_PAYER = "unknown payer"
+    SHARED_NAME = "name shared"
     MIXED_CUSTOMERS = "mixed customers"
     NAMES_CLOSED = "names invoices not open"
     DISPUTED = "disputed"
     PARTIAL_SPREAD = "partial payment spread"
     REST_NEAR_INVOICE = "rest near an open invoice"
+    DEDUCTION_OR_LEFT_OUT = "deduction, or an invoice left out"
     SUM_BY_CHANCE = "sum by chance"
     UNEXPLAINED = "unsettled, with more named"
     LOOSE_UNSETTLED = "keying error, unsettled"
@@ -51,13 +53,25 @@ RULES: tuple[Row, ...] = (
     # with an amount that settles them.
     Row(Rule.UNKNOWN_PAYER, "the payer is not known to be {detail} by name, account, or invoices named exactly "
                             "and settled"),
+    # Invoices found by their sum alone, of a customer known by nothing but a name that fits
+    # another customer as well (sites, namesakes, the same name but for its legal form): whose
+    # invoices these are is the name's guess.
+    Row(Rule.SHARED_NAME, "the payer's name fits {detail} as well, and no invoice named or account tells them "
+                          "apart"),
     Row(Rule.MIXED_CUSTOMERS, "the invoices belong to {detail} different customers"),
+    # An invoice of ours not open (paid already: twice?); or a number shaped like ours that names
+    # nothing open, where the amount does not settle what was read by itself.
     Row(Rule.NAMES_CLOSED, "it also names {detail}, not open"),
     Row(Rule.DISPUTED, "an invoice named is marked Disputed"),
     Row(Rule.PARTIAL_SPREAD, "a partial payment spread over {detail} invoices"),
     # The rest of an overpayment below another open invoice of the customer by no more than a
     # small deduction: that invoice paid less a deduction, or money to keep on account?
     Row(Rule.REST_NEAR_INVOICE, "the money left over could be {detail} of the same customer, less a deduction"),
+    # Several invoices paid less a deduction, while another open invoice of the customer, paid
+    # too, would leave a deduction still small: a deduction alone, or an invoice left out of the
+    # list and a larger deduction?
+    Row(Rule.DEDUCTION_OR_LEFT_OUT, "the shortfall could also be a larger deduction with {detail} of the same "
+                                    "customer paid too"),
     # A number read with a keying error undone may be another invoice (or one not open): only an
     # amount that settles what it names bears the reading out.
     Row(Rule.LOOSE_UNSETTLED, "a number read with a keying error undone needs an amount that settles it"),

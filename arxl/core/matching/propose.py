@@ -67,6 +67,7 @@ from arxl.core.matching.model import (
     reference_level,
     sum_bits,
 )
+from arxl.core.matching.payers import PARENT
 from arxl.core.matching.policy import FAIR_NAME, FAR_AHEAD_BITS, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
 from arxl.core.money import format_amount
@@ -84,6 +85,7 @@ _SETTLED = ("exact", "discount", "write-off", "stated", "instalments")
 _UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
 MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
 MAX_SUBSET_SEARCH = 10  # named invoices up to which every subset is tried
+LEFT_OUT_SCALE = 2  # an invoice left out is weighed against a deduction when no larger than this times it
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,14 @@ class PayerView:
         level, _ = self.link(customer)
         return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and sure_reading)
 
+    def namesakes(self, customer: int) -> list[tuple[int, bool]]:
+        """The other customers the payer's name fits as well as ``customer``'s, or plainly, each
+        with whether it is found under its parent's name (one of a family)."""
+        enough = min(STRONG_NAME, self.name(customer))
+        return [(m.customer, m.row == PARENT) for m in self.items.payers.search(self.pay.payer, limit=25,
+                                                                                 floor=FAIR_NAME)
+                if m.customer != customer and m.score >= enough]
+
     def note(self, customer: int) -> str:
         items, pay = self.items, self.pay
         if customer < 0:
@@ -340,6 +350,7 @@ class _Text:
     end: int
     shown: str
     closed: bool  # an invoice of ours, not open
+    unread: bool = False  # a number shaped like ours no column reads (``_near`` may yet read it)
 
 
 def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView
@@ -398,9 +409,9 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
         elif level > _SURE:
             texts.append(_Text(m.start, m.end, m.written, False))
-    texts += [_Text(start, start + len(text), text, False) for k, text, start in loose_parts if k == 0]
+    texts += [_Text(start, start + len(text), text, False, True) for k, text, start in loose_parts if k == 0]
     if not found and not loose_parts:
-        texts += [_Text(e.start, e.end, e.reference, False) for e in rem.edi_lines
+        texts += [_Text(e.start, e.end, e.reference, False, True) for e in rem.edi_lines
                   if e.qualifier == "IV" and e.reference]
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
@@ -512,6 +523,11 @@ class _Maker:
         how = settlement.how
         if not (how in FULL or settlement.stated) and len(chosen) > 1:
             out += self._subsets(customer, chosen)
+        if how == SHORT and not settlement.stated and not self.rem.reason:
+            left_out = self._left_out(customer, chosen, settlement)
+            if left_out:
+                detail = in_words(self.items.invoice_ids[i] for i in left_out)
+                out[0] = _with_held(out[0], Held(Rule.DEDUCTION_OR_LEFT_OUT, detail))
         if how == OVERPAID and not settlement.stated:
             completed, less = self._completed(customer, chosen, settlement)
             out += completed
@@ -558,6 +574,19 @@ class _Maker:
             if len(out) >= 4:
                 break
         return out
+
+    def _left_out(self, customer: int, chosen: list[_Reading], settlement: Settlement) -> list[int]:
+        """The customer's other open invoices (the first three) that, paid with those named, would
+        leave a shortfall still within a small deduction of the largest, and no more than a few
+        times the one read (deductions of one size are about as common as of twice or thrice it:
+        the two stories are then alike, but for an invoice left out of a list, which is common)."""
+        items, pay = self.items, self.pay
+        pool = items.open_of(customer, pay.currency, self.open_now)
+        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        short = sum(x.short_pay for x in settlement.lines)
+        room = min(DEDUCTION_SHARE * max(int(self.open_now[r.invoice]) for r in chosen) - short,
+                   LEFT_OUT_SCALE * short)
+        return [int(i) for i in pool[self.open_now[pool] <= room][:3]]
 
     def _completed(self, customer: int, chosen: list[_Reading], settlement: Settlement
                    ) -> tuple[list[Candidate], list[int]]:
@@ -640,7 +669,8 @@ class _Maker:
         terms allow), fewest invoices first; a set is as sure as chance makes it."""
         items, pay = self.items, self.pay
         out = []
-        for customer in self.payer.candidates()[:MAX_CUSTOMERS]:
+        searched = self.payer.candidates()[:MAX_CUSTOMERS]
+        for customer in searched:
             pool = items.open_of(customer, pay.currency, self.open_now)
             if not len(pool):
                 continue
@@ -658,7 +688,20 @@ class _Maker:
                     out.append(self._by_amount(customer, chosen, discounted, chance, count))
                 if sets:
                     break
-        return out
+        return [self._shared_name(c, searched, {f.customer for f in out}) for c in out]
+
+    def _shared_name(self, found: Candidate, searched: list[int], with_sets: set[int]) -> Candidate:
+        """``found`` held when its customer is known by nothing but a name that fits another as
+        well, whose open invoices add up to the amount too, or were not searched (but for a
+        family's sites found under their parent's name: what the family's name pays is searched
+        among the parent's and the likeliest sites' invoices)."""
+        if self.payer.link(found.customer)[0] in (GIVEN, LEARNED):
+            return found
+        alike = [c for c, family in self.payer.namesakes(found.customer)
+                 if c in with_sets or (c not in searched and not family)]
+        if not alike:
+            return found
+        return _with_held(found, Held(Rule.SHARED_NAME, in_words(self.items.who(c) for c in alike)))
 
     def _by_amount(self, customer: int, chosen: list[int], discounted: bool, chance: float, count: int) -> Candidate:
         items, pay = self.items, self.pay
@@ -747,7 +790,13 @@ class _Maker:
                       and all(r.level <= LOOSE for r in chosen) and settles and not extra)
         if not (self.payer.known(customer, sure) or identified):
             held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
-        if left:  # an invoice of ours not open, or a number shaped like ours naming nothing open
+        # An invoice of ours not open (paid twice?), or one a keying error may name; or a number
+        # shaped like ours reading as nothing of ours, beside invoices the amount does not settle
+        # by themselves (what else is paid?). Beside invoices the amount settles, such a number
+        # is the payer's own (a receipt number): it counts against the explanation
+        # (OTHER_REFERENCES), nothing more.
+        if any(not t.unread or any(r.span[0] < t.end and t.start < r.span[1] for r in self.readings)
+               for t in left) or (left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
         if items.disputed[invoices].any():
             held.append(Held(Rule.DISPUTED))

@@ -272,9 +272,17 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
                       bool(_DISCOUNT_WORDS.search(masked)), bool(_PARTIAL_WORDS.search(masked)), cut)
 
 
+# Legal forms of companies, international: each spelled one way ("Limited" is LTD). A name
+# differing from another only in its legal form names the same company (payers.py weighs them
+# as a word every customer's name holds).
+_LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
+LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
+                         "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
+
+
 def name_tokens(name: str) -> list[str]:
-    """A company name as comparable words: upper case, '&' as AND, punctuation dropped
-    ("Smith & Sons, Inc." -> SMITH AND SONS INC)."""
+    """A company name as comparable words: upper case, '&' as AND, punctuation dropped, each
+    legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD)."""
     text = str(name or "").upper().replace("&", " AND ")
     text = re.sub(r"[.,'`]", "", text)
-    return re.findall(r"[A-Z0-9]+", text)
+    return [_LEGAL_SPELLINGS.get(w, w) for w in re.findall(r"[A-Z0-9]+", text)]
