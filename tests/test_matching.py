@@ -725,3 +725,15 @@ def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_no
         applied, decided, _, evidence = proposal(matches, "P1")
         assert "720001" in applied and decided == decision, evidence
         assert "other references names something not open" in evidence
+
+
+def test_a_keying_error_in_dense_numbers_counts_among_the_payers_own_open_invoices():
+    # 731840 for 711840 (a digit replaced), paid in part: among all the numbers many lie one keying
+    # error from it, among the payer's own open invoices only 711840
+    dense = [invoice(str(730000 + k), ("C001", "C002", "C003")[k % 3], 50 + k) for k in range(2000)]
+    invoices = [invoice("711840", "C005", 2066.21), invoice("711901", "C005", 310.00)] + dense
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1000.00,
+                           Reference="REM ADV 731840 PART")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"711840": 100000} and decision == "Review", evidence
+    assert "keying error, the only reference that near" in evidence

@@ -390,6 +390,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # amount bears it out: paid already is the likelier story)
             near = index.one_edit(m.written)
             keyed = replace(m, how=FUZZY, neighbours=len(near))
+            near_open = [i for i in (int(positions[p]) for p in near)
+                         if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
             for i in (int(positions[p]) for p in near):
                 if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
                         and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i]))))):
@@ -401,9 +403,9 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     if open_now[i] == target:
                         settled_instead.append(i)
                     continue
-                keyed_readings.append(_Reading(i, _level(keyed), k, keyed))
-        readings += [_Reading(i, level, k, m, together=shared, settled_instead=tuple(settled_instead))
-                     for i in usable]
+                keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
+        readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
+                              settled_instead=tuple(settled_instead)) for i in usable]
         readings += keyed_readings
         if not usable and level <= _SURE and len(invoices) == 1:
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
@@ -416,6 +418,20 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
     return readings, texts
+
+
+def _payers_level(items: OpenItems, payer: PayerView, m: Mention, invoice: int, near: list[int]) -> int:
+    """The reading level of ``invoice`` read by ``m``. A keying error undone counts by how
+    many references lie that near what was written; for an invoice of a customer the payer is
+    known to be, by how many of that customer's open invoices (``near``: the open ones that near)
+    do: the payer's own open items are searched first, and among them a number is rarely near by
+    chance."""
+    if m.how != FUZZY:
+        return _level(m)
+    customer = int(items.invoice_customer[invoice])
+    if customer < 0 or not payer.known(customer, False):
+        return _level(m)
+    return keying_error_level(sum(1 for i in near if items.invoice_customer[i] == customer))
 
 
 def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list[int]) -> bool:
