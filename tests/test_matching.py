@@ -492,10 +492,10 @@ MIXED_BATCH = dict(
     invoices=[invoice("980001", "C005", 300.00, Disputed="Yes"), invoice("980002", "C005", 410.00),
               invoice("980003", "C001", 220.00), invoice("980004", "C005", 515.00),
               invoice("980005", "C002", 1000.00, "2026-09-01"), invoice("980006", "C005", 95.50),
-              invoice("980007", "C005", 260.00)],
+              invoice("980007", "C005", 260.00), invoice("980008", "C005", 120.00)],
     payments=[dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=300.00, Reference="980001"),
               dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=630.00, Reference="980002 980003"),
-              dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=260.00, Reference="980007 980099"),
+              dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=260.00, Reference="980007 980008"),
               dict(PaymentID="P4", PayerName="KEYSTONE ELECTRIC", Amount=515.00, Reference="980004"),
               dict(PaymentID="P5", PayerName="ACME FOODS", Amount=980.00, Reference="980005 LESS 2% DISC"),
               dict(PaymentID="P6", PayerName="KEYSTONE ELECTRIC", Amount=95.50, Reference="980006"),
@@ -506,7 +506,8 @@ MIXED_BATCH = dict(
 def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     inv = frame(INVOICES, MIXED_BATCH["invoices"] + BACKGROUND)
     pays = frame(PAYMENTS, [dict(ReceivedDate="2026-11-18", **p) for p in MIXED_BATCH["payments"]])
-    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, inv["Amount"],
+    paid_already = inv["Amount"].where(inv["InvoiceID"] != "980008", 0)
+    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, paid_already,
                                      inv["Disputed"] == "Yes")
     for _, rows in matches.groupby("PaymentID"):
         evidence, conf, decision = rows.iloc[0][["Evidence", "Confidence", "Decision"]]
@@ -522,7 +523,7 @@ def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     owners = dict(zip(inv["InvoiceID"], inv["CustomerID"]))  # each row shows its invoice's customer
     p2 = matches[matches["PaymentID"] == "P2"]
     assert list(p2["CustomerID"]) == [owners[i] for i in p2["InvoiceID"]] and p2["CustomerID"].nunique() == 2
-    assert "it also names 980099, not open" in proposal(matches, "P3")[3]
+    assert "it also names 980008, not open" in proposal(matches, "P3")[3]
     assert "980004 is already being paid by P4 in this batch" in proposal(matches, "P8")[3]
     assert proposal(matches, "P6")[1] == "Auto" and "never posted without a clerk" not in proposal(matches, "P6")[3]
 
@@ -737,3 +738,20 @@ def test_a_keying_error_in_dense_numbers_counts_among_the_payers_own_open_invoic
     applied, decision, _, evidence = proposal(matches, "P1")
     assert applied == {"711840": 100000} and decision == "Review", evidence
     assert "keying error, the only reference that near" in evidence
+
+
+def test_a_learned_payer_account_borne_out_by_the_only_reference_near_what_was_written_and_settled():
+    # P1 teaches that the account is C005's; P2 writes 740120 for 740102 (two digits swapped): the
+    # only reference that near, and the amount settles it
+    invoices = [invoice("740001", "C005", 410.00), invoice("740102", "C005", 95.25)] + BACKGROUND
+    payments = [dict(PaymentID="P1", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=410.00,
+                     Reference="740001"),
+                dict(PaymentID="P2", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=95.25,
+                     Reference="PAYMENT 740120")]
+    matches, _ = run(payments, invoices)
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert applied == {"740102": 9525} and decision == "Auto", evidence
+    assert "learned from this batch" in evidence
+    # not settled by the amount, the keying error does not bear the learned link out
+    matches, _ = run(payments[:1] + [dict(payments[1], Amount=50.00)], invoices)
+    assert proposal(matches, "P2")[1] != "Auto"

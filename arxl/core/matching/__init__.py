@@ -66,8 +66,10 @@ such set, of a customer with too few open invoices for the sum to be chance, may
 Rules that keep cash safe: a payment is Auto only when its Confidence reaches
 AutoApplyConfidence, its explanation is far ahead of the next (a hundred times as likely), and
 no rule of ``policy.RULES`` holds it. Among them: a payer known by nothing (not its name, an
-account on file or kept, the clerk's CustomerID, a learned link an invoice named exactly bears
-out, nor invoices named exactly and settled); invoices of several customers; a Disputed invoice;
+account on file or kept, the clerk's CustomerID, a learned link that independent evidence bears
+out: an invoice named exactly, the only reference a keying error from what was written with an
+amount that settles it, or a sum chance would hardly give; nor invoices named exactly and
+settled); invoices of several customers; a Disputed invoice;
 invoices named that are not open; a partial payment spread over several invoices; money left over
 within a small deduction of another open invoice; invoices paid less a deduction that could as
 well be a larger deduction with another open invoice of the customer left out of the list;

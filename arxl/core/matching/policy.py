@@ -49,8 +49,9 @@ class Row:
 
 RULES: tuple[Row, ...] = (
     # Known: by name, by an account on file or a link the clerk kept, by the clerk's CustomerID,
-    # by a learned link that an invoice named exactly bears out, or by invoices named exactly
-    # with an amount that settles them.
+    # by a learned link that independent evidence bears out (an invoice named exactly, the only
+    # reference a keying error away with an amount that settles it, a sum chance would hardly
+    # give), or by invoices named exactly with an amount that settles them.
     Row(Rule.UNKNOWN_PAYER, "the payer is not known to be {detail} by name, account, or invoices named exactly "
                             "and settled"),
     # Invoices found by their sum alone, of a customer known by nothing but a name that fits

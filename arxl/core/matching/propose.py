@@ -243,11 +243,13 @@ class PayerView:
             out += [m.customer for m in found if m.score >= top - 0.2 and m.customer not in out]
         return out
 
-    def known(self, customer: int, sure_reading: bool) -> bool:
-        """Identified by its name, a link of the clerk's, or a learned link an invoice named
-        exactly (``sure_reading``) bears out."""
+    def known(self, customer: int, borne_out: bool) -> bool:
+        """Identified by its name, a link of the clerk's, or a learned link that independent
+        evidence bears out (``borne_out``: an invoice named exactly, or the only reference a
+        keying error from what was written that the amount settles, or invoices found by a sum
+        chance would hardly give)."""
         level, _ = self.link(customer)
-        return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and sure_reading)
+        return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and borne_out)
 
     def namesakes(self, customer: int) -> list[tuple[int, bool]]:
         """The other customers the payer's name fits as well as ``customer``'s, or plainly, each
@@ -350,7 +352,6 @@ class _Text:
     end: int
     shown: str
     closed: bool  # an invoice of ours, not open
-    unread: bool = False  # a number shaped like ours no column reads (``_near`` may yet read it)
 
 
 def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView
@@ -411,9 +412,9 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
         elif level > _SURE:
             texts.append(_Text(m.start, m.end, m.written, False))
-    texts += [_Text(start, start + len(text), text, False, True) for k, text, start in loose_parts if k == 0]
+    texts += [_Text(start, start + len(text), text, False) for k, text, start in loose_parts if k == 0]
     if not found and not loose_parts:
-        texts += [_Text(e.start, e.end, e.reference, False, True) for e in rem.edi_lines
+        texts += [_Text(e.start, e.end, e.reference, False) for e in rem.edi_lines
                   if e.qualifier == "IV" and e.reference]
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
@@ -804,15 +805,19 @@ class _Maker:
         # written, beside at least one named exactly.
         identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
                       and all(r.level <= LOOSE for r in chosen) and settles and not extra)
-        if not (self.payer.known(customer, sure) or identified):
+        borne_out = sure or (settles and bool(chosen) and all(r.level <= LOOSE for r in chosen)) or (
+            bool(extra) and sum_bits(chance) >= FAR_AHEAD_BITS)
+        if not (self.payer.known(customer, borne_out) or identified):
             held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
-        # An invoice of ours not open (paid twice?), or one a keying error may name; or a number
-        # shaped like ours reading as nothing of ours, beside invoices the amount does not settle
-        # by themselves (what else is paid?). Beside invoices the amount settles, such a number
-        # is the payer's own (a receipt number): it counts against the explanation
+        # An invoice of ours not open (paid twice?), or a number one keying error from another
+        # open invoice of the customer's; or any other number shaped like ours beside invoices
+        # the amount does not settle by themselves (what else is paid?). Beside invoices the
+        # amount settles, such a number is the payer's own (a receipt number; in dense numbering
+        # one keying error from some invoice or other): it counts against the explanation
         # (OTHER_REFERENCES), nothing more.
-        if any(not t.unread or any(r.span[0] < t.end and t.start < r.span[1] for r in self.readings)
-               for t in left) or (left and (extra or not settles)):
+        theirs = [r.span for r in self.readings if r.level > _SURE and items.invoice_customer[r.invoice] == customer]
+        if any(t.closed or any(s < t.end and t.start < e for s, e in theirs) for t in left) or (
+                left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
         if items.disputed[invoices].any():
             held.append(Held(Rule.DISPUTED))
