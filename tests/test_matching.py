@@ -755,3 +755,16 @@ def test_a_learned_payer_account_borne_out_by_the_only_reference_near_what_was_w
     # not settled by the amount, the keying error does not bear the learned link out
     matches, _ = run(payments[:1] + [dict(payments[1], Amount=50.00)], invoices)
     assert proposal(matches, "P2")[1] != "Auto"
+
+
+def test_an_invoice_named_exactly_not_open_is_read_as_the_payers_own_open_invoice_a_keying_error_away():
+    # 750916 is paid; the payer's 750996, one keying error from it, is open and paid in part
+    invoices = [invoice("750916", "C001", 300.00), invoice("750996", "C005", 8637.57)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=4000.00,
+                           Reference="Doc 750916 INSTALMENT 1")], invoices, open_balances={"750916": 0})
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"750996": 400000} and decision == "Review", evidence
+    # a payer the name does not tell: paid already is the likelier story
+    matches, _ = run([dict(PaymentID="P1", PayerName="ZEPHYR WORKS", Amount=4000.00,
+                           Reference="Doc 750916 INSTALMENT 1")], invoices, open_balances={"750916": 0})
+    assert "750996" not in proposal(matches, "P1")[0]

@@ -388,14 +388,16 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # one of the payer's invoices, or one the amount settles, written with a keying error
             index = items.references[k][0]
             # (an invoice named exactly that is not open is taken for another only when the
-            # amount bears it out: paid already is the likelier story)
+            # amount bears it out, or the other is the open invoice of a customer the payer is
+            # known to be: else paid already is the likelier story)
             near = index.one_edit(m.written)
             keyed = replace(m, how=FUZZY, neighbours=len(near))
             near_open = [i for i in (int(positions[p]) for p in near)
                          if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
             for i in (int(positions[p]) for p in near):
                 if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                        and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i]))))):
+                        and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i])))
+                             or (not usable and payer.known(int(items.invoice_customer[i]), False)))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
