@@ -492,10 +492,10 @@ MIXED_BATCH = dict(
     invoices=[invoice("980001", "C005", 300.00, Disputed="Yes"), invoice("980002", "C005", 410.00),
               invoice("980003", "C001", 220.00), invoice("980004", "C005", 515.00),
               invoice("980005", "C002", 1000.00, "2026-09-01"), invoice("980006", "C005", 95.50),
-              invoice("980007", "C005", 260.00), invoice("980008", "C005", 120.00)],
+              invoice("980007", "C005", 260.00), invoice("981234", "C005", 120.00)],
     payments=[dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=300.00, Reference="980001"),
               dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=630.00, Reference="980002 980003"),
-              dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=260.00, Reference="980007 980008"),
+              dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=260.00, Reference="980007 981234"),
               dict(PaymentID="P4", PayerName="KEYSTONE ELECTRIC", Amount=515.00, Reference="980004"),
               dict(PaymentID="P5", PayerName="ACME FOODS", Amount=980.00, Reference="980005 LESS 2% DISC"),
               dict(PaymentID="P6", PayerName="KEYSTONE ELECTRIC", Amount=95.50, Reference="980006"),
@@ -506,7 +506,7 @@ MIXED_BATCH = dict(
 def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     inv = frame(INVOICES, MIXED_BATCH["invoices"] + BACKGROUND)
     pays = frame(PAYMENTS, [dict(ReceivedDate="2026-11-18", **p) for p in MIXED_BATCH["payments"]])
-    paid_already = inv["Amount"].where(inv["InvoiceID"] != "980008", 0)
+    paid_already = inv["Amount"].where(inv["InvoiceID"] != "981234", 0)
     (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), SETTINGS, paid_already,
                                      inv["Disputed"] == "Yes")
     for _, rows in matches.groupby("PaymentID"):
@@ -523,7 +523,7 @@ def test_the_rules_that_hold_a_payment_for_a_clerk_are_named_in_the_evidence():
     owners = dict(zip(inv["InvoiceID"], inv["CustomerID"]))  # each row shows its invoice's customer
     p2 = matches[matches["PaymentID"] == "P2"]
     assert list(p2["CustomerID"]) == [owners[i] for i in p2["InvoiceID"]] and p2["CustomerID"].nunique() == 2
-    assert "it also names 980008, not open" in proposal(matches, "P3")[3]
+    assert "it also names 981234, not open" in proposal(matches, "P3")[3]
     assert "980004 is already being paid by P4 in this batch" in proposal(matches, "P8")[3]
     assert proposal(matches, "P6")[1] == "Auto" and "never posted without a clerk" not in proposal(matches, "P6")[3]
 
@@ -768,3 +768,25 @@ def test_an_invoice_named_exactly_not_open_is_read_as_the_payers_own_open_invoic
     matches, _ = run([dict(PaymentID="P1", PayerName="ZEPHYR WORKS", Amount=4000.00,
                            Reference="Doc 750916 INSTALMENT 1")], invoices, open_balances={"750916": 0})
     assert "750996" not in proposal(matches, "P1")[0]
+
+
+def test_the_rest_of_a_list_paid_within_a_deduction_of_the_only_such_invoice_proposes_it_for_review():
+    # 760001 and 760002 named; the rest, 180.00, is 760003 (195.00) less 15.00: proposed, never Auto
+    invoices = [invoice("760001", "C005", 1400.00), invoice("760002", "C005", 600.00),
+                invoice("760003", "C005", 195.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=2180.00,
+                           Reference="760001 760002")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"760001", "760002", "760003"} and decision == "Review", evidence
+    assert "the money left over could be 760003 of the same customer, less a deduction" in evidence
+
+
+def test_a_payer_name_merely_resembling_another_customer_is_learned():
+    # "KEC ENTERPRISES" resembles Kec Marine Trading Enterprises (0.67) without plainly being it
+    customers = CUSTOMER_ROWS + [dict(CustomerID="E001", Name="Kec Marine Trading Enterprises Ltd")]
+    invoices = [invoice("770001", "C005", 410.00), invoice("770002", "C005", 95.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEC ENTERPRISES", Amount=410.00, Reference="770001"),
+                      dict(PaymentID="P2", PayerName="KEC ENTERPRISES", Amount=95.00, Reference="770002")],
+                     invoices, customers=customers)
+    assert "payer name 'KEC ENTERPRISES' is C005 Keystone Electric Company's, learned from this batch" in \
+        proposal(matches, "P2")[3]

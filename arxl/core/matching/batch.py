@@ -28,7 +28,7 @@ from arxl.core.matching.chance import chance_rates
 from arxl.core.matching.index import OpenItems
 from arxl.core.matching.learning import ACCOUNT, NAME, Links, account_key, name_key
 from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
-from arxl.core.matching.policy import FAIR_NAME, STRONG_NAME, Held, Rule
+from arxl.core.matching.policy import STRONG_NAME, Held, Rule
 from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
 
 Progress = Callable[[str, float | None], None]
@@ -103,10 +103,12 @@ def _identifying(pay: Payment, found: list[Candidate], items: OpenItems) -> list
         return []
     out = [(ACCOUNT, account_key(pay.account), pay.account, customer, pay.payment_id)]
     # A name teaches only what it does not say already (it does not plainly fit the customer),
-    # and only when it resembles no other customer: names are shared by sites and near-namesakes
-    # as accounts are not.
+    # and only when it plainly fits no other customer: names are shared by sites and
+    # near-namesakes as accounts are not. (One that merely resembles others, sharing a common
+    # word such as ENTERPRISES with them, is no namesake: it is learned, and those others stay
+    # candidates by their name.)
     if items.payers.score(pay.payer, np.array([customer]))[0] < STRONG_NAME and not any(
-            m.customer != customer for m in items.payers.search(pay.payer, limit=3, floor=FAIR_NAME)):
+            m.customer != customer for m in items.payers.search(pay.payer, limit=3, floor=STRONG_NAME)):
         out.append((NAME, name_key(pay.payer), pay.payer, customer, pay.payment_id))
     return out
 

@@ -388,8 +388,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # one of the payer's invoices, or one the amount settles, written with a keying error
             index = items.references[k][0]
             # (an invoice named exactly that is not open is taken for another only when the
-            # amount bears it out, or the other is the open invoice of a customer the payer is
-            # known to be: else paid already is the likelier story)
+            # amount bears it out, or pays part of the other, an open invoice of a customer the
+            # payer is known to be: else paid already is the likelier story)
             near = index.one_edit(m.written)
             keyed = replace(m, how=FUZZY, neighbours=len(near))
             near_open = [i for i in (int(positions[p]) for p in near)
@@ -397,7 +397,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             for i in (int(positions[p]) for p in near):
                 if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
                         and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i])))
-                             or (not usable and payer.known(int(items.invoice_customer[i]), False)))):
+                             or (not usable and pay.amount < open_now[i]
+                                 and payer.known(int(items.invoice_customer[i]), False)))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
@@ -637,8 +638,9 @@ class _Maker:
         # than a small deduction (from it; from any of them, when a list of invoices was paid:
         # a list is more often incomplete than overpaid). Within the write-off tolerance of one
         # such invoice, and no other, it is proposed, as sure as chance makes an invoice that
-        # close, but never posted without a clerk; else keeping the rest on account or taking it
-        # as one of them less a deduction is for a clerk to decide (``less``).
+        # close, but never posted without a clerk. Beyond the tolerance it is proposed all the
+        # same, but keeping the rest on account or taking it as that invoice less a deduction is
+        # for a clerk to decide (``less``), as it is when several such invoices are open.
         gap = values - rest
         largest = max(int(self.open_now[r.invoice]) for r in chosen) if len(chosen) > 1 else 0
         near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
@@ -649,7 +651,8 @@ class _Maker:
             i = int(pool[k])
             if len(near) > 1 or not tolerance.allows(int(gap[k]), int(values[k])):
                 less.append(i)
-                continue
+                if len(near) > 1:
+                    continue
             note = (f"the rest, {format_amount(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
                     f"but for {format_amount(int(gap[k]), pay.currency)}")
             # an invoice the rest pays less a difference is a story, not a fact: a clerk's to confirm
