@@ -60,8 +60,10 @@ RULES: tuple[Row, ...] = (
     Row(Rule.SHARED_NAME, "the payer's name fits {detail} as well, and no invoice named or account tells them "
                           "apart"),
     Row(Rule.MIXED_CUSTOMERS, "the invoices belong to {detail} different customers"),
-    # An invoice of ours not open (paid already: twice?); or a number shaped like ours that names
-    # nothing open, where the amount does not settle what was read by itself.
+    # An invoice of ours not open (paid already: twice?), or a number one keying error from
+    # another open invoice of the customer; or any number shaped like ours naming nothing open,
+    # where the amount does not settle what was read by itself (a payer's receipt number beside
+    # invoices the amount settles holds nothing: it only counts against the explanation).
     Row(Rule.NAMES_CLOSED, "it also names {detail}, not open"),
     Row(Rule.DISPUTED, "an invoice named is marked Disputed"),
     Row(Rule.PARTIAL_SPREAD, "a partial payment spread over {detail} invoices"),

@@ -273,8 +273,8 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
 
 
 # Legal forms of companies, international: each spelled one way ("Limited" is LTD). A name
-# differing from another only in its legal form names the same company (payers.py weighs them
-# as a word every customer's name holds).
+# differing from another only in its legal form names the same company (payers.py gives them no
+# weight).
 _LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
 LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
