@@ -820,7 +820,8 @@ class _Maker:
         # amount settles, such a number is the payer's own (a receipt number; in dense numbering
         # one keying error from some invoice or other): it counts against the explanation
         # (OTHER_REFERENCES), nothing more.
-        theirs = [r.span for r in self.readings if r.level > _SURE and items.invoice_customer[r.invoice] == customer]
+        theirs = [r.span for r in self.readings if r.level > _SURE and r.invoice not in used
+                  and items.invoice_customer[r.invoice] == customer]
         if any(t.closed or any(s < t.end and t.start < e for s, e in theirs) for t in left) or (
                 left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
