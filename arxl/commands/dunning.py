@@ -34,10 +34,7 @@ from arxl.documents.letter_pdf import write_letter_pdf
 
 def _check_ledgers(ledger: Ledger) -> None:
     for name, why in (("DunningLog", "no letter is sent twice"), ("Memos", "no memo number is used twice")):
-        if ledger.unread.get(name):
-            rows = ", ".join(str(r) for r in sorted(ledger.unread[name]))
-            raise CannotRun(f"The {name} ledger has rows arxl cannot read (row {rows}; see Exceptions). No reminder "
-                            f"is made until they are fixed, so that {why}.")
+        ledger.require_readable(name, "No reminder is made", why)
     statement_command.check_ledger(ledger)
 
 
