@@ -22,6 +22,7 @@ from arxl.commands.documents import (
 )
 from arxl.contract import DUNNING_LOG, MEMOS, DocumentKind, MemoKind, MemoType, StatementLayout
 from arxl.core.aging import ledger_aging
+from arxl.core.disputes import hold_open_deductions
 from arxl.core.dunning import LETTER_DIGITS, LETTER_PREFIX, Letter, plan_letters, read_levels
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
@@ -85,6 +86,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     ctx.progress("Reminders: what is overdue", 0.1)
     aging, found = ledger_aging(ledger, settings.as_of)
     problems.extend(found)
+    aging = hold_open_deductions(aging, ledger.table("Disputes", required=False))  # listed apart, not asked for
     customers = ledger.table("Customers")
     parties = customer_parties(customers)
     # items of customers missing from Customers are reported by the aging; no letter without an addressee
