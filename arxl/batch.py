@@ -63,15 +63,22 @@ def _arxl_own(path: Path) -> bool:
             or ".arxl-result-" in name)
 
 
-def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]:
     """The workbooks ``names`` stand for, in order: a file as given; a folder as its .xlsx and
     .xlsm files; a name with ``*``, ``?`` or ``[`` that is not a file as the files it matches
     (``**`` reaches into sub-folders). Folders and patterns skip arxl's and Excel's own files
-    (backups, results, temporary files). Returns (workbooks, names that matched no workbook);
-    a plain name that does not exist is kept, so its run says so."""
+    (backups, results, temporary files), and so do several names given (a shell's ``*.xlsx``
+    names the backups too); one such file named alone is worked as given. Returns (workbooks,
+    names that matched no workbook, own files skipped among several names); a plain name that
+    does not exist is kept, so its run says so."""
+    names = list(names)
     books: list[Path] = []
     unmatched: list[Path] = []
+    skipped: list[Path] = []
     for name in names:
+        if name.is_file() and len(names) > 1 and _arxl_own(name):
+            skipped.append(name)
+            continue
         if name.is_dir():
             found = sorted(p for p in name.iterdir() if p.suffix.lower() in BOOK_SUFFIXES and p.is_file())
         elif not name.exists() and glob.has_magic(str(name)):
@@ -84,7 +91,7 @@ def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         books.extend(found)
         if not found:
             unmatched.append(name)
-    return books, unmatched
+    return books, unmatched, skipped
 
 
 # ---- one workbook, on whichever worker ------------------------------------------------------
@@ -120,6 +127,11 @@ class BookReport:
     outcomes: dict[str, str] = field(default_factory=dict)  # command -> its one-sentence outcome
     summary: str = ""  # what a single run prints
     retry: bool = False  # the failure may pass (a held lock, a lost worker): worth another attempt
+    skipped: bool = False  # arxl's or Excel's own file among the names given: not worked, not a failure
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else "done" if self.done else "NOT DONE"
 
     def row(self) -> dict[str, Any]:
         row = asdict(self)
@@ -333,7 +345,7 @@ def write_report(reports: list[BookReport], path: Path, about: dict[str, Any]) -
         writer = csv.writer(f)
         writer.writerow(["book", "status", "problems", "seconds", "attempts", "worker", "message"])
         for r in reports:
-            writer.writerow([r.book, "done" if r.done else "NOT DONE", "" if r.problems is None else r.problems,
+            writer.writerow([r.book, r.status, "" if r.problems is None else r.problems,
                              f"{r.seconds:.2f}", r.attempts, r.worker, r.message])
 
 
@@ -341,7 +353,7 @@ def report_table(reports: list[BookReport], width: int | None = None) -> str:
     """The run report as a table for the terminal, a workbook per line; the why is cut to
     ``width`` characters of line (a terminal's), or kept whole (a log)."""
     head = ("workbook", "result", "problems", "seconds", "tries", "why not / what could not run")
-    rows = [(r.book, "done" if r.done else "NOT DONE", "" if r.problems is None else str(r.problems),
+    rows = [(r.book, r.status, "" if r.problems is None else str(r.problems),
              f"{r.seconds:.1f}", str(r.attempts), " ".join(r.message.split())) for r in reports]
     widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(5)]
     room = max(30, width - sum(widths) - 2 * 5) if width else None

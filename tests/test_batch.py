@@ -57,11 +57,33 @@ def test_folders_and_patterns_name_the_workbooks_in_them_but_never_backups_or_re
         (folder / name).write_bytes(b"")
     (folder / "old").mkdir()
     (folder / "old" / "c.xlsx").write_bytes(b"")
-    books, unmatched = expand([folder, folder / "*.xlsx", folder / "**" / "c.xlsx", folder / "*.csv",
-                               folder / "missing.xlsx", folder / "a.bak.xlsx"])
+    books, unmatched, skipped = expand([folder, folder / "*.xlsx", folder / "**" / "c.xlsx", folder / "*.csv",
+                                        folder / "missing.xlsx", folder / "a.bak.xlsx"])
     assert books == [folder / "a.xlsx", folder / "b.xlsm", folder / "a.xlsx", folder / "old" / "c.xlsx",
-                     folder / "missing.xlsx", folder / "a.bak.xlsx"]  # a name given as such is worked as given
-    assert unmatched == [folder / "*.csv"]
+                     folder / "missing.xlsx"]
+    assert unmatched == [folder / "*.csv"] and skipped == [folder / "a.bak.xlsx"]
+    # a backup named alone is worked as given: the clerk means it
+    assert expand([folder / "a.bak.xlsx"]) == ([folder / "a.bak.xlsx"], [], [])
+
+
+def test_the_backups_a_shell_pattern_names_are_skipped_not_refreshed(make_book, tmp_path, capsys):
+    """``arxl refresh *.xlsx`` on a server: the shell names a.xlsx, its backup a.bak.xlsx and a
+    kept result; only a.xlsx is refreshed (no a.bak.bak.xlsx), and the report says so."""
+    good = make_book(ROWS, name="a.xlsx")
+    assert main(["--quiet", "refresh", str(good)]) == 0  # leaves a.bak.xlsx beside it
+    backup = tmp_path / "a.bak.xlsx"
+    kept = tmp_path / "a.arxl-result-20261120-180000.xlsx"
+    kept.write_bytes(backup.read_bytes())
+    before = backup.read_bytes()
+    report = tmp_path / "run.json"
+    capsys.readouterr()
+    assert main(["refresh", str(backup), str(good), str(kept), "--jobs", "1", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "1 of 1 workbook(s) done" in out and "2 of arxl's or Excel's own files skipped" in out
+    assert not (tmp_path / "a.bak.bak.xlsx").exists() and backup.read_bytes() != before  # a.xlsx's new backup
+    rows = {Path(r["book"]).name: r for r in json.loads(report.read_text())["books"]}
+    assert rows["a.bak.xlsx"]["skipped"] and rows["a.arxl-result-20261120-180000.xlsx"]["skipped"]
+    assert rows["a.xlsx"]["done"] and not rows["a.xlsx"]["skipped"]
 
 
 def test_a_pattern_that_matches_nothing_is_reported_and_the_others_still_done(make_book, tmp_path, capsys):
