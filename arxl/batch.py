@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -128,6 +128,8 @@ class BookReport:
     summary: str = ""  # what a single run prints
     retry: bool = False  # the failure may pass (a held lock, a lost worker): worth another attempt
     skipped: bool = False  # arxl's or Excel's own file among the names given: not worked, not a failure
+    # lost with a worker pool that held other runs too: which of them broke it is not known
+    lost_with_others: bool = False
 
     @property
     def status(self) -> str:
@@ -222,6 +224,7 @@ class ProcessPool:
         self.slots = 2 * jobs  # a run queued behind each busy worker, so none waits for the next
         self.pool = self._start()
         self.given: dict[cf.Future[BookReport], cf.ProcessPoolExecutor] = {}
+        self.lost_at_once: dict[cf.ProcessPoolExecutor, int] = {}  # a broken pool -> the runs it held
 
     def _start(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
@@ -240,9 +243,11 @@ class ProcessPool:
             return future.result()
         except cf.process.BrokenProcessPool as exc:
             if pool is self.pool:  # the first of its runs to tell: start a new pool for the retries
+                self.lost_at_once[pool] = 1 + sum(1 for given in self.given.values() if given is pool)
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = self._start()
-            return _lost(job, attempt, exc, "a local worker process")
+            return replace(_lost(job, attempt, exc, "a local worker process"),
+                           lost_with_others=self.lost_at_once[pool] > 1)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -310,22 +315,31 @@ def run_batch(jobs: list[BookJob], backend: Backend, retries: int = DEFAULT_RETR
               on_report: Callable[[BookReport], None] = lambda report: None,
               on_retry: Callable[[BookReport], None] = lambda report: None) -> list[BookReport]:
     """Run every job on ``backend``; a failure that may pass is tried again (up to ``retries``
-    more attempts, after the runs already queued). Returns one report per job, in the jobs'
-    order; ``on_report`` hears of each as it ends, ``on_retry`` of each failure tried again."""
-    queue = deque((index, job, 1) for index, job in enumerate(jobs))
-    running: dict[Any, tuple[int, BookJob, int]] = {}
+    more attempts, after the runs already queued). A run lost with others when a worker died
+    (which of them killed it is not known) is tried again alone, without using up an attempt:
+    one workbook that kills its worker never uses up the attempts of those beside it. Returns
+    one report per job, in the jobs' order; ``on_report`` hears of each as it ends,
+    ``on_retry`` of each failure tried again."""
+    # (job's index, job, this run's number, attempts used up before it, to run alone)
+    queue = deque((index, job, 1, 0, False) for index, job in enumerate(jobs))
+    running: dict[Any, tuple[int, BookJob, int, int, bool]] = {}
     reports: list[BookReport | None] = [None] * len(jobs)
     try:
         while queue or running:
-            while queue and len(running) < backend.slots:
-                index, job, attempt = queue.popleft()
-                running[backend.submit(job, attempt)] = (index, job, attempt)
+            while (queue and len(running) < backend.slots and not any(alone for *_, alone in running.values())
+                   and not (queue[0][4] and running)):
+                index, job, run, spent, alone = queue.popleft()
+                running[backend.submit(job, run)] = (index, job, run, spent, alone)
             for future in backend.wait(set(running)):
-                index, job, attempt = running.pop(future)
-                report = backend.outcome(future, job, attempt)
-                if report.retry and attempt <= retries:
+                index, job, run, spent, alone = running.pop(future)
+                report = backend.outcome(future, job, run)
+                if report.retry and report.lost_with_others:
                     on_retry(report)
-                    queue.append((index, job, attempt + 1))
+                    queue.append((index, job, run + 1, spent, True))
+                    continue
+                if report.retry and spent + 1 <= retries:
+                    on_retry(report)
+                    queue.append((index, job, run + 1, spent + 1, alone))
                     continue
                 reports[index] = report
                 on_report(report)

@@ -170,6 +170,43 @@ def test_a_lock_held_past_every_retry_fails_the_workbook_naming_the_holder(make_
     assert "it will be tried again" in capsys.readouterr().out and book.read_bytes() == before
 
 
+class _PoolKilledBy:
+    """A backend of two slots whose worker pool breaks whenever ``poison`` runs in it: every run
+    it holds is lost at once, as a ProcessPool reports it (together, not told apart)."""
+
+    slots = 2
+
+    def __init__(self, poison: str):
+        self.poison, self.runs, self.together = poison, [], set()
+
+    def submit(self, job, attempt):
+        self.runs.append(job.book.name)
+        return job.book.name, len(self.runs)
+
+    def wait(self, running):
+        self.together = {name for name, _ in running}  # the runs it holds all end at once
+        return set(running)
+
+    def outcome(self, future, job, attempt):
+        if self.poison in self.together:
+            return batch.BookReport(str(job.book), False, None, 0.0, attempt, "pool", "the worker was lost",
+                                    retry=True, lost_with_others=len(self.together) > 1)
+        return batch.BookReport(str(job.book), True, 0, 0.0, attempt, "pool", "")
+
+    def close(self):
+        pass
+
+
+def test_a_workbook_that_kills_its_worker_never_uses_up_the_attempts_of_those_beside_it(tmp_path):
+    jobs = [batch.BookJob(tmp_path / name, tmp_path / name, ("aging",)) for name in ("a.xlsx", "bad.xlsx", "c.xlsx")]
+    backend = _PoolKilledBy("bad.xlsx")
+    reports = batch.run_batch(jobs, backend, retries=0)
+    assert [(Path(r.book).name, r.done) for r in reports] == [("a.xlsx", True), ("bad.xlsx", False), ("c.xlsx", True)]
+    # a.xlsx and bad.xlsx lost together, each run again alone: only bad.xlsx is lost then
+    assert [r.attempts for r in reports] == [2, 2, 1]  # the runs each took
+    assert backend.runs[:3] == ["a.xlsx", "bad.xlsx", "c.xlsx"] and sorted(backend.runs[3:]) == ["a.xlsx", "bad.xlsx"]
+
+
 @pytest.mark.slow  # two workbooks of 800 invoices, so the kill lands while one is being worked
 def test_a_worker_killed_while_it_holds_a_workbook_is_replaced_and_the_workbook_done(tmp_path):
     book = small_demo(tmp_path)
