@@ -20,15 +20,32 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from arxl.book.files import open_book, save_book
+from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
 BANDS = ((0, 50), (50, 70), (70, 80), (80, 90), (90, 95), (95, 99), (99, 100.1))
+
+
+@contextmanager
+def matched_copy(folder: Path) -> Iterator[tuple[Path, Workbook]]:
+    """A copy of FOLDER/book.xlsx in a temporary folder, opened, after the match command ran on
+    it (as bench/score_dev.py runs it): (the copy's path, the workbook; not saved)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "book.xlsx"
+        shutil.copyfile(folder / "book.xlsx", copy)
+        book = open_book(copy)
+        result = run_commands(book, ["match"], Context())
+        if "match" not in result.outcomes:
+            sys.exit(f"match could not run on {folder}: {result.failures}")
+        yield copy, book
 
 
 def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
@@ -40,13 +57,7 @@ def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
             truth.setdefault(row["PaymentID"], set())
             if row["InvoiceID"]:
                 truth[row["PaymentID"]].add(row["InvoiceID"])
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "book.xlsx"
-        shutil.copyfile(folder / "book.xlsx", copy)
-        book = open_book(copy)
-        result = run_commands(book, ["match"], Context())
-        if "match" not in result.outcomes:
-            sys.exit(f"match could not run on {folder}: {result.failures}")
+    with matched_copy(folder) as (copy, book):
         matches = book.load().table("Matches")
         save_book(book)
         done = subprocess.run([sys.executable, str(SHARED / "score.py"), str(folder / "truth.csv"), str(copy)],

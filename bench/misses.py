@@ -24,16 +24,13 @@ import argparse
 import csv
 import random
 import re
-import shutil
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arxl.book.files import open_book
-from arxl.commands.command import Context
-from arxl.commands.runner import run_commands
+from calibration import matched_copy
+
 from arxl.core.matching.policy import RULES
 from arxl.core.settings import Settings
 
@@ -95,13 +92,7 @@ def matched(folder: Path, cached: bool) -> list[dict[str, str]]:
     """The Matches rows with each payment's PayerName, PayerAccount, Amount and Reference."""
     cache = folder / CACHE
     if not (cached and cache.exists()):
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "book.xlsx"
-            shutil.copyfile(folder / "book.xlsx", copy)
-            book = open_book(copy)
-            result = run_commands(book, ["match"], Context())
-            if "match" not in result.outcomes:
-                sys.exit(f"match could not run on {folder}: {result.failures}")
+        with matched_copy(folder) as (_, book):
             ledger = book.load()
             matches, payments = ledger.table("Matches"), ledger.table("Payments")
         joined = matches[list(CACHED_COLUMNS)].merge(payments[["PaymentID", *PAYMENT_COLUMNS]], on="PaymentID",
