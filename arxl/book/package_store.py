@@ -318,6 +318,7 @@ class PackageStore:
         self._reports: dict[str, Report] = {}
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self._strings = SharedStrings(self.package, self.workbook_part)
+        self._taken_out = False  # sheets or columns of arxl's removed (``arxl adopt --undo``)
 
     # ---- reading ------------------------------------------------------------------------------
     def _table_parts(self) -> list[tuple[str, tuple[_Sheet, str, etree._Element]]]:
@@ -470,6 +471,7 @@ class PackageStore:
                 if at > index or at == index == len(sheets):
                     view.set(attribute, str(at - 1))
         self._workbook_changed = True
+        self._taken_out = True
         chain = next((t for k, t in self.package.targets(self.workbook_part).values() if k == CALC_CHAIN_REL), None)
         if chain is not None and self.package.has(chain) and re.search(
                 rb'\bi="%s"' % element.get("sheetId", "").encode(), self.package.read(chain)):
@@ -493,6 +495,7 @@ class PackageStore:
         if columns != list(range(table.max_col - len(columns) + 1, table.max_col + 1)):
             raise BookError(f"{sheet.title}: arxl removes only the columns it added at the right end of the table.")
         gone = set(columns)
+        self._taken_out = True
         kept = 0
         for letters, row in re.findall(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"', self.package.read(sheet.part)):
             col = column_index_from_string(letters.decode())
@@ -818,6 +821,8 @@ class PackageStore:
                 self.package.write(sheet.part, data)
         self._strings.dropped += writer.dropped
         self._strings.save()
+        if self._taken_out:
+            self._strings.trim([sheet.part for sheet in self._sheets])
         for table in self._tables.values():
             if table.changed:
                 if table.part is not None and table.root is not None:

@@ -20,6 +20,7 @@ SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedSt
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROOT = re.compile(rb"<(?:(\w+):)?sst\b[^>]*?(/?)>")
 _COUNT = re.compile(rb'\s(count|uniqueCount)="\d*"')
+_REFERRED = re.compile(rb'<c\b[^>]*?\bt="s"')
 
 
 class SharedStrings:
@@ -88,6 +89,19 @@ class SharedStrings:
             close = data.rindex(f"</{prefix}sst>".encode())
             self.package.write(self.part, data[:root.start()] + start + data[root.end():close] + added + data[close:])
         self._added, self._count, self.referred, self.dropped = [], count, 0, 0
+
+    def trim(self, sheets: list[str]) -> None:
+        """Take the part out when no cell of ``sheets`` (every worksheet part) refers to a
+        shared string: what arxl added to a workbook that had none, once arxl is taken out of it
+        (``arxl adopt --undo``). Strings it appended to the clerk's stay, referred to by no cell
+        (which strings were the clerk's is not written anywhere)."""
+        if self.part is None or not self.package.has(self.part):
+            return
+        if any(_REFERRED.search(self.package.read(sheet)) for sheet in sheets):
+            return
+        self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != SST_REL)
+        self.package.remove(self.part)
+        self.part, self._index = None, None
 
 
 def _space(text: str) -> str:
