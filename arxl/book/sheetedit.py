@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import to_excel
 
 from arxl.book.sheetxml import escape_text, string_cell, value_cell
 
@@ -190,6 +191,13 @@ def _shared(xml: bytes) -> bool:
     return b't="s"' in xml[:xml.find(b">")]
 
 
+def _number(value: float) -> str:
+    """A number as Excel writes it: a whole number without ".0" (dates are whole days)."""
+    if value.__class__ is float and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
 class CellWriter:
     """Writes the XML of the cells arxl changes in one sheet: the old cell's style kept (or
     given the number format arxl sets), text as a shared string (``strings``) or inline."""
@@ -217,8 +225,10 @@ class CellWriter:
             self.removed(old)
             style = self._style(_style_of(old), number_format)
         kind = value.__class__
-        if kind is float or kind is int:  # the common case first
-            return f'<c r="{ref}"{style} t="n"><v>{value!r}</v></c>'.encode()
+        if kind is float or kind is int:  # the common case first, written as Excel writes it
+            return f'<c r="{ref}"{style}><v>{_number(value)}</v></c>'.encode()
+        if kind is dt.date or kind is dt.datetime:
+            return f'<c r="{ref}"{style}><v>{_number(to_excel(value, self.epoch))}</v></c>'.encode()
         if value is None or value == "":
             return f'<c r="{ref}"{style}/>'.encode() if style or old is not None else None
         if isinstance(value, str):
