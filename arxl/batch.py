@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,15 +63,22 @@ def _arxl_own(path: Path) -> bool:
             or ".arxl-result-" in name)
 
 
-def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path], list[Path]]:
     """The workbooks ``names`` stand for, in order: a file as given; a folder as its .xlsx and
     .xlsm files; a name with ``*``, ``?`` or ``[`` that is not a file as the files it matches
     (``**`` reaches into sub-folders). Folders and patterns skip arxl's and Excel's own files
-    (backups, results, temporary files). Returns (workbooks, names that matched no workbook);
-    a plain name that does not exist is kept, so its run says so."""
+    (backups, results, temporary files), and so do several names given (a shell's ``*.xlsx``
+    names the backups too); one such file named alone is worked as given. Returns (workbooks,
+    names that matched no workbook, own files skipped among several names); a plain name that
+    does not exist is kept, so its run says so."""
+    names = list(names)
     books: list[Path] = []
     unmatched: list[Path] = []
+    skipped: list[Path] = []
     for name in names:
+        if name.is_file() and len(names) > 1 and _arxl_own(name):
+            skipped.append(name)
+            continue
         if name.is_dir():
             found = sorted(p for p in name.iterdir() if p.suffix.lower() in BOOK_SUFFIXES and p.is_file())
         elif not name.exists() and glob.has_magic(str(name)):
@@ -84,7 +91,7 @@ def expand(names: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         books.extend(found)
         if not found:
             unmatched.append(name)
-    return books, unmatched
+    return books, unmatched, skipped
 
 
 # ---- one workbook, on whichever worker ------------------------------------------------------
@@ -120,6 +127,13 @@ class BookReport:
     outcomes: dict[str, str] = field(default_factory=dict)  # command -> its one-sentence outcome
     summary: str = ""  # what a single run prints
     retry: bool = False  # the failure may pass (a held lock, a lost worker): worth another attempt
+    skipped: bool = False  # arxl's or Excel's own file among the names given: not worked, not a failure
+    # lost with a worker pool that held other runs too: which of them broke it is not known
+    lost_with_others: bool = False
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else "done" if self.done else "NOT DONE"
 
     def row(self) -> dict[str, Any]:
         row = asdict(self)
@@ -210,6 +224,7 @@ class ProcessPool:
         self.slots = 2 * jobs  # a run queued behind each busy worker, so none waits for the next
         self.pool = self._start()
         self.given: dict[cf.Future[BookReport], cf.ProcessPoolExecutor] = {}
+        self.lost_at_once: dict[cf.ProcessPoolExecutor, int] = {}  # a broken pool -> the runs it held
 
     def _start(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
@@ -228,9 +243,11 @@ class ProcessPool:
             return future.result()
         except cf.process.BrokenProcessPool as exc:
             if pool is self.pool:  # the first of its runs to tell: start a new pool for the retries
+                self.lost_at_once[pool] = 1 + sum(1 for given in self.given.values() if given is pool)
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = self._start()
-            return _lost(job, attempt, exc, "a local worker process")
+            return replace(_lost(job, attempt, exc, "a local worker process"),
+                           lost_with_others=self.lost_at_once[pool] > 1)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -298,22 +315,31 @@ def run_batch(jobs: list[BookJob], backend: Backend, retries: int = DEFAULT_RETR
               on_report: Callable[[BookReport], None] = lambda report: None,
               on_retry: Callable[[BookReport], None] = lambda report: None) -> list[BookReport]:
     """Run every job on ``backend``; a failure that may pass is tried again (up to ``retries``
-    more attempts, after the runs already queued). Returns one report per job, in the jobs'
-    order; ``on_report`` hears of each as it ends, ``on_retry`` of each failure tried again."""
-    queue = deque((index, job, 1) for index, job in enumerate(jobs))
-    running: dict[Any, tuple[int, BookJob, int]] = {}
+    more attempts, after the runs already queued). A run lost with others when a worker died
+    (which of them killed it is not known) is tried again alone, without using up an attempt:
+    one workbook that kills its worker never uses up the attempts of those beside it. Returns
+    one report per job, in the jobs' order; ``on_report`` hears of each as it ends,
+    ``on_retry`` of each failure tried again."""
+    # (job's index, job, this run's number, attempts used up before it, to run alone)
+    queue = deque((index, job, 1, 0, False) for index, job in enumerate(jobs))
+    running: dict[Any, tuple[int, BookJob, int, int, bool]] = {}
     reports: list[BookReport | None] = [None] * len(jobs)
     try:
         while queue or running:
-            while queue and len(running) < backend.slots:
-                index, job, attempt = queue.popleft()
-                running[backend.submit(job, attempt)] = (index, job, attempt)
+            while (queue and len(running) < backend.slots and not any(alone for *_, alone in running.values())
+                   and not (queue[0][4] and running)):
+                index, job, run, spent, alone = queue.popleft()
+                running[backend.submit(job, run)] = (index, job, run, spent, alone)
             for future in backend.wait(set(running)):
-                index, job, attempt = running.pop(future)
-                report = backend.outcome(future, job, attempt)
-                if report.retry and attempt <= retries:
+                index, job, run, spent, alone = running.pop(future)
+                report = backend.outcome(future, job, run)
+                if report.retry and report.lost_with_others:
                     on_retry(report)
-                    queue.append((index, job, attempt + 1))
+                    queue.append((index, job, run + 1, spent, True))
+                    continue
+                if report.retry and spent + 1 <= retries:
+                    on_retry(report)
+                    queue.append((index, job, run + 1, spent + 1, alone))
                     continue
                 reports[index] = report
                 on_report(report)
@@ -333,7 +359,7 @@ def write_report(reports: list[BookReport], path: Path, about: dict[str, Any]) -
         writer = csv.writer(f)
         writer.writerow(["book", "status", "problems", "seconds", "attempts", "worker", "message"])
         for r in reports:
-            writer.writerow([r.book, "done" if r.done else "NOT DONE", "" if r.problems is None else r.problems,
+            writer.writerow([r.book, r.status, "" if r.problems is None else r.problems,
                              f"{r.seconds:.2f}", r.attempts, r.worker, r.message])
 
 
@@ -341,7 +367,7 @@ def report_table(reports: list[BookReport], width: int | None = None) -> str:
     """The run report as a table for the terminal, a workbook per line; the why is cut to
     ``width`` characters of line (a terminal's), or kept whole (a log)."""
     head = ("workbook", "result", "problems", "seconds", "tries", "why not / what could not run")
-    rows = [(r.book, "done" if r.done else "NOT DONE", "" if r.problems is None else str(r.problems),
+    rows = [(r.book, r.status, "" if r.problems is None else str(r.problems),
              f"{r.seconds:.1f}", str(r.attempts), " ".join(r.message.split())) for r in reports]
     widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(5)]
     room = max(30, width - sum(widths) - 2 * 5) if width else None

@@ -85,6 +85,7 @@ def _output_for(book_path: Path, output: str | None, many: bool) -> Path | None:
 
 
 DEFAULT_RETRIES = 2  # more attempts for a workbook whose lock was held or whose worker was lost
+SKIPPED = "arxl's or Excel's own file (a backup, a kept result or a temporary file): name it alone to work on it"
 
 ERROR_LOG = Path(tempfile.gettempdir()) / "arxl-errors.log"
 
@@ -192,7 +193,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     # the batch builds on this module's single-book path (work_book), so it is imported here
     from arxl.batch import BookJob, BookReport, backend_for, expand, report_table, run_batch, write_report
 
-    named, unmatched = expand(books)
+    named, unmatched, skipped = expand(books)
     many = len(named) > 1 or named != list(books)
     if output and many and not Path(output).is_dir():
         print(f"--output {output} must be an existing folder when several workbooks are given.", file=sys.stderr)
@@ -231,16 +232,19 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
         bar.close()
     reports += [BookReport(str(name), False, None, 0.0, 0, "", "no workbook matches this name")
                 for name in unmatched]
+    reports += [BookReport(str(name), True, None, 0.0, 0, "", SKIPPED, skipped=True) for name in skipped]
     failed = sum(not r.done for r in reports)
+    worked = len(reports) - len(skipped)
     seconds = (dt.datetime.now() - started).total_seconds()
     if many:
         print(report_table(reports, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
-        print(f"{len(reports) - failed} of {len(reports)} workbook(s) done in {seconds:.1f} s.")
+        print(f"{worked - failed} of {worked} workbook(s) done in {seconds:.1f} s"
+              + (f"; {len(skipped)} of arxl's or Excel's own files skipped." if skipped else "."))
     if report is not None:
         where = f"Dask cluster {cluster}" if cluster else f"{min(jobs, len(jobs_list))} local process(es)"
         write_report(reports, report, {"arxl": __version__, "steps": steps, "started": started.isoformat(
-            timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": len(reports) - failed,
-            "not_done": failed})
+            timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": worked - failed,
+            "not_done": failed, "skipped": len(skipped)})
         print(f"The run report is in {report}.")
     return 1 if failed else 0
 

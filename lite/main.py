@@ -201,9 +201,11 @@ def ARXL_DUNNINGLEVEL(customer_ids, levels, customers, invoices, applications=No
 @arg('payments', ndim=2, doc='Optional: the Payments table with its headers (cash on account)')
 @arg('as_of', doc='Optional: the date to take it as of (default: Settings AsOfDate, else today)')
 @arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
-def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None):
-    "A customer's credit exposure in its own currency (open items + unapplied cash), as the Credit table shows it; blank for a customer with nothing."
-    return udfs.ARXL_EXPOSURE(customer_ids, customers, invoices, applications, memos, payments, as_of, settings)
+@arg('invoice_requests', ndim=2, doc='Optional: the InvoiceRequests table with its headers (invoices asked for, not made yet)')
+@arg('invoice_lines', ndim=2, doc='Optional: the InvoiceLines ledger with its headers (the requests already invoiced)')
+def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None, invoice_requests=None, invoice_lines=None):
+    "A customer's credit exposure in its own currency (open items + unapplied cash + invoices asked for and not made yet), as the Credit table shows it; blank for a customer with nothing."
+    return udfs.ARXL_EXPOSURE(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, invoice_requests, invoice_lines)
 
 
 @func
@@ -229,9 +231,10 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
 @arg('contacts', ndim=2, doc='Optional: the Contacts ledger with its headers (promises to pay)')
 @arg('as_of', doc='Optional: the date to take it as of (default: Settings AsOfDate, else today)')
 @arg('settings', ndim=2, doc='Optional: the Settings table with its headers, e.g. Settings[#All]')
-def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None):
+@arg('disputes', ndim=2, doc='Optional: the Disputes table with its headers (deductions under investigation are not overdue)')
+def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None, disputes=None):
     "A customer's collections priority (Score 0-100, its highest line), as the Collections worklist ranks it; blank when nothing of it is overdue."
-    return udfs.ARXL_PRIORITY(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings)
+    return udfs.ARXL_PRIORITY(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, disputes)
 
 
 @func

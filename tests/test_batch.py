@@ -57,11 +57,33 @@ def test_folders_and_patterns_name_the_workbooks_in_them_but_never_backups_or_re
         (folder / name).write_bytes(b"")
     (folder / "old").mkdir()
     (folder / "old" / "c.xlsx").write_bytes(b"")
-    books, unmatched = expand([folder, folder / "*.xlsx", folder / "**" / "c.xlsx", folder / "*.csv",
-                               folder / "missing.xlsx", folder / "a.bak.xlsx"])
+    books, unmatched, skipped = expand([folder, folder / "*.xlsx", folder / "**" / "c.xlsx", folder / "*.csv",
+                                        folder / "missing.xlsx", folder / "a.bak.xlsx"])
     assert books == [folder / "a.xlsx", folder / "b.xlsm", folder / "a.xlsx", folder / "old" / "c.xlsx",
-                     folder / "missing.xlsx", folder / "a.bak.xlsx"]  # a name given as such is worked as given
-    assert unmatched == [folder / "*.csv"]
+                     folder / "missing.xlsx"]
+    assert unmatched == [folder / "*.csv"] and skipped == [folder / "a.bak.xlsx"]
+    # a backup named alone is worked as given: the clerk means it
+    assert expand([folder / "a.bak.xlsx"]) == ([folder / "a.bak.xlsx"], [], [])
+
+
+def test_the_backups_a_shell_pattern_names_are_skipped_not_refreshed(make_book, tmp_path, capsys):
+    """``arxl refresh *.xlsx`` on a server: the shell names a.xlsx, its backup a.bak.xlsx and a
+    kept result; only a.xlsx is refreshed (no a.bak.bak.xlsx), and the report says so."""
+    good = make_book(ROWS, name="a.xlsx")
+    assert main(["--quiet", "refresh", str(good)]) == 0  # leaves a.bak.xlsx beside it
+    backup = tmp_path / "a.bak.xlsx"
+    kept = tmp_path / "a.arxl-result-20261120-180000.xlsx"
+    kept.write_bytes(backup.read_bytes())
+    before = backup.read_bytes()
+    report = tmp_path / "run.json"
+    capsys.readouterr()
+    assert main(["refresh", str(backup), str(good), str(kept), "--jobs", "1", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "1 of 1 workbook(s) done" in out and "2 of arxl's or Excel's own files skipped" in out
+    assert not (tmp_path / "a.bak.bak.xlsx").exists() and backup.read_bytes() != before  # a.xlsx's new backup
+    rows = {Path(r["book"]).name: r for r in json.loads(report.read_text())["books"]}
+    assert rows["a.bak.xlsx"]["skipped"] and rows["a.arxl-result-20261120-180000.xlsx"]["skipped"]
+    assert rows["a.xlsx"]["done"] and not rows["a.xlsx"]["skipped"]
 
 
 def test_a_pattern_that_matches_nothing_is_reported_and_the_others_still_done(make_book, tmp_path, capsys):
@@ -146,6 +168,43 @@ def test_a_lock_held_past_every_retry_fails_the_workbook_naming_the_holder(make_
     assert (row["status"], row["attempts"]) == ("NOT DONE", "2")
     assert f"is being worked on by arxl process {os.getpid()}" in row["message"]
     assert "it will be tried again" in capsys.readouterr().out and book.read_bytes() == before
+
+
+class _PoolKilledBy:
+    """A backend of two slots whose worker pool breaks whenever ``poison`` runs in it: every run
+    it holds is lost at once, as a ProcessPool reports it (together, not told apart)."""
+
+    slots = 2
+
+    def __init__(self, poison: str):
+        self.poison, self.runs, self.together = poison, [], set()
+
+    def submit(self, job, attempt):
+        self.runs.append(job.book.name)
+        return job.book.name, len(self.runs)
+
+    def wait(self, running):
+        self.together = {name for name, _ in running}  # the runs it holds all end at once
+        return set(running)
+
+    def outcome(self, future, job, attempt):
+        if self.poison in self.together:
+            return batch.BookReport(str(job.book), False, None, 0.0, attempt, "pool", "the worker was lost",
+                                    retry=True, lost_with_others=len(self.together) > 1)
+        return batch.BookReport(str(job.book), True, 0, 0.0, attempt, "pool", "")
+
+    def close(self):
+        pass
+
+
+def test_a_workbook_that_kills_its_worker_never_uses_up_the_attempts_of_those_beside_it(tmp_path):
+    jobs = [batch.BookJob(tmp_path / name, tmp_path / name, ("aging",)) for name in ("a.xlsx", "bad.xlsx", "c.xlsx")]
+    backend = _PoolKilledBy("bad.xlsx")
+    reports = batch.run_batch(jobs, backend, retries=0)
+    assert [(Path(r.book).name, r.done) for r in reports] == [("a.xlsx", True), ("bad.xlsx", False), ("c.xlsx", True)]
+    # a.xlsx and bad.xlsx lost together, each run again alone: only bad.xlsx is lost then
+    assert [r.attempts for r in reports] == [2, 2, 1]  # the runs each took
+    assert backend.runs[:3] == ["a.xlsx", "bad.xlsx", "c.xlsx"] and sorted(backend.runs[3:]) == ["a.xlsx", "bad.xlsx"]
 
 
 @pytest.mark.slow  # two workbooks of 800 invoices, so the kill lands while one is being worked

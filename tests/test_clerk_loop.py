@@ -327,3 +327,22 @@ def test_the_clerks_decision_on_a_learned_payer_is_read_back_on_the_next_run(boo
             assert learned[0]["LearnedFrom"] == "kept by the clerk"
             assert f"payer account {account} is C1 Acme Tools Inc.'s (kept by the clerk in LearnedPayers)" \
                 in evidence["P2"]
+
+
+def test_nothing_is_posted_while_the_applications_ledger_has_a_row_arxl_cannot_read(book, run):
+    """A posted amount overtyped with words: arxl cannot tell what was applied, so it posts nothing
+    (it could post a payment twice) and names the row; once the row is put right, it posts."""
+    path = book(payment("P1", 60.00, reference="INV-1002"), payment("P2", 80.00, payer="NOBODY WE KNOW"))
+    run(path, "match", "post")
+    assert [row[:2] for row in ledger(path)] == [("P1", "INV-1002")]
+    type_in(path, "Applications", {"PaymentID": "P1"}, AppliedAmount="sixty")
+    type_in(path, "Payments", {"PaymentID": "P2"}, ApplyTo="INV-1004")
+    result, _ = run(path, "post")
+    assert result.failures["post"] == (
+        "The Applications ledger has rows arxl cannot read (row 2; see Exceptions). "
+        "Nothing is posted until they are fixed, so that no payment is posted twice.")
+    assert ("Applications", 2, "AppliedAmount") in [e[1:4] for e in exceptions(path)]
+    assert len(rows(path, "Applications")) == 1
+    type_in(path, "Applications", {"PaymentID": "P1"}, AppliedAmount=60)
+    result, _ = run(path, "post")
+    assert result.ok and [row[:2] for row in ledger(path)] == [("P1", "INV-1002"), ("P2", "INV-1004")]

@@ -13,8 +13,9 @@ import pytest
 from arxl.book.files import open_book
 from arxl.cli import run_books
 from arxl.commands.registry import REFRESH
-from arxl.contract import DocType, Source
+from arxl.contract import ChainStatus, DocType, Source
 from arxl.core.balances import compute_balances
+from arxl.core.chain import verify
 from arxl.core.terms import parse_terms
 from arxl.demo import (
     DEFAULT_TERMS,
@@ -417,3 +418,10 @@ def test_after_the_refresh_arxl_demo_runs_every_invoice_owes_what_the_aging_says
     matches = book.read("Matches", required=False)
     posted = set(applications["PaymentID"])
     assert not set(matches["PaymentID"]) & posted  # Matches lists only what is still to post
+    # the demo's history comes chained: the clerk's first run has nothing to say about it, and
+    # the only Exceptions are the two memo requests the demo gets wrong on purpose
+    exceptions = book.read("Exceptions")
+    assert exceptions["Command"].tolist() == ["memos", "memos"]
+    states, problems = verify(book.load())
+    assert not list(problems) and all(state.status == ChainStatus.INTACT for state in states)
+    assert len(applications) > 0 and applications["RowHash"].str.len().eq(64).all()

@@ -85,3 +85,36 @@ def test_a_write_off_is_posted_once_and_cannot_then_be_credited_too(listed, run)
     assert wb.read("Disputes").set_index("DisputeID").loc["DI-102", "Status"] == "Written off"
     said = wb.read("Exceptions")["Problem"]
     assert said.str.contains("DI-102").any()
+
+
+def test_no_reminder_asks_for_a_deduction_open_in_disputes_until_the_clerk_closes_it(listed, run):
+    """101 (due Oct 31) is paid but for a 50.00 deduction under investigation, 102 is disputed:
+    nothing is overdue for a reminder or the worklist; once the clerk closes the deduction
+    (Resolved, nothing made) the 50.00 is asked for again."""
+    path, _ = listed
+    result, wb = run(path, "dunning", "collections")
+    assert result.ok, result.failures
+    assert result.outcomes["dunning"].counts["made"] == 0
+    assert wb.read("Collections", required=False).empty
+    set_cells(path, "Disputes", "DisputeID", "SP-A0000001", {"Resolution": "Resolved"})
+    result, wb = run(path, "disputes", "dunning", "collections")
+    assert result.ok, result.failures
+    assert result.outcomes["dunning"].counts["made"] == 1
+    [letter] = wb.read("DunningLog").itertuples()
+    assert (letter.CustomerID, letter.Items, int(letter.OverdueAmount)) == ("C1", "101 50.00", 5000)
+    [line] = wb.read("Collections").itertuples()
+    assert (line.CustomerID, int(line.Overdue)) == ("C1", 5000)
+
+
+def test_the_part_of_an_invoice_a_deduction_does_not_hold_is_still_asked_for(make_book, run):
+    # 101 paid 600.00 with 50.00 deducted: 400.00 is owed on it, 50.00 of it under investigation
+    matches = [dict(MATCHES[0], ApplyAmount=550.00)]
+    payments = [dict(PAYMENTS[0], Amount=550.00)]
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES[:1], "Payments": payments, "Matches": matches},
+                     settings={"AsOfDate": D(2026, 11, 20)})
+    result, wb = run(path, "post", "disputes", "dunning", "collections")
+    assert result.ok, result.failures
+    assert int(wb.read("Invoices")["OpenBalance"].iloc[0]) == 45000
+    [letter] = wb.read("DunningLog").itertuples()
+    assert int(letter.OverdueAmount) == 40000
+    assert int(wb.read("Collections")["Overdue"].iloc[0]) == 40000

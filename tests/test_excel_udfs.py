@@ -280,6 +280,34 @@ def test_priority_is_the_collections_score_and_a_broken_promise_counts(posted):
     assert broken_score > unbroken_score
 
 
+def test_exposure_counts_invoices_asked_for_and_priority_leaves_out_deductions_as_the_tables_do(make_book, run):
+    """C200 has an invoice asked for and not made yet (its exposure grows by it); C100's 9.00
+    short pay on the overdue INV-1002 is under investigation in Disputes (not overdue)."""
+    requests = [{"RequestID": "R1", "CustomerID": "C200", "Description": "Pallets", "Quantity": 4,
+                 "UnitPrice": 250.00}]
+    payments = ROWS["Payments"] + [{"PaymentID": "P5", "ReceivedDate": dt.date(2026, 11, 18),
+                                    "PayerName": "ACME INDUSTRIAL SUP", "Amount": 441.25, "Reference": "INV-1002"}]
+    matches = [{"PaymentID": "P5", "CustomerID": "C100", "InvoiceID": "INV-1002", "ApplyAmount": 441.25,
+                "ShortPay": 9.00, "Reason": "DAMAGED", "Decision": "Approve", "Evidence": "typed by the clerk"}]
+    path = make_book(rows={**ROWS, "Payments": payments, "Matches": matches, "InvoiceRequests": requests},
+                     settings={"AsOfDate": AS_OF})
+    result, book = run(path, "post", "disputes", "aging", "credit", "collections")
+    assert result.ok, result.failures
+    tables, settings = _tables(path, *LEDGER), grid(path, "Settings")
+    credit = book.read("Credit").set_index("CustomerID")
+    asked_for = [grid(path, "InvoiceRequests"), None]
+    [[with_requests]] = udfs.ARXL_EXPOSURE([["C200"]], *tables, None, settings, *asked_for)
+    [[without]] = udfs.ARXL_EXPOSURE([["C200"]], *tables, None, settings)
+    assert with_requests == int(credit.loc["C200", "Exposure"]) / 100 == without + 1000.00
+    disputes = book.read("Disputes")
+    assert disputes.loc[disputes["Kind"] == "Short pay", "OpenAmount"].tolist() == [900]
+    worklist = book.read("Collections")
+    assert "C100" not in set(worklist["CustomerID"])  # only the deduction is past due
+    [[held]] = udfs.ARXL_PRIORITY([["C100"]], *tables, None, None, settings, grid(path, "Disputes"))
+    [[chased]] = udfs.ARXL_PRIORITY([["C100"]], *tables, None, None, settings)
+    assert held is None and chased is not None
+
+
 def test_rollforward_difference_is_zero_and_its_lines_are_the_close_tables(posted):
     path, _ = posted
     book = open_book(path)

@@ -83,7 +83,7 @@ def test_ar_kpis_per_currency_from_the_tables():
     )
     kpis = ar_kpis(aging, beginning, sales, AS_OF, 90)
     usd, eur = kpis["USD"], kpis["EUR"]
-    assert (usd.total_ar, usd.past_due, usd.current, usd.period_sales) == (15_000_000, 6_000_000, 9_000_000, 22_000_000)
+    assert (usd.total_ar, usd.past_due, usd.period_sales) == (15_000_000, 6_000_000, 22_000_000)
     assert usd.percent_past_due == pytest.approx(0.4)
     # 150,000: 100,000 covers the last month (31 days), 40,000 the one before (30 days),
     # the last 10,000 of 80,000 covers 1/8 of a 31-day month
@@ -114,3 +114,14 @@ def test_overdue_credits_never_make_percent_past_due_negative():
     assert usd.percent_past_due == pytest.approx(2_000 / 12_000)  # past-due debits / open debits
     only_credits = ar_kpis(_aging(("USD", -300_000, 40)), _aging(), _sales(), AS_OF, 90)["USD"]
     assert only_credits.percent_past_due is None
+
+
+def test_an_old_credit_never_makes_the_cei_exceed_100_or_the_delinquency_negative():
+    # 5,000.00 at the start, 8,000.00 sold; now 6,000.00 owed, 1,000.00 of it late, and 2,500.00 of
+    # unapplied cash 60 days old: (13,000.00 - 3,500.00 total now) / (13,000.00 - 2,500.00 current now)
+    aging = _aging(("USD", 500_000, -10), ("USD", 100_000, 20), ("USD", -250_000, 60))
+    kpis = ar_kpis(aging, _aging(("USD", 500_000, 0)), _sales(("2026-11-01", "USD", 800_000)), AS_OF, 90)
+    usd = kpis["USD"]
+    assert usd.past_due == -150_000  # net, as the aging's buckets show it
+    assert usd.cei == pytest.approx((13_000 - 3_500) / (13_000 - 2_500) * 100) and usd.cei <= 100
+    assert usd.average_days_delinquent == pytest.approx(1_000 / 8_000 * 90)

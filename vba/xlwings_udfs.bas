@@ -92,13 +92,13 @@ failed:
     ARXL_DUNNINGLEVEL = Err.Description
 End Function
 
-Function ARXL_EXPOSURE(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional as_of, Optional settings)
+Function ARXL_EXPOSURE(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional as_of, Optional settings, Optional invoice_requests, Optional invoice_lines)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
+        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, invoice_requests, invoice_lines, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, ThisWorkbook.Date1904))
+        ARXL_EXPOSURE = XLPy.CallUDF("arxl.excel.udfs", "ARXL_EXPOSURE", Array(customer_ids, customers, invoices, applications, memos, payments, as_of, settings, invoice_requests, invoice_lines, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:
@@ -118,13 +118,13 @@ failed:
     ARXL_MATCH = Err.Description
 End Function
 
-Function ARXL_PRIORITY(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional contacts, Optional as_of, Optional settings)
+Function ARXL_PRIORITY(customer_ids, customers, invoices, Optional applications, Optional memos, Optional payments, Optional contacts, Optional as_of, Optional settings, Optional disputes)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
+        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, disputes, ThisWorkbook.Date1904), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, ThisWorkbook.Date1904))
+        ARXL_PRIORITY = XLPy.CallUDF("arxl.excel.udfs", "ARXL_PRIORITY", Array(customer_ids, customers, invoices, applications, memos, payments, contacts, as_of, settings, disputes, ThisWorkbook.Date1904))
         Exit Function
     #End If
 failed:

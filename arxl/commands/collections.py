@@ -12,7 +12,6 @@ from arxl.commands.command import Command, Context
 from arxl.contract import PromiseStatus
 from arxl.core.collections import check_promises, worklist
 from arxl.core.credit import exposure_of
-from arxl.core.disputes import open_by_customer
 from arxl.core.dunning import read_levels
 from arxl.core.ledger import Ledger, Outcome, Step
 
@@ -24,13 +23,12 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     promises, problems = check_promises(ledger, as_of)
     step = Step(Outcome(""), problems).rebuild("Promises", promises)
     ctx.progress("Ranking customers", 0.4)
-    disputed = open_by_customer(ledger.table("Disputes", required=False))
     levels = None
     if "DunningLevels" in ledger.tables:  # the levels reached: those reminder letters would send (none unreadable)
         levels, level_problems = read_levels(ledger.table("DunningLevels"), settings.base_currency)
         step.problems.extend(level_problems)
     exposure = exposure_of(ledger, as_of)["Exposure"]
-    table = worklist(ledger, as_of, promises, disputed, levels, exposure)
+    table = worklist(ledger, as_of, promises, ledger.table("Disputes", required=False), levels, exposure)
     step.rebuild("Collections", table)
     today = int((table["NextAction"] <= pd.Timestamp(as_of)).sum())
     states = Counter(promises["Status"])

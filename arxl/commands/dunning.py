@@ -22,6 +22,7 @@ from arxl.commands.documents import (
 )
 from arxl.contract import DUNNING_LOG, MEMOS, DocumentKind, MemoKind, MemoType, StatementLayout
 from arxl.core.aging import ledger_aging
+from arxl.core.disputes import hold_open_deductions
 from arxl.core.dunning import LETTER_DIGITS, LETTER_PREFIX, Letter, plan_letters, read_levels
 from arxl.core.frames import table_frame
 from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
@@ -34,10 +35,7 @@ from arxl.documents.letter_pdf import write_letter_pdf
 
 def _check_ledgers(ledger: Ledger) -> None:
     for name, why in (("DunningLog", "no letter is sent twice"), ("Memos", "no memo number is used twice")):
-        if ledger.unread.get(name):
-            rows = ", ".join(str(r) for r in sorted(ledger.unread[name]))
-            raise CannotRun(f"The {name} ledger has rows arxl cannot read (row {rows}; see Exceptions). No reminder "
-                            f"is made until they are fixed, so that {why}.")
+        ledger.require_readable(name, "No reminder is made", why)
     statement_command.check_ledger(ledger)
 
 
@@ -88,6 +86,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     ctx.progress("Reminders: what is overdue", 0.1)
     aging, found = ledger_aging(ledger, settings.as_of)
     problems.extend(found)
+    aging = hold_open_deductions(aging, ledger.table("Disputes", required=False))  # listed apart, not asked for
     customers = ledger.table("Customers")
     parties = customer_parties(customers)
     # items of customers missing from Customers are reported by the aging; no letter without an addressee

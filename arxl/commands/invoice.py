@@ -21,7 +21,7 @@ from arxl.contract import INVOICE_LINES, INVOICES, DocumentKind, InvoiceRequestS
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
 from arxl.core.invoicing import Invoice, make_invoices
-from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
+from arxl.core.ledger import Ledger, Outcome, Step
 from arxl.core.money import format_amount
 from arxl.documents.invoice_pdf import write_invoice_pdf
 
@@ -98,10 +98,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     requests = ledger.table("InvoiceRequests")
     customers = ledger.table("Customers")
     ledger.table("Invoices")  # new invoices are rows of it: without the table the command cannot run
-    if ledger.unread.get("InvoiceLines"):
-        rows = ", ".join(str(r) for r in sorted(ledger.unread["InvoiceLines"]))
-        raise CannotRun(f"The InvoiceLines ledger has rows arxl cannot read (row {rows}; see Exceptions). No invoice "
-                        f"is made until they are fixed, so that no request is invoiced twice.")
+    ledger.require_readable("InvoiceLines", "No invoice is made", "no request is invoiced twice")
     ctx.progress("Making invoices", None)
     result, problems = make_invoices(requests, customers, ledger.table("TaxRates", required=False),
                                      ledger.table("InvoiceLines", required=False),

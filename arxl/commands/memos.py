@@ -23,7 +23,7 @@ from arxl.core import memos as core
 from arxl.core.aging import due_on_terms
 from arxl.core.balances import compute_balances
 from arxl.core.frames import table_frame
-from arxl.core.ledger import CannotRun, Document, Ledger, Outcome, Step
+from arxl.core.ledger import Document, Ledger, Outcome, Step
 from arxl.core.money import format_amount
 from arxl.core.settings import Settings
 from arxl.documents import InvoiceRef, Party, write_memo_pdf
@@ -117,10 +117,7 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     customers = ledger.table("Customers")
     invoices = ledger.table("Invoices")
     memo_ledger = ledger.table("Memos", required=False)
-    if ledger.unread.get("Memos"):
-        rows = ", ".join(str(r) for r in sorted(ledger.unread["Memos"]))
-        raise CannotRun(f"The Memos ledger has rows arxl cannot read (row {rows}; see Exceptions). "
-                        f"No memo is numbered until they are fixed, so that no number is used twice.")
+    ledger.require_readable("Memos", "No memo is numbered", "no number is used twice")
     balances, _ = ledger.balances()
     open_balances = dict(zip(invoices["InvoiceID"], balances.invoices["OpenBalance"].astype("int64")))
 

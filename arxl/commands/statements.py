@@ -31,10 +31,7 @@ PREFIX, DIGITS = "ST-", 6
 
 def check_ledger(ledger: Ledger) -> None:
     """No statement is numbered while the Statements ledger has rows arxl cannot read."""
-    if ledger.unread.get("Statements"):
-        rows = ", ".join(str(r) for r in sorted(ledger.unread["Statements"]))
-        raise CannotRun(f"The Statements ledger has rows arxl cannot read (row {rows}; see Exceptions). No statement "
-                        f"is numbered until they are fixed, so that no number is used twice.")
+    ledger.require_readable("Statements", "No statement is numbered", "no number is used twice")
 
 
 def record(made: list[Statement], ledger: Ledger, ctx: Context, step: Step, draft: bool) -> dict[str, Pdf]:

@@ -14,7 +14,8 @@ Promises (a collector's rules, stated once):
 
 The worklist: one row per customer and currency with anything overdue as of the as-of date
 (invoices and debit memos past their due date, not disputed: what reminders ask for,
-``arxl.core.dunning.dunnable``), from the Aging, with the reminder level it has reached
+``arxl.core.dunning.dunnable``, after the deductions open in Disputes are set apart,
+``arxl.core.disputes.hold_open_deductions``), from the Aging, with the reminder level it has reached
 (``arxl.core.dunning.reached_levels``). Its Score (0 to 100) adds, each part with its reason in
 words:
 - amount at risk, up to 35: the overdue amount less the customer's open credits and unapplied
@@ -42,6 +43,7 @@ from arxl.contract import COLLECTIONS, CONTACTS, PROMISES, DocType, PromiseStatu
 from arxl.core.aging import ledger_aging
 from arxl.core.balances import active_applications, application_dates, lookup, resolve_currencies
 from arxl.core.credit import PROMISE_DAYS, credit_limits, payment_behaviour
+from arxl.core.disputes import hold_open_deductions, open_by_customer
 from arxl.core.dunning import Level, dunnable, reached_levels
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
@@ -177,15 +179,19 @@ def _points_amount(at_risk: pd.Series, currency: pd.Series) -> pd.Series:
     return pd.Series(np.sqrt(share) * WEIGHTS["amount"], index=at_risk.index)
 
 
-def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputed: pd.Series | None = None,
+def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: pd.DataFrame | None = None,
              levels: list[Level] | None = None, exposure: pd.Series | None = None) -> pd.DataFrame:
     """The Collections table as of ``as_of`` (see the module docstring). ``promises``: the
-    Promises table (``check_promises``); ``disputed``: the open disputed amount per
-    (CustomerID, Currency); ``levels``: the reminder levels (``arxl.core.dunning``; None: the
-    workbook has none, DunningLevel stays blank); ``exposure``: the credit exposure per
-    (CustomerID, Currency) (``arxl.core.credit``; else the balance)."""
+    Promises table (``check_promises``); ``disputes``: the Disputes table (its open amounts per
+    customer, and the deductions it holds, which are not overdue items); ``levels``: the reminder
+    levels (``arxl.core.dunning``; None: the workbook has none, DunningLevel stays blank);
+    ``exposure``: the credit exposure per (CustomerID, Currency) (``arxl.core.credit``; else the
+    balance)."""
     settings = ledger.settings
     aging, _ = ledger_aging(ledger, as_of)
+    disputed = None
+    if disputes is not None:
+        aging, disputed = hold_open_deductions(aging, disputes), open_by_customer(disputes)
     cents = aging["OpenAmount"].astype("int64")
     days = aging["DaysPastDue"].astype("int64")
     overdue_item = dunnable(aging)

@@ -44,6 +44,7 @@ from arxl.contract import (
     MEMO_REQUESTS,
     DisputeKind,
     DisputeStatus,
+    DocType,
     MemoKind,
     MemoType,
     ReasonCode,
@@ -314,6 +315,27 @@ def _write_off_frame(rows: list[dict[str, object]], now: dt.datetime) -> pd.Data
         "ReasonCode": [r["ReasonCode"] for r in rows], "Source": [Source.DISPUTE.value] * n,
     }
     return table_frame(APPLICATIONS, values)[list(values)]
+
+
+def hold_open_deductions(aging: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The Aging as reminders and the worklist see it: the part of an invoice an open short pay
+    holds (Disputes, Kind Short pay, Status Open, its OpenAmount) is split off as a disputed item
+    of its own, so that no reminder asks for a deduction under investigation; the rest of the
+    invoice is asked for as before. Rows are renumbered from 0."""
+    shorts = table.loc[(table["Kind"] == DisputeKind.SHORT_PAY) & (table["Status"] == DisputeStatus.OPEN)]
+    held_by_invoice = shorts["OpenAmount"].astype("int64").groupby(shorts["InvoiceID"]).sum()
+    cents = aging["OpenAmount"].astype("int64")
+    split = ((aging["DocType"] == DocType.INVOICE) & (aging["Disputed"] != "Yes") & (cents > 0)
+             & aging["DocID"].isin(held_by_invoice.index))
+    if not split.any():
+        return aging.reset_index(drop=True)
+    held = np.minimum(lookup(aging.loc[split, "DocID"], held_by_invoice).astype("int64"), cents[split])
+    rest = aging.loc[split].assign(OpenAmount=(cents[split] - held).astype("Int64"))
+    disputed = aging.loc[split].assign(OpenAmount=held.astype("Int64"), Disputed="Yes")
+    # each invoice's rest, then its held part, where the invoice stood
+    parts = pd.concat([aging.loc[~split], rest.loc[rest["OpenAmount"] > 0], disputed])
+    order = np.argsort(parts.index.to_numpy(), kind="stable")
+    return parts.iloc[order].reset_index(drop=True)
 
 
 def open_by_customer(table: pd.DataFrame) -> pd.Series:

@@ -5,8 +5,9 @@ more days than the one before, and the first at least 1. An item reaches the hig
 DaysOverdue it has (an item 30 days past due has reached a level of 30 days, not one of 31).
 
 What is dunned, per customer and currency (never mixed): its invoices and debit memos with a
-positive open amount that have reached a level. Disputed invoices are listed apart and never
-asked for. Open credits (credit memos, unapplied cash, overpaid invoices) are listed and
+positive open amount that have reached a level. Disputed invoices, and the part of an invoice
+a short pay open in Disputes holds (``arxl.core.disputes.hold_open_deductions``), are listed
+apart and never asked for. Open credits (credit memos, unapplied cash, overpaid invoices) are listed and
 deducted; a customer whose credits cover what is overdue gets no letter. The letter is at the
 highest level any of its items reached, and lists every item it asks for.
 

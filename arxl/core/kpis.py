@@ -15,11 +15,15 @@ the summary sheet):
   proportion (remainder / that month's sales x its days). Months run back from the as-of date
   (Oct 21 - Nov 20, then Sep 21 - Oct 20 ...).
 - DSO, simple: total AR / sales of the period x days in the period.
-- Best possible DSO: current (not past-due) AR / sales of the period x days in the period.
+- Best possible DSO: current AR / sales of the period x days in the period.
 - Average days delinquent: simple DSO - best possible DSO (= past-due AR / average daily sales).
 - CEI: (AR at the period's start + sales of the period - total AR now) / (AR at the period's
   start + sales of the period - current AR now) x 100: of what could have been collected in the
   period, the share that was.
+In the last three, past-due AR is what customers owe past its due date (past-due debits) and
+current AR the rest of the total: a credit or unapplied cash is never late, so an old credit
+cannot make the delinquency negative nor the CEI exceed 100%. The Past due figure itself is
+net, as the aging's buckets are.
 """
 from __future__ import annotations
 
@@ -45,10 +49,13 @@ KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
                          "first, counting that month's days while the AR covers it; the month the rest "
                          "falls in counts rest / its sales x its days. Months end on the as-of date."),
     ("DSO (simple)", "Total AR / sales of the KPI period x days in the period."),
-    ("Best possible DSO", "Current (not past-due) AR / sales of the KPI period x days in the period."),
-    ("Average days delinquent", "DSO (simple) - best possible DSO, i.e. past-due AR / average daily sales."),
+    ("Best possible DSO", "Current AR (the total AR less past-due invoices and debit memos) / sales of the KPI "
+                          "period x days in the period."),
+    ("Average days delinquent", "DSO (simple) - best possible DSO, i.e. past-due invoices and debit memos / "
+                                "average daily sales."),
     ("CEI", "(AR at the start of the period + sales of the period - total AR now) / (AR at the start + "
-            "sales - current AR now) x 100: the share of what could be collected that was."),
+            "sales - current AR now) x 100: the share of what could be collected that was (at most 100%: a "
+            "credit is never late)."),
 )
 
 
@@ -56,7 +63,7 @@ KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
 class CurrencyKpis:
     currency: str
     total_ar: int  # cents
-    past_due: int  # cents
+    past_due: int  # cents, net of past-due credits (as the aging's buckets are)
     period_days: int
     period_sales: int  # cents: invoices dated in the period
     beginning_ar: int  # cents: total AR at the period's start
@@ -68,9 +75,6 @@ class CurrencyKpis:
     average_days_delinquent: float | None
     cei: float | None  # percent; None when nothing could be collected
 
-    @property
-    def current(self) -> int:
-        return self.total_ar - self.past_due
 
 
 # ---- the formulas, on plain numbers -----------------------------------------------------------
@@ -135,14 +139,16 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
 
     open_cents = aging["OpenAmount"].astype("int64")
     totals = open_cents.groupby(aging["Currency"]).sum()
-    past_due = open_cents.where(aging["DaysPastDue"].astype("int64") > 0, 0).groupby(aging["Currency"]).sum()
+    late = aging["DaysPastDue"].astype("int64") > 0
+    past_due = open_cents.where(late, 0).groupby(aging["Currency"]).sum()
+    delinquent = open_cents.where(late & (open_cents > 0), 0).groupby(aging["Currency"]).sum()
     late_share = percent_past_due(open_cents, aging["DaysPastDue"], [aging["Currency"]])
     beginning = beginning_aging["OpenAmount"].astype("int64").groupby(beginning_aging["Currency"]).sum()
 
     result = {}
     for currency in sorted(set(totals.index) | set(period_sales.index)):
         total = int(totals.get(currency, 0))
-        late = int(past_due.get(currency, 0))
+        owed_late = int(delinquent.get(currency, 0))
         sold = int(period_sales.get(currency, 0))
         begun = int(beginning.get(currency, 0))
         months = []
@@ -155,15 +161,15 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
                 months.append((int(amounts[window].sum()), (window_end - window_start).days))
         dso, complete = count_back_dso(total, months) if months else (None, False)
         simple = simple_dso(total, sold, period_days)
-        best = simple_dso(total - late, sold, period_days)
+        best = simple_dso(total - owed_late, sold, period_days)
         result[currency] = CurrencyKpis(
-            currency=currency, total_ar=total, past_due=late, period_days=period_days,
+            currency=currency, total_ar=total, past_due=int(past_due.get(currency, 0)), period_days=period_days,
             period_sales=sold, beginning_ar=begun,
             dso_count_back=dso, count_back_complete=complete,
             percent_past_due=None if pd.isna(share := late_share.get(currency)) else float(share),
             dso_simple=simple, best_possible_dso=best,
             average_days_delinquent=None if simple is None or best is None else simple - best,
-            cei=collection_effectiveness(begun, sold, total, total - late),
+            cei=collection_effectiveness(begun, sold, total, total - owed_late),
         )
     return result
 

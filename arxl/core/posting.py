@@ -61,7 +61,7 @@ from arxl.contract import (
 )
 from arxl.core.balances import active_applications, compute_balances, lookup, resolve_currencies
 from arxl.core.frames import table_frame
-from arxl.core.ledger import CannotRun, Ledger
+from arxl.core.ledger import Ledger
 from arxl.core.matching.decisions import is_reverse, read_decision
 from arxl.core.money import NotAnAmount, format_amount, to_minor
 from arxl.core.numbering import next_ids
@@ -218,10 +218,7 @@ CORRECT = ("To correct a posted payment: type Reverse in its Action and run Post
 
 class _Posting:
     def __init__(self, ledger: Ledger, now: dt.datetime, progress: Callable[[str, float | None], None]):
-        if ledger.unread.get("Applications"):
-            rows = ", ".join(str(r) for r in sorted(ledger.unread["Applications"]))
-            raise CannotRun(f"The Applications ledger has rows arxl cannot read (row {rows}; see Exceptions). "
-                            f"Nothing is posted until they are fixed, so that no payment is posted twice.")
+        ledger.require_readable("Applications", "Nothing is posted", "no payment is posted twice")
         self.invoices = ledger.table("Invoices")
         self.payments = ledger.table("Payments")
         self.matches = ledger.table("Matches", required=False)

@@ -29,8 +29,8 @@ from arxl.demo.batch import PAYMENT_KINDS
 from arxl.demo.memo_requests import MEMO_TYPES
 from arxl.demo.remittances import NOISE, bank_name, spell
 from arxl.demo.tables import DEMO_AS_OF, DemoData, demo_data, demo_tables
-from arxl.demo.workbook import demo_rows, write_demo
+from arxl.demo.workbook import chain_history, demo_rows, write_demo
 from arxl.demo.world import DEFAULT_TERMS
 
 __all__ = ["DEFAULT_TERMS", "DEMO_AS_OF", "MEMO_TYPES", "NOISE", "PAYMENT_KINDS", "DemoData", "bank_name",
-           "demo_data", "demo_rows", "demo_tables", "spell", "write_demo"]
+           "chain_history", "demo_data", "demo_rows", "demo_tables", "spell", "write_demo"]

@@ -51,8 +51,9 @@ NOTES = (
     "The allowance applies the ProvisionMatrix's rate of each bucket to the receivables in it (invoices and "
     "debit memos open at the period's end; credits and unapplied cash are not receivables).",
     "DSO (count-back) subtracts each month's sales from the AR, latest month first. CEI is the share of what "
-    "could be collected in the period that was. Past due is the share of what customers owe (invoices and debit "
-    "memos open) that is past its due date; credits and cash on account are left out. Days deductions "
+    "could be collected in the period that was (at most 100%: a credit is never late). Past due is the share "
+    "of what customers owe (invoices and debit memos open) that is past its due date; credits and cash on "
+    "account are left out. Days deductions "
     "outstanding: open deductions / deductions taken in the KPI period x its days.",
 )
 

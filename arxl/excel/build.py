@@ -573,14 +573,15 @@ def write_demo_xlsm(target: Path, master: Path = MASTER, seed: int = 7, **sizes:
     """The demo workbook (``arxl demo``) as a macro-enabled copy of the master workbook: its
     tables hold the demo world, and the AR tab, the macros and xlwings.conf are the master's,
     byte for byte, so the buttons can be tried on the demo data."""
-    from arxl.demo import DEMO_AS_OF, demo_rows
+    from arxl.demo import DEMO_AS_OF, chain_history, demo_rows
 
     if not Path(master).is_file():
         raise FileNotFoundError(f"the master workbook {master} is not here (it is workbooks/arxl.xlsm in arxl's "
                                 f"repository): give its path with --master")
     vba_bin, ribbon, sheets = master_parts(master)
     rows, settings = demo_rows(seed, DEMO_AS_OF, **sizes)
-    return write_macro_workbook(target, vba_bin, ribbon, sheets, rows=rows, settings=settings)
+    written = write_macro_workbook(target, vba_bin, ribbon, sheets, rows=rows, settings=settings)
+    return chain_history(written, DEMO_AS_OF)
 
 
 def master_parts(master: Path) -> tuple[bytes, str, int]:

@@ -240,7 +240,8 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
     return [[invoice, applied, confidence] for invoice, applied, confidence in found] or [["no invoice found", None, None]]
 
 
-LEDGER_TABLES = ("Customers", "Invoices", "Applications", "Memos", "Payments", "Contacts", "DunningLevels")
+LEDGER_TABLES = ("Customers", "Invoices", "Applications", "Memos", "Payments", "Contacts", "DunningLevels",
+                 "InvoiceRequests", "InvoiceLines", "Disputes")
 LEDGER_DOCS = {
     "customers": "The Customers table with its headers, e.g. Customers[#All]",
     "invoices": "The Invoices table with its headers, e.g. Invoices[#All]",
@@ -248,6 +249,9 @@ LEDGER_DOCS = {
     "memos": "Optional: the Memos ledger with its headers (credit and debit memos)",
     "payments": "Optional: the Payments table with its headers (cash on account)",
     "contacts": "Optional: the Contacts ledger with its headers (promises to pay)",
+    "invoice_requests": "Optional: the InvoiceRequests table with its headers (invoices asked for, not made yet)",
+    "invoice_lines": "Optional: the InvoiceLines ledger with its headers (the requests already invoiced)",
+    "disputes": "Optional: the Disputes table with its headers (deductions under investigation are not overdue)",
 }
 
 
@@ -274,12 +278,13 @@ def _ledger(settings, as_of, date1904, **grids):
 @_ledger_args("customers", "invoices", "applications", "memos", "payments")
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@_ledger_args("invoice_requests", "invoice_lines")
 @xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None, date1904=False):
-    """A customer's credit exposure in its own currency (open items + unapplied cash), as the Credit table shows it; blank for a customer with nothing."""
+def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=None, payments=None, as_of=None, settings=None, invoice_requests=None, invoice_lines=None, date1904=False):
+    """A customer's credit exposure in its own currency (open items + unapplied cash + invoices asked for and not made yet), as the Credit table shows it; blank for a customer with nothing."""
     ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
-                     Memos=memos, Payments=payments)
+                     Memos=memos, Payments=payments, InvoiceRequests=invoice_requests, InvoiceLines=invoice_lines)
     exposure = credit.exposure_of(ledger, ledger.settings.as_of)
 
     def compute(customer_id):
@@ -293,15 +298,17 @@ def ARXL_EXPOSURE(customer_ids, customers, invoices, applications=None, memos=No
 @_ledger_args("customers", "invoices", "applications", "memos", "payments", "contacts")
 @xw.arg("as_of", doc="Optional: the date to take it as of (default: Settings AsOfDate, else today)")
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
+@_ledger_args("disputes")
 @xw.arg("date1904", vba=DATE1904)
 @_problems_as_answer
-def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None, date1904=False):
+def ARXL_PRIORITY(customer_ids, customers, invoices, applications=None, memos=None, payments=None, contacts=None, as_of=None, settings=None, disputes=None, date1904=False):
     """A customer's collections priority (Score 0-100, its highest line), as the Collections worklist ranks it; blank when nothing of it is overdue."""
     ledger = _ledger(settings, as_of, date1904, Customers=customers, Invoices=invoices, Applications=applications,
-                     Memos=memos, Payments=payments, Contacts=contacts)
+                     Memos=memos, Payments=payments, Contacts=contacts, Disputes=disputes)
     as_of_date = ledger.settings.as_of
     promises, _ = collections.check_promises(ledger, as_of_date)
-    table = collections.worklist(ledger, as_of_date, promises, exposure=credit.exposure_of(ledger, as_of_date)["Exposure"])
+    table = collections.worklist(ledger, as_of_date, promises, ledger.table("Disputes", required=False),
+                                 exposure=credit.exposure_of(ledger, as_of_date)["Exposure"])
 
     def compute(customer_id):
         return collections.score_of(table, read_value("id", customer_id) or "")
