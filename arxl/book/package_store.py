@@ -6,7 +6,9 @@ reader in Rust); formulas are found in the sheet's XML and read as openpyxl woul
 (``=`` and the formula), so the port's rules for them stay one. Tables, sheets and styles are
 read from their parts.
 
-Writing: a cell is written only when its value changes. On save, the sheets arxl wrote are
+Writing: a cell is written only when its value changes; what arxl writes down a column is kept
+column by column, and its text goes into the workbook's shared strings, appended to the clerk's
+(``arxl.book.shared_strings``). On save, the sheets arxl wrote are
 rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a change needs (the
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
