@@ -226,6 +226,7 @@ class CellWriter:
             style = self._style(_style_of(old), number_format)
         kind = value.__class__
         if kind is float or kind is int:  # the common case first, written as Excel writes it
+            assert isinstance(value, int | float)
             return f'<c r="{ref}"{style}><v>{_number(value)}</v></c>'.encode()
         if kind is dt.date or kind is dt.datetime:
             return f'<c r="{ref}"{style}><v>{_number(to_excel(value, self.epoch))}</v></c>'.encode()
