@@ -1,6 +1,6 @@
 """Issue 14's figure: a first and a repeat ``arxl refresh`` of the 100,000-invoice workbook with
 the package engine (only what changes is written), each beside a plain openpyxl load and save
-of the same file, measured in one run; with peak memory.
+of the same file, measured in one run; with peak memory and the file's size after each run.
 
     python bench/bench_surgical.py [--book BOOK] [--workdir DIR] [--openpyxl-engine]
 
@@ -60,10 +60,12 @@ def main() -> None:
     shutil.copy(source, old)
 
     rows = []
+    sizes = [("the workbook as given", book.stat().st_size)]
     plain, plain_mb = plain_round_trip(book, work / "plain.xlsx")
     rows.append(("openpyxl load + save (the file as given)", plain, 1.0, plain_mb))
     first, first_mb = refresh(book, "package")
     rows.append(("arxl refresh, first run (package engine)", first, first / plain, first_mb))
+    sizes.append(("after the first refresh", book.stat().st_size))
     if args.openpyxl_engine:
         s, mb = refresh(old, "openpyxl")
         rows.append(("arxl refresh, first run (openpyxl engine)", s, s / plain, mb))
@@ -71,6 +73,8 @@ def main() -> None:
     rows.append(("openpyxl load + save (the refreshed file)", plain_after, 1.0, plain_after_mb))
     second, second_mb = refresh(book, "package")
     rows.append(("arxl refresh, repeat run (package engine)", second, second / plain_after, second_mb))
+    sizes.append(("after the repeat refresh", book.stat().st_size))
+    sizes.append(("openpyxl's save of the refreshed file", (work / "plain-after.xlsx").stat().st_size))
     if args.openpyxl_engine:
         s, mb = refresh(old, "openpyxl")
         rows.append(("arxl refresh, repeat run (openpyxl engine)", s, s / plain_after, mb))
@@ -80,6 +84,9 @@ def main() -> None:
     print(f"{'step':46} {'seconds':>8} {'x plain':>8} {'peak MB':>8}")
     for label, seconds, ratio, mb in rows:
         print(f"{label:46} {seconds:8.1f} {ratio:8.2f} {mb:8.0f}")
+    print(f"{'file size':46} {'MB':>8}")
+    for label, size in sizes:
+        print(f"{label:46} {size / 1e6:8.1f}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.table import Table
+from test_corpus import SHARED_STRINGS, clerks_strings_kept
 from test_package_store import parts, sheet_part
 from test_reliability_limits import check_excel_rules
 
@@ -413,7 +414,8 @@ def test_a_clerks_sheets_named_like_arxls_stay_the_clerks(tmp_path, capsys, engi
 CORPUS = Path(__file__).resolve().parent / "corpus"
 # What adopting edits besides the clerk's list (its sheet and its Excel table): the list of
 # sheets and their relationships, the content types of the new parts, styles for arxl's formats.
-OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+# the parts arxl edits when it sets up its tables; the shared strings it only appends to
+OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", SHARED_STRINGS}
 
 
 def rezip(source: Path, target: Path, change) -> None:
@@ -549,7 +551,10 @@ def test_an_excel_workbook_is_adopted_with_its_charts_and_pivots_byte_for_byte_a
     # the parts arxl edited come back as they were: byte for byte, or, where lxml wrote the XML
     # anew (its namespace declarations before the attributes), the same XML; styles keep theirs
     rewritten = {n for n in original if back[n] != original[n]}
-    assert rewritten <= {"xl/styles.xml", "xl/workbook.xml"} | {n for n in clerks if n.startswith("xl/tables/")}
+    assert rewritten <= {"xl/styles.xml", "xl/workbook.xml", SHARED_STRINGS} | {
+        n for n in clerks if n.startswith("xl/tables/")}
+    clerks_strings_kept(original, back)  # arxl's strings after them stay, referred to by no cell
+    rewritten.discard(SHARED_STRINGS)
     assert all(canonical(back[n]) == canonical(original[n]) for n in rewritten - {"xl/styles.xml"})
     assert styles_kept(original["xl/styles.xml"], back["xl/styles.xml"]) == []
     assert back[sheet_part(path, sheet)] == original[sheet_part(path, sheet)]

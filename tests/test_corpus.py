@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from lxml import etree
 from test_reliability_limits import check_excel_rules
 
 from arxl.book.files import open_book, save_book
@@ -19,8 +20,22 @@ from arxl.cli import main
 CORPUS = Path(__file__).resolve().parent / "corpus"
 BOOKS = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".xlsx", ".xlsm"))
 # What arxl edits when it adds its sheets to a workbook: the list of sheets and their
-# relationships, the content types of the new parts, and styles for its number formats.
-OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+# relationships, the content types of the new parts, styles for its number formats, and the
+# shared strings, to which it only appends (``clerks_strings_kept``).
+SHARED_STRINGS = "xl/sharedStrings.xml"
+OWNED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", SHARED_STRINGS}
+
+
+def strings(data: bytes) -> list[bytes]:
+    return [etree.tostring(si, method="c14n") for si in etree.fromstring(data)]
+
+
+def clerks_strings_kept(original: dict[str, bytes], now: dict[str, bytes]) -> None:
+    """Every shared string the workbook held is where it was (each cell referring to one still
+    does): arxl's own strings come after them."""
+    if SHARED_STRINGS in original:
+        before = strings(original[SHARED_STRINGS])
+        assert strings(now[SHARED_STRINGS])[:len(before)] == before
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -60,6 +75,7 @@ def test_an_excel_workbook_keeps_every_part_arxl_does_not_own(tmp_path, name):
         now = parts(path)
         changed = sorted(p for p in original if p not in OWNED and now.get(p) != original[p])
         assert changed == [], f"refresh {run} changed {changed}"
+        clerks_strings_kept(original, now)
         check_excel_rules(path)
     book = open_book(path)
     assert book.read("Aging")["DocID"].tolist() == ["INV-3"]  # INV-1 and INV-2 were paid

@@ -250,7 +250,7 @@ def shown_text(number_format: str | None, value: object) -> str:
 def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
     """What the widest of a column's values show in the contract's number format for ``kind``."""
     numbers: list[float] = []
-    texts: set[str] = set()
+    others: set[object] = set()  # each distinct value once: a column repeats its dates and words
     fmt = NUMBER_FORMATS[kind]
     for value in values:
         if value is None or value == "":
@@ -258,8 +258,8 @@ def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
         if isinstance(value, int | float) and not isinstance(value, bool):
             numbers.append(float(value))
         else:
-            texts.add(shown_text(fmt, value))
-    shown = heapq.nlargest(_CANDIDATES, texts, key=len)
+            others.add(value)
+    shown = heapq.nlargest(_CANDIDATES, {shown_text(fmt, value) for value in others}, key=len)
     shown.extend(shown_text(fmt, number) for number in {max(numbers, default=0.0), min(numbers, default=0.0)}
                  if numbers)
     return shown

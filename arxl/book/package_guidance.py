@@ -67,6 +67,7 @@ class PlacedTable:
     n_rows: int
     read_last: int
     value: Callable[[int, int], Any]
+    column: Callable[[int, int, int], list[Any]]  # (column, first row, how many rows) -> their values
     written: set[int] = field(default_factory=set)
 
     @property
@@ -89,7 +90,7 @@ class PlacedTable:
         return found
 
     def values(self, c: int) -> list[Any]:
-        return [self.value(r, c) for r in range(self.first_row, self.last_row + 1)]
+        return self.column(c, self.first_row, self.last_row - self.first_row + 1)
 
 
 def _sml(element: ElementTree.Element) -> etree._Element:

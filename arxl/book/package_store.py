@@ -6,7 +6,9 @@ reader in Rust); formulas are found in the sheet's XML and read as openpyxl woul
 (``=`` and the formula), so the port's rules for them stay one. Tables, sheets and styles are
 read from their parts.
 
-Writing: a cell is written only when its value changes. On save, the sheets arxl wrote are
+Writing: a cell is written only when its value changes; what arxl writes down a column is kept
+column by column, and its text goes into the workbook's shared strings, appended to the clerk's
+(``arxl.book.shared_strings``). On save, the sheets arxl wrote are
 rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a change needs (the
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
@@ -37,7 +39,8 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
-from arxl.book.sheetedit import DELETE, Edit, SheetEdits, rewrite, row_cells
+from arxl.book.shared_strings import SharedStrings
+from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, row_cells
 from arxl.book.store import BookError, RawTable
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
@@ -241,6 +244,32 @@ class _Sheet:
             cells.extend([None] * (col - len(cells)))
         cells[col - 1] = value
 
+    def column(self, col: int, first_row: int, n: int) -> list[Any]:
+        """The values of ``n`` cells of column ``col`` from ``first_row`` down."""
+        rows = (self.grid or [])[first_row - 1:first_row - 1 + n]
+        at = col - 1
+        found = [cells[at] if at < len(cells) else None for cells in rows]
+        found.extend([None] * (n - len(found)))
+        return found
+
+    def set_column(self, col: int, first_row: int, offsets: list[int], values: list[Any]) -> None:
+        """Cell ``first_row + i`` of column ``col`` set to ``values[i]``, for each ``i`` of ``offsets``."""
+        grid = self.grid
+        assert grid is not None
+        at = col - 1
+        for i in offsets:
+            r, value = first_row - 1 + i, values[i]
+            if r >= len(grid):
+                if value is None:
+                    continue
+                grid.extend([] for _ in range(r + 1 - len(grid)))
+            cells = grid[r]
+            if len(cells) <= at:
+                if value is None:
+                    continue
+                cells.extend([None] * (col - len(cells)))
+            cells[at] = value
+
 
 @dataclass
 class _Table:
@@ -290,6 +319,8 @@ class PackageStore:
         self._formula_overwritten = False
         self._reports: dict[str, Report] = {}
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
+        self._strings = SharedStrings(self.package, self.workbook_part)
+        self._taken_out = False  # sheets or columns of arxl's removed (``arxl adopt --undo``)
 
     # ---- reading ------------------------------------------------------------------------------
     def _table_parts(self) -> list[tuple[str, tuple[_Sheet, str, etree._Element]]]:
@@ -442,6 +473,7 @@ class PackageStore:
                 if at > index or at == index == len(sheets):
                     view.set(attribute, str(at - 1))
         self._workbook_changed = True
+        self._taken_out = True
         chain = next((t for k, t in self.package.targets(self.workbook_part).values() if k == CALC_CHAIN_REL), None)
         if chain is not None and self.package.has(chain) and re.search(
                 rb'\bi="%s"' % element.get("sheetId", "").encode(), self.package.read(chain)):
@@ -465,6 +497,7 @@ class PackageStore:
         if columns != list(range(table.max_col - len(columns) + 1, table.max_col + 1)):
             raise BookError(f"{sheet.title}: arxl removes only the columns it added at the right end of the table.")
         gone = set(columns)
+        self._taken_out = True
         kept = 0
         for letters, row in re.findall(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"', self.package.read(sheet.part)):
             col = column_index_from_string(letters.decode())
@@ -494,15 +527,20 @@ class PackageStore:
             self._set_ref(table)
 
     # ---- writing cells ------------------------------------------------------------------------
+    def _overwrite_formula(self, sheet: _Sheet, row: int, col: int) -> None:
+        """The formula of a cell arxl writes over goes (Excel rebuilds its calculation chain)."""
+        if (row, col) not in sheet.formulas:
+            return
+        sheet.formulas.discard((row, col))
+        self._formula_overwritten = True
+        for shares in sheet.shared.pop((row, col), []):
+            # the cells that shared the overwritten cell's formula each get it written out
+            formula = sheet.value(*shares)
+            if shares in sheet.formulas and isinstance(formula, str) and formula.startswith("="):
+                sheet.edits.put(*shares, Edit(formula, None, as_text=False))
+
     def _put(self, sheet: _Sheet, row: int, col: int, edit: Edit) -> None:
-        if (row, col) in sheet.formulas:
-            sheet.formulas.discard((row, col))
-            self._formula_overwritten = True
-            for shares in sheet.shared.pop((row, col), []):
-                # the cells that shared the overwritten cell's formula each get it written out
-                formula = sheet.value(*shares)
-                if shares in sheet.formulas and isinstance(formula, str) and formula.startswith("="):
-                    sheet.edits.put(*shares, Edit(formula, None, as_text=False))
+        self._overwrite_formula(sheet, row, col)
         sheet.edits.put(row, col, edit)
         sheet.set(row, col, edit.value)
 
@@ -510,14 +548,19 @@ class PackageStore:
                      as_text: bool) -> None:
         table = self._known(name)
         sheet, col = table.sheet, table.min_col + offset
-        for i, value in enumerate(values):
-            row = first_row + i
-            old = sheet.value(row, col)
-            if _same(old, value):  # a formula written back as read stays a formula
-                continue
-            self._put(sheet, row, col, Edit(value, number_format, as_text))
-            table.written = True
-            table.written_columns.add(col)
+        old = sheet.column(col, first_row, len(values))
+        # only the cells that change (a formula written back as read stays a formula)
+        changed = [i for i, (o, v) in enumerate(zip(old, values))
+                   if not (o.__class__ is v.__class__ and o == v) and not _same(o, v)]
+        if not changed:
+            return
+        if sheet.formulas:
+            for i in changed:
+                self._overwrite_formula(sheet, first_row + i, col)
+        sheet.edits.put_column(col, first_row, changed, values, Written(number_format, as_text))
+        sheet.set_column(col, first_row, changed, values)
+        table.written = True
+        table.written_columns.add(col)
 
     def resize(self, name: str, n_rows: int) -> None:
         """The table holds ``n_rows`` data rows; a totals row moves with its last row."""
@@ -531,23 +574,27 @@ class PackageStore:
                             f"an Excel sheet. Move older rows to an archive workbook and run again.")
         columns = range(table.min_col, table.max_col + 1)
         if new_last > old_last:
-            for r in range(old_last + table.totals + 1, new_last + table.totals + 1):
-                for c in columns:
-                    if not _blank(sheet.value(r, c)):
-                        raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "
-                                        f"but cell {get_column_letter(c)}{r} below it holds data. Move that data and "
-                                        f"run again.")
+            below = old_last + table.totals + 1
+            held = [(r, c) for c in columns for r, v in enumerate(sheet.column(c, below, new_last - old_last), below)
+                    if v is not None and not _blank(v)]
+            if held:
+                r, c = min(held)
+                raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "
+                                f"but cell {get_column_letter(c)}{r} below it holds data. Move that data and "
+                                f"run again.")
         moved = row_cells(self.package.read(sheet.part), old_last + 1) if table.totals and new_last != old_last \
             and self.package.has(sheet.part) else {}
         totals_values = {c: sheet.value(old_last + 1, c) for c in columns} if table.totals else {}
-        for r in range(new_last + 1, old_last + table.totals + 1):
+        cut = list(range(old_last + table.totals - new_last))  # the rows below the table's new end
+        if cut:
             for c in columns:
-                if (r, c) in sheet.formulas:
-                    sheet.formulas.discard((r, c))
-                    self._formula_overwritten = True
-                sheet.edits.put(r, c, DELETE)
-                if sheet.value(r, c) is not None:
-                    sheet.set(r, c, None)
+                if sheet.formulas:
+                    for i in cut:
+                        if (new_last + 1 + i, c) in sheet.formulas:
+                            sheet.formulas.discard((new_last + 1 + i, c))
+                            self._formula_overwritten = True
+                sheet.edits.put_column(c, new_last + 1, cut, [None] * len(cut), DELETE)
+                sheet.set_column(c, new_last + 1, cut, [None] * len(cut))
         if table.totals and new_last != old_last:
             for c in columns:
                 if c in moved:
@@ -756,10 +803,10 @@ class PackageStore:
         for sheet_name, report in self._reports.items():
             self._draw_report(sheet_name, report)
         self._reports = {}
-        edited = {sheet.title.lower(): {(r, c) for r, cells in sheet.edits.cells.items() for c in cells}
-                  for sheet in self._sheets if sheet.edits.cells}
+        self._refresh_pivots()
         guided = self._guided()
         untitled = self._untitled(guided)
+        writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
         for sheet in self._sheets:
             placed = guided.get(sheet.title, [])
             for place in placed:
@@ -768,12 +815,16 @@ class PackageStore:
             if not (edits or placed):
                 continue
             original = self.package.read(sheet.part)
-            data = rewrite(original, edits, self._styles.with_format, self.epoch) if edits else original
+            data = rewrite(original, edits, writer) if edits else original
             sheet.edits = SheetEdits()
             if placed:
                 data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
             if data != original:
                 self.package.write(sheet.part, data)
+        self._strings.dropped += writer.dropped
+        self._strings.save()
+        if self._taken_out:
+            self._strings.trim([sheet.part for sheet in self._sheets])
         for table in self._tables.values():
             if table.changed:
                 if table.part is not None and table.root is not None:
@@ -781,7 +832,6 @@ class PackageStore:
                     table.changed = False
         if self._styles.changed and self._styles.part:
             self.package.write_xml(self._styles.part, self._styles.root)
-        self._refresh_pivots(edited)
         if self._formula_overwritten:
             self._drop_calc_chain()
         if self._workbook_changed:
@@ -796,7 +846,7 @@ class PackageStore:
             if (table.written or table.changed) and not self.mapping.clerks(name):  # the clerk's sheet is theirs
                 guided.setdefault(table.sheet.title, []).append(PlacedTable(
                     name, table.header_row, table.min_col, table.max_col, table.n_rows, table.read_last,
-                    table.sheet.value, table.written_columns))
+                    table.sheet.value, table.sheet.column, table.written_columns))
         return guided
 
     def _untitled(self, guided: dict[str, list[PlacedTable]]) -> set[str]:
@@ -828,14 +878,16 @@ class PackageStore:
             untitled.add(table.name)
         return untitled
 
-    def _refresh_pivots(self, edited: dict[str, set[tuple[int, int]]]) -> None:
-        """A pivot table whose source holds a cell arxl wrote (``edited``: sheet title in lower
-        case -> (row, column)) is refreshed when Excel opens it; one over the clerk's own columns
-        beside which arxl wrote its [arxl] columns is left as it is."""
+    def _refresh_pivots(self) -> None:
+        """A pivot table whose source holds a cell arxl wrote is refreshed when Excel opens it;
+        one over the clerk's own columns beside which arxl wrote its [arxl] columns is left as it is."""
         tables = {t.root.get("displayName", "").lower(): t for t in self._tables.values() if t.root is not None}
+        edited: dict[str, set[tuple[int, int]]] = {}  # sheet title in lower case -> (row, column) arxl wrote
         for kind, part in self.package.targets(self.workbook_part).values():
             if kind != PIVOT_CACHE_REL or not self.package.has(part):
                 continue
+            if not edited:
+                edited = {sheet.title.lower(): sheet.edits.touched() for sheet in self._sheets if sheet.edits}
             root = parse_xml(self.package.read(part))
             source = root.find(f"{M}cacheSource/{M}worksheetSource")
             if source is None or root.get("refreshOnLoad") in ("1", "true"):

@@ -2,7 +2,12 @@
 rebuilt, cell by cell, from what they held and what arxl changed; every other row, and every
 byte of the sheet outside ``<sheetData>`` but its used range and column widths, is copied as it
 was. Cells arxl writes lose nothing but their old value (their style stays unless arxl gives the
-cell a number format, which is then set on a copy of the cell's own style)."""
+cell a number format, which is then set on a copy of the cell's own style).
+
+What arxl writes down a column (a rebuilt table, an appended ledger, its own columns of a
+clerk's table) is kept column by column (``ColumnEdits``: a value and how it is written per
+row, no object per cell); scattered cells (headers, a moved totals row) one by one (``Edit``).
+Text goes into the workbook's shared strings when a ``Strings`` is given, as Excel writes it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +17,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import to_excel
 
 from arxl.book.sheetxml import escape_text, string_cell, value_cell
 
@@ -19,12 +25,14 @@ _ROW = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = re.compile(rb'\br="([A-Z]+)?(\d+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _SPANS = re.compile(rb'\s+spans="([^"]*)"')
 _SPAN = re.compile(rb"(\d+):(\d+)")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"\s*/>')
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
 
 DELETE = object()  # an edit that removes the cell
+Strings = Callable[[str], int]  # text -> its index in the shared strings
 
 
 @dataclass(slots=True)  # one per cell written: a run may write millions
@@ -38,11 +46,80 @@ class Edit:
     raw: bytes | None = None  # the cell's XML as it was (with its old reference)
 
 
+@dataclass(slots=True, frozen=True)
+class Written:
+    """How the cells of one column write are written: a number format to set (None: keep the
+    cell's own) and whether a string is text (never a formula)."""
+
+    number_format: str | None
+    as_text: bool
+
+
+class ColumnEdits:
+    """What arxl wrote down one column: for each row from ``first`` on, the value and how it is
+    written (a ``Written``, DELETE, or None where the row was not written)."""
+
+    __slots__ = ("first", "values", "how")
+
+    def __init__(self, first: int):
+        self.first = first
+        self.values: list[object] = []
+        self.how: list[object] = []
+
+    def _reach(self, low: int, high: int) -> None:
+        if low < self.first:
+            pad = [None] * (self.first - low)
+            self.values[:0], self.how[:0] = pad, pad
+            self.first = low
+        more = high - self.first + 1 - len(self.how)
+        if more > 0:
+            self.values.extend([None] * more)
+            self.how.extend([None] * more)
+
+    def put(self, first_row: int, offsets: list[int], values: list[object], how: object) -> None:
+        """``values[i]`` into row ``first_row + i`` for each ``i`` of ``offsets`` (ascending)."""
+        self._reach(first_row + offsets[0], first_row + offsets[-1])
+        shift = first_row - self.first
+        if len(offsets) == len(values):  # every row: one slice each
+            self.values[shift:shift + len(values)] = values
+            self.how[shift:shift + len(values)] = [how] * len(values)
+            return
+        for i in offsets:
+            self.values[shift + i] = values[i]
+            self.how[shift + i] = how
+
+    def at(self, row: int) -> tuple[object, object]:
+        """(value, how) of ``row``; how is None where arxl did not write it."""
+        i = row - self.first
+        if 0 <= i < len(self.how):
+            return self.values[i], self.how[i]
+        return None, None
+
+    def clear(self, row: int) -> None:
+        i = row - self.first
+        if 0 <= i < len(self.how):
+            self.values[i] = self.how[i] = None
+
+    def rows(self) -> list[int]:
+        return [self.first + i for i, how in enumerate(self.how) if how is not None]
+
+    def last_written(self) -> int:
+        """The last row given a value (not removed); 0 if none."""
+        for i in range(len(self.how) - 1, -1, -1):
+            how = self.how[i]
+            if how is not None and how is not DELETE:
+                return self.first + i
+        return 0
+
+
 @dataclass
 class SheetEdits:
-    """The changes to one worksheet: cells by row, widths of columns arxl added."""
+    """The changes to one worksheet: scattered cells by row, what arxl wrote down whole columns,
+    widths of columns arxl added. A cell is in ``cells`` or in ``columns``, never both: the
+    later write wins."""
 
     cells: dict[int, dict[int, object]] = field(default_factory=dict)  # row -> column -> Edit | DELETE
+    columns: dict[int, ColumnEdits] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     # row -> (column, the cell's style) -> the style to give it (guidance aligns a table's rows)
     styles: dict[int, Callable[[int, int], int]] = field(default_factory=dict)
@@ -53,43 +130,134 @@ class SheetEdits:
     max_col: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.widths or self.heights or self.styles or self.dropped_widths
+        return bool(self.cells or self.columns or self.widths or self.heights or self.styles or self.dropped_widths
                     or self.last_column)
 
     def put(self, row: int, col: int, edit: object) -> None:
         self.cells.setdefault(row, {})[col] = edit
+        column = self.columns.get(col)
+        if column is not None:
+            column.clear(row)
         if edit is not DELETE:
             self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
 
+    def put_column(self, col: int, first_row: int, offsets: list[int], values: list[object], how: object) -> None:
+        """Rows ``first_row + i`` (``i`` in ``offsets``, ascending) of column ``col`` written
+        ``how`` (a ``Written`` or DELETE) with ``values[i]``."""
+        if not offsets:
+            return
+        low, high = first_row + offsets[0], first_row + offsets[-1]
+        if self.cells:  # a scattered edit of these cells is overwritten
+            hit = [r for r, cells in self.cells.items() if low <= r <= high and col in cells]
+            written = set(offsets) if hit and len(offsets) < len(values) else None
+            for r in hit:
+                if written is None or r - first_row in written:
+                    del self.cells[r][col]
+                    if not self.cells[r]:
+                        del self.cells[r]
+        column = self.columns.get(col)
+        if column is None:
+            column = self.columns[col] = ColumnEdits(low)
+        column.put(first_row, offsets, values, how)
+        if how is not DELETE:
+            self.max_row, self.max_col = max(self.max_row, high), max(self.max_col, col)
+
+    def touched(self) -> set[tuple[int, int]]:
+        """Every cell written or removed, as (row, column)."""
+        found = {(r, c) for r, cells in self.cells.items() for c in cells}
+        for c, column in self.columns.items():
+            found.update((r, c) for r in column.rows())
+        return found
+
 
 Styler = Callable[[int, str], int]  # (the cell's style index, a number format) -> the style to give it
+_COLUMNS: dict[bytes, int] = {}  # column letters -> index, as met
 
 
-def cell_xml(ref: str, old: bytes | None, edit: Edit, styler: Styler, epoch: dt.datetime) -> bytes | None:
-    """The XML of a cell arxl writes, keeping the old cell's style."""
-    old_style = 0
-    if old is not None:
-        m = _S_ATTR.search(old[:old.find(b">") + 1] if old else b"")
-        old_style = int(m.group(1)) if m else 0
-    style_id = styler(old_style, edit.number_format) if edit.number_format else old_style
-    style = f' s="{style_id}"' if style_id else ""
-    value = edit.value
-    if value is None or (isinstance(value, str) and value == ""):
-        return f'<c r="{ref}"{style}/>'.encode() if style_id or old is not None else None
-    if isinstance(value, str):
-        if not edit.as_text and value.startswith("="):
-            return f'<c r="{ref}"{style}><f>{escape_text(value[1:])}</f></c>'.encode()
-        return string_cell(ref, style, value).encode("utf-8")
-    return value_cell(ref, style, value, epoch).encode("utf-8")
+def _column(letters: bytes) -> int:
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = column_index_from_string(letters.decode())
+    return col
+
+
+def _style_of(xml: bytes) -> int:
+    m = _S_ATTR.search(xml, 0, xml.find(b">"))
+    return int(m.group(1)) if m else 0
+
+
+def _shared(xml: bytes) -> bool:
+    """Whether a cell's XML refers to a shared string."""
+    return b't="s"' in xml[:xml.find(b">")]
+
+
+def _number(value: float) -> str:
+    """A number as Excel writes it: a whole number without ".0" (dates are whole days)."""
+    if value.__class__ is float and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+class CellWriter:
+    """Writes the XML of the cells arxl changes in one sheet: the old cell's style kept (or
+    given the number format arxl sets), text as a shared string (``strings``) or inline."""
+
+    def __init__(self, styler: Styler, epoch: dt.datetime, strings: Strings | None):
+        self.styler, self.epoch, self.strings = styler, epoch, strings
+        self._styles: dict[tuple[int, str | None], str] = {}
+        self.dropped = 0  # shared strings no longer referred to by a cell replaced here
+
+    def _style(self, old_style: int, number_format: str | None) -> str:
+        """The s="..." attribute of a cell that was styled ``old_style`` ("" for the default style)."""
+        key = (old_style, number_format)
+        style = self._styles.get(key)
+        if style is None:
+            style_id = self.styler(old_style, number_format) if number_format else old_style
+            style = self._styles[key] = f' s="{style_id}"' if style_id else ""
+        return style
+
+    def cell(self, ref: str, old: bytes | None, value: object, number_format: str | None,
+             as_text: bool) -> bytes | None:
+        """The XML of a cell arxl writes (None: no cell at all)."""
+        if old is None:
+            style = self._style(0, number_format)
+        else:
+            self.removed(old)
+            style = self._style(_style_of(old), number_format)
+        kind = value.__class__
+        if kind is float or kind is int:  # the common case first, written as Excel writes it
+            assert isinstance(value, int | float)
+            return f'<c r="{ref}"{style}><v>{_number(value)}</v></c>'.encode()
+        if kind is dt.date or kind is dt.datetime:
+            return f'<c r="{ref}"{style}><v>{_number(to_excel(value, self.epoch))}</v></c>'.encode()
+        if value is None or value == "":
+            return f'<c r="{ref}"{style}/>'.encode() if style or old is not None else None
+        if isinstance(value, str):
+            if not as_text and value.startswith("="):
+                return f'<c r="{ref}"{style}><f>{escape_text(value[1:])}</f></c>'.encode()
+            if self.strings is not None:
+                return f'<c r="{ref}"{style} t="s"><v>{self.strings(value)}</v></c>'.encode()
+            return string_cell(ref, style, value).encode("utf-8")
+        return value_cell(ref, style, value, self.epoch).encode("utf-8")
+
+    def removed(self, old: bytes | None) -> None:
+        if old is not None and self.strings is not None and _shared(old):
+            self.dropped += 1
 
 
 def _moved(raw: bytes, ref: str) -> bytes:
     return _R_ATTR.sub(f'r="{ref}"'.encode(), raw, count=1)
 
 
+_CELL_AND_COLUMN = re.compile(rb'(<c\b(?:[^>]*?\br="([A-Z]+)\d+")?[^>]*?(?:/>|>.*?</c>))', re.S)
+
+
 def _cells(inner: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
     """A row's cells as (column, XML), and whatever else the row holds (its extLst)."""
-    found = []
+    found = _CELL_AND_COLUMN.findall(inner)
+    if sum(len(xml) for xml, _ in found) == len(inner) and all(letters for _, letters in found):
+        return [(_column(letters), xml) for xml, letters in found], b""  # the common row: cells only
+    cells = []
     col = 0
     last = 0
     rest = []
@@ -97,10 +265,10 @@ def _cells(inner: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
         rest.append(inner[last:m.start()])
         last = m.end()
         r = _R_ATTR.search(m.group(1))
-        col = column_index_from_string(r.group(1).decode()) if r and r.group(1) else col + 1
-        found.append((col, m.group(0)))
+        col = _column(r.group(1)) if r and r.group(1) else col + 1
+        cells.append((col, m.group(0)))
     rest.append(inner[last:])
-    return found, b"".join(rest).strip()
+    return cells, b"".join(rest).strip()
 
 
 _HEIGHT = re.compile(rb'\s+(?:ht|customHeight)="[^"]*"')
@@ -114,24 +282,43 @@ def _restyled(xml: bytes, style_id: int) -> bytes:
     return start + f' s="{style_id}"'.encode() + xml[end:]
 
 
-def _style_of(xml: bytes) -> int:
-    m = _S_ATTR.search(xml[:xml.find(b">")])
-    return int(m.group(1)) if m else 0
+# a written column as _row_xml reads it: its index and letters, first row, length, how and values by row
+_Column = tuple[int, str, int, int, list[object], list[object]]
 
 
 def _row_xml(attrs: bytes, row: int, old_cells: list[tuple[int, bytes]], extra: bytes,
-             edits: SheetEdits, styler: Styler, epoch: dt.datetime) -> bytes:
-    changes = edits.cells.get(row, {})
+             edits: SheetEdits, columns: list[_Column], writer: CellWriter) -> bytes:
     cells = dict(old_cells)
+    digits = str(row)
+    for col, letter, first, n, hows, values in columns:  # what arxl wrote down whole columns
+        i = row - first
+        if i < 0 or i >= n:
+            continue
+        how = hows[i]
+        if how is None:
+            continue
+        if how is DELETE:
+            writer.removed(cells.pop(col, None))
+            continue
+        assert isinstance(how, Written)
+        xml = writer.cell(letter + digits, cells.get(col), values[i], how.number_format, how.as_text)
+        if xml is None:
+            cells.pop(col, None)
+        else:
+            cells[col] = xml
+    changes = edits.cells.get(row, {})
     for col in sorted(changes):
         change = changes[col]
         ref = f"{get_column_letter(col)}{row}"
         if change is DELETE:
-            cells.pop(col, None)
+            writer.removed(cells.pop(col, None))
             continue
         assert isinstance(change, Edit)
-        xml = _moved(change.raw, ref) if change.raw is not None else cell_xml(ref, cells.get(col), change, styler,
-                                                                               epoch)
+        if change.raw is not None:
+            writer.removed(cells.get(col))
+            xml = _moved(change.raw, ref)
+        else:
+            xml = writer.cell(ref, cells.get(col), change.value, change.number_format, change.as_text)
         if xml is None:
             cells.pop(col, None)
         else:
@@ -179,7 +366,7 @@ def row_cells(data: bytes, row: int) -> dict[int, bytes]:
     return dict(_cells(m.group(1))[0])
 
 
-def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) -> bytes:
+def rewrite(data: bytes, edits: SheetEdits, writer: CellWriter) -> bytes:
     """The worksheet part ``data`` with ``edits`` made."""
     start = _SHEET_DATA.search(data)
     if start is None:
@@ -192,29 +379,34 @@ def rewrite(data: bytes, edits: SheetEdits, styler: Styler, epoch: dt.datetime) 
         tail_at = end + len(b"</sheetData>")
     head = _head(data[:start.start()], edits)
     out = [head, b"<sheetData>"]
-    pending = sorted(set(edits.cells) | set(edits.styles) | set(edits.heights))
+    rows = set(edits.cells) | set(edits.styles) | set(edits.heights)
+    for column in edits.columns.values():
+        rows.update(column.rows())
+    pending = sorted(rows)
+    columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
+               for col, column in sorted(edits.columns.items())]
     p = 0
     last = begin
     row_no = 0
     for m in _ROW.finditer(data, begin, end):
         attrs = m.group(1)
-        r = re.search(rb'\br="(\d+)"', attrs)
+        r = _ROW_NUMBER.search(attrs)
         row_no = int(r.group(1)) if r else row_no + 1
         while p < len(pending) and pending[p] < row_no:  # new rows above this one
             out.append(data[last:m.start()])
             last = m.start()
-            out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
+            out.append(_row_xml(b"", pending[p], [], b"", edits, columns, writer))
             p += 1
         if p < len(pending) and pending[p] == row_no:
             out.append(data[last:m.start()])
             inner = m.group(3) or b""
             old, extra = _cells(inner)
-            out.append(_row_xml(attrs, row_no, old, extra, edits, styler, epoch))
+            out.append(_row_xml(attrs, row_no, old, extra, edits, columns, writer))
             last = m.end()
             p += 1
     out.append(data[last:end])
     while p < len(pending):
-        out.append(_row_xml(b"", pending[p], [], b"", edits, styler, epoch))
+        out.append(_row_xml(b"", pending[p], [], b"", edits, columns, writer))
         p += 1
     out.append(b"</sheetData>")
     out.append(data[tail_at:])

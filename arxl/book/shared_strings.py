@@ -1,0 +1,108 @@
+"""The workbook's shared strings (``xl/sharedStrings.xml``) as the package engine grows them.
+
+Excel writes each distinct text once, in the shared strings, and a cell refers to it by its
+index; arxl writes its text the same way, so a refreshed workbook stays near its size (text
+written inline, once per cell, made a 5 MB ledger 15 MB). The strings already there stay where
+they are, byte for byte, so every cell of the clerk's that refers to one still does: arxl reuses
+a plain string the table holds and appends the others. A workbook without shared strings gets
+the part, with its relationship and content type.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from arxl.book.package import DOC_REL, XML_DECLARATION, Package, parse_xml
+from arxl.book.sheetxml import escape_text
+
+SST_REL = f"{DOC_REL}/sharedStrings"
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROOT = re.compile(rb"<(?:(\w+):)?sst\b[^>]*?(/?)>")
+_COUNT = re.compile(rb'\s(count|uniqueCount)="\d*"')
+_REFERRED = re.compile(rb'<c\b[^>]*?\bt="s"')
+
+
+class SharedStrings:
+    """The shared strings of one workbook: ``index(text)`` gives a text's index, appending it
+    when the table holds no plain string like it; ``save`` writes the part if anything was added."""
+
+    def __init__(self, package: Package, workbook_part: str):
+        self.package, self.workbook_part = package, workbook_part
+        self.part = next((t for kind, t in package.targets(workbook_part).values() if kind == SST_REL), None)
+        self._index: dict[str, int] | None = None
+        self._size = 0  # strings in the table, the clerk's and arxl's
+        self._count = 0  # cells referring to one, as the part says
+        self._added: list[str] = []
+        self.referred = 0  # cells arxl gave a shared string
+        self.dropped = 0  # cells that referred to one and were replaced or removed
+
+    def _read(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {}
+            if self.part is not None and self.package.has(self.part):
+                root = parse_xml(self.package.read(self.part))
+                t = f"{{{SML}}}t"
+                for i, si in enumerate(root):
+                    if len(si) == 1 and si[0].tag == t:  # plain text (not rich text or with phonetics)
+                        self._index.setdefault(si[0].text or "", i)
+                self._size = len(root)
+                self._count = int(root.get("count", "0") or 0)
+        return self._index
+
+    def index(self, text: str) -> int:
+        self.referred += 1
+        index = self._read()
+        at = index.get(text)
+        if at is None:
+            at = index[text] = self._size
+            self._size += 1
+            self._added.append(text)
+        return at
+
+    def save(self) -> None:
+        """Write the part with the strings added (the part is left as it was when none were)."""
+        if not self._added:
+            return
+        if self.part is None or not self.package.has(self.part):
+            self.part = posixpath.join(posixpath.dirname(self.workbook_part), "sharedStrings.xml")
+            if self.package.has(self.part):
+                self.part = self.package.free_name(self.part[:-len(".xml")] + "{}.xml")
+            self.package.add_rel(self.workbook_part, SST_REL, self.part)
+            self.package.set_override(self.part, SST_TYPE)
+            data = XML_DECLARATION + f'<sst xmlns="{SML}" count="0" uniqueCount="0"/>'.encode()
+        else:
+            data = self.package.read(self.part)
+        root = _ROOT.search(data)
+        if root is None:
+            raise ValueError(f"{self.part} is not a shared strings part")
+        prefix = root.group(1).decode() + ":" if root.group(1) else ""
+        count = max(self._size, self._count + self.referred - self.dropped)
+        start = _COUNT.sub(lambda m: f' {m.group(1).decode()}="{count if m.group(1) == b"count" else self._size}"'
+                           .encode(), data[root.start():root.end()])
+        added = "".join(f'<{prefix}si><{prefix}t{_space(s)}>{escape_text(s)}</{prefix}t></{prefix}si>'
+                        for s in self._added).encode("utf-8")
+        if root.group(2):  # <sst .../>: no strings yet
+            body = start[:-2].rstrip() + b">" + added + f"</{prefix}sst>".encode()
+            self.package.write(self.part, data[:root.start()] + body + data[root.end():])
+        else:
+            close = data.rindex(f"</{prefix}sst>".encode())
+            self.package.write(self.part, data[:root.start()] + start + data[root.end():close] + added + data[close:])
+        self._added, self._count, self.referred, self.dropped = [], count, 0, 0
+
+    def trim(self, sheets: list[str]) -> None:
+        """Take the part out when no cell of ``sheets`` (every worksheet part) refers to a
+        shared string: what arxl added to a workbook that had none, once arxl is taken out of it
+        (``arxl adopt --undo``). Strings it appended to the clerk's stay, referred to by no cell
+        (which strings were the clerk's is not written anywhere)."""
+        if self.part is None or not self.package.has(self.part):
+            return
+        if any(_REFERRED.search(self.package.read(sheet)) for sheet in sheets):
+            return
+        self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != SST_REL)
+        self.package.remove(self.part)
+        self.part, self._index = None, None
+
+
+def _space(text: str) -> str:
+    return ' xml:space="preserve"' if text != text.strip() else ""
