@@ -102,14 +102,12 @@ def _sml(element: ElementTree.Element) -> etree._Element:
     return made
 
 
-def _place(root: etree._Element, element: etree._Element, after_same: bool = True) -> None:
-    """``element`` put among ``root``'s children where the schema wants it."""
-    tag = etree.QName(element).localname
-    rank = _ORDER.index(tag)
+def _place(root: etree._Element, element: etree._Element) -> None:
+    """``element`` put among ``root``'s children where the schema wants it (after any of its kind)."""
+    rank = _ORDER.index(etree.QName(element).localname)
     for child in root:
         name = etree.QName(child).localname
-        later = name in _ORDER and (_ORDER.index(name) > rank or (not after_same and name == tag))
-        if later:
+        if name in _ORDER and _ORDER.index(name) > rank:
             child.addprevious(element)
             return
     root.append(element)
