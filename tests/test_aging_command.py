@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
+import pandas as pd
 from openpyxl.chart import BarChart
 
 from arxl.book.files import open_book
@@ -167,3 +168,21 @@ def test_summary_report_says_when_count_back_dso_is_only_a_lower_bound():
     assert "count-back DSO is at least the 61 days shown" in text
     key_figures = next(b for b in report.blocks if b.title.startswith("Key figures"))
     assert key_figures.rows[1][:4] == ["USD", 500.0, 0.0, 500.0]  # total AR, received not posted, past due
+
+
+def test_the_aging_is_worked_out_once_per_date_until_a_table_it_comes_from_changes(make_book):
+    """Aging, credit, collections and dunning each ask for the Aging: the same answer every time,
+    each caller its own copy, and a fresh one once a step changes the invoices."""
+    from arxl.core.aging import ledger_aging
+    from arxl.core.ledger import Outcome, Step
+
+    ledger = open_book(_book(make_book)).load()
+    first, _ = ledger_aging(ledger, AS_OF)
+    first["OpenAmount"] = 0  # a caller changing its copy changes no one else's
+    again, _ = ledger_aging(ledger, AS_OF)
+    assert again["OpenAmount"].sum() == 700_10 + 450_25 + 99_99 + 2000_00 - 50_00
+    assert list(ledger.derived) == [("aging", AS_OF)]
+    invoice = {"InvoiceID": "1006", "CustomerID": "C1", "InvoiceDate": dt.datetime(2026, 11, 12), "Amount": 10_00}
+    ledger.apply(Step(Outcome(""), appends={"Invoices": pd.DataFrame([invoice])}))
+    after, _ = ledger_aging(ledger, AS_OF)
+    assert after["OpenAmount"].sum() == again["OpenAmount"].sum() + 10_00

@@ -191,6 +191,17 @@ def test_close_from_the_command_line_writes_the_tables_and_a_new_pack_each_time(
     assert not list(tmp_path.rglob(".~arxl-*"))  # nothing staged is left behind
 
 
+def test_a_period_closed_twice_within_one_second_gets_two_packs(make_book, run, tmp_path):
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": OCTOBER_PAYMENTS,
+                      "Matches": OCTOBER_MATCHES}, settings={"AsOfDate": D(2026, 11, 20)})
+    for _ in range(2):  # the same clock each time
+        result, _ = run(path, "post", "close")
+        assert result.ok, result.failures
+    packs = sorted(p.name for p in (tmp_path / "Reports" / "book").glob("*.pdf"))
+    assert packs == ["close-2026-10-01_2026-10-31-prepared-20261120-180000-2.pdf",
+                     "close-2026-10-01_2026-10-31-prepared-20261120-180000.pdf"]
+
+
 def test_the_packs_past_due_is_the_share_of_what_is_owed_and_never_negative(make_book, tmp_path):
     """Cash on account is aged from the day it came, so it is "past due" once a day old: counted
     in the share, 100.00 EUR on account against 5,000.00 EUR owed, none of it late, printed

@@ -39,9 +39,14 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step.rebuild("Rollforward", rf.table)
     step.rebuild("Allowance", allowance)
     pack = ClosePack(company(settings), rf, allowance, deductions, ctx.now, ctx.user, settings.base_currency)
-    # a period may be closed again (after a late posting): each pack names when it was prepared
-    name = f"close-{start.isoformat()}_{end.isoformat()}-prepared-{ctx.now:%Y%m%d-%H%M%S}.pdf"
-    path = document_folder(settings.report_folder, "ReportFolder", "Reports", ctx.workbook or "book") / name
+    # a period may be closed again (after a late posting): each pack names when it was prepared,
+    # and one prepared again within the same second gets the next number
+    folder = document_folder(settings.report_folder, "ReportFolder", "Reports", ctx.workbook or "book")
+    stem = f"close-{start.isoformat()}_{end.isoformat()}-prepared-{ctx.now:%Y%m%d-%H%M%S}"
+    path, again = folder / f"{stem}.pdf", 1
+    while ctx.folder is not None and (ctx.folder / path).exists():
+        again += 1
+        path = folder / f"{stem}-{again}.pdf"
 
     def write(target: Any) -> None:
         write_close_pdf(target, pack)

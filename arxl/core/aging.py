@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ from arxl.contract import AGING, Action, DocType
 from arxl.core.balances import Balances, is_disputed, lookup, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.ledger import Ledger
-from arxl.core.problems import Problems
+from arxl.core.problems import Problem, Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import UnknownTerms, parse_terms
 
@@ -272,11 +273,17 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
 
 
 def ledger_aging(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Problems]:
-    """The Aging table of ``ledger`` as of a date, with the problems found computing it."""
-    balances, problems = ledger.balances(as_of)
-    settings = dataclasses.replace(ledger.settings, as_of=as_of)
-    aging, more = aging_items(ledger.table("Invoices"), ledger.table("Customers"), balances, settings)
-    return aging, Problems([*problems, *more])
+    """The Aging table of ``ledger`` as of a date, with the problems found computing it: worked
+    out once per run and date (aging, credit, collections and dunning each ask for it), until
+    the tables it comes from change. Each caller gets its own copy."""
+    key = ("aging", as_of)
+    if key not in ledger.derived:
+        balances, problems = ledger.balances(as_of)
+        settings = dataclasses.replace(ledger.settings, as_of=as_of)
+        aging, more = aging_items(ledger.table("Invoices"), ledger.table("Customers"), balances, settings)
+        ledger.derived[key] = (aging, [*problems, *more])
+    aging, found = cast(tuple[pd.DataFrame, list[Problem]], ledger.derived[key])
+    return aging.copy(), Problems(list(found))
 
 
 def unposted_cash(payments: pd.DataFrame, applications: pd.DataFrame, customers: pd.DataFrame,

@@ -121,6 +121,9 @@ class Ledger:
     clerks: set[str] = field(default_factory=set)  # tables read from the clerk's own sheets (arxl adopt)
     _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
     chain_cache: dict[str, object] = field(default_factory=dict, repr=False)  # arxl.core.chain's, per ledger
+    # what core modules work out from the balance tables (an Aging as of a date), per key;
+    # cleared with the balances
+    derived: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
 
     # ---- reading ----------------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -169,7 +172,7 @@ class Ledger:
         """The ledger as it will be once ``step`` is applied, leaving this one as it is (a
         command that needs to see its own changes: a reminder's statement showing its fee)."""
         copy = dataclasses.replace(self, tables=dict(self.tables), all_ids={k: set(v) for k, v in self.all_ids.items()},
-                                   next_rows=dict(self.next_rows), _balances={}, chain_cache={})
+                                   next_rows=dict(self.next_rows), _balances={}, chain_cache={}, derived={})
         updated = {update.table for update in step.updates}  # updated in place; appends make new frames
         copy.tables = {name: frame.copy() if name in updated else frame for name, frame in copy.tables.items()}
         copy.apply(step)
@@ -218,6 +221,8 @@ class Ledger:
             touched.add(name)
         if touched & {"Invoices", "Applications", "Memos", "Payments"}:
             self._balances.clear()
+        if touched & {"Invoices", "Applications", "Memos", "Payments", "Customers"}:
+            self.derived.clear()
         if touched & {"Chains", "ChainAcknowledgements"}:
             self.chain_cache.clear()
         for name in touched:
