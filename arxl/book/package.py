@@ -10,10 +10,13 @@ holds neither, any other name is refused.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 import struct
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lxml import etree
@@ -98,6 +101,26 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     fp.seek(info.header_offset + 30 + name_len + extra_len)
     return fp.read(info.compress_size)
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    """A part's CRC and its bytes compressed as a zip member (raw deflate, level 6)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
+
+
+def _put_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
+    """A member whose compressed bytes ``raw`` and sizes and CRC in ``info`` are known."""
+    fp = out.fp
+    assert fp is not None
+    info.header_offset = fp.tell()
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    fp.write(info.FileHeader(zip64))
+    fp.write(raw)
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out.start_dir = fp.tell()
+    out._didModify = True  # type: ignore[attr-defined]
 
 
 class Package:
@@ -266,12 +289,19 @@ class Package:
             self.write_xml(CONTENT_TYPES, self._ct)
         order = sorted(self.names(), key=lambda n: n != CONTENT_TYPES)  # Excel puts it first
         order += [n for n in self._new if n not in order]
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+        written = [name for name in order if name in self._new]
+        # the parts arxl wrote are compressed on every core at once (zlib lets go of the GIL)
+        with ThreadPoolExecutor(max_workers=min(len(written), os.cpu_count() or 1) or 1) as pool, \
+                zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            compressed = dict(zip(written, pool.map(lambda name: _deflate(self._new[name]), written)))
             for name in order:
                 if name in self._new:
+                    crc, raw = compressed.pop(name)
                     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    out.writestr(info, self._new[name], compresslevel=6)
+                    info.compress_type, info.CRC = zipfile.ZIP_DEFLATED, crc
+                    info.compress_size, info.file_size = len(raw), len(self._new[name])
+                    info.external_attr = 0o600 << 16  # as zipfile's own writestr gives it
+                    _put_raw(out, info, raw)
                 else:
                     self._copy(out, self._infos[name])
 
@@ -285,16 +315,7 @@ class Package:
         copied.compress_type, copied.CRC = info.compress_type, info.CRC
         copied.compress_size, copied.file_size = info.compress_size, info.file_size
         copied.external_attr, copied.flag_bits = info.external_attr, info.flag_bits & 0x800  # keep UTF-8 names
-        fp = out.fp
-        assert fp is not None
-        copied.header_offset = fp.tell()
-        zip64 = copied.file_size > zipfile.ZIP64_LIMIT or copied.compress_size > zipfile.ZIP64_LIMIT
-        fp.write(copied.FileHeader(zip64))
-        fp.write(raw)
-        out.filelist.append(copied)
-        out.NameToInfo[copied.filename] = copied
-        out.start_dir = fp.tell()
-        out._didModify = True  # type: ignore[attr-defined]
+        _put_raw(out, copied, raw)
 
     # ---- file types ---------------------------------------------------------------------------
     def conform(self, suffix: str, master: Path = MASTER) -> list[str]:
