@@ -7,7 +7,7 @@ cell a number format, which is then set on a copy of the cell's own style).
 What arxl writes down a column (a rebuilt table, an appended ledger, its own columns of a
 clerk's table) is kept column by column (``ColumnEdits``: a value and how it is written per
 row, no object per cell); scattered cells (headers, a moved totals row) one by one (``Edit``).
-Text goes into the workbook's shared strings when a ``Strings`` is given, as Excel writes it."""
+Text goes into the workbook's shared strings, as Excel writes it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import to_excel
 
-from arxl.book.sheetxml import escape_text, string_cell, value_cell
+from arxl.book.sheetxml import escape_text, value_cell
 
 _ROW = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -200,11 +200,12 @@ def _number(value: float) -> str:
 
 class CellWriter:
     """Writes the XML of the cells arxl changes in one sheet: the old cell's style kept (or
-    given the number format arxl sets), text as a shared string (``strings``) or inline."""
+    given the number format arxl sets), text as a shared string (``strings``)."""
 
-    def __init__(self, styler: Styler, epoch: dt.datetime, strings: Strings | None):
+    def __init__(self, styler: Styler, epoch: dt.datetime, strings: Strings):
         self.styler, self.epoch, self.strings = styler, epoch, strings
         self._styles: dict[tuple[int, str | None], str] = {}
+        self._serials: dict[dt.date, str] = {}  # a date -> its serial number as written
         self.dropped = 0  # shared strings no longer referred to by a cell replaced here
 
     def _style(self, old_style: int, number_format: str | None) -> str:
@@ -224,24 +225,60 @@ class CellWriter:
         else:
             self.removed(old)
             style = self._style(_style_of(old), number_format)
+        if (value is None or value == "") and not style and old is None:
+            return None
+        return self._xml(ref, style, value, as_text).encode("utf-8")
+
+    def new_cells(self, letter: str, rows: list[int], first: int, hows: list[object],
+                  values: list[object]) -> list[str]:
+        """The XML of column ``letter``'s cells in ``rows``, none of which the sheet held ("" where
+        arxl wrote nothing): a rebuilt table's or an appended ledger's rows, written a column at a
+        time with one call per cell."""
+        styles: dict[int, tuple[str, bool]] = {}  # id(how) -> (its s="..." for a new cell, as_text)
+        xml, n = self._xml, len(hows)
+        out: list[str] = []
+        append = out.append
+        for r in rows:
+            i = r - first
+            how = hows[i] if 0 <= i < n else None
+            if how is None or how is DELETE:
+                append("")
+                continue
+            found = styles.get(id(how))
+            if found is None:
+                assert isinstance(how, Written)
+                found = styles[id(how)] = (self._style(0, how.number_format), how.as_text)
+            style, as_text = found
+            value = values[i]
+            if (value is None or value == "") and not style:
+                append("")
+            else:
+                append(xml(f"{letter}{r}", style, value, as_text))
+        return out
+
+    def _xml(self, ref: str, style: str, value: object, as_text: bool) -> str:
         kind = value.__class__
         if kind is float or kind is int:  # the common case first, written as Excel writes it
             assert isinstance(value, int | float)
-            return f'<c r="{ref}"{style}><v>{_number(value)}</v></c>'.encode()
-        if kind is dt.date or kind is dt.datetime:
-            return f'<c r="{ref}"{style}><v>{_number(to_excel(value, self.epoch))}</v></c>'.encode()
+            return f'<c r="{ref}"{style}><v>{_number(value)}</v></c>'
+        if kind is dt.date:  # a ledger's dates repeat: each is worked out once
+            assert isinstance(value, dt.date)
+            serial = self._serials.get(value)
+            if serial is None:
+                serial = self._serials[value] = _number(to_excel(value, self.epoch))
+            return f'<c r="{ref}"{style}><v>{serial}</v></c>'
+        if kind is dt.datetime:
+            return f'<c r="{ref}"{style}><v>{_number(to_excel(value, self.epoch))}</v></c>'
         if value is None or value == "":
-            return f'<c r="{ref}"{style}/>'.encode() if style or old is not None else None
+            return f'<c r="{ref}"{style}/>'
         if isinstance(value, str):
             if not as_text and value.startswith("="):
-                return f'<c r="{ref}"{style}><f>{escape_text(value[1:])}</f></c>'.encode()
-            if self.strings is not None:
-                return f'<c r="{ref}"{style} t="s"><v>{self.strings(value)}</v></c>'.encode()
-            return string_cell(ref, style, value).encode("utf-8")
-        return value_cell(ref, style, value, self.epoch).encode("utf-8")
+                return f'<c r="{ref}"{style}><f>{escape_text(value[1:])}</f></c>'
+            return f'<c r="{ref}"{style} t="s"><v>{self.strings(value)}</v></c>'
+        return value_cell(ref, style, value, self.epoch)
 
     def removed(self, old: bytes | None) -> None:
-        if old is not None and self.strings is not None and _shared(old):
+        if old is not None and _shared(old):
             self.dropped += 1
 
 
@@ -383,34 +420,81 @@ def rewrite(data: bytes, edits: SheetEdits, writer: CellWriter) -> bytes:
     for column in edits.columns.values():
         rows.update(column.rows())
     pending = sorted(rows)
-    columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
-               for col, column in sorted(edits.columns.items())]
+    # the rows to write, in the sheet's order: (row, its old XML or None, where a new row goes)
+    plan: list[tuple[int, re.Match[bytes] | None, int]] = []
     p = 0
-    last = begin
     row_no = 0
     for m in _ROW.finditer(data, begin, end):
-        attrs = m.group(1)
-        r = _ROW_NUMBER.search(attrs)
+        r = _ROW_NUMBER.search(m.group(1))
         row_no = int(r.group(1)) if r else row_no + 1
         while p < len(pending) and pending[p] < row_no:  # new rows above this one
-            out.append(data[last:m.start()])
-            last = m.start()
-            out.append(_row_xml(b"", pending[p], [], b"", edits, columns, writer))
+            plan.append((pending[p], None, m.start()))
             p += 1
         if p < len(pending) and pending[p] == row_no:
-            out.append(data[last:m.start()])
-            inner = m.group(3) or b""
-            old, extra = _cells(inner)
-            out.append(_row_xml(attrs, row_no, old, extra, edits, columns, writer))
-            last = m.end()
+            plan.append((row_no, m, m.start()))
             p += 1
+    plan.extend((row, None, end) for row in pending[p:])
+    last = begin
+    for at in range(0, len(plan), _BLOCK):
+        for row, old, place in _rows_xml(plan[at:at + _BLOCK], edits, writer):
+            out.append(data[last:place])
+            out.append(row)
+            last = old.end() if old is not None else place
     out.append(data[last:end])
-    while p < len(pending):
-        out.append(_row_xml(b"", pending[p], [], b"", edits, columns, writer))
-        p += 1
     out.append(b"</sheetData>")
     out.append(data[tail_at:])
     return b"".join(out)
+
+
+_BLOCK = 4096  # rows built at once (bounds the cells held in memory)
+
+
+def _appends_only(old: re.Match[bytes], leftmost: int) -> bool:
+    """Whether an old row's cells all lie left of ``leftmost``, the first column arxl wrote
+    down, and nothing follows its last cell: arxl's cells then go after them, as they are."""
+    inner = old.group(3)
+    if not inner:
+        return True
+    k = inner.rfind(b"<c ")
+    if k < 0:
+        return not inner.strip()
+    tail = inner[k:]
+    r = _R_ATTR.search(tail, 0, tail.find(b">"))
+    return (r is not None and r.group(1) is not None and _column(r.group(1)) < leftmost
+            and (tail.endswith(b"</c>") or tail.endswith(b"/>")) and b"<extLst" not in tail)
+
+
+def _rows_xml(plan: list[tuple[int, re.Match[bytes] | None, int]], edits: SheetEdits,
+              writer: CellWriter) -> list[tuple[bytes, re.Match[bytes] | None, int]]:
+    """The XML of the planned rows. A row arxl writes only down whole columns, new or with its
+    old cells all to the left of them (a rebuilt table, an appended ledger, arxl's columns added
+    to a clerk's table), is built a column at a time; any other row cell by cell."""
+    columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
+               for col, column in sorted(edits.columns.items())]
+    special = set(edits.cells) | set(edits.styles) | set(edits.heights)
+    leftmost = columns[0][0] if columns else 0
+    fast = [row for row, old, _ in plan
+            if row not in special and (old is None or _appends_only(old, leftmost))]
+    by_column = [writer.new_cells(letter, fast, first, hows, values)
+                 for _col, letter, first, _n, hows, values in columns]
+    built = dict(zip(fast, zip(*by_column)))
+    out = []
+    for row, old, place in plan:
+        cells = built.get(row)
+        if cells is None:
+            attrs, old_cells, extra = (old.group(1), *_cells(old.group(3) or b"")) if old else (b"", [], b"")
+            out.append((_row_xml(attrs, row, old_cells, extra, edits, columns, writer), old, place))
+            continue
+        body = "".join(cells)
+        if old is None:
+            out.append((f'<row r="{row}">{body}</row>'.encode() if body else b"", old, place))
+        elif not body:
+            out.append((old.group(0), old, place))
+        else:
+            written = [col for (col, *_), cell in zip(columns, cells) if cell]
+            attrs = _spans(old.group(1), written, edits.last_column)
+            out.append((b"<row" + attrs + b">" + (old.group(3) or b"") + body.encode() + b"</row>", old, place))
+    return out
 
 
 def _head(head: bytes, edits: SheetEdits) -> bytes:
