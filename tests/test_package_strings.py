@@ -124,3 +124,23 @@ def test_a_refreshed_workbook_stays_near_its_size(tmp_path):
     with zipfile.ZipFile(path) as z:
         for sheet in ("Aging", "Matches", "Credit", "Collections"):
             assert b"inlineStr" not in data_rows(z.read(sheet_part(path, sheet))), sheet
+
+
+def test_text_that_looks_escaped_or_holds_control_characters_reads_back_as_the_clerk_typed_it(make_book):
+    """Excel writes a carriage return and other control characters in a cell's text as _xHHHH_,
+    and text that reads like such an escape as _x005F_xHHHH_. A customer's name holding both,
+    saved by Excel, is copied by arxl into the Aging and reads back the same, by calamine as by
+    Excel; a raw carriage return would read back as a line feed, an unescaped "_x0041_" as "A"."""
+    typed = "Pipe_x0041_Works\r\nDept\x01 & Co"
+    saved = "Pipe_x005F_x0041_Works_x000D_\nDept_x0001_ &amp; Co"
+    path = make_book({"Customers": [{"CustomerID": "C1", "Name": "NAME-AS-EXCEL-SAVES-IT"}],
+                      "Invoices": [i for i in INVOICES if i["CustomerID"] == "C1"]})
+    customers = sheet_part(path, "Customers")
+    rezip(path, lambda package: package.__setitem__(
+        customers, package[customers].replace(b"NAME-AS-EXCEL-SAVES-IT", saved.encode())))
+    assert calamine_rows(path, "Customers")[1][1] == typed
+    refresh(path)
+    aging = calamine_rows(path, "Aging")
+    assert aging[1][aging[0].index("CustomerName")] == typed
+    assert saved in parts(path)[SST].decode()
+    check_excel_rules(path)

@@ -15,6 +15,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from arxl.book.files_guidance import print_setup
 from arxl.book.guidance import EXCEL_DEFAULT_WIDTH, shown_text, text_width, wrapped_lines
+from arxl.book.sheetxml import excel_escapes
 from arxl.core.report import Block, Chart, Report
 
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -32,6 +33,8 @@ LINE_HEIGHT = 15  # points per line of 11-point text
 
 def _put(ws, row: int, col: int, value):
     cell = ws.cell(row, col)
+    if isinstance(value, str):  # Excel's escapes: openpyxl refuses control characters a clerk's text may hold
+        value = excel_escapes(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # report text (customer names, notes) never becomes a formula

@@ -13,7 +13,7 @@ import posixpath
 import re
 
 from arxl.book.package import DOC_REL, XML_DECLARATION, Package, parse_xml
-from arxl.book.sheetxml import escape_text
+from arxl.book.sheetxml import excel_text, read_excel_text
 
 SST_REL = f"{DOC_REL}/sharedStrings"
 SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
@@ -45,7 +45,7 @@ class SharedStrings:
                 t = f"{{{SML}}}t"
                 for i, si in enumerate(root):
                     if len(si) == 1 and si[0].tag == t:  # plain text (not rich text or with phonetics)
-                        self._index.setdefault(si[0].text or "", i)
+                        self._index.setdefault(read_excel_text(si[0].text or ""), i)
                 self._size = len(root)
                 self._count = int(root.get("count", "0") or 0)
         return self._index
@@ -80,7 +80,7 @@ class SharedStrings:
         count = max(self._size, self._count + self.referred - self.dropped)
         start = _COUNT.sub(lambda m: f' {m.group(1).decode()}="{count if m.group(1) == b"count" else self._size}"'
                            .encode(), data[root.start():root.end()])
-        added = "".join(f'<{prefix}si><{prefix}t{_space(s)}>{escape_text(s)}</{prefix}t></{prefix}si>'
+        added = "".join(f'<{prefix}si><{prefix}t{_space(s)}>{excel_text(s)}</{prefix}t></{prefix}si>'
                         for s in self._added).encode("utf-8")
         if root.group(2):  # <sst .../>: no strings yet
             body = start[:-2].rstrip() + b">" + added + f"</{prefix}sst>".encode()

@@ -62,13 +62,43 @@ class DirectColumn:
         return self.values[i] if 0 <= i < len(self.values) else None
 
 
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NEEDS_ESCAPE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # and a carriage return, as Excel writes it
 
 
 def escape_text(value: str) -> str:
+    """Text as XML holds it: markup as entities, a carriage return as ``&#13;`` (a raw one reads
+    back as a line feed); control characters XML cannot hold are left out, as openpyxl cannot
+    keep them either (``excel_text`` keeps them)."""
     if not _NEEDS_ESCAPE.search(value):  # most text needs nothing; one scan in C tells
         return value
-    return ILLEGAL_CHARACTERS_RE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (ILLEGAL_CHARACTERS_RE.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def excel_escapes(value: str) -> str:
+    """Text with Excel's own escapes (ST_Xstring): control characters, which XML cannot hold, as
+    ``_xHHHH_``, and text that reads like such an escape escaped itself (``_x005F_``), so that
+    Excel and calamine read back what was written."""
+    if "_x" in value:
+        value = _ESCAPE_LIKE.sub(r"_x005F_\1", value)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    return value
+
+
+def excel_text(value: str) -> str:
+    """Text as Excel writes it in a cell or a shared string: its escapes, then its markup."""
+    return escape_text(excel_escapes(value))
+
+
+def read_excel_text(value: str) -> str:
+    """What ``excel_text`` wrote (or Excel), as Excel reads it."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value) if "_x" in value else value
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _attr(value) -> str:
