@@ -62,6 +62,13 @@ LOADED = tuple(name for name, table in TABLES.items()
                if name != "Settings" and (table.role in (Role.INPUT, Role.LEDGER) or name in READ_BACK))
 
 
+def _reads_currency_of(table: str, written: str) -> bool:
+    """Whether the currency of ``table``'s rows depends on table ``written``: it is that table,
+    or its currency rule names a key into a table that does."""
+    return table == written or any(source.table and _reads_currency_of(source.table, written)
+                                   for source in spec(table).currency)
+
+
 class Workbook:
     """One open master workbook, whatever holds it (a file, a live Excel Book)."""
 
@@ -132,6 +139,7 @@ class Workbook:
         col = spec(name).column(column)
         at = self._ensure_columns(name, raw, [col])[col.key]
         self._write(name, raw, col, at, 0, values)
+        self._written(name)
 
     def _clerk_column(self, sheet: str, column: str) -> str:
         """The header a problem's column has in the clerk's own sheet (``sheet``: a table's name
@@ -271,11 +279,13 @@ class Workbook:
             self._row_currencies[name] = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
         return self._row_currencies[name]
 
-    def _written(self) -> None:
-        """A table was written: the currency of a row, or the ID another row names it by, may
-        have changed (a blank PaymentID numbered, payments imported)."""
-        self._row_currencies.clear()
-        self._linked.clear()
+    def _written(self, name: str | None = None) -> None:
+        """Table ``name`` was written (None: any table): the currency of its rows, or the ID
+        another row names it by, may have changed (a blank PaymentID numbered, payments
+        imported), and so may those of every table whose currency rule reads it."""
+        for cached in (self._row_currencies, self._linked):
+            for table in [t for t in cached if name is None or _reads_currency_of(t, name)]:
+                del cached[table]
 
     def _frame_currencies(self, name: str, frame: pd.DataFrame, columns: Sequence[Column]) -> list[str] | None:
         """The currency of each row of a frame arxl writes to table ``name`` (None when none of
@@ -526,7 +536,7 @@ class Workbook:
                 if rewrites or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
-        self._written()
+        self._written(name)
 
     def _replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
@@ -551,7 +561,7 @@ class Workbook:
             self._carry(name, at, raw.first_row, carried)
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
-        self._written()
+        self._written(name)
 
     def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
         """Write a clerk's column as it was: its text as text cells (never a formula), its other
@@ -575,7 +585,7 @@ class Workbook:
         raw.rows.extend([None] * len(raw.headers) for _ in range(len(frame)))
         for col in columns:
             self._write(name, raw, col, offsets[col.key], start, cell_values(col.kind, frame[col.name], currencies))
-        self._written()
+        self._written(name)
 
     def _raw_or_create(self, name: str) -> RawTable:
         raw = self._table(name)
@@ -597,7 +607,7 @@ class Workbook:
         raw.rows = [[None] * len(raw.headers) for _ in rows]
         for offset, col in enumerate(table.columns):
             self._write(name, raw, col, offset, 0, [r.get(col.name) for r in rows])
-        self._written()
+        self._written(name)
 
     # ---- Exceptions -------------------------------------------------------------------------
     def write_exceptions(self, entries: list[tuple[str, Problem]], commands: list[str], run_at: dt.datetime,
