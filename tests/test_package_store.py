@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 from test_reliability_limits import check_excel_rules
@@ -89,9 +90,21 @@ def test_a_pivot_table_over_cells_arxl_wrote_is_refreshed_on_open_and_no_other(m
         4: definition('name="Invoices"', "InvoiceID", "Amount", "OpenBalance"),
         5: definition('ref="A1:D6" sheet="Invoices"'),
         6: definition('ref="A1:Z6" sheet="Invoices"'),
+        # defined names: a range, a range of the clerk's columns, a table, another sheet, a formula
+        7: definition('name="InvoiceRange"'),
+        8: definition('name="ClerkColumns"'),
+        9: definition('name="AllInvoices"'),
+        10: definition('name="CustomerList"'),
+        11: definition('name="Moving"'),
     }
+    defined = {"InvoiceRange": "Invoices!$A$1:$Z$6", "ClerkColumns": "'Invoices'!$A$1:$D$6",
+               "AllInvoices": "Invoices[#All]", "CustomerList": "Customers!$A$1:$B$3",
+               "Moving": "OFFSET(Invoices!$A$1,0,0,COUNTA(Invoices!$A:$A),4)"}
 
     def pivots(package):
+        names = "".join(f'<definedName name="{n}">{escape(text)}</definedName>' for n, text in defined.items())
+        workbook = package["xl/workbook.xml"].decode()  # the new workbook's print titles are names already
+        package["xl/workbook.xml"] = workbook.replace("<definedNames>", f"<definedNames>{names}", 1).encode()
         for n, data in sources.items():
             package[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] = data
         package["xl/_rels/workbook.xml.rels"] = package["xl/_rels/workbook.xml.rels"].replace(
@@ -104,7 +117,7 @@ def test_a_pivot_table_over_cells_arxl_wrote_is_refreshed_on_open_and_no_other(m
     run(path, "match", "post", "aging")  # aging writes Invoices' OpenBalance, Customers stay as they were
     after = parts(path)
     refreshed = {n for n in sources if b'refreshOnLoad="1"' in after[f"xl/pivotCache/pivotCacheDefinition{n}.xml"]}
-    assert refreshed == {1, 4, 6}
+    assert refreshed == {1, 4, 6, 7, 9, 11}
     for n in set(sources) - refreshed:
         assert after[f"xl/pivotCache/pivotCacheDefinition{n}.xml"] == sources[n]
 

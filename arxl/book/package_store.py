@@ -882,6 +882,8 @@ class PackageStore:
         """A pivot table whose source holds a cell arxl wrote is refreshed when Excel opens it;
         one over the clerk's own columns beside which arxl wrote its [arxl] columns is left as it is."""
         tables = {t.root.get("displayName", "").lower(): t for t in self._tables.values() if t.root is not None}
+        names = {d.get("name", "").lower(): d.text or ""
+                 for d in self._workbook.iterfind(f"{M}definedNames/{M}definedName") if d.get("localSheetId") is None}
         edited: dict[str, set[tuple[int, int]]] = {}  # sheet title in lower case -> (row, column) arxl wrote
         for kind, part in self.package.targets(self.workbook_part).values():
             if kind != PIVOT_CACHE_REL or not self.package.has(part):
@@ -892,36 +894,56 @@ class PackageStore:
             source = root.find(f"{M}cacheSource/{M}worksheetSource")
             if source is None or root.get("refreshOnLoad") in ("1", "true"):
                 continue
-            if self._source_written(source, root, tables, edited):
+            if _source_written(source, root, tables, names, edited):
                 root.set("refreshOnLoad", "1")
                 self.package.write_xml(part, root)
-
-    @staticmethod
-    def _source_written(source: etree._Element, cache: etree._Element, tables: dict[str, _Table],
-                        edited: dict[str, set[tuple[int, int]]]) -> bool:
-        """Whether arxl wrote into a pivot cache's source: a table's rows (grown or cut) or a
-        cell of a column the cache reads (any column when it names none), a range's cells."""
-        name = source.get("name")
-        if name:
-            table = tables.get(name.lower())
-            if table is None:
-                return False  # a table (or a defined name) arxl did not touch
-            last = table.header_row + max(table.n_rows, 1)
-            if last != table.read_last:
-                return True
-            fields = {header_key(f.get("name")) for f in cache.iterfind(f"{M}cacheFields/{M}cacheField")}
-            return any(table.min_col <= c <= table.max_col and table.header_row <= r <= last + table.totals
-                       and (not fields or header_key(table.sheet.value(table.header_row, c)) in fields)
-                       for r, c in edited.get(table.sheet.title.lower(), ()))
-        cells = edited.get(source.get("sheet", "").lower(), set())
-        try:
-            min_col, min_row, max_col, max_row = range_boundaries(source.get("ref", ""))
-        except (ValueError, TypeError):
-            return bool(cells)  # a range arxl cannot read: any cell of the sheet counts
-        return any((min_col or 1) <= c <= (max_col or 16384) and (min_row or 1) <= r <= (max_row or 1048576)
-                   for r, c in cells)
 
     def _drop_calc_chain(self) -> None:
         for part in self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != CALC_CHAIN_REL):
             self.package.remove_tree(part)
 
+
+_NAMED_RANGE = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]+\$?\d+(?::\$?[A-Z]+\$?\d+)?)$")
+_NAMED_TABLE = re.compile(r"^=?([^\[\]!]+)\[")
+
+
+def _source_written(source: etree._Element, cache: etree._Element, tables: dict[str, _Table],
+                    names: dict[str, str], edited: dict[str, set[tuple[int, int]]]) -> bool:
+    """Whether arxl wrote into a pivot cache's source: a table's rows (grown or cut) or a cell
+    of a column the cache reads (any column when it names none), a range's cells, or what a
+    defined name refers to (a range or a table; any cell arxl wrote when arxl cannot read it)."""
+    name = source.get("name")
+    if not name:
+        return _range_written(source.get("sheet", ""), source.get("ref", ""), edited)
+    table = tables.get(name.lower())
+    fields = {header_key(f.get("name")) for f in cache.iterfind(f"{M}cacheFields/{M}cacheField")}
+    if table is None:
+        refers_to = (names.get(name.lower()) or "").strip()
+        if not refers_to:
+            return False  # a table or name arxl did not touch
+        in_range = _NAMED_RANGE.match(refers_to)
+        if in_range:
+            sheet = in_range.group(1).replace("''", "'") if in_range.group(1) else in_range.group(2)
+            return _range_written(sheet, in_range.group(3).replace("$", ""), edited)
+        of_table = _NAMED_TABLE.match(refers_to)
+        table = tables.get(of_table.group(1).lower()) if of_table else None
+        if table is None:
+            return bool(edited)  # OFFSET(...) and the like: refreshed if arxl wrote anything
+        fields = set()  # a part of the table (its [#Data], a column): every column counts
+    last = table.header_row + max(table.n_rows, 1)
+    if last != table.read_last:
+        return True
+    return any(table.min_col <= c <= table.max_col and table.header_row <= r <= last + table.totals
+               and (not fields or header_key(table.sheet.value(table.header_row, c)) in fields)
+               for r, c in edited.get(table.sheet.title.lower(), ()))
+
+
+def _range_written(sheet: str, ref: str, edited: dict[str, set[tuple[int, int]]]) -> bool:
+    """Whether arxl wrote a cell of range ``ref`` of ``sheet``."""
+    cells = edited.get(sheet.lower(), set())
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return bool(cells)  # a range arxl cannot read: any cell of the sheet counts
+    return any((min_col or 1) <= c <= (max_col or 16384) and (min_row or 1) <= r <= (max_row or 1048576)
+               for r, c in cells)
