@@ -20,7 +20,7 @@ SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedSt
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROOT = re.compile(rb"<(?:(\w+):)?sst\b[^>]*?(/?)>")
 _COUNT = re.compile(rb'\s(count|uniqueCount)="\d*"')
-_REFERRED = re.compile(rb'<c\b[^>]*?\bt="s"')
+_STRING_CELL = re.compile(rb'<c\b[^>]*?\bt="s"[^>]*>\s*<v>(\d+)</v>')  # a cell and the string it refers to
 
 
 class SharedStrings:
@@ -91,17 +91,32 @@ class SharedStrings:
         self._added, self._count, self.referred, self.dropped = [], count, 0, 0
 
     def trim(self, sheets: list[str]) -> None:
-        """Take the part out when no cell of ``sheets`` (every worksheet part) refers to a
-        shared string: what arxl added to a workbook that had none, once arxl is taken out of it
-        (``arxl adopt --undo``). Strings it appended to the clerk's stay, referred to by no cell
-        (which strings were the clerk's is not written anywhere)."""
+        """Once arxl is taken out of a workbook (``arxl adopt --undo``), the strings after the
+        last one a cell of ``sheets`` (every worksheet part) refers to go: the ones arxl
+        appended (Excel itself keeps no string no cell refers to). The part goes when no cell
+        refers to any, as in a workbook that had none before arxl."""
         if self.part is None or not self.package.has(self.part):
             return
-        if any(_REFERRED.search(self.package.read(sheet)) for sheet in sheets):
+        referred = [int(m.group(1)) for sheet in sheets for m in _STRING_CELL.finditer(self.package.read(sheet))]
+        if not referred:
+            self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != SST_REL)
+            self.package.remove(self.part)
+            self.part, self._index = None, None
             return
-        self.package.drop_rels(self.workbook_part, lambda kind, _t: kind != SST_REL)
-        self.package.remove(self.part)
-        self.part, self._index = None, None
+        data = self.package.read(self.part)
+        root = _ROOT.search(data)
+        if root is None or root.group(2):
+            return
+        prefix = root.group(1) or b""
+        items = [m.start() for m in re.finditer(rb"<" + (prefix + b":" if prefix else b"") + rb"si[\s>/]", data)]
+        keep = max(referred) + 1
+        if keep >= len(items):
+            return
+        start = _COUNT.sub(lambda m: b' %s="%d"' % (m.group(1), len(referred) if m.group(1) == b"count" else keep),
+                           data[root.start():root.end()])
+        close = data.rindex(b"</" + (prefix + b":" if prefix else b"") + b"sst>")
+        self.package.write(self.part, data[:root.start()] + start + data[root.end():items[keep]] + data[close:])
+        self._index = None
 
 
 def _space(text: str) -> str:
