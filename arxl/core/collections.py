@@ -234,8 +234,17 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
         index=frame.index))
     last_limit = float(settings.aging_buckets[-1])
     today = pd.Timestamp(as_of)
+    # plain values for the loop below (a pandas lookup per value costs more than the rule)
+    failures = failed[["Broken", "PartlyKept"]].astype("int64").to_dict("index")
+    late_by_key = behaviour["AvgDaysLate"].to_dict()
+    limit_by_key = limits.to_dict()
+    exposure_by_key = exposure.to_dict() if exposure is not None else None
+    disputed_by_key = disputed.to_dict() if disputed is not None else None
+    reached_by_key = reached.to_dict() if reached is not None else None
+    follow_ups, check_days = follow_up.tolist(), check_day.tolist()
+    last_dates, last_outcomes = last_date.tolist(), last_outcome.tolist()
     rows = []
-    for i, ((customer_id, currency), r) in enumerate(frame.iterrows()):
+    for i, ((customer_id, currency), r) in enumerate(zip(frame.index, frame.to_dict("records"))):
         reasons: list[tuple[float, str]] = []
         amount_pts = float(points_amount.iloc[i])
         at_risk, overdue = int(r["AtRisk"]), int(r["Overdue"])
@@ -247,8 +256,8 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
         oldest = int(r["OldestDays"])
         age_pts = WEIGHTS["age"] * min(1.0, oldest / last_limit)
         reasons.append((age_pts, f"oldest {oldest} days past due"))
-        broken, partly = int(failed.at[(customer_id, currency), "Broken"]), int(
-            failed.at[(customer_id, currency), "PartlyKept"])
+        failure = failures[(customer_id, currency)]
+        broken, partly = failure["Broken"], failure["PartlyKept"]
         promise_pts = min(WEIGHTS["promises"], BROKEN_POINTS * broken + PARTLY_POINTS * partly)
         if broken or partly:
             mine = promises.loc[(promises["CustomerID"] == customer_id) & (promises["Currency"] == currency)
@@ -258,13 +267,14 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
                                          f"a promise of {format_amount(int(latest['PromisedAmount']), currency)} due "
                                          f"{latest['PromisedDate'].date().isoformat()}"
                                          + (f" ({broken + partly} lately)" if broken + partly > 1 else "")))
-        late = behaviour.at[(customer_id, currency), "AvgDaysLate"]
+        late = late_by_key.get((customer_id, currency))
         late = None if pd.isna(late) else float(late)
         behaviour_pts = 0.0 if late is None else WEIGHTS["behaviour"] * min(1.0, late / LATE_SCALE_DAYS)
         if late is not None and late >= 1:
             reasons.append((behaviour_pts, f"pays {late:.0f} days late on average"))
-        limit = limits.get((customer_id, currency))
-        used = int(exposure.get((customer_id, currency), r["Balance"])) if exposure is not None else int(r["Balance"])
+        limit = limit_by_key.get((customer_id, currency))
+        used = int(exposure_by_key.get((customer_id, currency), r["Balance"])) if exposure_by_key is not None \
+            else int(r["Balance"])
         use = None if limit is None or pd.isna(limit) or int(limit) <= 0 else used / int(limit) * 100
         credit_pts = 0.0
         if use is not None and use > OVER_USE:
@@ -274,22 +284,23 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
             credit_pts = WEIGHTS["credit"] / 2
             reasons.append((credit_pts, f"{use:.0f}% of the credit limit used"))
         score = round(amount_pts + age_pts + promise_pts + behaviour_pts + credit_pts, 1)
-        waits = [d for d in (follow_up.iloc[i], check_day.iloc[i]) if pd.notna(d) and d > today]
+        follow, check = follow_ups[i], check_days[i]
+        waits = [d for d in (follow, check) if pd.notna(d) and d > today]
         next_action = min(waits) if waits else today
-        if pd.notna(check_day.iloc[i]) and check_day.iloc[i] > today:
+        if pd.notna(check) and check > today:
             promised = format_amount(int(r['OpenPromises']), currency)
             reasons.insert(0, (math.inf, f"waiting: a promise of {promised} is due "
-                                         f"by {(check_day.iloc[i] - pd.Timedelta(days=grace + 1)).date().isoformat()}"))
-        elif pd.notna(follow_up.iloc[i]) and follow_up.iloc[i] > today:
-            reasons.insert(0, (math.inf, f"follow up on {follow_up.iloc[i].date().isoformat()}"))
+                                         f"by {(check - pd.Timedelta(days=grace + 1)).date().isoformat()}"))
+        elif pd.notna(follow) and follow > today:
+            reasons.insert(0, (math.inf, f"follow up on {follow.date().isoformat()}"))
         reasons.sort(key=lambda p: -p[0])
         rows.append({
             "CustomerID": customer_id, "CustomerName": r["Name"], "Currency": currency, "Overdue": overdue,
             "OldestDays": oldest, "Balance": int(r["Balance"]),
-            "Disputed": int(disputed.get((customer_id, currency), 0)) if disputed is not None else 0,
-            "DunningLevel": None if reached is None else int(reached.get((customer_id, currency), 0)),
-            "LastContact": last_date.iloc[i], "LastOutcome": last_outcome.iloc[i] if pd.notna(last_outcome.iloc[i])
-            else "", "NextAction": next_action, "OpenPromises": int(r["OpenPromises"]),
+            "Disputed": int(disputed_by_key.get((customer_id, currency), 0)) if disputed_by_key is not None else 0,
+            "DunningLevel": None if reached_by_key is None else int(reached_by_key.get((customer_id, currency), 0)),
+            "LastContact": last_dates[i], "LastOutcome": last_outcomes[i] if pd.notna(last_outcomes[i]) else "",
+            "NextAction": next_action, "OpenPromises": int(r["OpenPromises"]),
             "BrokenPromises": broken + partly, "CreditUse": None if use is None else round(use, 1),
             "AvgDaysLate": None if late is None else round(late, 1), "Score": score,
             "Reasons": "; ".join(w if p == math.inf else f"{w} (+{p:.0f})" for p, w in reasons if w),
