@@ -175,13 +175,15 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
     frame = frame.join(behaviour, how="left")
     known = customers.loc[customers["CustomerID"] != ""].drop_duplicates("CustomerID").set_index("CustomerID")
     held = held_customers(customers)
-    broken = broken if broken is not None else pd.Series(dtype="int64")
+    broken_by_customer = broken.to_dict() if broken is not None else {}
+    # plain values for the loop below (a pandas lookup per value costs more than the rule)
+    names, statuses, known_ids = known["Name"].to_dict(), known["Status"].to_dict(), set(known.index)
     rows = []
-    for (customer_id, currency), r in frame.iterrows():
+    for (customer_id, currency), r in zip(frame.index, frame.to_dict("records")):
         limit = None if pd.isna(r["CreditLimit"]) else int(r["CreditLimit"])
         exposure, past_due, oldest = int(r["Exposure"]), int(r["PastDue"]), int(r["OldestDays"])
         late = None if pd.isna(r["AvgDaysLate"]) else float(r["AvgDaysLate"])
-        failed = int(broken.get(customer_id, 0))
+        failed = int(broken_by_customer.get(customer_id, 0))
         klass, lowered = risk_class(late, oldest, failed)
         use = _percent(exposure, limit)
         reasons = []
@@ -196,7 +198,7 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
         settled = 0 if pd.isna(r["PaidInvoices"]) else int(r["PaidInvoices"])
         if words := behaviour_words(klass, late, settled, lowered):
             reasons.append(words)
-        if limit is None and exposure > 0 and customer_id in known.index:
+        if limit is None and exposure > 0 and customer_id in known_ids:
             reasons.append("no credit limit on this currency")
         hold_now = (over and past_due > 0) or (klass == RiskClass.D and oldest > SERIOUSLY_LATE)
         on = customer_id in held
@@ -209,12 +211,12 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
         elif hold_now:
             action = CreditAction.HOLD
         elif (use is not None and use >= REVIEW_USE) or klass in (RiskClass.C, RiskClass.D) or (
-                limit is None and exposure > 0 and customer_id in known.index):
+                limit is None and exposure > 0 and customer_id in known_ids):
             action = CreditAction.REVIEW
         else:
             action = None
-        name = known["Name"].get(customer_id, "") if customer_id in known.index else ""
-        status = read_choice(_STATUS, known["Status"].get(customer_id, "")) if customer_id in known.index else ""
+        name = names.get(customer_id, "")
+        status = read_choice(_STATUS, statuses[customer_id]) if customer_id in known_ids else ""
         rows.append({
             "CustomerID": customer_id, "CustomerName": name, "Currency": currency,
             "Status": status or "", "CreditLimit": limit,
