@@ -471,10 +471,12 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--only", default=",".join(LEDGERS))
     ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
     a = ap.parse_args(argv)
-    for k, name in enumerate(a.only.split(",")):
+    for name in a.only.split(","):
         spec = LEDGERS[name]
-        ledger = Ledger(HOUSES[name], a.seed + k, customers=a.payments // 5, invoices=a.payments * 4,
-                        payments=a.payments, kinds=str(spec["kinds"]), history=bool(spec["history"]))
+        # each ledger's seed follows its place among all the ledgers, so --only makes the same one
+        ledger = Ledger(HOUSES[name], a.seed + list(LEDGERS).index(name), customers=a.payments // 5,
+                        invoices=a.payments * 4, payments=a.payments, kinds=str(spec["kinds"]),
+                        history=bool(spec["history"]))
         ledger.write(a.out / name)
         print(f"{name}: {len(ledger.customers)} customers, {len(ledger.invoices)} invoices, "
               f"{len(ledger.payments)} payments, {len(ledger.posted)} posted before", flush=True)
