@@ -257,6 +257,17 @@ class _Sheet:
         grid = self.grid
         assert grid is not None
         at = col - 1
+        if len(offsets) == len(values):  # every row (a rebuilt table, appended rows): one walk down them
+            reach = next((first_row + i for i in range(len(values) - 1, -1, -1) if values[i] is not None), 0)
+            if len(grid) < reach:
+                grid.extend([] for _ in range(reach - len(grid)))
+            for cells, value in zip(grid[first_row - 1:first_row - 1 + len(values)], values):
+                if len(cells) <= at:
+                    if value is None:
+                        continue
+                    cells.extend([None] * (col - len(cells)))
+                cells[at] = value
+            return
         for i in offsets:
             r, value = first_row - 1 + i, values[i]
             if r >= len(grid):
@@ -551,7 +562,8 @@ class PackageStore:
         old = sheet.column(col, first_row, len(values))
         # only the cells that change (a formula written back as read stays a formula)
         changed = [i for i, (o, v) in enumerate(zip(old, values))
-                   if not (o.__class__ is v.__class__ and o == v) and not _same(o, v)]
+                   if ((v is not None and v != "") if o is None  # a blank cell: the common case first
+                       else not (o.__class__ is v.__class__ and o == v) and not _same(o, v))]
         if not changed:
             return
         if sheet.formulas:
