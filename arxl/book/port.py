@@ -499,8 +499,9 @@ class Workbook:
             values = [self._fit(name, raw, col, raw.first_row + start + i, v) for i, v in enumerate(values)]
         self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
-        for i, v in enumerate(values):
-            raw.rows[start + i][at] = v
+        assert start + len(values) <= len(raw.rows)
+        for cells, v in zip(raw.rows[start:start + len(values)], values):
+            cells[at] = v
 
     def _fit(self, name: str, raw: RawTable, col: Column, row: int, value: object) -> object:
         if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
