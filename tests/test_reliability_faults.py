@@ -72,22 +72,38 @@ def test_a_full_disk_is_a_message_and_the_workbook_stays_as_it_was(make_book, tm
 
 @pytest.mark.attack("disk full and other faults")
 def test_a_full_disk_while_writing_each_part_is_a_message(make_book, monkeypatch, capsys):
-    """ENOSPC raised at the n-th write of the save, wherever it falls."""
+    """ENOSPC raised at the n-th write into the new file, wherever it falls (a part's header,
+    its bytes, the central directory)."""
+    import io
     import zipfile
 
     path = make_book(ROWS)
     before = _digest(path)
+    real_open = io.open
+
+    class FillingDisk:
+        """The file the save writes, whose ``fail_at``-th write finds the disk full."""
+
+        def __init__(self, file, fail_at: int, calls: dict[str, int]):
+            self._file, self._fail_at, self._calls = file, fail_at, calls
+
+        def write(self, data):
+            self._calls["n"] += 1
+            if self._calls["n"] == self._fail_at:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self._file.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self._file, name)
+
     for fail_at in (1, 5, 20):
         calls = {"n": 0}
-        real_write = zipfile._ZipWriteFile.write
 
-        def write(self, data, calls=calls, fail_at=fail_at, real_write=real_write):
-            calls["n"] += 1
-            if calls["n"] == fail_at:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return real_write(self, data)
+        def opened(file, mode="r", *args, fail_at=fail_at, calls=calls, **kwargs):
+            found = real_open(file, mode, *args, **kwargs)
+            return FillingDisk(found, fail_at, calls) if "w" in mode and "b" in mode else found
 
-        monkeypatch.setattr(zipfile._ZipWriteFile, "write", write)
+        monkeypatch.setattr(zipfile.io, "open", opened)  # the new file of the save is opened by zipfile
         assert main(["--quiet", "refresh", str(path)]) == 1
         monkeypatch.undo()
         out = capsys.readouterr().out
