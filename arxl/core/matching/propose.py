@@ -392,19 +392,22 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # payer is known to be: else paid already is the likelier story)
             near = index.one_edit(m.written)
             keyed = replace(m, how=FUZZY, neighbours=len(near))
-            near_open = [i for i in (int(positions[p]) for p in near)
-                         if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
-            for i in (int(positions[p]) for p in near):
-                if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                        and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i])))
-                             or (not usable and pay.amount < open_now[i]
-                                 and payer.known(int(items.invoice_customer[i]), False)))):
+            # in dense numbering dozens of references lie one keying error away: the open ones
+            # in the payment's currency are picked out as arrays, not one by one
+            near_invoices = positions[np.asarray(near, dtype=np.int64)]
+            near_invoices = near_invoices[(open_now[near_invoices] > 0)
+                                          & (items.invoice_currency[near_invoices] == pay.currency)]
+            near_open: list[int] = near_invoices.tolist()
+            near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
+            for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
+                if not (still_open == target or (usable and payer.likely(owner))
+                        or (not usable and pay.amount < still_open and payer.known(owner, False))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
                     # error away that only the amount speaks for does not replace it: it is the
                     # clerk's to weigh (``settled_instead``).
-                    if open_now[i] == target:
+                    if still_open == target:
                         settled_instead.append(i)
                     continue
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
