@@ -33,7 +33,7 @@ class OpenItems:
     invoice_currency: np.ndarray
     invoice_date: np.ndarray  # datetime64[D]
     balance: np.ndarray  # int64 cents
-    disputed: np.ndarray
+    disputed: frozenset[int]  # the Disputed invoices
     customer_ids: list[str]
     customer_names: list[str]
     customer_currency: list[str]
@@ -131,7 +131,7 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     starts = np.flatnonzero((np.diff(cust[order]) != 0) | (np.diff(currency_code[order]) != 0)) + 1
     groups = np.split(order, starts) if len(order) else []
     by_customer = {(int(cust[g[0]]), currency[g[0]]): g for g in groups if cust[g[0]] >= 0}
-    dispute = (disputed.to_numpy(dtype=bool) if disputed is not None else np.zeros(len(ids), dtype=bool))
+    dispute = frozenset(np.flatnonzero(disputed.to_numpy(dtype=bool)).tolist() if disputed is not None else ())
     by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
     until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")

@@ -391,7 +391,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # amount bears it out, or pays part of the other, an open invoice of a customer the
             # payer is known to be: else paid already is the likelier story)
             near = index.one_edit(m.written)
-            keyed = replace(m, how=FUZZY, neighbours=len(near))
+            keyed: Mention | None = None  # what was written, read with a keying error (when one is)
             # in dense numbering dozens of references lie one keying error away: the open ones
             # in the payment's currency are picked out as arrays, not one by one
             near_invoices = positions[np.asarray(near, dtype=np.int64)]
@@ -410,6 +410,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     if still_open == target:
                         settled_instead.append(i)
                     continue
+                keyed = keyed or replace(m, how=FUZZY, neighbours=len(near))
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
                               settled_instead=tuple(settled_instead)) for i in usable]
@@ -828,7 +829,7 @@ class _Maker:
         if any(t.closed or any(s < t.end and t.start < e for s, e in theirs) for t in left) or (
                 left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
-        if items.disputed[invoices].any():
+        if not items.disputed.isdisjoint(invoices):
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
