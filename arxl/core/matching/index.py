@@ -77,10 +77,14 @@ class OpenItems:
         owing: list[int] = invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
         return owing
 
-    def open_of(self, customer: int, currency: str, open_now: np.ndarray) -> np.ndarray:
-        """The customer's invoices still open (by ``open_now``) in the currency, oldest first."""
+    def open_of(self, customer: int, currency: str, open_now: np.ndarray, besides: Sequence[int] = ()) -> np.ndarray:
+        """The customer's invoices still open (by ``open_now``) in the currency, oldest first;
+        but for those ``besides``."""
         pool = self.open_by_customer.get((customer, currency), _NONE)
-        still_open: np.ndarray = pool[open_now[pool] > 0]
+        keep = open_now[pool] > 0
+        for invoice in besides:  # a few (those a remittance names): faster than np.isin
+            keep &= pool != invoice
+        still_open: np.ndarray = pool[keep]
         return still_open
 
 

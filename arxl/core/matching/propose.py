@@ -605,8 +605,7 @@ class _Maker:
         times the one read (deductions of one size are about as common as of twice or thrice it:
         the two stories are then alike, but for an invoice left out of a list, which is common)."""
         items, pay = self.items, self.pay
-        pool = items.open_of(customer, pay.currency, self.open_now)
-        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        pool = items.open_of(customer, pay.currency, self.open_now, besides=[r.invoice for r in chosen])
         short = sum(x.short_pay for x in settlement.lines)
         room = min(DEDUCTION_SHARE * max(int(self.open_now[r.invoice]) for r in chosen) - short,
                    LEFT_OUT_SCALE * short)
@@ -619,8 +618,7 @@ class _Maker:
         the open invoices it may pay less a deduction, which a clerk decides."""
         items, pay = self.items, self.pay
         rest = settlement.on_account
-        pool = items.open_of(customer, pay.currency, self.open_now)
-        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        pool = items.open_of(customer, pay.currency, self.open_now, besides=[r.invoice for r in chosen])
         if not len(pool):
             return [], []
         values = self.open_now[pool]
