@@ -28,14 +28,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pandas as pd
-from generated import large_workbook
+from generated import match_inputs
 
-from arxl.book.files import open_book
-from arxl.contract import InvoiceStatus
-from arxl.core.matching import read_history
-from arxl.core.matching.decisions import payments_to_match
-from arxl.core.problems import Problems
+from arxl.core.matching import read_payments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +48,8 @@ def checkout_as(ref: str, folder: Path, name: str) -> None:
 
 def prepare(package: str, inputs: tuple[Any, ...]) -> tuple[Any, list[Any], Any, ModuleType, float]:
     """One version's open items, payments and facts, as ``match`` makes them; and the processor
-    seconds reading the open items took."""
+    seconds reading the open items took. (The payments as the checkout reads them, in that
+    version's own Payment; the workbook's links in its own Links.)"""
     todo, invoices, customers, settings, open_balance, disputed, history = inputs
     index = importlib.import_module(f"{package}.core.matching.index")
     propose = importlib.import_module(f"{package}.core.matching.propose")
@@ -61,13 +57,7 @@ def prepare(package: str, inputs: tuple[Any, ...]) -> tuple[Any, list[Any], Any,
     started = time.process_time()
     items, _ = index.read_open_items(invoices, customers, settings, open_balance, disputed, history)
     read = time.process_time() - started
-    currencies = todo["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
-    received = pd.to_datetime(todo["ReceivedDate"]).to_numpy(dtype="datetime64[D]").astype(object).tolist()
-    text = [todo[c].astype(str).tolist() for c in ("PaymentID", "PayerName")]
-    more = [todo[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
-    payments = [propose.Payment(k, *values) for k, values in enumerate(zip(
-        *text, todo["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
-    # the workbook's links in that version's own Links (how it looks them up is its own)
+    payments = [propose.Payment(**vars(pay)) for pay in read_payments(todo, settings.base_currency)]
     links = learning.Links(dict(history.links.links), dict(history.links.removed), set(history.links.ambiguous))
     return items, payments, propose.Facts(links), propose, read
 
@@ -78,14 +68,7 @@ def main() -> None:
     parser.add_argument("--book", type=Path)
     parser.add_argument("--chunk", type=int, default=250)
     args = parser.parse_args()
-    ledger = open_book(args.book or large_workbook()[0]).load()
-    payments, invoices, customers = (ledger.table(t) for t in ("Payments", "Invoices", "Customers"))
-    applications = ledger.table("Applications", required=False)
-    balances, _ = ledger.balances()
-    history = read_history(customers["CustomerID"].tolist(), Problems(), payments, applications,
-                           ledger.table("LearnedPayers", required=False))
-    inputs = (payments_to_match(payments, applications), invoices, customers, ledger.settings,
-              balances.invoices["OpenBalance"], balances.invoices["Status"] == InvoiceStatus.DISPUTED, history)
+    inputs = match_inputs(args.book)
     with tempfile.TemporaryDirectory() as tmp:
         checkout_as(args.ref, Path(tmp), "arxl_ref")
         sys.path.insert(0, tmp)

@@ -30,13 +30,9 @@ import resource
 import time
 from pathlib import Path
 
-from generated import large_workbook
+from generated import match_inputs
 
-from arxl.book.files import open_book
-from arxl.contract import InvoiceStatus
-from arxl.core.matching import batch, match, read_history
-from arxl.core.matching.decisions import payments_to_match
-from arxl.core.problems import Problems
+from arxl.core.matching import batch, match
 
 
 def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -57,24 +53,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.serial:
         batch.PARALLEL_FROM = 1 << 62
-    book_path = args.book or large_workbook()[0]
-    ledger = open_book(book_path).load()
-    payments, invoices, customers = (ledger.table(t) for t in ("Payments", "Invoices", "Customers"))
-    applications = ledger.table("Applications", required=False)
-    balances, _ = ledger.balances()
-    todo = payments_to_match(payments, applications)
-    history = read_history(customers["CustomerID"].tolist(), Problems(), payments, applications,
-                           ledger.table("LearnedPayers", required=False))
+    inputs = match_inputs(args.book)
+    todo, open_balance = inputs[0], inputs[4]
     loaded = peak_mb()
     load_before = os.getloadavg()[0]
     seconds, processor = [], []
     for _ in range(args.repeat):
         started, used = time.perf_counter(), cpu_seconds()
-        match(todo, invoices, customers, ledger.settings, balances.invoices["OpenBalance"],
-              balances.invoices["Status"] == InvoiceStatus.DISPUTED, history)
+        match(*inputs)
         seconds.append(round(time.perf_counter() - started, 2))
         processor.append(round(cpu_seconds() - used, 2))
-    print(json.dumps({"payments": len(todo), "open_invoices": int((balances.invoices["OpenBalance"] > 0).sum()),
+    print(json.dumps({"payments": len(todo), "open_invoices": int((open_balance > 0).sum()),
                       "cores": os.cpu_count(), "serial": args.serial,
                       "matching_core_s": seconds, "matching_core_cpu_s": processor,
                       "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],

@@ -12,13 +12,9 @@ import cProfile
 import pstats
 from pathlib import Path
 
-from generated import large_workbook
+from generated import match_inputs
 
-from arxl.book.files import open_book
-from arxl.contract import InvoiceStatus
-from arxl.core.matching import batch, match, read_history
-from arxl.core.matching.decisions import payments_to_match
-from arxl.core.problems import Problems
+from arxl.core.matching import batch, match
 
 
 def main() -> None:
@@ -28,18 +24,11 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    ledger = open_book(args.book or large_workbook()[0]).load()
-    payments, invoices, customers = (ledger.table(t) for t in ("Payments", "Invoices", "Customers"))
-    applications = ledger.table("Applications", required=False)
-    balances, _ = ledger.balances()
-    todo = payments_to_match(payments, applications)
-    history = read_history(customers["CustomerID"].tolist(), Problems(), payments, applications,
-                           ledger.table("LearnedPayers", required=False))
-    batch.PARALLEL_FROM = len(todo) + 1  # every proposal in this process, where the profiler sees it
+    inputs = match_inputs(args.book)
+    batch.PARALLEL_FROM = len(inputs[0]) + 1  # every proposal in this process, where the profiler sees it
     profiler = cProfile.Profile()
     profiler.enable()
-    match(todo, invoices, customers, ledger.settings, balances.invoices["OpenBalance"],
-          balances.invoices["Status"] == InvoiceStatus.DISPUTED, history)
+    match(*inputs)
     profiler.disable()
     if args.out:
         profiler.dump_stats(args.out)
