@@ -273,7 +273,7 @@ class ReferenceIndex:
         digit replaced, inserted (or doubled), dropped, or two neighbours swapped (by their full
         key, or a partial key)."""
         parts = _PART.findall(written.upper())
-        found = set()
+        found: set[int] = set()
         exact, one = self.exact, self._partial_one
         for k, digits in enumerate(parts):
             if not digits.isdigit() or len(digits) < 3:
