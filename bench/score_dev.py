@@ -1,6 +1,7 @@
 """Run ``arxl match`` on a copy of a benchmark workbook and score it against its truth.
 
-    python bench/score_dev.py [BOOK TRUTH] [--pure-similarity]   (default: the shared dev ledger)
+    python bench/score_dev.py [BOOK TRUTH] [--pure-similarity] [--matches CSV]
+                                                        (default: the shared dev ledger)
 
 Prints the times of opening, of the match command, of the matching core alone (from the
 command's counts) and of saving, then the score.py JSON line. Also used for the 100,000-invoice
@@ -9,6 +10,9 @@ benchmark: python bench/score_dev.py bench/out/gen-100k/book.xlsx bench/out/gen-
 
 --pure-similarity matches with the pure-Python word similarity that stands in for rapidfuzz
 where it cannot be installed (xlwings Lite), to show that the results are the same.
+
+--matches writes the Matches table the run saved to CSV (every column), so that two versions of
+the matcher can be compared decision by decision (``diff`` the files).
 """
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("truth", nargs="?", type=Path, default=SHARED / "dev" / "truth.csv")
     parser.add_argument("--pure-similarity", action="store_true",
                         help="the pure-Python word similarity instead of rapidfuzz")
+    parser.add_argument("--matches", type=Path, help="write the saved Matches table to this CSV file")
     args = parser.parse_args(argv)
     book_path, truth = args.book, args.truth
     if args.pure_similarity:
@@ -59,6 +64,8 @@ def main(argv: list[str]) -> None:
                           "open_s": round(opened - started, 2), "match_command_s": round(matched - opened, 2),
                           "matching_core_s": outcome.counts["matching_ms"] / 1000,
                           "save_s": round(saved - matched, 2)}))
+        if args.matches:
+            open_book(copy).load().table("Matches").to_csv(args.matches, index=False)
         subprocess.run([sys.executable, str(score), str(truth), str(copy)], check=True)
 
 

@@ -106,7 +106,7 @@ from arxl.core.money import minor_to_float, to_minor
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 
-__all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history"]
+__all__ = ["Matched", "match", "match_payments", "match_remittance", "identify_payer", "read_history", "read_payments"]
 
 
 @dataclass(frozen=True)
@@ -147,12 +147,7 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
     items, problems = read_open_items(invoices, customers, settings, open_balance, disputed, history)
     if progress:
         progress("Matching payments", 0.1)
-    currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", settings.base_currency)
-    received = pd.to_datetime(payments["ReceivedDate"]).to_numpy(dtype="datetime64[D]").astype(object).tolist()
-    text = [payments[c].astype(str).tolist() for c in ("PaymentID", "PayerName")]
-    more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
-    batch = [Payment(k, *values) for k, values in enumerate(zip(
-        *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
+    batch = read_payments(payments, settings.base_currency)
     for row, typed in zip(payments.index, payments["CustomerID"].astype(str).str.strip()):
         if typed and typed not in items.payers.position:
             problems.add("Payments", int(row), "CustomerID", typed, "not a CustomerID of Customers",
@@ -187,6 +182,17 @@ def _match(payments: pd.DataFrame, invoices: pd.DataFrame, customers: pd.DataFra
     learned = learned_rows(result.links, items.customer_ids)
     learned_frame = table_frame(LEARNED_PAYERS, {c: [r[c] for r in learned] for c in LEARNED_PAYERS.names})
     return Matched(matches, columns, learned_frame, result.model, problems)
+
+
+def read_payments(payments: pd.DataFrame, base_currency: str) -> list[Payment]:
+    """The payments (a typed Payments frame) as the matcher reads them, in the frame's order:
+    amounts in minor units, a blank currency read as ``base_currency``."""
+    currencies = payments["Currency"].astype(str).str.strip().str.upper().replace("", base_currency)
+    received = pd.to_datetime(payments["ReceivedDate"]).to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    text = [payments[c].astype(str).tolist() for c in ("PaymentID", "PayerName")]
+    more = [payments[c].astype(str).tolist() for c in ("Reference", "PayerAccount", "CustomerID")]
+    return [Payment(k, *values) for k, values in enumerate(zip(
+        *text, payments["Amount"].astype("int64").tolist(), currencies.tolist(), received, *more))]
 
 
 def _weighed(field: Field | None, level: str, bits: float) -> str:

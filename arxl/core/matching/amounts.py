@@ -243,15 +243,23 @@ def subsets_adding_to(values: np.ndarray, target: int, limit: int = 3) -> tuple[
         return found, count
     # Three: for each value k (the smallest position of its set), the pairs of later positions
     # adding up to the rest. Only the pairs some value completes are kept, in the order of
-    # their positions, with no table of all pairs kept between calls.
-    rests = np.unique(target - values)
-    sums = values[:, None] + values[None, :]
+    # their positions, with no table of all pairs kept between calls. Amounts all positive (open
+    # balances), a value above the target less twice the smallest is in no set: the table of
+    # pair sums is made of the others only (a customer with hundreds of open invoices).
+    tried = np.arange(n)
+    smallest = int(values.min())
+    if smallest > 0:
+        tried = tried[values <= target - 2 * smallest]
+    kept = values[tried]
+    rests = np.unique(target - kept)
+    sums = kept[:, None] + kept[None, :]
     at = np.minimum(np.searchsorted(rests, sums), len(rests) - 1)
-    first, second = np.nonzero(np.triu(rests[at] == sums, 1))
+    first, second = np.nonzero(rests[at] == sums)
     by_sum: dict[int, list[tuple[int, int]]] = {}
-    for x, y in zip(first.tolist(), second.tolist()):
-        by_sum.setdefault(int(values[x] + values[y]), []).append((x, y))
-    for k, value in enumerate(values.tolist()):
+    for x, y in zip(tried[first].tolist(), tried[second].tolist()):
+        if x < y:
+            by_sum.setdefault(int(values[x] + values[y]), []).append((x, y))
+    for k, value in zip(tried.tolist(), kept.tolist()):
         for x, y in by_sum.get(target - value, ()):
             if x > k:
                 count += 1

@@ -18,7 +18,7 @@ import itertools
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -225,9 +225,11 @@ class _Work:
     facts: Facts
     teaches: bool = False
 
-    def propose(self, start: int, stop: int) -> list[_Proposed]:
+    def propose(self, positions: Sequence[int]) -> list[_Proposed]:
+        """The proposals of the payments at these positions, in their order."""
         out = []
-        for pay in self.payments[start:stop]:
+        for k in positions:
+            pay = self.payments[k]
             found = propose(self.items, pay, self.open_now, self.facts)
             out.append((found, _identifying(pay, found, self.items) if self.teaches else []))
         return out
@@ -244,13 +246,17 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
     if total < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
         out = []
         for k in range(total):
-            out += work.propose(k, k + 1)
+            out += work.propose([k])
             if progress and k % 500 == 0:
                 progress(f"Matching payment {k + 1} of {total}", 0.1 + 0.75 * k / total)
         return out
-    # small chunks: at the end, one worker finishing a chunk leaves the other cores idle no longer
+    # A worker works out each payer name's fit with the customers once (PayerIndex keeps it):
+    # chunks of payments in the order of their payers' names keep a name's payments together,
+    # so that two workers seldom both work it out. Small chunks: at the end, one worker
+    # finishing a chunk leaves the other cores idle no longer.
+    by_payer = sorted(range(total), key=lambda k: work.payments[k].payer)
     step = -(-total // (workers * CHUNKS_EACH))
-    chunks = [(a, min(a + step, total)) for a in range(0, total, step)]
+    chunks = [by_payer[a:a + step] for a in range(0, total, step)]
     # Objects alive now are left out of the workers' garbage collections, so that a collection
     # does not write to (and so copy) every page the workers share with this process.
     gc.freeze()
@@ -258,12 +264,12 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
         # Forked workers receive the work as the initializer's argument without pickling it:
         # they share its memory with this process, page by page, until they write to it.
         with mp.get_context("fork").Pool(workers, initializer=_start_worker, initargs=(work,)) as pool:
-            out = []
-            for k, part in enumerate(pool.imap(_propose_chunk, chunks)):
-                out.extend(part)
+            proposed: dict[int, _Proposed] = {}
+            for k, (chunk, part) in enumerate(zip(chunks, pool.imap(_propose_chunk, chunks))):
+                proposed.update(zip(chunk, part))
                 if progress:
-                    progress(f"Matching payment {len(out)} of {total}", 0.1 + 0.75 * (k + 1) / len(chunks))
-            return out
+                    progress(f"Matching payment {len(proposed)} of {total}", 0.1 + 0.75 * (k + 1) / len(chunks))
+            return [proposed[k] for k in range(total)]
     finally:
         gc.unfreeze()
 
@@ -276,7 +282,7 @@ def _start_worker(work: _Work) -> None:
     _worker_work = work
 
 
-def _propose_chunk(bounds: tuple[int, int]) -> list[_Proposed]:
+def _propose_chunk(positions: list[int]) -> list[_Proposed]:
     if _worker_work is None:
         raise RuntimeError("a matcher worker started without its work")
-    return _worker_work.propose(*bounds)
+    return _worker_work.propose(positions)

@@ -273,7 +273,7 @@ class ReferenceIndex:
         digit replaced, inserted (or doubled), dropped, or two neighbours swapped (by their full
         key, or a partial key)."""
         parts = _PART.findall(written.upper())
-        found = set()
+        found: set[int] = set()
         exact, one = self.exact, self._partial_one
         for k, digits in enumerate(parts):
             if not digits.isdigit() or len(digits) < 3:
@@ -282,13 +282,14 @@ class ReferenceIndex:
             # only edits as long as some key can be looked up
             around = len(head) + len(tail)
             lengths = {n for n in (len(digits) - 1, len(digits), len(digits) + 1) if n + around in self.key_lengths}
-            for v in _edits(digits, lengths):
-                key = head + v + tail
-                pos = exact.get(key)
-                if pos is None:
-                    pos = one.get(key)
-                if pos is not None:
-                    found.add(pos)
+            # a full key first, else a partial key naming one reference (set operations: the
+            # hundred-odd edits of a number are looked up in C rather than one by one)
+            keys = _edits(digits, lengths)
+            if head or tail:
+                keys = {head + v + tail for v in keys}
+            full = exact.keys() & keys
+            found.update(exact[key] for key in full)
+            found.update(one[key] for key in one.keys() & (keys - full))
         return tuple(sorted(found))
 
     def near(self, written: str, positions: Sequence[int], most: int = 2) -> list[tuple[int, int]]:
@@ -373,13 +374,14 @@ class ReferenceIndex:
     def _widest(self, parts: Sequence[Part], i: int) -> tuple[int, int, tuple[tuple[int, ...], str]] | None:
         """The widest run of parts from i that spells a key: (width, where it begins, lookup).
         A run may be two parts wider than our keys: pieces of one number ("313029 4325")."""
-        n = len(parts)
-        for width in range(min(self.max_parts + 2, n - i), 0, -1):
-            window = parts[i:i + width]
-            if not all(_tight(p) for p in window[1:]):
-                continue
-            rest = "".join(p.text for p in window[1:])
-            for head, start in self._heads(window[0]):
+        # only runs whose parts after the first all stay close to the one before (``_tight``)
+        reach = 1
+        while reach < min(self.max_parts + 2, len(parts) - i) and _tight(parts[i + reach]):
+            reach += 1
+        heads = self._heads(parts[i])
+        for width in range(reach, 0, -1):
+            rest = "".join([p.text for p in parts[i + 1:i + width]])
+            for head, start in heads:
                 found = self.lookup(head + rest)
                 if found:
                     return width, start, found

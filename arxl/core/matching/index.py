@@ -18,6 +18,7 @@ from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import Terms, UnknownTerms, parse_terms
 
+_NONE = np.zeros(0, dtype=np.int64)
 DISCOUNT_GRACE_DAYS = 5  # mail and bank float: a discount taken a few days late is still earned
 
 
@@ -32,7 +33,7 @@ class OpenItems:
     invoice_currency: np.ndarray
     invoice_date: np.ndarray  # datetime64[D]
     balance: np.ndarray  # int64 cents
-    disputed: np.ndarray
+    disputed: frozenset[int]  # the Disputed invoices
     customer_ids: list[str]
     customer_names: list[str]
     customer_currency: list[str]
@@ -40,7 +41,9 @@ class OpenItems:
     payers: PayerIndex
     references: list[tuple[ReferenceIndex, np.ndarray]]  # InvoiceID's first; index positions -> invoices
     reference_rows: list[np.ndarray]  # per reference column: invoice -> index position (-1: none)
-    open_by_customer: dict[int, np.ndarray]  # customer -> open invoice positions, oldest first
+    # (customer, currency) -> the invoices open before the batch, oldest first: a payment's
+    # customer and currency pick them out without comparing every invoice's currency text
+    open_by_customer: dict[tuple[int, str], np.ndarray]
     by_balance: tuple[np.ndarray, np.ndarray]  # open invoices by open balance, and those balances
     discount: np.ndarray  # the early-payment discount on the open balance, cents
     discount_until: np.ndarray  # the last day it may be taken (datetime64[D]; NaT for none)
@@ -74,10 +77,14 @@ class OpenItems:
         owing: list[int] = invoices[np.searchsorted(balances, cents):np.searchsorted(balances, cents, "right")].tolist()
         return owing
 
-    def open_of(self, customer: int, currency: str, open_now: np.ndarray) -> np.ndarray:
-        """The customer's invoices still open (by ``open_now``) in the currency, oldest first."""
-        pool = self.open_by_customer.get(customer, np.zeros(0, dtype=np.int64))
-        still_open: np.ndarray = pool[(open_now[pool] > 0) & (self.invoice_currency[pool] == currency)]
+    def open_of(self, customer: int, currency: str, open_now: np.ndarray, besides: Sequence[int] = ()) -> np.ndarray:
+        """The customer's invoices still open (by ``open_now``) in the currency, oldest first;
+        but for those ``besides``."""
+        pool = self.open_by_customer.get((customer, currency), _NONE)
+        keep = open_now[pool] > 0
+        for invoice in besides:  # a few (those a remittance names): faster than np.isin
+            keep &= pool != invoice
+        still_open: np.ndarray = pool[keep]
         return still_open
 
 
@@ -123,10 +130,12 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     where = {inv: k for k, inv in enumerate(ids)}
     applied = {where[inv]: paid for inv, paid in (history.applied if history else {}).items() if inv in where}
     is_open = np.nonzero(balance > 0)[0]
-    order = is_open[np.lexsort((is_open, dates[is_open], cust[is_open]))]
-    groups = np.split(order, np.nonzero(np.diff(cust[order]))[0] + 1) if len(order) else []
-    by_customer = {int(cust[g[0]]): g for g in groups if len(g) and cust[g[0]] >= 0}
-    dispute = (disputed.to_numpy(dtype=bool) if disputed is not None else np.zeros(len(ids), dtype=bool))
+    currency_code = pd.factorize(currency)[0]
+    order = is_open[np.lexsort((is_open, dates[is_open], currency_code[is_open], cust[is_open]))]
+    starts = np.flatnonzero((np.diff(cust[order]) != 0) | (np.diff(currency_code[order]) != 0)) + 1
+    groups = np.split(order, starts) if len(order) else []
+    by_customer = {(int(cust[g[0]]), currency[g[0]]): g for g in groups if cust[g[0]] >= 0}
+    dispute = frozenset(np.flatnonzero(disputed.to_numpy(dtype=bool)).tolist() if disputed is not None else ())
     by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
     until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")

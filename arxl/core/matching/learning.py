@@ -18,6 +18,7 @@ keep or remove.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,13 +35,18 @@ ACCOUNT, NAME = "account", "name"
 _KEEP = {LinkDecision.KEEP.lower(), Decision.APPROVE.lower(), "approved", "kept"}
 _REMOVE = {LinkDecision.REMOVE.lower(), Decision.REJECT.lower(), "rejected", "removed"}
 _CLERKS = {Source.APPROVED.lower(), Source.OVERRIDE.lower()}
+_NOT_ACCOUNT = re.compile(r"[^A-Z0-9]")
 
 
+# Each payment's account and name are looked up among the links many times while its candidates
+# are made: their keys are worked out once.
+@functools.lru_cache(maxsize=1 << 16)
 def account_key(text: object) -> str:
     """A payer account as compared: letters and digits, upper case ("gb12 abcd-0001" -> GB12ABCD0001)."""
-    return re.sub(r"[^A-Z0-9]", "", str(text or "").upper())
+    return _NOT_ACCOUNT.sub("", str(text or "").upper())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(text: object) -> str:
     """A payer name as compared: its words, upper case, punctuation dropped."""
     return " ".join(name_tokens(str(text or "")))

@@ -208,7 +208,9 @@ class PayerIndex:
         memory). Many rows: from the rows holding each similar word, rather than every word of
         every row."""
         if len(rows) < _MANY_ROWS:
-            best: np.ndarray = found.sims[:, tokens].max(axis=2)
+            # as found.sims[:, tokens].max(axis=2) gives it (in that memory layout: the product
+            # with the words' weights adds up in the same order), gathered by take: faster
+            best: np.ndarray = found.sims.T.take(tokens, axis=0).max(axis=1).T
             return best
         out = np.zeros((len(rows), len(found.weight)))
         rows_by_word, starts = self._rows_of
@@ -217,25 +219,27 @@ class PayerIndex:
             holding = [rows_by_word[starts[v]:starts[v + 1]] for v, _ in similar]
             for held, (_, sim) in zip(holding, similar):  # the weakest first: the best stays
                 scratch[held] = sim
-            out[:, k] = scratch[rows]
+            out[:, k] = scratch.take(rows)
             for held in holding:
                 scratch[held] = 0.0
         return out.T
 
     def _score_rows(self, words: list[str], cut: bool, rows: np.ndarray) -> np.ndarray:
-        tokens = self.tokens[rows]
+        # (``take`` gathers as indexing does, in a few times less time on small arrays)
+        tokens = self.tokens.take(rows, axis=0)
         found = self._word_matrix(tuple(words), cut)
         weight, payer_total = found.weight, found.total
-        best_for_customer_word = found.best[tokens]  # the best payer word for each customer word
+        best_for_customer_word = found.best.take(tokens)  # the best payer word for each customer word
         payer_matched = weight @ self._best_per_word(found, tokens, rows)  # payer word x row
         if cut:  # words after the last one the payer printed could not fit
             matched = best_for_customer_word > 0
             last = np.where(matched.any(axis=1), tokens.shape[1] - 1 - np.argmax(matched[:, ::-1], axis=1), -1)
             visible = np.arange(tokens.shape[1])[None, :] <= last[:, None]
-            weights = np.where(visible, self.token_weight[rows], 0.0)
+            weights = np.where(visible, self.token_weight.take(rows, axis=0), 0.0)
             recall = (weights * best_for_customer_word).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         else:
-            recall = (self.token_weight[rows] * best_for_customer_word).sum(axis=1) / self._row_total[rows]
+            recall = ((self.token_weight.take(rows, axis=0) * best_for_customer_word).sum(axis=1)
+                      / self._row_total.take(rows))
         precision = payer_matched / payer_total
         both = recall + precision
         return np.where(both > 0, 2 * recall * precision / np.maximum(both, 1e-9), 0.0)

@@ -391,22 +391,26 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # amount bears it out, or pays part of the other, an open invoice of a customer the
             # payer is known to be: else paid already is the likelier story)
             near = index.one_edit(m.written)
-            keyed = replace(m, how=FUZZY, neighbours=len(near))
-            near_open = [i for i in (int(positions[p]) for p in near)
-                         if open_now[i] > 0 and items.invoice_currency[i] == pay.currency]
-            for i in (int(positions[p]) for p in near):
-                if not (open_now[i] > 0 and items.invoice_currency[i] == pay.currency
-                        and (open_now[i] == target or (usable and payer.likely(int(items.invoice_customer[i])))
-                             or (not usable and pay.amount < open_now[i]
-                                 and payer.known(int(items.invoice_customer[i]), False)))):
+            keyed: Mention | None = None  # what was written, read with a keying error (when one is)
+            # in dense numbering dozens of references lie one keying error away: the open ones
+            # in the payment's currency are picked out as arrays, not one by one
+            near_invoices = positions[np.asarray(near, dtype=np.int64)]
+            near_invoices = near_invoices[(open_now[near_invoices] > 0)
+                                          & (items.invoice_currency[near_invoices] == pay.currency)]
+            near_open: list[int] = near_invoices.tolist()
+            near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
+            for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
+                if not (still_open == target or (usable and payer.likely(owner))
+                        or (not usable and pay.amount < still_open and payer.known(owner, False))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
                     # error away that only the amount speaks for does not replace it: it is the
                     # clerk's to weigh (``settled_instead``).
-                    if open_now[i] == target:
+                    if still_open == target:
                         settled_instead.append(i)
                     continue
+                keyed = keyed or replace(m, how=FUZZY, neighbours=len(near))
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
                               settled_instead=tuple(settled_instead)) for i in usable]
@@ -601,8 +605,7 @@ class _Maker:
         times the one read (deductions of one size are about as common as of twice or thrice it:
         the two stories are then alike, but for an invoice left out of a list, which is common)."""
         items, pay = self.items, self.pay
-        pool = items.open_of(customer, pay.currency, self.open_now)
-        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        pool = items.open_of(customer, pay.currency, self.open_now, besides=[r.invoice for r in chosen])
         short = sum(x.short_pay for x in settlement.lines)
         room = min(DEDUCTION_SHARE * max(int(self.open_now[r.invoice]) for r in chosen) - short,
                    LEFT_OUT_SCALE * short)
@@ -615,8 +618,7 @@ class _Maker:
         the open invoices it may pay less a deduction, which a clerk decides."""
         items, pay = self.items, self.pay
         rest = settlement.on_account
-        pool = items.open_of(customer, pay.currency, self.open_now)
-        pool = pool[~np.isin(pool, [r.invoice for r in chosen])]
+        pool = items.open_of(customer, pay.currency, self.open_now, besides=[r.invoice for r in chosen])
         if not len(pool):
             return [], []
         values = self.open_now[pool]
@@ -825,7 +827,7 @@ class _Maker:
         if any(t.closed or any(s < t.end and t.start < e for s, e in theirs) for t in left) or (
                 left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
-        if items.disputed[invoices].any():
+        if not items.disputed.isdisjoint(invoices):
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
