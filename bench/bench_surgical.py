@@ -98,7 +98,7 @@ def main() -> None:
         print(f"{'step':46} {'seconds':>8} {'x plain':>8} {'peak MB':>8}")
         for label, seconds, ratio, mb in rows:
             print(f"{label:46} {seconds:8.1f} {ratio:8.2f} {mb:8.0f}")
-            if "refresh" in label:
+            if label.startswith("arxl refresh"):
                 ratios.setdefault(label, []).append(ratio)
         print(f"{'file size':46} {'MB':>8}")
         for label, size in sizes:
