@@ -26,10 +26,11 @@ import numpy as np
 
 from arxl.core.matching.chance import chance_rates
 from arxl.core.matching.index import OpenItems
-from arxl.core.matching.learning import ACCOUNT, NAME, Links, account_key, name_key
+from arxl.core.matching.learning import ACCOUNT, NAME, Links, name_key
 from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
 from arxl.core.matching.policy import STRONG_NAME, Held, Rule
 from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
+from arxl.core.matching.text import account_key
 
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves

@@ -19,7 +19,6 @@ keep or remove.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,24 +27,17 @@ import pandas as pd
 from arxl.contract import Decision, LinkDecision, Source
 from arxl.core.balances import active_applications
 from arxl.core.matching.model import GIVEN, LEARNED, NO_LINK, OTHERS
-from arxl.core.matching.text import name_tokens
+from arxl.core.matching.text import account_key, name_tokens
 from arxl.core.problems import Problems
 
 ACCOUNT, NAME = "account", "name"
 _KEEP = {LinkDecision.KEEP.lower(), Decision.APPROVE.lower(), "approved", "kept"}
 _REMOVE = {LinkDecision.REMOVE.lower(), Decision.REJECT.lower(), "rejected", "removed"}
 _CLERKS = {Source.APPROVED.lower(), Source.OVERRIDE.lower()}
-_NOT_ACCOUNT = re.compile(r"[^A-Z0-9]")
 
 
-# Each payment's account and name are looked up among the links many times while its candidates
-# are made: their keys are worked out once.
-@functools.lru_cache(maxsize=1 << 16)
-def account_key(text: object) -> str:
-    """A payer account as compared: letters and digits, upper case ("gb12 abcd-0001" -> GB12ABCD0001)."""
-    return _NOT_ACCOUNT.sub("", str(text or "").upper())
-
-
+# Each payment's name is looked up among the links many times while its candidates are made:
+# its key is worked out once.
 @functools.lru_cache(maxsize=1 << 16)
 def name_key(text: object) -> str:
     """A payer name as compared: its words, upper case, punctuation dropped."""

@@ -18,14 +18,13 @@ one of the payer's two rarest words.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import extract_similar
-from arxl.core.matching.text import LEGAL_FORMS, name_tokens
+from arxl.core.matching.text import LEGAL_FORMS, account_key, name_tokens
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
@@ -47,10 +46,6 @@ def _in_order(letters: str, word: str) -> bool:
     MFG in MANUFACTURING)."""
     rest = iter(word)
     return all(c in rest for c in letters)
-
-
-def _account_key(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", str(text).upper())
 
 
 _MANY_ROWS = 48  # rows from which a payer's words are looked up by the rows holding each word
@@ -128,8 +123,8 @@ class PayerIndex:
         if "BankAccounts" in customers:
             for i, accounts in enumerate(customers["BankAccounts"]):
                 for a in str(accounts).split(";"):
-                    if _account_key(a):
-                        self.accounts.setdefault(_account_key(a), set()).add(i)
+                    if account_key(a):
+                        self.accounts.setdefault(account_key(a), set()).add(i)
 
     # ---- words ------------------------------------------------------------------------------
     def similar_words(self, word: str, last: bool) -> dict[int, float]:
@@ -323,7 +318,7 @@ class PayerIndex:
         return self._read[payer]
 
     def by_account(self, account: str) -> set[int]:
-        return self.accounts.get(_account_key(account), set()) if account else set()
+        return self.accounts.get(account_key(account), set()) if account else set()
 
     def identify(self, name: str, account: str = "", customer_id: str = "") -> PayerMatch | None:
         """Which customer a payer is: the clerk's CustomerID; else the customer a payer account

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from arxl.core.money import minor_units, to_minor
 
@@ -278,6 +278,18 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
 _LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
 LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
+
+
+_NOT_ACCOUNT = re.compile(r"[^A-Z0-9]")
+
+
+# Each payment's account is looked up many times while its candidates are made: its key is
+# worked out once.
+@lru_cache(maxsize=1 << 16)
+def account_key(text: object) -> str:
+    """A payer account as compared: letters and digits, upper case ("gb12 abcd-0001" -> GB12ABCD0001);
+    "" for a blank one."""
+    return _NOT_ACCOUNT.sub("", str(text or "").upper())
 
 
 def name_tokens(name: str) -> list[str]:
