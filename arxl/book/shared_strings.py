@@ -78,8 +78,7 @@ class SharedStrings:
             raise ValueError(f"{self.part} is not a shared strings part")
         prefix = root.group(1).decode() + ":" if root.group(1) else ""
         count = max(self._size, self._count + self.referred - self.dropped)
-        start = _COUNT.sub(lambda m: f' {m.group(1).decode()}="{count if m.group(1) == b"count" else self._size}"'
-                           .encode(), data[root.start():root.end()])
+        start = _counted(data[root.start():root.end()], count, self._size)
         added = "".join(f'<{prefix}si><{prefix}t{_space(s)}>{excel_text(s)}</{prefix}t></{prefix}si>'
                         for s in self._added).encode("utf-8")
         if root.group(2):  # <sst .../>: no strings yet
@@ -112,11 +111,16 @@ class SharedStrings:
         keep = max(referred) + 1
         if keep >= len(items):
             return
-        start = _COUNT.sub(lambda m: b' %s="%d"' % (m.group(1), len(referred) if m.group(1) == b"count" else keep),
-                           data[root.start():root.end()])
+        start = _counted(data[root.start():root.end()], len(referred), keep)
         close = data.rindex(b"</" + (prefix + b":" if prefix else b"") + b"sst>")
         self.package.write(self.part, data[:root.start()] + start + data[root.end():items[keep]] + data[close:])
         self._index = None
+
+
+def _counted(sst: bytes, count: int, unique: int) -> bytes:
+    """The ``<sst>`` start tag with its ``count`` (cells referring to a string) and
+    ``uniqueCount`` (strings) set, where it has them."""
+    return _COUNT.sub(lambda m: b' %s="%d"' % (m.group(1), count if m.group(1) == b"count" else unique), sst)
 
 
 def _space(text: str) -> str:

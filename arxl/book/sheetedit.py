@@ -88,13 +88,6 @@ class ColumnEdits:
             self.values[shift + i] = values[i]
             self.how[shift + i] = how
 
-    def at(self, row: int) -> tuple[object, object]:
-        """(value, how) of ``row``; how is None where arxl did not write it."""
-        i = row - self.first
-        if 0 <= i < len(self.how):
-            return self.values[i], self.how[i]
-        return None, None
-
     def clear(self, row: int) -> None:
         i = row - self.first
         if 0 <= i < len(self.how):
@@ -102,14 +95,6 @@ class ColumnEdits:
 
     def rows(self) -> list[int]:
         return [self.first + i for i, how in enumerate(self.how) if how is not None]
-
-    def last_written(self) -> int:
-        """The last row given a value (not removed); 0 if none."""
-        for i in range(len(self.how) - 1, -1, -1):
-            how = self.how[i]
-            if how is not None and how is not DELETE:
-                return self.first + i
-        return 0
 
 
 @dataclass
@@ -416,10 +401,13 @@ def rewrite(data: bytes, edits: SheetEdits, writer: CellWriter) -> bytes:
         tail_at = end + len(b"</sheetData>")
     head = _head(data[:start.start()], edits)
     out = [head, b"<sheetData>"]
-    rows = set(edits.cells) | set(edits.styles) | set(edits.heights)
+    special = set(edits.cells) | set(edits.styles) | set(edits.heights)  # rows written cell by cell
+    rows = set(special)
     for column in edits.columns.values():
         rows.update(column.rows())
     pending = sorted(rows)
+    columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
+               for col, column in sorted(edits.columns.items())]
     # the rows to write, in the sheet's order: (row, its old XML or None, where a new row goes)
     plan: list[tuple[int, re.Match[bytes] | None, int]] = []
     p = 0
@@ -436,7 +424,7 @@ def rewrite(data: bytes, edits: SheetEdits, writer: CellWriter) -> bytes:
     plan.extend((row, None, end) for row in pending[p:])
     last = begin
     for at in range(0, len(plan), _BLOCK):
-        for row, old, place in _rows_xml(plan[at:at + _BLOCK], edits, writer):
+        for row, old, place in _rows_xml(plan[at:at + _BLOCK], edits, columns, special, writer):
             out.append(data[last:place])
             out.append(row)
             last = old.end() if old is not None else place
@@ -464,14 +452,12 @@ def _appends_only(old: re.Match[bytes], leftmost: int) -> bool:
             and (tail.endswith(b"</c>") or tail.endswith(b"/>")) and b"<extLst" not in tail)
 
 
-def _rows_xml(plan: list[tuple[int, re.Match[bytes] | None, int]], edits: SheetEdits,
-              writer: CellWriter) -> list[tuple[bytes, re.Match[bytes] | None, int]]:
-    """The XML of the planned rows. A row arxl writes only down whole columns, new or with its
-    old cells all to the left of them (a rebuilt table, an appended ledger, arxl's columns added
-    to a clerk's table), is built a column at a time; any other row cell by cell."""
-    columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
-               for col, column in sorted(edits.columns.items())]
-    special = set(edits.cells) | set(edits.styles) | set(edits.heights)
+def _rows_xml(plan: list[tuple[int, re.Match[bytes] | None, int]], edits: SheetEdits, columns: list[_Column],
+              special: set[int], writer: CellWriter) -> list[tuple[bytes, re.Match[bytes] | None, int]]:
+    """The XML of the planned rows. A row arxl writes only down whole ``columns``, new or with
+    its old cells all to the left of them (a rebuilt table, an appended ledger, arxl's columns
+    added to a clerk's table), is built a column at a time; any other row (``special``: with
+    scattered cells, a style or a height) cell by cell."""
     leftmost = columns[0][0] if columns else 0
     fast = [row for row, old, _ in plan
             if row not in special and (old is None or _appends_only(old, leftmost))]
