@@ -4,16 +4,27 @@ nothing, the Excel 2010 ribbon part."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
+import pytest
+from conftest import NOW
 from test_reliability_limits import check_excel_rules
 
+from arxl.book import background, package_store
 from arxl.book.files import open_book, save_book
 from arxl.book.package import Package
+from arxl.book.sheetedit import SheetEdits
+from arxl.commands.command import Context
+from arxl.commands.registry import REFRESH
+from arxl.commands.runner import run_commands
+from arxl.demo import write_demo
+from arxl.forking import fork_workers
 
 AS_OF = "2026-11-20"
 CUSTOMERS = [{"CustomerID": "C1", "Name": "Acme Tools Inc."}]
@@ -187,3 +198,43 @@ def test_an_excel_2010_ribbon_part_and_its_relationship_are_kept(make_book, run,
         assert after[name] == before[name], name
     assert Package(path.read_bytes()).content_type("xl/workbook.xml") == \
         "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+@pytest.mark.skipif(fork_workers(2) < 2, reason="sheets are rewritten in child processes only where forking is allowed")
+def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_here(tmp_path, monkeypatch):
+    """The largest sheets of a save are rewritten, and its report drawn, in forked children
+    while this process does the rest. With every sheet large enough, the refreshed workbook is
+    byte for byte the one made here alone; so it is when the children's sheets need strings the
+    workbook lacked (they give way) and when the children die (their work is done here)."""
+    demo = write_demo(tmp_path / "demo.xlsx", seed=4, customers=30, invoices=300, payments=30)
+    monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
+    results: list[object] = []
+    result = background.Forked.result
+    monkeypatch.setattr(background.Forked, "result", lambda self: results.append(got := result(self)) or got)
+
+    def refreshed(run: str, forks: bool) -> dict[str, bytes]:
+        path = tmp_path / run / "book.xlsx"  # the same name: memos' files are named after the workbook
+        path.parent.mkdir()
+        shutil.copy(demo, path)
+        monkeypatch.setattr(package_store, "fork_workers", lambda most: most if forks else 1)
+        book = open_book(path)
+        run_commands(book, REFRESH, Context(now=NOW))
+        save_book(book)
+        return parts(path)
+
+    alone = refreshed("alone", forks=False)
+    assert not results
+    assert refreshed("forked", forks=True) == alone
+    assert [r is not None for r in results] == [True] * (1 + package_store.MAX_ASIDE)  # AgingSummary, two sheets
+    results.clear()
+
+    monkeypatch.setattr(SheetEdits, "texts", lambda self: [])  # the children's text left unnumbered
+    alone = refreshed("alone-2", forks=False)
+    assert refreshed("forked-2", forks=True) == alone
+    assert [r is not None for r in results] == [True] + [False] * package_store.MAX_ASIDE
+    results.clear()
+
+    monkeypatch.setattr(package_store, "_drawing", lambda sheet, report: os._exit(9))
+    monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))
+    assert refreshed("killed", forks=True) == alone
+    assert results == [None] * (1 + package_store.MAX_ASIDE)

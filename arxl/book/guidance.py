@@ -249,17 +249,23 @@ def shown_text(number_format: str | None, value: object) -> str:
 
 def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
     """What the widest of a column's values show in the contract's number format for ``kind``."""
-    numbers: list[float] = []
-    others: set[object] = set()  # each distinct value once: a column repeats its dates and words
+    values = list(values)
     fmt = NUMBER_FORMATS[kind]
-    for value in values:
-        if value is None or value == "":
-            continue
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            numbers.append(float(value))
-        else:
-            others.add(value)
-    shown = heapq.nlargest(_CANDIDATES, {shown_text(fmt, value) for value in others}, key=len)
+    distinct = set(values)  # each value once: a column repeats its dates and words
+    if any(v.__class__ is bool for v in distinct):  # True is 1 in a set: then value by value
+        distinct = set()
+        numbers: list[float] = []
+        for value in values:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                numbers.append(float(value))
+            else:
+                distinct.add(value)
+    else:
+        numbers = [float(v) for v in distinct if isinstance(v, int | float)]
+        distinct = {v for v in distinct if not isinstance(v, int | float)}
+    distinct.discard(None)
+    distinct.discard("")
+    shown = heapq.nlargest(_CANDIDATES, {shown_text(fmt, value) for value in distinct}, key=len)
     shown.extend(shown_text(fmt, number) for number in {max(numbers, default=0.0), min(numbers, default=0.0)}
                  if numbers)
     return shown

@@ -12,7 +12,9 @@ column by column, and its text goes into the workbook's shared strings, appended
 rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a change needs (the
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
-written; every other part is copied byte for byte (``arxl.book.package``). What a run changes
+written; every other part is copied byte for byte (``arxl.book.package``). Where processes may
+be forked (``arxl.forking``), the report and the largest sheets are worked out in child processes
+meanwhile (``arxl.book.background``), to the same bytes. What a run changes
 in a part arxl did not write is: a pivot table whose source holds a cell arxl wrote is marked
 to refresh on open, and the calculation chain is dropped when a formula cell was overwritten
 (Excel rebuilds it; a stale one makes Excel repair the file).
@@ -26,7 +28,9 @@ import copy
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
+from arxl.book.background import Forked
 from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
@@ -45,6 +50,7 @@ from arxl.book.store import BookError, RawTable
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
+from arxl.forking import fork_workers
 
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{SML}}}"
@@ -57,6 +63,8 @@ PIVOT_CACHE_REL = f"{DOC_REL}/pivotCacheDefinition"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 TABLE_STYLE = "TableStyleMedium2"
+ASIDE_FROM = 200_000  # cells to write: a sheet's rewrite goes to a child process from this many on
+MAX_ASIDE = 2  # sheets rewritten in child processes, beside this one: on two cores, about even
 _BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
 _FORMULA_TAG = re.compile(rb"<f[\s>/]")  # a cell's formula (not <fill>, <firstFooter>...)
 _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
@@ -81,6 +89,26 @@ def _same(old: object, new: object) -> bool:
         return float(old) == float(new)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return old == new
+
+
+def _drawn_book(sheet: str, report: Report) -> bytes:
+    """A workbook of one sheet, titled ``sheet``, with ``report`` drawn on it by openpyxl."""
+    import openpyxl
+
+    from arxl.book.files_report import draw_report
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    draw_report(ws, report)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _drawing(sheet: str, report: Report) -> tuple[tuple[int, ...], bytes]:
+    return (), _drawn_book(sheet, report)
 
 
 def _canonical(element: etree._Element) -> bytes:
@@ -144,6 +172,11 @@ class _Styles:
         xfs.set("count", str(len(xfs)))
         self.changed = True
         return len(xfs) - 1
+
+    @property
+    def cell_styles(self) -> int:
+        """How many cell styles (cellXfs) the workbook has."""
+        return len(self._list("cellXfs"))
 
     def with_format(self, base: int, code: str) -> int:
         """The style of cells styled ``base`` but shown with number format ``code``."""
@@ -353,7 +386,10 @@ class PackageStore:
 
             self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
         found = self._calamine.get_sheet_by_name(sheet.title)
-        sheet.grid = [[None if v == "" else v for v in row] for row in found.to_python(skip_empty_area=False)]
+        sheet.grid = found.to_python(skip_empty_area=False)
+        for cells in sheet.grid:  # calamine gives a blank cell as ""
+            if "" in cells:  # (a scan in C: most rows of a ledger are full)
+                cells[:] = [None if v == "" else v for v in cells]
         sheet.merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in (found.merged_cell_ranges or [])]
         data = self.package.read(sheet.part)
         if _FORMULA_TAG.search(data) is None:
@@ -739,24 +775,13 @@ class PackageStore:
         """Replace the report sheet with ``report`` (drawn when the workbook is saved)."""
         self._reports[sheet] = report
 
-    def _draw_report(self, sheet: str, report: Report) -> None:
-        """The report sheet replaced by ``report`` drawn by openpyxl on a sheet of its own,
-        moved into this workbook with its drawing, charts and styles."""
-        import openpyxl
-
-        from arxl.book.files_report import draw_report
-
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = sheet
-        draw_report(ws, report)
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        drawn = Package(buffer.getvalue())
+    def _place_report(self, sheet: str, drawn_book: bytes) -> None:
+        """The report sheet replaced by the one sheet of ``drawn_book`` (``_drawn_book``), moved
+        into this workbook with its drawing, charts and styles."""
+        source = Package(drawn_book)
         drawn_sheet = "xl/worksheets/sheet1.xml"
-        body = drawn.read(drawn_sheet)
-        source_styles = parse_xml(drawn.read("xl/styles.xml"))
+        body = source.read(drawn_sheet)
+        source_styles = parse_xml(source.read("xl/styles.xml"))
         mapped: dict[bytes, bytes] = {}
 
         def restyle(m: re.Match[bytes]) -> bytes:
@@ -784,10 +809,10 @@ class PackageStore:
                 self.package.remove_tree(part)
             self.package.write(target.part, body)
             target.grid, target.edits, target.formulas = [], SheetEdits(), set()
-        rels = drawn.rels(drawn_sheet)
+        rels = source.rels(drawn_sheet)
         for rel in rels:
-            part = drawn.targets(drawn_sheet)[rel.get("Id", "")][1]
-            copied = self._copy_tree(drawn, part)
+            part = source.targets(drawn_sheet)[rel.get("Id", "")][1]
+            copied = self._copy_tree(source, part)
             rel.set("Target", relative(target.part, copied))
         self.package.put_rels(target.part, rels)
 
@@ -812,22 +837,38 @@ class PackageStore:
     # ---- saving -------------------------------------------------------------------------------
     def save(self, path: Path, suffix: str) -> None:
         """Write the package with arxl's changes to ``path``, as the file type ``suffix`` names."""
+        guided = self._guided()
+        for sheet in self._sheets:
+            for place in guided.get(sheet.title, []):
+                wrap_rows(place, sheet.edits, self._styles.aligned)
+        forks = fork_workers(2) > 1  # the reports drawn in children meanwhile
+        drawing = {name: Forked(partial(_drawing, name, report)) if forks else None
+                   for name, report in self._reports.items()}
+        aside = self._rewrite_aside()
         for sheet_name, report in self._reports.items():
-            self._draw_report(sheet_name, report)
+            forked = drawing[sheet_name]
+            done = forked.result() if forked is not None else None
+            self._place_report(sheet_name, done[1] if done is not None else _drawn_book(sheet_name, report))
         self._reports = {}
         self._refresh_pivots()
-        guided = self._guided()
         untitled = self._untitled(guided)
         writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-        for sheet in self._sheets:
+        for sheet in sorted(self._sheets, key=lambda s: s.part in aside):  # the ones aside last
             placed = guided.get(sheet.title, [])
-            for place in placed:
-                wrap_rows(place, sheet.edits, self._styles.aligned)
             edits = sheet.edits
             if not (edits or placed):
                 continue
             original = self.package.read(sheet.part)
-            data = rewrite(original, edits, writer) if edits else original
+            data = original
+            if edits:
+                forked = aside.get(sheet.part)
+                done = forked.result() if forked is not None else None
+                if done is None:
+                    data = rewrite(original, edits, writer)
+                else:
+                    (referred, dropped), data = done
+                    self._strings.referred += referred
+                    writer.dropped += dropped
             sheet.edits = SheetEdits()
             if placed:
                 data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
@@ -850,6 +891,39 @@ class PackageStore:
             self.package.write_xml(self.workbook_part, self._workbook)
         self.notes = self.package.conform(suffix)
         self.package.save(path)
+
+    def _rewrite_aside(self) -> dict[str, Forked | None]:
+        """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
+        same on every machine, so that the workbook is too), by part: their text given its shared
+        strings and their new cells their styles now, and each rewrite started in a forked child
+        where that is allowed, to go on while this process draws the reports and rewrites the
+        other sheets. A child's sheet is taken only when it needed no string or style the
+        workbook lacked when it was forked (numbered here meanwhile); otherwise, or when the
+        child died, the sheet is rewritten here, as without one."""
+        reports = set(self._reports)
+        large = sorted((s for s in self._sheets if s.edits and s.title not in reports and s.edits.size() >= ASIDE_FROM),
+                       key=lambda s: -s.edits.size())[:MAX_ASIDE]
+        for sheet in large:
+            self._strings.add(sheet.edits.texts())
+            for number_format in sheet.edits.number_formats():  # the style of a new cell shown so
+                self._styles.with_format(0, number_format)
+        if fork_workers(2) < 2:
+            return {sheet.part: None for sheet in large}
+        return {sheet.part: Forked(self._rewriter(sheet)) for sheet in large}
+
+    def _rewriter(self, sheet: _Sheet) -> Callable[[], tuple[tuple[int, ...], bytes]]:
+        """``sheet``'s rewrite, as a forked child does it."""
+        original, edits = self.package.read(sheet.part), sheet.edits
+        strings, styles, referred = self._strings.size, self._styles.cell_styles, self._strings.referred
+
+        def work() -> tuple[tuple[int, ...], bytes]:
+            writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
+            data = rewrite(original, edits, writer)
+            if self._strings.size != strings or self._styles.cell_styles != styles:
+                raise LookupError("a string or style the workbook has not got yet")
+            return (self._strings.referred - referred, writer.dropped), data
+
+        return work
 
     def _guided(self) -> dict[str, list[PlacedTable]]:
         """The contract's tables arxl wrote or changed this run, by sheet, for their guidance."""

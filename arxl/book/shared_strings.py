@@ -54,11 +54,27 @@ class SharedStrings:
         self.referred += 1
         index = self._read()
         at = index.get(text)
-        if at is None:
-            at = index[text] = self._size
-            self._size += 1
-            self._added.append(text)
+        return self._append(text) if at is None else at
+
+    def add(self, texts: list[str]) -> None:
+        """Give each of ``texts`` its index ahead of the cells that will refer to it (a sheet
+        rewritten in another process then finds them all)."""
+        index = self._read()
+        for text in texts:
+            if text not in index:
+                self._append(text)
+
+    def _append(self, text: str) -> int:
+        at = self._read()[text] = self._size
+        self._size += 1
+        self._added.append(text)
         return at
+
+    @property
+    def size(self) -> int:
+        """Strings in the table, the clerk's and arxl's."""
+        self._read()
+        return self._size
 
     def save(self) -> None:
         """Write the part with the strings added (the part is left as it was when none were)."""

@@ -147,6 +147,39 @@ class SheetEdits:
         if how is not DELETE:
             self.max_row, self.max_col = max(self.max_row, high), max(self.max_col, col)
 
+    def texts(self) -> list[str]:
+        """The text these edits write as shared strings (strings that are no formula), column by
+        column, then the scattered cells'."""
+        found = []
+        for column in self.columns.values():
+            for how, value in zip(column.how, column.values):
+                if isinstance(value, str) and value and isinstance(how, Written) and (
+                        how.as_text or not value.startswith("=")):
+                    found.append(value)
+        for cells in self.cells.values():
+            for edit in cells.values():
+                if isinstance(edit, Edit) and edit.raw is None and isinstance(edit.value, str) and edit.value and (
+                        edit.as_text or not edit.value.startswith("=")):
+                    found.append(edit.value)
+        return found
+
+    def number_formats(self) -> list[str]:
+        """The number formats these edits set, each once, as first met."""
+        found: dict[str, None] = {}
+        for column in self.columns.values():
+            for how in {id(how): how for how in column.how}.values():
+                if isinstance(how, Written) and how.number_format:
+                    found[how.number_format] = None
+        for cells in self.cells.values():
+            for edit in cells.values():
+                if isinstance(edit, Edit) and edit.raw is None and edit.number_format:
+                    found[edit.number_format] = None
+        return list(found)
+
+    def size(self) -> int:
+        """How many cells these edits write, about (rows by columns written down, and scattered)."""
+        return sum(len(column.how) for column in self.columns.values()) + sum(map(len, self.cells.values()))
+
     def touched(self) -> set[tuple[int, int]]:
         """Every cell written or removed, as (row, column)."""
         found = {(r, c) for r, cells in self.cells.items() for c in cells}

@@ -108,11 +108,15 @@ def check_promises(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Proble
     made = contacts.loc[has_amount & has_date & contacts["ContactDate"].notna() & (contacts["ContactDate"] <= stamp)]
     currency = resolve_currencies(made["Currency"], made["CustomerID"], customers, ledger.settings.base_currency)
     made = made.assign(Currency=currency)
-    receipts = posted_receipts(ledger, as_of)
-    pools: dict[tuple[str, str], list[_Cash]] = {}
-    for key, rows in receipts.groupby(KEY):
-        pools[(str(key[0]), str(key[1]))] = [_Cash(str(p), d, int(c)) for p, d, c in
-                                              zip(rows["PaymentID"], rows["Date"], rows["Amount"])]
+    promised = set(zip(made["CustomerID"].astype(str), made["Currency"].astype(str)))
+    pools: dict[tuple[str, str], list[_Cash]] = {}  # each customer's receipts, oldest first
+    if promised:
+        receipts = posted_receipts(ledger, as_of)
+        columns = (receipts[c] for c in (*KEY, "PaymentID", "Date", "Amount"))
+        for customer, currency, payment, date, amount in zip(*columns):
+            key = (str(customer), str(currency))
+            if key in promised:
+                pools.setdefault(key, []).append(_Cash(str(payment), date, int(amount)))
     order = made.sort_values(["PromisedDate", "ContactDate", "ChainNo"], kind="stable")
     results = {}
     for row, promise in order.iterrows():

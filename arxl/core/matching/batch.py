@@ -16,8 +16,6 @@ from __future__ import annotations
 import gc
 import itertools
 import multiprocessing as mp
-import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
 from arxl.core.matching.policy import STRONG_NAME, Held, Rule
 from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
 from arxl.core.matching.text import account_key
+from arxl.forking import fork_workers
 
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
@@ -239,12 +238,10 @@ class _Work:
 def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
     """Each payment's candidates against the balances before the batch. Proposals are
     independent, so a large batch is shared among the machine's cores where worker processes
-    can be forked safely (Linux: the headless door on a server); elsewhere (macOS, where
-    forking a process that loaded system frameworks is unsafe; Windows, which cannot fork;
-    inside Excel), one after the other."""
+    can be forked safely (``fork_workers``); elsewhere, one after the other."""
     total = len(work.payments)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if total < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
+    workers = fork_workers(MAX_WORKERS)
+    if total < PARALLEL_FROM or workers < 2:
         out = []
         for k in range(total):
             out += work.propose([k])

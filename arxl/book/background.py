@@ -1,0 +1,50 @@
+"""A piece of a save worked out in a forked child process while this process goes on with the
+rest (``arxl.forking`` says where that is allowed). The child only computes: it writes no file and
+takes no lock, and whatever goes wrong in it, the caller does the piece itself."""
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+
+Piece = tuple[tuple[int, ...], bytes]  # a few counts, and bytes (sent as they are)
+
+
+class Forked:
+    """``work()`` run in a forked child from now on; ``result()`` waits for what it returned."""
+
+    def __init__(self, work: Callable[[], Piece]):
+        context = mp.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        # Objects alive now are left out of the child's garbage collections, so that a collection
+        # does not write to (and so copy) every page it shares with this process.
+        gc.freeze()
+        try:
+            self._child = context.Process(target=_work_and_send, args=(work, send), daemon=True)
+            self._child.start()
+        finally:
+            gc.unfreeze()
+        send.close()
+
+    def result(self) -> Piece | None:
+        """What ``work`` returned; None when it raised or the child died."""
+        try:
+            head = self._receive.recv()
+            return None if head is None else (head, self._receive.recv_bytes())
+        except (EOFError, OSError):
+            return None
+        finally:
+            self._receive.close()
+            self._child.join()
+
+
+def _work_and_send(work: Callable[[], Piece], send: Connection) -> None:
+    gc.disable()  # a short life: nothing to collect
+    try:
+        head, data = work()
+    except Exception:
+        send.send(None)
+        return
+    send.send(head)
+    send.send_bytes(data)
