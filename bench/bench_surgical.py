@@ -6,7 +6,9 @@ of the same file, measured in one run; with peak memory and the file's size afte
 
 Without --book, the large ledger of bench/generated.py (100,000 invoices, 10,000 payments,
 5,000 customers). Each refresh runs as the real CLI in a child process (imports and start-up
-count; peak memory is the child's own high-water mark, VmHWM). ``--openpyxl-engine`` also
+count; peak memory is the child's own high-water mark, VmHWM, and, "with forked", the peak of
+its PSS summed with that of the processes it forked: matcher workers and save pieces share its
+pages, and PSS counts a shared page once). ``--openpyxl-engine`` also
 times the old engine (ARXL_ENGINE=openpyxl) on copies of the same files.
 Targets (issue 14): first refresh at most 0.8 of the plain round trip (aim 0.5), repeat refresh
 at most 0.8 of its own plain round trip, peak under 700 MB. ``--rounds N`` measures every step N
@@ -43,14 +45,14 @@ def plain_round_trip(path: Path, out: Path) -> tuple[float, float]:
     return time.perf_counter() - started, int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
-def refresh(book: Path, engine: str) -> tuple[float, float]:
+def refresh(book: Path, engine: str) -> tuple[float, float, float]:
     os.environ["ARXL_ENGINE"] = engine
     return child(["refresh", str(book), "--no-backup"])
 
 
 def one_round(source: Path, work: Path, openpyxl_engine: bool) -> tuple[list, list]:
-    """Each step once, on fresh copies of ``source``: (step, seconds, ratio, peak MB) rows and
-    (label, bytes) sizes."""
+    """Each step once, on fresh copies of ``source``: (step, seconds, ratio, peak MB, peak MB
+    with the processes it forked) rows and (label, bytes) sizes."""
     book = work / "book.xlsx"
     shutil.copy(source, book)
     old = work / "old-engine.xlsx"
@@ -58,22 +60,23 @@ def one_round(source: Path, work: Path, openpyxl_engine: bool) -> tuple[list, li
     rows = []
     sizes = [("the workbook as given", book.stat().st_size)]
     plain, plain_mb = plain_round_trip(book, work / "plain.xlsx")
-    rows.append(("openpyxl load + save (the file as given)", plain, 1.0, plain_mb))
-    first, first_mb = refresh(book, "package")
-    rows.append(("arxl refresh, first run (package engine)", first, first / plain, first_mb))
+    rows.append(("openpyxl load + save (the file as given)", plain, 1.0, plain_mb, plain_mb))
+    first, first_mb, first_together = refresh(book, "package")
+    rows.append(("arxl refresh, first run (package engine)", first, first / plain, first_mb, first_together))
     sizes.append(("after the first refresh", book.stat().st_size))
     if openpyxl_engine:
-        s, mb = refresh(old, "openpyxl")
-        rows.append(("arxl refresh, first run (openpyxl engine)", s, s / plain, mb))
+        s, mb, together = refresh(old, "openpyxl")
+        rows.append(("arxl refresh, first run (openpyxl engine)", s, s / plain, mb, together))
     plain_after, plain_after_mb = plain_round_trip(book, work / "plain-after.xlsx")
-    rows.append(("openpyxl load + save (the refreshed file)", plain_after, 1.0, plain_after_mb))
-    second, second_mb = refresh(book, "package")
-    rows.append(("arxl refresh, repeat run (package engine)", second, second / plain_after, second_mb))
+    rows.append(("openpyxl load + save (the refreshed file)", plain_after, 1.0, plain_after_mb, plain_after_mb))
+    second, second_mb, second_together = refresh(book, "package")
+    rows.append(("arxl refresh, repeat run (package engine)", second, second / plain_after, second_mb,
+                 second_together))
     sizes.append(("after the repeat refresh", book.stat().st_size))
     sizes.append(("openpyxl's save of the refreshed file", (work / "plain-after.xlsx").stat().st_size))
     if openpyxl_engine:
-        s, mb = refresh(old, "openpyxl")
-        rows.append(("arxl refresh, repeat run (openpyxl engine)", s, s / plain_after, mb))
+        s, mb, together = refresh(old, "openpyxl")
+        rows.append(("arxl refresh, repeat run (openpyxl engine)", s, s / plain_after, mb, together))
     return rows, sizes
 
 
@@ -95,9 +98,9 @@ def main() -> None:
         load = os.getloadavg()[0]
         rows, sizes = one_round(source, work, args.openpyxl_engine)
         print(f"round {n} of {args.rounds} (load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)")
-        print(f"{'step':46} {'seconds':>8} {'x plain':>8} {'peak MB':>8}")
-        for label, seconds, ratio, mb in rows:
-            print(f"{label:46} {seconds:8.1f} {ratio:8.2f} {mb:8.0f}")
+        print(f"{'step':46} {'seconds':>8} {'x plain':>8} {'peak MB':>8} {'with forked':>11}")
+        for label, seconds, ratio, mb, together in rows:
+            print(f"{label:46} {seconds:8.1f} {ratio:8.2f} {mb:8.0f} {together:11.0f}")
             if label.startswith("arxl refresh"):
                 ratios.setdefault(label, []).append(ratio)
         print(f"{'file size':46} {'MB':>8}")

@@ -4,9 +4,11 @@ nothing, the Excel 2010 ribbon part."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -20,6 +22,7 @@ from arxl.book import background, package_store
 from arxl.book.files import open_book, save_book
 from arxl.book.package import Package
 from arxl.book.sheetedit import SheetEdits
+from arxl.book.store import BookError
 from arxl.commands.command import Context
 from arxl.commands.registry import REFRESH
 from arxl.commands.runner import run_commands
@@ -205,7 +208,8 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     """The largest sheets of a save are rewritten, and its report drawn, in forked children
     while this process does the rest. With every sheet large enough, the refreshed workbook is
     byte for byte the one made here alone; so it is when the children's sheets need strings the
-    workbook lacked (they give way) and when the children die (their work is done here)."""
+    workbook lacked (they give way) and when the children die (their work is done here). A save
+    that fails leaves no child running."""
     demo = write_demo(tmp_path / "demo.xlsx", seed=4, customers=30, invoices=300, payments=30)
     monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
     results: list[object] = []
@@ -232,6 +236,17 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     alone = refreshed("alone-2", forks=False)
     assert refreshed("forked-2", forks=True) == alone
     assert [r is not None for r in results] == [True] + [False] * package_store.MAX_ASIDE
+    results.clear()
+
+    def failing(self, sheet, drawn_book):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:  # a save that fails ends its children, even one still at work
+        m.setattr(package_store.PackageStore, "_place_report", failing)
+        m.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: time.sleep(600))
+        with pytest.raises(BookError, match="disk holding book.xlsx is full"):
+            refreshed("failed", forks=True)
+    assert not multiprocessing.active_children()
     results.clear()
 
     monkeypatch.setattr(package_store, "_drawing", lambda sheet, report: os._exit(9))

@@ -39,6 +39,14 @@ class Forked:
             self._child.join()
 
 
+    def stop(self) -> None:
+        """End the child if its result was not taken (the save it served failed)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._receive.close()
+
+
 def _work_and_send(work: Callable[[], Piece], send: Connection) -> None:
     gc.disable()  # a short life: nothing to collect
     try:

@@ -844,7 +844,19 @@ class PackageStore:
         forks = fork_workers(2) > 1  # the reports drawn in children meanwhile
         drawing = {name: Forked(partial(_drawing, name, report)) if forks else None
                    for name, report in self._reports.items()}
-        aside = self._rewrite_aside()
+        aside: dict[str, Forked | None] = {}
+        try:
+            aside = self._rewrite_aside()
+            self._write_out(path, suffix, guided, drawing, aside)
+        finally:  # a child whose piece was not taken (the save failed) ends with it
+            for forked in (*drawing.values(), *aside.values()):
+                if forked is not None:
+                    forked.stop()
+
+    def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
+                   drawing: dict[str, Forked | None], aside: dict[str, Forked | None]) -> None:
+        """``save`` once its children are started: the reports placed, the sheets rewritten and
+        guided, and the parts written."""
         for sheet_name, report in self._reports.items():
             forked = drawing[sheet_name]
             done = forked.result() if forked is not None else None
