@@ -1,5 +1,5 @@
-"""The package's arrows point one way (README, Layout): doors -> commands -> core -> contract;
-commands -> book. These tests read every module's imports and fail on an arrow the wrong way."""
+"""The package's arrows point one way (README, Layout): doors -> commands -> core -> the leaves
+(contract, forking); commands -> book. These tests read every module's imports and fail on an arrow the wrong way."""
 from __future__ import annotations
 
 import ast
@@ -37,12 +37,14 @@ def offenders(folder: str, allowed: tuple[str, ...]) -> dict[str, set[str]]:
     return bad
 
 
-def test_the_contract_imports_nothing_of_arxl():
+def test_the_leaves_import_nothing_of_arxl():
+    """The contract, and where work may be shared with forked processes."""
     assert imports(PACKAGE / "contract.py") == set()
+    assert imports(PACKAGE / "forking.py") == set()
 
 
-def test_core_imports_only_the_contract_and_itself():
-    assert offenders("core", ("arxl.contract", "arxl.core")) == {}
+def test_core_imports_only_the_leaves_and_itself():
+    assert offenders("core", ("arxl.contract", "arxl.forking", "arxl.core")) == {}
 
 
 def test_bank_file_parsers_know_nothing_of_the_workbook():
