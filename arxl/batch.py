@@ -32,6 +32,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,7 @@ from arxl.book.documents import TEMP_PREFIX
 from arxl.book.lock import BookBusy
 from arxl.book.store import BookError
 from arxl.cli import DEFAULT_RETRIES, _Progress, log_error, not_done, work_book
+from arxl.forking import beside_others
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 CONNECT_TIMEOUT = 20.0  # seconds to reach a Dask scheduler
@@ -145,9 +147,10 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_job(job: BookJob, attempt: int = 1, progress: bool = False) -> BookReport:
+def run_job(job: BookJob, attempt: int = 1, progress: bool = False, alone: bool = True) -> BookReport:
     """Work one workbook as a single ``arxl`` run does, and say how it went; never raises for
-    the workbook's sake (an unexpected error is logged on the worker's machine)."""
+    the workbook's sake (an unexpected error is logged on the worker's machine). ``alone``: no
+    other run shares the machine's cores (else the run forks no helpers: ``arxl.forking``)."""
     started = time.perf_counter()
 
     def failed(summary: str, message: str, retry: bool = False) -> BookReport:
@@ -155,9 +158,10 @@ def run_job(job: BookJob, attempt: int = 1, progress: bool = False) -> BookRepor
                           message, summary=summary, retry=retry)
 
     try:
-        result, summary = work_book(job.path, list(job.steps), as_of=job.as_of, output=job.output, files=job.files,
-                                    progress=_Progress(progress), backup=job.backup, wait=job.wait,
-                                    options=dict(job.options), prepare=job.prepare)
+        with nullcontext() if alone else beside_others():
+            result, summary = work_book(job.path, list(job.steps), as_of=job.as_of, output=job.output,
+                                        files=job.files, progress=_Progress(progress), backup=job.backup,
+                                        wait=job.wait, options=dict(job.options), prepare=job.prepare)
     except BookBusy as exc:
         return failed(not_done(job.book, exc), str(exc), retry=True)
     except BookError as exc:
@@ -230,7 +234,7 @@ class ProcessPool:
         return cf.ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, job: BookJob, attempt: int) -> cf.Future[BookReport]:
-        future = self.pool.submit(run_job, job, attempt)
+        future = self.pool.submit(run_job, job, attempt, False, False)  # beside the pool's other runs
         self.given[future] = self.pool
         return future
 
@@ -281,7 +285,9 @@ class Cluster:
 
     def submit(self, job: BookJob, attempt: int) -> Any:
         # a key of its own: the same workbook named twice is two runs, not one shared result
-        return self.client.submit(run_job, job, attempt, key=f"arxl-{job.path.name}-{uuid.uuid4().hex}", pure=False)
+        # beside the cluster's other runs (and a Dask worker's threads are no place to fork)
+        return self.client.submit(run_job, job, attempt, False, False, key=f"arxl-{job.path.name}-{uuid.uuid4().hex}",
+                                  pure=False)
 
     def wait(self, running: set[Any]) -> set[Any]:
         from distributed import wait

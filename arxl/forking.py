@@ -1,15 +1,34 @@
 """Whether work may be shared with forked processes here: on Linux (the headless door on a
-server) with two cores or more. Elsewhere (macOS, where forking a process that loaded system
-frameworks is unsafe; Windows, which cannot fork; inside Excel) work stays in one process."""
+server) with two cores or more, in a run that has the machine's cores to itself. Elsewhere
+(macOS, where forking a process that loaded system frameworks is unsafe; Windows, which cannot
+fork; inside Excel), and in a run beside others (a batch of several workbooks at once, a cluster's
+worker: the other cores are theirs, and forked helpers would only add memory), work stays in one
+process. ``ARXL_FORK=0`` keeps every run in one process: a refresh of a large workbook then takes
+longer but about half the memory (each helper's pages grow apart from its parent's as it works)."""
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_beside_others = 0  # runs in this process that leave the other cores to other runs
+
+
+@contextmanager
+def beside_others() -> Iterator[None]:
+    """While held, this process forks no helpers."""
+    global _beside_others
+    _beside_others += 1
+    try:
+        yield
+    finally:
+        _beside_others -= 1
 
 
 def fork_workers(most: int) -> int:
     """How many processes, this one included and at most ``most``, may share work here (1: this
     one alone)."""
-    if not sys.platform.startswith("linux"):
+    if _beside_others or not sys.platform.startswith("linux") or os.environ.get("ARXL_FORK", "").strip() == "0":
         return 1
     return max(1, min(os.cpu_count() or 1, most))

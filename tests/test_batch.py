@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import multiprocessing.pool
 import os
 import shutil
 import signal
@@ -21,9 +22,13 @@ from reliability import invariants, results_beside, small_demo
 
 from arxl import batch
 from arxl.batch import expand
+from arxl.book import background, package_store
 from arxl.book.files import open_book
 from arxl.book.lock import BookLock, lock_path
 from arxl.cli import main
+from arxl.core.matching import batch as matching_batch
+from arxl.demo import write_demo
+from arxl.forking import beside_others, fork_workers
 
 ROWS = {
     "Customers": [{"CustomerID": "C001", "Name": "Acme Tools Inc.", "Terms": "Net 30"},
@@ -303,3 +308,34 @@ def test_an_unreachable_scheduler_is_one_line_and_nothing_is_done(make_book, cap
     assert main(["--quiet", "refresh", str(book), "--cluster", f"tcp://127.0.0.1:{_free_port()}"]) == 1
     err = capsys.readouterr().err
     assert "could not be reached" in err and "Traceback" not in err and book.read_bytes() == before
+
+
+@pytest.mark.skipif(fork_workers(2) < 2, reason="helpers are forked only where forking is allowed")
+def test_a_run_beside_others_forks_no_helpers_and_a_run_alone_does(tmp_path, monkeypatch):
+    """In a batch of several workbooks at once (or on a cluster's worker) the other cores run
+    other workbooks: a refresh there forks no matcher workers and no save pieces, which would
+    only add memory. Alone, it does. Each done and saved either way."""
+    monkeypatch.setattr(matching_batch, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
+    started: list[str] = []
+    forked_init = background.Forked.__init__
+    monkeypatch.setattr(background.Forked, "__init__",
+                        lambda self, work: started.append("save piece") or forked_init(self, work))
+    pool = multiprocessing.pool.Pool.__init__
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__",
+                        lambda self, *a, **k: started.append("matcher pool") or pool(self, *a, **k))
+    for alone in (False, True):
+        path = write_demo(tmp_path / f"alone-{alone}.xlsx", seed=5, customers=20, invoices=150, payments=20)
+        started.clear()
+        report = batch.run_job(batch.BookJob(path, path, ("match", "post", "aging")), alone=alone)
+        assert report.done, report.message
+        assert sorted(set(started)) == ([] if not alone else ["matcher pool", "save piece"])
+        with beside_others():
+            assert fork_workers(2) == 1
+
+
+def test_arxl_fork_0_keeps_every_run_in_one_process(monkeypatch):
+    monkeypatch.setenv("ARXL_FORK", "0")
+    assert fork_workers(8) == 1
+    monkeypatch.setenv("ARXL_FORK", "1")
+    assert fork_workers(8) == (min(os.cpu_count() or 1, 8) if sys.platform.startswith("linux") else 1)
