@@ -38,6 +38,8 @@ from arxl.book.store import BookError
 from arxl.cli import process
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.demo import write_demo
+from arxl.forking import fork_workers
 
 TRIALS = 20
 FAST_TRIALS = 2
@@ -367,3 +369,39 @@ def test_an_interrupt_after_the_save_leaves_the_documents_to_the_next_run(make_b
     assert result is not None, summary
     assert "Northwind Traders" in _pdf_text(path.parent / "Memos/book/CM-000001.pdf")
     assert not leftovers(path.parent) and invariants(path) == []
+
+
+@pytest.mark.attack("killed runs")
+@pytest.mark.skipif(fork_workers(2) < 2, reason="save pieces are forked only where forking is allowed")
+def test_a_run_killed_during_its_save_leaves_no_child_and_the_workbook_as_it_was(tmp_path):
+    """A refresh whose save has pieces at work in forked children is killed (SIGKILL, as an
+    out-of-memory killer or a clerk's kill would). The children end with it rather than work on
+    for no one (each one's pipe stays open in its siblings, so it would never be told), and the
+    workbook is byte for byte what it was."""
+    path = write_demo(tmp_path / "demo.xlsx", seed=4, customers=30, invoices=300, payments=30)
+    before = _digest(path)
+    script = textwrap.dedent(f"""
+        import time
+        from arxl.book import package_store
+        from arxl.cli import main
+        package_store.ASIDE_FROM = 1
+        package_store.PackageStore._rewriter = lambda self, sheet: lambda: time.sleep(600)
+        main(["--quiet", "refresh", {str(path)!r}, "--no-backup"])
+    """)
+    run = subprocess.Popen([sys.executable, "-c", script])
+    children: list[int] = []
+    deadline = time.monotonic() + 120
+    while len(children) < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+        children = [int(c) for task in os.listdir(f"/proc/{run.pid}/task")
+                    for c in open(f"/proc/{run.pid}/task/{task}/children").read().split()]
+    assert len(children) >= 2, "the save's children never started"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{c}") and "Z" not in open(f"/proc/{c}/stat").read().split()[2]
+              for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [c for c in children if os.path.exists(f"/proc/{c}") and open(f"/proc/{c}/stat").read().split()[2] != "Z"]
+    assert not alive
+    assert _digest(path) == before

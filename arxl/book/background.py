@@ -3,11 +3,15 @@ rest (``arxl.forking`` says where that is allowed). The child only computes: it 
 takes no lock, and whatever goes wrong in it, the caller does the piece itself."""
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
+import os
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+_PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
 Piece = tuple[tuple[int, ...], bytes]  # a few counts, and bytes (sent as they are)
 
 
@@ -21,7 +25,7 @@ class Forked:
         # does not write to (and so copy) every page it shares with this process.
         gc.freeze()
         try:
-            self._child = context.Process(target=_work_and_send, args=(work, send), daemon=True)
+            self._child = context.Process(target=_work_and_send, args=(work, send, os.getpid()), daemon=True)
             self._child.start()
         finally:
             gc.unfreeze()
@@ -47,7 +51,8 @@ class Forked:
         self._receive.close()
 
 
-def _work_and_send(work: Callable[[], Piece], send: Connection) -> None:
+def _work_and_send(work: Callable[[], Piece], send: Connection, parent: int) -> None:
+    _end_with(parent)
     gc.disable()  # a short life: nothing to collect
     try:
         head, data = work()
@@ -56,3 +61,14 @@ def _work_and_send(work: Callable[[], Piece], send: Connection) -> None:
         return
     send.send(head)
     send.send_bytes(data)
+
+
+def _end_with(parent: int) -> None:
+    """The child is ended when its parent is (a run killed during its save), rather than finish
+    a piece no one will read."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: the child ends when it finds the pipe closed
+        return
+    if os.getppid() != parent:  # the parent was gone before that was asked for
+        os._exit(1)
