@@ -8,8 +8,10 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 _PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
 Piece = tuple[tuple[int, ...], bytes]  # a few counts, and bytes (sent as they are)
@@ -25,11 +27,14 @@ class Forked:
         # does not write to (and so copy) every page it shares with this process.
         gc.freeze()
         try:
-            self._child = context.Process(target=_work_and_send, args=(work, send, os.getpid()), daemon=True)
-            self._child.start()
+            child = context.Process(target=_work_and_send, args=(work, send, os.getpid()), daemon=True)
+            child.start()
         finally:
             gc.unfreeze()
         send.close()
+        self._child = child
+        # ``stop()``, or this object forgotten (the run ended without a save): the child ends
+        self.stop = weakref.finalize(self, _stop, child, self._receive)
 
     def result(self) -> Piece | None:
         """What ``work`` returned; None when it raised or the child died."""
@@ -43,12 +48,12 @@ class Forked:
             self._child.join()
 
 
-    def stop(self) -> None:
-        """End the child if its result was not taken (the save it served failed)."""
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._receive.close()
+def _stop(child: BaseProcess, receive: Connection) -> None:
+    """End the child if its result was not taken (the save it served failed or never came)."""
+    if child.is_alive():
+        child.terminate()
+    child.join()
+    receive.close()
 
 
 def _work_and_send(work: Callable[[], Piece], send: Connection, parent: int) -> None:
