@@ -212,6 +212,7 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     that fails leaves no child running."""
     demo = write_demo(tmp_path / "demo.xlsx", seed=4, customers=30, invoices=300, payments=30)
     monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
+    monkeypatch.setattr(package_store, "DRAW_ASIDE_FROM", 1)
     results: list[object] = []
     result = background.Forked.result
     monkeypatch.setattr(background.Forked, "result", lambda self: results.append(got := result(self)) or got)

@@ -64,6 +64,7 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 TABLE_STYLE = "TableStyleMedium2"
 ASIDE_FROM = 200_000  # cells to write: a sheet's rewrite goes to a child process from this many on
+DRAW_ASIDE_FROM = 10_000  # cells of a report: drawn in a child process from this many on
 MAX_ASIDE = 2  # sheets rewritten in child processes, beside this one: on two cores, about even
 _BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
 _FORMULA_TAG = re.compile(rb"<f[\s>/]")  # a cell's formula (not <fill>, <firstFooter>...)
@@ -105,6 +106,10 @@ def _drawn_book(sheet: str, report: Report) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _cells(report: Report) -> int:
+    return sum(len(row) for block in report.blocks for row in block.rows)
 
 
 def _drawing(sheet: str, report: Report) -> tuple[tuple[int, ...], bytes]:
@@ -361,7 +366,7 @@ class PackageStore:
         self._tables: dict[str, _Table] = {}
         self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
         self._formula_overwritten = False
-        self._reports: dict[str, tuple[Report, Forked | None]] = {}  # a report, drawn meanwhile in a child
+        self._reports: dict[str, Report] = {}
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self._strings = SharedStrings(self.package, self.workbook_part)
         self._taken_out = False  # sheets or columns of arxl's removed (``arxl adopt --undo``)
@@ -531,7 +536,7 @@ class PackageStore:
         self._sheets = [s for s in self._sheets if s.part != part]
         self._tables = {name: t for name, t in self._tables.items() if t.sheet.part != part}
         self._all_tables = [t for t in self._table_parts() if t[1][0].part != part]
-        self._drop_report(title)
+        self._reports.pop(title, None)
         return True
 
     def remove_columns(self, name: str, offsets: list[int]) -> None:
@@ -772,16 +777,8 @@ class PackageStore:
 
     # ---- report sheets ------------------------------------------------------------------------
     def write_report(self, sheet: str, report: Report) -> None:
-        """Replace the report sheet with ``report``, placed when the workbook is saved. Where
-        processes may be forked, it is drawn in a child from now on, while the commands after
-        the one that made it run."""
-        self._drop_report(sheet)
-        self._reports[sheet] = (report, Forked(partial(_drawing, sheet, report)) if fork_workers(2) > 1 else None)
-
-    def _drop_report(self, sheet: str) -> None:
-        _, drawing = self._reports.pop(sheet, (None, None))
-        if drawing is not None:
-            drawing.stop()
+        """Replace the report sheet with ``report`` (drawn when the workbook is saved)."""
+        self._reports[sheet] = report
 
     def _place_report(self, sheet: str, drawn_book: bytes) -> None:
         """The report sheet replaced by the one sheet of ``drawn_book`` (``_drawn_book``), moved
@@ -849,23 +846,27 @@ class PackageStore:
         for sheet in self._sheets:
             for place in guided.get(sheet.title, []):
                 wrap_rows(place, sheet.edits, self._styles.aligned)
-        reports, self._reports = self._reports, {}
+        forks = fork_workers(2) > 1  # the large reports drawn in children meanwhile
+        drawing = {name: Forked(partial(_drawing, name, report)) if forks and _cells(report) >= DRAW_ASIDE_FROM
+                   else None for name, report in self._reports.items()}
         aside: dict[str, Forked | None] = {}
         try:
-            aside = self._rewrite_aside(set(reports))
-            self._write_out(path, suffix, guided, reports, aside)
+            aside = self._rewrite_aside()
+            self._write_out(path, suffix, guided, drawing, aside)
         finally:  # a child whose piece was not taken (the save failed) ends with it
-            for forked in (*(drawing for _, drawing in reports.values()), *aside.values()):
+            for forked in (*drawing.values(), *aside.values()):
                 if forked is not None:
                     forked.stop()
 
     def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
-                   reports: dict[str, tuple[Report, Forked | None]], aside: dict[str, Forked | None]) -> None:
+                   drawing: dict[str, Forked | None], aside: dict[str, Forked | None]) -> None:
         """``save`` once its children are started: the reports placed, the sheets rewritten and
         guided, and the parts written."""
-        for sheet_name, (report, drawing) in reports.items():
-            done = drawing.result() if drawing is not None else None
+        for sheet_name, report in self._reports.items():
+            forked = drawing[sheet_name]
+            done = forked.result() if forked is not None else None
             self._place_report(sheet_name, done[1] if done is not None else _drawn_book(sheet_name, report))
+        self._reports = {}
         self._refresh_pivots()
         untitled = self._untitled(guided)
         writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
@@ -908,15 +909,15 @@ class PackageStore:
         self.notes = self.package.conform(suffix)
         self.package.save(path)
 
-    def _rewrite_aside(self, reports: set[str]) -> dict[str, Forked | None]:
+    def _rewrite_aside(self) -> dict[str, Forked | None]:
         """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
         same on every machine, so that the workbook is too), by part: their text given its shared
         strings and their new cells their styles now, and each rewrite started in a forked child
         where that is allowed, to go on while this process draws the reports and rewrites the
         other sheets. A child's sheet is taken only when it needed no string or style the
         workbook lacked when it was forked (numbered here meanwhile); otherwise, or when the
-        child died, the sheet is rewritten here, as without one. ``reports``: the report sheets
-        (replaced, not rewritten)."""
+        child died, the sheet is rewritten here, as without one."""
+        reports = set(self._reports)
         large = sorted((s for s in self._sheets if s.edits and s.title not in reports and s.edits.size() >= ASIDE_FROM),
                        key=lambda s: -s.edits.size())[:MAX_ASIDE]
         for sheet in large:
