@@ -371,7 +371,7 @@ def test_an_interrupt_after_the_save_leaves_the_documents_to_the_next_run(make_b
     assert not leftovers(path.parent) and invariants(path) == []
 
 
-@pytest.mark.attack("killed runs")
+@pytest.mark.attack("kills during a save")
 @pytest.mark.skipif(fork_workers(2) < 2, reason="save pieces are forked only where forking is allowed")
 def test_a_run_killed_during_its_save_leaves_no_child_and_the_workbook_as_it_was(tmp_path):
     """A refresh whose save has pieces at work in forked children is killed (SIGKILL, as an
