@@ -32,7 +32,6 @@ class Forked:
         finally:
             gc.unfreeze()
         send.close()
-        self._child = child
         # ``stop()``, or this object forgotten (the run ended without a save): the child ends
         self.stop = weakref.finalize(self, _stop, child, self._receive)
 
@@ -44,8 +43,7 @@ class Forked:
         except (EOFError, OSError):
             return None
         finally:
-            self._receive.close()
-            self._child.join()
+            self.stop()
 
 
 def _stop(child: BaseProcess, receive: Connection) -> None:

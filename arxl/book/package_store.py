@@ -846,12 +846,12 @@ class PackageStore:
         for sheet in self._sheets:
             for place in guided.get(sheet.title, []):
                 wrap_rows(place, sheet.edits, self._styles.aligned)
-        forks = fork_workers(2) > 1  # the large reports drawn in children meanwhile
+        forks = fork_workers(2) > 1  # large reports and sheets worked out in children meanwhile
         drawing = {name: Forked(partial(_drawing, name, report)) if forks and _cells(report) >= DRAW_ASIDE_FROM
                    else None for name, report in self._reports.items()}
         aside: dict[str, Forked | None] = {}
         try:
-            aside = self._rewrite_aside()
+            aside = self._rewrite_aside(forks)
             self._write_out(path, suffix, guided, drawing, aside)
         finally:  # a child whose piece was not taken (the save failed) ends with it
             for forked in (*drawing.values(), *aside.values()):
@@ -909,24 +909,23 @@ class PackageStore:
         self.notes = self.package.conform(suffix)
         self.package.save(path)
 
-    def _rewrite_aside(self) -> dict[str, Forked | None]:
+    def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
         """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
         same on every machine, so that the workbook is too), by part: their text given its shared
         strings and their new cells their styles now, and each rewrite started in a forked child
         where that is allowed, to go on while this process draws the reports and rewrites the
         other sheets. A child's sheet is taken only when it needed no string or style the
         workbook lacked when it was forked (numbered here meanwhile); otherwise, or when the
-        child died, the sheet is rewritten here, as without one."""
-        reports = set(self._reports)
-        large = sorted((s for s in self._sheets if s.edits and s.title not in reports and s.edits.size() >= ASIDE_FROM),
-                       key=lambda s: -s.edits.size())[:MAX_ASIDE]
+        child died, the sheet is rewritten here, as without one. ``forks``: whether children may
+        be forked here."""
+        sizes = {s.part: s.edits.size() for s in self._sheets if s.edits and s.title not in self._reports}
+        large = sorted((s for s in self._sheets if sizes.get(s.part, 0) >= ASIDE_FROM),
+                       key=lambda s: -sizes[s.part])[:MAX_ASIDE]
         for sheet in large:
             self._strings.add(sheet.edits.texts())
             for number_format in sheet.edits.number_formats():  # the style of a new cell shown so
                 self._styles.with_format(0, number_format)
-        if fork_workers(2) < 2:
-            return {sheet.part: None for sheet in large}
-        return {sheet.part: Forked(self._rewriter(sheet)) for sheet in large}
+        return {sheet.part: Forked(self._rewriter(sheet)) if forks else None for sheet in large}
 
     def _rewriter(self, sheet: _Sheet) -> Callable[[], tuple[tuple[int, ...], bytes]]:
         """``sheet``'s rewrite, as a forked child does it."""
