@@ -16,7 +16,7 @@ import re
 import struct
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from lxml import etree
@@ -103,6 +103,11 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return fp.read(info.compress_size)
 
 
+# A part this large is compressed from the moment it is written, on another core, while the save
+# goes on with the rest (zlib lets go of the GIL); smaller ones all at once when the file is written.
+DEFLATE_EARLY_FROM = 1 << 20
+
+
 def _deflate(data: bytes) -> tuple[int, bytes]:
     """A part's CRC and its bytes compressed as a zip member (raw deflate, level 6)."""
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -133,6 +138,8 @@ class Package:
         self._new: dict[str, bytes] = {}
         self._gone: set[str] = set()
         self._ct: etree._Element | None = None
+        self._pool: ThreadPoolExecutor | None = None  # compressing parts (``DEFLATE_EARLY_FROM``)
+        self._deflating: dict[str, tuple[bytes, Future[tuple[int, bytes]]]] = {}  # name -> (data, its deflate)
 
     # ---- parts ------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -153,6 +160,13 @@ class Package:
             self._order.append(name)
         self._gone.discard(name)
         self._new[name] = data
+        if len(data) >= DEFLATE_EARLY_FROM:
+            self._deflating[name] = (data, self._deflater().submit(_deflate, data))
+
+    def _deflater(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="arxl-deflate")
+        return self._pool
 
     def write_xml(self, name: str, root: etree._Element) -> None:
         """Write ``root`` as the part ``name``; a part that comes back to what the file held (the
@@ -168,6 +182,7 @@ class Package:
 
     def remove(self, name: str) -> None:
         self._new.pop(name, None)
+        self._deflating.pop(name, None)
         self._gone.add(name)
         self.set_override(name, None)
         if self.has(rels_name(name)):
@@ -290,20 +305,25 @@ class Package:
         order = sorted(self.names(), key=lambda n: n != CONTENT_TYPES)  # Excel puts it first
         order += [n for n in self._new if n not in order]
         written = [name for name in order if name in self._new]
-        # the parts arxl wrote are compressed on every core at once (zlib lets go of the GIL)
-        with ThreadPoolExecutor(max_workers=min(len(written), os.cpu_count() or 1) or 1) as pool, \
-                zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
-            compressed = dict(zip(written, pool.map(lambda name: _deflate(self._new[name]), written)))
-            for name in order:
-                if name in self._new:
-                    crc, raw = compressed.pop(name)
-                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type, info.CRC = zipfile.ZIP_DEFLATED, crc
-                    info.compress_size, info.file_size = len(raw), len(self._new[name])
-                    info.external_attr = 0o600 << 16  # as zipfile's own writestr gives it
-                    _put_raw(out, info, raw)
-                else:
-                    self._copy(out, self._infos[name])
+        # the parts arxl wrote are compressed on every core at once; those begun when written kept
+        pool = self._deflater()
+        try:
+            deflated = {name: early[1] if (early := self._deflating.get(name)) and early[0] is self._new[name]
+                        else pool.submit(_deflate, self._new[name]) for name in written}
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+                for name in order:
+                    if name in self._new:
+                        crc, raw = deflated.pop(name).result()
+                        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                        info.compress_type, info.CRC = zipfile.ZIP_DEFLATED, crc
+                        info.compress_size, info.file_size = len(raw), len(self._new[name])
+                        info.external_attr = 0o600 << 16  # as zipfile's own writestr gives it
+                        _put_raw(out, info, raw)
+                    else:
+                        self._copy(out, self._infos[name])
+        finally:
+            self._pool, self._deflating = None, {}
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _copy(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         """A member as it is stored (its compressed bytes untouched)."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
@@ -59,12 +60,13 @@ class ColumnEdits:
     """What arxl wrote down one column: for each row from ``first`` on, the value and how it is
     written (a ``Written``, DELETE, or None where the row was not written)."""
 
-    __slots__ = ("first", "values", "how")
+    __slots__ = ("first", "values", "how", "_put")
 
     def __init__(self, first: int):
         self.first = first
         self.values: list[object] = []
         self.how: list[object] = []
+        self._put: dict[int, object] = {}  # every how ever put here, by identity (kept alive by it)
 
     def _reach(self, low: int, high: int) -> None:
         if low < self.first:
@@ -79,6 +81,7 @@ class ColumnEdits:
     def put(self, first_row: int, offsets: list[int], values: list[object], how: object) -> None:
         """``values[i]`` into row ``first_row + i`` for each ``i`` of ``offsets`` (ascending)."""
         self._reach(first_row + offsets[0], first_row + offsets[-1])
+        self._put.setdefault(id(how), how)
         shift = first_row - self.first
         if len(offsets) == len(values):  # every row: one slice each
             self.values[shift:shift + len(values)] = values
@@ -95,6 +98,13 @@ class ColumnEdits:
 
     def rows(self) -> list[int]:
         return [self.first + i for i, how in enumerate(self.how) if how is not None]
+
+    def ways(self) -> list[object]:
+        """How the rows are written (``Written``, DELETE), each once, as first met down the column.
+        Most columns are written once, one way: then without a look at each row."""
+        if len(self._put) == 1 and any(how is not None for how in self.how):
+            return list(self._put.values())
+        return [how for how in dict(zip(map(id, self.how), self.how)).values() if how is not None]
 
 
 @dataclass
@@ -148,26 +158,32 @@ class SheetEdits:
             self.max_row, self.max_col = max(self.max_row, high), max(self.max_col, col)
 
     def texts(self) -> list[str]:
-        """The text these edits write as shared strings (strings that are no formula), column by
-        column, then the scattered cells'."""
-        found = []
+        """The text these edits write as shared strings (strings that are no formula), each once,
+        as first met: column by column, then the scattered cells'."""
+        found: dict[str, None] = {}
         for column in self.columns.values():
-            for how, value in zip(column.how, column.values):
+            ways = column.ways()
+            if len(ways) == 1 and isinstance(ways[0], Written):  # written one way: each string once
+                strings = dict.fromkeys(compress(column.values, map(isinstance, column.values, repeat(str))))
+                pairs: Iterable[tuple[object, object]] = zip(repeat(ways[0]), strings)
+            else:
+                pairs = zip(column.how, column.values)
+            for how, value in pairs:
                 if isinstance(value, str) and value and isinstance(how, Written) and (
                         how.as_text or not value.startswith("=")):
-                    found.append(value)
+                    found[value] = None
         for cells in self.cells.values():
             for edit in cells.values():
                 if isinstance(edit, Edit) and edit.raw is None and isinstance(edit.value, str) and edit.value and (
                         edit.as_text or not edit.value.startswith("=")):
-                    found.append(edit.value)
-        return found
+                    found[edit.value] = None
+        return list(found)
 
     def number_formats(self) -> list[str]:
         """The number formats these edits set, each once, as first met."""
         found: dict[str, None] = {}
         for column in self.columns.values():
-            for how in {id(how): how for how in column.how}.values():
+            for how in column.ways():
                 if isinstance(how, Written) and how.number_format:
                     found[how.number_format] = None
         for cells in self.cells.values():
