@@ -31,6 +31,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress, repeat
+from operator import is_, is_not, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -286,24 +288,30 @@ class _Sheet:
         """The values of ``n`` cells of column ``col`` from ``first_row`` down."""
         rows = (self.grid or [])[first_row - 1:first_row - 1 + n]
         at = col - 1
-        found = [cells[at] if at < len(cells) else None for cells in rows]
+        try:  # rows reaching the column (a table's, padded to its width): in one pass
+            found = list(map(itemgetter(at), rows))
+        except IndexError:
+            found = [cells[at] if at < len(cells) else None for cells in rows]
         found.extend([None] * (n - len(found)))
         return found
 
-    def set_column(self, col: int, first_row: int, offsets: list[int], values: list[Any]) -> None:
-        """Cell ``first_row + i`` of column ``col`` set to ``values[i]``, for each ``i`` of ``offsets``."""
+    def set_column(self, col: int, first_row: int, offsets: list[int], values: list[Any], width: int = 0) -> None:
+        """Cell ``first_row + i`` of column ``col`` set to ``values[i]``, for each ``i`` of ``offsets``.
+        A row too short is padded to ``width`` (its table's last column) at once: a table written
+        a column at a time pads each row once, not once per column."""
         grid = self.grid
         assert grid is not None
-        at = col - 1
+        at, pad_to = col - 1, max(col, width)
         if len(offsets) == len(values):  # every row (a rebuilt table, appended rows): one walk down them
-            reach = next((first_row + i for i in range(len(values) - 1, -1, -1) if values[i] is not None), 0)
+            last = next(compress(range(len(values) - 1, -1, -1), map(is_not, reversed(values), repeat(None))), -1)
+            reach = first_row + last if last >= 0 else 0
             if len(grid) < reach:
                 grid.extend([] for _ in range(reach - len(grid)))
             for cells, value in zip(grid[first_row - 1:first_row - 1 + len(values)], values):
                 if len(cells) <= at:
                     if value is None:
                         continue
-                    cells.extend([None] * (col - len(cells)))
+                    cells.extend([None] * (pad_to - len(cells)))
                 cells[at] = value
             return
         for i in offsets:
@@ -316,7 +324,7 @@ class _Sheet:
             if len(cells) <= at:
                 if value is None:
                     continue
-                cells.extend([None] * (col - len(cells)))
+                cells.extend([None] * (pad_to - len(cells)))
             cells[at] = value
 
 
@@ -602,16 +610,21 @@ class PackageStore:
         sheet, col = table.sheet, table.min_col + offset
         old = sheet.column(col, first_row, len(values))
         # only the cells that change (a formula written back as read stays a formula)
-        changed = [i for i, (o, v) in enumerate(zip(old, values))
-                   if ((v is not None and v != "") if o is None  # a blank cell: the common case first
-                       else not (o.__class__ is v.__class__ and o == v) and not _same(o, v))]
+        if all(map(is_, old, repeat(None))):  # all blank (a new or rebuilt table): what is not blank
+            changed = list(compress(range(len(values)), map(is_not, values, repeat(None))))
+            if "" in values:
+                changed = [i for i in changed if values[i] != ""]
+        else:
+            changed = [i for i, (o, v) in enumerate(zip(old, values))
+                       if ((v is not None and v != "") if o is None  # a blank cell: the common case first
+                           else not (o.__class__ is v.__class__ and o == v) and not _same(o, v))]
         if not changed:
             return
         if sheet.formulas:
             for i in changed:
                 self._overwrite_formula(sheet, first_row + i, col)
         sheet.edits.put_column(col, first_row, changed, values, Written(number_format, as_text))
-        sheet.set_column(col, first_row, changed, values)
+        sheet.set_column(col, first_row, changed, values, table.max_col)
         table.written = True
         table.written_columns.add(col)
 

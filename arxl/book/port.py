@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, repeat
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -495,7 +497,8 @@ class Workbook:
     def _write(self, name: str, raw: RawTable, col: Column, at: int, start: int, values: list[object]) -> None:
         """Write ``values`` into column ``at`` from data row ``start`` (0-based) on. Text longer
         than a cell holds is cut, and each cut is a problem naming the cell."""
-        if any(isinstance(v, str) and len(v) > EXCEL_MAX_TEXT for v in values):
+        texts = cast("Iterable[str]", compress(values, map(isinstance, values, repeat(str))))
+        if max(map(len, texts), default=0) > EXCEL_MAX_TEXT:
             values = [self._fit(name, raw, col, raw.first_row + start + i, v) for i, v in enumerate(values)]
         self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
