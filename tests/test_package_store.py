@@ -20,7 +20,7 @@ from test_reliability_limits import check_excel_rules
 
 from arxl.book import background, package_store
 from arxl.book.files import open_book, save_book
-from arxl.book.package import Package
+from arxl.book.package import DEFLATE_EARLY_FROM, Package
 from arxl.book.sheetedit import SheetEdits
 from arxl.book.store import BookError
 from arxl.commands.command import Context
@@ -254,3 +254,33 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))
     assert refreshed("killed", forks=True) == alone
     assert results == [None] * (1 + package_store.MAX_ASIDE)
+
+
+def test_a_large_part_compressed_when_written_is_saved_as_last_written(tmp_path):
+    """A part from ``DEFLATE_EARLY_FROM`` bytes on is compressed from the moment it is written;
+    a part written again, or removed, meanwhile is saved as it is last (or not at all)."""
+    source = tmp_path / "in.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("kept.xml", b"<kept/>")
+        z.writestr("big.xml", b"<old/>")
+    first, second = (b"<a>" + bytes(str(i), "ascii") * DEFLATE_EARLY_FROM + b"</a>" for i in (1, 2))
+    package = Package(source.read_bytes())
+    package.write("big.xml", first)
+    package.write("big.xml", second)  # written over while the first was being compressed
+    package.write("shrunk.xml", first)
+    package.write("shrunk.xml", b"<shrunk/>")  # too small to be compressed when written
+    package.write("gone.xml", first)
+    package.remove("gone.xml")
+    package.write("small.xml", b"<small/>")
+    out = tmp_path / "out.zip"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None
+        assert sorted(z.namelist()) == ["[Content_Types].xml", "big.xml", "kept.xml", "shrunk.xml", "small.xml"]
+        assert z.read("shrunk.xml") == b"<shrunk/>"
+        assert z.read("big.xml") == second and z.read("kept.xml") == b"<kept/>" and z.read("small.xml") == b"<small/>"
+    package.write("big.xml", first)  # the package saved again, with a part compressed anew
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        assert z.read("big.xml") == first

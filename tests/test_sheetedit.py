@@ -119,3 +119,36 @@ def test_a_new_sheet_written_down_its_columns_reads_back_cell_for_cell():
         else:
             assert "C" not in cells  # blank text: no cell
     assert got[7][1][2] == ("C7", None, "=SUM(A1)")
+
+
+def test_the_text_and_formats_a_save_numbers_ahead_are_each_cells_as_first_met():
+    """``texts`` and ``number_formats`` (numbered before a sheet is rewritten in a child) give
+    what a walk down every written cell gives, each once, in the order first met: for a column
+    written one way (read without a look at each row) and for one written over in part, cleared,
+    or holding formulas and blanks."""
+    edits = SheetEdits()
+    text, amount, formula = Written(None, True), Written("#,##0.00", False), Written("0%", False)
+    edits.put_column(1, 2, [0, 1, 2, 3, 4], ["b", "a", "b", "", "c"], text)
+    edits.put_column(2, 2, [0, 1, 2], [1.5, "=SUM(A1)", "x"], formula)
+    edits.put_column(2, 2, [1], [None, "y"], amount)  # row 3 written over, another way
+    edits.put_column(3, 2, [0, 1], ["gone", "kept"], text)
+    edits.put(2, 3, Edit("scattered"))  # clears row 2 of column 3
+    edits.put_column(4, 2, [0], ["never"], Written("0.0", False))
+    edits.put(2, 4, DELETE)  # the only row of column 4, taken by a scattered delete
+
+    def walked() -> tuple[list[str], list[str]]:
+        texts: dict[str, None] = {}
+        formats: dict[str, None] = {}
+        for column in edits.columns.values():
+            for how, value in zip(column.how, column.values):
+                if isinstance(how, Written):
+                    if how.number_format:
+                        formats[how.number_format] = None
+                    if isinstance(value, str) and value and (how.as_text or not value.startswith("=")):
+                        texts[value] = None
+        texts.update(dict.fromkeys(["scattered"]))
+        return list(texts), list(formats)
+
+    assert (edits.texts(), edits.number_formats()) == walked()
+    assert edits.texts() == ["b", "a", "c", "y", "x", "kept", "scattered"]
+    assert edits.number_formats() == ["0%", "#,##0.00"]  # column 4's format writes no cell: left out

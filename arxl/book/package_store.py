@@ -873,21 +873,17 @@ class PackageStore:
 
     def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
                    drawing: dict[str, Forked | None], aside: dict[str, Forked | None]) -> None:
-        """``save`` once its children are started: the sheets rewritten and guided, the reports
-        placed, and the parts written. The pieces worked out aside are taken last, when they have
-        had the longest to finish: the sheets here first, then the reports, then the sheets aside."""
-        self._refresh_pivots()
-        untitled = self._untitled(guided)
-        writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-        reports = set(self._reports)
-        for sheet in [s for s in self._sheets if s.part not in aside and s.title not in reports]:
-            self._write_sheet(sheet, guided.get(sheet.title, []), untitled, writer, None)
+        """``save`` once its children are started: the reports placed, the sheets rewritten and
+        guided (the ones worked out aside last), and the parts written."""
         for sheet_name, report in self._reports.items():
             forked = drawing[sheet_name]
             done = forked.result() if forked is not None else None
             self._place_report(sheet_name, done[1] if done is not None else _drawn_book(sheet_name, report))
         self._reports = {}
-        for sheet in [s for s in self._sheets if s.title in reports] + [s for s in self._sheets if s.part in aside]:
+        self._refresh_pivots()
+        untitled = self._untitled(guided)
+        writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
+        for sheet in sorted(self._sheets, key=lambda s: s.part in aside):
             self._write_sheet(sheet, guided.get(sheet.title, []), untitled, writer, aside.get(sheet.part))
         self._strings.dropped += writer.dropped
         self._strings.save()
@@ -1011,8 +1007,7 @@ class PackageStore:
             if kind != PIVOT_CACHE_REL or not self.package.has(part):
                 continue
             if not edited:
-                edited = {sheet.title.lower(): sheet.edits.touched() for sheet in self._sheets
-                          if sheet.edits and sheet.title not in self._reports}  # a report's sheet is drawn anew
+                edited = {sheet.title.lower(): sheet.edits.touched() for sheet in self._sheets if sheet.edits}
             root = parse_xml(self.package.read(part))
             source = root.find(f"{M}cacheSource/{M}worksheetSource")
             if source is None or root.get("refreshOnLoad") in ("1", "true"):
