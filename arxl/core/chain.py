@@ -193,16 +193,19 @@ def check_chain(table: TableSpec, frame: pd.DataFrame, unread: Iterable[int] = (
     if frame.empty and not unread:
         _check_head(state, table, frame, next_row, head, acks)
         return state
-    numbers = frame["ChainNo"].astype("Int64")
-    stored = frame["RowHash"].astype(str).str.strip()
-    chained = numbers.notna() | (stored != "")
-    texts = contents(table, frame)
-    last_chained = max((i for i, r in enumerate(order) if r in frame.index and chained[r]), default=-1)
+    # each row's ChainNo (None: blank), RowHash and contents, by sheet row: read row by row below
+    rows = frame.index.tolist()
+    numbers: dict[int, int | None] = dict(zip(rows, (None if pd.isna(n) else int(n)
+                                                     for n in frame["ChainNo"].astype("Int64").tolist())))
+    stored: dict[int, str] = dict(zip(rows, frame["RowHash"].astype(str).str.strip().tolist()))
+    chained = {r: numbers[r] is not None or stored[r] != "" for r in rows}
+    texts: dict[int, str] = dict(zip(rows, contents(table, frame).tolist()))
+    last_chained = max((i for i, r in enumerate(order) if chained.get(r, False)), default=-1)
     clerk_rows = table.appended_by == Owner.CLERK
     position_of: dict[int, list[int]] = {}
     for i, r in enumerate(order):
-        if r in frame.index and pd.notna(numbers[r]):
-            position_of.setdefault(int(numbers[r]), []).append(i)
+        if (number := numbers.get(r)) is not None:
+            position_of.setdefault(number, []).append(i)
 
     expected, previous, seen, resync = 1, "", set(), False
 
@@ -229,7 +232,7 @@ def check_chain(table: TableSpec, frame: pd.DataFrame, unread: Iterable[int] = (
             broken(row, ChainBreak.INSERTED, None, row_hash(name, "", texts[row]),
                    "the row carries no chain among rows that do: it was added by hand")
             continue
-        number = None if pd.isna(numbers[row]) else int(numbers[row])
+        number = numbers[row]
         mine = stored[row]
         if resync and number is not None:
             resync = False
