@@ -188,6 +188,9 @@ def read_column(kind: str, values: list, currencies: list[str] | None = None,
                 and _FIRST <= value <= _LAST:
             out[i] = value
             continue
+        elif kind in ("date", "datetime") and kind_of is dt.date and FIRST_DATE <= value <= LAST_DATE:
+            out[i] = dt.datetime(value.year, value.month, value.day)  # a date cell, as a fast reader gives it
+            continue
         elif kind in ("id", "text", "external") and kind_of is str and not value.startswith((" ", "\t")) \
                 and not value.endswith((" ", "\t", "\n")):
             out[i] = value if value else None

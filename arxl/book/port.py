@@ -24,6 +24,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
@@ -348,7 +349,7 @@ class Workbook:
                 currencies = self._currencies(name, lambda c: typed[c], n)
                 self._row_currencies[name] = currencies
             at = offsets.get(col.key)
-            cells = [r[at] for r in raw.rows] if at is not None else [None] * n
+            cells = list(map(itemgetter(at), raw.rows)) if at is not None else [None] * n
             typed[col.name], bad = read_column(col.kind, cells, currencies, separator)
             if col.kind == Kind.MONEY and self.mapping.clerks(name):
                 found.extend((i, position, self._text_amount(raw, col, i, v))
@@ -371,9 +372,10 @@ class Workbook:
         unread = {raw.first_row + i for i in bad_rows}
         self._report_empty_rows(raw, blank)
         keep = [i for i in range(n) if not blank[i] and i not in bad_rows]
+        every = len(keep) == n  # the common case: every row read
         index = pd.Index([raw.first_row + i for i in keep], dtype="int64", name="row")
-        frame = pd.DataFrame({c.name: typed_column(c.kind, [typed[c.name][i] for i in keep], index=index)
-                              for c in wanted}, index=index)
+        frame = pd.DataFrame({c.name: typed_column(c.kind, typed[c.name] if every else [typed[c.name][i] for i in keep],
+                                                   index=index) for c in wanted}, index=index)
         for col in table.columns:
             if col.unique:
                 frame = self._drop_duplicates(raw, frame, col.name, unread)
