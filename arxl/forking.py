@@ -4,7 +4,8 @@ server) with two cores or more, in a run that has the machine's cores to itself.
 fork; inside Excel), and in a run beside others (a batch of several workbooks at once, a cluster's
 worker: the other cores are theirs, and forked helpers would only add memory), work stays in one
 process. ``ARXL_FORK=0`` keeps every run in one process: a refresh of a large workbook then takes
-longer but about half the memory (each helper's pages grow apart from its parent's as it works)."""
+longer but about half the memory (each helper's pages grow apart from its parent's as it works).
+Threads that let go of the GIL (``threads_here``) are one per core, or one beside others."""
 from __future__ import annotations
 
 import os
@@ -32,3 +33,9 @@ def fork_workers(most: int) -> int:
     if _beside_others or not sys.platform.startswith("linux") or os.environ.get("ARXL_FORK", "").strip() == "0":
         return 1
     return max(1, min(os.cpu_count() or 1, most))
+
+
+def threads_here() -> int:
+    """How many threads this run may keep busy with work that lets go of the GIL (compressing a
+    workbook's parts): one per core, or one beside other runs, whose cores those are."""
+    return 1 if _beside_others else max(1, os.cpu_count() or 1)

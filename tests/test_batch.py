@@ -23,12 +23,13 @@ from reliability import invariants, results_beside, small_demo
 from arxl import batch
 from arxl.batch import expand
 from arxl.book import background, package_store
+from arxl.book import package as book_package
 from arxl.book.files import open_book
 from arxl.book.lock import BookLock, lock_path
 from arxl.cli import main
 from arxl.core.matching import batch as matching_batch
 from arxl.demo import write_demo
-from arxl.forking import beside_others, fork_workers
+from arxl.forking import beside_others, fork_workers, threads_here
 
 ROWS = {
     "Customers": [{"CustomerID": "C001", "Name": "Acme Tools Inc.", "Terms": "Net 30"},
@@ -324,14 +325,20 @@ def test_a_run_beside_others_forks_no_helpers_and_a_run_alone_does(tmp_path, mon
     pool = multiprocessing.pool.Pool.__init__
     monkeypatch.setattr(multiprocessing.pool.Pool, "__init__",
                         lambda self, *a, **k: started.append("matcher pool") or pool(self, *a, **k))
+    executor = book_package.ThreadPoolExecutor
+    threads: list[int] = []  # the threads each save compresses its parts on
+    monkeypatch.setattr(book_package, "ThreadPoolExecutor",
+                        lambda max_workers, **k: threads.append(max_workers) or executor(max_workers, **k))
     for alone in (False, True):
         path = write_demo(tmp_path / f"alone-{alone}.xlsx", seed=5, customers=20, invoices=150, payments=20)
         started.clear()
+        threads.clear()
         report = batch.run_job(batch.BookJob(path, path, ("match", "post", "aging")), alone=alone)
         assert report.done, report.message
         assert sorted(set(started)) == ([] if not alone else ["matcher pool", "save piece"])
+        assert threads and set(threads) == {os.cpu_count() if alone else 1}
         with beside_others():
-            assert fork_workers(2) == 1
+            assert fork_workers(2) == 1 and threads_here() == 1
 
 
 def test_arxl_fork_0_keeps_every_run_in_one_process(monkeypatch):

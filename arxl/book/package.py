@@ -10,7 +10,6 @@ holds neither, any other name is refused.
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
 import struct
@@ -22,6 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from arxl.book.store import BookError
+from arxl.forking import threads_here
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -165,7 +165,7 @@ class Package:
 
     def _deflater(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="arxl-deflate")
+            self._pool = ThreadPoolExecutor(max_workers=threads_here(), thread_name_prefix="arxl-deflate")
         return self._pool
 
     def write_xml(self, name: str, root: etree._Element) -> None:
