@@ -874,7 +874,7 @@ class PackageStore:
     def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
                    drawing: dict[str, Forked | None], aside: dict[str, Forked | None]) -> None:
         """``save`` once its children are started: the reports placed, the sheets rewritten and
-        guided (the ones worked out aside last), and the parts written."""
+        guided, and the parts written."""
         for sheet_name, report in self._reports.items():
             forked = drawing[sheet_name]
             done = forked.result() if forked is not None else None
@@ -883,8 +883,27 @@ class PackageStore:
         self._refresh_pivots()
         untitled = self._untitled(guided)
         writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-        for sheet in sorted(self._sheets, key=lambda s: s.part in aside):
-            self._write_sheet(sheet, guided.get(sheet.title, []), untitled, writer, aside.get(sheet.part))
+        for sheet in sorted(self._sheets, key=lambda s: s.part in aside):  # the ones aside last
+            placed = guided.get(sheet.title, [])
+            edits = sheet.edits
+            if not (edits or placed):
+                continue
+            original = self.package.read(sheet.part)
+            data = original
+            if edits:
+                forked = aside.get(sheet.part)
+                done = forked.result() if forked is not None else None
+                if done is None:
+                    data = rewrite(original, edits, writer)
+                else:
+                    (referred, dropped), data = done
+                    self._strings.referred += referred
+                    writer.dropped += dropped
+            sheet.edits = SheetEdits()
+            if placed:
+                data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
+            if data != original:
+                self.package.write(sheet.part, data)
         self._strings.dropped += writer.dropped
         self._strings.save()
         if self._taken_out:
@@ -902,28 +921,6 @@ class PackageStore:
             self.package.write_xml(self.workbook_part, self._workbook)
         self.notes = self.package.conform(suffix)
         self.package.save(path)
-
-    def _write_sheet(self, sheet: _Sheet, placed: list[PlacedTable], untitled: set[str], writer: CellWriter,
-                     forked: Forked | None) -> None:
-        """One sheet's edits written (by ``forked``'s child where it could) and its tables guided."""
-        edits = sheet.edits
-        if not (edits or placed):
-            return
-        original = self.package.read(sheet.part)
-        data = original
-        if edits:
-            done = forked.result() if forked is not None else None
-            if done is None:
-                data = rewrite(original, edits, writer)
-            else:
-                (referred, dropped), data = done
-                self._strings.referred += referred
-                writer.dropped += dropped
-        sheet.edits = SheetEdits()
-        if placed:
-            data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
-        if data != original:
-            self.package.write(sheet.part, data)
 
     def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
         """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
