@@ -13,6 +13,12 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
   history   as combined, with a posted history: earlier payments in Payments (Posted) and the
             Applications ledger, first instalments among them, and payments naming invoices
             paid already
+  european  one kind of noise per payment, in a European company's words: customers named with
+            accents and umlauts (Müller & Söhne GmbH, Société d'Électricité SARL) that banks
+            print without them, either way (MUELLER, MULLER); InvoiceID "RE26/004512" (dense),
+            Beleg (dense eight digits) in MatchColumns; remittances in German, French and Spanish
+            with dates in them ("Ihre Rechnung ... vom 12.05.2026"); amounts quoted with a
+            decimal comma ("RE26/004512 1.234,56; RE26/004513 80,00"); EUR as base currency
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -38,9 +44,11 @@ import csv
 import datetime as dt
 import json
 import random
+import re
 import string
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +86,23 @@ GLUES = ["PAY{r}", "{r}REF", "ORDEROF{r}", "{r}/01", "RCPT{r}", "{r}PMT", "INV{r
 NOREF = ["", "THANK YOU", "PAYMENT", "SUPPLIER PAYMENT", "MONTHLY SETTLEMENT", "TRANSFER"]
 UNKNOWN_PAYERS = ["HMRC VAT REFUND", "P ANDERSON", "CASH DEPOSIT BRANCH 44", "INTEREST CREDIT",
                   "UNIDENTIFIED CREDIT", "M LOPEZ PERSONAL"]
+# the european ledger's words
+SURNAMES_EU = ["Müller", "Schröder", "Weiß", "Łukasiewicz", "Sørensen", "Håkansson", "Dubois", "Lefèvre",
+               "Gonçalves", "Núñez", "Novák", "Dvořák", "Öztürk", "Jääskeläinen", "Brückner", "Köhler",
+               "Østergaard", "Ibáñez", "Größer", "Mérieux", "Zieliński", "Fäßler", "Ruiz", "Janssen"]
+KIN_EU = ["& Söhne", "& Fils", "e Figli", "y Hermanos", "& Cie", "Gebrüder", "& Partner"]
+PLACES_EU = ["Nordsee", "Rhône-Alpes", "Bodensee", "Île-de-France", "Großraum", "Västra", "Mälaren", "Côte d'Azur",
+             "Schwarzwald", "Ørestad", "Münsterland", "Provence", "Castilla", "Tirol", "Värmland", "Ardèche"]
+TRADES_EU = ["Maschinenbau", "Bäckereibedarf", "Pâtisserie", "Électricité", "Transportes", "Logística", "Stahlhandel",
+             "Möbelwerk", "Druckerei", "Énergies", "Glasbläserei", "Holzbau", "Kältetechnik", "Métallurgie",
+             "Büroausstattung", "Farmacéutica"]
+LEGAL_EU = ["GmbH", "GmbH & Co. KG", "AG", "SARL", "S.A.S.", "S.L.", "S.p.A.", "AB", "ApS", "Sp. z o.o.",
+            "s.r.o.", "e.K.", "Oy", ""]
+TEMPLATES_EU = ["{r}", "Rechnung {r}", "RE {r}", "Rg.-Nr. {r}", "Facture {r}", "FACT. {r}", "Zahlung {r}",
+                "Paiement facture {r}", "Ihre Rechnung {r} vom {d}", "Factura {r}", "Règlement {r} du {d}",
+                "Begleichung {r} Danke"]
+NOREF_EU = ["", "ZAHLUNG", "VIREMENT", "TRANSFERENCIA", "Sammelüberweisung", "Abschlagszahlung"]
+PROCESSORS_EU = ["PAYPAL EUROPE *", "KLARNA", "SUMUP", "MOLLIE"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
 
@@ -87,14 +112,21 @@ class House:
     """A company's numbering: how its invoices, documents and POs are spelled."""
 
     name: str
-    invoice: str  # "billing" (ten digits with gaps) or "fiscal" (F26-004512, dense)
+    invoice: str  # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense) or "slash" (RE26/004512)
     extra_column: str  # the further reference column named in MatchColumns
     extra: str  # "document" (dense eight digits) or "sparse" (random nine digits)
+    words: str = "english"  # or "european": names, remittance words and amounts as written there
+    currency: str = "GBP"  # the base currency
+
+    @property
+    def european(self) -> bool:
+        return self.words == "european"
 
 
 HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "combined": House("combined", "fiscal", "BillingRef", "sparse"),
-          "history": House("history", "fiscal", "BillingRef", "sparse")}
+          "history": House("history", "fiscal", "BillingRef", "sparse"),
+          "european": House("european", "slash", "Beleg", "document", "european", "EUR")}
 
 
 @dataclass
@@ -144,6 +176,8 @@ class Ledger:
 
     # ---- master data -------------------------------------------------------------------------
     def _customer(self, k: int) -> Customer:
+        if self.h.european:
+            return self._european_customer(k)
         r = self.r
         if r.random() < 0.45:
             words = [r.choice(SURNAMES), r.choice(KIN)]
@@ -172,6 +206,38 @@ class Ledger:
         return Customer(f"K{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
+    def _european_customer(self, k: int) -> Customer:
+        """A customer named in its own language; its bank prints the name in capitals without
+        accents, umlauts spelled out by some banks (UE) and dropped by others (U), often cut."""
+        r = self.r
+        if r.random() < 0.5:
+            words = [r.choice(SURNAMES_EU), r.choice(KIN_EU)]
+        else:
+            words = [r.choice(PLACES_EU), r.choice(TRADES_EU)]
+        name = " ".join(w for w in (*words, r.choice(LEGAL_EU)) if w)
+        accounts = [self._iban() for _ in range(r.choice([1, 1, 2]))]
+        printed = bank_print(name, german=r.random() < 0.5)
+        roll = r.random()
+        if roll < 0.15:
+            payer = "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
+            payer += " " + r.choice(["GMBH", "SARL", "SL", ""])
+        elif roll < 0.4:
+            payer = printed[:r.choice([18, 22, 27, 35])]
+        elif roll < 0.5:
+            payer = r.choice(PROCESSORS_EU) + " " + bank_print(" ".join(words), german=r.random() < 0.5)
+        else:
+            payer = printed
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["EUR", "CHF", "SEK"], [85, 10, 5])[0]
+        return Customer(f"D-{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
+    def _iban(self) -> str:
+        r = self.r
+        country = r.choice(["DE", "FR", "ES", "AT", "NL", "SE"])
+        digits = "".join(r.choices(string.digits, k=18))
+        return f"{country}{r.randint(10, 99)} " + " ".join(digits[i:i + 4] for i in range(0, 18, 4))
+
     def _account(self) -> str:
         r = self.r
         if r.random() < 0.6:
@@ -184,6 +250,8 @@ class Ledger:
             self._next_billing += self.r.randint(1, 25)
             return str(self._next_billing)
         self._next_fiscal += 1
+        if self.h.invoice == "slash":
+            return f"RE26/{self._next_fiscal:06d}"
         return f"F26-{self._next_fiscal:06d}"
 
     def _extra(self) -> str:
@@ -252,8 +320,8 @@ class Ledger:
         ref = inv["InvoiceID"]
         if "column" in noises:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
-        elif r.random() < 0.3 and self.h.invoice == "fiscal":
-            ref = ref.split("-")[1].lstrip("0") if r.random() < 0.5 else ref.replace("-", "")
+        elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash"):
+            ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
         if "typo" in noises:
             ref = self.typo(ref)
         if "split" in noises:
@@ -262,13 +330,31 @@ class Ledger:
             ref = self.glued(ref)
         return ref
 
-    def text(self, refs: list[str], noises: set[str]) -> str:
+    def text(self, refs: list[str], noises: set[str], amounts: list[int] | None = None) -> str:
         r = self.r
+        if self.h.european:
+            return self._european_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
         if r.random() < 0.1:
             text += f" RCPT {r.randint(100000, 999999)}"  # the payer's own receipt number, not ours
+        return text
+
+    def _european_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """The remittance as a European payer writes it: in its language, sometimes with the
+        invoice's date, and for several invoices sometimes each with its amount, written with a
+        decimal comma."""
+        r = self.r
+        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
+            joined = "; ".join(f"{ref} {decimal_comma(a)}" for ref, a in zip(refs, amounts))
+        else:
+            joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_EU)
+        day = AS_OF - dt.timedelta(days=r.randint(10, 90))
+        text = template.format(r=joined, d=day.strftime("%d.%m.%Y"))
+        if r.random() < 0.1:
+            text += f" Kd.-Nr. {r.randint(10000, 99999)}"  # the payer's customer number with us, not an invoice
         return text
 
     # ---- history -----------------------------------------------------------------------------
@@ -355,9 +441,11 @@ class Ledger:
             refs.pop(r.randrange(count))
             label += "+leftout"
         if kind == "noref":
-            text = r.choice(NOREF)
+            text = r.choice(NOREF_EU if self.h.european else NOREF)
         else:
-            text = self.text(refs, noises)
+            # several invoices paid in full: a European payer may write each one's amount beside it
+            quoted = [i["_open"] for i in chosen] if kind == "multi" and len(refs) == count else None
+            text = self.text(refs, noises, quoted)
         lines = [(i, i["_open"], 0, 0) for i in chosen]  # (invoice, applied, discount, short)
         amount = sum(a for _, a, _, _ in lines)
         if kind == "discount":
@@ -416,7 +504,7 @@ class Ledger:
         account = r.choice(c.accounts) if c is not None and r.random() < 0.93 else ""
         self.payments.append(dict(PaymentID=pid, ReceivedDate=received or AS_OF - dt.timedelta(days=r.randint(0, 4)),
                                   PayerName=payer, Amount=money(amount),
-                                  Currency=c.currency if c is not None else "GBP",
+                                  Currency=c.currency if c is not None else self.h.currency,
                                   Method=r.choice(["Bank transfer", "Faster Payment", "Cheque", "Card"]),
                                   PayerAccount=account, Reference=text))
         if not lines:
@@ -442,7 +530,7 @@ class Ledger:
                      and k != "Extra"} for i in self.invoices]
         rows = {"Customers": customers, "Invoices": invoices, "Payments": self.posted + self.payments,
                 "Applications": self.applications}
-        new_workbook(book, rows=rows, settings={"AsOfDate": AS_OF, "BaseCurrency": "GBP",
+        new_workbook(book, rows=rows, settings={"AsOfDate": AS_OF, "BaseCurrency": self.h.currency,
                                                 "MatchColumns": self.h.extra_column})
         wb = openpyxl.load_workbook(book)
         ws = wb["Invoices"]
@@ -460,7 +548,25 @@ class Ledger:
 
 
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
-           "history": dict(kinds="combined", history=True)}
+           "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False)}
+
+
+_SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})
+_UMLAUT = str.maketrans({"Ä": "AE", "Ö": "OE", "Ü": "UE", "ä": "AE", "ö": "OE", "ü": "UE"})
+
+
+def bank_print(name: str, german: bool) -> str:
+    """A name as a bank's A-Z character set prints it: capitals, accents dropped, umlauts
+    spelled out (german) or dropped."""
+    text = name.translate(_UMLAUT) if german else name
+    text = unicodedata.normalize("NFKD", text.translate(_SPELT))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).upper()
+
+
+def decimal_comma(cents_value: int) -> str:
+    """1234.56 as 1.234,56."""
+    whole, frac = divmod(cents_value, 100)
+    return f"{whole:,}".replace(",", ".") + f",{frac:02d}"
 
 
 def main(argv: list[str]) -> None:
