@@ -626,7 +626,9 @@ def test_two_invoices_named_the_amount_settling_one_is_never_a_partial_spread_au
 @pytest.mark.parametrize(("currency", "written", "amounts"), [
     ("KWD", "660001 1,200.500; 660002 80.250", (1200.500, 80.250)),
     ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),
-    ("USD", "660001 1,200.50; 660002 80.25", (1200.50, 80.25))])
+    ("USD", "660001 1,200.50; 660002 80.25", (1200.50, 80.25)),
+    ("EUR", "660001 1.200,50; 660002 80,25", (1200.50, 80.25)),  # with a decimal comma, as much of Europe writes
+    ("EUR", "Rechnung 660001 EUR 1.200,50 / 660002 EUR 80,25", (1200.50, 80.25))])
 def test_amounts_in_the_remittance_are_read_with_the_decimals_of_the_payments_currency(currency, written, amounts):
     # each invoice is open for more than is paid for it: only the amounts written say what each gets
     invoices = [invoice("660001", "C005", amounts[0] * 2, Currency=currency),
@@ -715,6 +717,31 @@ def test_names_equal_but_for_their_legal_form_are_the_same_name(payer, name):
     assert customer == "C1" and score >= 0.99
     # and a legal form shared is no resemblance
     assert identify_payer("ACME LTD", customers) == ("", 0.0, "")
+
+
+@pytest.mark.parametrize("payer", ["MUELLER & SOEHNE", "MULLER & SOHNE GMBH", "Müller & Söhne", "MUELLER + SOEHNE GMBH"])
+def test_a_name_written_with_umlauts_is_found_as_banks_print_it_either_way(payer):
+    customers = [("C1", "Müller & Söhne GmbH"), ("C2", "Société Générale d'Électricité SARL"),
+                 ("C3", "Mullan Holdings Ltd"), ("C4", "Söderberg Maschinenbau AG")]
+    customer, score, _ = identify_payer(payer, customers)
+    assert customer == "C1" and score >= (0.99 if "+" not in payer else 0.8)
+    assert identify_payer("STE GENERALE D ELECTRICITE", customers)[0] == "C2"
+    assert identify_payer("SOCIETE GENERALE DELECTRICITE SARL", customers)[1] >= 0.99
+    assert identify_payer("SODERBERG MASCHINENBAU", customers)[:2] == ("C4", 1.0)
+
+
+@pytest.mark.parametrize("reference", ["Ihre Rechnung RE26/004119 vom 22.04.2026", "Facture RE26/004119 du 04/22/2026",
+                                       "RE26/004119 2026-04-22", "Rg. RE26/004119, Lieferung 2.5.26"])
+def test_a_date_in_the_remittance_is_never_read_as_a_reference(reference):
+    # dense numbers of the year 26: unread, the date's 04.2026 or 2026-04 would look like one of
+    # ours that is not open, and hold the payment for a clerk
+    invoices = [invoice(f"RE26/{4100 + k:06d}", ("C001", "C002", "C003", "C005")[k % 4], 100 + 7 * k)
+                for k in range(60)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=233.00, Reference=reference)],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"RE26/004119": 23300} and decision == "Auto", evidence
+    assert "not open" not in evidence and "2026" not in evidence
 
 
 def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_not_hold_it():

@@ -14,7 +14,9 @@ ACH) is not blamed for the words it could not hold. Words a payment processor pu
 of any customer; words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") are split where the
 first half is a customer's word and the second one is, or stands for one. A customer is found
 under its Name, each Alias, and the Name of its parent; a search scores only the names sharing
-one of the payer's two rarest words.
+one of the payer's two rarest words. Accents are dropped on both sides, as banks print names
+(Société: SOCIETE); a name with umlauts is found under both spellings German banks use
+(Müller: MULLER, MUELLER).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import extract_similar
-from arxl.core.matching.text import LEGAL_FORMS, account_key, name_tokens
+from arxl.core.matching.text import LEGAL_FORMS, account_key, german_spelling, name_tokens
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
@@ -67,16 +69,18 @@ class PayerIndex:
         self.ids = customers["CustomerID"].tolist()
         self.names = customers["Name"].tolist()
         self.position = {cid: i for i, cid in enumerate(self.ids)}
-        rows: list[tuple[int, str, list[str]]] = []  # (customer position, how, words)
+        named: list[tuple[int, str, str]] = []  # (customer position, how, the name as written)
         for i, (name, aliases) in enumerate(zip(customers["Name"], customers["Aliases"])):
-            rows.append((i, NAME, name_tokens(name)))
-            rows.extend((i, ALIAS, name_tokens(a)) for a in str(aliases).split(";") if a.strip())
+            named.append((i, NAME, str(name)))
+            named.extend((i, ALIAS, a) for a in str(aliases).split(";") if a.strip())
         if "ParentID" in customers:
             for i, parent in enumerate(customers["ParentID"]):
                 p = self.position.get(parent)
                 if p is not None and p != i:
-                    rows.append((i, PARENT, name_tokens(self.names[p])))
-        rows = [r for r in rows if r[2]]
+                    named.append((i, PARENT, str(self.names[p])))
+        # a name with umlauts is found as banks print it either way (Müller: MULLER, MUELLER)
+        rows = [(i, how, words) for i, how, name in named for spelt in (name, german_spelling(name)) if spelt
+                if (words := name_tokens(spelt))]
         self.row_customer = np.array([r[0] for r in rows], dtype=np.int64)
         self.row_how = [r[1] for r in rows]
         by_customer = pd.Series(np.arange(len(rows))).groupby(self.row_customer).indices

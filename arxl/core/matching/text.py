@@ -4,11 +4,13 @@ Nothing here knows any invoice format: the parts are runs of letters or digits w
 separators between them, and the invoice index (``ids.py``) decides which runs of parts spell
 one of the workbook's own invoice numbers. What is removed first is what a bank adds to every
 entry and that can never be a reference: the values of the NACHA/ACH description fields
-(TRACE#, CO ID, IND ID...), and amounts written with cents.
+(TRACE#, CO ID, IND ID...), check numbers, dates, and amounts written with cents (with a
+decimal point or, as much of Europe writes them, a decimal comma).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
@@ -34,6 +36,29 @@ def fix_ocr(text: str) -> str:
     return o_as_zero(text.upper())
 
 
+# Letters banks print without their accents (SEPA, ACH and most lockboxes carry only A-Z), as
+# they spell those that are not a letter and an accent.
+_SPELT_OUT = str.maketrans({"ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
+                            "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "ı": "i"})
+_UMLAUTS = str.maketrans({"Ä": "AE", "ä": "ae", "Ö": "OE", "ö": "oe", "Ü": "UE", "ü": "ue"})
+
+
+def without_accents(text: str) -> str:
+    """``text`` in the letters a bank prints: accents dropped (Société -> Societe, Müller ->
+    Muller), other letters spelled out (Straße -> Strasse, Søren -> Soren)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPELT_OUT))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def german_spelling(text: str) -> str | None:
+    """``text`` with its umlauts as German banks print them (Müller -> Mueller); None when it
+    has none."""
+    spelt = text.translate(_UMLAUTS)
+    return spelt if spelt != text else None
+
+
 # Values of the bank's own entry-description fields: identifiers of the transfer, never of an
 # invoice (a 15-digit trace number, a Fedwire IMAD must not be read as one). A name field ends where the next
 # field or the payer's EDI remittance (CTX addenda) begins.
@@ -44,6 +69,17 @@ _BANK_FIELDS = re.compile(
     rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
 # A check number is the payer's, never ours.
 _CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+")
+# A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22") is never a reference: day, month and
+# year, in either order of day and month, with dots or slashes (or, year first, dashes).
+_DATE = re.compile(r"(?<![\w./-])(?:(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)"
+                   r"|(?P<iso>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2}))(?![\w]|[./-]\d)")
+
+
+def _is_date(m: re.Match[str]) -> bool:
+    if m.group("iso"):
+        return 1 <= int(m.group("month")) <= 12 and 1 <= int(m.group("day")) <= 31
+    a, b = int(m.group("a")), int(m.group("b"))
+    return 1 <= min(a, b) <= 12 and max(a, b) <= 31
 
 
 @cache
@@ -53,9 +89,12 @@ def _amount_pattern(decimals: int) -> re.Pattern[str]:
     thousands ("1,234,000", "1,234,000.00"), for a bare number may be a reference."""
     if decimals == 0:
         body = r"\d{1,3}(?:,\d{3})+(?:\.0{1,2})?|\d+\.00"
-    else:
-        body = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{{decimals}}}"
-    return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{body})(?![\w.]|,\d)")
+        return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{body})(?![\w.]|,\d)")
+    # with a decimal point (1,234.56), or as much of Europe writes it, with a decimal comma
+    # (1.234,56 / 50,00): the two are told apart by the decimals that end them
+    point = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{{decimals}}}(?![\w.]|,\d)"
+    comma = rf"(?:\d{{1,3}}(?:\.\d{{3}})+|\d+),\d{{{decimals}}}(?![\w,]|\.\d)"
+    return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{point}|(?P<comma>{comma}))")
 
 _PART = re.compile(r"[A-Z]+|\d+")
 # EDI 820 remittance segments, as banks and bank-file importers pass them on: RMR*<qualifier>*
@@ -170,12 +209,12 @@ class Remittance:
         return tuple((e.qualifier, e.reference, e.paid) for e in self.edi_lines)
 
 
-def _minor(text: str | None, currency: str) -> int | None:
+def _minor(text: str | None, currency: str, decimal_separator: str = ".") -> int | None:
     """An amount written in the text, in the payment's currency's minor unit (None: not one)."""
     if not text:
         return None
     try:
-        return to_minor(text, currency)
+        return to_minor(text, currency, decimal_separator)
     except ValueError:
         return None
 
@@ -231,13 +270,14 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
     """The remittance text read: its parts, the amounts it quotes (in ``currency``'s minor unit:
     2 decimals when blank), deductions, EDI segments and the words that say what it is."""
     raw = str(reference or "")
-    text = fix_ocr(raw)
+    text = fix_ocr(without_accents(raw))
     edi = _edi_lines(text, currency)
     masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
+    masked = _DATE.sub(lambda m: " " * len(m.group()) if _is_date(m) else m.group(), masked)
     amounts, deductions = [], []
 
     def keep_amount(m: re.Match[str]) -> str:
-        value = _minor(m.group(), currency)
+        value = _minor(m.group(), currency, "," if m.lastgroup == "comma" else ".")
         before, after = m.string[max(0, m.start() - 24):m.start()], m.string[m.end():]
         deducted = ((_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after))
                     and not _DISCOUNT_AFTER.match(after))
@@ -294,7 +334,8 @@ def account_key(text: object) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """A company name as comparable words: upper case, '&' as AND, punctuation dropped, each
-    legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD)."""
-    text = str(name or "").upper().replace("&", " AND ")
+    legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD), accents dropped
+    (``without_accents``: "Société Générale" -> SOCIETE GENERALE)."""
+    text = without_accents(str(name or "")).upper().replace("&", " AND ")
     text = re.sub(r"[.,'`]", "", text)
     return [_LEGAL_SPELLINGS.get(w, w) for w in re.findall(r"[A-Z0-9]+", text)]
