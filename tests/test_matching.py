@@ -744,6 +744,15 @@ def test_a_date_in_the_remittance_is_never_read_as_a_reference(reference):
     assert "not open" not in evidence and "2026" not in evidence
 
 
+def test_a_reference_shaped_like_a_date_with_a_two_digit_year_and_slashes_is_still_read():
+    # two open invoices of the amount: only the PO tells which
+    invoices = [invoice("750001", "C005", 410.00, PONumber="12/05/26"), invoice("750002", "C005", 410.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=410.00, Reference="PO 12/05/26")],
+                     invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"750001": 41000} and "PONumber" in evidence, evidence
+
+
 def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_not_hold_it():
     # 558213 is shaped like our numbers but reads as none of ours, even loosely: a receipt number
     invoices = [invoice("720001", "C005", 431.80), invoice("720002", "C005", 96.00)] + BACKGROUND

@@ -69,8 +69,9 @@ _BANK_FIELDS = re.compile(
     rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
 # A check number is the payer's, never ours.
 _CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+")
-# A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22") is never a reference: day, month and
-# year, in either order of day and month, with dots or slashes (or, year first, dashes).
+# A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22", "vom 2.5.26") is never a reference: day,
+# month and year, in either order of day and month, with dots or slashes (or, year first, dashes);
+# a year of two digits only with dots, for "10/12/34" may as well be a reference of the payer's.
 _DATE = re.compile(r"(?<![\w./-])(?:(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)"
                    r"|(?P<iso>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2}))(?![\w]|[./-]\d)")
 
@@ -79,7 +80,7 @@ def _is_date(m: re.Match[str]) -> bool:
     if m.group("iso"):
         return 1 <= int(m.group("month")) <= 12 and 1 <= int(m.group("day")) <= 31
     a, b = int(m.group("a")), int(m.group("b"))
-    return 1 <= min(a, b) <= 12 and max(a, b) <= 31
+    return 1 <= min(a, b) <= 12 and max(a, b) <= 31 and (len(m.group("year")) == 4 or m.group("sep") == ".")
 
 
 @cache
