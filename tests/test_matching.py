@@ -437,6 +437,17 @@ def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_ou
                                         "P4": "PRICING", "P5": "FREIGHT", "P6": ""}
 
 
+@pytest.mark.parametrize("reference", ["INV-2026-004513 abzgl. 75,00 Beschädigung", "Facture INV-2026-004513 moins 75,00",
+                                       "Factura INV-2026-004513 menos 75,00 EUR", "INV-2026-004513 abzüglich 75,00"])
+def test_a_deduction_stated_in_european_words_and_amounts_is_a_short_pay(reference):
+    # read as an amount paid for the invoice, 75,00 would contradict the payment; it is what was taken off
+    invoices = [invoice(f"INV-2026-{n:06d}", "C005", 1000.00 + n) for n in range(4510, 4516)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=5513.00 - 75.00, Reference=reference)],
+                     invoices)
+    columns = ["ApplyAmount", "Discount", "WriteOff", "ShortPay", "Decision"]
+    assert matches.set_index("PaymentID").loc["P1", columns].tolist() == [543800, 0, 0, 7500, "Auto"]
+
+
 def test_each_invoice_keeps_the_reason_stated_for_its_own_deduction():
     invoices = [invoice("INV-1001", "C005", 1000.00), invoice("INV-1002", "C005", 500.00)]
     matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1500.00 - 120.50 - 75.00,

@@ -116,15 +116,19 @@ _REASONS = (
 )
 _REASON_WORDS = re.compile(r"\b(" + "|".join(word for word, _ in _REASONS) + ")")
 _REASON_OF = dict(_REASONS)
-_DISCOUNT_WORDS = re.compile(r"\bDISC(?:OUNT)?S?\b|\bLESS\s+\d+(?:\.\d+)?\s*%")
+# a cash discount, in English and as much of Europe writes it (Skonto, escompte, descuento, sconto, korting)
+_DISCOUNT_WORD = r"DISC(?:OUNT)?S?\b|SKONTO|ESCOMPTE|DESCUENTO|SCONTO|KORTING"
+_DISCOUNT_WORDS = re.compile(rf"\b(?:{_DISCOUNT_WORD})|\bLESS\s+\d+(?:\.\d+)?\s*%")
 # An amount the payer says it took off: a word of deducting before it ("LESS 120.50", "DEDUCT
 # 75.00", "SHORT PAID 12.00"), a minus sign touching it ("-40.00"), brackets ("(40.00)"), or a
 # word after it ("75.00 DEDUCTED"); never a discount ("LESS 20.00 DISC"), which the terms decide.
+# The words in German, French, Spanish and Italian too ("abzgl. 12,50", "moins 10,00", "menos 5,00").
 _DEDUCTED_BEFORE = re.compile(
-    r"(?:\b(?:LESS|MINUS|DEDUCT\w*|DED|SHORT(?:\s*PA(?:Y|ID))?|ADJ(?:USTMENT)?|CHARGE\s*BACK|CB)\s*[:#]?\s*"
+    r"(?:\b(?:LESS|MINUS|DEDUCT\w*|DED|SHORT(?:\s*PA(?:Y|ID))?|ADJ(?:USTMENT)?|CHARGE\s*BACK|CB"
+    r"|ABZGL|ABZU?E?GLICH|ABZUG|KU?E?RZUNG|MOINS|RETENUE|MENOS|DEDUCCION|MENO|TRATTENUTA)\.?\s*[:#]?\s*"
     r"|(?:^|\s)-|\(\s*)$")
 _DEDUCTED_AFTER = re.compile(r"\s*\)?\s*(?:DEDUCT\w*|DED\b|SHORT\s*PA(?:Y|ID)\b|CHARGE\s*BACK)")
-_DISCOUNT_AFTER = re.compile(r"\s*\)?\s*(?:%|DISC)")
+_DISCOUNT_AFTER = re.compile(rf"\s*\)?\s*(?:%|{_DISCOUNT_WORD})")
 _PARTIAL_WORDS = re.compile(r"\bPARTIAL\b|\bINSTAL+MENT\b|\bPAYMENT\s+PLAN\b|\bPMT\s+PLAN\b|\b\d+\s+OF\s+\d+\b")
 
 
