@@ -634,6 +634,25 @@ def test_two_invoices_named_the_amount_settling_one_is_never_a_partial_spread_au
     assert decision != "Auto" or len(applied) == 1  # never both in part
 
 
+@pytest.mark.parametrize("reference", ["650002 650001", "650002, 6500001", "650002 / 650010", "650002 65001"])
+def test_two_invoices_named_one_with_a_keying_error_the_amount_settling_the_other_posts_that_one(reference):
+    # as when both are named exactly: the invoice named exactly and settled is paid, the other is
+    # named and not paid (a number that reads as an invoice not open, or as nothing, still holds it)
+    invoices = [invoice("650001", "C005", 420.00), invoice("650002", "C005", 377.15)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=377.15, Reference=reference)],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"650002": 37715} and decision == "Auto" and "but not 650001" in evidence, evidence
+
+
+def test_beside_an_invoice_named_and_settled_a_number_naming_an_invoice_not_open_still_holds_it():
+    invoices = [invoice("650001", "C005", 420.00), invoice("650002", "C005", 377.15)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=377.15, Reference="650002 650001")],
+                     invoices, open_balances={"650001": 0})
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"650002": 37715} and decision == "Review" and "650001, not open" in evidence, evidence
+
+
 @pytest.mark.parametrize(("currency", "written", "amounts"), [
     ("KWD", "660001 1,200.500; 660002 80.250", (1200.500, 80.250)),
     ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),

@@ -821,11 +821,18 @@ class _Maker:
         # the amount does not settle by themselves (what else is paid?). Beside invoices the
         # amount settles, such a number is the payer's own (a receipt number; in dense numbering
         # one keying error from some invoice or other): it counts against the explanation
-        # (OTHER_REFERENCES), nothing more.
-        theirs = [r.span for r in self.readings if r.level > _SURE and r.invoice not in used
-                  and items.invoice_customer[r.invoice] == customer]
-        if any(t.closed or any(s < t.end and t.start < e for s, e in theirs) for t in left) or (
-                left and (extra or not settles)):
+        # (OTHER_REFERENCES), nothing more; and so is a number read, with a keying error, as an
+        # open invoice the amount leaves unpaid beside invoices named exactly that it settles: it
+        # is named and not paid, as when it is named exactly ("the amount pays it but not ...").
+        theirs = [(r.span, items.invoice_ids[r.invoice]) for r in self.readings if r.level > _SURE
+                  and r.invoice not in used and items.invoice_customer[r.invoice] == customer]
+        named_not_paid = set(unpaid) if sure and settles and not extra else set()
+
+        def keyed_as_ours(t: _Text) -> bool:
+            near = {name for (s, e), name in theirs if s < t.end and t.start < e}
+            return bool(near) and near.isdisjoint(named_not_paid)
+
+        if any(t.closed or keyed_as_ours(t) for t in left) or (left and (extra or not settles)):
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
         if not items.disputed.isdisjoint(invoices):
             held.append(Held(Rule.DISPUTED))
