@@ -653,6 +653,19 @@ def test_beside_an_invoice_named_and_settled_a_number_naming_an_invoice_not_open
     assert applied == {"650002": 37715} and decision == "Review" and "650001, not open" in evidence, evidence
 
 
+@pytest.mark.parametrize(("reference", "decision"), [("760001 760012", "Auto"), ("760001 760099", "Review")])
+def test_an_invoice_named_not_open_one_keying_error_from_the_rest_of_the_amount_is_that_invoice(reference, decision):
+    # 760012 is paid; the rest after 760001 is exactly 760002, one keying error from it: misspelt,
+    # not paid twice. 760099, also paid, is no keying error from 760002: paid twice is as likely
+    invoices = [invoice("760001", "C005", 500.00), invoice("760002", "C005", 300.00),
+                invoice("760012", "C005", 300.00), invoice("760099", "C005", 300.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=800.00, Reference=reference)],
+                     invoices, open_balances={"760012": 0, "760099": 0})
+    applied, decided, _, evidence = proposal(matches, "P1")
+    assert applied == {"760001": 50000, "760002": 30000} and decided == decision, evidence
+    assert ("760012, not open, is 760002 written with a keying error" in evidence) == (decision == "Auto")
+
+
 @pytest.mark.parametrize(("currency", "written", "amounts"), [
     ("KWD", "660001 1,200.500; 660002 80.250", (1200.500, 80.250)),
     ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),

@@ -352,6 +352,7 @@ class _Text:
     end: int
     shown: str
     closed: bool  # an invoice of ours, not open
+    near: tuple[int, ...] = ()  # of an invoice not open: the open ones one keying error from it
 
 
 def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView
@@ -382,6 +383,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
         target = m.quoted if m.quoted is not None else pay.amount
         keyed_readings: list[_Reading] = []
         settled_instead: list[int] = []
+        near_open: list[int] = []
         if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
                                       for i in usable):
             # read surely, but not an open invoice of the payer we know, or not what is paid:
@@ -397,7 +399,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             near_invoices = positions[np.asarray(near, dtype=np.int64)]
             near_invoices = near_invoices[(open_now[near_invoices] > 0)
                                           & (items.invoice_currency[near_invoices] == pay.currency)]
-            near_open: list[int] = near_invoices.tolist()
+            near_open = near_invoices.tolist()
             near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
             for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
                 if not (still_open == target or (usable and payer.likely(owner))
@@ -416,7 +418,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                               settled_instead=tuple(settled_instead)) for i in usable]
         readings += keyed_readings
         if not usable and level <= _SURE and len(invoices) == 1:
-            texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True))
+            texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True, tuple(near_open)))
         elif level > _SURE:
             texts.append(_Text(m.start, m.end, m.written, False))
     texts += [_Text(start, start + len(text), text, False) for k, text, start in loose_parts if k == 0]
@@ -784,7 +786,10 @@ class _Maker:
         used = {r.invoice for r in chosen} | set(invoices)
         spans = [r.span for r in chosen]
         left = [t for t in self.texts if not any(s < t.end and t.start < e for s, e in spans)]
-        closed = [t.shown for t in left if t.closed]
+        # an invoice named that is not open, one keying error from an open invoice the sum found
+        # (F26-016712 written, F26-010712 the rest of the amount), is that invoice misspelt
+        misspelt = [(t, next(i for i in extra if i in t.near)) for t in left
+                    if t.closed and not set(t.near).isdisjoint(extra)]
         others_open = [r for r in self.readings if r.level <= _SURE and r.invoice not in used
                        and not any(s < r.span[1] and r.span[0] < e for s, e in spans)]
         other = NOT_OPEN if left else OPEN_UNPAID if (unpaid or others_open) else NO_OTHERS
@@ -800,6 +805,7 @@ class _Maker:
                 notes[-1] += f"; the amount pays {'it' if len(invoices) == 1 else 'them'} but not {in_words(unpaid)}"
         if extra_note:
             notes.append(extra_note)
+        notes += [f"{t.shown}, not open, is {items.invoice_ids[i]} written with a keying error" for t, i in misspelt]
         notes.append(self.payer.note(customer))
         notes.append(f"{format_amount(pay.amount, pay.currency)} {settlement.note}"
                      + (f"; {format_amount(settlement.on_account, pay.currency)} stays on account"
@@ -832,8 +838,10 @@ class _Maker:
             near = {name for (s, e), name in theirs if s < t.end and t.start < e}
             return bool(near) and near.isdisjoint(named_not_paid)
 
-        if any(t.closed or keyed_as_ours(t) for t in left) or (left and (extra or not settles)):
-            held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(closed or [t.shown for t in left]))))
+        unexplained = [t for t in left if all(t is not m for m, _ in misspelt)]
+        if any(t.closed or keyed_as_ours(t) for t in unexplained) or (unexplained and (extra or not settles)):
+            shown = [t.shown for t in unexplained if t.closed] or [t.shown for t in unexplained]
+            held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(shown))))
         if not items.disputed.isdisjoint(invoices):
             held.append(Held(Rule.DISPUTED))
         if settlement.how == PARTIAL and len(invoices) > 1:
