@@ -666,6 +666,23 @@ def test_an_invoice_named_not_open_one_keying_error_from_the_rest_of_the_amount_
     assert ("760012, not open, is 760002 written with a keying error" in evidence) == (decision == "Auto")
 
 
+def test_invoices_named_exactly_and_one_misspelt_among_dense_numbers_all_settled_identify_the_payer():
+    # 731239 is no invoice; a dozen lie one keying error from it, 731234 the only one of C005's.
+    # Beside 730500, named exactly, the amount settles both: the invoices say who pays, whatever
+    # name the bank printed (how sure the match is, is then the model's to say). Without an
+    # invoice named exactly, the keying error alone does not identify the payer.
+    dense = [invoice(str(730000 + k), ("C001", "C002", "C003")[k % 3], 50 + k) for k in range(2000)
+             if 730000 + k not in (730500, 731234, 731239)]
+    invoices = [invoice("730500", "C005", 310.00), invoice("731234", "C005", 2066.21)] + dense
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEC HOLDINGS", Amount=2376.21, Reference="730500 731239")],
+                     invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"730500": 31000, "731234": 206621} and "payer is not known" not in evidence, evidence
+    matches, _ = run([dict(PaymentID="P2", PayerName="KEC HOLDINGS", Amount=2066.21, Reference="731239")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert applied == {"731234": 206621} and decision != "Auto" and "payer is not known to be C005" in evidence, evidence
+
+
 @pytest.mark.parametrize(("currency", "written", "amounts"), [
     ("KWD", "660001 1,200.500; 660002 80.250", (1200.500, 80.250)),
     ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),

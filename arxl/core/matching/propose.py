@@ -813,11 +813,11 @@ class _Maker:
         if instalment_note:
             notes.append(instalment_note)
         held = []
-        # The invoices themselves identify the payer when the amount settles them all and they
-        # are named exactly, but for keying errors each the only reference that near what was
-        # written, beside at least one named exactly.
+        # The invoices themselves identify the payer when the amount settles them all and at
+        # least one is named exactly (they are all the customer's; one keying error undone
+        # among dense numbers, which the amount bears out, says which invoice, not who pays).
         identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
-                      and all(r.level <= LOOSE for r in chosen) and settles and not extra)
+                      and all(r.level < TWO_KEYING_ERRORS for r in chosen) and settles and not extra)
         borne_out = sure or (settles and bool(chosen) and all(r.level <= LOOSE for r in chosen)) or (
             bool(extra) and sum_bits(chance) >= FAR_AHEAD_BITS)
         if not (self.payer.known(customer, borne_out) or identified):
