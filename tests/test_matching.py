@@ -853,6 +853,25 @@ def test_a_learned_payer_account_borne_out_by_the_only_reference_near_what_was_w
     assert proposal(matches, "P2")[1] != "Auto"
 
 
+def test_a_learned_payer_account_borne_out_by_a_keying_error_among_dense_numbers_that_the_amount_settles():
+    # as above, but a dozen references lie one keying error from 731239 (731234 the only one of
+    # C005's): the amount settling it bears the learned account out all the same
+    dense = [invoice(str(730000 + k), ("C001", "C002", "C003")[k % 3], 50 + k) for k in range(2000)
+             if 730000 + k not in (730500, 731234, 731239)]
+    invoices = [invoice("730500", "C005", 410.00), invoice("731234", "C005", 95.25)] + dense
+    payments = [dict(PaymentID="P1", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=410.00,
+                     Reference="730500"),
+                dict(PaymentID="P2", PayerName="KEC HOLDCO", PayerAccount="GB00 BANK 7788", Amount=95.25,
+                     Reference="PAYMENT 731239")]
+    matches, _ = run(payments, invoices)
+    applied, _, _, evidence = proposal(matches, "P2")
+    assert applied == {"731234": 9525} and "learned from this batch" in evidence, evidence
+    assert "payer is not known" not in evidence, evidence
+    # from an account nobody taught, the keying error alone does not say who pays
+    matches, _ = run([dict(payments[1], PayerAccount="GB00 BANK 9999")], invoices)
+    assert "payer is not known to be C005" in proposal(matches, "P2")[3]
+
+
 def test_an_invoice_named_exactly_not_open_is_read_as_the_payers_own_open_invoice_a_keying_error_away():
     # 750916 is paid; the payer's 750996, one keying error from it, is open and paid in part
     invoices = [invoice("750916", "C001", 300.00), invoice("750996", "C005", 8637.57)] + BACKGROUND

@@ -245,9 +245,9 @@ class PayerView:
 
     def known(self, customer: int, borne_out: bool) -> bool:
         """Identified by its name, a link of the clerk's, or a learned link that independent
-        evidence bears out (``borne_out``: an invoice named exactly, or the only reference a
-        keying error from what was written that the amount settles, or invoices found by a sum
-        chance would hardly give)."""
+        evidence bears out (``borne_out``: an invoice named exactly, or invoices read with a
+        keying error undone that the amount settles, or invoices found by a sum chance would
+        hardly give)."""
         level, _ = self.link(customer)
         return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and borne_out)
 
@@ -818,7 +818,7 @@ class _Maker:
         # among dense numbers, which the amount bears out, says which invoice, not who pays).
         identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
                       and all(r.level < TWO_KEYING_ERRORS for r in chosen) and settles and not extra)
-        borne_out = sure or (settles and bool(chosen) and all(r.level <= LOOSE for r in chosen)) or (
+        borne_out = sure or (settles and bool(chosen) and all(r.level < TWO_KEYING_ERRORS for r in chosen)) or (
             bool(extra) and sum_bits(chance) >= FAR_AHEAD_BITS)
         if not (self.payer.known(customer, borne_out) or identified):
             held.append(Held(Rule.UNKNOWN_PAYER, items.who(customer)))
