@@ -813,6 +813,17 @@ def test_a_reference_shaped_like_a_date_with_a_two_digit_year_and_slashes_is_sti
     assert applied == {"750001": 41000} and "PONumber" in evidence, evidence
 
 
+@pytest.mark.parametrize("reference", ["INV 720001 CUSTOMER NO 720002", "Rechnung 720001 Kd.-Nr. 720002",
+                                       "KUNDENNUMMER 720002 RE 720001", "720001 CUST # 720002"])
+def test_the_customer_number_a_payer_quotes_is_never_read_as_an_invoice(reference):
+    # 720002 is an invoice of ours too, but written as the payer's customer number it names none
+    invoices = [invoice("720001", "C005", 431.80), invoice("720002", "C005", 96.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=431.80, Reference=reference)],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"720001": 43180} and decision == "Auto" and "720002" not in evidence, evidence
+
+
 def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_not_hold_it():
     # 558213 is shaped like our numbers but reads as none of ours, even loosely: a receipt number
     invoices = [invoice("720001", "C005", 431.80), invoice("720002", "C005", 96.00)] + BACKGROUND

@@ -67,8 +67,11 @@ _NAME_LABELS = r"ORIG\s*CO\s*NAME|CO\s*ENTRY\s*DESCR|IND\s*NAME|CO\s*NAME"
 _BANK_FIELDS = re.compile(
     rf"\b(?:{_ID_LABELS})\s*[:#]\s*\S+"
     rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
-# A check number is the payer's, never ours.
-_CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+")
+# A check number is the payer's, never ours; so is the number a payer says we gave it as a
+# customer ("CUSTOMER NO 4711", "Kd.-Nr. 19243", "Kundennummer", "N. client"): it names no invoice.
+_CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
+                           r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
+                           r"\s*\.?\s*:?\s*\d+")
 # A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22", "vom 2.5.26") is never a reference: day,
 # month and year, in either order of day and month, with dots or slashes (or, year first, dashes);
 # a year of two digits only with dots, for "10/12/34" may as well be a reference of the payer's.
