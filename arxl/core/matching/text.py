@@ -5,8 +5,8 @@ separators between them, and the invoice index (``ids.py``) decides which runs o
 one of the workbook's own invoice numbers. What is removed first is what a bank adds to every
 entry and that can never be a reference: the values of the NACHA/ACH description fields
 (TRACE#, CO ID, IND ID...), check numbers, the customer numbers a payer quotes, dates, and
-amounts written with cents (with a
-decimal point or, as much of Europe writes them, a decimal comma).
+amounts written with cents (with a decimal point or, as much of Europe writes them, a decimal
+comma).
 """
 from __future__ import annotations
 
