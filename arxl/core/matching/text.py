@@ -69,8 +69,8 @@ _BANK_FIELDS = re.compile(
     rf"\b(?:{_ID_LABELS})\s*[:#]\s*\S+"
     rf"|\b(?:{_NAME_LABELS})\s*:.*?(?=\b(?:{_ID_LABELS}|{_NAME_LABELS})\s*[:#]|\b(?:RMR|ADX|REF)\*|$)")
 # A check number is the payer's, never ours; so is the number a payer says we gave it as a
-# customer ("CUSTOMER NO 4711", "Kd.-Nr. 19243", "Kundennummer", "N. client"): it names no invoice.
-_CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
+# customer ("CUSTOMER NO 4711", "Kd.-Nr. 19243", "Kundennummer 4711"): it names no invoice.
+_PAYERS_OWN_NUMBERS = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
                            r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
                            r"\s*\.?\s*:?\s*\d+")
 # A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22", "vom 2.5.26") is never a reference: day,
@@ -78,6 +78,11 @@ _CHECK_NUMBER = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:
 # a year of two digits only with dots, for "10/12/34" may as well be a reference of the payer's.
 _DATE = re.compile(r"(?<![\w./-])(?:(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)"
                    r"|(?P<iso>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2}))(?![\w]|[./-]\d)")
+
+
+def _blank(m: re.Match[str]) -> str:
+    """What is masked keeps its length: the parts after it keep their places in the text."""
+    return " " * len(m.group())
 
 
 def _is_date(m: re.Match[str]) -> bool:
@@ -281,8 +286,8 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
     raw = str(reference or "")
     text = fix_ocr(without_accents(raw))
     edi = _edi_lines(text, currency)
-    masked = _CHECK_NUMBER.sub(lambda m: " " * len(m.group()), _BANK_FIELDS.sub(lambda m: " " * len(m.group()), text))
-    masked = _DATE.sub(lambda m: " " * len(m.group()) if _is_date(m) else m.group(), masked)
+    masked = _PAYERS_OWN_NUMBERS.sub(_blank, _BANK_FIELDS.sub(_blank, text))
+    masked = _DATE.sub(lambda m: _blank(m) if _is_date(m) else m.group(), masked)
     amounts, deductions = [], []
 
     def keep_amount(m: re.Match[str]) -> str:
