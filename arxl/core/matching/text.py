@@ -299,7 +299,7 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
             deductions.append(Deduction(value, _stated_reason(after), m.start()))
         elif value is not None:
             amounts.append(Quoted(value, m.start()))
-        return " " * len(m.group())
+        return _blank(m)
 
     masked = _amount_pattern(minor_units(currency)).sub(keep_amount, masked)
     # What an EDI segment holds besides its reference (codes, amounts) is never a reference.
