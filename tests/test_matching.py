@@ -690,7 +690,10 @@ def test_invoices_named_exactly_and_one_misspelt_among_dense_numbers_all_settled
     ("JPY", "660001 120,000; 660002 8,000", (120000, 8000)),
     ("USD", "660001 1,200.50; 660002 80.25", (1200.50, 80.25)),
     ("EUR", "660001 1.200,50; 660002 80,25", (1200.50, 80.25)),  # with a decimal comma, as much of Europe writes
-    ("EUR", "Rechnung 660001 EUR 1.200,50 / 660002 EUR 80,25", (1200.50, 80.25))])
+    ("EUR", "Rechnung 660001 EUR 1.200,50 / 660002 EUR 80,25", (1200.50, 80.25)),
+    ("EUR", "Facture 660001 1 200,50 / 660002 80,25", (1200.50, 80.25)),  # thousands grouped by a space
+    ("EUR", "660001 1\u00a0200,50; 660002 80,25", (1200.50, 80.25)),
+    ("CHF", "660001 1'200.50; 660002 80.25", (1200.50, 80.25))])
 def test_amounts_in_the_remittance_are_read_with_the_decimals_of_the_payments_currency(currency, written, amounts):
     # each invoice is open for more than is paid for it: only the amounts written say what each gets
     invoices = [invoice("660001", "C005", amounts[0] * 2, Currency=currency),

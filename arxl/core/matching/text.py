@@ -100,10 +100,12 @@ def _amount_pattern(decimals: int) -> re.Pattern[str]:
     if decimals == 0:
         body = r"\d{1,3}(?:,\d{3})+(?:\.0{1,2})?|\d+\.00"
         return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{body})(?![\w.]|,\d)")
-    # with a decimal point (1,234.56), or as much of Europe writes it, with a decimal comma
-    # (1.234,56 / 50,00): the two are told apart by the decimals that end them
-    point = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{{decimals}}}(?![\w.]|,\d)"
-    comma = rf"(?:\d{{1,3}}(?:\.\d{{3}})+|\d+),\d{{{decimals}}}(?![\w,]|\.\d)"
+    # with a decimal point (1,234.56; in Switzerland 1'234.56), or as much of Europe writes it,
+    # with a decimal comma (1.234,56 / 1 234,56 / 50,00): the two are told apart by the decimals
+    # that end them. Thousands grouped by a space are read only before a decimal comma: "100234
+    # 1,234.56" is a reference and an amount, "1 234,56" one amount (never 234,56).
+    point = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:['\u00a0\u202f]\d{{3}})+|\d+)\.\d{{{decimals}}}(?![\w.]|,\d)"
+    comma = rf"(?:\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:[ '\u00a0\u202f]\d{{3}})+|\d+),\d{{{decimals}}}(?![\w,]|\.\d)"
     return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{point}|(?P<comma>{comma}))")
 
 _PART = re.compile(r"[A-Z]+|\d+")
