@@ -18,7 +18,8 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             print without them, either way (MUELLER, MULLER); InvoiceID "RE26/004512" (dense),
             Beleg (dense eight digits) in MatchColumns; remittances in German, French and Spanish
             with dates in them ("Ihre Rechnung ... vom 12.05.2026"); amounts quoted with a
-            decimal comma ("RE26/004512 1.234,56; RE26/004513 80,00"); EUR as base currency
+            decimal comma ("RE26/004512 1.234,56; RE26/004513 80,00", or French: 1 234,56);
+            EUR as base currency
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -347,7 +348,8 @@ class Ledger:
         decimal comma."""
         r = self.r
         if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
-            joined = "; ".join(f"{ref} {decimal_comma(a)}" for ref, a in zip(refs, amounts))
+            grouping = r.choice([".", ".", " ", "\u00a0"])  # German 1.234,56; French 1 234,56
+            joined = "; ".join(f"{ref} {decimal_comma(a, grouping)}" for ref, a in zip(refs, amounts))
         else:
             joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES_EU)
@@ -563,10 +565,10 @@ def bank_print(name: str, german: bool) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).upper()
 
 
-def decimal_comma(cents_value: int) -> str:
-    """1234.56 as 1.234,56."""
+def decimal_comma(cents_value: int, grouping: str = ".") -> str:
+    """1234.56 as 1.234,56 (or with another separator of thousands: 1 234,56)."""
     whole, frac = divmod(cents_value, 100)
-    return f"{whole:,}".replace(",", ".") + f",{frac:02d}"
+    return f"{whole:,}".replace(",", grouping) + f",{frac:02d}"
 
 
 def main(argv: list[str]) -> None:
