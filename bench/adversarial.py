@@ -3,7 +3,7 @@ and a base currency of their own (not ../shared/bench/gen_ar.py's), each written
 master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
-                                [--only single,combined,history] [--score]
+                                [--only single,combined,history,european,eucombined] [--score]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
   single    one kind of noise per payment; InvoiceID a ten-digit billing number with gaps,
@@ -20,6 +20,7 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             with dates in them ("Ihre Rechnung ... vom 12.05.2026"); amounts quoted with a
             decimal comma ("RE26/004512 1.234,56; RE26/004513 80,00", or French: 1 234,56);
             EUR as base currency
+  eucombined  as european, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -127,7 +128,8 @@ class House:
 HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "combined": House("combined", "fiscal", "BillingRef", "sparse"),
           "history": House("history", "fiscal", "BillingRef", "sparse"),
-          "european": House("european", "slash", "Beleg", "document", "european", "EUR")}
+          "european": House("european", "slash", "Beleg", "document", "european", "EUR"),
+          "eucombined": House("eucombined", "slash", "Beleg", "document", "european", "EUR")}
 
 
 @dataclass
@@ -550,7 +552,8 @@ class Ledger:
 
 
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
-           "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False)}
+           "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
+           "eucombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})
