@@ -796,7 +796,8 @@ def test_a_name_written_with_umlauts_is_found_as_banks_print_it_either_way(payer
 
 
 @pytest.mark.parametrize("reference", ["Ihre Rechnung RE26/004119 vom 22.04.2026", "Facture RE26/004119 du 04/22/2026",
-                                       "RE26/004119 2026-04-22", "Rg. RE26/004119, Lieferung 2.5.26"])
+                                       "RE26/004119 2026-04-22", "Rg. RE26/004119, Lieferung 2.5.26",
+                                       "Factuur RE26/004119 d.d. 22-04-2026"])
 def test_a_date_in_the_remittance_is_never_read_as_a_reference(reference):
     # dense numbers of the year 26: unread, the date's 04.2026 or 2026-04 would look like one of
     # ours that is not open, and hold the payment for a clerk

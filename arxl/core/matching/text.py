@@ -73,10 +73,11 @@ _BANK_FIELDS = re.compile(
 _PAYERS_OWN_NUMBERS = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
                            r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
                            r"\s*\.?\s*:?\s*\d+")
-# A date ("vom 22.04.2026", "du 04/22/2026", "2026-04-22", "vom 2.5.26") is never a reference: day,
-# month and year, in either order of day and month, with dots or slashes (or, year first, dashes);
-# a year of two digits only with dots, for "10/12/34" may as well be a reference of the payer's.
-_DATE = re.compile(r"(?<![\w./-])(?:(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)"
+# A date ("vom 22.04.2026", "du 04/22/2026", "22-04-2026", "2026-04-22", "vom 2.5.26") is never a
+# reference: day, month and year, in either order of day and month, with dots, slashes or dashes
+# (or year first); a year of two digits only with dots, for "10/12/34" or "10-12-34" may as well be
+# a reference of the payer's.
+_DATE = re.compile(r"(?<![\w./-])(?:(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)"
                    r"|(?P<iso>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2}))(?![\w]|[./-]\d)")
 
 
