@@ -139,7 +139,7 @@ class Package:
         self._gone: set[str] = set()
         self._ct: etree._Element | None = None
         self._pool: ThreadPoolExecutor | None = None  # compressing parts (``DEFLATE_EARLY_FROM``)
-        self._deflating: dict[str, tuple[bytes, Future[tuple[int, bytes]]]] = {}  # name -> (data, its deflate)
+        self._deflating: dict[str, Future[tuple[int, bytes]]] = {}  # name -> the deflate of what was last written
 
     # ---- parts ------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -161,7 +161,9 @@ class Package:
         self._gone.discard(name)
         self._new[name] = data
         if len(data) >= DEFLATE_EARLY_FROM:
-            self._deflating[name] = (data, self._deflater().submit(_deflate, data))
+            self._deflating[name] = self._deflater().submit(_deflate, data)
+        else:
+            self._deflating.pop(name, None)
 
     def _deflater(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -308,8 +310,7 @@ class Package:
         # the parts arxl wrote are compressed on every core at once; those begun when written kept
         pool = self._deflater()
         try:
-            deflated = {name: early[1] if (early := self._deflating.get(name)) and early[0] is self._new[name]
-                        else pool.submit(_deflate, self._new[name]) for name in written}
+            deflated = {name: self._deflating.get(name) or pool.submit(_deflate, self._new[name]) for name in written}
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
                 for name in order:
                     if name in self._new:
