@@ -56,6 +56,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import TableColumn
 
 from arxl.book.files import new_workbook
 
@@ -544,6 +545,8 @@ class Ledger:
         for row, inv in enumerate(self.invoices, start=2):
             ws.cell(row, column, inv["Extra"]).number_format = "@"
         table.ref = f"A1:{get_column_letter(column)}{len(self.invoices) + 1}"
+        # the table's columns name every column of its range, as Excel requires of it
+        table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=self.h.extra_column))
         wb.save(book)
         with open(out / "truth.csv", "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=["PaymentID", "InvoiceID", "Applied", "Discount", "ShortPay", "Kind"])
