@@ -911,3 +911,18 @@ def test_a_payer_name_merely_resembling_another_customer_is_learned():
                      invoices, customers=customers)
     assert "payer name 'KEC ENTERPRISES' is C005 Keystone Electric Company's, learned from this batch" in \
         proposal(matches, "P2")[3]
+
+
+@pytest.mark.parametrize(("receipt", "decision"), [("186132", "Auto"), ("002950", "Review")])
+def test_a_number_as_long_as_ours_far_beyond_their_range_names_no_invoice_of_ours(receipt, decision):
+    # F26-001000 to F26-003101, numbered in sequence with leading zeros: the payer's receipt number
+    # 186132 was never ours, paid or not; 002950 is an invoice of ours already paid. The rest of
+    # the amount after F26-003100 is exactly F26-003101: beside the invoices the sum found, only
+    # a number that may be ours asks what else is paid
+    invoices = [invoice(f"F26-{k:06d}", ("C001", "C002", "C003")[k % 3], 50 + k) for k in range(1000, 3000)]
+    invoices += [invoice("F26-003100", "C005", 377.15), invoice("F26-003101", "C005", 1204.90)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1582.05,
+                           Reference=f"F26-003100 RCPT {receipt}")], invoices, open_balances={"F26-002950": 0})
+    applied, decided, _, evidence = proposal(matches, "P1")
+    assert applied == {"F26-003100": 37715, "F26-003101": 120490} and decided == decision, evidence
+    assert (receipt in evidence) == (decision == "Review"), evidence

@@ -258,13 +258,16 @@ class ReferenceIndex:
     def looks_like_ours(self, digits: str) -> bool:
         """A run of digits shaped like our references' numeric cores: as many digits, or (leading
         zeros dropped) a value in their range; a year or other fixed part run into it is
-        ignored ("202606250" for INV-2026-06250)."""
+        ignored ("202606250" for INV-2026-06250). Where our cores are numbered in sequence with
+        leading zeros (F26-004309), as many digits far beyond their range (a receipt number,
+        186132) is not ours: no invoice of ours was numbered so, paid or not."""
         for fixed in self.fixed_values:
             if fixed.isdigit() and digits.startswith(fixed) and len(digits) - len(fixed) in self.core_spans:
                 return True
-        if len(digits) in self.core_spans:
-            return True
         value = int(digits)
+        span = self.core_spans.get(len(digits))
+        if span is not None and (span[1] >= 10 ** (len(digits) - 1) or span[0] <= value <= span[1]):
+            return True
         return len(digits.lstrip("0")) >= 3 and any(
             low <= value <= high and len(digits) <= length for length, (low, high) in self.core_spans.items())
 
