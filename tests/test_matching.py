@@ -926,3 +926,28 @@ def test_a_number_as_long_as_ours_far_beyond_their_range_names_no_invoice_of_our
     applied, decided, _, evidence = proposal(matches, "P1")
     assert applied == {"F26-003100": 37715, "F26-003101": 120490} and decided == decision, evidence
     assert (receipt in evidence) == (decision == "Review"), evidence
+
+
+@pytest.mark.parametrize(("payer", "owner", "known"), [
+    ("BRMS", "C003", True), ("B.R.M.S. LLC", "C003", True), ("BRM SUPPLY", "C003", True),
+    ("BRMS", "C005", False),  # Keystone Electric Company's initials are not BRMS
+    ("BRMS MERIDIAN", "C005", False), ("BRMX", "C003", False)])
+def test_a_payer_printed_as_the_initials_of_the_customers_name_is_known_by_them(payer, owner, known):
+    # 500123 written with a digit doubled: the only reference that near, and the amount settles
+    # it; that is not enough to post it for a payer not known to be the customer
+    invoices = [invoice("500123", owner, 291.59)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName=payer, Amount=291.59, Reference="Inv. 5001223")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"500123": 29159}, evidence
+    assert ("the payer is not known to be" not in evidence) == known, evidence
+    assert (f"payer {payer!r} is the initials of C003 Blue Ridge Medical Supply LLC" in evidence) == known, evidence
+
+
+@pytest.mark.parametrize(("payer", "found"), [
+    ("TDS LTD", "K1"), ("TCDS", "K1"), ("A&D", "K2"), ("A & D GMBH", "K2"), ("Z&S ENTERPRISES", "K3"),
+    ("ZS HOLDINGS", "K3"), ("ZSE", ""), ("AD MERIDIAN", "K4")])  # MERIDIAN: K4's own word, not A&D's
+def test_initials_as_banks_print_them_on_plain_values(payer, found):
+    customers = [("K1", "Tri-County Dental Supplies B.V."), ("K2", "Achterberg & Daughters AG"),
+                 ("K3", "Zhao & Sons Ltd."), ("K4", "Meridian Electric")]
+    who, score, _ = identify_payer(payer, customers)
+    assert who == found and (score >= 0.6 or not found), (payer, who, score)

@@ -182,8 +182,8 @@ def _names(items: OpenItems, sample: _Sampled, rng: random.Random) -> np.ndarray
     owners = _owners_of_open(items)
     for pay, _, theirs in sample:
         picks = [c for c in (owners[rng.randrange(len(owners))] for _ in range(CUSTOMERS_EACH)) if c not in theirs]
-        for score in items.payers.score(pay.payer, np.array(picks, dtype=np.int64)):
-            counts[name_level(float(score))] += 1
+        for c, score in zip(picks, items.payers.score(pay.payer, np.array(picks, dtype=np.int64)).tolist()):
+            counts[name_level(score, items.payers.as_initials(pay.payer, c))] += 1
     return _floor(counts / max(1.0, counts.sum()), 0.5 / max(1.0, counts.sum()))
 
 

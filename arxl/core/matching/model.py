@@ -102,9 +102,12 @@ READ_AS = ("named", "read with keying errors")
 BY_SUM, NOTHING = "found by the sum", "nothing applied"
 
 
-NAME_LEVELS = (Level("matches", 0.55, 0.04), Level("resembles closely", 0.15, 0.06), Level("resembles", 0.10, 0.10),
-               Level("hardly resembles", 0.08, 0.20), Level("unlike", 0.12, 0.60))
+# A name printed as the customer's initials (HME, A&D LTD) is a level of its own: how often such
+# a name is right is not how often a name resembling by its words is.
+NAME_LEVELS = (Level("matches", 0.53, 0.04), Level("resembles closely", 0.15, 0.06), Level("resembles", 0.10, 0.10),
+               Level("hardly resembles", 0.08, 0.20), Level("unlike", 0.12, 0.59), Level("as initials", 0.02, 0.01))
 NAME_BOUNDS = (0.9, 0.75, 0.6, 0.4)
+AS_INITIALS = len(NAME_LEVELS) - 1
 
 LINK_LEVELS = (Level("given", 0.15, 0.01), Level("learned", 0.10, 0.02), Level("another customer's", 0.005, 0.15),
                Level("none", 0.745, 0.82))
@@ -137,7 +140,11 @@ def reference_level(column: int, reading: int) -> int:
     return column * len(READINGS) + reading
 
 
-def name_level(score: float) -> int:
+def name_level(score: float, as_initials: bool = False) -> int:
+    """The PAYER_NAME level of a name's score (``as_initials``: the score is that of the
+    customer's initials)."""
+    if as_initials:
+        return AS_INITIALS
     return next((k for k, bound in enumerate(NAME_BOUNDS) if score >= bound), len(NAME_BOUNDS))
 
 

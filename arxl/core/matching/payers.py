@@ -16,7 +16,8 @@ first half is a customer's word and the second one is, or stands for one. A cust
 under its Name, each Alias, and the Name of its parent; a search scores only the names sharing
 one of the payer's two rarest words. Accents are dropped on both sides, as banks print names
 (Société: SOCIETE); a name with umlauts is found under both spellings German banks use
-(Müller: MULLER, MUELLER).
+(Müller: MULLER, MUELLER). A payer printing a name as its initials (HME, A&D LTD, SGC HOLDINGS)
+fits the customer fairly, not strongly (``as_initials`` tells the model so).
 """
 from __future__ import annotations
 
@@ -32,7 +33,11 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
 _MAX_WORDS = 10
 _ABBREVIATION, _CUT_WORD, _TYPO_FLOOR = 0.8, 0.9, 0.74
-NAME, ALIAS, PARENT = "name", "alias", "parent's name"
+# A name printed as its initials resembles the customer's (a fair name, not a strong one): three
+# letters say less than the words they stand for, and a namesake with the same initials shares it.
+_INITIALS = 0.7
+_COMMON = 3  # names sharing a word for it to be common (GROUP, HOLDINGS, TRADING): no name's own
+NAME, ALIAS, PARENT, INITIALS = "name", "alias", "parent's name", "initials"
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,13 @@ class PayerMatch:
     customer: int  # position in the customers frame
     score: float  # 0..1
     how: str  # what matched, for the Evidence sentence
-    row: str = NAME  # the customer's name, an alias or its parent's name (NAME, ALIAS, PARENT)
+    row: str = NAME  # the customer's name, an alias, its parent's name or initials (NAME, ALIAS, PARENT, INITIALS)
+
+
+def _own_words(words: list[str]) -> list[str]:
+    """A name's words up to its legal form (after it: a site, "(North)"), without AND."""
+    cut = next((k for k, w in enumerate(words) if w in LEGAL_FORMS), len(words))
+    return [w for w in words[:cut] if w != "AND"]
 
 
 def _in_order(letters: str, word: str) -> bool:
@@ -64,6 +75,26 @@ class _Words:
     similar: list[list[tuple[int, float]]]  # per payer word: (vocabulary word, similarity), weakest first
 
 
+def _initials_written(words: list[str]) -> tuple[str, list[str]]:
+    """The initials a payer name may begin with, and its words after them: one short word ("HME
+    LTD"), or single letters, with or without AND between them ("A&D", "S G C")."""
+    if not words:
+        return "", []
+    if len(words[0]) > 1:
+        return (words[0], words[1:]) if words[0].isalpha() else ("", words)
+    letters, k = [words[0]], 1
+    while k < len(words):
+        if len(words[k]) == 1 and words[k].isalpha():
+            letters.append(words[k])
+            k += 1
+        elif words[k] == "AND" and k + 1 < len(words) and len(words[k + 1]) == 1:
+            letters.append(words[k + 1])
+            k += 2
+        else:
+            break
+    return "".join(letters), words[k:]
+
+
 class PayerIndex:
     def __init__(self, customers: pd.DataFrame):
         self.ids = customers["CustomerID"].tolist()
@@ -79,8 +110,13 @@ class PayerIndex:
                 if p is not None and p != i:
                     named.append((i, PARENT, str(self.names[p])))
         # a name with umlauts is found as banks print it either way (Müller: MULLER, MUELLER)
-        rows = [(i, how, words) for i, how, name in named for spelt in (name, german_spelling(name)) if spelt
-                if (words := name_tokens(spelt))]
+        rows: list[tuple[int, str, list[str]]] = []
+        written: list[str] = []  # each row's name as spelt
+        for i, how, name in named:
+            for spelt in (name, german_spelling(name)):
+                if spelt and (words := name_tokens(spelt)):
+                    rows.append((i, how, words))
+                    written.append(spelt)
         self.row_customer = np.array([r[0] for r in rows], dtype=np.int64)
         self.row_how = [r[1] for r in rows]
         by_customer = pd.Series(np.arange(len(rows))).groupby(self.row_customer).indices
@@ -123,6 +159,15 @@ class PayerIndex:
         self._rows_like: dict[tuple[str, bool], np.ndarray] = {}  # rows holding a word or one it stands for
         # each row's total word weight, what the share of its name a payer printed is taken of
         self._row_total = np.maximum(self.token_weight.sum(axis=1), 1e-9)
+        # each name's initials: of all its own words, or of the first few and the rest spelt out
+        # ("SGC HOLDINGS"), a hyphenated word as one or as two (Tri-County Dental Supplies: TDS,
+        # TCDS): initials -> (row, the words spelt out after them)
+        self._initials: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for k, spelt in enumerate(written):
+            for own in {tuple(_own_words(name_tokens(s))) for s in (spelt, spelt.replace("-", ""))}:
+                for n in range(2, len(own) + 1):
+                    self._initials.setdefault("".join(w[0] for w in own[:n]), []).append((k, own[n:]))
+        self._by_initials: dict[str, dict[int, float]] = {}  # payer -> customer -> score
         self.accounts: dict[str, set[int]] = {}
         if "BankAccounts" in customers:
             for i, accounts in enumerate(customers["BankAccounts"]):
@@ -295,6 +340,9 @@ class PayerIndex:
             for row, c, score in zip(rows, self.row_customer[rows].tolist(), scores[keep].tolist()):
                 if c not in best or score > best[c][0]:
                     best[c] = (score, self.row_how[row])
+        for c, score in self._initials_fit(payer).items():
+            if score >= floor and (c not in best or score > best[c][0]):
+                best[c] = (score, INITIALS)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
         return [PayerMatch(c, s, f"payer name matches the customer's {how}", how) for c, (s, how) in ranked]
 
@@ -314,7 +362,38 @@ class PayerIndex:
                 known[c] = 0.0
             for c, b in zip(self.row_customer[rows].tolist(), best.tolist()):
                 known[c] = max(known[c], b)
+            by_initials = self._initials_fit(payer)
+            for c in todo:
+                known[c] = max(known[c], by_initials.get(c, 0.0))
         return np.array([known[int(c)] for c in customers], dtype=float)
+
+    def _initials_fit(self, payer: str) -> dict[int, float]:
+        """The customers whose name the payer printed as its initials ("HME", "A&D", "S G C"),
+        maybe followed by the rest of the name, a legal form or common words ("KME ENTERPRISES",
+        "SGC HOLDINGS", "RB LTD"): customer -> score. Not a word of any customer's name itself,
+        and every word of the name accounted for."""
+        found = self._by_initials.get(payer)
+        if found is None:
+            found = self._by_initials[payer] = {}
+            for words in self._reading(payer)[0]:
+                letters, rest = _initials_written(words)
+                if not (2 <= len(letters) <= 5) or letters in self.vocab:
+                    continue
+                for row, spelt in self._initials.get(letters, ()):
+                    if all(w in LEGAL_FORMS or w in spelt or self._common(w) for w in rest) and set(spelt) <= set(rest):
+                        found[int(self.row_customer[row])] = _INITIALS
+        return found
+
+    def as_initials(self, payer: str, customer: int) -> bool:
+        """Whether the payer's name fits the customer (``score``) by the customer's initials."""
+        fit = self._initials_fit(payer).get(customer)
+        return fit is not None and fit >= self.score(payer, np.array([customer]))[0]
+
+    def _common(self, word: str) -> bool:
+        """A word no name uses (a typo of a legal form, a trading word), or many do."""
+        k = self.vocab.get(word)
+        starts = self._rows_of[1]
+        return k is None or starts[k + 1] - starts[k] >= _COMMON
 
     def _reading(self, payer: str) -> tuple[list[list[str]], bool]:
         if payer not in self._read:

@@ -190,6 +190,10 @@ class PayerView:
             self.score_names([customer])
         return self._names[customer]
 
+    def name_level(self, customer: int) -> int:
+        """The PAYER_NAME level of the payer's name against the customer's."""
+        return name_level(self.name(customer), self.items.payers.as_initials(self.pay.payer, customer))
+
     def score_names(self, customers: Iterable[int]) -> None:
         """Score the payer's name against these customers at once (``name`` then remembers)."""
         todo = np.array(sorted({c for c in customers if c >= 0 and c not in self._names}), dtype=np.int64)
@@ -278,7 +282,9 @@ class PayerView:
                 source = "posted payments" if link.where == "posted" else "this batch"
                 said.append(f"{what} is {items.who(customer)}'s, learned from {source} "
                             f"({in_words(link.sources[:3])}; see LearnedPayers)")
-        if score >= STRONG_NAME:
+        if score >= FAIR_NAME and items.payers.as_initials(pay.payer, customer):
+            said.append(f"payer {pay.payer!r} is the initials of {items.who(customer)}")
+        elif score >= STRONG_NAME:
             said.append(f"payer {pay.payer!r} matches {items.who(customer)} ({score:.2f})")
         elif score >= FAIR_NAME:
             said.append(f"payer {pay.payer!r} resembles {items.who(customer)} ({score:.2f})")
@@ -684,7 +690,7 @@ class _Maker:
         candidate = self._candidate(customer, chosen, settlement)
         # the payer is compared with the customer it fits least: every customer must be it
         codes = list(candidate.codes)
-        codes[Field.PAYER_NAME] = max(name_level(self.payer.name(c)) for c in sure)
+        codes[Field.PAYER_NAME] = self.payer.name_level(min(sure, key=self.payer.name))
         codes[Field.PAYER_LINK] = max(self.payer.link(c)[0] for c in sure)
         held = Held(Rule.MIXED_CUSTOMERS, str(len(sure)))
         return [replace(candidate, codes=tuple(codes), held=candidate.held + (held,), identifies=False)]
@@ -794,7 +800,7 @@ class _Maker:
                        and not any(s < r.span[1] and r.span[0] < e for s, e in spans)]
         other = NOT_OPEN if left else OPEN_UNPAID if (unpaid or others_open) else NO_OTHERS
         read_as = None if extra or not chosen else 1 if any(r.level > _SURE for r in chosen) else 0
-        codes = (reference, items.scheme.amount_code(amount, read_as), name_level(self.payer.name(customer)),
+        codes = (reference, items.scheme.amount_code(amount, read_as), self.payer.name_level(customer),
                  link, date, other)
         sure = bool(chosen) and all(r.level <= _SURE for r in chosen)
         settles = amount in _SETTLED
@@ -906,7 +912,7 @@ def _on_account(items: OpenItems, pay: Payment, payer: PayerView, customer: int,
     """The whole payment on account of ``customer`` (-1: nobody known)."""
     scheme = items.scheme
     codes = (scheme.no_reference, scheme.amount_code("nothing", None),
-             name_level(payer.name(customer)) if customer >= 0 else name_level(0.0),
+             payer.name_level(customer) if customer >= 0 else name_level(0.0),
              payer.link(customer)[0] if customer >= 0 else NO_LINK, NO_DATE,
              NOT_OPEN if closed else NO_OTHERS)
     said = (*notes, payer.note(customer), "the cash would stay on account until a clerk decides")
