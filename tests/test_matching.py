@@ -951,3 +951,14 @@ def test_initials_as_banks_print_them_on_plain_values(payer, found):
                  ("K3", "Zhao & Sons Ltd."), ("K4", "Meridian Electric")]
     who, score, _ = identify_payer(payer, customers)
     assert who == found and (score >= 0.6 or not found), (payer, who, score)
+
+
+def test_a_receipt_number_read_only_as_other_customers_invoices_does_not_hold_a_payment_all_explained():
+    # 731239 was never billed: it lies one keying error from a dozen invoices of C001 to C003
+    # (DENSE). Keystone pays 650001, named, and 650002, the rest of the amount exactly: the
+    # payer's receipt number asks nothing
+    invoices = [invoice("650001", "C005", 420.00), invoice("650002", "C005", 1204.90)] + DENSE
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1624.90,
+                           Reference="650001 RCPT 731239")], invoices)
+    applied, decided, _, evidence = proposal(matches, "P1")
+    assert applied == {"650001": 42000, "650002": 120490} and decided == "Auto", evidence

@@ -63,7 +63,9 @@ RULES: tuple[Row, ...] = (
     # An invoice of ours not open (paid already: twice?), or a number one keying error from
     # another open invoice of the customer; or any number shaped like ours naming nothing open,
     # where the amount does not settle what was read by itself (a payer's receipt number beside
-    # invoices the amount settles holds nothing: it only counts against the explanation).
+    # invoices the amount settles holds nothing: it only counts against the explanation; nor does
+    # one read only as other customers' invoices with keying errors, beside invoices the sum found
+    # that chance would hardly give, for a payer known to be the customer).
     Row(Rule.NAMES_CLOSED, "it also names {detail}, not open"),
     Row(Rule.DISPUTED, "an invoice named is marked Disputed"),
     Row(Rule.PARTIAL_SPREAD, "a partial payment spread over {detail} invoices"),

@@ -844,8 +844,22 @@ class _Maker:
             near = {name for (s, e), name in theirs if s < t.end and t.start < e}
             return bool(near) and near.isdisjoint(named_not_paid)
 
+        def strangers(t: _Text) -> bool:
+            """Read only as another customer's invoices with keying errors, a customer the payer
+            is not likely to be: in dense numbering, what a number of the payer's own (a receipt
+            number) often is."""
+            near = [r for r in self.readings if r.span[0] < t.end and t.start < r.span[1]]
+            return not t.closed and bool(near) and all(
+                r.level > _SURE and items.invoice_customer[r.invoice] != customer
+                and not self.payer.likely(int(items.invoice_customer[r.invoice])) for r in near)
+
         unexplained = [t for t in left if all(t is not m for m, _ in misspelt)]
-        if any(t.closed or keyed_as_ours(t) for t in unexplained) or (unexplained and (extra or not settles)):
+        # Beside invoices the sum found that chance would hardly give, for a payer known to be
+        # the customer, a number read only as a stranger's invoice asks nothing: the amount is
+        # all explained, and it is not the payer's to pay.
+        asking = [t for t in unexplained if not (extra and sum_bits(chance) >= FAR_AHEAD_BITS
+                                                 and self.payer.known(customer, False) and strangers(t))]
+        if any(t.closed or keyed_as_ours(t) for t in unexplained) or (asking and (extra or not settles)):
             shown = [t.shown for t in unexplained if t.closed] or [t.shown for t in unexplained]
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(shown))))
         if not items.disputed.isdisjoint(invoices):
