@@ -3,7 +3,8 @@ and a base currency of their own (not ../shared/bench/gen_ar.py's), each written
 master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
-                                [--only single,combined,history,european,eucombined] [--score]
+                                [--only single,combined,history,european,eucombined,lockbox,lbcombined]
+                                [--score]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
   single    one kind of noise per payment; InvoiceID a ten-digit billing number with gaps,
@@ -21,6 +22,14 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             decimal comma ("RE26/004512 1.234,56; RE26/004513 80,00", or French: 1 234,56);
             EUR as base currency
   eucombined  as european, with several kinds of noise in one payment (as combined)
+  lockbox   one kind of noise per payment, as a US company's bank lockbox keys cheque stubs:
+            InvoiceID the issuing branch's letter and one dense sequence ("B0045123", written
+            without the letter or its zeros too), OrderNo ("SO-004512", dense) in MatchColumns;
+            cheque numbers beside the invoices ("CK#48213 B0045123"), several invoices each with
+            its amount in dollars ("B0045123 $1,437.84 C0045190 1833.53"); names with Inc.,
+            L.L.C., Corporation and "dba" trading names, cut at ACH field lengths; payers'
+            accounts as routing and account numbers; CustomerIDs such as "ORC001"; USD and CAD
+  lbcombined  as lockbox, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -106,6 +115,12 @@ TEMPLATES_EU = ["{r}", "Rechnung {r}", "RE {r}", "Rg.-Nr. {r}", "Facture {r}", "
                 "Begleichung {r} Danke"]
 NOREF_EU = ["", "ZAHLUNG", "VIREMENT", "TRANSFERENCIA", "Sammelüberweisung", "Abschlagszahlung"]
 PROCESSORS_EU = ["PAYPAL EUROPE *", "KLARNA", "SUMUP", "MOLLIE"]
+# the lockbox ledgers' words: a US company paid by cheque through a bank lockbox
+LEGAL_US = ["Inc.", "Incorporated", "LLC", "L.L.C.", "Corp.", "Corporation", "Co.", "Company", "LP", ""]
+TEMPLATES_US = ["{r}", "INV {r}", "INV# {r}", "INVOICE NO {r}", "CHK {c} INV {r}", "CK#{c} {r}", "REMIT {r}",
+                "PMT FOR INV {r}", "ACH CREDIT {r}", "CHECK {c} FOR {r}", "INVOICES {r}", "RE: {r}"]
+NOREF_US = ["", "CHECK", "ACH CREDIT", "LOCKBOX DEPOSIT", "WIRE IN", "PAYMENT ON ACCOUNT"]
+PROCESSORS_US = ["BILL.COM", "PAYPAL *", "INTUIT QB", "STRIPE TRANSFER"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
 
@@ -115,10 +130,13 @@ class House:
     """A company's numbering: how its invoices, documents and POs are spelled."""
 
     name: str
-    invoice: str  # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense) or "slash" (RE26/004512)
+    # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512) or
+    # "branch" (the issuing branch's letter and one dense sequence: B0045123)
+    invoice: str
     extra_column: str  # the further reference column named in MatchColumns
-    extra: str  # "document" (dense eight digits) or "sparse" (random nine digits)
-    words: str = "english"  # or "european": names, remittance words and amounts as written there
+    # "document" (dense eight digits), "sparse" (random nine digits) or "order" (SO-884512, dense)
+    extra: str
+    words: str = "english"  # "european" or "us": names, remittance words and amounts as written there
     currency: str = "GBP"  # the base currency
 
     @property
@@ -130,7 +148,9 @@ HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "combined": House("combined", "fiscal", "BillingRef", "sparse"),
           "history": House("history", "fiscal", "BillingRef", "sparse"),
           "european": House("european", "slash", "Beleg", "document", "european", "EUR"),
-          "eucombined": House("eucombined", "slash", "Beleg", "document", "european", "EUR")}
+          "eucombined": House("eucombined", "slash", "Beleg", "document", "european", "EUR"),
+          "lockbox": House("lockbox", "branch", "OrderNo", "order", "us", "USD"),
+          "lbcombined": House("lbcombined", "branch", "OrderNo", "order", "us", "USD")}
 
 
 @dataclass
@@ -188,6 +208,10 @@ class Ledger:
         else:
             words = [r.choice(PLACES), r.choice(TRADES)]
         legal = r.choice(LEGAL)
+        if self.h.words == "us":
+            legal = r.choice(LEGAL_US)
+            if r.random() < 0.15:  # a name carried over from an acquired business
+                words = [*words, "dba", r.choice(PLACES), r.choice(TRADES)]
         name = " ".join(w for w in (*words, legal) if w)
         if r.random() < 0.1:
             name += " (" + r.choice(["North", "Scotland", "Wales", "Midlands", "Export"]) + ")"
@@ -200,14 +224,18 @@ class Ledger:
         elif roll < 0.28:
             payer = r.choice(BRANDS) + r.choice(["", " LTD", " TRADING"])
         elif roll < 0.45:
-            payer = name.upper()[:18]
+            # cut at a field's length: 16 (ACH company name), 22 (ACH individual name) or 18
+            payer = name.upper()[:r.choice([16, 22]) if self.h.words == "us" else 18]
         elif roll < 0.55:
-            payer = r.choice(PROCESSORS) + " " + " ".join(words).upper()
+            processors = PROCESSORS_US if self.h.words == "us" else PROCESSORS
+            payer = r.choice(processors) + " " + " ".join(words).upper()
         else:
             payer = " ".join(words).upper() if r.random() < 0.5 else name.upper()
         terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
-        currency = r.choices(["GBP", "EUR", "USD"], [85, 10, 5])[0]
-        return Customer(f"K{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+        currency = (r.choices(["USD", "CAD"], [92, 8])[0] if self.h.words == "us" else
+                    r.choices(["GBP", "EUR", "USD"], [85, 10, 5])[0])
+        cid = f"{name[:3].upper()}{k + 1:03d}" if self.h.words == "us" else f"K{k + 1:04d}"
+        return Customer(cid, name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
     def _european_customer(self, k: int) -> Customer:
@@ -244,6 +272,8 @@ class Ledger:
 
     def _account(self) -> str:
         r = self.r
+        if self.h.words == "us":  # routing number and account number, as a lockbox file gives them
+            return f"{r.randint(10 ** 8, 10 ** 9 - 1)}-{r.randint(10 ** 5, 10 ** 10 - 1)}"
         if r.random() < 0.6:
             bank = "".join(r.choices(string.ascii_uppercase, k=4))
             return f"GB{r.randint(10, 99)} {bank} {''.join(r.choices(string.digits, k=14))}"
@@ -254,11 +284,16 @@ class Ledger:
             self._next_billing += self.r.randint(1, 25)
             return str(self._next_billing)
         self._next_fiscal += 1
+        if self.h.invoice == "branch":
+            return self.r.choices("ABCDH", [40, 25, 15, 15, 5])[0] + f"{self._next_fiscal + 40000:07d}"
         if self.h.invoice == "slash":
             return f"RE26/{self._next_fiscal:06d}"
         return f"F26-{self._next_fiscal:06d}"
 
     def _extra(self) -> str:
+        if self.h.extra == "order":
+            self._next_doc += self.r.randint(1, 2)
+            return f"SO-{self._next_doc % 1000000:06d}"
         if self.h.extra == "document":
             self._next_doc += self.r.randint(1, 3)
             return str(self._next_doc)
@@ -326,6 +361,8 @@ class Ledger:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
         elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash"):
             ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
+        elif r.random() < 0.3 and self.h.invoice == "branch":  # the branch letter or the zeros left out
+            ref = ref[1:].lstrip("0") if r.random() < 0.5 else ref[1:]
         if "typo" in noises:
             ref = self.typo(ref)
         if "split" in noises:
@@ -338,6 +375,8 @@ class Ledger:
         r = self.r
         if self.h.european:
             return self._european_text(refs, noises, amounts or [])
+        if self.h.words == "us":
+            return self._lockbox_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
@@ -361,6 +400,18 @@ class Ledger:
         if r.random() < 0.1:
             text += f" Kd.-Nr. {r.randint(10000, 99999)}"  # the payer's customer number with us, not an invoice
         return text
+
+    def _lockbox_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """The remittance as a lockbox keys it from a cheque stub: the cheque number beside the
+        invoices, for several invoices often each with its amount in dollars."""
+        r = self.r
+        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.5:
+            joined = " ".join(f"{ref} ${a / 100:,.2f}" if r.random() < 0.5 else f"{ref} {a / 100:.2f}"
+                              for ref, a in zip(refs, amounts))
+        else:
+            joined = r.choice([" ", ", ", "; ", " / ", " & "]).join(refs)
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_US)
+        return template.format(r=joined, c=r.randint(1000, 99999))
 
     # ---- history -----------------------------------------------------------------------------
     def _history(self) -> None:
@@ -446,9 +497,9 @@ class Ledger:
             refs.pop(r.randrange(count))
             label += "+leftout"
         if kind == "noref":
-            text = r.choice(NOREF_EU if self.h.european else NOREF)
+            text = r.choice(NOREF_EU if self.h.european else NOREF_US if self.h.words == "us" else NOREF)
         else:
-            # several invoices paid in full: a European payer may write each one's amount beside it
+            # several invoices paid in full: a European payer or a cheque stub may give each one's amount
             quoted = [i["_open"] for i in chosen] if kind == "multi" and len(refs) == count else None
             text = self.text(refs, noises, quoted)
         lines = [(i, i["_open"], 0, 0) for i in chosen]  # (invoice, applied, discount, short)
@@ -556,7 +607,8 @@ class Ledger:
 
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
            "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
-           "eucombined": dict(kinds="combined", history=False)}
+           "eucombined": dict(kinds="combined", history=False), "lockbox": dict(kinds="single", history=False),
+           "lbcombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})
