@@ -962,3 +962,37 @@ def test_a_receipt_number_read_only_as_other_customers_invoices_does_not_hold_a_
                            Reference="650001 RCPT 731239")], invoices)
     applied, decided, _, evidence = proposal(matches, "P1")
     assert applied == {"650001": 42000, "650002": 120490} and decided == "Auto", evidence
+
+
+@pytest.mark.parametrize(("payer", "found"), [
+    ("K&S", ""),  # "Szabo and Co" shares nothing with K&S but the AND, which names nobody
+    ("SZABO AND CO", "K1"), ("ZELLER & SONS LIMI", "K2"), ("ZELLER & SONS INCORP", "K2")])  # cut in the legal form
+def test_and_weighs_nothing_and_a_legal_form_cut_short_is_a_legal_form(payer, found):
+    customers = [("K1", "Szabo and Co Co."), ("K2", "Zeller & Sons Limited"), ("K3", "Marlow Cold Storage LP")]
+    who, score, _ = identify_payer(payer, customers)
+    assert who == found and (score == 1.0 or not found), (payer, who, score)
+
+
+def test_a_number_read_in_one_column_another_column_reads_as_an_invoice_the_amount_settles_is_held():
+    # "D004326": the order SO-004326 of C0045175, which 333.00 pays in part, or the invoice
+    # D0043026, which 333.00 settles, with a zero dropped: which one is the clerk's to say
+    invoices = [invoice(f"{'ABCD'[k % 4]}{43000 + k * 3:07d}", ("C001", "C002", "C003")[k % 3], 40 + k,
+                        PONumber=f"SO-{4000 + k * 2:06d}") for k in range(400)]
+    invoices += [invoice("D0043026", "C005", 333.00), invoice("C0045175", "C005", 900.00, PONumber="SO-004326")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=333.00,
+                           Reference="INVOICE NO D004326")], invoices)
+    _, decided, _, evidence = proposal(matches, "P1")
+    assert decided == "Review" and "but settles D0043026, one keying error from what was written" in evidence, evidence
+
+
+@pytest.mark.parametrize(("over", "decision"), [(100.00, "Review"), (123.45, "Auto")])
+def test_the_round_rest_of_an_overpayment_is_not_taken_for_a_round_invoice_without_a_clerk(over, decision):
+    # 690001 named and paid, with 100.00 more: money paid over, or 690002 of 100.00 too? A rest
+    # of 123.45 that is exactly 690002 is hardly chance
+    invoices = [invoice("690001", "C005", 1418.62), invoice("690002", "C005", over)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1418.62 + over,
+                           Reference="690001")], invoices)
+    applied, decided, _, evidence = proposal(matches, "P1")
+    assert decided == decision, evidence
+    if decision == "Review":
+        assert "the money left over, 100.00 USD, is a round sum" in evidence or applied == {"690001": 141862}, evidence

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import extract_similar
-from arxl.core.matching.text import LEGAL_FORMS, account_key, german_spelling, name_tokens
+from arxl.core.matching.text import LEGAL_FORMS, account_key, cut_legal_form, german_spelling, name_tokens
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 CUT_NAME_LENGTHS = (16, 22)  # NACHA company name / individual name fields
@@ -138,7 +138,8 @@ class PayerIndex:
         self.idf = np.append(np.log((1 + len(rows)) / (1 + df)) + 0.1, 0.0)  # pad weighs 0
         # A legal form weighs nothing: "Zhao & Sons Ltd." is "Zhao and Sons Limited" and "Zhao &
         # Sons GmbH", and a bank printing the name without its legal form prints all of it.
-        self.idf[[vocab[w] for w in LEGAL_FORMS if w in vocab]] = 0.0
+        # Nor does the AND (or &) between names: it says who nobody is ("K&S" is not "Szabo and Co").
+        self.idf[[vocab[w] for w in (*LEGAL_FORMS, "AND") if w in vocab]] = 0.0
         # A word no customer uses (a processor's, a typing accident) weighs as a typical word.
         self.unknown_weight = float(np.mean(self.idf[:-1])) if len(vocab) else 1.0
         self.token_weight = self.idf[self.tokens]
@@ -224,7 +225,8 @@ class PayerIndex:
         if "*" in payer:
             readings.append(name_tokens(payer.split("*", 1)[1]))
         for drop in (1, 2):
-            if len(words) > drop and not any(w in self.vocab for w in words[:drop]):
+            # (a processor's words, not initials: "K&S" is not "S")
+            if len(words) > drop and not any(w in self.vocab or len(w) == 1 for w in words[:drop]):
                 readings.append(words[drop:])
         return [r for r in readings if r]
 
@@ -234,12 +236,14 @@ class PayerIndex:
         key = (words, cut)
         if key not in self._matrices:
             sims = np.zeros((len(words), len(self.idf)))
-            weight = np.array([0.0 if w in LEGAL_FORMS else self.unknown_weight for w in words])
+            weight = np.array([0.0 if w in LEGAL_FORMS or w == "AND" else self.unknown_weight for w in words])
             similar = []
             for k, word in enumerate(words):
                 found = self.similar_words(word, last=cut and k == len(words) - 1)
                 similar.append(sorted(found.items(), key=lambda vs: vs[1]))  # weakest first
-                if found:
+                if not found and cut and k == len(words) - 1 and cut_legal_form(word):
+                    weight[k] = 0.0  # standing for no word of a name: the legal form it begins
+                elif found:
                     ids = np.fromiter(found.keys(), dtype=np.int64)
                     sims[k, ids] = np.fromiter(found.values(), dtype=float)
                     weight[k] = self.idf[ids].max()
@@ -315,9 +319,11 @@ class PayerIndex:
         if len(payer.rstrip()) in CUT_NAME_LENGTHS or len(payer) in CUT_NAME_LENGTHS:
             return True
         words = name_tokens(payer)
+        if all(len(w) == 1 or w == "AND" for w in words):
+            return False  # initials ("K&S"), not a name cut short
         last = words[-1] if words else ""
-        return bool(last) and last not in self.vocab and any(
-            w.startswith(last) for w in self._by_initial.get(last[0], ()))
+        return bool(last) and last not in self.vocab and (cut_legal_form(last) or any(
+            w.startswith(last) for w in self._by_initial.get(last[0], ())))
 
     def search(self, payer: str, limit: int = 5, floor: float = 0.5) -> list[PayerMatch]:
         """The customers a payer name most likely is, best first."""

@@ -37,6 +37,7 @@ class Rule(StrEnum):
     LOOSE_UNSETTLED = "keying error, unsettled"
     SETTLED_INSTEAD = "another reading settles"
     SPOKEN_FOR = "spoken for"
+    ROUND_REST = "round rest"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ RULES: tuple[Row, ...] = (
     # of the customer that such a set would turn up by chance more than once in a hundred.
     Row(Rule.SUM_BY_CHANCE, "the customer has so many open invoices that some would add up to it by chance "
                             "(about {detail} such sets expected)"),
+    # The rest of an overpayment a round sum, which the sum of open invoices makes up: money paid
+    # over (rounded up, kept as credit) is as likely as an invoice that happens to be round.
+    Row(Rule.ROUND_REST, "the money left over, {detail}, is a round sum, as likely paid over as an invoice of the "
+                         "same amount"),
     # Proposed again, against what the batch's surer payments left open.
     Row(Rule.SPOKEN_FOR, "{detail} in this batch"),
 )

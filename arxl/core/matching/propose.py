@@ -70,7 +70,7 @@ from arxl.core.matching.model import (
 from arxl.core.matching.payers import PARENT
 from arxl.core.matching.policy import FAIR_NAME, FAR_AHEAD_BITS, STRONG_NAME, Held, Rule
 from arxl.core.matching.text import Remittance, read_remittance
-from arxl.core.money import format_amount
+from arxl.core.money import format_amount, minor_units
 
 _LEVEL = {EXACT_READING: 0, RANGE: 1, PARTIAL_READING: 1}
 _SURE = 1  # readings at least this strong (exact, partial) name their invoice surely
@@ -86,6 +86,7 @@ _UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
 MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
 MAX_SUBSET_SEARCH = 10  # named invoices up to which every subset is tried
 LEFT_OUT_SCALE = 2  # an invoice left out is weighed against a deduction when no larger than this times it
+ROUND_REST = 5  # whole units of the currency a rest of an overpayment is a multiple of, to be round
 
 
 @dataclass(frozen=True)
@@ -420,6 +421,11 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     continue
                 keyed = keyed or replace(m, how=FUZZY, neighbours=len(near))
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
+            if usable:
+                # one keying error from what was written in another column ("D004326": the
+                # order SO-004326, or the invoice D0043026 misspelt), an invoice the amount settles
+                settled_instead += [i for i in _settled_elsewhere(items, pay, m.written, k, open_now, target)
+                                    if i not in usable and i not in settled_instead]
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
                               settled_instead=tuple(settled_instead)) for i in usable]
         readings += keyed_readings
@@ -434,6 +440,18 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
     return readings, texts
+
+
+def _settled_elsewhere(items: OpenItems, pay: Payment, written: str, column: int, open_now: np.ndarray,
+                       target: int) -> list[int]:
+    """Open invoices whose reference in a column other than ``column`` is one keying error from
+    ``written`` and that ``target`` settles."""
+    out: list[int] = []
+    for k, (index, positions) in enumerate(items.references):
+        if k != column:
+            near = positions[np.asarray(index.one_edit(written), dtype=np.int64)]
+            out += near[(open_now[near] == target) & (items.invoice_currency[near] == pay.currency)].tolist()
+    return out
 
 
 def _payers_level(items: OpenItems, payer: PayerView, m: Mention, invoice: int, near: list[int]) -> int:
@@ -636,14 +654,25 @@ class _Maker:
         if sets:
             extra = [int(pool[k]) for k in sets[0]]
             chance = sets_by_chance(values, len(extra)) * max(1, count)
+            # a round rest (25.00, 100.00) is as likely money paid over, or kept as credit, as an
+            # invoice that happens to be round: the sum says nothing, unless the remittance names
+            # the invoice, misspelt (one keying error from a number of ours not open)
+            round_rest = rest % (ROUND_REST * 10 ** minor_units(pay.currency)) == 0 and all(
+                set(t.near).isdisjoint(extra) for t in self.texts if t.closed)
+            if round_rest:
+                chance = max(chance, 1.0)
             cut = self.rem.cut or (max(r.mention.end for r in chosen) < len(self.rem.text)
                                    and items.references[0][0].ends_in_head_of_one(self.rem))
             note = (("the remittance text was cut off; " if cut else "")
                     + f"the rest, {format_amount(rest, pay.currency)}, is exactly "
                     f"{in_words(items.invoice_ids[i] for i in extra)} of the same customer"
                     + ("" if count == 1 else f" (one of {count} such sets)"))
-            out.append(self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
-                                       chance=chance, extra_note=note))
+            found = self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
+                                    chance=chance, extra_note=note)
+            if round_rest:
+                found = replace(found, held=tuple(h for h in found.held if h.rule != Rule.SUM_BY_CHANCE))
+                found = _with_held(found, Held(Rule.ROUND_REST, format_amount(rest, pay.currency)))
+            out.append(found)
         # An invoice left out, paid less a deduction: the rest is below its balance by no more
         # than a small deduction (from it; from any of them, when a list of invoices was paid:
         # a list is more often incomplete than overpaid). Within the write-off tolerance of one

@@ -337,6 +337,14 @@ LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", 
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
 
 
+
+
+def cut_legal_form(word: str) -> bool:
+    """A legal form cut short where a bank's field ended ("ZELLER & SONS LIMI", "... INCORP")."""
+    return len(word) >= 2 and word not in LEGAL_FORMS and any(
+        form.startswith(word) for form in (*_LEGAL_SPELLINGS, *LEGAL_FORMS))
+
+
 _NOT_ACCOUNT = re.compile(r"[^A-Z0-9]")
 
 
