@@ -380,6 +380,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
              or not any(s < m.end and m.start < e and k2 != k for s, e, k2 in exact)]
     readings: list[_Reading] = []
     texts: list[_Text] = []
+    alone = len({(m.start, m.end) for _, m, _ in found}) == 1  # one thing named, read in one column or more
     for k, m, positions in found:
         level = _level(m)
         invoices = [int(positions[p]) for p in m.positions]
@@ -421,9 +422,10 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     continue
                 keyed = keyed or replace(m, how=FUZZY, neighbours=len(near))
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
-            if usable:
+            if usable and (alone or m.quoted is not None) and not any(open_now[i] == target for i in usable):
                 # one keying error from what was written in another column ("D004326": the
                 # order SO-004326, or the invoice D0043026 misspelt), an invoice the amount settles
+                # (what is paid for it: the whole amount when nothing else is named)
                 settled_instead += [i for i in _settled_elsewhere(items, pay, m.written, k, open_now, target)
                                     if i not in usable and i not in settled_instead]
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
