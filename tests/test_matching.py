@@ -996,3 +996,15 @@ def test_the_round_rest_of_an_overpayment_is_not_taken_for_a_round_invoice_witho
     assert decided == decision, evidence
     if decision == "Review":
         assert "the money left over, 100.00 USD, is a round sum" in evidence or applied == {"690001": 141862}, evidence
+
+
+def test_a_number_read_as_a_strangers_order_is_the_payers_invoice_one_keying_error_away_that_the_amount_settles():
+    # "D004326": the order SO-004326 of C001's C0045175, or Keystone's invoice D0043026, which
+    # 333.00 settles, with a zero dropped: Keystone pays, so its invoice is the reading
+    invoices = [invoice(f"{'ABCD'[k % 4]}{43000 + k * 3:07d}", ("C001", "C002", "C003")[k % 3], 40 + k,
+                        PONumber=f"SO-{4000 + k * 2:06d}") for k in range(400)]
+    invoices += [invoice("D0043026", "C005", 333.00), invoice("C0045175", "C001", 900.00, PONumber="SO-004326")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=333.00,
+                           Reference="INVOICE NO D004326")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"D0043026": 33300} and "D0043026 (written '004326', keying error)" in evidence, evidence

@@ -426,8 +426,14 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                 # one keying error from what was written in another column ("D004326": the
                 # order SO-004326, or the invoice D0043026 misspelt), an invoice the amount settles
                 # (what is paid for it: the whole amount when nothing else is named)
-                settled_instead += [i for i in _settled_elsewhere(items, pay, m.written, k, open_now, target)
-                                    if i not in usable and i not in settled_instead]
+                for k2, i, near2 in _settled_elsewhere(items, pay, m.written, k, open_now, target):
+                    if i in usable or i in settled_instead:
+                        continue
+                    if _payer_prefers(items, payer, i, usable):  # the payer speaks for it: a reading
+                        other = replace(m, how=FUZZY, neighbours=len(near2), column=items.references[k2][0].column)
+                        keyed_readings.append(_Reading(i, _payers_level(items, payer, other, i, near2), k2, other))
+                    else:
+                        settled_instead.append(i)
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
                               settled_instead=tuple(settled_instead)) for i in usable]
         readings += keyed_readings
@@ -445,14 +451,16 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
 
 
 def _settled_elsewhere(items: OpenItems, pay: Payment, written: str, column: int, open_now: np.ndarray,
-                       target: int) -> list[int]:
+                       target: int) -> list[tuple[int, int, list[int]]]:
     """Open invoices whose reference in a column other than ``column`` is one keying error from
-    ``written`` and that ``target`` settles."""
-    out: list[int] = []
+    ``written`` and that ``target`` settles: (their column, the invoice, the open invoices that
+    near in that column)."""
+    out: list[tuple[int, int, list[int]]] = []
     for k, (index, positions) in enumerate(items.references):
         if k != column:
             near = positions[np.asarray(index.one_edit(written), dtype=np.int64)]
-            out += near[(open_now[near] == target) & (items.invoice_currency[near] == pay.currency)].tolist()
+            near = near[(open_now[near] > 0) & (items.invoice_currency[near] == pay.currency)]
+            out += [(k, i, near.tolist()) for i in near[open_now[near] == target].tolist()]
     return out
 
 
