@@ -361,7 +361,7 @@ class Ledger:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
         elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash"):
             ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
-        elif r.random() < 0.3 and self.h.invoice == "branch":  # the branch letter or the zeros left out
+        elif self.h.invoice == "branch" and r.random() < 0.3:  # the branch letter or the zeros left out
             ref = ref[1:].lstrip("0") if r.random() < 0.5 else ref[1:]
         if "typo" in noises:
             ref = self.typo(ref)
