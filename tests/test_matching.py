@@ -1002,3 +1002,9 @@ def test_a_number_read_in_one_column_that_another_reads_as_an_invoice_the_amount
             evidence
     else:
         assert applied == {"D0043026": 33300} and "D0043026 (written '004326', keying error)" in evidence, evidence
+
+
+@pytest.mark.parametrize("payer", ["MUELLER UND SOEHNE", "MULLER UND SOHNE GMBH", "DUBOIS ET FILS"])
+def test_and_written_in_german_or_french_is_and(payer):
+    customers = [("K1", "Müller & Söhne GmbH"), ("K2", "Dubois & Fils SARL"), ("K3", "Weiß Maschinenbau AG")]
+    assert identify_payer(payer, customers)[1] == 1.0, payer

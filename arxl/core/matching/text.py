@@ -332,6 +332,7 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
 # Legal forms of companies, international: each spelled one way ("Limited" is LTD). A name
 # differing from another only in its legal form names the same company (payers.py gives them no
 # weight).
+_AND = {"UND": "AND", "ET": "AND"}  # "Müller und Söhne", "Dubois et Fils": as "&" is
 _LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
 LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
@@ -358,9 +359,9 @@ def account_key(text: object) -> str:
 
 
 def name_tokens(name: str) -> list[str]:
-    """A company name as comparable words: upper case, '&' as AND, punctuation dropped, each
+    """A company name as comparable words: upper case, '&', UND and ET as AND, punctuation dropped, each
     legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD), accents dropped
     (``without_accents``: "Société Générale" -> SOCIETE GENERALE)."""
     text = without_accents(str(name or "")).upper().replace("&", " AND ")
     text = re.sub(r"[.,'`]", "", text)
-    return [_LEGAL_SPELLINGS.get(w, w) for w in re.findall(r"[A-Z0-9]+", text)]
+    return [_LEGAL_SPELLINGS.get(w, _AND.get(w, w)) for w in re.findall(r"[A-Z0-9]+", text)]
