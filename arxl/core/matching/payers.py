@@ -165,10 +165,13 @@ class PayerIndex:
         # TCDS): initials -> (row, the words spelt out after them)
         self._initials: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for k, spelt in enumerate(written):
-            for own in {tuple(_own_words(name_tokens(s))) for s in (spelt, spelt.replace("-", ""))}:
+            spellings = {tuple(_own_words(rows[k][2]))}
+            if "-" in spelt:
+                spellings.add(tuple(_own_words(name_tokens(spelt.replace("-", "")))))
+            for own in spellings:
                 for n in range(2, len(own) + 1):
                     self._initials.setdefault("".join(w[0] for w in own[:n]), []).append((k, own[n:]))
-        self._by_initials: dict[str, dict[int, float]] = {}  # payer -> customer -> score
+        self._by_initials: dict[str, dict[int, None]] = {}  # payer -> the customers it is the initials of
         self.accounts: dict[str, set[int]] = {}
         if "BankAccounts" in customers:
             for i, accounts in enumerate(customers["BankAccounts"]):
@@ -346,9 +349,10 @@ class PayerIndex:
             for row, c, score in zip(rows, self.row_customer[rows].tolist(), scores[keep].tolist()):
                 if c not in best or score > best[c][0]:
                     best[c] = (score, self.row_how[row])
-        for c, score in self._initials_fit(payer).items():
-            if score >= floor and (c not in best or score > best[c][0]):
-                best[c] = (score, INITIALS)
+        if _INITIALS >= floor:
+            for c in self._initials_of(payer):
+                if c not in best or _INITIALS > best[c][0]:
+                    best[c] = (_INITIALS, INITIALS)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
         return [PayerMatch(c, s, f"payer name matches the customer's {how}", how) for c, (s, how) in ranked]
 
@@ -368,16 +372,15 @@ class PayerIndex:
                 known[c] = 0.0
             for c, b in zip(self.row_customer[rows].tolist(), best.tolist()):
                 known[c] = max(known[c], b)
-            by_initials = self._initials_fit(payer)
-            for c in todo:
-                known[c] = max(known[c], by_initials.get(c, 0.0))
+            for c in self._initials_of(payer).keys() & todo:
+                known[c] = max(known[c], _INITIALS)
         return np.array([known[int(c)] for c in customers], dtype=float)
 
-    def _initials_fit(self, payer: str) -> dict[int, float]:
+    def _initials_of(self, payer: str) -> dict[int, None]:
         """The customers whose name the payer printed as its initials ("HME", "A&D", "S G C"),
         maybe followed by the rest of the name, a legal form or common words ("KME ENTERPRISES",
-        "SGC HOLDINGS", "RB LTD"): customer -> score. Not a word of any customer's name itself,
-        and every word of the name accounted for."""
+        "SGC HOLDINGS", "RB LTD"): not a word of any customer's name itself, and every word of the
+        name accounted for. Each scores ``_INITIALS``; in the order found (a search's ties)."""
         found = self._by_initials.get(payer)
         if found is None:
             found = self._by_initials[payer] = {}
@@ -387,13 +390,15 @@ class PayerIndex:
                     continue
                 for row, spelt in self._initials.get(letters, ()):
                     if all(w in LEGAL_FORMS or w in spelt or self._common(w) for w in rest) and set(spelt) <= set(rest):
-                        found[int(self.row_customer[row])] = _INITIALS
+                        found[int(self.row_customer[row])] = None
         return found
 
     def as_initials(self, payer: str, customer: int) -> bool:
         """Whether the payer's name fits the customer (``score``) by the customer's initials."""
-        fit = self._initials_fit(payer).get(customer)
-        return fit is not None and fit >= self.score(payer, np.array([customer]))[0]
+        if customer not in self._initials_of(payer):
+            return False
+        scored = self._scored.get(payer, {}).get(customer)
+        return (scored if scored is not None else float(self.score(payer, np.array([customer]))[0])) <= _INITIALS
 
     def _common(self, word: str) -> bool:
         """A word no name uses (a typo of a legal form, a trading word), or many do."""

@@ -400,13 +400,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             # (an invoice named exactly that is not open is taken for another only when the
             # amount bears it out, or pays part of the other, an open invoice of a customer the
             # payer is known to be: else paid already is the likelier story)
-            near = index.one_edit(m.written)
             keyed: Mention | None = None  # what was written, read with a keying error (when one is)
-            # in dense numbering dozens of references lie one keying error away: the open ones
-            # in the payment's currency are picked out as arrays, not one by one
-            near_invoices = positions[np.asarray(near, dtype=np.int64)]
-            near_invoices = near_invoices[(open_now[near_invoices] > 0)
-                                          & (items.invoice_currency[near_invoices] == pay.currency)]
+            near, near_invoices = _open_near(items, k, m.written, open_now, pay.currency)
             near_open = near_invoices.tolist()
             near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
             for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
@@ -420,20 +415,25 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     if still_open == target:
                         settled_instead.append(i)
                     continue
-                keyed = keyed or replace(m, how=FUZZY, neighbours=len(near))
+                keyed = keyed or replace(m, how=FUZZY, neighbours=near)
                 keyed_readings.append(_Reading(i, _payers_level(items, payer, keyed, i, near_open), k, keyed))
             if usable and (alone or m.quoted is not None) and not any(open_now[i] == target for i in usable):
                 # one keying error from what was written in another column ("D004326": the
                 # order SO-004326, or the invoice D0043026 misspelt), an invoice the amount settles
                 # (what is paid for it: the whole amount when nothing else is named)
-                for k2, i, near2 in _settled_elsewhere(items, pay, m.written, k, open_now, target):
-                    if i in usable or i in settled_instead:
+                for k2 in range(len(items.references)):
+                    if k2 == k:
                         continue
-                    if _payer_prefers(items, payer, i, usable):  # the payer speaks for it: a reading
-                        other = replace(m, how=FUZZY, neighbours=len(near2), column=items.references[k2][0].column)
-                        keyed_readings.append(_Reading(i, _payers_level(items, payer, other, i, near2), k2, other))
-                    else:
-                        settled_instead.append(i)
+                    near2, open2 = _open_near(items, k2, m.written, open_now, pay.currency)
+                    for i in open2[open_now[open2] == target].tolist():
+                        if i in usable or i in settled_instead:
+                            continue
+                        if _payer_prefers(items, payer, i, usable):  # the payer speaks for it: a reading
+                            other = replace(m, how=FUZZY, neighbours=near2, column=items.references[k2][0].column)
+                            keyed_readings.append(_Reading(i, _payers_level(items, payer, other, i, open2.tolist()),
+                                                           k2, other))
+                        else:
+                            settled_instead.append(i)
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
                               settled_instead=tuple(settled_instead)) for i in usable]
         readings += keyed_readings
@@ -450,18 +450,15 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     return readings, texts
 
 
-def _settled_elsewhere(items: OpenItems, pay: Payment, written: str, column: int, open_now: np.ndarray,
-                       target: int) -> list[tuple[int, int, list[int]]]:
-    """Open invoices whose reference in a column other than ``column`` is one keying error from
-    ``written`` and that ``target`` settles: (their column, the invoice, the open invoices that
-    near in that column)."""
-    out: list[tuple[int, int, list[int]]] = []
-    for k, (index, positions) in enumerate(items.references):
-        if k != column:
-            near = positions[np.asarray(index.one_edit(written), dtype=np.int64)]
-            near = near[(open_now[near] > 0) & (items.invoice_currency[near] == pay.currency)]
-            out += [(k, i, near.tolist()) for i in near[open_now[near] == target].tolist()]
-    return out
+def _open_near(items: OpenItems, column: int, written: str, open_now: np.ndarray, currency: str
+               ) -> tuple[int, np.ndarray]:
+    """How many references of ``column`` lie one keying error from ``written``, and the open
+    invoices in ``currency`` among them (in dense numbering dozens: picked out as arrays, not one
+    by one)."""
+    index, positions = items.references[column]
+    near = index.one_edit(written)
+    invoices = positions[np.asarray(near, dtype=np.int64)]
+    return len(near), invoices[(open_now[invoices] > 0) & (items.invoice_currency[invoices] == currency)]
 
 
 def _payers_level(items: OpenItems, payer: PayerView, m: Mention, invoice: int, near: list[int]) -> int:
@@ -677,12 +674,10 @@ class _Maker:
                     + f"the rest, {format_amount(rest, pay.currency)}, is exactly "
                     f"{in_words(items.invoice_ids[i] for i in extra)} of the same customer"
                     + ("" if count == 1 else f" (one of {count} such sets)"))
-            found = self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
-                                    chance=chance, extra_note=note)
-            if round_rest:
-                found = replace(found, held=tuple(h for h in found.held if h.rule != Rule.SUM_BY_CHANCE))
-                found = _with_held(found, Held(Rule.ROUND_REST, format_amount(rest, pay.currency)))
-            out.append(found)
+            out.append(self._candidate(customer, chosen, self._settle(customer, chosen, extra), extra=extra,
+                                       chance=chance, extra_note=note,
+                                       weak_sum=Held(Rule.ROUND_REST, format_amount(rest, pay.currency))
+                                       if round_rest else None))
         # An invoice left out, paid less a deduction: the rest is below its balance by no more
         # than a small deduction (from it; from any of them, when a list of invoices was paid:
         # a list is more often incomplete than overpaid). Within the write-off tolerance of one
@@ -812,9 +807,11 @@ class _Maker:
 
     # ---- one candidate --------------------------------------------------------------------------
     def _candidate(self, customer: int, chosen: list[_Reading], settlement: Settlement, extra: Sequence[int] = (),
-                   chance: float | None = None, extra_note: str = "", unpaid: Sequence[str] = ()) -> Candidate:
+                   chance: float | None = None, extra_note: str = "", unpaid: Sequence[str] = (),
+                   weak_sum: Held | None = None) -> Candidate:
         """A candidate: the readings ``chosen`` (and invoices ``extra`` found by the sum, with the
-        ``chance`` of such a set) settled as ``settlement``; its levels, notes and rules."""
+        ``chance`` of such a set) settled as ``settlement``; its levels, notes and rules
+        (``weak_sum``: why the sum says little, where chance is not the reason)."""
         items, pay = self.items, self.pay
         invoices = [x.invoice for x in settlement.lines]
         amount = self._amount_level(settlement)
@@ -906,7 +903,7 @@ class _Maker:
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
         if extra and sum_bits(chance) < FAR_AHEAD_BITS:
-            held.append(Held(Rule.SUM_BY_CHANCE, f"{chance:.2g}"))
+            held.append(weak_sum or Held(Rule.SUM_BY_CHANCE, f"{chance:.2g}"))
         if amount in _UNSETTLED and any(r.level >= LOOSE for r in chosen):
             held.append(Held(Rule.LOOSE_UNSETTLED))
         instead = [i for r in chosen for i in r.settled_instead if i not in invoices]

@@ -71,8 +71,8 @@ _BANK_FIELDS = re.compile(
 # A check number is the payer's, never ours; so is the number a payer says we gave it as a
 # customer ("CUSTOMER NO 4711", "Kd.-Nr. 19243", "Kundennummer 4711"): it names no invoice.
 _PAYERS_OWN_NUMBERS = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
-                           r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
-                           r"\s*\.?\s*:?\s*\d+")
+                                 r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
+                                 r"\s*\.?\s*:?\s*\d+")
 # A date ("vom 22.04.2026", "du 04/22/2026", "22-04-2026", "2026-04-22", "vom 2.5.26") is never a
 # reference: day, month and year, in either order of day and month, with dots, slashes or dashes
 # (or year first); a year of two digits only with dots, for "10/12/34" or "10-12-34" may as well be
@@ -336,8 +336,6 @@ _AND = {"UND": "AND", "ET": "AND"}  # "Müller und Söhne", "Dubois et Fils": as
 _LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
 LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT"})
-
-
 
 
 def cut_legal_form(word: str) -> bool:
