@@ -14,7 +14,6 @@ import posixpath
 import re
 import struct
 import zipfile
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -104,14 +103,18 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 # A part this large is compressed from the moment it is written, on another core, while the save
-# goes on with the rest (zlib lets go of the GIL); smaller ones all at once when the file is written.
+# goes on with the rest (zlib-ng lets go of the GIL); smaller ones all at once when the file is written.
 DEFLATE_EARLY_FROM = 1 << 20
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
-    """A part's CRC and its bytes compressed as a zip member (raw deflate, level 6)."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return zlib.crc32(data), compressor.compress(data) + compressor.flush()
+    """A part's CRC and its bytes compressed as a zip member (raw deflate). zlib-ng's level 4
+    gives a file about 5% larger than zlib's default level 6, in a third of the time (a refresh
+    of a large workbook writes over a hundred megabytes of XML)."""
+    from zlib_ng import zlib_ng  # not in Pyodide (xlwings Lite), which saves no file
+
+    compressor = zlib_ng.compressobj(4, zlib_ng.DEFLATED, -15)
+    return zlib_ng.crc32(data), compressor.compress(data) + compressor.flush()
 
 
 def _put_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
