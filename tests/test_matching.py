@@ -841,6 +841,36 @@ def test_a_number_of_the_payers_own_beside_an_invoice_the_amount_settles_does_no
         assert "other references names something not open" in evidence
 
 
+PLACES = ["Maple", "Redwood", "Granite", "Summit", "Harbor", "Keystone", "Liberty", "Coastal", "Prairie", "Golden Gate"]
+TRADES = ["Medical Supply", "Foods", "Logistics", "Electric", "Plumbing", "Textiles", "Chemicals", "Hardware",
+          "Auto Parts", "Packaging", "Farms", "Pharmacy", "Retail", "Dental", "Office Products",
+          "Industrial Services", "Laboratories", "Marine", "Printing", "Builders"]
+
+
+def test_a_payer_plainly_another_customer_is_not_posted_to_an_invoice_it_names_of_one_it_merely_resembles():
+    # 200 customers named place + trade. REDWOOD MED SUPPLY (Redwood Medical Supply) writes 741914,
+    # an open invoice of Maple Medical Supply Co., which the payer resembles by its two common
+    # words; its own 741941 (two digits swapped) is open too, and the amount pays part of either.
+    # It was posted to Maple's invoice automatically: now Redwood's is read too, and the payment
+    # waits for a clerk.
+    customers = [dict(CustomerID=f"K{k:03d}", Name=f"{place} {trade}" + (" Co." if place == "Maple" else ""),
+                      Terms="Net 30") for k, (place, trade) in enumerate((p, t) for p in PLACES for t in TRADES)]
+    ids = {c["Name"]: c["CustomerID"] for c in customers}
+    others = [invoice(str(300000 + k), customers[k % len(customers)]["CustomerID"],
+                      round(40 + (k * 7919 % 100000) / 13, 2)) for k in range(300)]
+    invoices = [invoice("741914", ids["Maple Medical Supply Co."], 1250.00),
+                invoice("741941", ids["Redwood Medical Supply"], 1480.00)] + others
+    names = {c["CustomerID"]: c["Name"].upper() for c in customers}
+    plain = [dict(PaymentID=f"Q{k}", PayerName=names[inv["CustomerID"]], Amount=inv["Amount"],
+                  Reference=f"INV {inv['InvoiceID']}") for k, inv in enumerate(others[:40])]
+    matches, _ = run([dict(PaymentID="P1", PayerName="REDWOOD MED SUPPLY", Amount=742.14, Reference="741914")]
+                     + plain, invoices, customers=customers)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and applied == {"741941": 74214}, evidence
+    assert "written '741914', keying error" in evidence and "741914 of K000 Maple Medical Supply Co." in evidence
+    assert (matches[matches["PaymentID"] != "P1"]["Decision"] == "Auto").all()
+
+
 def test_a_keying_error_in_dense_numbers_counts_among_the_payers_own_open_invoices():
     # 731840 for 711840 (a digit replaced), paid in part: among all the numbers many lie one keying
     # error from it, among the payer's own open invoices only 711840

@@ -256,6 +256,11 @@ class PayerView:
         level, _ = self.link(customer)
         return self.name(customer) >= FAIR_NAME or level == GIVEN or (level == LEARNED and borne_out)
 
+    def surely(self, customer: int) -> bool:
+        """Identified plainly: by the clerk (an account on file, the CustomerID typed) or a name
+        that plainly fits."""
+        return self.link(customer)[0] == GIVEN or self.name(customer) >= STRONG_NAME
+
     def namesakes(self, customer: int) -> list[tuple[int, bool]]:
         """The other customers the payer's name fits as well as ``customer``'s, or plainly, each
         with whether it is found under its parent's name (one of a family)."""
@@ -334,7 +339,7 @@ def _likeliest(payer: PayerView) -> int:
     if not found:
         return -1
     c = found[0]
-    return c if payer.link(c)[0] == GIVEN or payer.name(c) >= STRONG_NAME else -1
+    return c if payer.surely(c) else -1
 
 
 def _owners(items: OpenItems, readings: list[_Reading], payer: PayerView) -> list[int]:
@@ -477,11 +482,15 @@ def _payers_level(items: OpenItems, payer: PayerView, m: Mention, invoice: int, 
 
 def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list[int]) -> bool:
     """Whether the payer speaks for ``invoice``'s customer and not for those of the invoices
-    ``named`` exactly: evidence beyond the amount for reading the text with a keying error."""
+    ``named`` exactly, or plainly for it and only fairly for them ('REDWOOD MED SUPPLY' is
+    Redwood Medical Supply, and resembles Maple Medical Supply Co. by two common words):
+    evidence beyond the amount for reading the text with a keying error."""
     customer = int(items.invoice_customer[invoice])
     owners = {int(items.invoice_customer[i]) for i in named}
-    return customer not in owners and payer.known(customer, False) and not any(
-        payer.known(c, False) for c in owners)
+    if customer in owners or not payer.known(customer, False):
+        return False
+    return not any(payer.known(c, False) for c in owners) or (
+        payer.surely(customer) and not any(payer.surely(c) for c in owners))
 
 
 def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,

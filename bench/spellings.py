@@ -1,0 +1,233 @@
+"""How the matcher reads one invoice number written in many ways: the payments of a ledger that
+pay one invoice in full have their Reference rewritten, one spelling at a time, and are matched
+again; per spelling, how many were posted automatically, posted wrongly, and proposed right.
+
+    python bench/spellings.py [BOOK TRUTH] [--sample 200] [--seed 7] [--only NAME,...] [--partial]
+                              [--show N]          (default: the shared dev ledger)
+
+The spellings are what banks, lockbox keyers and payers do to any number (split, glued to a
+word, a trailing code, leading zeros, each keying error, beside a cheque number or a date), not
+one generator's vocabulary: the payments' own numbers are rewritten, whatever their format. A
+spelling that loses payments points at a reading to look at; a wrong auto-post is a defect.
+Keying errors in dense numbering are often truly ambiguous (another open invoice is one error
+away): there, Review is the right answer, and the figure to watch is that none is posted wrongly.
+Prints one row per spelling: the share posted automatically and rightly, the wrong auto-posts,
+top1 (the proposal's invoices are the truth's) and the share left for review. ``--partial``
+takes the payments applied to one invoice in part or with money left over instead (a keying
+error with an amount that does not settle is never posted without a clerk: top1 and wrong are
+the figures there); ``--show N`` prints up to N payments per spelling whose decision was wrong
+(an auto-post wrong, or a right proposal not posted), with their Evidence. ``--payer`` rewrites
+the payer's name instead (from the Name of the invoice's customer: upper case, cut at a bank's
+field length, without its legal form, abbreviated, behind a processor's prefix, a letter wrong,
+initials...), the reference written as it was or, ``--reference SPELLING``, so misspelt (an
+invoice named exactly and settled identifies the payer whatever its name: a name is put to the
+test where the reference is not exact).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from generated import match_inputs
+
+from arxl.contract import Decision
+from arxl.core.matching import match
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+Spelling = Callable[[str, random.Random], str]
+
+
+def _digits_at(ref: str) -> list[int]:
+    return [k for k, ch in enumerate(ref) if ch.isdigit()]
+
+
+def _split(sep: str) -> Spelling:
+    def spell(ref: str, rng: random.Random) -> str:
+        k = rng.randrange(1, len(ref))
+        return ref[:k] + sep + ref[k:]
+    return spell
+
+
+def _typo(kind: str) -> Spelling:
+    def spell(ref: str, rng: random.Random) -> str:
+        at = _digits_at(ref)
+        if kind == "swap":  # two neighbouring digits that differ
+            pairs = [k for k in at if k + 1 < len(ref) and ref[k + 1].isdigit() and ref[k + 1] != ref[k]]
+            k = rng.choice(pairs) if pairs else -1
+            return ref[:k] + ref[k + 1] + ref[k] + ref[k + 2:] if pairs else ref
+        k = rng.choice(at)
+        if kind == "drop":
+            return ref[:k] + ref[k + 1:]
+        if kind == "double":
+            return ref[:k] + ref[k] + ref[k:]
+        if kind == "insert":
+            return ref[:k] + rng.choice("0123456789") + ref[k:]
+        return ref[:k] + rng.choice([x for x in "0123456789" if x != ref[k]]) + ref[k + 1:]
+    return spell
+
+
+SPELLINGS: dict[str, Spelling] = {
+    "as is": lambda ref, rng: ref,
+    "INV prefix": lambda ref, rng: f"INV {ref}",
+    "lower case": lambda ref, rng: f"inv# {ref.lower()}",
+    "split by space": _split(" "),
+    "split by dash": _split("-"),
+    "split by dot": _split("."),
+    "glued to a word": lambda ref, rng: rng.choice(["PAY", "INVNO", "RCPT", "REF", "PMT", "INVOICE"]) + ref,
+    "trailing code": lambda ref, rng: ref + rng.choice(["/01", "-A", "X", "REF", " 01", "/2026"]),
+    "leading zeros": lambda ref, rng: re.sub(r"\d+", lambda m: "00" + m.group(0), ref, count=1),
+    "O for 0": lambda ref, rng: ref.replace("0", "O"),
+    "cheque number beside": lambda ref, rng: f"CHK {rng.randrange(1000, 99999)} {ref}",
+    "date beside": lambda ref, rng: f"{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/2026 {ref}",
+    "payee words": lambda ref, rng: f"PAY TO THE ORDER OF ACME FOR {ref}",
+    "digit dropped": _typo("drop"),
+    "digit doubled": _typo("double"),
+    "digit inserted": _typo("insert"),
+    "digit replaced": _typo("replace"),
+    "digits swapped": _typo("swap"),
+}
+
+
+_SHORT = {"MANUFACTURING": "MFG", "INTERNATIONAL": "INTL", "SERVICES": "SVCS", "CORPORATION": "CORP",
+          "COMPANY": "CO", "HOLDINGS": "HLDGS", "INDUSTRIAL": "IND", "MEDICAL": "MED", "ELECTRIC": "ELEC",
+          "DISTRIBUTION": "DIST", "TECHNOLOGIES": "TECH", "TECHNOLOGY": "TECH", "ASSOCIATES": "ASSOC",
+          "BROTHERS": "BROS", "ENTERPRISES": "ENT", "PRODUCTS": "PRODS", "LABORATORIES": "LABS",
+          "LIMITED": "LTD", "INCORPORATED": "INC", "ENGINEERING": "ENG", "SUPPLIES": "SUPPL",
+          "LOGISTICS": "LOGIST", "CHEMICALS": "CHEM", "PHARMACEUTICALS": "PHARMA", "EQUIPMENT": "EQUIP",
+          "GROUP": "GRP", "SYSTEMS": "SYS", "MANAGEMENT": "MGMT", "SOLUTIONS": "SOLNS"}
+_FORMS = {"INC", "LLC", "LTD", "CO", "CORP", "CORPORATION", "COMPANY", "LIMITED", "GMBH", "AG", "SA", "SARL",
+          "BV", "NV", "PLC", "LLP", "LP", "PTY", "SPA", "SRL", "AB", "AS", "OY", "KG"}
+
+
+def _words(name: str) -> list[str]:
+    return re.sub(r"[^\w&]+", " ", name.upper()).split()
+
+
+def _no_form(name: str) -> list[str]:
+    words = _words(name)
+    while len(words) > 1 and words[-1] in _FORMS:
+        words.pop()
+    return words
+
+
+def _letter_wrong(name: str, rng: random.Random) -> str:
+    words = _words(name)
+    k = max(range(len(words)), key=lambda j: len(words[j]))
+    word = words[k]
+    at = rng.randrange(1, len(word)) if len(word) > 1 else 0
+    words[k] = word[:at] + rng.choice([c for c in "ABCDEFGHIJKLMNOPRSTUVWY" if c != word[at]]) + word[at + 1:]
+    return " ".join(words)
+
+
+# what banks, processors and payers do to a customer's name (the Name column's own words)
+PAYER_SPELLINGS: dict[str, Spelling] = {
+    "name as is": lambda name, rng: name,
+    "upper case": lambda name, rng: name.upper(),
+    "cut at 16": lambda name, rng: name.upper()[:16].rstrip(),
+    "cut at 22": lambda name, rng: name.upper()[:22].rstrip(),
+    "no legal form": lambda name, rng: " ".join(_no_form(name)),
+    "abbreviated": lambda name, rng: " ".join(_SHORT.get(w, w) for w in _words(name)),
+    "processor prefix": lambda name, rng: rng.choice(["PAYPAL *", "SQ *", "ACH CR ", "WIRE FROM "]) + name.upper(),
+    "THE first": lambda name, rng: "THE " + name.upper(),
+    "words run together": lambda name, rng: "".join(_no_form(name)[:2]) + " " + " ".join(_no_form(name)[2:]),
+    "a letter wrong": _letter_wrong,
+    "AND for &": lambda name, rng: name.upper().replace("&", "AND") if "&" in name
+    else name.upper().replace(" AND ", " & "),
+    "first word only": lambda name, rng: _no_form(name)[0],
+    "initials": lambda name, rng: "".join(w[0] for w in _no_form(name) if w not in ("&", "AND")),
+}
+
+
+def full_payments(truth: Path) -> dict[str, tuple[str, float]]:
+    """PaymentID -> (InvoiceID, amount applied) of the payments applied to one invoice, without
+    a discount or a deduction."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    with truth.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            rows.setdefault(row["PaymentID"], []).append(row)
+    return {pid: (r[0]["InvoiceID"], float(r[0]["Applied"])) for pid, r in rows.items()
+            if len(r) == 1 and r[0]["InvoiceID"] and float(r[0]["Discount"] or 0) == 0
+            and float(r[0]["ShortPay"] or 0) == 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("book", nargs="?", type=Path, default=SHARED / "dev" / "book.xlsx")
+    parser.add_argument("truth", nargs="?", type=Path, default=SHARED / "dev" / "truth.csv")
+    parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", help="comma-separated spellings")
+    parser.add_argument("--partial", action="store_true",
+                        help="payments applied to one invoice in part, or with money left over, instead")
+    parser.add_argument("--payer", action="store_true",
+                        help="rewrite the payer's name (from the customer's Name) instead of the reference")
+    parser.add_argument("--reference", default="as is",
+                        help="with --payer: the reference spelt so too (a spelling of the reference's list)")
+    parser.add_argument("--show", type=int, default=0, help="print up to N payments not posted right, per spelling")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:  # a copy: the shared ledger is read-only
+        copy = Path(tmp) / args.book.name
+        shutil.copyfile(args.book, copy)
+        payments, invoices, customers, settings, open_balance, disputed, history = match_inputs(copy)
+    # payments paying one invoice wholly (or, --partial, in part or over) whose reference names it
+    # as it is spelt
+    applied = full_payments(args.truth)
+    balance = dict(zip(invoices["InvoiceID"].astype(str), open_balance.tolist()))
+    paid = {pid: invoice for pid, (invoice, amount) in applied.items() if invoice in balance}
+    chosen = [k for k, (pid, ref, cents) in enumerate(zip(payments["PaymentID"], payments["Reference"].astype(str),
+                                                           payments["Amount"].tolist()))
+              if pid in paid and paid[pid] in ref
+              and (cents == balance[paid[pid]] and round(applied[pid][1] * 100) == cents) != args.partial]
+    rng = random.Random(args.seed)
+    sample = rng.sample(chosen, min(args.sample, len(chosen)))
+    spellings = PAYER_SPELLINGS if args.payer else SPELLINGS
+    names = args.only.split(",") if args.only else list(spellings)
+    owner = dict(zip(invoices["InvoiceID"].astype(str), invoices["CustomerID"].astype(str)))
+    customer_name = dict(zip(customers["CustomerID"].astype(str), customers["Name"].astype(str)))
+    kind = "paying one invoice in part or over" if args.partial else "settling one invoice exactly"
+    print(f"{len(sample)} payments of {len(chosen)} {kind} and naming it as spelt")
+    print(f"{'spelling':24} {'auto':>6} {'wrong':>6} {'top1':>6} {'review':>7}")
+    for name in names:
+        spell = spellings[name]
+        changed = payments.copy()
+        column = changed.columns.get_loc("PayerName" if args.payer else "Reference")
+        for k in sample:
+            pid = changed.iat[k, changed.columns.get_loc("PaymentID")]
+            rng = random.Random(f"{args.seed}{name}{pid}")
+            if args.payer:
+                changed.iat[k, column] = spell(customer_name[owner[paid[pid]]], rng)
+                changed.iat[k, changed.columns.get_loc("Reference")] = SPELLINGS[args.reference](paid[pid], rng)
+            else:
+                changed.iat[k, column] = spell(paid[pid], rng)
+        found = match(changed, invoices, customers, settings, open_balance, disputed, history).matches
+        auto = wrong = top1 = review = 0
+        shown: list[str] = []
+        for k in sample:
+            pid = changed.iat[k, changed.columns.get_loc("PaymentID")]
+            rows = found[found["PaymentID"] == pid]
+            named = set(rows["InvoiceID"]) - {""}
+            right = named == {paid[pid]}
+            top1 += right
+            if (rows["Decision"] == str(Decision.AUTO)).any():
+                auto += right
+                wrong += not right
+            else:
+                review += 1
+            if (rows["Decision"] == str(Decision.AUTO)).any() != right and len(shown) < args.show:
+                first = rows.iloc[0]
+                shown.append(f"  {pid} {changed.iat[k, column]!r} (truth {paid[pid]}): {sorted(named)} "
+                             f"{first['Decision']} {first['Confidence']}: {first['Evidence']}")
+        n = len(sample)
+        print(f"{name:24} {auto / n:6.3f} {wrong:6d} {top1 / n:6.3f} {review / n:7.3f}")
+        if shown:
+            print("\n".join(shown))
+
+
+if __name__ == "__main__":
+    main()
