@@ -144,16 +144,41 @@ PAYER_SPELLINGS: dict[str, Spelling] = {
 }
 
 
-def full_payments(truth: Path) -> dict[str, tuple[str, float]]:
-    """PaymentID -> (InvoiceID, amount applied) of the payments applied to one invoice, without
-    a discount or a deduction."""
+def _shorthand(refs: list[str], rng: random.Random) -> str:
+    """The first number in full, each next one by the digits it changes ("104173/74/80")."""
+    out = [refs[0]]
+    for prev, ref in zip(refs, refs[1:]):
+        same = next((k for k, (a, b) in enumerate(zip(prev, ref)) if a != b), len(ref))
+        out.append(ref[min(same, len(ref) - 2):] if ref[:same] == prev[:same] and ref[-2:].isdigit() else ref)
+    return "/".join(out)
+
+
+# what payers do to a list of invoices paid together
+LIST_SPELLINGS: dict[str, Callable[[list[str], random.Random], str]] = {
+    "comma": lambda refs, rng: ", ".join(refs),
+    "space": lambda refs, rng: " ".join(refs),
+    "plus": lambda refs, rng: "+".join(refs),
+    "and": lambda refs, rng: ", ".join(refs[:-1]) + " AND " + refs[-1],
+    "ampersand": lambda refs, rng: " & ".join(refs),
+    "semicolon": lambda refs, rng: ";".join(refs),
+    "slash": lambda refs, rng: "/".join(refs),
+    "shuffled": lambda refs, rng: " ".join(rng.sample(refs, len(refs))),
+    "INV before each": lambda refs, rng: " ".join(f"INV {r}" for r in refs),
+    "shorthand": _shorthand,
+    "last one left out": lambda refs, rng: ", ".join(refs[:-1]),
+    "one misspelt": lambda refs, rng: ", ".join([_typo("swap")(refs[0], rng)] + refs[1:]),
+}
+
+
+def paid_invoices(truth: Path) -> dict[str, list[tuple[str, float]]]:
+    """PaymentID -> [(InvoiceID, amount applied)] of the payments applied to invoices without a
+    discount or a deduction."""
     rows: dict[str, list[dict[str, str]]] = {}
     with truth.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             rows.setdefault(row["PaymentID"], []).append(row)
-    return {pid: (r[0]["InvoiceID"], float(r[0]["Applied"])) for pid, r in rows.items()
-            if len(r) == 1 and r[0]["InvoiceID"] and float(r[0]["Discount"] or 0) == 0
-            and float(r[0]["ShortPay"] or 0) == 0}
+    return {pid: [(x["InvoiceID"], float(x["Applied"])) for x in r] for pid, r in rows.items()
+            if all(x["InvoiceID"] and float(x["Discount"] or 0) == 0 and float(x["ShortPay"] or 0) == 0 for x in r)}
 
 
 def main() -> None:
@@ -169,59 +194,69 @@ def main() -> None:
                         help="rewrite the payer's name (from the customer's Name) instead of the reference")
     parser.add_argument("--reference", default="as is",
                         help="with --payer: the reference spelt so too (a spelling of the reference's list)")
+    parser.add_argument("--list", action="store_true",
+                        help="payments settling two to four invoices exactly, their list written in many ways")
     parser.add_argument("--show", type=int, default=0, help="print up to N payments not posted right, per spelling")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # a copy: the shared ledger is read-only
         copy = Path(tmp) / args.book.name
         shutil.copyfile(args.book, copy)
         payments, invoices, customers, settings, open_balance, disputed, history = match_inputs(copy)
-    # payments paying one invoice wholly (or, --partial, in part or over) whose reference names it
-    # as it is spelt
-    applied = full_payments(args.truth)
     balance = dict(zip(invoices["InvoiceID"].astype(str), open_balance.tolist()))
-    paid = {pid: invoice for pid, (invoice, amount) in applied.items() if invoice in balance}
+    paid = {pid: lines for pid, lines in paid_invoices(args.truth).items() if all(i in balance for i, _ in lines)}
+
+    def wanted(pid: str, ref: str, cents: int) -> bool:
+        """Paying one invoice wholly (--partial: in part or over; --list: two to four wholly),
+        naming each as it is spelt."""
+        lines = paid.get(pid)
+        if not lines or not all(i in ref for i, _ in lines) or (len(lines) == 1) == args.list or len(lines) > 4:
+            return False
+        settled = all(round(amount * 100) == balance[i] for i, amount in lines) and \
+            sum(balance[i] for i, _ in lines) == cents
+        return settled != args.partial
+
     chosen = [k for k, (pid, ref, cents) in enumerate(zip(payments["PaymentID"], payments["Reference"].astype(str),
-                                                           payments["Amount"].tolist()))
-              if pid in paid and paid[pid] in ref
-              and (cents == balance[paid[pid]] and round(applied[pid][1] * 100) == cents) != args.partial]
-    rng = random.Random(args.seed)
-    sample = rng.sample(chosen, min(args.sample, len(chosen)))
-    spellings = PAYER_SPELLINGS if args.payer else SPELLINGS
+                                                           payments["Amount"].tolist())) if wanted(pid, ref, cents)]
+    sample = random.Random(args.seed).sample(chosen, min(args.sample, len(chosen)))
+    spellings: dict[str, Callable[..., str]] = LIST_SPELLINGS if args.list else (
+        PAYER_SPELLINGS if args.payer else SPELLINGS)
     names = args.only.split(",") if args.only else list(spellings)
     owner = dict(zip(invoices["InvoiceID"].astype(str), invoices["CustomerID"].astype(str)))
     customer_name = dict(zip(customers["CustomerID"].astype(str), customers["Name"].astype(str)))
-    kind = "paying one invoice in part or over" if args.partial else "settling one invoice exactly"
-    print(f"{len(sample)} payments of {len(chosen)} {kind} and naming it as spelt")
+    kind = ("settling two to four invoices exactly" if args.list else
+            "paying one invoice in part or over" if args.partial else "settling one invoice exactly")
+    print(f"{len(sample)} payments of {len(chosen)} {kind} and naming them as spelt")
     print(f"{'spelling':24} {'auto':>6} {'wrong':>6} {'top1':>6} {'review':>7}")
+    at = {c: payments.columns.get_loc(c) for c in ("PaymentID", "PayerName", "Reference")}
     for name in names:
         spell = spellings[name]
         changed = payments.copy()
-        column = changed.columns.get_loc("PayerName" if args.payer else "Reference")
         for k in sample:
-            pid = changed.iat[k, changed.columns.get_loc("PaymentID")]
+            pid = changed.iat[k, at["PaymentID"]]
+            refs = [i for i, _ in paid[pid]]
             rng = random.Random(f"{args.seed}{name}{pid}")
             if args.payer:
-                changed.iat[k, column] = spell(customer_name[owner[paid[pid]]], rng)
-                changed.iat[k, changed.columns.get_loc("Reference")] = SPELLINGS[args.reference](paid[pid], rng)
+                changed.iat[k, at["PayerName"]] = spell(customer_name[owner[refs[0]]], rng)
+                changed.iat[k, at["Reference"]] = SPELLINGS[args.reference](refs[0], rng)
             else:
-                changed.iat[k, column] = spell(paid[pid], rng)
+                changed.iat[k, at["Reference"]] = spell(refs, rng) if args.list else spell(refs[0], rng)
         found = match(changed, invoices, customers, settings, open_balance, disputed, history).matches
         auto = wrong = top1 = review = 0
         shown: list[str] = []
         for k in sample:
-            pid = changed.iat[k, changed.columns.get_loc("PaymentID")]
+            pid = changed.iat[k, at["PaymentID"]]
             rows = found[found["PaymentID"] == pid]
             named = set(rows["InvoiceID"]) - {""}
-            right = named == {paid[pid]}
+            right = named == {i for i, _ in paid[pid]}
+            posted = bool((rows["Decision"] == str(Decision.AUTO)).any())
             top1 += right
-            if (rows["Decision"] == str(Decision.AUTO)).any():
-                auto += right
-                wrong += not right
-            else:
-                review += 1
-            if (rows["Decision"] == str(Decision.AUTO)).any() != right and len(shown) < args.show:
+            auto += posted and right
+            wrong += posted and not right
+            review += not posted
+            if posted != right and len(shown) < args.show:
                 first = rows.iloc[0]
-                shown.append(f"  {pid} {changed.iat[k, column]!r} (truth {paid[pid]}): {sorted(named)} "
+                shown.append(f"  {pid} {changed.iat[k, at['PayerName']]!r} {changed.iat[k, at['Reference']]!r} "
+                             f"(truth {sorted(i for i, _ in paid[pid])}): {sorted(named)} "
                              f"{first['Decision']} {first['Confidence']}: {first['Evidence']}")
         n = len(sample)
         print(f"{name:24} {auto / n:6.3f} {wrong:6d} {top1 / n:6.3f} {review / n:7.3f}")
