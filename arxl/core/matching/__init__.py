@@ -63,26 +63,26 @@ whose balances make up exactly the rest complete the list (a list cut off at 80 
 characters, or mid-number, says so in the Evidence); as with no reference at all, only the one
 such set, of a customer with too few open invoices for the sum to be chance, may be Auto.
 
-Rules that keep cash safe: a payment is Auto only when its Confidence reaches
-AutoApplyConfidence, its explanation is far ahead of the next (a hundred times as likely), and
-no rule of ``policy.RULES`` holds it. Among them: a payer known by nothing (not its name, an
-account on file or kept, the clerk's CustomerID, a learned link that independent evidence bears
-out: an invoice named exactly, the only reference a keying error from what was written with an
-amount that settles it, or a sum chance would hardly give; nor invoices named exactly and
-settled); invoices of several customers; a Disputed invoice; invoices named that are not open
-(or another open invoice of the customer one keying error from a number written); a partial
-payment spread over several invoices; money left over within a small deduction of another open
-invoice; invoices paid less a deduction that could as well be a larger deduction with another
-open invoice of the customer left out of the list; invoices found by their sum for a payer known
-only by a name that fits another customer as well (whose invoices add up to the amount too, or
-were not searched); an open invoice named exactly that the amount does not settle while
-another, one keying error from what was written, is settled by it (the one named is proposed: a
-keying error only the amount speaks for never replaces an exact reading); a keying error the
-amount does not bear out; invoices found by a sum chance would give. A keying
-error with an amount that does not settle what it reads is proposed at all only where numbers
-are sparse and the payer is known. Currencies never mix. Within one batch the most confident
-proposals take from open balances first; a later one that finds an invoice already spoken for
-is cut back (the cash goes on account) and sent to Review.
+Rules that keep cash safe: a payment is Auto only when its Confidence reaches AutoApplyConfidence,
+its explanation is far ahead of the next (a hundred times as likely), and no rule of
+``policy.RULES`` holds it. Among them: a payer known by nothing (not its name, an account on file
+or kept, the clerk's CustomerID, a learned link that independent evidence bears out: an invoice
+named exactly, the only reference a keying error from what was written with an amount that settles
+it, or a sum chance would hardly give; nor invoices the amount settles, one named exactly or with a
+keying error no other reference shares); invoices of several customers; a Disputed invoice;
+invoices named that are not open (or another open invoice of the customer one keying error from a
+number written); a partial payment spread over several invoices; money left over within a small
+deduction of another open invoice; invoices paid less a deduction that could as well be a larger
+deduction with another open invoice of the customer left out of the list; invoices found by their
+sum for a payer known only by a name that fits another customer as well (whose invoices add up to
+the amount too, or were not searched); an open invoice named exactly that the amount does not
+settle while another, one keying error from what was written, is settled by it (the one named is
+proposed: a keying error only the amount speaks for never replaces an exact reading); a keying
+error the amount does not bear out; invoices found by a sum chance would give. A keying error with
+an amount that does not settle what it reads is proposed at all only where numbers are sparse and
+the payer is known. Currencies never mix. Within one batch the most confident proposals take from
+open balances first; a later one that finds an invoice already spoken for is cut back (the cash
+goes on account) and sent to Review.
 """
 from __future__ import annotations
 

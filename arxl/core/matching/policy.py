@@ -52,7 +52,8 @@ RULES: tuple[Row, ...] = (
     # Known: by name, by an account on file or a link the clerk kept, by the clerk's CustomerID,
     # by a learned link that independent evidence bears out (an invoice named exactly, the only
     # reference a keying error away with an amount that settles it, a sum chance would hardly
-    # give), or by invoices named exactly with an amount that settles them.
+    # give), or by invoices with an amount that settles them, one named exactly or with a keying
+    # error where no other reference lies that near.
     Row(Rule.UNKNOWN_PAYER, "the payer is not known to be {detail} by name, account, or invoices named exactly "
                             "and settled"),
     # Invoices found by their sum alone, of a customer known by nothing but a name that fits

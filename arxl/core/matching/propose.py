@@ -865,9 +865,12 @@ class _Maker:
             notes.append(instalment_note)
         held = []
         # The invoices themselves identify the payer when the amount settles them all and at
-        # least one is named exactly (they are all the customer's; one keying error undone
-        # among dense numbers, which the amount bears out, says which invoice, not who pays).
-        identified = (bool(chosen) and any(r.level <= _SURE for r in chosen)
+        # least one is named exactly, or with a keying error where it is the only reference that
+        # near (they are all the customer's: a number one keying error from no other reference,
+        # whose balance is the amount to the cent, is as specific as one written right; one keying
+        # error undone among dense numbers, which the amount bears out, says which invoice, not
+        # who pays).
+        identified = (bool(chosen) and any(r.level <= LOOSE for r in chosen)
                       and all(r.level < TWO_KEYING_ERRORS for r in chosen) and settles and not extra)
         borne_out = sure or (settles and bool(chosen) and all(r.level < TWO_KEYING_ERRORS for r in chosen)) or (
             bool(extra) and sum_bits(chance) >= FAR_AHEAD_BITS)
