@@ -3,7 +3,8 @@ pay one invoice in full have their Reference rewritten, one spelling at a time, 
 again; per spelling, how many were posted automatically, posted wrongly, and proposed right.
 
     python bench/spellings.py [BOOK TRUTH] [--sample 200] [--seed 7] [--only NAME,...] [--partial]
-                              [--show N]          (default: the shared dev ledger)
+                              [--payer [--reference SPELLING]] [--list] [--amount] [--show N]
+                              (default: the shared dev ledger)
 
 The spellings are what banks, lockbox keyers and payers do to any number (split, glued to a
 word, a trailing code, leading zeros, each keying error, beside a cheque number or a date), not
@@ -21,7 +22,10 @@ the payer's name instead (from the Name of the invoice's customer: upper case, c
 field length, without its legal form, abbreviated, behind a processor's prefix, a letter wrong,
 initials...), the reference written as it was or, ``--reference SPELLING``, so misspelt (an
 invoice named exactly and settled identifies the payer whatever its name: a name is put to the
-test where the reference is not exact).
+test where the reference is not exact). ``--list`` takes the payments settling two to four
+invoices and writes their list in many ways; ``--amount`` changes what reaches the bank of a
+payment settling one invoice (a cent short or over, rounded down, less a wire fee, less 2%, half,
+twice): the invoice is still the one to propose, and the clerk decides the difference.
 """
 from __future__ import annotations
 
@@ -170,6 +174,19 @@ LIST_SPELLINGS: dict[str, Callable[[list[str], random.Random], str]] = {
 }
 
 
+# what reaches the bank of a payment meant to settle one invoice (cents in, cents out)
+AMOUNT_SPELLINGS: dict[str, Callable[[int, random.Random], int]] = {
+    "as billed": lambda cents, rng: cents,
+    "a cent short": lambda cents, rng: cents - 1,
+    "a cent over": lambda cents, rng: cents + 1,
+    "rounded down": lambda cents, rng: cents - cents % 100 if cents % 100 else cents - 100,
+    "less a wire fee": lambda cents, rng: cents - rng.choice([1000, 1500, 2500, 3500]),
+    "less 2%": lambda cents, rng: cents - round(cents * 0.02),
+    "half": lambda cents, rng: cents // 2,
+    "twice": lambda cents, rng: cents * 2,
+}
+
+
 def paid_invoices(truth: Path) -> dict[str, list[tuple[str, float]]]:
     """PaymentID -> [(InvoiceID, amount applied)] of the payments applied to invoices without a
     discount or a deduction."""
@@ -196,6 +213,8 @@ def main() -> None:
                         help="with --payer: the reference spelt so too (a spelling of the reference's list)")
     parser.add_argument("--list", action="store_true",
                         help="payments settling two to four invoices exactly, their list written in many ways")
+    parser.add_argument("--amount", action="store_true",
+                        help="payments settling one invoice: the amount changed as banks and payers change it")
     parser.add_argument("--show", type=int, default=0, help="print up to N payments not posted right, per spelling")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # a copy: the shared ledger is read-only
@@ -218,8 +237,8 @@ def main() -> None:
     chosen = [k for k, (pid, ref, cents) in enumerate(zip(payments["PaymentID"], payments["Reference"].astype(str),
                                                            payments["Amount"].tolist())) if wanted(pid, ref, cents)]
     sample = random.Random(args.seed).sample(chosen, min(args.sample, len(chosen)))
-    spellings: dict[str, Callable[..., str]] = LIST_SPELLINGS if args.list else (
-        PAYER_SPELLINGS if args.payer else SPELLINGS)
+    spellings: dict[str, Callable[..., object]] = LIST_SPELLINGS if args.list else (
+        PAYER_SPELLINGS if args.payer else AMOUNT_SPELLINGS if args.amount else SPELLINGS)
     names = args.only.split(",") if args.only else list(spellings)
     owner = dict(zip(invoices["InvoiceID"].astype(str), invoices["CustomerID"].astype(str)))
     customer_name = dict(zip(customers["CustomerID"].astype(str), customers["Name"].astype(str)))
@@ -227,7 +246,7 @@ def main() -> None:
             "paying one invoice in part or over" if args.partial else "settling one invoice exactly")
     print(f"{len(sample)} payments of {len(chosen)} {kind} and naming them as spelt")
     print(f"{'spelling':24} {'auto':>6} {'wrong':>6} {'top1':>6} {'review':>7}")
-    at = {c: payments.columns.get_loc(c) for c in ("PaymentID", "PayerName", "Reference")}
+    at = {c: payments.columns.get_loc(c) for c in ("PaymentID", "PayerName", "Reference", "Amount")}
     for name in names:
         spell = spellings[name]
         changed = payments.copy()
@@ -235,7 +254,9 @@ def main() -> None:
             pid = changed.iat[k, at["PaymentID"]]
             refs = [i for i, _ in paid[pid]]
             rng = random.Random(f"{args.seed}{name}{pid}")
-            if args.payer:
+            if args.amount:
+                changed.iat[k, at["Amount"]] = spell(int(changed.iat[k, at["Amount"]]), rng)
+            elif args.payer:
                 changed.iat[k, at["PayerName"]] = spell(customer_name[owner[refs[0]]], rng)
                 changed.iat[k, at["Reference"]] = SPELLINGS[args.reference](refs[0], rng)
             else:
@@ -247,6 +268,8 @@ def main() -> None:
             pid = changed.iat[k, at["PaymentID"]]
             rows = found[found["PaymentID"] == pid]
             named = set(rows["InvoiceID"]) - {""}
+            # (with the amount changed, the invoice is still the one to propose, in part or with
+            # money left over: the clerk decides what becomes of the difference)
             right = named == {i for i, _ in paid[pid]}
             posted = bool((rows["Decision"] == str(Decision.AUTO)).any())
             top1 += right
@@ -256,6 +279,7 @@ def main() -> None:
             if posted != right and len(shown) < args.show:
                 first = rows.iloc[0]
                 shown.append(f"  {pid} {changed.iat[k, at['PayerName']]!r} {changed.iat[k, at['Reference']]!r} "
+                             f"{changed.iat[k, at['Amount']] / 100:.2f} "
                              f"(truth {sorted(i for i, _ in paid[pid])}): {sorted(named)} "
                              f"{first['Decision']} {first['Confidence']}: {first['Evidence']}")
         n = len(sample)
