@@ -76,6 +76,34 @@ def _typo(kind: str) -> Spelling:
     return spell
 
 
+def _digits(ref: str) -> str:
+    return "".join(ch for ch in ref if ch.isdigit())
+
+
+def _luhn(digits: str) -> str:
+    """A Norwegian KID or a card-style reference: the digits and their mod-10 (Luhn) check digit."""
+    doubled = [d if k % 2 else (2 * d if 2 * d < 10 else 2 * d - 9)
+               for k, d in enumerate(int(c) for c in reversed(digits))]
+    return digits + str(-sum(doubled) % 10)
+
+
+def _creditor_reference(ref: str) -> str:
+    """ISO 11649: RF, two check digits (mod 97 over the reference with RF00 moved to its end), the
+    reference; printed in groups of four."""
+    body = re.sub(r"[^A-Z0-9]", "", ref.upper())
+    numeric = "".join(str(int(ch, 36)) for ch in body + "RF00")
+    full = f"RF{98 - int(numeric) % 97:02d}{body}"
+    return " ".join(full[k:k + 4] for k in range(0, len(full), 4))
+
+
+def _belgian(ref: str) -> str:
+    """Belgium's structured communication: ten digits (the number, zero-padded) and their mod-97
+    check, as +++123/4567/89012+++."""
+    ten = _digits(ref)[-10:].rjust(10, "0")
+    twelve = f"{ten}{int(ten) % 97 or 97:02d}"
+    return f"+++{twelve[:3]}/{twelve[3:7]}/{twelve[7:]}+++"
+
+
 SPELLINGS: dict[str, Spelling] = {
     "as is": lambda ref, rng: ref,
     "INV prefix": lambda ref, rng: f"INV {ref}",
@@ -90,6 +118,10 @@ SPELLINGS: dict[str, Spelling] = {
     "cheque number beside": lambda ref, rng: f"CHK {rng.randrange(1000, 99999)} {ref}",
     "date beside": lambda ref, rng: f"{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/2026 {ref}",
     "payee words": lambda ref, rng: f"PAY TO THE ORDER OF ACME FOR {ref}",
+    "SWIFT /INV/ field": lambda ref, rng: f"/INV/{ref}/ROC/{rng.randrange(10**6, 10**7)}",
+    "KID check digit": lambda ref, rng: _luhn(_digits(ref)),
+    "RF creditor reference": lambda ref, rng: _creditor_reference(ref),
+    "Belgian +++ +++": lambda ref, rng: _belgian(ref),
     "digit dropped": _typo("drop"),
     "digit doubled": _typo("double"),
     "digit inserted": _typo("insert"),

@@ -135,6 +135,19 @@ def test_bank_trace_number_is_never_read_as_an_invoice():
     assert proposal(matches, "P1")[0] == {"100500": 12345}
 
 
+@pytest.mark.parametrize(("reference", "named"), [
+    ("+++000/0740/10289+++", True), ("VCS ***000/0740/10289*** MERCI", True), ("+++ 000 / 0740 / 10289 +++", True),
+    ("+++000/0740/10288+++", False)])  # its check digits do not hold: not read as 740102
+def test_a_belgian_structured_communication_is_read_as_the_number_it_carries(reference, named):
+    # ten digits and their mod-97 check: 0000740102 and 89, as Belgian invoices print it
+    invoices = [invoice("740102", "C005", 410.00), invoice("740103", "C005", 410.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=410.00, Reference=reference)],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert (applied == {"740102": 41000} and decision == "Auto") == named, evidence
+    assert ("The remittance names 740102" in evidence) == named, evidence
+
+
 def test_list_cut_at_80_characters_is_completed_by_the_amount():
     invoices = [invoice(str(100400 + k), "C005", 100.00 + k) for k in range(6)]
     text = "RMR*IV*100400*100.00\\RMR*IV*100401*101.00\\RMR*IV*100402*102.00\\RMR*IV*100403*103.00\\"
