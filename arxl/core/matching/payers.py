@@ -376,6 +376,19 @@ class PayerIndex:
                 known[c] = max(known[c], _INITIALS)
         return np.array([known[int(c)] for c in customers], dtype=float)
 
+    def says_more_than(self, payer: str, customer: int) -> bool:
+        """Whether the payer's name holds a word no word of the customer's names may stand for,
+        however it is read (legal forms and AND aside): "COTE D'AZUR FARMACEUTI" says more than
+        Côte d'Azur Möbelwerk GmbH, "SUMMIT TEXTILES" no more than Summit Textiles Group."""
+        rows = self._rows_of_customer.get(customer, _NO_ROWS)
+        readings, cut = self._reading(payer)
+        for words in readings:
+            found = self._word_matrix(tuple(words), cut)
+            accounted = found.sims[:, self.tokens.take(rows, axis=0)].max(axis=2) > 0  # payer word x row
+            if (accounted | (found.weight == 0)[:, None]).all(axis=0).any():
+                return False
+        return True
+
     def _initials_of(self, payer: str) -> dict[int, None]:
         """The customers whose name the payer printed as its initials ("HME", "A&D", "S G C"),
         maybe followed by the rest of the name, a legal form or common words ("KME ENTERPRISES",

@@ -261,6 +261,10 @@ class PayerView:
         that plainly fits."""
         return self.link(customer)[0] == GIVEN or self.name(customer) >= STRONG_NAME
 
+    def says_more_than(self, customer: int) -> bool:
+        """Whether the payer's name holds a word the customer's names do not."""
+        return self.items.payers.says_more_than(self.pay.payer, customer)
+
     def namesakes(self, customer: int) -> list[tuple[int, bool]]:
         """The other customers the payer's name fits as well as ``customer``'s, or plainly, each
         with whether it is found under its parent's name (one of a family)."""
@@ -482,15 +486,18 @@ def _payers_level(items: OpenItems, payer: PayerView, m: Mention, invoice: int, 
 
 def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list[int]) -> bool:
     """Whether the payer speaks for ``invoice``'s customer and not for those of the invoices
-    ``named`` exactly, or plainly for it and only fairly for them ('REDWOOD MED SUPPLY' is
-    Redwood Medical Supply, and resembles Maple Medical Supply Co. by two common words):
-    evidence beyond the amount for reading the text with a keying error."""
+    ``named`` exactly; or plainly for it, and for each of them only fairly ('REDWOOD MED SUPPLY'
+    is Redwood Medical Supply, and resembles Maple Medical Supply Co. by two common words) or by
+    a name that leaves a word of the payer's unread ("COTE D'AZUR FARMACEUTI" is Côte d'Azur
+    Farmacéutica, and fits Côte d'Azur Möbelwerk GmbH by its place alone, at 0.8): evidence
+    beyond the amount for reading the text with a keying error."""
     customer = int(items.invoice_customer[invoice])
     owners = {int(items.invoice_customer[i]) for i in named}
     if customer in owners or not payer.known(customer, False):
         return False
     return not any(payer.known(c, False) for c in owners) or (
-        payer.surely(customer) and not any(payer.surely(c) for c in owners))
+        payer.surely(customer) and not payer.says_more_than(customer) and not any(
+            payer.link(c)[0] == GIVEN or (payer.surely(c) and not payer.says_more_than(c)) for c in owners))
 
 
 def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,
