@@ -984,6 +984,19 @@ def test_an_invoice_named_exactly_not_open_is_read_as_the_payers_own_open_invoic
     assert "750996" not in proposal(matches, "P1")[0]
 
 
+@pytest.mark.parametrize("amount", [7134.07, 7134.05])
+def test_two_invoices_named_the_amount_settling_one_give_or_take_a_cent_is_never_auto_as_a_deduction(amount):
+    # 760001 (7,134.06) and 760002 (707.58) named; 7,134.07 was read as both paid less a deduction
+    # of 707.57 from the larger, and posted: as likely, 760001 is paid (a cent over) and 760002
+    # not at all. (7,134.06 exactly pays 760001 and not 760002, as the Evidence says.)
+    invoices = [invoice("760001", "C005", 7134.06), invoice("760002", "C005", 707.58)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=amount,
+                           Reference="760001 760002")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review", (applied, evidence)
+    assert "760002 is open for: it may not be paid at all" in evidence or "760002" not in applied, evidence
+
+
 def test_the_rest_of_a_list_paid_within_a_deduction_of_the_only_such_invoice_proposes_it_for_review():
     # 760001 and 760002 named; the rest, 180.00, is 760003 (195.00) less 15.00: proposed, never Auto
     invoices = [invoice("760001", "C005", 1400.00), invoice("760002", "C005", 600.00),

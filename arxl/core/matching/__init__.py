@@ -73,16 +73,17 @@ keying error no other reference shares); invoices of several customers; a Disput
 invoices named that are not open (or another open invoice of the customer one keying error from a
 number written); a partial payment spread over several invoices; money left over within a small
 deduction of another open invoice; invoices paid less a deduction that could as well be a larger
-deduction with another open invoice of the customer left out of the list; invoices found by their
-sum for a payer known only by a name that fits another customer as well (whose invoices add up to
-the amount too, or were not searched); an open invoice named exactly that the amount does not
-settle while another, one keying error from what was written, is settled by it (the one named is
-proposed: a keying error only the amount speaks for never replaces an exact reading); a keying
-error the amount does not bear out; invoices found by a sum chance would give. A keying error with
-an amount that does not settle what it reads is proposed at all only where numbers are sparse and
-the payer is known. Currencies never mix. Within one batch the most confident proposals take from
-open balances first; a later one that finds an invoice already spoken for is cut back (the cash
-goes on account) and sent to Review.
+deduction with another open invoice of the customer left out of the list; several invoices named
+and paid less a deduction as large as one of them, give or take a cent (that one perhaps not paid
+at all); invoices found by their sum for a payer known only by a name that fits another customer as
+well (whose invoices add up to the amount too, or were not searched); an open invoice named exactly
+that the amount does not settle while another, one keying error from what was written, is settled
+by it (the one named is proposed: a keying error only the amount speaks for never replaces an exact
+reading); a keying error the amount does not bear out; invoices found by a sum chance would give. A
+keying error with an amount that does not settle what it reads is proposed at all only where
+numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
+confident proposals take from open balances first; a later one that finds an invoice already spoken
+for is cut back (the cash goes on account) and sent to Review.
 """
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ class Rule(StrEnum):
     PARTIAL_SPREAD = "partial payment spread"
     REST_NEAR_INVOICE = "rest near an open invoice"
     DEDUCTION_OR_LEFT_OUT = "deduction, or an invoice left out"
+    DEDUCTION_OR_UNPAID = "deduction, or an invoice unpaid"
     SUM_BY_CHANCE = "sum by chance"
     UNEXPLAINED = "unsettled, with more named"
     LOOSE_UNSETTLED = "keying error, unsettled"
@@ -79,6 +80,9 @@ RULES: tuple[Row, ...] = (
     # list and a larger deduction?
     Row(Rule.DEDUCTION_OR_LEFT_OUT, "the shortfall could also be a larger deduction with {detail} of the same "
                                     "customer paid too"),
+    # Several invoices named and paid less a deduction as large as one of them (to a cent): all
+    # paid less a deduction, or that one not paid at all?
+    Row(Rule.DEDUCTION_OR_UNPAID, "the shortfall is what {detail} is open for: it may not be paid at all"),
     # A number read with a keying error undone may be another invoice (or one not open): only an
     # amount that settles what it names bears the reading out.
     Row(Rule.LOOSE_UNSETTLED, "a number read with a keying error undone needs an amount that settles it"),
