@@ -26,6 +26,8 @@ test where the reference is not exact). ``--list`` takes the payments settling t
 invoices and writes their list in many ways; ``--amount`` changes what reaches the bank of a
 payment settling one invoice (a cent short or over, rounded down, less a wire fee, less 2%, half,
 twice): the invoice is still the one to propose, and the clerk decides the difference.
+``--column NAME`` writes another column's value of the invoice (PONumber, a MatchColumns column)
+in place of its InvoiceID before spelling it.
 """
 from __future__ import annotations
 
@@ -247,6 +249,8 @@ def main() -> None:
                         help="payments settling two to four invoices exactly, their list written in many ways")
     parser.add_argument("--amount", action="store_true",
                         help="payments settling one invoice: the amount changed as banks and payers change it")
+    parser.add_argument("--column", help="write this Invoices column's value (PONumber, a MatchColumns column) "
+                                         "instead of the InvoiceID, then spell it")
     parser.add_argument("--show", type=int, default=0, help="print up to N payments not posted right, per spelling")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:  # a copy: the shared ledger is read-only
@@ -266,6 +270,7 @@ def main() -> None:
             sum(balance[i] for i, _ in lines) == cents
         return settled != args.partial
 
+    other = dict(zip(invoices["InvoiceID"].astype(str), invoices[args.column].astype(str))) if args.column else {}
     chosen = [k for k, (pid, ref, cents) in enumerate(zip(payments["PaymentID"], payments["Reference"].astype(str),
                                                            payments["Amount"].tolist())) if wanted(pid, ref, cents)]
     sample = random.Random(args.seed).sample(chosen, min(args.sample, len(chosen)))
@@ -292,6 +297,8 @@ def main() -> None:
                 changed.iat[k, at["PayerName"]] = spell(customer_name[owner[refs[0]]], rng)
                 changed.iat[k, at["Reference"]] = SPELLINGS[args.reference](refs[0], rng)
             else:
+                if args.column:
+                    refs = [other.get(i, "") or i for i in refs]
                 changed.iat[k, at["Reference"]] = spell(refs, rng) if args.list else spell(refs[0], rng)
         found = match(changed, invoices, customers, settings, open_balance, disputed, history).matches
         auto = wrong = top1 = review = 0

@@ -1116,12 +1116,13 @@ def test_and_written_in_german_or_french_is_and(payer):
     assert identify_payer(payer, customers)[1] == 1.0, payer
 
 
-@pytest.mark.parametrize("reference", ["F26-007814/2026", "Rechnung 7814/2026", "FATTURA N. 007814/2026 ACCONTO"])
+@pytest.mark.parametrize("reference", ["F26-007814/2026", "Rechnung 7814/2026", "FATTURA N. 007814/2026 ACCONTO",
+                                       "PO 4500123456/2026"])  # another column's number, and the year
 def test_a_year_written_after_an_invoice_number_is_not_another_invoice(reference):
     # invoices numbered F26-001000 to F26-002999, F26-002026 among them: the year after the slash
     # was read as that invoice with its zeros dropped, and held the payment ("also names F26-002026")
     others = [invoice(f"F26-{n:06d}", ("C001", "C002", "C003")[n % 3], 50 + n % 700) for n in range(1000, 3000)]
-    invoices = [invoice("F26-007814", "C005", 1500.00)] + others
+    invoices = [invoice("F26-007814", "C005", 1500.00, PONumber="4500123456")] + others
     plain = [dict(PaymentID=f"Q{k}", PayerName=("ACME MANUFACTURING", "ACME FOODS", "BLUE RIDGE MEDICAL")[k % 3],
                   Amount=others[k * 3 + k % 3]["Amount"], Reference=others[k * 3 + k % 3]["InvoiceID"])
              for k in range(30)]

@@ -131,12 +131,13 @@ def _tight(part: Part) -> bool:
     return len(part.sep) <= 3 and "," not in part.sep and ";" not in part.sep
 
 
-def _year_after(part: Part, written: str) -> bool:
-    """A year written after a reference with a slash, as invoice numbers are in much of Europe
-    ("F26-007814/2026", "7814/2026"): not another reference of ours with its zeros dropped. (Not
-    after a number that may be a year itself: "1987/2001" may be two invoices.)"""
+def _year_after(part: Part, before: Part) -> bool:
+    """A year written after a number with a slash, as invoice numbers are in much of Europe
+    ("F26-007814/2026", "7814/2026", a billing number "131011687/2026"): not another reference of
+    ours with its zeros dropped. (Not after a number that may be a year itself: "1987/2001" may
+    be two invoices.)"""
     return part.sep == "/" and part.text.startswith("20") and _looks_like_year(part.text) \
-        and not _looks_like_year(written)
+        and before.digits and not _looks_like_year(before.text)
 
 
 def _looks_like_year(text: str) -> bool:
@@ -340,6 +341,10 @@ class ReferenceIndex:
         covered = [0] * n
         i = 0
         while i < n:
+            if i and _year_after(parts[i], parts[i - 1]):
+                covered[i] = 1  # read as the year the number before it was given in
+                i += 1
+                continue
             hit = self._widest(parts, i)
             if hit is None:
                 i += 1
@@ -354,9 +359,6 @@ class ReferenceIndex:
             for k in range(i, after):
                 covered[k] = 1
             i = after
-            if i < n and _year_after(parts[i], mentions[-1].written):
-                covered[i] = 1  # read as the year the invoice was numbered in
-                i += 1
         return mentions, covered
 
     def read_loosely(self, rem: Remittance, covered: list[int]) -> tuple[list[Mention], list[Part]]:
