@@ -44,6 +44,7 @@ from generated import match_inputs
 
 from arxl.contract import Decision
 from arxl.core.matching import match
+from arxl.core.money import minor_to_float, to_minor
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 Spelling = Callable[[str, random.Random], str]
@@ -221,14 +222,14 @@ AMOUNT_SPELLINGS: dict[str, Callable[[int, random.Random], int]] = {
 }
 
 
-def paid_invoices(truth: Path) -> dict[str, list[tuple[str, float]]]:
-    """PaymentID -> [(InvoiceID, amount applied)] of the payments applied to invoices without a
-    discount or a deduction."""
+def paid_invoices(truth: Path) -> dict[str, list[tuple[str, str]]]:
+    """PaymentID -> [(InvoiceID, amount applied, as written)] of the payments applied to invoices
+    without a discount or a deduction."""
     rows: dict[str, list[dict[str, str]]] = {}
     with truth.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             rows.setdefault(row["PaymentID"], []).append(row)
-    return {pid: [(x["InvoiceID"], float(x["Applied"])) for x in r] for pid, r in rows.items()
+    return {pid: [(x["InvoiceID"], x["Applied"]) for x in r] for pid, r in rows.items()
             if all(x["InvoiceID"] and float(x["Discount"] or 0) == 0 and float(x["ShortPay"] or 0) == 0 for x in r)}
 
 
@@ -258,6 +259,8 @@ def main() -> None:
         shutil.copyfile(args.book, copy)
         payments, invoices, customers, settings, open_balance, disputed, history = match_inputs(copy)
     balance = dict(zip(invoices["InvoiceID"].astype(str), open_balance.tolist()))
+    currency = dict(zip(invoices["InvoiceID"].astype(str), invoices["Currency"].astype(str).str.strip()
+                        .replace("", settings.base_currency)))
     paid = {pid: lines for pid, lines in paid_invoices(args.truth).items() if all(i in balance for i, _ in lines)}
 
     def wanted(pid: str, ref: str, cents: int) -> bool:
@@ -266,7 +269,7 @@ def main() -> None:
         lines = paid.get(pid)
         if not lines or not all(i in ref for i, _ in lines) or (len(lines) == 1) == args.list or len(lines) > 4:
             return False
-        settled = all(round(amount * 100) == balance[i] for i, amount in lines) and \
+        settled = all(to_minor(amount, currency[i]) == balance[i] for i, amount in lines) and \
             sum(balance[i] for i, _ in lines) == cents
         return settled != args.partial
 
@@ -301,11 +304,12 @@ def main() -> None:
                     refs = [other.get(i, "") or i for i in refs]
                 changed.iat[k, at["Reference"]] = spell(refs, rng) if args.list else spell(refs[0], rng)
         found = match(changed, invoices, customers, settings, open_balance, disputed, history).matches
+        by_payment = dict(tuple(found.groupby("PaymentID", sort=False)))
         auto = wrong = top1 = review = 0
         shown: list[str] = []
         for k in sample:
             pid = changed.iat[k, at["PaymentID"]]
-            rows = found[found["PaymentID"] == pid]
+            rows = by_payment[pid]
             named = set(rows["InvoiceID"]) - {""}
             # (with the amount changed, the invoice is still the one to propose, in part or with
             # money left over: the clerk decides what becomes of the difference)
@@ -318,7 +322,7 @@ def main() -> None:
             if posted != right and len(shown) < args.show:
                 first = rows.iloc[0]
                 shown.append(f"  {pid} {changed.iat[k, at['PayerName']]!r} {changed.iat[k, at['Reference']]!r} "
-                             f"{changed.iat[k, at['Amount']] / 100:.2f} "
+                             f"{minor_to_float(int(changed.iat[k, at['Amount']]), currency[paid[pid][0][0]]):.2f} "
                              f"(truth {sorted(i for i, _ in paid[pid])}): {sorted(named)} "
                              f"{first['Decision']} {first['Confidence']}: {first['Evidence']}")
         n = len(sample)
