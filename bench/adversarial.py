@@ -3,7 +3,8 @@ and a base currency of their own (not ../shared/bench/gen_ar.py's), each written
 master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
-                                [--only single,combined,history,european,eucombined,lockbox,lbcombined]
+                                [--only single,combined,history,european,eucombined,lockbox,lbcombined,
+                                        apac,apcombined]
                                 [--score]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
@@ -30,6 +31,15 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             L.L.C., Corporation and "dba" trading names, cut at ACH field lengths; payers'
             accounts as routing and account numbers; CustomerIDs such as "ORC001"; USD and CAD
   lbcombined  as lockbox, with several kinds of noise in one payment (as combined)
+  apac      one kind of noise per payment, as a distributor in South-East Asia is paid: customers
+            such as "Golden Lotus Trading Co., Ltd.", "Tan & Sons Sdn. Bhd." or "PT Sinar Wijaya"
+            (the legal form first), printed in capitals and cut, or as initials; InvoiceID
+            "SI-004512" (dense, often written "SI004512" or "4512"), DeliveryNo ("DO2604512",
+            dense, letters and digits) in MatchColumns; remittances of GIRO, IBG and telegraphic
+            transfers ("TT SI-004512 LESS BANK CHGS"), the payer's own PO beside the invoice
+            ("OUR PO 4500123456 YOUR INV SI-004512"), dates as 12/05/2026; SGD as base currency,
+            MYR, USD and AUD besides
+  apcombined  as apac, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -121,6 +131,22 @@ TEMPLATES_US = ["{r}", "INV {r}", "INV# {r}", "INVOICE NO {r}", "CHK {c} INV {r}
                 "PMT FOR INV {r}", "ACH CREDIT {r}", "CHECK {c} FOR {r}", "INVOICES {r}", "RE: {r}"]
 NOREF_US = ["", "CHECK", "ACH CREDIT", "LOCKBOX DEPOSIT", "WIRE IN", "PAYMENT ON ACCOUNT"]
 PROCESSORS_US = ["BILL.COM", "PAYPAL *", "INTUIT QB", "STRIPE TRANSFER"]
+# the apac ledgers' words: a distributor in South-East Asia paid by GIRO, IBG and telegraphic transfer
+SURNAMES_AP = ["Lim", "Tan", "Wong", "Nguyen", "Sharma", "Patel", "Santos", "Reyes", "Wijaya", "Chua", "Ong",
+               "Goh", "Suzuki", "Kumar", "Iyer", "Pham", "Ng", "Teo", "Hassan", "Rahim", "Chandra", "Yap"]
+KIN_AP = ["Brothers", "& Sons", "Holdings", "Group", "& Co"]
+PLACES_AP = ["Golden Lotus", "Harbour City", "Pacific Rim", "Jade Dragon", "Eastern Star", "Lion City", "Straits",
+             "Mekong", "Sunrise", "Evergreen", "Bayview", "Kowloon", "Sinar", "Maju Jaya", "Seri Murni"]
+TRADES_AP = ["Trading", "Engineering", "Electronics", "Logistics", "Foods", "Textiles", "Hardware",
+             "Marine Supplies", "Medical Supplies", "Plastics", "Printing", "Furniture", "Industries"]
+LEGAL_AP = ["Pte. Ltd.", "Pte Ltd", "Sdn. Bhd.", "Sdn Bhd", "Co., Ltd.", "Pty Ltd", "Pvt. Ltd.", "Private Limited",
+            "Limited", "Berhad", "K.K.", ""]
+LEGAL_FIRST_AP = ["PT", "CV"]  # Indonesian forms, written before the name
+TEMPLATES_AP = ["{r}", "PAYMENT FOR {r}", "INV NO. {r}", "INV NO: {r}", "IBG {r}", "GIRO {r}",
+                "TT {r} LESS BANK CHGS", "BILL PAYMENT {r}", "SETTLE {r}", "OUR PO {p} YOUR INV {r}",
+                "PYMT {r} DD {d}", "FAST {r}"]
+NOREF_AP = ["", "PAYMENT", "GIRO PAYMENT", "TT REMITTANCE", "IBG TRANSFER", "FAST PAYMENT"]
+PROCESSORS_AP = ["AIRWALLEX", "PAYONEER", "HSBCNET", "GRABPAY BIZ"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
 
@@ -130,13 +156,14 @@ class House:
     """A company's numbering: how its invoices, documents and POs are spelled."""
 
     name: str
-    # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512) or
-    # "branch" (the issuing branch's letter and one dense sequence: B0045123)
+    # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512),
+    # "branch" (the issuing branch's letter and one dense sequence: B0045123) or "sales" (SI-004512)
     invoice: str
     extra_column: str  # the further reference column named in MatchColumns
-    # "document" (dense eight digits), "sparse" (random nine digits) or "order" (SO-884512, dense)
+    # "document" (dense eight digits), "sparse" (random nine digits), "order" (SO-884512, dense)
+    # or "delivery" (DO2604512, dense)
     extra: str
-    words: str = "english"  # "european" or "us": names, remittance words and amounts as written there
+    words: str = "english"  # "european", "us" or "apac": names, remittance words and amounts as written there
     currency: str = "GBP"  # the base currency
 
     @property
@@ -150,7 +177,9 @@ HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "european": House("european", "slash", "Beleg", "document", "european", "EUR"),
           "eucombined": House("eucombined", "slash", "Beleg", "document", "european", "EUR"),
           "lockbox": House("lockbox", "branch", "OrderNo", "order", "us", "USD"),
-          "lbcombined": House("lbcombined", "branch", "OrderNo", "order", "us", "USD")}
+          "lbcombined": House("lbcombined", "branch", "OrderNo", "order", "us", "USD"),
+          "apac": House("apac", "sales", "DeliveryNo", "delivery", "apac", "SGD"),
+          "apcombined": House("apcombined", "sales", "DeliveryNo", "delivery", "apac", "SGD")}
 
 
 @dataclass
@@ -202,6 +231,8 @@ class Ledger:
     def _customer(self, k: int) -> Customer:
         if self.h.european:
             return self._european_customer(k)
+        if self.h.words == "apac":
+            return self._apac_customer(k)
         r = self.r
         if r.random() < 0.45:
             words = [r.choice(SURNAMES), r.choice(KIN)]
@@ -264,6 +295,36 @@ class Ledger:
         return Customer(f"D-{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
+    def _apac_customer(self, k: int) -> Customer:
+        """A customer in South-East Asia; its bank prints the name in capitals, the legal form
+        often shortened or cut off (PTE LTD, SDN BHD), an Indonesian one's form before it."""
+        r = self.r
+        if r.random() < 0.4:
+            words = [r.choice(SURNAMES_AP), r.choice(KIN_AP)]
+        else:
+            words = [r.choice(PLACES_AP), r.choice(TRADES_AP)]
+        if r.random() < 0.12:
+            name = r.choice(LEGAL_FIRST_AP) + " " + " ".join(words)
+        else:
+            name = " ".join(w for w in (*words, r.choice(LEGAL_AP)) if w)
+        accounts = [f"{r.randint(100, 999)}-{r.randint(100000, 999999)}-{r.randint(0, 9)}"
+                    for _ in range(r.choice([1, 1, 2]))]
+        printed = name.upper().replace(".", "").replace(",", "")
+        roll = r.random()
+        if roll < 0.15:
+            payer = "".join(w[0] for w in " ".join(words).split() if w[0].isalpha()) + " " + r.choice(
+                ["PTE LTD", "SDN BHD", "CO LTD", ""])
+        elif roll < 0.4:
+            payer = printed[:r.choice([20, 24, 35])]
+        elif roll < 0.5:
+            payer = r.choice(PROCESSORS_AP) + " " + " ".join(words).upper()
+        else:
+            payer = printed
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["SGD", "MYR", "USD", "AUD"], [70, 10, 10, 10])[0]
+        return Customer(f"C{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
     def _iban(self) -> str:
         r = self.r
         country = r.choice(["DE", "FR", "ES", "AT", "NL", "SE"])
@@ -288,12 +349,17 @@ class Ledger:
             return self.r.choices("ABCDH", [40, 25, 15, 15, 5])[0] + f"{self._next_fiscal + 40000:07d}"
         if self.h.invoice == "slash":
             return f"RE26/{self._next_fiscal:06d}"
+        if self.h.invoice == "sales":
+            return f"SI-{self._next_fiscal:06d}"
         return f"F26-{self._next_fiscal:06d}"
 
     def _extra(self) -> str:
         if self.h.extra == "order":
             self._next_doc += self.r.randint(1, 2)
             return f"SO-{self._next_doc % 1000000:06d}"
+        if self.h.extra == "delivery":
+            self._next_doc += 1
+            return f"DO26{self._next_doc % 100000:05d}"
         if self.h.extra == "document":
             self._next_doc += self.r.randint(1, 3)
             return str(self._next_doc)
@@ -359,7 +425,7 @@ class Ledger:
         ref = inv["InvoiceID"]
         if "column" in noises:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
-        elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash"):
+        elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash", "sales"):
             ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
         elif self.h.invoice == "branch" and r.random() < 0.3:  # the branch letter or the zeros left out
             ref = ref[1:].lstrip("0") if r.random() < 0.5 else ref[1:]
@@ -377,6 +443,8 @@ class Ledger:
             return self._european_text(refs, noises, amounts or [])
         if self.h.words == "us":
             return self._lockbox_text(refs, noises, amounts or [])
+        if self.h.words == "apac":
+            return self._apac_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
@@ -412,6 +480,20 @@ class Ledger:
             joined = r.choice([" ", ", ", "; ", " / ", " & "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES_US)
         return template.format(r=joined, c=r.randint(1000, 99999))
+
+    def _apac_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """The remittance of a GIRO, IBG or telegraphic transfer: for several invoices sometimes
+        each with its amount ("SI-004512 AMT 1,234.56"), sometimes the payer's own PO number or a date
+        (12/05/2026) beside them."""
+        r = self.r
+        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
+            joined = ", ".join(f"{ref} AMT {a / 100:,.2f}" for ref, a in zip(refs, amounts))
+        else:
+            joined = r.choice([" ", ", ", "; ", " / ", " & "]).join(refs)
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_AP)
+        day = AS_OF - dt.timedelta(days=r.randint(10, 90))
+        return template.format(r=joined, p="45" + "".join(r.choices(string.digits, k=8)),
+                               d=day.strftime("%d/%m/%Y"))
 
     # ---- history -----------------------------------------------------------------------------
     def _history(self) -> None:
@@ -497,7 +579,8 @@ class Ledger:
             refs.pop(r.randrange(count))
             label += "+leftout"
         if kind == "noref":
-            text = r.choice(NOREF_EU if self.h.european else NOREF_US if self.h.words == "us" else NOREF)
+            text = r.choice(NOREF_EU if self.h.european else NOREF_US if self.h.words == "us"
+                            else NOREF_AP if self.h.words == "apac" else NOREF)
         else:
             # several invoices paid in full: a European payer or a cheque stub may give each one's amount
             quoted = [i["_open"] for i in chosen] if kind == "multi" and len(refs) == count else None
@@ -608,7 +691,8 @@ class Ledger:
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
            "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
            "eucombined": dict(kinds="combined", history=False), "lockbox": dict(kinds="single", history=False),
-           "lbcombined": dict(kinds="combined", history=False)}
+           "lbcombined": dict(kinds="combined", history=False), "apac": dict(kinds="single", history=False),
+           "apcombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})

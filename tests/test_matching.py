@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import sys
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -12,7 +13,9 @@ import pytest
 from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
 from arxl.core.matching import batch, identify_payer, match_payments, match_remittance
+from arxl.core.matching.amounts import Line
 from arxl.core.matching.policy import RULES, STRONG_NAME, Held, Rule, held_sentences
+from arxl.core.matching.propose import Candidate, Payment
 from arxl.core.money import to_minor
 from arxl.core.settings import Settings, WriteOffLimit
 
@@ -272,6 +275,40 @@ def test_within_a_batch_no_invoice_is_applied_beyond_its_open_balance():
     assert rows["ApplyAmount"].sum() == 50000
     later = matches[matches["PaymentID"] == "P2"]
     assert later["Decision"].iloc[0] == "Review" and "already being paid by P1" in later["Evidence"].iloc[0]
+
+
+def test_an_invoice_another_payment_names_is_not_taken_by_a_sum_that_happens_to_match_it():
+    # P1 overpays 940001 by 93.95, and 940002 is open for 93.95 exactly; P2, later in the batch,
+    # names 940002 (with 940003) and pays both. The rest of P1 equal to 940002 is a coincidence
+    # beside a payment naming it: P2 takes it, P1 waits for a clerk with the rest on account.
+    invoices = [invoice("940001", "C005", 1879.18), invoice("940002", "C005", 93.95),
+                invoice("940003", "C005", 500.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1973.13, Reference="INV 940001"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=593.95,
+                           Reference="INV 940002 940003")], invoices)
+    applied, decision, _, _ = proposal(matches, "P2")
+    assert applied == {"940002": 9395, "940003": 50000} and decision == "Auto"
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "940002" not in applied and applied["940001"] == 187918
+    assert "940002 is already being paid by P2" in evidence
+
+
+def test_a_proposal_taking_by_its_sum_an_invoice_another_proposal_names_goes_to_a_clerk():
+    # the rule itself, as the batch applies it before allocating: only a proposal held by no
+    # rule and read surely makes a claim; the one taking the invoice by the sum is held
+    items = SimpleNamespace(invoice_ids=["940001", "940002"])
+    pays = [Payment(k, f"P{k + 1}", "KEYSTONE", 100, "USD", AS_OF, "") for k in range(3)]
+
+    def decided(k: int, invoices: list[int], by_sum: tuple[int, ...] = (), held: tuple[Held, ...] = ()
+                ) -> batch.Decided:
+        found = Candidate(0, tuple(Line(i, 100) for i in invoices), 0, (), (), "", by_sum=by_sum)
+        return batch.Decided(k, found, 100.0, None, "", (), held)
+
+    out = batch._claimed(items, pays, [decided(0, [0, 1], by_sum=(1,)), decided(1, [1]),
+                                 decided(2, [0], held=(Held(Rule.DISPUTED),))])
+    assert held_sentences(out[0].held) == [
+        "never posted without a clerk: 940002, found by the amount alone, is named by P2 of this batch"]
+    assert out[1].held == () and out[2].held == (Held(Rule.DISPUTED),)  # P3 (held) claims nothing
 
 
 def test_po_number_and_match_columns_identify_the_invoice():
@@ -612,6 +649,18 @@ def test_an_open_invoice_named_exactly_wins_over_a_keying_error_only_the_amount_
     applied, decision, _, evidence = proposal(matches, "P1")
     assert applied == {"INV-1001": 6000} and decision == "Review"
     assert "but settles INV-1002, one keying error from what was written" in evidence
+
+
+def test_a_keying_error_the_amount_settles_less_its_discount_holds_an_exact_reading_paid_in_part():
+    # 113.28 naming INV-1001 (open 200.00); INV-1002, one keying error away, is open for 115.59,
+    # and 2/10 Net 30 allows 2.31 off it on this date: the amount settles it as surely as 115.59
+    # would, so paying part of INV-1001 is not the only story
+    invoices = [invoice("INV-1001", "C002", 200.00, "2026-11-12"),
+                invoice("INV-1002", "C002", 115.59, "2026-11-12")] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME FOODS INC", Amount=113.28, Reference="INV-1001")],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "but settles INV-1002, one keying error from what was written" in evidence
 
 
 def test_a_payer_known_by_its_account_from_posted_history_is_shown_and_learned():

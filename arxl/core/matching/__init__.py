@@ -82,8 +82,10 @@ by it (the one named is proposed: a keying error only the amount speaks for neve
 reading); a keying error the amount does not bear out; invoices found by a sum chance would give. A
 keying error with an amount that does not settle what it reads is proposed at all only where
 numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
-confident proposals take from open balances first; a later one that finds an invoice already spoken
-for is cut back (the cash goes on account) and sent to Review.
+confident proposals take from open balances first, but one taking an invoice by its amount alone
+(an overpayment's rest equal to it, a set that adds up) that another payment's proposal takes as
+named goes last, and to Review; a later one that finds an invoice already spoken for is cut back
+(the cash goes on account) and sent to Review.
 """
 from __future__ import annotations
 

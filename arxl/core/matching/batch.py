@@ -18,7 +18,7 @@ import itertools
 import multiprocessing as mp
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,7 +87,7 @@ def match_batch(items: OpenItems, payments: list[Payment], links: Links,
     prior = 1.0 / max(2, int((items.balance > 0).sum()))
     model = fit(items.scheme, codes, extra, starts, chance_rates(items, payments, learned, candidates), prior)
     decided = _decide(model, payments, candidates, codes, extra, starts)
-    return Batch(_allocate(items, model, payments, decided, facts), learned, model)
+    return Batch(_allocate(items, model, payments, _claimed(items, payments, decided), facts), learned, model)
 
 
 def _identifying(pay: Payment, found: list[Candidate], items: OpenItems) -> list[tuple[str, str, str, int, str]]:
@@ -169,15 +169,38 @@ def _decided(model: Model, pay: Payment, found: list[Candidate], bits: np.ndarra
                    found[rival].summary if rival is not None else "", tuple(said), candidate.held + held)
 
 
+def _claimed(items: OpenItems, payments: list[Payment], decided: list[Decided]) -> list[Decided]:
+    """Each proposal taking an invoice by the amount alone that another payment's proposal takes
+    as named (read surely, and held by no rule) held for a clerk: the payment naming it is
+    likelier what pays it."""
+    ids = {pay.position: pay.payment_id for pay in payments}
+    named_by: dict[int, list[int]] = {}  # invoice -> the payments whose proposals take it as named
+    for d in decided:
+        if d.held or d.candidate.loose:
+            continue
+        for i in set(d.candidate.invoices) - set(d.candidate.by_sum):
+            named_by.setdefault(i, []).append(d.payment)
+    out = []
+    for d in decided:
+        claims = [(i, [ids[p] for p in named_by.get(i, ()) if p != d.payment]) for i in d.candidate.by_sum]
+        said = [f"{items.invoice_ids[i]}, found by the amount alone, is named by {in_words(others)} of this batch"
+                for i, others in claims if others]
+        out.append(replace(d, held=d.held + (Held(Rule.NAMED_ELSEWHERE, "; ".join(said)),))
+                   if said else d)
+    return out
+
+
 def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: list[Decided],
               facts: Facts) -> list[Decided]:
-    """The surest first take from what is open; one finding an invoice spoken for is proposed
-    again against what is left, and held for a clerk."""
+    """The surest first take from what is open (a proposal held because another payment names
+    an invoice it takes after every other, so that the one naming it takes it first); one finding an
+    invoice spoken for is proposed again against what is left, and held for a clerk."""
     open_now = items.balance.copy()
     by_position = {pay.position: pay for pay in payments}
     taken_by: dict[int, str] = {}
     out: dict[int, Decided] = {}
-    for d in sorted(decided, key=lambda d: (d.candidate.loose, -d.confidence)):
+    elsewhere = {d.payment for d in decided if any(h.rule == Rule.NAMED_ELSEWHERE for h in d.held)}
+    for d in sorted(decided, key=lambda d: (d.payment in elsewhere, d.candidate.loose, -d.confidence)):
         lines = d.candidate.lines
         spoken_for = [x.invoice for x in lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
         if spoken_for:

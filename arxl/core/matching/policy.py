@@ -38,6 +38,7 @@ class Rule(StrEnum):
     LOOSE_UNSETTLED = "keying error, unsettled"
     SETTLED_INSTEAD = "another reading settles"
     SPOKEN_FOR = "spoken for"
+    NAMED_ELSEWHERE = "named by another payment"
     ROUND_REST = "round rest"
 
 
@@ -87,8 +88,9 @@ RULES: tuple[Row, ...] = (
     # amount that settles what it names bears the reading out.
     Row(Rule.LOOSE_UNSETTLED, "a number read with a keying error undone needs an amount that settles it"),
     # An open invoice named exactly that the amount does not settle, while one keying error from
-    # what was written lies another open invoice the amount settles: which one is paid is for a
-    # clerk (the one named is proposed: it is what the remittance says).
+    # what was written lies another open invoice the amount settles (in full, or less the discount
+    # its terms allow): which one is paid is for a clerk (the one named is proposed: it is what
+    # the remittance says).
     Row(Rule.SETTLED_INSTEAD, "the amount does not settle the invoice named, but settles {detail}, one keying "
                               "error from what was written"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
@@ -104,6 +106,10 @@ RULES: tuple[Row, ...] = (
                          "same amount"),
     # Proposed again, against what the batch's surer payments left open.
     Row(Rule.SPOKEN_FOR, "{detail} in this batch"),
+    # An invoice found by the amount alone that another payment of the batch names: that payment
+    # is likelier what pays it, and a sum that happens to match it (the rest of an overpayment
+    # equal to its balance) a coincidence.
+    Row(Rule.NAMED_ELSEWHERE, "{detail}"),
 )
 _ROW = {row.rule: row for row in RULES}
 

@@ -120,6 +120,7 @@ class Candidate:
     unfounded: bool = False  # rests on a keying error that nothing but chance bears out (never proposed)
     sum_bits: float = 0.0  # what the invoices found by the sum weigh (model.sum_bits)
     fit: str = "nothing"  # how the amount settles the invoices (a model.AMOUNT_LEVELS key)
+    by_sum: tuple[int, ...] = ()  # invoices taken because the amount adds up to them, not named
 
     @property
     def invoices(self) -> tuple[int, ...]:
@@ -414,14 +415,15 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             near_open = near_invoices.tolist()
             near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
             for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
-                if not (still_open == target or (usable and payer.likely(owner))
+                settles = _settles(items, pay, i, still_open, target)
+                if not (settles or (usable and payer.likely(owner))
                         or (not usable and pay.amount < still_open and payer.known(owner, False))):
                     continue
                 if usable and not _payer_prefers(items, payer, i, usable):
                     # An open invoice named exactly is what the remittance says; another one keying
                     # error away that only the amount speaks for does not replace it: it is the
                     # clerk's to weigh (``settled_instead``).
-                    if still_open == target:
+                    if settles:
                         settled_instead.append(i)
                     continue
                 keyed = keyed or replace(m, how=FUZZY, neighbours=near)
@@ -457,6 +459,14 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
     # numbers no reading explains, against the likely payers' own open invoices
     readings += _near(items, pay, rem, open_now, payer, loose_parts)
     return readings, texts
+
+
+def _settles(items: OpenItems, pay: Payment, invoice: int, still_open: int, target: int) -> bool:
+    """Whether ``target`` pays what is open of the invoice in full, or less the early-payment
+    discount its terms allow on the payment's date."""
+    gap = still_open - target
+    return gap == 0 or (gap > 0 and gap == items.discount_days[1][invoice]  # (the date checked only then)
+                        and items.discounts([invoice], pay.received)[0] == gap)
 
 
 def _open_near(items: OpenItems, column: int, written: str, open_now: np.ndarray, currency: str
@@ -957,7 +967,8 @@ class _Maker:
                          f"{names} of {items.who(customer)}", tuple(held),
                          loose=any(r.level >= LOOSE for r in chosen),
                          identifies=sure and settles and not extra and not unpaid and link != LEARNED,
-                         sum_bits=sum_bits(chance if extra else None), fit=amount, unfounded=unfounded)
+                         sum_bits=sum_bits(chance if extra else None), fit=amount, unfounded=unfounded,
+                         by_sum=tuple(extra))
 
     @staticmethod
     def _amount_level(settlement: Settlement) -> str:
