@@ -469,6 +469,22 @@ def test_europes_legal_forms_weigh_nothing_however_a_bank_prints_them(payer, cus
     assert found == customer and score >= STRONG_NAME, (found, score)
 
 
+@pytest.mark.parametrize(("payer", "customer"), [
+    ("KOWLOON TEXTILES PTE LTD", "A1"), ("KOWLOON TEXTILES PVT LTD", "A1"), ("TAN & SONS SDN BHD", "A3"),
+    ("TAN & SONS", "A3"), ("SINAR WIJAYA", "A5"), ("PT SINAR WIJAYA TBK", "A5"), ("MEKONG FOODS SENDIRIAN BERHAD", "A7")])
+def test_asias_legal_forms_weigh_nothing_however_a_bank_prints_them(payer, customer):
+    # Pte. Ltd., Private Limited (Pvt. Ltd.), Sdn. Bhd. (Sendirian Berhad) and Indonesia's PT
+    # before the name are legal forms as LTD and GMBH are: the name matches plainly, and the
+    # initials with a legal form are the customer's initials
+    customers = [("A1", "Kowloon Textiles Private Limited"), ("A2", "Kowloon Logistics Pte. Ltd."),
+                 ("A3", "Tan & Sons Sdn. Bhd."), ("A4", "Tan Brothers Holdings Pte Ltd"), ("A5", "PT Sinar Wijaya"),
+                 ("A6", "Sinar Plastics Sdn Bhd"), ("A7", "Mekong Foods Berhad"), ("A8", "Mekong Marine Supplies K.K.")]
+    found, score, _ = identify_payer(payer, customers)
+    assert found == customer and score >= STRONG_NAME, (found, score)
+    # the initials, with a legal form after them, are Kowloon Textiles's (not Kowloon Logistics's)
+    assert identify_payer("KT PTE LTD", customers)[0] == "A1"
+
+
 # ---- deductions stated in words, lists cut off -------------------------------------------------
 
 def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_out():

@@ -347,13 +347,17 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
 # differing from another only in its legal form names the same company (payers.py gives them no
 # weight).
 _AND = {"UND": "AND", "ET": "AND"}  # "Müller und Söhne", "Dubois et Fils": as "&" is
-_LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO"}
+_LEGAL_SPELLINGS = {"LIMITED": "LTD", "INCORPORATED": "INC", "CORPORATION": "CORP", "COMPANY": "CO",
+                    "BERHAD": "BHD", "SENDIRIAN": "SDN"}
 LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", "PTY", "GMBH", "AG", "KG", "SA",
                          "SAS", "SARL", "SRL", "SPA", "BV", "NV", "OY", "AB", "ASA", "KK", "PVT",
                          # Europe's others: s.r.o., S.L., A/S, ApS, Oyj, Kft., d.o.o., UAB, SIA, OÜ, UG...
                          "SRO", "SL", "SLU", "SAU", "AS", "APS", "OYJ", "KFT", "ZRT", "DOO", "UAB", "SIA", "OU",
-                         "UG", "OHG", "BVBA", "SPRL", "EURL", "SASU", "LDA", "LTDA", "EOOD", "SPZOO"})
+                         "UG", "OHG", "BVBA", "SPRL", "EURL", "SASU", "LDA", "LTDA", "EOOD", "SPZOO",
+                         # Asia's: Pte. Ltd., Sdn. Bhd., Indonesia's PT, CV and Tbk, Japan's GK, JSC, OOO
+                         "PTE", "SDN", "BHD", "PT", "CV", "TBK", "GK", "JSC", "OOO"})
 _SP_Z_OO = re.compile(r"\bSP\s*Z\s*O\s*O\b")  # Poland's sp. z o.o., however spaced
+_PRIVATE_LIMITED = re.compile(r"\bPRIVATE(?=\s+(?:LIMITED|LTD)\b)")  # India's Private Limited: Pvt. Ltd.
 
 
 def cut_legal_form(word: str) -> bool:
@@ -377,9 +381,10 @@ def account_key(text: object) -> str:
 def name_tokens(name: str) -> list[str]:
     """A company name as comparable words: upper case, '&', UND and ET as AND, punctuation dropped, each
     legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD; "S R O" and "s.r.o."
-    -> SRO), accents dropped (``without_accents``: "Société Générale" -> SOCIETE GENERALE)."""
+    -> SRO; "Private Limited" -> PVT LTD), accents dropped (``without_accents``: "Société Générale" ->
+    SOCIETE GENERALE)."""
     text = without_accents(str(name or "")).upper().replace("&", " AND ")
-    text = _SP_Z_OO.sub(" SPZOO ", re.sub(r"[.,'`]", "", text))
+    text = _PRIVATE_LIMITED.sub("PVT", _SP_Z_OO.sub(" SPZOO ", re.sub(r"[.,'`]", "", text)))
     words = [_LEGAL_SPELLINGS.get(w, _AND.get(w, w)) for w in re.findall(r"[A-Z0-9]+", text)]
     # a legal form whose dots a bank printed as spaces, or written A/S: "NOVAK & PARTNER S R O"
     letters = len(words)
