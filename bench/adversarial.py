@@ -4,7 +4,7 @@ master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
                                 [--only single,combined,history,european,eucombined,lockbox,lbcombined,
-                                        apac,apcombined]
+                                        apac,apcombined,latam,lacombined]
                                 [--score]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
@@ -40,6 +40,14 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             ("OUR PO 4500123456 YOUR INV SI-004512"), dates as 12/05/2026; SGD as base currency,
             MYR, USD and AUD besides
   apcombined  as apac, with several kinds of noise in one payment (as combined)
+  latam     one kind of noise per payment, as a Latin American wholesaler is paid: customers
+            such as "Comercial Silva Ltda.", "Distribuidora Hernández S.A. de C.V.", "Indústria
+            Pereira EIRELI" printed without accents; InvoiceID a fiscal note number "000123456"
+            (nine digits, dense; written "NF 123.456" or "000.123.456" too), Pedido ("PED004512",
+            dense) in MatchColumns; PIX, TED, SPEI and boleto credits ("SPEI REF 4829113 CONCEPTO
+            FACTURA ...", a boleto's digit line beside the invoice), amounts as R$ 1.234,56,
+            dates as 12/05/2026; BRL as base currency, MXN, COP and USD besides
+  lacombined  as latam, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -147,6 +155,18 @@ TEMPLATES_AP = ["{r}", "PAYMENT FOR {r}", "INV NO. {r}", "INV NO: {r}", "IBG {r}
                 "PYMT {r} DD {d}", "FAST {r}"]
 NOREF_AP = ["", "PAYMENT", "GIRO PAYMENT", "TT REMITTANCE", "IBG TRANSFER", "FAST PAYMENT"]
 PROCESSORS_AP = ["AIRWALLEX", "PAYONEER", "HSBCNET", "GRABPAY BIZ"]
+# the latam ledgers' words: a wholesaler in Brazil and Mexico paid by PIX, TED, SPEI and boleto
+SURNAMES_LA = ["Silva", "Santos", "Oliveira", "Pereira", "Hernández", "González", "Rodríguez", "Araújo", "Gonçalves",
+               "Martínez", "Ramírez", "Cardoso", "Monteiro", "Vázquez", "Castro", "Azevedo", "Peña", "Fagundes"]
+KIN_LA = ["& Filhos", "e Hijos", "Hermanos", "& Irmãos", "y Cía"]
+TRADES_LA = ["Comercial", "Distribuidora", "Indústria", "Transportes", "Ferragens", "Alimentos", "Materiais de "
+             "Construção", "Importadora", "Papelaria", "Agropecuária", "Farmacêutica", "Autopeças"]
+LEGAL_LA = ["Ltda.", "S.A.", "S.A. de C.V.", "S. de R.L. de C.V.", "EIRELI", "ME", "EPP", "S.A.S.", ""]
+TEMPLATES_LA = ["{r}", "PAGO FACTURA {r}", "PAGTO NF {r}", "NF {r}", "REF: {r}", "LIQUIDACION {r}",
+                "BOLETO {b} NF {r}", "SPEI REF {s} CONCEPTO FACTURA {r}", "TED DOC {r}", "PIX {r}", "FOLIO {r}",
+                "PAGAMENTO NF-e {r} VENC {d}"]
+NOREF_LA = ["", "PIX RECEBIDO", "TED RECEBIDA", "SPEI RECIBIDO", "DEPOSITO", "TRANSFERENCIA"]
+PROCESSORS_LA = ["MERCADO PAGO", "PAGSEGURO", "STONE PAGAMENTOS"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
 
@@ -157,13 +177,14 @@ class House:
 
     name: str
     # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512),
-    # "branch" (the issuing branch's letter and one dense sequence: B0045123) or "sales" (SI-004512)
+    # "branch" (the issuing branch's letter and one dense sequence: B0045123), "sales" (SI-004512)
+    # or "nota" (a fiscal note's nine digits: 000123456)
     invoice: str
     extra_column: str  # the further reference column named in MatchColumns
     # "document" (dense eight digits), "sparse" (random nine digits), "order" (SO-884512, dense)
-    # or "delivery" (DO2604512, dense)
+    # "delivery" (DO2604512, dense) or "pedido" (PED004512, dense)
     extra: str
-    words: str = "english"  # "european", "us" or "apac": names, remittance words and amounts as written there
+    words: str = "english"  # "european", "us", "apac" or "latam": names, remittance words and amounts as written
     currency: str = "GBP"  # the base currency
 
     @property
@@ -179,7 +200,9 @@ HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "lockbox": House("lockbox", "branch", "OrderNo", "order", "us", "USD"),
           "lbcombined": House("lbcombined", "branch", "OrderNo", "order", "us", "USD"),
           "apac": House("apac", "sales", "DeliveryNo", "delivery", "apac", "SGD"),
-          "apcombined": House("apcombined", "sales", "DeliveryNo", "delivery", "apac", "SGD")}
+          "apcombined": House("apcombined", "sales", "DeliveryNo", "delivery", "apac", "SGD"),
+          "latam": House("latam", "nota", "Pedido", "pedido", "latam", "BRL"),
+          "lacombined": House("lacombined", "nota", "Pedido", "pedido", "latam", "BRL")}
 
 
 @dataclass
@@ -233,6 +256,8 @@ class Ledger:
             return self._european_customer(k)
         if self.h.words == "apac":
             return self._apac_customer(k)
+        if self.h.words == "latam":
+            return self._latam_customer(k)
         r = self.r
         if r.random() < 0.45:
             words = [r.choice(SURNAMES), r.choice(KIN)]
@@ -325,6 +350,30 @@ class Ledger:
         return Customer(f"C{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
+    def _latam_customer(self, k: int) -> Customer:
+        """A customer in Brazil or Mexico; its bank prints the name in capitals without accents,
+        often cut at 30, or the trade name only."""
+        r = self.r
+        words = [r.choice(TRADES_LA), r.choice(SURNAMES_LA)] + ([r.choice(KIN_LA)] if r.random() < 0.3 else [])
+        name = " ".join(w for w in (*words, r.choice(LEGAL_LA)) if w)
+        accounts = [f"{r.randint(1, 999):03d} {r.randint(1000, 9999)} {r.randint(10000, 999999)}-{r.randint(0, 9)}"
+                    for _ in range(r.choice([1, 1, 2]))]
+        printed = bank_print(name, german=False).replace(".", "")
+        roll = r.random()
+        if roll < 0.12:
+            payer = "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
+            payer += " " + r.choice(["LTDA", "SA", "SA DE CV", ""])
+        elif roll < 0.4:
+            payer = printed[:r.choice([20, 30])]
+        elif roll < 0.5:
+            payer = r.choice(PROCESSORS_LA) + " " + bank_print(" ".join(words), german=False)
+        else:
+            payer = printed
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["BRL", "MXN", "COP", "USD"], [65, 20, 5, 10])[0]
+        return Customer(f"CLI{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
     def _iban(self) -> str:
         r = self.r
         country = r.choice(["DE", "FR", "ES", "AT", "NL", "SE"])
@@ -351,12 +400,17 @@ class Ledger:
             return f"RE26/{self._next_fiscal:06d}"
         if self.h.invoice == "sales":
             return f"SI-{self._next_fiscal:06d}"
+        if self.h.invoice == "nota":
+            return f"{self._next_fiscal + 120000:09d}"
         return f"F26-{self._next_fiscal:06d}"
 
     def _extra(self) -> str:
         if self.h.extra == "order":
             self._next_doc += self.r.randint(1, 2)
             return f"SO-{self._next_doc % 1000000:06d}"
+        if self.h.extra == "pedido":
+            self._next_doc += self.r.randint(1, 2)
+            return f"PED{self._next_doc % 1000000:06d}"
         if self.h.extra == "delivery":
             self._next_doc += 1
             return f"DO26{self._next_doc % 100000:05d}"
@@ -429,6 +483,9 @@ class Ledger:
             ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
         elif self.h.invoice == "branch" and r.random() < 0.3:  # the branch letter or the zeros left out
             ref = ref[1:].lstrip("0") if r.random() < 0.5 else ref[1:]
+        elif self.h.invoice == "nota" and r.random() < 0.4:  # a fiscal note's number grouped, or its zeros left out
+            plain = ref.lstrip("0")
+            ref = r.choice([plain, f"{int(plain):,}".replace(",", "."), f"{ref[:3]}.{ref[3:6]}.{ref[6:]}"])
         if "typo" in noises:
             ref = self.typo(ref)
         if "split" in noises:
@@ -445,6 +502,8 @@ class Ledger:
             return self._lockbox_text(refs, noises, amounts or [])
         if self.h.words == "apac":
             return self._apac_text(refs, noises, amounts or [])
+        if self.h.words == "latam":
+            return self._latam_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
@@ -494,6 +553,21 @@ class Ledger:
         day = AS_OF - dt.timedelta(days=r.randint(10, 90))
         return template.format(r=joined, p="45" + "".join(r.choices(string.digits, k=8)),
                                d=day.strftime("%d/%m/%Y"))
+
+    def _latam_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """The remittance of a PIX, TED, SPEI or boleto credit: a boleto's digit line or a SPEI
+        reference number beside the invoices (numbers not ours), amounts as R$ 1.234,56."""
+        r = self.r
+        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
+            joined = " ".join(f"{ref} R$ {decimal_comma(a)}" for ref, a in zip(refs, amounts))
+        else:
+            joined = r.choice([" ", ", ", "; ", " / ", " E "]).join(refs)
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_LA)
+        digits = "".join(r.choices(string.digits, k=47))
+        boleto = f"{digits[:5]}.{digits[5:10]} {digits[10:15]}.{digits[15:21]} {digits[21:26]}.{digits[26:32]} " \
+                 f"{digits[32]} {digits[33:]}"
+        day = AS_OF + dt.timedelta(days=r.randint(-30, 30))
+        return template.format(r=joined, b=boleto, s=r.randint(1000000, 9999999), d=day.strftime("%d/%m/%Y"))
 
     # ---- history -----------------------------------------------------------------------------
     def _history(self) -> None:
@@ -580,7 +654,8 @@ class Ledger:
             label += "+leftout"
         if kind == "noref":
             text = r.choice(NOREF_EU if self.h.european else NOREF_US if self.h.words == "us"
-                            else NOREF_AP if self.h.words == "apac" else NOREF)
+                            else NOREF_AP if self.h.words == "apac" else NOREF_LA if self.h.words == "latam"
+                            else NOREF)
         else:
             # several invoices paid in full: a European payer or a cheque stub may give each one's amount
             quoted = [i["_open"] for i in chosen] if kind == "multi" and len(refs) == count else None
@@ -692,7 +767,8 @@ LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds
            "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
            "eucombined": dict(kinds="combined", history=False), "lockbox": dict(kinds="single", history=False),
            "lbcombined": dict(kinds="combined", history=False), "apac": dict(kinds="single", history=False),
-           "apcombined": dict(kinds="combined", history=False)}
+           "apcombined": dict(kinds="combined", history=False), "latam": dict(kinds="single", history=False),
+           "lacombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})

@@ -485,6 +485,18 @@ def test_asias_legal_forms_weigh_nothing_however_a_bank_prints_them(payer, custo
     assert identify_payer("KT PTE LTD", customers)[0] == "A1"
 
 
+def test_a_boletos_typed_line_beside_the_invoice_names_nothing():
+    # a Brazilian boleto's typed line (47 digits: 5.5 5.6 5.6 1 14) is the payment slip's code;
+    # its group 359885 is also the number of a paid invoice of ours, 000359885 without its zeros
+    invoices = [invoice(f"{n:09d}", "C005", 100.00 + n % 1000) for n in range(130860, 130870)]
+    invoices.append(invoice("000359885", "C005", 50.00))
+    boleto = "01213.87509 66617.359885 72453.972894 8 22268278521067"
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=966.00,
+                           Reference=f"BOLETO {boleto} NF 000130866")], invoices, open_balances={"000359885": 0})
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"000130866": 96600} and decision == "Auto", evidence
+
+
 # ---- deductions stated in words, lists cut off -------------------------------------------------
 
 def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_out():

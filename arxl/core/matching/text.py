@@ -73,6 +73,10 @@ _BANK_FIELDS = re.compile(
 _PAYERS_OWN_NUMBERS = re.compile(r"\b(?:CHECK|CHEQUE|CHK|CK)\s*(?:#|NO\.?|NUMBER)?\s*:?\s*\d+"
                                  r"|\b(?:CUST(?:OMER)?|KD|KUNDEN|CLIENT|CLIENTE)\s*\.?\s*-?\s*(?:#|NO\b|NR\b|NUM(?:BER|MER)?\b)"
                                  r"\s*\.?\s*:?\s*\d+")
+# The typed line of a Brazilian boleto (linha digitável: 47 digits grouped 5.5 5.6 5.6 1 14, bank,
+# amount and due date in it) is the payment slip's code, never a reference: its groups of five
+# and six digits would otherwise read as invoice numbers.
+_BOLETO_LINE = re.compile(r"(?<!\d)\d{5}\.?\d{5}\s*\d{5}\.?\d{6}\s*\d{5}\.?\d{6}\s*\d\s*\d{14}(?!\d)")
 # A date ("vom 22.04.2026", "du 04/22/2026", "22-04-2026", "2026-04-22", "vom 2.5.26") is never a
 # reference: day, month and year, in either order of day and month, with dots, slashes or dashes
 # (or year first); a year of two digits only with dots, for "10/12/34" or "10-12-34" may as well be
@@ -303,7 +307,7 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
     raw = str(reference or "")
     text = _STRUCTURED.sub(_structured_number, fix_ocr(without_accents(raw)))
     edi = _edi_lines(text, currency)
-    masked = _PAYERS_OWN_NUMBERS.sub(_blank, _BANK_FIELDS.sub(_blank, text))
+    masked = _BOLETO_LINE.sub(_blank, _PAYERS_OWN_NUMBERS.sub(_blank, _BANK_FIELDS.sub(_blank, text)))
     masked = _DATE.sub(lambda m: _blank(m) if _is_date(m) else m.group(), masked)
     amounts, deductions = [], []
 
