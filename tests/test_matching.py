@@ -497,6 +497,21 @@ def test_a_boletos_typed_line_beside_the_invoice_names_nothing():
     assert applied == {"000130866": 96600} and decision == "Auto", evidence
 
 
+def test_a_number_written_without_its_zeros_is_read_with_a_keying_error_too():
+    # 000138043 is written 138043 as often as not; "1384043" is that with a digit inserted, as
+    # long as no key of ours but one digit longer than the number without its zeros
+    invoices = [invoice(f"{n:09d}", "C005", 100.00 + n % 997) for n in range(138030, 138060)]
+    invoices.append(invoice("000125136", "C005", 2000.00))
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=557.00, Reference="FOLIO 1384043"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=561.00,
+                           Reference="FOLIO 1384047 E 00125136")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"000138043": 55700} and "000138043 (written '1384043', keying error)" in evidence
+    # two invoices named, the amount settling the one misspelt: not a part payment of the other
+    applied, decision, _, _ = proposal(matches, "P2")
+    assert applied == {"000138047": 56100} and decision == "Review"
+
+
 # ---- deductions stated in words, lists cut off -------------------------------------------------
 
 def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_out():

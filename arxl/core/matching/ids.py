@@ -171,6 +171,7 @@ class ReferenceIndex:
         partial_keys: list[np.ndarray] = []
         partial_positions: list[np.ndarray] = []
         digit_cores: dict[int, list[str]] = {}  # by length
+        stripped_lengths: set[int] = set()  # of the numeric cores, written without their leading zeros
         self.digit_lengths = {0} if len(self.references) > sum(map(len, by_shape.values())) else set()
         for shape in sorted(by_shape):
             rows = by_shape[shape]
@@ -210,6 +211,7 @@ class ReferenceIndex:
             for c in core:
                 if c.isdigit():
                     digit_cores.setdefault(len(c), []).append(c)
+                    stripped_lengths.add(len(c.lstrip("0")))
             numbers = [j for j, kind in enumerate(shape) if kind == "D"]
             self.digit_lengths.update(map(len, _joined(table, numbers)) if numbers else (0,))
         # a PO number may be quoted on several invoices
@@ -225,9 +227,10 @@ class ReferenceIndex:
             low, high = min(values), max(values)
             room = max(10, (high - low) // 10)
             self.core_spans[length] = (low - room, high + room)
-        # How many digits our keys (above) and their cores have (a run about as long may be one
-        # of them keyed wrong), and the letter prefixes that may be run into a word before them.
-        self.digit_lengths |= set(self.core_spans)
+        # How many digits our keys (above) and their cores have, also without their leading zeros
+        # as payers often write them (a run about as long may be one of them keyed wrong: 1384043
+        # for 000138043), and the letter prefixes that may be run into a word before them.
+        self.digit_lengths |= set(self.core_spans) | stripped_lengths
         self.letter_prefixes = {v for v in self.fixed_values if v.isalpha()}
         self.longest_prefix = max((len(v) for v in self.letter_prefixes), default=0)
         # the lengths of the keys a keying error may be undone into (one_edit)
