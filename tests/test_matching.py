@@ -1111,6 +1111,20 @@ def test_a_payer_name_merely_resembling_another_customer_is_learned():
         proposal(matches, "P2")[3]
 
 
+def test_a_customer_linked_by_both_account_and_name_is_one_candidate_not_two():
+    # P1 teaches both the account and the name (which merely resembles another customer); P2,
+    # with no reference, is found by its amount among that customer's invoices once: the two
+    # links named it twice, and its Confidence was split in halves between two equal proposals
+    customers = CUSTOMER_ROWS + [dict(CustomerID="E001", Name="Kec Marine Trading Enterprises Ltd")]
+    invoices = [invoice("770001", "C005", 410.00), invoice("770002", "C005", 95.13)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEC ENTERPRISES", Amount=410.00, Reference="770001",
+                           PayerAccount="GB00 BANK 5566"),
+                      dict(PaymentID="P2", PayerName="KEC ENTERPRISES", Amount=95.13, PayerAccount="GB00 BANK 5566")],
+                     invoices, customers=customers)
+    applied, _, confidence, evidence = proposal(matches, "P2")
+    assert applied == {"770002": 9513} and confidence > 60, evidence  # 43.1 when made twice
+
+
 @pytest.mark.parametrize(("receipt", "decision"), [("186132", "Auto"), ("002950", "Review")])
 def test_a_number_as_long_as_ours_far_beyond_their_range_names_no_invoice_of_ours(receipt, decision):
     # F26-001000 to F26-003101, numbered in sequence with leading zeros: the payer's receipt number

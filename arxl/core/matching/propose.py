@@ -241,8 +241,9 @@ class PayerView:
         if self.fixed is not None:
             return [self.fixed] if self.fixed >= 0 else []
         out = sorted(self.on_file)
-        out += [c for c, _ in self.facts.links.customers_of(self.pay.account, self.pay.payer, self.pay.payment_id)
-                if c not in out]
+        for c, _ in self.facts.links.customers_of(self.pay.account, self.pay.payer, self.pay.payment_id):
+            if c not in out:  # (the account and the name may both be linked to it: once)
+                out.append(c)
         found = self.items.payers.search(self.pay.payer, limit=25, floor=FAIR_NAME)
         if found:
             top = found[0].score
