@@ -334,7 +334,13 @@ def propose(items: OpenItems, pay: Payment, open_now: np.ndarray, facts: Facts) 
     explicit = (bool(rem.edi_lines) and not readings) or bool(texts)
     if not settled and not explicit and not any(r.level <= _SURE for r in readings):
         out += maker.by_amount()
-    out = [c for c in out if not c.unfounded]
+    # the same explanation reached twice (from two readings of one number, or one subset of two
+    # lists) is one candidate: two equal ones would split its Confidence between them
+    kept: dict[tuple[object, ...], Candidate] = {}
+    for c in out:
+        if not c.unfounded:
+            kept.setdefault((c.customer, c.lines, c.on_account, c.codes, c.sum_bits), c)
+    out = list(kept.values())
     if not out:
         out.append(maker.nothing())
     return out
