@@ -78,6 +78,7 @@ import string
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,16 +336,10 @@ class Ledger:
         accounts = [f"{r.randint(100, 999)}-{r.randint(100000, 999999)}-{r.randint(0, 9)}"
                     for _ in range(r.choice([1, 1, 2]))]
         printed = name.upper().replace(".", "").replace(",", "")
-        roll = r.random()
-        if roll < 0.15:
-            payer = "".join(w[0] for w in " ".join(words).split() if w[0].isalpha()) + " " + r.choice(
-                ["PTE LTD", "SDN BHD", "CO LTD", ""])
-        elif roll < 0.4:
-            payer = printed[:r.choice([20, 24, 35])]
-        elif roll < 0.5:
-            payer = r.choice(PROCESSORS_AP) + " " + " ".join(words).upper()
-        else:
-            payer = printed
+        payer = self._printed(
+            lambda: "".join(w[0] for w in " ".join(words).split() if w[0].isalpha()) + " " + r.choice(
+                ["PTE LTD", "SDN BHD", "CO LTD", ""]),
+            printed, [20, 24, 35], lambda: r.choice(PROCESSORS_AP) + " " + " ".join(words).upper(), 0.15)
         terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
         currency = r.choices(["SGD", "MYR", "USD", "AUD"], [70, 10, 10, 10])[0]
         return Customer(f"C{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
@@ -359,20 +354,25 @@ class Ledger:
         accounts = [f"{r.randint(1, 999):03d} {r.randint(1000, 9999)} {r.randint(10000, 999999)}-{r.randint(0, 9)}"
                     for _ in range(r.choice([1, 1, 2]))]
         printed = bank_print(name, german=False).replace(".", "")
-        roll = r.random()
-        if roll < 0.12:
-            payer = "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
-            payer += " " + r.choice(["LTDA", "SA", "SA DE CV", ""])
-        elif roll < 0.4:
-            payer = printed[:r.choice([20, 30])]
-        elif roll < 0.5:
-            payer = r.choice(PROCESSORS_LA) + " " + bank_print(" ".join(words), german=False)
-        else:
-            payer = printed
+        payer = self._printed(
+            lambda: "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
+            + " " + r.choice(["LTDA", "SA", "SA DE CV", ""]),
+            printed, [20, 30], lambda: r.choice(PROCESSORS_LA) + " " + bank_print(" ".join(words), german=False), 0.12)
         terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
         currency = r.choices(["BRL", "MXN", "COP", "USD"], [65, 20, 5, 10])[0]
         return Customer(f"CLI{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
+
+    def _printed(self, initials: Callable[[], str], printed: str, cuts: list[int], processor: Callable[[], str],
+                 as_initials: float) -> str:
+        """How a bank prints a customer's name: as its initials (a share ``as_initials`` of
+        customers), cut at one of a field's lengths, behind a payment processor, or whole."""
+        roll = self.r.random()
+        if roll < as_initials:
+            return initials()
+        if roll < 0.4:
+            return printed[:self.r.choice(cuts)]
+        return processor() if roll < 0.5 else printed
 
     def _iban(self) -> str:
         r = self.r
@@ -540,15 +540,21 @@ class Ledger:
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES_US)
         return template.format(r=joined, c=r.randint(1000, 99999))
 
+    def _listed(self, refs: list[str], amounts: list[int], each: Callable[[str, int], str], between: str,
+                conjunction: str) -> str:
+        """Several invoices as a payer lists them: for 4 lists in 10 each with its amount
+        (``each``, joined by ``between``), else separated by a space, a comma, a semicolon, a
+        slash or the language's "and" (``conjunction``)."""
+        if len(refs) > 1 and len(amounts) == len(refs) and self.r.random() < 0.4:
+            return between.join(each(ref, a) for ref, a in zip(refs, amounts))
+        return self.r.choice([" ", ", ", "; ", " / ", conjunction]).join(refs)
+
     def _apac_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
         """The remittance of a GIRO, IBG or telegraphic transfer: for several invoices sometimes
         each with its amount ("SI-004512 AMT 1,234.56"), sometimes the payer's own PO number or a date
         (12/05/2026) beside them."""
         r = self.r
-        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
-            joined = ", ".join(f"{ref} AMT {a / 100:,.2f}" for ref, a in zip(refs, amounts))
-        else:
-            joined = r.choice([" ", ", ", "; ", " / ", " & "]).join(refs)
+        joined = self._listed(refs, amounts, lambda ref, a: f"{ref} AMT {a / 100:,.2f}", ", ", " & ")
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES_AP)
         day = AS_OF - dt.timedelta(days=r.randint(10, 90))
         return template.format(r=joined, p="45" + "".join(r.choices(string.digits, k=8)),
@@ -558,10 +564,7 @@ class Ledger:
         """The remittance of a PIX, TED, SPEI or boleto credit: a boleto's digit line or a SPEI
         reference number beside the invoices (numbers not ours), amounts as R$ 1.234,56."""
         r = self.r
-        if len(refs) > 1 and len(amounts) == len(refs) and r.random() < 0.4:
-            joined = " ".join(f"{ref} R$ {decimal_comma(a)}" for ref, a in zip(refs, amounts))
-        else:
-            joined = r.choice([" ", ", ", "; ", " / ", " E "]).join(refs)
+        joined = self._listed(refs, amounts, lambda ref, a: f"{ref} R$ {decimal_comma(a)}", " ", " E ")
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES_LA)
         digits = "".join(r.choices(string.digits, k=47))
         boleto = f"{digits[:5]}.{digits[5:10]} {digits[10:15]}.{digits[15:21]} {digits[21:26]}.{digits[26:32]} " \
