@@ -512,6 +512,24 @@ def test_a_number_written_without_its_zeros_is_read_with_a_keying_error_too():
     assert applied == {"000138047": 56100} and decision == "Review"
 
 
+def test_a_part_payment_read_in_part_as_an_order_number_is_held_when_it_is_an_invoice_number_misspelt():
+    # "00017629" is the order PED017629 (of 000130420) without its prefix and with a zero more, or
+    # the invoice 000127629 with its 2 dropped; both Keystone's, and 332.11 pays part of either
+    invoices = [invoice(f"{n:09d}", ("C001", "C002", "C003")[n % 3], 100.00 + n % 997, Pedido=f"PED{n - 110000:06d}")
+                for n in range(127600, 127700) if n != 127629]
+    invoices += [invoice("000127629", "C005", 800.00, Pedido="PED099999"),
+                 invoice("000130420", "C005", 950.00, Pedido="PED017629")]
+    settings = Settings(as_of=AS_OF, match_columns=("Pedido",))
+    inv = frame(INVOICES, invoices)
+    inv["Pedido"] = typed_column("id", [r.get("Pedido") for r in invoices], index=inv.index)
+    pays = frame(PAYMENTS, [dict(PaymentID="P1", ReceivedDate="2026-11-18", PayerName="KEYSTONE ELECTRIC",
+                                 Amount=332.11, Reference="00017629")])
+    (matches, _), _ = match_payments(pays, inv, frame(CUSTOMERS, CUSTOMER_ROWS), settings, inv["Amount"])
+    _, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review"
+    assert "never posted without a clerk: what was written is also 000127629 of the same payer" in evidence
+
+
 # ---- deductions stated in words, lists cut off -------------------------------------------------
 
 def test_a_deduction_stated_in_words_is_a_short_pay_when_the_balance_bears_it_out():

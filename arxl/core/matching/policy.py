@@ -37,6 +37,7 @@ class Rule(StrEnum):
     UNEXPLAINED = "unsettled, with more named"
     LOOSE_UNSETTLED = "keying error, unsettled"
     SETTLED_INSTEAD = "another reading settles"
+    MISSPELT_INSTEAD = "an invoice number misspelt"
     SPOKEN_FOR = "spoken for"
     NAMED_ELSEWHERE = "named by another payment"
     ROUND_REST = "round rest"
@@ -93,6 +94,10 @@ RULES: tuple[Row, ...] = (
     # the remittance says).
     Row(Rule.SETTLED_INSTEAD, "the amount does not settle the invoice named, but settles {detail}, one keying "
                               "error from what was written"),
+    # A number read in part as another column's reference (a PO or order number without its
+    # prefix or zeros) that the amount does not settle, while it is one keying error from an
+    # invoice number of the customer's: which one is paid is for a clerk.
+    Row(Rule.MISSPELT_INSTEAD, "what was written is also {detail} of the same payer with one keying error"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),

@@ -148,6 +148,9 @@ class _Reading:
     # open invoices one keying error from what was written that the amount settles, set aside
     # for this exact reading because nothing but the amount speaks for them
     settled_instead: tuple[int, ...] = ()
+    # of a partial reading in another column than InvoiceID: the payer's customers' open invoices
+    # one keying error from what was written, read as an InvoiceID
+    misspelt_instead: tuple[int, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
@@ -408,6 +411,7 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
         target = m.quoted if m.quoted is not None else pay.amount
         keyed_readings: list[_Reading] = []
         settled_instead: list[int] = []
+        misspelt_instead: list[int] = []
         near_open: list[int] = []
         if level <= _SURE and not any(open_now[i] == target and payer.name(int(items.invoice_customer[i])) >= FAIR_NAME
                                       for i in usable):
@@ -443,6 +447,9 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     if k2 == k:
                         continue
                     near2, open2 = _open_near(items, k2, m.written, open_now, pay.currency)
+                    if k2 == 0 and m.how == PARTIAL_READING:
+                        misspelt_instead += [i for i in open2.tolist() if i not in usable
+                                             and payer.known(int(items.invoice_customer[i]), False)]
                     for i in open2[open_now[open2] == target].tolist():
                         if i in usable or i in settled_instead:
                             continue
@@ -453,7 +460,8 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                         else:
                             settled_instead.append(i)
         readings += [_Reading(i, _payers_level(items, payer, m, i, usable), k, m, together=shared,
-                              settled_instead=tuple(settled_instead)) for i in usable]
+                              settled_instead=tuple(settled_instead), misspelt_instead=tuple(misspelt_instead))
+                     for i in usable]
         readings += keyed_readings
         if not usable and level <= _SURE and len(invoices) == 1:
             texts.append(_Text(m.start, m.end, items.invoice_ids[invoices[0]], True, tuple(near_open)))
@@ -957,6 +965,10 @@ class _Maker:
         instead = [i for r in chosen for i in r.settled_instead if i not in invoices]
         if amount not in _SETTLED and instead:
             held.append(Held(Rule.SETTLED_INSTEAD, in_words(dict.fromkeys(items.invoice_ids[i] for i in instead))))
+        keyed_instead = [i for r in chosen for i in r.misspelt_instead if i not in invoices]
+        if amount not in _SETTLED and keyed_instead:
+            held.append(Held(Rule.MISSPELT_INSTEAD,
+                             in_words(dict.fromkeys(items.invoice_ids[i] for i in keyed_instead))))
         if amount in _UNSETTLED and other != NO_OTHERS:
             besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
             held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
