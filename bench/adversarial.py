@@ -306,16 +306,11 @@ class Ledger:
         name = " ".join(w for w in (*words, r.choice(LEGAL_EU)) if w)
         accounts = [self._iban() for _ in range(r.choice([1, 1, 2]))]
         printed = bank_print(name, german=r.random() < 0.5)
-        roll = r.random()
-        if roll < 0.15:
-            payer = "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
-            payer += " " + r.choice(["GMBH", "SARL", "SL", ""])
-        elif roll < 0.4:
-            payer = printed[:r.choice([18, 22, 27, 35])]
-        elif roll < 0.5:
-            payer = r.choice(PROCESSORS_EU) + " " + bank_print(" ".join(words), german=r.random() < 0.5)
-        else:
-            payer = printed
+        payer = self._printed(
+            lambda: "".join(w[0] for w in bank_print(" ".join(words), german=False).split() if w[0].isalpha())
+            + " " + r.choice(["GMBH", "SARL", "SL", ""]),
+            printed, [18, 22, 27, 35],
+            lambda: r.choice(PROCESSORS_EU) + " " + bank_print(" ".join(words), german=r.random() < 0.5), 0.15)
         terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
         currency = r.choices(["EUR", "CHF", "SEK"], [85, 10, 5])[0]
         return Customer(f"D-{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
