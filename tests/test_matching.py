@@ -277,6 +277,21 @@ def test_within_a_batch_no_invoice_is_applied_beyond_its_open_balance():
     assert later["Decision"].iloc[0] == "Review" and "already being paid by P1" in later["Evidence"].iloc[0]
 
 
+def test_a_payment_whose_invoice_is_spoken_for_does_not_take_another_a_later_payment_names():
+    # P1 and P2 both pay 920001; P2, proposed again against what is left, would read 920010 (a
+    # keying error from 920001, settled by the amount). P3, later in the batch, names 920010
+    # exactly and pays it: P3 takes it, and P2 waits for a clerk with the cash on account.
+    invoices = [invoice("920001", "C005", 500.00), invoice("920010", "C005", 500.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=500.00, Reference="INV 920001"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=500.00, Reference="INV 920001"),
+                      dict(PaymentID="P3", PayerName="KEYSTONE ELEC", Amount=500.00, Reference="920010")],
+                     invoices)
+    assert proposal(matches, "P1")[:2] == ({"920001": 50000}, "Auto")
+    assert proposal(matches, "P3")[:2] == ({"920010": 50000}, "Auto")
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert applied == {"": 50000} and decision == "Review" and "920001 is already being paid by P1" in evidence
+
+
 def test_an_invoice_another_payment_names_is_not_taken_by_a_sum_that_happens_to_match_it():
     # P1 overpays 940001 by 93.95, and 940002 is open for 93.95 exactly; P2, later in the batch,
     # names 940002 (with 940003) and pays both. The rest of P1 equal to 940002 is a coincidence

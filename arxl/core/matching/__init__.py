@@ -84,8 +84,9 @@ keying error with an amount that does not settle what it reads is proposed at al
 numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
 confident proposals take from open balances first, but one taking an invoice by its amount alone
 (an overpayment's rest equal to it, a set that adds up) that another payment's proposal takes as
-named goes last, and to Review; a later one that finds an invoice already spoken for is cut back
-(the cash goes on account) and sent to Review.
+named goes last, and to Review; a later one that finds an invoice already spoken for is proposed
+again against what every first choice left (never before a surer payment takes its part), and
+sent to Review.
 """
 from __future__ import annotations
 

@@ -9,7 +9,8 @@
    payment takes its likeliest candidate, with its posterior as Confidence.
 4. The surest first (exact readings before loose ones), each takes from what is still open, so
    that no invoice is promised twice or beyond its open balance; a proposal finding an invoice
-   already spoken for is made again against what is left, and held for a clerk.
+   already spoken for is made again, once every first choice has taken its part, against what
+   is left, and held for a clerk.
 """
 from __future__ import annotations
 
@@ -194,28 +195,37 @@ def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: 
               facts: Facts) -> list[Decided]:
     """The surest first take from what is open (a proposal held because another payment names
     an invoice it takes after every other, so that the one naming it takes it first); one finding an
-    invoice spoken for is proposed again against what is left, and held for a clerk."""
+    invoice spoken for is proposed again against what every first choice left, and held for a
+    clerk. (Proposed again at once, its new and weaker choice would take balances before surer
+    payments later in the order.)"""
     open_now = items.balance.copy()
     by_position = {pay.position: pay for pay in payments}
     taken_by: dict[int, str] = {}
     out: dict[int, Decided] = {}
-    elsewhere = {d.payment for d in decided if any(h.rule == Rule.NAMED_ELSEWHERE for h in d.held)}
-    for d in sorted(decided, key=lambda d: (d.payment in elsewhere, d.candidate.loose, -d.confidence)):
-        lines = d.candidate.lines
-        spoken_for = [x.invoice for x in lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
-        if spoken_for:
-            pay = by_position[d.payment]
-            found = propose(items, pay, open_now, facts)
-            codes = np.array([c.codes for c in found], dtype=np.int64).reshape(-1, len(Field))
-            bits = model.scores(codes, np.array([c.sum_bits for c in found]))
-            chance = posteriors(bits, np.array([0, len(found)]))
-            taken = in_words(f"{items.invoice_ids[i]} is already being paid by {taken_by.get(i, 'another payment')}"
-                             for i in spoken_for)
-            d = _decided(model, pay, found, bits, chance, codes, (Held(Rule.SPOKEN_FOR, taken),))
+    deferred: list[tuple[Decided, list[int]]] = []
+
+    def take(d: Decided) -> None:
         for x in d.candidate.lines:
             open_now[x.invoice] -= x.apply + x.discount + x.write_off
             taken_by.setdefault(x.invoice, by_position[d.payment].payment_id)
         out[d.payment] = d
+
+    elsewhere = {d.payment for d in decided if any(h.rule == Rule.NAMED_ELSEWHERE for h in d.held)}
+    for d in sorted(decided, key=lambda d: (d.payment in elsewhere, d.candidate.loose, -d.confidence)):
+        spoken_for = [x.invoice for x in d.candidate.lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
+        if spoken_for:
+            deferred.append((d, spoken_for))
+        else:
+            take(d)
+    for d, spoken_for in deferred:
+        pay = by_position[d.payment]
+        found = propose(items, pay, open_now, facts)
+        codes = np.array([c.codes for c in found], dtype=np.int64).reshape(-1, len(Field))
+        bits = model.scores(codes, np.array([c.sum_bits for c in found]))
+        chance = posteriors(bits, np.array([0, len(found)]))
+        taken = in_words(f"{items.invoice_ids[i]} is already being paid by {taken_by.get(i, 'another payment')}"
+                         for i in spoken_for)
+        take(_decided(model, pay, found, bits, chance, codes, (Held(Rule.SPOKEN_FOR, taken),)))
     return [out[d.payment] for d in decided]
 
 
