@@ -4,7 +4,7 @@ master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
                                 [--only single,combined,history,european,eucombined,lockbox,lbcombined,
-                                        apac,apcombined,latam,lacombined]
+                                        apac,apcombined,latam,lacombined,india,incombined]
                                 [--score]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
@@ -48,6 +48,17 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             FACTURA ...", a boleto's digit line beside the invoice), amounts as R$ 1.234,56,
             dates as 12/05/2026; BRL as base currency, MXN, COP and USD besides
   lacombined  as latam, with several kinds of noise in one payment (as combined)
+  india     one kind of noise per payment, as an Indian manufacturer is paid: customers such as
+            "Shree Ganesh Traders Pvt. Ltd.", "Sai Balaji Textiles", "Patel Polymers LLP" (many
+            sharing words), printed in capitals, "M/S" before, PVT LTD as P LTD or PRIVATE
+            LIMITED, cut; InvoiceID numbered afresh each fiscal year, as GST invoices are
+            ("INV/26-27/04512" and "INV/25-26/04512" both open; written "4512" or "26-27/04512"
+            too), EWayBillNo (twelve digits, sparse) in MatchColumns; NEFT, RTGS, IMPS and UPI
+            credits with the bank's UTR or twelve-digit RRN beside the invoice, amounts grouped
+            in lakhs (RS.1,23,456.78), dates as 12-05-2026; tax deducted at source (TDS, 1, 2 or
+            10% of the invoice before GST, in whole rupees) taken off every invoice paid; INR as
+            base currency, USD and AED besides
+  incombined  as india, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -60,6 +71,7 @@ What each payment may carry (truth.csv Kind names them, joined by "+"):
   instal    instalments: two or three payments naming one invoice, settling it together
   deduct    several invoices paid together, one of them less a small deduction (no reason given)
   onepaid   two invoices named, the amount settling exactly one of them (truth: that one)
+  tds       (india) one to three invoices, each paid less the tax deducted at source
   discount, partial, over, noref, multi: the usual kinds; unknown: nobody we know;
   paidalready (history): naming an invoice paid before (truth: nothing open)
 
@@ -168,6 +180,19 @@ TEMPLATES_LA = ["{r}", "PAGO FACTURA {r}", "PAGTO NF {r}", "NF {r}", "REF: {r}",
                 "PAGAMENTO NF-e {r} VENC {d}"]
 NOREF_LA = ["", "PIX RECEBIDO", "TED RECEBIDA", "SPEI RECIBIDO", "DEPOSITO", "TRANSFERENCIA"]
 PROCESSORS_LA = ["MERCADO PAGO", "PAGSEGURO", "STONE PAGAMENTOS"]
+FIRST_IN = ["Shree", "Sri", "Jai", "Om", "Sai", "New", "Royal", "Bharat", "National", "Universal"]
+NAMES_IN = ["Ganesh", "Balaji", "Krishna", "Lakshmi", "Durga", "Sharma", "Patel", "Gupta", "Agarwal", "Reddy", "Iyer",
+            "Mehta", "Venkateswara", "Murugan", "Shah", "Jain", "Singh", "Kapoor"]
+TRADES_IN = ["Traders", "Enterprises", "Industries", "Textiles", "Agro Products", "Steel", "Pharma", "Polymers",
+             "Engineering Works", "Electricals", "Auto Components", "Chemicals", "Packaging", "Exports"]
+LEGAL_IN = ["Pvt. Ltd.", "Private Limited", "Ltd.", "Limited", "LLP", "& Co.", "& Sons", ""]
+TEMPLATES_IN = ["{r}", "INV {r}", "BILL NO {r}", "AGST BILL {r}", "BEING PYMT AGST INV {r}",
+                "PAYMENT AGAINST INVOICE NO. {r} DT {d}", "NEFT-{u}-{r}", "RTGS/{u}/{r}", "IMPS/{n}/{r}",
+                "UPI/{n}/{r}/PAYMENT", "INV NO {r} DTD {d}", "BILL {r} PAYMENT"]
+NOREF_IN = ["", "NEFT PAYMENT", "RTGS CREDIT", "ADVANCE", "ON ACCOUNT", "PAYMENT"]
+PROCESSORS_IN = ["RAZORPAY", "CASHFREE", "PAYU", "BILLDESK"]
+BANKS_IN = ["HDFC", "ICIC", "SBIN", "UTIB", "KKBK", "PUNB", "BARB", "YESB"]
+TDS_SAID = ["", "", " LESS TDS", " TDS @{p}%", " NET OF TDS", " AFTER TDS DEDUCTION"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
 
@@ -179,13 +204,14 @@ class House:
     name: str
     # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512),
     # "branch" (the issuing branch's letter and one dense sequence: B0045123), "sales" (SI-004512)
-    # or "nota" (a fiscal note's nine digits: 000123456)
+    # "nota" (a fiscal note's nine digits: 000123456) or "gst" (INV/26-27/04512, afresh each fiscal year)
     invoice: str
     extra_column: str  # the further reference column named in MatchColumns
     # "document" (dense eight digits), "sparse" (random nine digits), "order" (SO-884512, dense)
-    # "delivery" (DO2604512, dense) or "pedido" (PED004512, dense)
+    # "delivery" (DO2604512, dense), "pedido" (PED004512, dense) or "ewaybill" (random twelve digits)
     extra: str
-    words: str = "english"  # "european", "us", "apac" or "latam": names, remittance words and amounts as written
+    # "european", "us", "apac", "latam" or "india": names, remittance words and amounts as written
+    words: str = "english"
     currency: str = "GBP"  # the base currency
 
     @property
@@ -203,7 +229,9 @@ HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "apac": House("apac", "sales", "DeliveryNo", "delivery", "apac", "SGD"),
           "apcombined": House("apcombined", "sales", "DeliveryNo", "delivery", "apac", "SGD"),
           "latam": House("latam", "nota", "Pedido", "pedido", "latam", "BRL"),
-          "lacombined": House("lacombined", "nota", "Pedido", "pedido", "latam", "BRL")}
+          "lacombined": House("lacombined", "nota", "Pedido", "pedido", "latam", "BRL"),
+          "india": House("india", "gst", "EWayBillNo", "ewaybill", "india", "INR"),
+          "incombined": House("incombined", "gst", "EWayBillNo", "ewaybill", "india", "INR")}
 
 
 @dataclass
@@ -238,6 +266,9 @@ class Ledger:
         self.weights = [self.r.paretovariate(1.3) for _ in self.customers]  # a few customers buy most
         self._next_billing = 3130000000 + self.r.randint(0, 99999)
         self._next_fiscal = self.r.randint(1000, 5000)
+        # GST invoices are numbered afresh each fiscal year (April to March): by the year it begins
+        self._next_gst = {AS_OF.year: self.r.randint(1, 40), AS_OF.year - 1: self.r.randint(4000, 6000)} \
+            if house.invoice == "gst" else {}
         self._next_doc = 49000000 + self.r.randint(0, 9999)
         self._used: set[str] = set()
         self.invoices: list[dict] = []
@@ -259,6 +290,8 @@ class Ledger:
             return self._apac_customer(k)
         if self.h.words == "latam":
             return self._latam_customer(k)
+        if self.h.words == "india":
+            return self._india_customer(k)
         r = self.r
         if r.random() < 0.45:
             words = [r.choice(SURNAMES), r.choice(KIN)]
@@ -358,6 +391,28 @@ class Ledger:
         return Customer(f"CLI{k + 1:05d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
+    def _india_customer(self, k: int) -> Customer:
+        """A customer in India; its bank prints the name in capitals without dots, often with
+        M/S (messrs) before it and its PVT LTD spelled another way, cut at 20, 30 or 35."""
+        r = self.r
+        words = ([r.choice(FIRST_IN)] if r.random() < 0.4 else []) + [r.choice(NAMES_IN), r.choice(TRADES_IN)]
+        name = " ".join(w for w in (*words, r.choice(LEGAL_IN)) if w)
+        accounts = [f"{r.choice(BANKS_IN)}0{r.randint(100000, 999999)} {''.join(r.choices(string.digits, k=14))}"
+                    for _ in range(r.choice([1, 1, 2]))]
+        printed = name.upper().replace(".", "").replace(",", "")
+        if r.random() < 0.3:
+            printed = printed.replace("PRIVATE LIMITED", "PVT LTD").replace(
+                "PVT LTD", r.choice(["P LTD", "PRIVATE LIMITED", "PVT LIMITED"]))
+        if r.random() < 0.25:
+            printed = "M/S " + printed
+        payer = self._printed(
+            lambda: "".join(w[0] for w in " ".join(words).split()).upper() + " " + r.choice(["PVT LTD", "LLP", ""]),
+            printed, [20, 30, 35], lambda: r.choice(PROCESSORS_IN) + " " + " ".join(words).upper(), 0.1)
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["INR", "USD", "AED"], [85, 10, 5])[0]
+        return Customer(f"CUS-{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
     def _printed(self, initials: Callable[[], str], printed: str, cuts: list[int], processor: Callable[[], str],
                  as_initials: float) -> str:
         """How a bank prints a customer's name: as its initials (a share ``as_initials`` of
@@ -384,7 +439,11 @@ class Ledger:
             return f"GB{r.randint(10, 99)} {bank} {''.join(r.choices(string.digits, k=14))}"
         return "ACCT " + "".join(r.choices(string.digits, k=12))
 
-    def _invoice_id(self) -> str:
+    def _invoice_id(self, date: dt.date) -> str:
+        if self.h.invoice == "gst":
+            year = date.year if date.month >= 4 else date.year - 1
+            self._next_gst[year] = self._next_gst.get(year, 1) + 1
+            return f"INV/{year % 100:02d}-{(year + 1) % 100:02d}/{self._next_gst[year]:05d}"
         if self.h.invoice == "billing":
             self._next_billing += self.r.randint(1, 25)
             return str(self._next_billing)
@@ -409,11 +468,17 @@ class Ledger:
         if self.h.extra == "delivery":
             self._next_doc += 1
             return f"DO26{self._next_doc % 100000:05d}"
+        if self.h.extra == "ewaybill":
+            return str(self._fresh(10 ** 11, 10 ** 12 - 1))
         if self.h.extra == "document":
             self._next_doc += self.r.randint(1, 3)
             return str(self._next_doc)
+        return str(self._fresh(10 ** 8, 10 ** 9 - 1))
+
+    def _fresh(self, low: int, high: int) -> int:
+        """A random number between ``low`` and ``high`` not drawn before."""
         while True:
-            value = str(self.r.randint(10 ** 8, 10 ** 9 - 1))
+            value = self.r.randint(low, high)
             if value not in self._used:
                 self._used.add(value)
                 return value
@@ -433,7 +498,7 @@ class Ledger:
         age = min(int(r.expovariate(1 / 40)) + 3, 300)
         date = AS_OF - dt.timedelta(days=age)
         amount = cents(min(max(r.lognormvariate(6.8, 1.2), 15), 180000))
-        inv = dict(InvoiceID=self._invoice_id(), CustomerID=c.cid, InvoiceDate=date,
+        inv = dict(InvoiceID=self._invoice_id(date), CustomerID=c.cid, InvoiceDate=date,
                    DueDate=date + dt.timedelta(days=c.terms[1]), Amount=amount, Currency=c.currency,
                    PONumber=self._po(c) if r.random() < 0.7 else "", Extra=self._extra(), _open=amount,
                    _customer=c)
@@ -474,6 +539,10 @@ class Ledger:
         ref = inv["InvoiceID"]
         if "column" in noises:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
+        elif self.h.invoice == "gst" and r.random() < 0.35:  # the year or the prefix left out, or the zeros
+            _, year, number = ref.split("/")
+            ref = r.choice([number.lstrip("0"), f"{year}/{number}", f"INV/{year}/{number.lstrip('0')}",
+                            ref.replace("/", "")])
         elif r.random() < 0.3 and self.h.invoice in ("fiscal", "slash", "sales"):
             ref = re.split(r"[-/]", ref)[1].lstrip("0") if r.random() < 0.5 else re.sub(r"[-/]", "", ref)
         elif self.h.invoice == "branch" and r.random() < 0.3:  # the branch letter or the zeros left out
@@ -499,6 +568,8 @@ class Ledger:
             return self._apac_text(refs, noises, amounts or [])
         if self.h.words == "latam":
             return self._latam_text(refs, noises, amounts or [])
+        if self.h.words == "india":
+            return self._india_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
@@ -567,6 +638,20 @@ class Ledger:
         day = AS_OF + dt.timedelta(days=r.randint(-30, 30))
         return template.format(r=joined, b=boleto, s=r.randint(1000000, 9999999), d=day.strftime("%d/%m/%Y"))
 
+    def _india_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """The narration of a NEFT, RTGS, IMPS or UPI credit: the bank's UTR (16 or 22
+        characters) or a twelve-digit RRN beside the invoices, amounts grouped in lakhs
+        (RS.1,23,456.78), a date as 12-05-2026."""
+        r = self.r
+        joined = self._listed(refs, amounts, lambda ref, a: f"{ref} RS.{indian_grouping(a)}", ", ", " & ")
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_IN)
+        day = AS_OF - dt.timedelta(days=r.randint(10, 90))
+        bank = r.choice(BANKS_IN)
+        utr = (f"{bank}N{day:%y}{day.timetuple().tm_yday:03d}{r.randint(0, 999999):06d}" if r.random() < 0.6
+               else f"{bank}R5{day:%Y%m%d}{r.randint(0, 99999999):08d}")
+        rrn = f"{day:%y}"[-1] + f"{day.timetuple().tm_yday:03d}{r.randint(0, 23):02d}{r.randint(0, 999999):06d}"
+        return template.format(r=joined, u=utr, n=rrn, d=day.strftime(r.choice(["%d-%m-%Y", "%d.%m.%y", "%d/%m/%Y"])))
+
     # ---- history -----------------------------------------------------------------------------
     def _history(self) -> None:
         """Payments posted before this batch: some invoices paid in full (their payments carry
@@ -602,6 +687,8 @@ class Ledger:
                  ("column", 8), ("unknown", 2)]
         if self.history:
             kinds.append(("paidalready", 2))
+        if self.h.words == "india":
+            kinds.append(("tds", 8))
         k = 0
         while k < n:
             kind = r.choices([x for x, _ in kinds], [w for _, w in kinds])[0]
@@ -620,7 +707,8 @@ class Ledger:
             noises = {kind} if kind in ("typo", "split", "glued", "column") else set()
             amount_kind = kind if kind not in noises else "clean"
             if self.combined and amount_kind == "clean" and r.random() < 0.6:
-                amount_kind = r.choice(["multi", "instal", "deduct", "discount", "onepaid", "partial", "noref"])
+                amount_kind = r.choice(["multi", "instal", "deduct", "discount", "onepaid", "partial", "noref"]
+                                       + (["tds"] if self.h.words == "india" else []))
             if amount_kind == "noref":
                 noises = set()
             if self.combined and amount_kind != "noref":
@@ -636,7 +724,7 @@ class Ledger:
         c = r.choice(self.customers)
         opens = self._open(c)
         want = {"multi": r.randint(2, 5), "deduct": r.randint(2, 4), "onepaid": 2, "noref": r.choice([1, 1, 2])}
-        count = want.get(kind, 1)
+        count = r.choice([1, 1, 2, 3]) if kind == "tds" else want.get(kind, 1)
         if len(opens) < count:
             return 0
         chosen = r.sample(opens, count)
@@ -651,9 +739,7 @@ class Ledger:
             refs.pop(r.randrange(count))
             label += "+leftout"
         if kind == "noref":
-            text = r.choice(NOREF_EU if self.h.european else NOREF_US if self.h.words == "us"
-                            else NOREF_AP if self.h.words == "apac" else NOREF_LA if self.h.words == "latam"
-                            else NOREF)
+            text = r.choice(NOREF_BY_WORDS[self.h.words])
         else:
             # several invoices paid in full: a European payer or a cheque stub may give each one's amount
             quoted = [i["_open"] for i in chosen] if kind == "multi" and len(refs) == count else None
@@ -679,6 +765,13 @@ class Ledger:
                 return 0
             lines[which] = (inv, inv["_open"] - short, 0, short)
             amount -= short
+        elif kind == "tds":
+            # tax deducted at source: a share of each invoice before its 18% GST, in whole rupees
+            rate = r.choice([1, 2, 2, 10])
+            withheld = [int(round(i["_open"] / 1.18 * rate / 100 / 100)) * 100 for i in chosen]
+            lines = [(i, i["_open"] - tds, 0, tds) for i, tds in zip(chosen, withheld)]
+            amount = sum(a for _, a, _, _ in lines)
+            text += r.choice(TDS_SAID).format(p=rate)
         elif kind == "onepaid":
             lines = lines[:1]
             amount = lines[0][1]
@@ -761,12 +854,15 @@ class Ledger:
             w.writerows(self.truth)
 
 
+NOREF_BY_WORDS = {"english": NOREF, "european": NOREF_EU, "us": NOREF_US, "apac": NOREF_AP, "latam": NOREF_LA,
+                  "india": NOREF_IN}
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
            "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
            "eucombined": dict(kinds="combined", history=False), "lockbox": dict(kinds="single", history=False),
            "lbcombined": dict(kinds="combined", history=False), "apac": dict(kinds="single", history=False),
            "apcombined": dict(kinds="combined", history=False), "latam": dict(kinds="single", history=False),
-           "lacombined": dict(kinds="combined", history=False)}
+           "lacombined": dict(kinds="combined", history=False), "india": dict(kinds="single", history=False),
+           "incombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})
@@ -785,6 +881,17 @@ def decimal_comma(cents_value: int, grouping: str = ".") -> str:
     """1234.56 as 1.234,56 (or with another separator of thousands: 1 234,56)."""
     whole, frac = divmod(cents_value, 100)
     return f"{whole:,}".replace(",", grouping) + f",{frac:02d}"
+
+
+def indian_grouping(cents_value: int) -> str:
+    """1234567.89 as India groups it: 12,34,567.89 (thousands, then lakhs and crores)."""
+    whole, frac = divmod(cents_value, 100)
+    digits = str(whole)
+    head, groups = digits[:-3], [digits[-3:]]
+    while head:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join(groups) + f".{frac:02d}"
 
 
 def main(argv: list[str]) -> None:
