@@ -16,6 +16,7 @@ from arxl.core.matching import batch, identify_payer, match_payments, match_remi
 from arxl.core.matching.amounts import Line
 from arxl.core.matching.policy import RULES, STRONG_NAME, Held, Rule, held_sentences
 from arxl.core.matching.propose import Candidate, Payment
+from arxl.core.matching.text import read_remittance
 from arxl.core.money import to_minor
 from arxl.core.settings import Settings, WriteOffLimit
 
@@ -522,9 +523,11 @@ def test_a_number_written_without_its_zeros_is_read_with_a_keying_error_too():
                            Reference="FOLIO 1384047 E 00125136")], invoices)
     applied, _, _, evidence = proposal(matches, "P1")
     assert applied == {"000138043": 55700} and "000138043 (written '1384043', keying error)" in evidence
-    # two invoices named, the amount settling the one misspelt: not a part payment of the other
-    applied, decision, _, _ = proposal(matches, "P2")
-    assert applied == {"000138047": 56100} and decision == "Review"
+    # two invoices named, the amount settling the one misspelt: not a part payment of the other,
+    # and the Evidence says which one is left unpaid (whether it posts is the model's: the
+    # amount to the cent of an invoice one keying error from what was written)
+    applied, _, _, evidence = proposal(matches, "P2")
+    assert applied == {"000138047": 56100} and "the amount pays it but not 000125136" in evidence
 
 
 def test_a_part_payment_read_in_part_as_an_order_number_is_held_when_it_is_an_invoice_number_misspelt():
@@ -1269,3 +1272,68 @@ def test_a_year_written_after_an_invoice_number_is_not_another_invoice(reference
                      invoices)
     applied, _, _, evidence = proposal(matches, "P1")
     assert applied == {"F26-007814": 60000} and "F26-002026" not in evidence, evidence
+
+
+# ---- India: fiscal-year numbering, amounts in lakhs, tax withheld at source ------------------------
+
+# GST invoices are numbered afresh each fiscal year (April to March): INV/25-26/01475 and
+# INV/26-27/01475 are two invoices, and other customers' numbers run past 02627.
+FISCAL_YEARS = [invoice(f"INV/26-27/{n:05d}", ("C001", "C002", "C003")[n % 3], 40 + n % 900)
+                for n in range(1, 3000) if n not in (1475, 4512, 4513)]
+FISCAL_YEARS += [invoice("INV/25-26/01475", "C001", 880.00), invoice("INV/26-27/01475", "C005", 1056.86)]
+
+
+@pytest.mark.parametrize("reference", ["INV INV/26-27/1475", "BILL NO 26-27/1475", "AGST BILL INV/26-27/01475"])
+def test_a_fiscal_years_parts_are_not_read_as_another_invoice(reference):
+    # "INV/26-27" spells INV/26-27/02627 (a paid invoice) with its zeros dropped: it was read so,
+    # and held the payment ("also names INV/26-27/02627, not open"); and the year written before
+    # a number without its zeros says which of the two 01475 is meant
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1056.86, Reference=reference)],
+                     FISCAL_YEARS, open_balances={"INV/26-27/02627": 0})
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"INV/26-27/01475": 105686} and decision == "Auto", evidence
+    assert "02627" not in evidence
+
+
+def test_amounts_in_rupees_grouped_in_lakhs_are_read_as_what_each_invoice_is_paid():
+    rem = read_remittance("INV/26-27/04512 RS.1,23,456.78, INV/26-27/04513 Rs 152.58 \u20b9 2,500.00", "INR")
+    assert [a.cents for a in rem.amounts] == [12345678, 15258, 250000]
+    assert [p.text for p in rem.parts] == ["INV", "26", "27", "04512", "INV", "26", "27", "04513"]
+    invoices = FISCAL_YEARS + [invoice("INV/26-27/04512", "C005", 123456.78), invoice("INV/26-27/04513", "C005", 152.58)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=123609.36,
+                           Reference="INV/26-27/04512 RS.1,23,456.78, INV/26-27/04513 RS.152.58")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"INV/26-27/04512": 12345678, "INV/26-27/04513": 15258} and decision == "Auto", evidence
+
+
+def test_tax_withheld_at_source_is_taken_from_every_invoice_paid_in_proportion():
+    # 2% TDS of each invoice before its 18% GST: 200.00 of 11,800.00 and 40.00 of 2,360.00
+    invoices = FISCAL_YEARS + [invoice("INV/26-27/04512", "C005", 11800.00), invoice("INV/26-27/04513", "C005", 2360.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=13920.00,
+                           Reference="INV/26-27/04512, INV/26-27/04513 LESS TDS")], invoices)
+    rows = matches.set_index("InvoiceID")
+    assert rows.loc["INV/26-27/04512", ["ApplyAmount", "ShortPay", "Reason"]].tolist() == [1160000, 20000, "TAX_WITHHELD"]
+    assert rows.loc["INV/26-27/04513", ["ApplyAmount", "ShortPay", "Reason"]].tolist() == [232000, 4000, "TAX_WITHHELD"]
+    assert "less the tax withheld from each" in rows["Evidence"].iloc[0]
+
+
+def test_an_invoice_named_that_a_deduction_paid_in_order_leaves_without_cash_is_never_auto():
+    # 950.00 for 940001 (1,000.00) and 940002 (300.00) "DAMAGED": paid in the order named, 940001
+    # takes it all less 50.00 and 940002 gets nothing. That was posted automatically, with 940002
+    # left open without a word: the payer named it, and a clerk decides what was paid.
+    invoices = [invoice("940001", "C005", 1000.00), invoice("940002", "C005", 300.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=950.00,
+                           Reference="INV 940001 940002 DAMAGED")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "940002" in evidence, (applied, evidence)
+
+
+@pytest.mark.parametrize("amount", [120.98, 1800.00])
+def test_a_deduction_the_remittance_speaks_of_that_the_amount_does_not_bear_out_goes_to_a_clerk(amount):
+    # "TDS @2%" with 120.98 paid of 1,500.00 owed is no tax withheld (a part payment, or another
+    # invoice); 1,800.00 "after TDS deduction" pays more than the invoices named (one left out?)
+    invoices = FISCAL_YEARS + [invoice("INV/26-27/04512", "C005", 1000.00), invoice("INV/26-27/04513", "C005", 500.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=amount,
+                           Reference="INV/26-27/04512, INV/26-27/04513 AFTER TDS @2% DEDUCTION")], invoices)
+    _, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "speaks of a deduction (Tax withheld) that the amount does not bear out" in evidence

@@ -79,7 +79,10 @@ at all); invoices found by their sum for a payer known only by a name that fits 
 well (whose invoices add up to the amount too, or were not searched); an open invoice named exactly
 that the amount does not settle while another, one keying error from what was written, is settled
 by it (the one named is proposed: a keying error only the amount speaks for never replaces an exact
-reading); a keying error the amount does not bear out; invoices found by a sum chance would give. A
+reading); a keying error the amount does not bear out; invoices found by a sum chance would give;
+a deduction the remittance speaks of (LESS TDS, DAMAGED) that the amount does not bear out (it pays
+more than the invoices named, or far less than any tax withheld); invoices named that the amount,
+paid in the order named, leaves without cash. A
 keying error with an amount that does not settle what it reads is proposed at all only where
 numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
 confident proposals take from open balances first, but one taking an invoice by its amount alone

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from arxl.core.matching.text import TAX_WITHHELD
 from arxl.core.money import percent_of
 from arxl.core.settings import WriteOffTolerance
 
@@ -28,6 +29,9 @@ MAX_TRIPLE_SEARCH = 600  # open invoices of one customer beyond which only 1 or 
 # from one of them (it stays open on it), not a partial payment spread over them all.
 DEDUCTION_SHARE = 0.10
 UNEARNED_REASON = "Unearned discount"  # the reason of a discount taken after the terms lapsed
+# Tax withheld at source is a rate of each invoice (of its amount before sales tax): up to this
+# share of what is owed, spread over the invoices paid together in proportion to their balances.
+WITHHELD_SHARE = 0.20
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,12 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
             return Settlement(tuple(lines), 0, UNEARNED,
                               f"pays {them} less {float(r) * 100:g}% though the terms allow no discount on this date")
     short = owed - amount
+    if reason == TAX_WITHHELD and short > WITHHELD_SHARE * owed:
+        reason = ""  # more than any tax withheld: a part payment
+    if n > 1 and reason == TAX_WITHHELD:
+        withheld = in_proportion(short, opens)
+        lines = [Line(i, o - w, 0, 0, w, reason if w else "") for i, o, w in zip(invoices, opens, withheld)]
+        return Settlement(tuple(lines), 0, SHORT, "pays them less the tax withheld from each")
     if n > 1 and not reason and short <= DEDUCTION_SHARE * max(opens):
         largest = max(range(n), key=lambda k: opens[k])  # the one that can bear it
         lines = [Line(i, o) for i, o in zip(invoices, opens)]
@@ -124,6 +134,19 @@ def settle(amount: int, opens: list[int], discounts: list[int], invoices: list[i
     return Settlement(tuple(lines), 0, PARTIAL,
                       "is a partial payment (instalment); the rest stays open" if says_partial
                       else "pays part of what is open; the rest stays open")
+
+
+def in_proportion(total: int, weights: list[int]) -> list[int]:
+    """``total`` (minor units) split in proportion to ``weights``, to the unit: each share
+    rounded down, the units left given to the largest remainders."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [total] + [0] * (len(weights) - 1)
+    shares = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda k: -(total * weights[k] % whole))
+    for k in by_remainder[:total - sum(shares)]:
+        shares[k] += 1
+    return shares
 
 
 def _less_stated(amount: int, opens: list[int], discounts: list[int], invoices: list[int],

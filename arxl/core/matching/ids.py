@@ -189,6 +189,9 @@ class ReferenceIndex:
             stripped = [c.lstrip("0") or "0" for c in core]
             keys = [_joined(table, range(i, len(shape))) for i in range(1, first + 1)]
             keys += [core, stripped]
+            if first and distinctive == [len(shape) - 1] and stripped != core:
+                # the whole reference with its number written without its zeros (INV/26-27/4512)
+                keys.append([a + b for a, b in zip(_joined(table, range(first)), stripped)])
             letters_before = [i for i in range(first) if shape[i] == "L"]
             if letters_before:
                 prefix = _joined(table, letters_before)
@@ -350,6 +353,10 @@ class ReferenceIndex:
                 continue
             hit = self._widest(parts, i)
             if hit is None:
+                if self._fixed_run(parts[i:i + 2]) and parts[i].digits and _tight(parts[i + 1]):
+                    covered[i] = covered[i + 1] = 1  # read as a year's parts ("26-27" of INV/26-27/04512)
+                    i += 2
+                    continue
                 i += 1
                 continue
             width, start, (positions, how) = hit
@@ -394,6 +401,12 @@ class ReferenceIndex:
                     out.append((text[k:], part.start + k))
         return out
 
+    def _fixed_run(self, parts: Sequence[Part]) -> bool:
+        """Two or more parts, each a fixed part of our references (a prefix and the years of a
+        fiscal year, "INV/26-27" of INV/26-27/04512): never a reference by themselves, whatever
+        core they happen to spell."""
+        return len(parts) > 1 and all(p.text in self.fixed_values for p in parts)
+
     def _widest(self, parts: Sequence[Part], i: int) -> tuple[int, int, tuple[tuple[int, ...], str]] | None:
         """The widest run of parts from i that spells a key: (width, where it begins, lookup).
         A run may be two parts wider than our keys: pieces of one number ("313029 4325")."""
@@ -403,6 +416,8 @@ class ReferenceIndex:
             reach += 1
         heads = self._heads(parts[i])
         for width in range(reach, 0, -1):
+            if width > 1 and self._fixed_run(parts[i:i + width]):
+                continue  # the fixed parts of a number (a fiscal year "26-27"), never a number by themselves
             rest = "".join([p.text for p in parts[i + 1:i + width]])
             for head, start in heads:
                 found = self.lookup(head + rest)

@@ -38,6 +38,7 @@ class Rule(StrEnum):
     LOOSE_UNSETTLED = "keying error, unsettled"
     SETTLED_INSTEAD = "another reading settles"
     MISSPELT_INSTEAD = "an invoice number misspelt"
+    DEDUCTION_UNBORNE = "a deduction the amount does not bear out"
     SPOKEN_FOR = "spoken for"
     NAMED_ELSEWHERE = "named by another payment"
     ROUND_REST = "round rest"
@@ -98,6 +99,10 @@ RULES: tuple[Row, ...] = (
     # prefix or zeros) that the amount does not settle, while it is one keying error from an
     # invoice number of the customer's: which one is paid is for a clerk.
     Row(Rule.MISSPELT_INSTEAD, "what was written is also {detail} of the same payer with one keying error"),
+    # The remittance speaks of a deduction (LESS TDS, DAMAGED), yet the amount pays more than the
+    # invoices it names, or so much less that no such deduction explains it: what else is paid,
+    # or what was deducted, is for a clerk.
+    Row(Rule.DEDUCTION_UNBORNE, "the remittance speaks of a deduction ({detail}) that the amount does not bear out"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),

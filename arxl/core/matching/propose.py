@@ -867,6 +867,9 @@ class _Maker:
         (``weak_sum``: why the sum says little, where chance is not the reason)."""
         items, pay = self.items, self.pay
         invoices = [x.invoice for x in settlement.lines]
+        # a named invoice the amount does not reach (paid in the order named, it ran out before)
+        # is named and not paid, as one a subset leaves out is
+        unpaid = [*unpaid, *(items.invoice_ids[r.invoice] for r in chosen if r.invoice not in invoices)]
         amount = self._amount_level(settlement)
         instalment_note = ""
         if amount == "partial" and len(invoices) == 1 and chosen:
@@ -956,6 +959,8 @@ class _Maker:
             held.append(Held(Rule.NAMES_CLOSED, in_words(dict.fromkeys(shown))))
         if not items.disputed.isdisjoint(invoices):
             held.append(Held(Rule.DISPUTED))
+        if self.rem.reason and settlement.how in (OVERPAID, PARTIAL) and not settlement.stated:
+            held.append(Held(Rule.DEDUCTION_UNBORNE, self.rem.reason))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
         if extra and sum_bits(chance) < FAR_AHEAD_BITS:

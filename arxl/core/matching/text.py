@@ -97,6 +97,11 @@ def _is_date(m: re.Match[str]) -> bool:
     return 1 <= min(a, b) <= 12 and max(a, b) <= 31 and (len(m.group("year")) == 4 or m.group("sep") == ".")
 
 
+# A currency's sign or abbreviation written before an amount: $ \u00a5 \u20ac \u00a3 \u20b9, the rupee as
+# India and its neighbours write it (Rs. 1,234.56, RS.1234.56), the real (R$ 1.234,56).
+_CURRENCY_MARK = r"(?:[$\u00a5\u20ac\u00a3\u20b9]|RS\.?\s?|R\$\s?)?"
+
+
 @cache
 def _amount_pattern(decimals: int) -> re.Pattern[str]:
     """An amount as remittances quote them, with the decimals of the payment's currency:
@@ -104,14 +109,16 @@ def _amount_pattern(decimals: int) -> re.Pattern[str]:
     thousands ("1,234,000", "1,234,000.00"), for a bare number may be a reference."""
     if decimals == 0:
         body = r"\d{1,3}(?:,\d{3})+(?:\.0{1,2})?|\d+\.00"
-        return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{body})(?![\w.]|,\d)")
+        return re.compile(rf"(?<![\w.,]){_CURRENCY_MARK}(?P<number>{body})(?![\w.]|,\d)")
     # with a decimal point (1,234.56; in Switzerland 1'234.56), or as much of Europe writes it,
     # with a decimal comma (1.234,56 / 1 234,56 / 50,00): the two are told apart by the decimals
     # that end them. Thousands grouped by a space are read only before a decimal comma: "100234
     # 1,234.56" is a reference and an amount, "1 234,56" one amount (never 234,56).
-    point = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:['\u00a0\u202f]\d{{3}})+|\d+)\.\d{{{decimals}}}(?![\w.]|,\d)"
+    # India groups by lakhs and crores before a decimal point (1,23,456.78).
+    point = (rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,2}}(?:,\d{{2}})+,\d{{3}}|\d{{1,3}}(?:['\u00a0\u202f]\d{{3}})+|\d+)"
+             rf"\.\d{{{decimals}}}(?![\w.]|,\d)")
     comma = rf"(?:\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:[ '\u00a0\u202f]\d{{3}})+|\d+),\d{{{decimals}}}(?![\w,]|\.\d)"
-    return re.compile(rf"(?<![\w.,])[$\u00a5\u20ac\u00a3]?(?:{point}|(?P<comma>{comma}))")
+    return re.compile(rf"(?<![\w.,]){_CURRENCY_MARK}(?P<number>{point}|(?P<comma>{comma}))")
 
 _PART = re.compile(r"[A-Z]+|\d+")
 # EDI 820 remittance segments, as banks and bank-file importers pass them on: RMR*<qualifier>*
@@ -122,6 +129,7 @@ _RMR = re.compile(r"RMR\*(?P<qual>[A-Z0-9]{1,3})\*(?P<ref>[^*\\~]*)(?P<rest>(?:\
 _ADX = re.compile(r"ADX\*(?P<amount>-?[\d.,]+)\*(?P<code>[^*\\~]*)(?:\*(?P<qual>[A-Z0-9]{1,3})\*(?P<ref>[^*\\~]*))?")
 _ACTION_CODE = re.compile(r"[A-Z]{1,2}")
 
+TAX_WITHHELD = "Tax withheld"  # a share of each invoice paid, withheld at source
 # Reasons a payer gives for paying less, as remittances spell them (a word starting so).
 _REASONS = (
     ("DAMAGE", "Damaged goods"), ("DEFECT", "Damaged goods"), ("BROKEN", "Damaged goods"),
@@ -129,6 +137,8 @@ _REASONS = (
     ("SHORTAGE", "Shortage"), ("SHORT SHIP", "Shortage"), ("MISSING", "Shortage"),
     ("RETURN", "Return"), ("RTN", "Return"), ("PROMO", "Promotion"), ("ALLOWANCE", "Allowance"),
     ("CHARGEBACK", "Chargeback"), ("DEDUCT", "Deduction"), ("REBATE", "Rebate"), ("TAX", "Tax"),
+    # tax the payer withholds at source and pays to the state for us (India's TDS, WHT elsewhere)
+    ("TDS", TAX_WITHHELD), ("WHT", TAX_WITHHELD), ("WITHHOLD", TAX_WITHHELD), ("RETENC", TAX_WITHHELD),
 )
 _REASON_WORDS = re.compile(r"\b(" + "|".join(word for word, _ in _REASONS) + ")")
 _REASON_OF = dict(_REASONS)
@@ -312,7 +322,9 @@ def read_remittance(reference: str, currency: str = "") -> Remittance:
     amounts, deductions = [], []
 
     def keep_amount(m: re.Match[str]) -> str:
-        value = _minor(m.group(), currency, "," if m.lastgroup == "comma" else ".")
+        # (with a decimal point, commas only group digits: by thousands, or by lakhs)
+        value = (_minor(m.group("number"), currency, ",") if m.groupdict().get("comma")
+                 else _minor(m.group("number").replace(",", ""), currency))
         before, after = m.string[max(0, m.start() - 24):m.start()], m.string[m.end():]
         deducted = ((_DEDUCTED_BEFORE.search(before) or _DEDUCTED_AFTER.match(after))
                     and not _DISCOUNT_AFTER.match(after))
