@@ -189,8 +189,9 @@ class ReferenceIndex:
             stripped = [c.lstrip("0") or "0" for c in core]
             keys = [_joined(table, range(i, len(shape))) for i in range(1, first + 1)]
             keys += [core, stripped]
-            if first and distinctive == [len(shape) - 1] and stripped != core:
-                # the whole reference with its number written without its zeros (INV/26-27/4512)
+            if "D" in shape[:first] and distinctive == [len(shape) - 1] and stripped != core:
+                # the whole reference with its number written without its zeros (INV/26-27/4512;
+                # with a letter prefix alone, that is the prefix and core key above)
                 keys.append([a + b for a, b in zip(_joined(table, range(first)), stripped)])
             letters_before = [i for i in range(first) if shape[i] == "L"]
             if letters_before:
