@@ -5,7 +5,7 @@ master workbook (``new_workbook``) with a truth.csv in score.py's format.
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
                                 [--only single,combined,history,european,eucombined,lockbox,lbcombined,
                                         apac,apcombined,latam,lacombined,india,incombined]
-                                [--score]
+                                [--score] [--invoice-format FMT]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
   single    one kind of noise per payment; InvoiceID a ten-digit billing number with gaps,
@@ -75,6 +75,10 @@ What each payment may carry (truth.csv Kind names them, joined by "+"):
   discount, partial, over, noref, multi: the usual kinds; unknown: nobody we know;
   paidalready (history): naming an invoice paid before (truth: nothing open)
 
+--invoice-format writes the InvoiceIDs in another grammar ("{yy}/{n:05d}", "FV/{n}/{mm}/{yyyy}":
+see House.invoice_format), each paid invoice written so, by its number alone, or run together;
+bench/grammars.py scores a list of them.
+
 With --score, each ledger is matched and scored as bench/score_dev.py does (score.py's JSON).
 The matcher must never be tuned to these spellings: they are here to find failure classes.
 """
@@ -91,7 +95,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import openpyxl
@@ -204,7 +208,8 @@ class House:
     name: str
     # "billing" (ten digits with gaps), "fiscal" (F26-004512, dense), "slash" (RE26/004512),
     # "branch" (the issuing branch's letter and one dense sequence: B0045123), "sales" (SI-004512)
-    # "nota" (a fiscal note's nine digits: 000123456) or "gst" (INV/26-27/04512, afresh each fiscal year)
+    # "nota" (a fiscal note's nine digits: 000123456), "gst" (INV/26-27/04512, afresh each fiscal
+    # year) or "format" (``invoice_format``)
     invoice: str
     extra_column: str  # the further reference column named in MatchColumns
     # "document" (dense eight digits), "sparse" (random nine digits), "order" (SO-884512, dense)
@@ -213,6 +218,9 @@ class House:
     # "european", "us", "apac", "latam" or "india": names, remittance words and amounts as written
     words: str = "english"
     currency: str = "GBP"  # the base currency
+    # with invoice "format": the InvoiceID as a str.format of its number n ({n:05d}), the year
+    # (yy, yyyy; yy1 the next) and month (mm: numbered afresh each month, as in much of Europe)
+    invoice_format: str = ""
 
     @property
     def european(self) -> bool:
@@ -269,6 +277,8 @@ class Ledger:
         # GST invoices are numbered afresh each fiscal year (April to March): by the year it begins
         self._next_gst = {AS_OF.year: self.r.randint(1, 40), AS_OF.year - 1: self.r.randint(4000, 6000)} \
             if house.invoice == "gst" else {}
+        self._next_in: dict[tuple[int, ...], int] = {}  # invoice "format": the last number, by period
+        self._numbers: dict[str, int] = {}  # invoice "format": each InvoiceID's number
         self._next_doc = 49000000 + self.r.randint(0, 9999)
         self._used: set[str] = set()
         self.invoices: list[dict] = []
@@ -440,6 +450,14 @@ class Ledger:
         return "ACCT " + "".join(r.choices(string.digits, k=12))
 
     def _invoice_id(self, date: dt.date) -> str:
+        if self.h.invoice == "format":
+            fmt = self.h.invoice_format
+            period = (date.year, date.month) if "{mm" in fmt else ()
+            self._next_in[period] = self._next_in.get(period, self.r.randint(1, 40) if period else 1000) + 1
+            n = self._next_in[period]
+            ref = fmt.format(n=n, yy=date.year % 100, yy1=(date.year + 1) % 100, yyyy=date.year, mm=date.month)
+            self._numbers[ref] = n
+            return ref
         if self.h.invoice == "gst":
             year = date.year if date.month >= 4 else date.year - 1
             self._next_gst[year] = self._next_gst.get(year, 1) + 1
@@ -539,6 +557,8 @@ class Ledger:
         ref = inv["InvoiceID"]
         if "column" in noises:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
+        elif self.h.invoice == "format" and r.random() < 0.35:  # its number alone, or run together
+            ref = r.choice([str(self._numbers[ref]), re.sub(r"[^A-Z0-9]", "", ref), re.sub(r"[^A-Z0-9]+", " ", ref)])
         elif self.h.invoice == "gst" and r.random() < 0.35:  # the year or the prefix left out, or the zeros
             _, year, number = ref.split("/")
             ref = r.choice([number.lstrip("0"), f"{year}/{number}", f"INV/{year}/{number.lstrip('0')}",
@@ -901,11 +921,14 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--payments", type=int, default=4000)
     ap.add_argument("--only", default=",".join(LEDGERS))
     ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
+    ap.add_argument("--invoice-format", default="", help="InvoiceIDs in another grammar (House.invoice_format)")
     a = ap.parse_args(argv)
     for name in a.only.split(","):
         spec = LEDGERS[name]
+        house = replace(HOUSES[name], invoice="format", invoice_format=a.invoice_format) if a.invoice_format \
+            else HOUSES[name]
         # each ledger's seed follows its place among all the ledgers, so --only makes the same one
-        ledger = Ledger(HOUSES[name], a.seed + list(LEDGERS).index(name), customers=a.payments // 5,
+        ledger = Ledger(house, a.seed + list(LEDGERS).index(name), customers=a.payments // 5,
                         invoices=a.payments * 4, payments=a.payments, kinds=str(spec["kinds"]),
                         history=bool(spec["history"]))
         ledger.write(a.out / name)
