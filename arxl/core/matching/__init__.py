@@ -82,7 +82,8 @@ by it (the one named is proposed: a keying error only the amount speaks for neve
 reading); a keying error the amount does not bear out; invoices found by a sum chance would give;
 a deduction the remittance speaks of (LESS TDS, DAMAGED) that the amount does not bear out (it pays
 more than the invoices named, or far less than any tax withheld); invoices named that the amount,
-paid in the order named, leaves without cash. A
+paid in the order named, leaves without cash; a part payment of the one invoice named whose amount
+another open invoice of the customer is open for, to the cent. A
 keying error with an amount that does not settle what it reads is proposed at all only where
 numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
 confident proposals take from open balances first, but one taking an invoice by its amount alone

@@ -4,7 +4,8 @@ The grammar is learned from the references themselves (InvoiceID, PONumber, Matc
 Each reference splits into parts: runs of letters or of digits ("INV-2024-00123" -> INV | 2024 |
 00123). References with the same sequence of part kinds share a shape; within a shape, a
 position whose values hardly vary (a prefix, a year) is *fixed*, one that varies is
-*distinctive*. Every reference is then indexed under:
+*distinctive*; a year run into a zero-padded number ("A26001490", "2026001490") counts as a part
+of its own. Every reference is then indexed under:
 - its full key (all parts, separators and case ignored, O near digits read as 0): exact;
 - its spellings without the leading fixed parts ("2024-00123", "00123"), its distinctive core
   without leading zeros ("123"), and its letter prefix with that core ("INV00123", "INV123"):
@@ -126,6 +127,31 @@ def _joined(table: list[list[str]], columns: Iterable[int]) -> list[str]:
     return ["".join(values) for values in zip(*(table[c] for c in columns))]
 
 
+def _is_year(text: str) -> bool:
+    return (len(text) == 2 and 15 <= int(text) <= 40) or (len(text) == 4 and 2015 <= int(text) <= 2040)
+
+
+def _year_run_in(shape: str, table: list[list[str]]) -> tuple[str, list[list[str]]]:
+    """The shape and part columns with a year run into a zero-padded number ("26001490" of
+    A26001490, "2026001490") split off as a part of its own, as if written A26-001490: the
+    number is then read by itself and without its zeros ("1490"), as payers write it. A run of
+    digits is split so where all of them are as long, begin with at most three years (of two or
+    four digits) and go on with a zero nine times in ten."""
+    for i, kind in enumerate(shape):
+        values = table[i]
+        if kind != "D" or len({len(v) for v in values}) != 1:
+            continue
+        for k in (4, 2):
+            if len(values[0]) - k < 3:
+                continue
+            years = {v[:k] for v in values}
+            if len(years) <= 3 and all(_is_year(y) for y in years) \
+                    and sum(v[k] == "0" for v in values) >= 0.9 * len(values):
+                split = [[v[:k] for v in values], [v[k:] for v in values]]
+                return shape[:i] + "DD" + shape[i + 1:], table[:i] + split + table[i + 1:]
+    return shape, table
+
+
 def _tight(part: Part) -> bool:
     """Close enough to the part before it to belong to the same reference."""
     return len(part.sep) <= 3 and "," not in part.sep and ";" not in part.sep
@@ -176,6 +202,7 @@ class ReferenceIndex:
         for shape in sorted(by_shape):
             rows = by_shape[shape]
             table = [list(column) for column in zip(*(parts[pos] for pos in rows))]
+            shape, table = _year_run_in(shape, table)
             varied = [len(set(values)) >= max(2, 0.2 * len(rows)) for values in table]
             if not any(varied):
                 varied[-1] = True

@@ -39,6 +39,7 @@ class Rule(StrEnum):
     SETTLED_INSTEAD = "another reading settles"
     MISSPELT_INSTEAD = "an invoice number misspelt"
     DEDUCTION_UNBORNE = "a deduction the amount does not bear out"
+    SETTLES_ANOTHER = "a part payment that settles another invoice"
     SPOKEN_FOR = "spoken for"
     NAMED_ELSEWHERE = "named by another payment"
     ROUND_REST = "round rest"
@@ -103,6 +104,11 @@ RULES: tuple[Row, ...] = (
     # invoices it names, or so much less that no such deduction explains it: what else is paid,
     # or what was deducted, is for a clerk.
     Row(Rule.DEDUCTION_UNBORNE, "the remittance speaks of a deduction ({detail}) that the amount does not bear out"),
+    # Part of the one invoice named is paid, and the amount is what another open invoice of the
+    # same customer is open for, to the cent: that one, named too briefly to be read ("PAY 18"),
+    # or by another number, is as likely what is paid.
+    Row(Rule.SETTLES_ANOTHER, "the amount pays part of the invoice named, and is what {detail} of the same "
+                              "customer is open for"),
     # An amount that does not settle the invoices, and more in the text than they explain: what
     # is paid may be what was not read.
     Row(Rule.UNEXPLAINED, "the amount does not settle the invoices, and the remittance also names {detail}"),

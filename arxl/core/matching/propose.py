@@ -961,6 +961,11 @@ class _Maker:
             held.append(Held(Rule.DISPUTED))
         if self.rem.reason and settlement.how in (OVERPAID, PARTIAL) and not settlement.stated:
             held.append(Held(Rule.DEDUCTION_UNBORNE, self.rem.reason))
+        if amount == PARTIAL and len(invoices) == 1 and chosen:  # (instalments that settle it are no part payment)
+            others = items.open_of(customer, pay.currency, self.open_now, besides=invoices)
+            settled = others[self.open_now[others] == pay.amount]
+            if len(settled):
+                held.append(Held(Rule.SETTLES_ANOTHER, in_words(items.invoice_ids[i] for i in settled.tolist())))
         if settlement.how == PARTIAL and len(invoices) > 1:
             held.append(Held(Rule.PARTIAL_SPREAD, str(len(invoices))))
         if extra and sum_bits(chance) < FAR_AHEAD_BITS:
