@@ -1,7 +1,8 @@
 """The matcher on invoice-number grammars none of our houses uses: the single-noise ledger of
-bench/adversarial.py drawn again with its InvoiceIDs in each grammar, matched and scored.
+bench/adversarial.py (or, with --ledger combined, the one with several kinds of noise in a
+payment) drawn again with its InvoiceIDs in each grammar, matched and scored.
 
-    python bench/grammars.py [--payments 2000] [--seed 13] [--out DIR] [FORMAT ...]
+    python bench/grammars.py [--ledger single|combined] [--payments 2000] [--seed 13] [--out DIR] [FORMAT ...]
 
 A grammar is a str.format of the invoice's number n, the year (yy, yyyy; yy1 the next) and the
 month (mm: numbered afresh each month). Prints one line per grammar: auto_rate, auto_precision
@@ -28,6 +29,7 @@ GRAMMARS = ["{yy}/{n:05d}", "{n:05d}/{yy}", "INV.{yy}.{n:05d}", "{yyyy}-INV-{n:0
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("formats", nargs="*", default=GRAMMARS)
+    ap.add_argument("--ledger", choices=("single", "combined"), default="single")
     ap.add_argument("--payments", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path)
@@ -35,12 +37,12 @@ def main(argv: list[str]) -> None:
     out = a.out or Path(tempfile.mkdtemp(prefix="grammars-"))
     for k, fmt in enumerate(a.formats):
         folder = out / f"g{k:02d}"
-        subprocess.run([sys.executable, str(ROOT / "bench" / "adversarial.py"), "--only", "single", "--seed",
+        subprocess.run([sys.executable, str(ROOT / "bench" / "adversarial.py"), "--only", a.ledger, "--seed",
                         str(a.seed), "--payments", str(a.payments), "--invoice-format", fmt, "--out", str(folder)],
                        check=True, capture_output=True)
-        with open(folder / "single" / "truth.csv", newline="") as f:
+        with open(folder / a.ledger / "truth.csv", newline="") as f:
             example = next(r["InvoiceID"] for r in csv.DictReader(f) if r["InvoiceID"])
-        book, truth = folder / "single" / "book.xlsx", folder / "single" / "truth.csv"
+        book, truth = folder / a.ledger / "book.xlsx", folder / a.ledger / "truth.csv"
         done = subprocess.run([sys.executable, str(ROOT / "bench" / "score_dev.py"), str(book), str(truth),
                                "--matches", str(folder / "matches.csv")], check=True, capture_output=True, text=True)
         result = json.loads(done.stdout.strip().splitlines()[-1])

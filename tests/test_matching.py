@@ -1371,3 +1371,62 @@ def test_a_number_run_into_digits_that_are_no_year_is_not_split():
     index = ReferenceIndex("InvoiceID", ids)
     assert index.read_exactly(read_remittance("PAY 1490", "USD"))[0] == []
     assert index.read_exactly(read_remittance(ids[490], "USD"))[0][0].how == "exact"
+
+
+def test_a_number_alone_settled_only_within_the_write_off_tolerance_teaches_nothing_of_the_payer():
+    # "REF 6359" from a payer nobody knows names 06359/26 in part (among dense numbers any four
+    # digits name some invoice), and 930.18 is within the tolerance of its 932.28: learned from
+    # that, the payer's name made its next "REF 3530" a part payment posted without a clerk
+    invoices = [invoice(f"{n:05d}/26", ("C001", "C002", "C003")[n % 3], 40 + n % 900) for n in range(3000, 7000)
+                if n not in (3530, 6359)]
+    invoices += [invoice("06359/26", "C004", 932.28, Currency="USD"), invoice("03530/26", "C004", 900.00, Currency="USD")]
+    matches, _ = run([dict(PaymentID="P1", PayerName="M LOPEZ PERSONAL", Amount=930.18, Reference="REF 6359"),
+                      dict(PaymentID="P2", PayerName="M LOPEZ PERSONAL", Amount=517.17, Reference="REF 3530")],
+                     invoices)
+    _, decision, _, evidence = proposal(matches, "P2")
+    assert decision != "Auto" and "learned from this batch" not in evidence, evidence
+
+
+def test_much_more_paid_than_the_invoices_read_beside_numbers_nothing_reads_goes_to_a_clerk():
+    # two invoices read, two more written in pieces nothing reads ("20 - 2604914" for
+    # 2026-INV-04914): the 1,815.05 left over was put on account and posted. A bank's transfer
+    # number, longer than any number of ours, asks nothing.
+    invoices = [invoice(f"2026-INV-{n:05d}", ("C001", "C002", "C003")[n % 3], 40 + n % 900) for n in range(2000, 8000)
+                if n not in (6805, 7624)]
+    invoices += [invoice("2026-INV-06805", "C005", 125.52), invoice("2026-INV-07624", "C005", 339.80),
+                 invoice("2026-INV-01005", "C005", 200.00), invoice("2026-INV-01006", "C005", 365.32)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=2280.37,
+                           Reference="SETTLEMENT 20 - 2604914 2026-INV-06805 20 - 2602649 2026-INV-07624 THANK YOU"),
+                      dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=1000.00,
+                           Reference="NEFT-YESBR52026051135552122-2026-INV-01005 2026-INV-01006")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert decision == "Review" and "also names 2604914 and 2602649" in evidence, (applied, evidence)
+    assert "also names" not in proposal(matches, "P2")[3]
+
+
+# Numbered afresh each month (2605-0100: May's hundredth), as many small companies number: every
+# number is used again in other months.
+MONTHLY = [invoice(f"26{month:02d}-{n:04d}", ("C001", "C002", "C003")[(n + month) % 3], 40 + (n * month) % 900)
+           for month in range(1, 7) for n in range(1, 1700)]
+
+
+def test_a_keying_error_is_undone_among_numbers_used_again_each_month():
+    # "1516" is 1561 with two digits swapped: May's 2605-1561, which 361.64 settles; June's
+    # 2606-3516 (one digit replaced) was read as the only reference that near, since numbers
+    # shared by the months were not searched, and posted within the write-off tolerance
+    invoices = [i for i in MONTHLY if i["InvoiceID"] not in ("2605-1561", "2606-3516")]
+    invoices += [invoice("2605-1561", "C005", 361.64), invoice("2606-3516", "C005", 363.10)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=361.64, Reference="Doc 1516")],
+                     invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"2605-1561": 36164}, evidence
+
+
+def test_a_months_part_before_a_number_written_wrong_is_not_read_as_an_invoice():
+    # "2604-09412": April's 0912 with a 4 inserted; 2604 alone is also June's 2606-2604
+    invoices = [i for i in MONTHLY if i["InvoiceID"] not in ("2604-0912", "2606-2604")]
+    invoices += [invoice("2604-0912", "C005", 300.00), invoice("2606-2604", "C005", 900.00)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=114.65,
+                           Reference="Doc 2604-09412 PART")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert "2606-2604" not in applied, evidence

@@ -83,7 +83,8 @@ reading); a keying error the amount does not bear out; invoices found by a sum c
 a deduction the remittance speaks of (LESS TDS, DAMAGED) that the amount does not bear out (it pays
 more than the invoices named, or far less than any tax withheld); invoices named that the amount,
 paid in the order named, leaves without cash; a part payment of the one invoice named whose amount
-another open invoice of the customer is open for, to the cent. A
+another open invoice of the customer is open for, to the cent; much more paid than the invoices
+read, beside numbers nothing reads. A
 keying error with an amount that does not settle what it reads is proposed at all only where
 numbers are sparse and the payer is known. Currencies never mix. Within one batch the most
 confident proposals take from open balances first, but one taking an invoice by its amount alone

@@ -23,7 +23,7 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -95,6 +95,9 @@ class _Shared:
 
     def __len__(self) -> int:
         return len(self._row)
+
+    def keys(self) -> KeysView[str]:
+        return self._row.keys()
 
     def get(self, key: str) -> tuple[int, ...] | None:
         k = self._row.get(key)
@@ -340,6 +343,9 @@ class ReferenceIndex:
             full = exact.keys() & keys
             found.update(exact[key] for key in full)
             found.update(one[key] for key in one.keys() & (keys - full))
+            # and a key several references share (a number used again each month or year)
+            for key in self.partial.keys() & (keys - full):
+                found.update(self.partial.get(key) or ())
         return tuple(sorted(found))
 
     def near(self, written: str, positions: Sequence[int], most: int = 2) -> list[tuple[int, int]]:
@@ -388,6 +394,11 @@ class ReferenceIndex:
                 i += 1
                 continue
             width, start, (positions, how) = hit
+            if width == 1 and parts[i].digits and parts[i].text in self.fixed_values and i + 1 < n \
+                    and parts[i + 1].digits and _tight(parts[i + 1]):
+                covered[i] = 1  # the fixed head of a number written wrong ("2604-09412" for 2604-0912)
+                i += 1
+                continue
             last = parts[i + width - 1]
             mentions.append(Mention(positions, how, rem.text[start:last.end], start, last.end, self.column))
             for k in range(i, i + width):

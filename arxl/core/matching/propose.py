@@ -38,6 +38,7 @@ from arxl.core.matching.amounts import (
     OVERPAID,
     PARTIAL,
     SHORT,
+    WRITE_OFF,
     Line,
     Settlement,
     sets_by_chance,
@@ -982,6 +983,10 @@ class _Maker:
         if amount in _UNSETTLED and other != NO_OTHERS:
             besides = [t.shown for t in left] + [items.invoice_ids[r.invoice] for r in others_open] + list(unpaid)
             held.append(Held(Rule.UNEXPLAINED, in_words(dict.fromkeys(besides))))
+        elif amount == "overpaid much" and (unread := self._unread_numbers()):
+            # much more paid than the invoices read, beside numbers nothing reads (pieces of
+            # references written so that no reading is sure): what else is paid is the clerk's
+            held.append(Held(Rule.UNEXPLAINED, in_words(unread)))
         # A keying error undone, with an amount that does not settle what it reads, is borne out
         # by nothing but the payer; that is enough only where numbers are sparse (the only
         # reference that near) and the payer is the customer by its own evidence.
@@ -992,12 +997,25 @@ class _Maker:
         # would hardly give such a set: two coincidences make no explanation
         unfounded = unfounded or (loose and bool(extra) and sum_bits(chance) < FAR_AHEAD_BITS)
         names = in_words(items.invoice_ids[i] for i in invoices)
+        # Invoices named surely and settled teach who the payer is; read in part (a number alone,
+        # which in dense numbering names some invoice or other), only settled to the cent: a
+        # balance within the write-off tolerance of the amount is found so by chance.
+        teaches = (sure and settles and not extra and not unpaid and link != LEARNED
+                   and (settlement.how != WRITE_OFF or all(r.level == 0 for r in chosen)))
         return Candidate(customer, settlement.lines, settlement.on_account, codes, tuple(notes),
                          f"{names} of {items.who(customer)}", tuple(held),
                          loose=any(r.level >= LOOSE for r in chosen),
-                         identifies=sure and settles and not extra and not unpaid and link != LEARNED,
+                         identifies=teaches,
                          sum_bits=sum_bits(chance if extra else None), fit=amount, unfounded=unfounded,
                          by_sum=tuple(extra))
+
+    def _unread_numbers(self) -> list[str]:
+        """The numbers in the text that no reading covers and that may be (pieces of) our invoice
+        numbers: three digits or more, and no more than they have (not a bank's transfer number)."""
+        spans = [r.span for r in self.readings]
+        longest = max(self.items.references[0][0].digit_lengths, default=0)
+        return [p.text for p in self.rem.parts if p.digits and 3 <= len(p.text) <= longest
+                and not any(s <= p.start < e for s, e in spans)]
 
     @staticmethod
     def _amount_level(settlement: Settlement) -> str:
