@@ -327,7 +327,7 @@ class ReferenceIndex:
         key, or a partial key)."""
         parts = _PART.findall(written.upper())
         found: set[int] = set()
-        exact, one = self.exact, self._partial_one
+        exact, one, shared = self.exact, self._partial_one, self.partial
         for k, digits in enumerate(parts):
             if not digits.isdigit() or len(digits) < 3:
                 continue
@@ -342,10 +342,11 @@ class ReferenceIndex:
                 keys = {head + v + tail for v in keys}
             full = exact.keys() & keys
             found.update(exact[key] for key in full)
-            found.update(one[key] for key in one.keys() & (keys - full))
+            rest = keys - full if full else keys
+            found.update(one[key] for key in one.keys() & rest)
             # and a key several references share (a number used again each month or year)
-            for key in self.partial.keys() & (keys - full):
-                found.update(self.partial.get(key) or ())
+            for key in shared.keys() & rest:
+                found.update(shared.get(key) or ())
         return tuple(sorted(found))
 
     def near(self, written: str, positions: Sequence[int], most: int = 2) -> list[tuple[int, int]]:
