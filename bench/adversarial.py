@@ -5,7 +5,7 @@ master workbook (``new_workbook``) with a truth.csv in score.py's format.
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
                                 [--only single,combined,history,european,eucombined,lockbox,lbcombined,
                                         apac,apcombined,latam,lacombined,india,incombined]
-                                [--score] [--invoice-format FMT]
+                                [--score] [--invoice-format FMT] [--extra-format FMT]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
   single    one kind of noise per payment; InvoiceID a ten-digit billing number with gaps,
@@ -77,7 +77,8 @@ What each payment may carry (truth.csv Kind names them, joined by "+"):
 
 --invoice-format writes the InvoiceIDs in another grammar ("{yy}/{n:05d}", "FV/{n}/{mm}/{yyyy}":
 see House.invoice_format), each paid invoice written so, by its number alone, or run together;
-bench/grammars.py scores a list of them.
+--extra-format the MatchColumns column's numbers (quoted instead of the invoice's, so or by their
+number alone); bench/grammars.py scores a list of them.
 
 With --score, each ledger is matched and scored as bench/score_dev.py does (score.py's JSON).
 The matcher must never be tuned to these spellings: they are here to find failure classes.
@@ -221,6 +222,7 @@ class House:
     # with invoice "format": the InvoiceID as a str.format of its number n ({n:05d}), the year
     # (yy, yyyy; yy1 the next) and month (mm: numbered afresh each month, as in much of Europe)
     invoice_format: str = ""
+    extra_format: str = ""  # with extra "format": the extra column's numbers, as invoice_format
 
     @property
     def european(self) -> bool:
@@ -277,7 +279,7 @@ class Ledger:
         # GST invoices are numbered afresh each fiscal year (April to March): by the year it begins
         self._next_gst = {AS_OF.year: self.r.randint(1, 40), AS_OF.year - 1: self.r.randint(4000, 6000)} \
             if house.invoice == "gst" else {}
-        self._next_in: dict[tuple[int, ...], int] = {}  # invoice "format": the last number, by period
+        self._next_in: dict[tuple[object, ...], int] = {}  # "format": the last number, by kind and period
         self._numbers: dict[str, int] = {}  # invoice "format": each InvoiceID's number
         self._next_doc = 49000000 + self.r.randint(0, 9999)
         self._used: set[str] = set()
@@ -449,15 +451,18 @@ class Ledger:
             return f"GB{r.randint(10, 99)} {bank} {''.join(r.choices(string.digits, k=14))}"
         return "ACCT " + "".join(r.choices(string.digits, k=12))
 
+    def _formatted(self, fmt: str, date: dt.date, kind: str) -> str:
+        """The next number of a ``kind`` of document in the grammar ``fmt`` (House.invoice_format)."""
+        period = (kind, date.year, date.month) if "{mm" in fmt else (kind,)
+        self._next_in[period] = self._next_in.get(period, self.r.randint(1, 40) if len(period) > 1 else 1000) + 1
+        n = self._next_in[period]
+        ref = fmt.format(n=n, yy=date.year % 100, yy1=(date.year + 1) % 100, yyyy=date.year, mm=date.month)
+        self._numbers[ref] = n
+        return ref
+
     def _invoice_id(self, date: dt.date) -> str:
         if self.h.invoice == "format":
-            fmt = self.h.invoice_format
-            period = (date.year, date.month) if "{mm" in fmt else ()
-            self._next_in[period] = self._next_in.get(period, self.r.randint(1, 40) if period else 1000) + 1
-            n = self._next_in[period]
-            ref = fmt.format(n=n, yy=date.year % 100, yy1=(date.year + 1) % 100, yyyy=date.year, mm=date.month)
-            self._numbers[ref] = n
-            return ref
+            return self._formatted(self.h.invoice_format, date, "invoice")
         if self.h.invoice == "gst":
             year = date.year if date.month >= 4 else date.year - 1
             self._next_gst[year] = self._next_gst.get(year, 1) + 1
@@ -476,7 +481,9 @@ class Ledger:
             return f"{self._next_fiscal + 120000:09d}"
         return f"F26-{self._next_fiscal:06d}"
 
-    def _extra(self) -> str:
+    def _extra(self, date: dt.date) -> str:
+        if self.h.extra == "format":
+            return self._formatted(self.h.extra_format, date, "extra")
         if self.h.extra == "order":
             self._next_doc += self.r.randint(1, 2)
             return f"SO-{self._next_doc % 1000000:06d}"
@@ -518,7 +525,7 @@ class Ledger:
         amount = cents(min(max(r.lognormvariate(6.8, 1.2), 15), 180000))
         inv = dict(InvoiceID=self._invoice_id(date), CustomerID=c.cid, InvoiceDate=date,
                    DueDate=date + dt.timedelta(days=c.terms[1]), Amount=amount, Currency=c.currency,
-                   PONumber=self._po(c) if r.random() < 0.7 else "", Extra=self._extra(), _open=amount,
+                   PONumber=self._po(c) if r.random() < 0.7 else "", Extra=self._extra(date), _open=amount,
                    _customer=c)
         c.invoices.append(inv)
         self.invoices.append(inv)
@@ -557,6 +564,8 @@ class Ledger:
         ref = inv["InvoiceID"]
         if "column" in noises:
             ref = inv["Extra"] if not inv["PONumber"] or r.random() < 0.6 else inv["PONumber"]
+            if self.h.extra == "format" and ref == inv["Extra"] and r.random() < 0.35:  # its number alone
+                ref = r.choice([str(self._numbers[ref]), re.sub(r"[^A-Z0-9]", "", ref)])
         elif self.h.invoice == "format" and r.random() < 0.35:  # its number alone, or run together
             ref = r.choice([str(self._numbers[ref]), re.sub(r"[^A-Z0-9]", "", ref), re.sub(r"[^A-Z0-9]+", " ", ref)])
         elif self.h.invoice == "gst" and r.random() < 0.35:  # the year or the prefix left out, or the zeros
@@ -922,11 +931,15 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--only", default=",".join(LEDGERS))
     ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
     ap.add_argument("--invoice-format", default="", help="InvoiceIDs in another grammar (House.invoice_format)")
+    ap.add_argument("--extra-format", default="", help="the MatchColumns column in another grammar")
     a = ap.parse_args(argv)
     for name in a.only.split(","):
         spec = LEDGERS[name]
-        house = replace(HOUSES[name], invoice="format", invoice_format=a.invoice_format) if a.invoice_format \
-            else HOUSES[name]
+        house = HOUSES[name]
+        if a.invoice_format:
+            house = replace(house, invoice="format", invoice_format=a.invoice_format)
+        if a.extra_format:
+            house = replace(house, extra="format", extra_format=a.extra_format)
         # each ledger's seed follows its place among all the ledgers, so --only makes the same one
         ledger = Ledger(house, a.seed + list(LEDGERS).index(name), customers=a.payments // 5,
                         invoices=a.payments * 4, payments=a.payments, kinds=str(spec["kinds"]),
