@@ -1430,3 +1430,13 @@ def test_a_months_part_before_a_number_written_wrong_is_not_read_as_an_invoice()
                            Reference="Doc 2604-09412 PART")], invoices)
     applied, decision, _, evidence = proposal(matches, "P1")
     assert "2606-2604" not in applied, evidence
+
+
+def test_a_trading_name_is_not_read_as_a_processor_before_a_word_cut_short():
+    # MERIDIAN is no customer's word, and WEST begins every Westbrook's name: read as a processor
+    # before a name cut at WEST, "MERIDIAN WEST" matched a dozen Westbrooks at 0.9
+    customers = [("W1", "Westbrook Hospitality Group GmbH"), ("W2", "Westbrook Tooling Pty Ltd"),
+                 ("W3", "Westbrook Printing Works S.A."), ("A1", "Amberly Dental Supplies Ltd.")]
+    assert identify_payer("MERIDIAN WEST", customers)[1] < STRONG_NAME
+    # a processor's name before the customer's own words is still left out
+    assert identify_payer("PAYONEER WESTBROOK TOOLING", customers)[:2] == ("W2", 1.0)

@@ -11,7 +11,8 @@ customer's name the payer printed, and how much of what the payer printed belong
 customer's name. A name cut at a field length (16 or 22 characters for
 ACH) is not blamed for the words it could not hold. Words a payment processor puts in front
 ("PAYPAL *", "BILL.COM", "STRIPE TRANSFER") are recognised by the star, or by not being words
-of any customer; words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") are split where the
+of any customer while a customer's word follows ("MERIDIAN WEST" is a trading name, not WEST cut
+short); words a bank ran together ("MERIDIANELECTRIC", "VEGAINTL") are split where the
 first half is a customer's word and the second one is, or stands for one. A customer is found
 under its Name, each Alias, and the Name of its parent; a search scores only the names sharing
 one of the payer's two rarest words. Accents are dropped on both sides, as banks print names
@@ -228,8 +229,10 @@ class PayerIndex:
         if "*" in payer:
             readings.append(name_tokens(payer.split("*", 1)[1]))
         for drop in (1, 2):
-            # (a processor's words, not initials: "K&S" is not "S")
-            if len(words) > drop and not any(w in self.vocab or len(w) == 1 for w in words[:drop]):
+            # (a processor's words, not initials: "K&S" is not "S"; and before a customer's word:
+            # "MERIDIAN WEST", a trading name, is not WEST cut short, the start of a dozen names)
+            if len(words) > drop and not any(w in self.vocab or len(w) == 1 for w in words[:drop]) \
+                    and any(w in self.vocab for w in words[drop:]):
                 readings.append(words[drop:])
         return [r for r in readings if r]
 
