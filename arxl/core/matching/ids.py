@@ -142,8 +142,9 @@ def _year_run_in(shape: str, table: list[list[str]]) -> tuple[str, list[list[str
     four digits) and go on with a zero nine times in ten."""
     for i, kind in enumerate(shape):
         values = table[i]
-        if kind != "D" or len({len(v) for v in values}) != 1:
-            continue
+        if kind != "D" or not any(len(values[0]) - k >= 3 and _is_year(values[0][:k]) for k in (4, 2)) \
+                or len({len(v) for v in values}) != 1:
+            continue  # (the first value tells most columns apart at once)
         for k in (4, 2):
             if len(values[0]) - k < 3:
                 continue
@@ -455,8 +456,9 @@ class ReferenceIndex:
         while reach < min(self.max_parts + 2, len(parts) - i) and _tight(parts[i + reach]):
             reach += 1
         heads = self._heads(parts[i])
+        fixed_head = parts[i].text in self.fixed_values
         for width in range(reach, 0, -1):
-            if width > 1 and self._fixed_run(parts[i:i + width]):
+            if width > 1 and fixed_head and self._fixed_run(parts[i:i + width]):
                 continue  # the fixed parts of a number (a fiscal year "26-27"), never a number by themselves
             rest = "".join([p.text for p in parts[i + 1:i + width]])
             for head, start in heads:
