@@ -112,3 +112,19 @@ def test_a_deduction_stated_in_words_is_posted_with_the_reason_the_matcher_read(
     (application,) = book.read("Applications").to_dict("records")
     assert (application["InvoiceID"], application["AppliedAmount"], application["ShortPay"]) == ("100234", 87950, 12050)
     assert application["ReasonCode"] == "SHORTPAY:CO-OP_ADVERTISING"
+
+
+def test_tax_withheld_from_two_invoices_is_posted_on_each_and_only_once(make_book, run):
+    # 2% TDS of each invoice before its 18% GST (16.95 of 1,000.00 and 10.85 of 640.00) taken from
+    # what is paid: each invoice keeps its share open as a short pay with the reason
+    invoices = [{"InvoiceID": "100234", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1000.00},
+                {"InvoiceID": "100235", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 2), "Amount": 640.00}]
+    payments = [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK",
+                 "Amount": 1612.20, "Currency": "USD", "Reference": "INV 100234, 100235 LESS TDS"}]
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+    for _ in range(2):  # a second run posts nothing again
+        result, book = run(path, "match", "post")
+        assert result.ok, result.failures
+    applications = book.read("Applications").to_dict("records")
+    assert [(a["InvoiceID"], a["AppliedAmount"], a["ShortPay"], a["ReasonCode"]) for a in applications] == [
+        ("100234", 98305, 1695, "SHORTPAY:TAX_WITHHELD"), ("100235", 62915, 1085, "SHORTPAY:TAX_WITHHELD")]
