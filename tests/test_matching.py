@@ -1440,3 +1440,14 @@ def test_a_trading_name_is_not_read_as_a_processor_before_a_word_cut_short():
     assert identify_payer("MERIDIAN WEST", customers)[1] < STRONG_NAME
     # a processor's name before the customer's own words is still left out
     assert identify_payer("PAYONEER WESTBROOK TOOLING", customers)[:2] == ("W2", 1.0)
+
+
+def test_the_year_written_before_a_number_says_which_years_invoice_it_is():
+    # "INV/25-26/0878": 25-26's 06878 with a digit dropped; 26-27's 00878, of the same customer, was
+    # read for it by its number alone, the year written before it notwithstanding, and paid in part
+    invoices = [i for i in FISCAL_YEARS if i["InvoiceID"] != "INV/26-27/00878"]
+    invoices += [invoice("INV/26-27/00878", "C005", 1300.00), invoice("INV/25-26/06878", "C005", 929.36)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=929.36,
+                           Reference="IMPS/611403425273/INV/25-26/0878")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"INV/25-26/06878": 92936}, evidence

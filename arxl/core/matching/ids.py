@@ -193,6 +193,7 @@ class ReferenceIndex:
             if shape:
                 by_shape.setdefault(shape, []).append(pos)
         self.fixed_values: set[str] = set()  # prefixes and years: parts that hardly vary
+        self.fiscal_years: set[str] = set()  # two years run together ("2627" of INV/26-27/04512)
         self.full_keys = [""] * len(self.references)  # each reference's key, and its distinctive core
         self.cores = [""] * len(self.references)
         # every reference's full key, and its partial keys (key list by key list), in one order
@@ -215,6 +216,9 @@ class ReferenceIndex:
             for i, v in enumerate(varied):
                 if not v:
                     self.fixed_values.update(table[i])
+            years = [i for i in range(first) if shape[i] == "D"]
+            if len(years) == 2 and years[1] == years[0] + 1:  # the two years of a fiscal year, as written
+                self.fiscal_years.update(_joined(table, years))
             full = _joined(table, range(len(shape)))
             core = _joined(table, distinctive)
             stripped = [c.lstrip("0") or "0" for c in core]
@@ -381,6 +385,7 @@ class ReferenceIndex:
         n = len(parts)
         mentions: list[Mention] = []
         covered = [0] * n
+        year = ("", -1)  # a year's parts read before part i ("2526" of INV/25-26/...), and that i
         i = 0
         while i < n:
             if i and _year_after(parts[i], parts[i - 1]):
@@ -391,11 +396,20 @@ class ReferenceIndex:
             if hit is None:
                 if self._fixed_run(parts[i:i + 2]) and parts[i].digits and _tight(parts[i + 1]):
                     covered[i] = covered[i + 1] = 1  # read as a year's parts ("26-27" of INV/26-27/04512)
+                    year = (parts[i].text + parts[i + 1].text, i + 2)
                     i += 2
                     continue
                 i += 1
                 continue
             width, start, (positions, how) = hit
+            if year[1] == i and how == PARTIAL and _tight(parts[i]) and year[0] in self.fiscal_years:
+                # the number after a fiscal year of ours is of that year: "INV/25-26/0878" is not
+                # 26-27's 00878 (but 25-26's 06878 written with a keying error, which the loose
+                # reading finds); after years written wrong ("27-26") it is read as before
+                positions = tuple(p for p in positions if year[0] in self.full_keys[p])
+                if not positions:
+                    i += 1
+                    continue
             if width == 1 and parts[i].digits and parts[i].text in self.fixed_values and i + 1 < n \
                     and parts[i + 1].digits and _tight(parts[i + 1]):
                 covered[i] = 1  # the fixed head of a number written wrong ("2604-09412" for 2604-0912)
