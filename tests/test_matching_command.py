@@ -96,12 +96,19 @@ def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_sta
     assert list(acme.index) == ["INV-1001", "INV-1002"]
 
 
-def test_a_deduction_stated_in_words_is_posted_with_the_reason_the_matcher_read(make_book, run):
+def _paid_less(make_book, amount: float, reference: str) -> Path:
+    """A workbook where Fjord Logistik pays ``amount`` for its invoices 100234 (1,000.00) and
+    100235 (640.00), saying ``reference``."""
     invoices = [{"InvoiceID": "100234", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1000.00},
                 {"InvoiceID": "100235", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 2), "Amount": 640.00}]
     payments = [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK",
-                 "Amount": 879.50, "Currency": "USD", "Reference": "INV 100234 LESS 120.50 CO-OP ADVERTISING"}]
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+                 "Amount": amount, "Currency": "USD", "Reference": reference}]
+    path: Path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+    return path
+
+
+def test_a_deduction_stated_in_words_is_posted_with_the_reason_the_matcher_read(make_book, run):
+    path = _paid_less(make_book, 879.50, "INV 100234 LESS 120.50 CO-OP ADVERTISING")
     result, book = run(path, "match")
     assert result.ok, result.failures
     (row,) = book.read("Matches").to_dict("records")
@@ -117,11 +124,7 @@ def test_a_deduction_stated_in_words_is_posted_with_the_reason_the_matcher_read(
 def test_tax_withheld_from_two_invoices_is_posted_on_each_and_only_once(make_book, run):
     # 2% TDS of each invoice before its 18% GST (16.95 of 1,000.00 and 10.85 of 640.00) taken from
     # what is paid: each invoice keeps its share open as a short pay with the reason
-    invoices = [{"InvoiceID": "100234", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1000.00},
-                {"InvoiceID": "100235", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 2), "Amount": 640.00}]
-    payments = [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 18), "PayerName": "FJORD LOGISTIK",
-                 "Amount": 1612.20, "Currency": "USD", "Reference": "INV 100234, 100235 LESS TDS"}]
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+    path = _paid_less(make_book, 1612.20, "INV 100234, 100235 LESS TDS")
     for _ in range(2):  # a second run posts nothing again
         result, book = run(path, "match", "post")
         assert result.ok, result.failures
