@@ -142,11 +142,10 @@ def _year_run_in(shape: str, table: list[list[str]]) -> tuple[str, list[list[str
     four digits) and go on with a zero nine times in ten."""
     for i, kind in enumerate(shape):
         values = table[i]
-        if kind != "D" or not any(len(values[0]) - k >= 3 and _is_year(values[0][:k]) for k in (4, 2)) \
-                or len({len(v) for v in values}) != 1:
-            continue  # (the first value tells most columns apart at once)
         for k in (4, 2):
-            if len(values[0]) - k < 3:
+            # (the first value tells most columns apart at once)
+            if kind != "D" or len(values[0]) - k < 3 or not _is_year(values[0][:k]) \
+                    or len({len(v) for v in values}) != 1:
                 continue
             years = {v[:k] for v in values}
             if len(years) <= 3 and all(_is_year(y) for y in years) \
