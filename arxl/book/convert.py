@@ -13,6 +13,7 @@ import math
 import re
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
@@ -163,44 +164,70 @@ def read_value(kind: str, value, serials: int | None = None, currency: str = "",
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+_SLOW = object()  # a cell the fast paths leave to ``read_value``
+_TEXT_KINDS = ("id", "text", "external")
+_NUMBER_TYPES = {float, int, type(None)}
+
+
 def read_column(kind: str, values: list, currencies: list[str] | None = None,
                 decimal_separator: str = ".") -> tuple[list, dict[int, BadValue]]:
     """A whole column of cell values through ``read_value``, with fast paths for the common
-    cases (numbers already exact to the minor unit, dates already dates in range, plain text).
-    ``currencies``: the currency of each value of a money column. Returns the typed values and
-    the bad ones by position."""
-    out: list = [None] * len(values)
+    cases (numbers already exact to the minor unit, dates already dates in range, plain text),
+    each a column at a time. ``currencies``: the currency of each value of a money column.
+    Returns the typed values and the bad ones by position."""
+    if kind in _TEXT_KINDS:
+        out = [None if value is None or value == "" else value
+               if value.__class__ is str and value[0] not in " \t" and value[-1] not in " \t\n" else _SLOW
+               for value in values]
+    elif kind == "money":
+        out = _exact_amounts(values, _scales(currencies) if currencies is not None else None)
+    elif kind in ("date", "datetime"):
+        typed = {value: _in_range(kind, value) for value in set(values)}  # a column repeats its dates
+        out = [typed[value] for value in values]
+    else:
+        out = [None if value is None else _SLOW for value in values]
     bad: dict[int, BadValue] = {}
-    scales = _scales(currencies) if kind == "money" and currencies is not None else None
-    for i, value in enumerate(values):
-        if value is None:
-            continue
-        kind_of = type(value)
-        if kind == "money" and (kind_of is float or kind_of is int):
-            scaled = value * (scales[i] if scales is not None else 100)
-            # exact to the minor unit but for the float's own error (far below the 15 digits
-            # Excel shows): no Decimal needed
-            if abs(scaled) < LIMIT - 1 and abs(scaled - round(scaled)) <= abs(scaled) * 1e-15:
-                out[i] = int(round(scaled))
-                continue
-        elif kind in ("date", "datetime") and kind_of is dt.datetime and (
-                kind == "datetime" or (value.hour == value.minute == value.second == value.microsecond == 0)) \
-                and _FIRST <= value <= _LAST:
-            out[i] = value
-            continue
-        elif kind in ("date", "datetime") and kind_of is dt.date and FIRST_DATE <= value <= LAST_DATE:
-            out[i] = dt.datetime(value.year, value.month, value.day)  # a date cell, as a fast reader gives it
-            continue
-        elif kind in ("id", "text", "external") and kind_of is str and not value.startswith((" ", "\t")) \
-                and not value.endswith((" ", "\t", "\n")):
-            out[i] = value if value else None
-            continue
+    for i in [i for i, value in enumerate(out) if value is _SLOW]:
         try:
-            out[i] = read_value(kind, value, currency=currencies[i] if currencies is not None else "",
+            out[i] = read_value(kind, values[i], currency=currencies[i] if currencies is not None else "",
                                 decimal_separator=decimal_separator)
         except BadValue as exc:
+            out[i] = None
             bad[i] = exc
     return out, bad
+
+
+def _exact_amounts(values: list, scales: list[int] | None) -> list:
+    """Numbers exact to the minor unit (but for the float's own error, far below the 15 digits
+    Excel shows: no Decimal needed) in minor units, blanks None, anything else ``_SLOW``."""
+    types = set(map(type, values))
+    if types <= {type(None)}:  # an optional column left blank
+        return [None] * len(values)
+    numbers = values if types <= _NUMBER_TYPES else [
+        value if value.__class__ is float or value.__class__ is int else None for value in values]
+    amounts = np.array(numbers, dtype=float)  # a blank (or text) is NaN
+    scaled = amounts * (np.asarray(scales, dtype=np.int64) if scales is not None else 100)
+    whole = np.rint(scaled)
+    size = np.abs(scaled)
+    exact = (size < LIMIT - 1) & (np.abs(scaled - whole) <= size * 1e-15)
+    if exact.all():
+        return whole.astype(np.int64).tolist()
+    out = np.array(np.where(exact, whole, 0).astype(np.int64).tolist(), dtype=object)
+    out[~exact] = None
+    out[~exact & (np.array(values, dtype=object) != None)] = _SLOW  # noqa: E711 (element by element)
+    return out.tolist()
+
+
+def _in_range(kind: str, value: object) -> object:
+    """A date cell in range as the fast reader gives it (a datetime, or a date), else ``_SLOW``."""
+    if value is None:
+        return None
+    if type(value) is dt.datetime and _FIRST <= value <= _LAST and (
+            kind == "datetime" or value.hour == value.minute == value.second == value.microsecond == 0):
+        return value
+    if type(value) is dt.date and FIRST_DATE <= value <= LAST_DATE:
+        return dt.datetime(value.year, value.month, value.day)
+    return _SLOW
 
 
 def _scales(currencies: list[str]) -> list[int]:
