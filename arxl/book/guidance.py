@@ -265,7 +265,11 @@ def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
         distinct = {v for v in distinct if not isinstance(v, int | float)}
     distinct.discard(None)
     distinct.discard("")
-    shown = heapq.nlargest(_CANDIDATES, {shown_text(fmt, value) for value in distinct}, key=len)
+    texts = {v for v in distinct if v.__class__ is str}  # text shows as it is
+    rest = distinct - texts
+    date = next((v for v in rest if hasattr(v, "year")), None)  # every date shows as wide: one stands for all
+    texts.update(shown_text(fmt, v) for v in rest if v is date or not hasattr(v, "year"))
+    shown = heapq.nlargest(_CANDIDATES, texts, key=len)
     shown.extend(shown_text(fmt, number) for number in {max(numbers, default=0.0), min(numbers, default=0.0)}
                  if numbers)
     return shown
