@@ -128,6 +128,11 @@ def memo_totals(memos: pd.DataFrame) -> pd.Series:
     return memos["TotalAmount"].astype("Int64").fillna(derived).astype("int64")
 
 
+# the Payments columns balances are computed from: a step writing only others (the matcher's
+# status columns) leaves the balances worked out before it standing
+PAYMENT_COLUMNS = frozenset({"PaymentID", "Amount", "Currency", "ReceivedDate"})
+
+
 def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: pd.DataFrame,
                      payments: pd.DataFrame, *, as_of: dt.date | None = None
                      ) -> tuple[Balances, Problems]:

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from arxl.contract import AGING_SUMMARY, CHAIN_NAMES, Kind, Owner, Role, TableSpec, spec
-from arxl.core.balances import Balances, compute_balances
+from arxl.core.balances import PAYMENT_COLUMNS, Balances, compute_balances
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.problems import Problem, Problems
 from arxl.core.report import Report
@@ -183,6 +183,7 @@ class Ledger:
         """Bring the frames up to date with ``step``, as a fresh read of the saved workbook
         would give them (appends before updates, as the workbook port writes them)."""
         touched = set()
+        read_by_balances = set()  # of those, what balances (and what is worked out from them) read
         for name, rows in step.appends.items():
             start = self.next_rows.get(name, self.first_rows.get(name, 2))
             index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
@@ -197,6 +198,7 @@ class Ledger:
             if key:
                 self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
             touched.add(name)
+            read_by_balances.add(name)
         for update in step.updates:
             frame = self.tables[update.table]
             for column in update.frame.columns:
@@ -212,6 +214,8 @@ class Ledger:
                 if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
                     self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
+            if update.table != "Payments" or not PAYMENT_COLUMNS.isdisjoint(update.frame.columns):
+                read_by_balances.add(update.table)
         for name, rows in step.rebuilds.items():
             first = self.first_rows.get(name, 2)
             rebuilt = rows.copy()
@@ -219,9 +223,10 @@ class Ledger:
             self.tables[name] = rebuilt
             self.next_rows[name] = first + len(rows)
             touched.add(name)
-        if touched & {"Invoices", "Applications", "Memos", "Payments"}:
+            read_by_balances.add(name)
+        if read_by_balances & {"Invoices", "Applications", "Memos", "Payments"}:
             self._balances.clear()
-        if touched & {"Invoices", "Applications", "Memos", "Payments", "Customers"}:
+        if read_by_balances & {"Invoices", "Applications", "Memos", "Payments", "Customers"}:
             self.derived.clear()
         if touched & {"Chains", "ChainAcknowledgements"}:
             self.chain_cache.clear()
