@@ -186,3 +186,25 @@ def test_the_aging_is_worked_out_once_per_date_until_a_table_it_comes_from_chang
     ledger.apply(Step(Outcome(""), appends={"Invoices": pd.DataFrame([invoice])}))
     after, _ = ledger_aging(ledger, AS_OF)
     assert after["OpenAmount"].sum() == again["OpenAmount"].sum() + 10_00
+
+
+def test_the_matchers_status_columns_keep_the_balances_and_an_amount_changed_does_not(make_book):
+    """A step writing only Payments columns balances do not read (the matcher's) keeps what was
+    worked out (posting after match does not work it out again); one writing a payment's
+    Amount gives the unapplied cash of the new amount."""
+    from arxl.core.aging import ledger_aging
+    from arxl.core.ledger import Outcome, Step, Update
+
+    ledger = open_book(_book(make_book)).load()
+    balances, _ = ledger.balances()
+    ledger_aging(ledger, AS_OF)
+    row = ledger.table("Payments").index[:1]
+    status = pd.DataFrame({"MatchStatus": ["Review"]}, index=row)
+    ledger.apply(Step(Outcome(""), updates=[Update("Payments", status)]))
+    assert ledger.balances()[0] is balances and list(ledger.derived) == [("aging", AS_OF)]
+    assert ledger.table("Payments").at[row[0], "MatchStatus"] == "Review"
+    amount = pd.DataFrame({"Amount": pd.array([400_00], dtype="Int64")}, index=row)
+    ledger.apply(Step(Outcome(""), updates=[Update("Payments", amount)]))
+    assert ledger.balances()[0] is not balances and not ledger.derived
+    aging, _ = ledger_aging(ledger, AS_OF)
+    assert aging.set_index("DocID").at["P1", "OriginalAmount"] == -400_00
