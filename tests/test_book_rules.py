@@ -321,3 +321,29 @@ def test_a_ledger_after_a_step_is_what_a_fresh_load_of_the_saved_workbook_gives(
         pd.testing.assert_frame_equal(ledger.table(name), fresh.table(name), check_index_type=False)
     assert ledger.table("Invoices")["OpenBalance"].tolist() == [0, 20, 100000]
     assert ledger.ids("Applications") == {"A0000001", "A0000002"}
+
+
+def test_a_currency_filled_in_after_a_status_was_written_scales_the_next_amounts(make_book):
+    """The currency of each row is worked out once and kept while arxl writes columns it is not
+    read from (a status); a step filling in a payment's blank Currency changes it, and the
+    Applications rows posted from that payment afterwards are in yen, not in the base dollars."""
+    from arxl.contract import APPLICATIONS
+    from arxl.core.frames import table_frame
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES,
+                      "Payments": [{"PaymentID": "P1", "ReceivedDate": dt.date(2026, 11, 20), "PayerName": "ACME",
+                                    "Amount": 1234.0}]})
+    book = open_book(path)
+    ledger = book.load()
+    rows = ledger.table("Payments").index
+    book.apply(Step(Outcome("")).update("Payments", pd.DataFrame(
+        {"MatchStatus": typed_column("text", ["Review"], index=rows)})))
+    book.apply(Step(Outcome("")).update("Payments", pd.DataFrame(
+        {"Currency": typed_column("text", ["JPY"], index=rows)}), fill_blank=("Currency",)))
+    book.apply(Step(Outcome("")).append("Applications", table_frame(APPLICATIONS, {
+        "ApplicationID": ["A0000001"], "PostedAt": [pd.Timestamp("2026-11-20 10:00")], "PaymentID": ["P1"],
+        "InvoiceID": [""], "AppliedAmount": [1234], "Source": ["Auto"]})))
+    save_book(book)
+    sheet = openpyxl.load_workbook(path)["Applications"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("AppliedAmount") + 1).value == 1234  # yen have no minor unit
+    assert open_book(path).load().table("Applications")["AppliedAmount"].tolist() == [1234]

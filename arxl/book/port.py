@@ -72,6 +72,16 @@ def _reads_currency_of(table: str, written: str) -> bool:
                                    for source in spec(table).currency)
 
 
+def _currency_inputs(table: str) -> set[str]:
+    """The columns of ``table`` its rows' currencies, or other tables' by them, are read from:
+    its ID and the columns of its currency rule."""
+    contract = spec(table)
+    found = {source.column for source in contract.currency}
+    if contract.id_column:
+        found.add(contract.id_column)
+    return found
+
+
 class Workbook:
     """One open master workbook, whatever holds it (a file, a live Excel Book)."""
 
@@ -282,10 +292,13 @@ class Workbook:
             self._row_currencies[name] = self._currencies(name, lambda c: self._texts(raw, c), len(raw.rows))
         return self._row_currencies[name]
 
-    def _written(self, name: str | None = None) -> None:
-        """Table ``name`` was written (None: any table): the currency of its rows, or the ID
-        another row names it by, may have changed (a blank PaymentID numbered, payments
-        imported), and so may those of every table whose currency rule reads it."""
+    def _written(self, name: str | None = None, columns: Iterable[str] | None = None) -> None:
+        """Table ``name`` was written (None: any table), in ``columns`` only (None: rows added or
+        replaced): the currency of its rows, or the ID another row names it by, may have changed
+        (a blank PaymentID numbered, payments imported), and so may those of every table whose
+        currency rule reads it. Columns that are neither (a status arxl writes) change none."""
+        if name is not None and columns is not None and not _currency_inputs(name) & set(columns):
+            return
         for cached in (self._row_currencies, self._linked):
             for table in [t for t in cached if name is None or _reads_currency_of(t, name)]:
                 del cached[table]
@@ -542,7 +555,7 @@ class Workbook:
                 if rewrites or current[p] is None or str(current[p]).strip() == "":
                     current[p] = v
             self._write(name, raw, col, at, 0, current)
-        self._written(name)
+        self._written(name, frame.columns)
 
     def _replace(self, name: str, frame: pd.DataFrame) -> None:
         """Rebuild an output table with ``frame``'s rows. Columns a clerk added keep their
