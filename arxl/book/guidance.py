@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 from arxl.contract import (
     NUMBER_FORMATS,
@@ -216,6 +217,7 @@ FILTER_BUTTON = 2.4  # the table header's filter arrow, in width units
 _DATE_SAMPLE, _DATETIME_SAMPLE = "00/00/0000", "00/00/0000 00:00"  # the widest a short date shows
 _DATE_FORMATS = {NUMBER_FORMATS[Kind.DATE], "yyyy-mm-dd"}
 _DATETIME_FORMATS = {NUMBER_FORMATS[Kind.DATETIME], "yyyy-mm-dd hh:mm:ss"}
+_NUMBERS_OR_BLANK = {int, float, type(None)}
 _CANDIDATES = 40  # the longest texts by count of characters, measured character by character
 
 
@@ -252,7 +254,8 @@ def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
     values = list(values)
     fmt = NUMBER_FORMATS[kind]
     distinct = set(values)  # each value once: a column repeats its dates and words
-    if any(v.__class__ is bool for v in distinct):  # True is 1 in a set: then value by value
+    kinds = set(map(type, distinct))
+    if bool in kinds:  # True is 1 in a set: then value by value
         distinct = set()
         numbers: list[float] = []
         for value in values:
@@ -260,6 +263,10 @@ def shown_texts(kind: Kind, values: Iterable[object]) -> list[str]:
                 numbers.append(float(value))
             else:
                 distinct.add(value)
+    elif kinds <= _NUMBERS_OR_BLANK:  # a column of amounts: the widest is the largest or the smallest
+        amounts = cast(set[float], distinct - {None})
+        numbers = [float(max(amounts)), float(min(amounts))] if amounts else []
+        distinct = set()
     else:
         numbers = [float(v) for v in distinct if isinstance(v, int | float)]
         distinct = {v for v in distinct if not isinstance(v, int | float)}
