@@ -234,6 +234,7 @@ def _number(value: float) -> str:
 
 
 _NUMBERS = {float, int}
+_FLOATS = {float}
 _TEXTS = {str, type(None)}
 
 
@@ -307,6 +308,9 @@ class CellWriter:
         style = self._style(0, how.number_format)
         refs = range(start, start + len(values))
         kinds = set(map(type, values))
+        if kinds == _FLOATS:  # (``_number`` of each, inline)
+            return [f'<c r="{letter}{r}"{style}><v>{int(v) if v.is_integer() and -1e15 < v < 1e15 else repr(v)}</v></c>'
+                    for r, v in zip(refs, values)]
         if kinds <= _NUMBERS:
             return [f'<c r="{letter}{r}"{style}><v>{_number(v)}</v></c>' for r, v in zip(refs, values)]
         blank = f'<c r="{letter}{{}}"{style}/>' if style else ""
