@@ -113,3 +113,28 @@ def test_the_worklists_dunning_level_is_the_level_reminder_letters_reach(make_bo
     assert result.ok, result.failures
     letters = {(r.CustomerID, r.Currency): r.Level for r in wb.read("DunningLog").itertuples()}
     assert letters == {key: level for key, level in levels.items() if level}
+
+
+def test_how_a_customer_pays_is_worked_out_once_until_an_invoice_changes(make_book, run):
+    """The credit review and the worklist both ask how each customer pays: the same answer each
+    time, each caller its own copy; a due date changed gives the lateness from the new date."""
+    import pandas as pd
+
+    from arxl.book.files import open_book
+    from arxl.core.credit import payment_behaviour
+    from arxl.core.ledger import Outcome, Step
+
+    invoices = [{"InvoiceID": "501", "CustomerID": "C1", "InvoiceDate": D(2026, 9, 1), "Amount": 500.00}]
+    payments = [{"PaymentID": "P9", "ReceivedDate": D(2026, 10, 11), "PayerName": "ACME TOOLS", "Amount": 500.00,
+                 "ApplyTo": "501", "CustomerID": "C1"}]
+    path = make_book({"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments}, settings={"AsOfDate": AS_OF})
+    result, _ = run(path, "post")
+    assert result.ok, result.failures
+    ledger = open_book(path).load()
+    first = payment_behaviour(ledger, AS_OF)
+    assert first.loc[("C1", "USD"), "AvgDaysLate"] == 10 and first.loc[("C1", "USD"), "PaidInvoices"] == 1
+    first["AvgDaysLate"] = 0  # a caller changing its copy changes no one else's
+    assert payment_behaviour(ledger, AS_OF).loc[("C1", "USD"), "AvgDaysLate"] == 10
+    due = pd.DataFrame({"DueDate": pd.Series([pd.Timestamp(2026, 10, 6)], index=ledger.table("Invoices").index)})
+    ledger.apply(Step(Outcome("")).update("Invoices", due))
+    assert payment_behaviour(ledger, AS_OF).loc[("C1", "USD"), "AvgDaysLate"] == 5

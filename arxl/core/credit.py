@@ -25,6 +25,7 @@ Rules (a credit controller's), stated once:
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,16 @@ _STATUS = CUSTOMERS.column("Status")
 
 def payment_behaviour(ledger: Ledger, as_of: dt.date, days: int = BEHAVIOUR_DAYS) -> pd.DataFrame:
     """Per customer and currency: AvgDaysLate (weighted by amount) and PaidInvoices, over the
-    invoices settled by a payment in the ``days`` up to ``as_of``."""
+    invoices settled by a payment in the ``days`` up to ``as_of``. Worked out once per run and
+    date (the credit review and the worklist both ask), until a table it comes from changes;
+    each caller gets its own copy."""
+    key = ("behaviour", as_of, days)
+    if key not in ledger.derived:
+        ledger.derived[key] = _payment_behaviour(ledger, as_of, days)
+    return cast(pd.DataFrame, ledger.derived[key]).copy()
+
+
+def _payment_behaviour(ledger: Ledger, as_of: dt.date, days: int) -> pd.DataFrame:
     invoices = ledger.table("Invoices")
     customers = ledger.table("Customers")
     balances, _ = ledger.balances(as_of)
