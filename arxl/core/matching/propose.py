@@ -426,8 +426,13 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
             near, near_invoices = _open_near(items, k, m.written, open_now, pay.currency)
             near_open = near_invoices.tolist()
             near_owners: list[int] = items.invoice_customer[near_invoices].tolist()
+            named_owners = {int(items.invoice_customer[i]) for i in usable}
             for i, owner, still_open in zip(near_open, near_owners, open_now[near_invoices].tolist()):
                 settles = _settles(items, pay, i, still_open, target)
+                if owner in named_owners:  # the payer never prefers it to an invoice named (``_payer_prefers``)
+                    if settles:
+                        settled_instead.append(i)
+                    continue
                 if not (settles or (usable and payer.likely(owner))
                         or (not usable and pay.amount < still_open and payer.known(owner, False))):
                     continue
