@@ -37,7 +37,7 @@ from arxl.book.guidance import (
 )
 from arxl.book.package import declaration, to_xml
 from arxl.book.sheetedit import SheetEdits
-from arxl.contract import header_key, spec
+from arxl.contract import Column, header_key, spec
 
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 M = f"{{{SML}}}"
@@ -69,6 +69,7 @@ class PlacedTable:
     value: Callable[[int, int], Any]
     column: Callable[[int, int, int], list[Any]]  # (column, first row, how many rows) -> their values
     written: set[int] = field(default_factory=set)
+    fitted: dict[int, float] = field(default_factory=dict)  # widths its values need, worked out ahead
 
     @property
     def first_row(self) -> int:
@@ -225,18 +226,33 @@ def _width(root: etree._Element, c: int, default: float) -> float:
     return float(element.get("width", default)) if element is not None else default
 
 
+def fit_ahead(tables: list[PlacedTable]) -> None:
+    """Work out the widths the values of ``tables`` need now (a save does it while the rewrite of
+    their sheet goes on in another process); ``guide_sheet`` then uses them."""
+    for table in tables:
+        for col, c in _fitted_columns(table, table.columns()):
+            table.fitted[c] = _fitted_width(table, col, c)
+
+
+def _fitted_columns(table: PlacedTable, columns: dict[str, int]) -> list[tuple[Column, int]]:
+    """The columns arxl wrote whose width follows their values (not those wrapped), with where."""
+    guide = table_guide(table.name)
+    return [(col, columns[col.name]) for col in spec(table.name).columns if columns.get(col.name) in table.written
+            and col.name not in guide.wrapped]
+
+
+def _fitted_width(table: PlacedTable, col: Column, c: int) -> float:
+    header = table.value(table.header_row, c)
+    return column_width(str(header or col.name), col.kind, table.values(c), col.width)
+
+
 def _fit_widths(root: etree._Element, table: PlacedTable, columns: dict[str, int]) -> None:
-    contract, guide = spec(table.name), table_guide(table.name)
-    for col in contract.columns:
-        c = columns.get(col.name)
-        if c is None or c not in table.written or col.name in guide.wrapped:
-            continue
+    for col, c in _fitted_columns(table, columns):
         element = _col(root, c)
         width = float(element.get("width", "0")) if element is not None else 0.0
         if element is not None and width and width != col.width and element.get("bestFit") not in ("1", "true"):
             continue  # the clerk's width
-        header = table.value(table.header_row, c)
-        fitted = column_width(str(header or col.name), col.kind, table.values(c), col.width)
+        fitted = table.fitted.get(c) or _fitted_width(table, col, c)
         if element is None:
             cols = root.find(M + "cols")
             if cols is None:

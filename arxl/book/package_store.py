@@ -45,7 +45,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from arxl.book.background import Forked
 from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
-from arxl.book.package_guidance import PlacedTable, guide_sheet, wrap_rows
+from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
 from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, row_cells
 from arxl.book.store import BookError, RawTable
@@ -883,27 +883,14 @@ class PackageStore:
         self._refresh_pivots()
         untitled = self._untitled(guided)
         writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-        for sheet in sorted(self._sheets, key=lambda s: s.part in aside):  # the ones aside last
-            placed = guided.get(sheet.title, [])
-            edits = sheet.edits
-            if not (edits or placed):
-                continue
-            original = self.package.read(sheet.part)
-            data = original
-            if edits:
-                forked = aside.get(sheet.part)
-                done = forked.result() if forked is not None else None
-                if done is None:
-                    data = rewrite(original, edits, writer)
-                else:
-                    (referred, dropped), data = done
-                    self._strings.referred += referred
-                    writer.dropped += dropped
-            sheet.edits = SheetEdits()
-            if placed:
-                data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
-            if data != original:
-                self.package.write(sheet.part, data)
+        for sheet in self._sheets:
+            if sheet.part not in aside:
+                self._finish_sheet(sheet, guided.get(sheet.title, []), None, writer, untitled)
+        aside_sheets = [sheet for sheet in self._sheets if sheet.part in aside]
+        for sheet in aside_sheets:  # while the children still rewrite these: their tables' widths
+            fit_ahead(guided.get(sheet.title, []))
+        for sheet in aside_sheets:
+            self._finish_sheet(sheet, guided.get(sheet.title, []), aside[sheet.part], writer, untitled)
         self._strings.dropped += writer.dropped
         self._strings.save()
         if self._taken_out:
@@ -921,6 +908,29 @@ class PackageStore:
             self.package.write_xml(self.workbook_part, self._workbook)
         self.notes = self.package.conform(suffix)
         self.package.save(path)
+
+    def _finish_sheet(self, sheet: _Sheet, placed: list[PlacedTable], forked: Forked | None, writer: CellWriter,
+                      untitled: set[str]) -> None:
+        """Write ``sheet``'s part with its edits (the rewrite ``forked`` worked out, when it did)
+        and the guidance of the tables ``placed`` on it."""
+        edits = sheet.edits
+        if not (edits or placed):
+            return
+        original = self.package.read(sheet.part)
+        data = original
+        if edits:
+            done = forked.result() if forked is not None else None
+            if done is None:
+                data = rewrite(original, edits, writer)
+            else:
+                (referred, dropped), data = done
+                self._strings.referred += referred
+                writer.dropped += dropped
+        sheet.edits = SheetEdits()
+        if placed:
+            data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
+        if data != original:
+            self.package.write(sheet.part, data)
 
     def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
         """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
