@@ -212,7 +212,7 @@ def _exact_amounts(values: list, scales: list[int] | None) -> list:
     exact = (size < LIMIT - 1) & (np.abs(scaled - whole) <= size * 1e-15)
     if exact.all():
         return whole.astype(np.int64).tolist()
-    out = np.array(np.where(exact, whole, 0).astype(np.int64).tolist(), dtype=object)
+    out = np.where(exact, whole, 0).astype(np.int64).astype(object)  # Python ints
     out[~exact] = None
     out[~exact & (np.array(values, dtype=object) != None)] = _SLOW  # noqa: E711 (element by element)
     return out.tolist()

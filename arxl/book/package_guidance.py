@@ -252,7 +252,7 @@ def _fit_widths(root: etree._Element, table: PlacedTable, columns: dict[str, int
         width = float(element.get("width", "0")) if element is not None else 0.0
         if element is not None and width and width != col.width and element.get("bestFit") not in ("1", "true"):
             continue  # the clerk's width
-        fitted = table.fitted.get(c) or _fitted_width(table, col, c)
+        fitted = table.fitted[c] if c in table.fitted else _fitted_width(table, col, c)
         if element is None:
             cols = root.find(M + "cols")
             if cols is None:
