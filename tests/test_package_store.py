@@ -20,7 +20,7 @@ from test_reliability_limits import check_excel_rules
 
 from arxl.book import background, package_store
 from arxl.book.files import open_book, save_book
-from arxl.book.package import DEFLATE_EARLY_FROM, Package
+from arxl.book.package import DEFLATE_EARLY_FROM, Deflater, Package, deflated, joined
 from arxl.book.sheetedit import SheetEdits
 from arxl.book.store import BookError
 from arxl.commands.command import Context
@@ -254,6 +254,32 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))
     assert refreshed("killed", forks=True) == alone
     assert results == [None] * (1 + package_store.MAX_ASIDE)
+
+
+def test_a_part_compressed_in_pieces_apart_reads_and_saves_as_the_whole(tmp_path):
+    """A sheet's rows compressed in a child process, as they are made, are joined with the parts
+    before and after them compressed here: the member saved, and the part read back, are the
+    whole, with its CRC; the part can be read before the save too."""
+    source = tmp_path / "in.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("sheet.xml", b"<old/>")
+    head, tail = b'<worksheet><dimension ref="A1:B40000"/>', b"<pageMargins/></worksheet>"
+    rows = [b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r * 7) for r in range(at, at + 4096))
+            for at in range(1, 40000, 4096)]
+    compressing = Deflater()
+    for block in rows:
+        compressing.add(memoryview(block))
+    whole = head + b"<sheetData>" + b"".join(rows) + b"</sheetData>" + tail
+    package = Package(source.read_bytes())
+    package.write("sheet.xml", joined([deflated(head + b"<sheetData>", whole=False), compressing.piece(),
+                                       deflated(b"</sheetData>" + tail)]))
+    assert package.read("sheet.xml") == whole
+    out = tmp_path / "out.zip"
+    package.save(out)
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None  # the CRC combined is the whole's
+        assert z.read("sheet.xml") == whole and z.getinfo("sheet.xml").file_size == len(whole)
 
 
 def test_a_large_part_compressed_when_written_is_saved_as_last_written(tmp_path):

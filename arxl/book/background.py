@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 _PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
-Piece = tuple[tuple[int, ...], bytes]  # a few counts, and bytes (sent as they are)
+Piece = tuple[tuple[int, ...], tuple[bytes, ...]]  # a few counts, and bytes (sent as they are)
 
 
 class Forked:
@@ -39,7 +39,10 @@ class Forked:
         """What ``work`` returned; None when it raised or the child died."""
         try:
             head = self._receive.recv()
-            return None if head is None else (head, self._receive.recv_bytes())
+            if head is None:
+                return None
+            counts, pieces = head
+            return counts, tuple(self._receive.recv_bytes() for _ in range(pieces))
         except (EOFError, OSError):
             return None
         finally:
@@ -58,12 +61,13 @@ def _work_and_send(work: Callable[[], Piece], send: Connection, parent: int) -> 
     _end_with(parent)
     gc.disable()  # a short life: nothing to collect
     try:
-        head, data = work()
+        counts, pieces = work()
     except Exception:
         send.send(None)
         return
-    send.send(head)
-    send.send_bytes(data)
+    send.send((counts, len(pieces)))
+    for piece in pieces:
+        send.send_bytes(piece)
 
 
 def _end_with(parent: int) -> None:

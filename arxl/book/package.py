@@ -14,7 +14,9 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -107,14 +109,69 @@ def _raw_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 DEFLATE_EARLY_FROM = 1 << 20
 
 
-def _deflate(data: bytes) -> tuple[int, bytes]:
-    """A part's CRC and its bytes compressed as a zip member (raw deflate). zlib-ng's level 4
-    gives a file about 5% larger than zlib's default level 6, in a third of the time (a refresh
-    of a large workbook writes over a hundred megabytes of XML)."""
-    from zlib_ng import zlib_ng  # not in Pyodide (xlwings Lite), which saves no file
+@dataclass(frozen=True)
+class Deflated:
+    """Bytes compressed as a zip member holds them (raw deflate), with their CRC and size."""
+    crc: int
+    size: int
+    raw: bytes
 
-    compressor = zlib_ng.compressobj(4, zlib_ng.DEFLATED, -15)
-    return zlib_ng.crc32(data), compressor.compress(data) + compressor.flush()
+    def inflated(self) -> bytes:
+        return zlib.decompress(self.raw, -15)
+
+
+class Deflater:
+    """Compresses a part as it is made, piece by piece, so that the whole is never held
+    uncompressed. zlib-ng's level 4 gives a file about 5% larger than zlib's default level 6, in
+    a third of the time (a refresh of a large workbook writes over a hundred megabytes of XML)."""
+
+    def __init__(self) -> None:
+        from zlib_ng import zlib_ng  # not in Pyodide (xlwings Lite), which saves no file
+
+        self._zlib = zlib_ng
+        self._compressor = zlib_ng.compressobj(4, zlib_ng.DEFLATED, -15)
+        self._out: list[bytes] = []
+        self._crc = self._size = 0
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        self._crc = self._zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        self._out.append(self._compressor.compress(chunk))
+
+    def piece(self) -> Deflated:
+        """What was added, ended on a byte boundary but not as the stream's last block: a piece
+        that ``joined`` puts before others compressed elsewhere (in another process)."""
+        return self._done(self._zlib.Z_SYNC_FLUSH)
+
+    def whole(self) -> Deflated:
+        """What was added, as a whole stream (or as the last piece of one)."""
+        return self._done(self._zlib.Z_FINISH)
+
+    def _done(self, mode: int) -> Deflated:
+        self._out.append(self._compressor.flush(mode))
+        return Deflated(self._crc, self._size, b"".join(self._out))
+
+
+def deflated(data: bytes, whole: bool = True) -> Deflated:
+    """``data`` compressed: a whole stream, or a ``Deflater.piece`` to go before others."""
+    compressing = Deflater()
+    compressing.add(data)
+    return compressing.whole() if whole else compressing.piece()
+
+
+def joined(pieces: list[Deflated]) -> Deflated:
+    """One member of ``pieces`` compressed apart, each but the last a ``Deflater.piece``: their
+    streams one after the other, their CRCs combined."""
+    from zlib_ng import zlib_ng
+
+    crc = pieces[0].crc
+    for piece in pieces[1:]:
+        crc = zlib_ng.crc32_combine(crc, piece.crc, piece.size)
+    return Deflated(crc, sum(p.size for p in pieces), b"".join(p.raw for p in pieces))
+
+
+def _compressed(data: bytes | Deflated) -> Deflated:
+    return data if isinstance(data, Deflated) else deflated(data)
 
 
 def _put_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
@@ -138,11 +195,11 @@ class Package:
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self._infos = {i.filename: i for i in self._zip.infolist()}
         self._order = list(self._infos)
-        self._new: dict[str, bytes] = {}
+        self._new: dict[str, bytes | Deflated] = {}  # a part compressed elsewhere: as it was
         self._gone: set[str] = set()
         self._ct: etree._Element | None = None
         self._pool: ThreadPoolExecutor | None = None  # compressing parts (``DEFLATE_EARLY_FROM``)
-        self._deflating: dict[str, Future[tuple[int, bytes]]] = {}  # name -> the deflate of what was last written
+        self._deflating: dict[str, Future[Deflated]] = {}  # name -> the deflate of what was last written
 
     # ---- parts ------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -153,18 +210,20 @@ class Package:
 
     def read(self, name: str) -> bytes:
         if name in self._new:
-            return self._new[name]
+            data = self._new[name]
+            return data.inflated() if isinstance(data, Deflated) else data
         if name in self._gone or name not in self._infos:
             raise KeyError(name)
         return self._zip.read(name)
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes | Deflated) -> None:
+        """Write the part ``name`` as ``data`` (or as ``data`` inflated: compressed elsewhere already)."""
         if name not in self._infos and name not in self._order:
             self._order.append(name)
         self._gone.discard(name)
         self._new[name] = data
-        if len(data) >= DEFLATE_EARLY_FROM:
-            self._deflating[name] = self._deflater().submit(_deflate, data)
+        if isinstance(data, bytes) and len(data) >= DEFLATE_EARLY_FROM:
+            self._deflating[name] = self._deflater().submit(deflated, data)
         else:
             self._deflating.pop(name, None)
 
@@ -313,16 +372,17 @@ class Package:
         # the parts arxl wrote are compressed on every core at once; those begun when written kept
         pool = self._deflater()
         try:
-            deflated = {name: self._deflating.get(name) or pool.submit(_deflate, self._new[name]) for name in written}
+            compressed = {name: self._deflating.get(name) or pool.submit(_compressed, self._new[name])
+                          for name in written}
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
                 for name in order:
                     if name in self._new:
-                        crc, raw = deflated.pop(name).result()
+                        part = compressed.pop(name).result()
                         info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                        info.compress_type, info.CRC = zipfile.ZIP_DEFLATED, crc
-                        info.compress_size, info.file_size = len(raw), len(self._new[name])
+                        info.compress_type, info.CRC = zipfile.ZIP_DEFLATED, part.crc
+                        info.compress_size, info.file_size = len(part.raw), part.size
                         info.external_attr = 0o600 << 16  # as zipfile's own writestr gives it
-                        _put_raw(out, info, raw)
+                        _put_raw(out, info, part.raw)
                     else:
                         self._copy(out, self._infos[name])
         finally:

@@ -336,8 +336,18 @@ def guide_sheet(data: bytes, tables: list[PlacedTable], dxf_id: Callable[[etree.
         return data
     close = data.find(b"</sheetData>", begin)
     end = close + len(b"</sheetData>") if close >= 0 else data.index(b">", begin) + 1  # <sheetData/>
-    root = etree.fromstring(data[:begin] + _PLACEHOLDER + data[end:])  # the rows stay where they are
-    before = etree.tostring(root, method="c14n")
+    guided = guide_around_rows(data[:begin], data[end:], tables, dxf_id, untitled)
+    if guided is None:
+        return data
+    return b"".join((guided[0], memoryview(data)[begin:end], guided[1]))
+
+
+def guide_around_rows(before: bytes, after: bytes, tables: list[PlacedTable],
+                      dxf_id: Callable[[etree._Element], int], untitled: set[str]) -> tuple[bytes, bytes] | None:
+    """``guide_sheet`` on the parts of a worksheet before and after its rows (``<sheetData>``),
+    which stay where they are: the two parts guided, or None if nothing changes."""
+    root = etree.fromstring(before + _PLACEHOLDER + after)
+    was = etree.tostring(root, method="c14n")
     for table in tables:
         columns = table.columns()
         _validate(root, table, columns)
@@ -345,9 +355,9 @@ def guide_sheet(data: bytes, tables: list[PlacedTable], dxf_id: Callable[[etree.
         _fit_widths(root, table, columns)
         if table.name in untitled:
             _print_setup(root, [_width(root, c, EXCEL_DEFAULT_WIDTH) for c in range(table.min_col, table.max_col + 1)])
-    if etree.tostring(root, method="c14n") == before:
-        return data
-    out = to_xml(root, declaration(data))
+    if etree.tostring(root, method="c14n") == was:
+        return None
+    out = to_xml(root, declaration(before))
     at = _EMPTY_SHEET_DATA.search(out)
     assert at is not None
-    return b"".join((out[:at.start()], memoryview(data)[begin:end], out[at.end():]))
+    return out[:at.start()], out[at.end():]

@@ -43,11 +43,11 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-from arxl.book.background import Forked
-from arxl.book.package import DOC_REL, Package, parse_xml, relative, to_xml
-from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_sheet, wrap_rows
+from arxl.book.background import Forked, Piece
+from arxl.book.package import DOC_REL, Deflated, Deflater, Package, deflated, joined, parse_xml, relative, to_xml
+from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_around_rows, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
-from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, row_cells
+from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, rewrite_pieces, row_cells
 from arxl.book.store import BookError, RawTable
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
@@ -114,8 +114,8 @@ def _cells(report: Report) -> int:
     return sum(len(row) for block in report.blocks for row in block.rows)
 
 
-def _drawing(sheet: str, report: Report) -> tuple[tuple[int, ...], bytes]:
-    return (), _drawn_book(sheet, report)
+def _drawing(sheet: str, report: Report) -> Piece:
+    return (), (_drawn_book(sheet, report),)
 
 
 def _canonical(element: etree._Element) -> bytes:
@@ -878,7 +878,7 @@ class PackageStore:
         for sheet_name, report in self._reports.items():
             forked = drawing[sheet_name]
             done = forked.result() if forked is not None else None
-            self._place_report(sheet_name, done[1] if done is not None else _drawn_book(sheet_name, report))
+            self._place_report(sheet_name, done[1][0] if done is not None else _drawn_book(sheet_name, report))
         self._reports = {}
         self._refresh_pivots()
         untitled = self._untitled(guided)
@@ -916,21 +916,31 @@ class PackageStore:
         edits = sheet.edits
         if not (edits or placed):
             return
-        original = self.package.read(sheet.part)
-        data = original
-        if edits:
-            done = forked.result() if forked is not None else None
-            if done is None:
-                data = rewrite(original, edits, writer)
-            else:
-                (referred, dropped), data = done
-                self._strings.referred += referred
-                writer.dropped += dropped
+        done = forked.result() if forked is not None and edits else None
         sheet.edits = SheetEdits()
+        if done is not None:
+            self._take_piece(sheet, placed, untitled, writer, done)
+            return
+        original = self.package.read(sheet.part)
+        data = rewrite(original, edits, writer) if edits else original
         if placed:
             data = guide_sheet(data, placed, self._styles.dxf_id, untitled)
         if data != original:
             self.package.write(sheet.part, data)
+
+    def _take_piece(self, sheet: _Sheet, placed: list[PlacedTable], untitled: set[str], writer: CellWriter,
+                    done: Piece) -> None:
+        """Write ``sheet``'s part from the rewrite a child did (``_rewriter``): the rows it
+        compressed there, between the parts before and after them with the guidance of the tables
+        ``placed`` on the sheet."""
+        (referred, dropped, crc, size), (head, tail, rows) = done
+        self._strings.referred += referred
+        writer.dropped += dropped
+        guided = guide_around_rows(head, tail, placed, self._styles.dxf_id, untitled) if placed else None
+        if guided is not None:
+            head, tail = guided
+        self.package.write(sheet.part, joined([deflated(head, whole=False), Deflated(crc, size, rows),
+                                               deflated(tail)]))
 
     def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
         """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
@@ -950,17 +960,23 @@ class PackageStore:
                 self._styles.with_format(0, number_format)
         return {sheet.part: Forked(self._rewriter(sheet)) if forks else None for sheet in large}
 
-    def _rewriter(self, sheet: _Sheet) -> Callable[[], tuple[tuple[int, ...], bytes]]:
-        """``sheet``'s rewrite, as a forked child does it."""
+    def _rewriter(self, sheet: _Sheet) -> Callable[[], Piece]:
+        """``sheet``'s rewrite, as a forked child does it: the parts before and after the rows,
+        and the rows compressed as they are made (neither they nor the whole part held at once;
+        ``_take_piece`` joins them)."""
         original, edits = self.package.read(sheet.part), sheet.edits
         strings, styles, referred = self._strings.size, self._styles.cell_styles, self._strings.referred
 
-        def work() -> tuple[tuple[int, ...], bytes]:
+        def work() -> Piece:
             writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-            data = rewrite(original, edits, writer)
+            head, rows, tail = rewrite_pieces(original, edits, writer)
+            compressing = Deflater()
+            for chunk in rows:
+                compressing.add(chunk)
             if self._strings.size != strings or self._styles.cell_styles != styles:
                 raise LookupError("a string or style the workbook has not got yet")
-            return (self._strings.referred - referred, writer.dropped), data
+            done = compressing.piece()
+            return (self._strings.referred - referred, writer.dropped, done.crc, done.size), (head, tail, done.raw)
 
         return work
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from typing import Any
 
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -471,48 +471,68 @@ def row_cells(data: bytes, row: int) -> dict[int, bytes]:
 
 def rewrite(data: bytes, edits: SheetEdits, writer: CellWriter) -> bytes:
     """The worksheet part ``data`` with ``edits`` made."""
+    head, rows, tail = rewrite_pieces(data, edits, writer)
+    return b"".join((head, *rows, tail))
+
+
+def rewrite_pieces(data: bytes, edits: SheetEdits, writer: CellWriter
+                   ) -> tuple[bytes, Iterator[bytes | memoryview], bytes]:
+    """``rewrite`` in three pieces: the part before the rows, the rows (``<sheetData>`` to
+    ``</sheetData>``, given block by block as they are made, so that they need not be held at
+    once) and the part after them."""
     start = _SHEET_DATA.search(data)
     if start is None:
         raise ValueError("a worksheet without sheetData")
-    # the rows are read in place (no copy of a sheet that may be tens of megabytes)
     if start.group(0).endswith(b"/>"):
         begin = end = tail_at = start.end()
     else:
         begin, end = start.end(), data.index(b"</sheetData>", start.end())
         tail_at = end + len(b"</sheetData>")
-    head = _head(data[:start.start()], edits)
-    out = [head, b"<sheetData>"]
+    return _head(data[:start.start()], edits), _sheet_data(data, begin, end, edits, writer), data[tail_at:]
+
+
+def _sheet_data(data: bytes, begin: int, end: int, edits: SheetEdits, writer: CellWriter
+                ) -> Iterator[bytes | memoryview]:
+    """The rows of ``data`` (from ``begin`` to ``end``) with ``edits`` made, as ``<sheetData>``."""
+    view = memoryview(data)  # the rows are read in place (no copy of a sheet that may be tens of megabytes)
+    yield b"<sheetData>"
     special = set(edits.cells) | set(edits.styles) | set(edits.heights)  # rows written cell by cell
     rows = set(special)
     for column in edits.columns.values():
         rows.update(column.rows())
-    pending = sorted(rows)
     columns = [(col, get_column_letter(col), column.first, len(column.how), column.how, column.values)
                for col, column in sorted(edits.columns.items())]
-    # the rows to write, in the sheet's order: (row, its old XML or None, where a new row goes)
-    plan: list[tuple[int, re.Match[bytes] | None, int]] = []
+    planned = _planned(data, begin, end, sorted(rows))
+    last = begin
+    while plan := list(islice(planned, _BLOCK)):
+        block: list[bytes | memoryview] = []
+        for row, old, place in _rows_xml(plan, edits, columns, special, writer):
+            block.append(view[last:place])
+            block.append(row)
+            last = old.end() if old is not None else place
+        yield b"".join(block)
+    yield view[last:end]
+    yield b"</sheetData>"
+
+
+def _planned(data: bytes, begin: int, end: int, pending: list[int]
+             ) -> Iterator[tuple[int, re.Match[bytes] | None, int]]:
+    """The rows to write, in the sheet's order: (row, its old XML or None, where a new row goes)."""
     p = 0
     row_no = 0
     for m in _ROW.finditer(data, begin, end):
+        if p == len(pending):
+            return
         r = _ROW_NUMBER.search(m.group(1))
         row_no = int(r.group(1)) if r else row_no + 1
         while p < len(pending) and pending[p] < row_no:  # new rows above this one
-            plan.append((pending[p], None, m.start()))
+            yield pending[p], None, m.start()
             p += 1
         if p < len(pending) and pending[p] == row_no:
-            plan.append((row_no, m, m.start()))
+            yield row_no, m, m.start()
             p += 1
-    plan.extend((row, None, end) for row in pending[p:])
-    last = begin
-    for at in range(0, len(plan), _BLOCK):
-        for row, old, place in _rows_xml(plan[at:at + _BLOCK], edits, columns, special, writer):
-            out.append(data[last:place])
-            out.append(row)
-            last = old.end() if old is not None else place
-    out.append(data[last:end])
-    out.append(b"</sheetData>")
-    out.append(data[tail_at:])
-    return b"".join(out)
+    for row in pending[p:]:
+        yield row, None, end
 
 
 _BLOCK = 4096  # rows built at once (bounds the cells held in memory)
