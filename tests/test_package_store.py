@@ -205,8 +205,8 @@ def test_an_excel_2010_ribbon_part_and_its_relationship_are_kept(make_book, run,
 
 @pytest.mark.skipif(fork_workers(2) < 2, reason="sheets are rewritten in child processes only where forking is allowed")
 def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_here(tmp_path, monkeypatch):
-    """The largest sheets of a save are rewritten, and its report drawn, in forked children
-    while this process does the rest. With every sheet large enough, the refreshed workbook is
+    """The largest sheets of a save are rewritten in forked children while this process does the
+    rest, and its report drawn in one from when the aging step gives it. With every sheet large enough, the refreshed workbook is
     byte for byte the one made here alone; so it is when the children's sheets need strings the
     workbook lacked (they give way) and when the children die (their work is done here). A save
     that fails leaves no child running."""
@@ -216,6 +216,9 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     results: list[object] = []
     result = background.Forked.result
     monkeypatch.setattr(background.Forked, "result", lambda self: results.append(got := result(self)) or got)
+    started: list[object] = []
+    forked_init = background.Forked.__init__
+    monkeypatch.setattr(background.Forked, "__init__", lambda self, work: started.append(work) or forked_init(self, work))
 
     def refreshed(run: str, forks: bool) -> dict[str, bytes]:
         path = tmp_path / run / "book.xlsx"  # the same name: memos' files are named after the workbook
@@ -223,7 +226,9 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
         shutil.copy(demo, path)
         monkeypatch.setattr(package_store, "fork_workers", lambda most: most if forks else 1)
         book = open_book(path)
+        started.clear()
         run_commands(book, REFRESH, Context(now=NOW))
+        assert len(started) == forks  # the report drawn while the run went on, not first at the save
         save_book(book)
         return parts(path)
 

@@ -374,7 +374,7 @@ class PackageStore:
         self._tables: dict[str, _Table] = {}
         self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
         self._formula_overwritten = False
-        self._reports: dict[str, Report] = {}
+        self._reports: dict[str, tuple[Report, Forked | None]] = {}  # sheet -> the report, its drawing aside
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self._strings = SharedStrings(self.package, self.workbook_part)
         self._taken_out = False  # sheets or columns of arxl's removed (``arxl adopt --undo``)
@@ -544,7 +544,7 @@ class PackageStore:
         self._sheets = [s for s in self._sheets if s.part != part]
         self._tables = {name: t for name, t in self._tables.items() if t.sheet.part != part}
         self._all_tables = [t for t in self._table_parts() if t[1][0].part != part]
-        self._reports.pop(title, None)
+        self._drop_report(title)
         return True
 
     def remove_columns(self, name: str, offsets: list[int]) -> None:
@@ -790,8 +790,16 @@ class PackageStore:
 
     # ---- report sheets ------------------------------------------------------------------------
     def write_report(self, sheet: str, report: Report) -> None:
-        """Replace the report sheet with ``report`` (drawn when the workbook is saved)."""
-        self._reports[sheet] = report
+        """Replace the report sheet with ``report``, placed when the workbook is saved. A large
+        one is drawn from now on in a forked child, while the run's later steps go on here."""
+        self._drop_report(sheet)
+        aside = _cells(report) >= DRAW_ASIDE_FROM and fork_workers(2) > 1
+        self._reports[sheet] = (report, Forked(partial(_drawing, sheet, report)) if aside else None)
+
+    def _drop_report(self, sheet: str) -> None:
+        _, drawing = self._reports.pop(sheet, (None, None))
+        if drawing is not None:
+            drawing.stop()
 
     def _place_report(self, sheet: str, drawn_book: bytes) -> None:
         """The report sheet replaced by the one sheet of ``drawn_book`` (``_drawn_book``), moved
@@ -859,25 +867,21 @@ class PackageStore:
         for sheet in self._sheets:
             for place in guided.get(sheet.title, []):
                 wrap_rows(place, sheet.edits, self._styles.aligned)
-        forks = fork_workers(2) > 1  # large reports and sheets worked out in children meanwhile
-        drawing = {name: Forked(partial(_drawing, name, report)) if forks and _cells(report) >= DRAW_ASIDE_FROM
-                   else None for name, report in self._reports.items()}
         aside: dict[str, Forked | None] = {}
         try:
-            aside = self._rewrite_aside(forks)
-            self._write_out(path, suffix, guided, drawing, aside)
+            aside = self._rewrite_aside(fork_workers(2) > 1)  # large sheets rewritten in children meanwhile
+            self._write_out(path, suffix, guided, aside)
         finally:  # a child whose piece was not taken (the save failed) ends with it
-            for forked in (*drawing.values(), *aside.values()):
+            for forked in (*(drawing for _, drawing in self._reports.values()), *aside.values()):
                 if forked is not None:
                     forked.stop()
 
     def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
-                   drawing: dict[str, Forked | None], aside: dict[str, Forked | None]) -> None:
+                   aside: dict[str, Forked | None]) -> None:
         """``save`` once its children are started: the reports placed, the sheets rewritten and
         guided, and the parts written."""
-        for sheet_name, report in self._reports.items():
-            forked = drawing[sheet_name]
-            done = forked.result() if forked is not None else None
+        for sheet_name, (report, drawing) in self._reports.items():
+            done = drawing.result() if drawing is not None else None
             self._place_report(sheet_name, done[1][0] if done is not None else _drawn_book(sheet_name, report))
         self._reports = {}
         self._refresh_pivots()
