@@ -10,6 +10,7 @@ import re
 import shutil
 import time
 import zipfile
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -205,11 +206,12 @@ def test_an_excel_2010_ribbon_part_and_its_relationship_are_kept(make_book, run,
 
 @pytest.mark.skipif(fork_workers(2) < 2, reason="sheets are rewritten in child processes only where forking is allowed")
 def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_here(tmp_path, monkeypatch):
-    """The largest sheets of a save are rewritten in forked children while this process does the
-    rest, and its report drawn in one from when the aging step gives it. With every sheet large enough, the refreshed workbook is
-    byte for byte the one made here alone; so it is when the children's sheets need strings the
-    workbook lacked (they give way) and when the children die (their work is done here). A save
-    that fails leaves no child running."""
+    """The largest sheets are rewritten in forked children from the step that last wrote them on,
+    and the report drawn in one from when the aging step gives it, while the run goes on here;
+    a sheet written again meanwhile is rewritten again. With every sheet large enough, the
+    refreshed workbook is byte for byte the one made here alone; so it is when the children's
+    sheets need strings the workbook lacked (they give way) and when the children die (their
+    work is done here). A save that fails leaves no child running."""
     demo = write_demo(tmp_path / "demo.xlsx", seed=4, customers=30, invoices=300, payments=30)
     monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
     monkeypatch.setattr(package_store, "DRAW_ASIDE_FROM", 1)
@@ -228,20 +230,22 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
         book = open_book(path)
         started.clear()
         run_commands(book, REFRESH, Context(now=NOW))
-        assert len(started) == forks  # the report drawn while the run went on, not first at the save
+        drawn = [work for work in started if isinstance(work, partial)]
+        assert (len(drawn), len(started) > len(drawn)) == (forks, forks)  # begun while the run went on
         save_book(book)
         return parts(path)
 
     alone = refreshed("alone", forks=False)
     assert not results
     assert refreshed("forked", forks=True) == alone
-    assert [r is not None for r in results] == [True] * (1 + package_store.MAX_ASIDE)  # AgingSummary, two sheets
+    taken = [r is not None for r in results]  # the report, then the sheets (one needing a style gives way)
+    assert len(taken) > 2 and taken[0] and sum(taken) > len(taken) / 2
     results.clear()
 
     monkeypatch.setattr(SheetEdits, "texts", lambda self: [])  # the children's text left unnumbered
     alone = refreshed("alone-2", forks=False)
     assert refreshed("forked-2", forks=True) == alone
-    assert [r is not None for r in results] == [True] + [False] * package_store.MAX_ASIDE
+    assert results[0] is not None and len(results) > 2 and not all(results[1:])  # those with text gave way
     results.clear()
 
     def failing(self, sheet, drawn_book):
@@ -258,7 +262,7 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     monkeypatch.setattr(package_store, "_drawing", lambda sheet, report: os._exit(9))
     monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))
     assert refreshed("killed", forks=True) == alone
-    assert results == [None] * (1 + package_store.MAX_ASIDE)
+    assert len(results) > 2 and all(r is None for r in results)
 
 
 def test_a_part_compressed_in_pieces_apart_reads_and_saves_as_the_whole(tmp_path):

@@ -8,6 +8,7 @@ import gc
 import multiprocessing as mp
 import os
 import signal
+import threading
 import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -22,7 +23,7 @@ class Forked:
 
     def __init__(self, work: Callable[[], Piece]):
         context = mp.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
+        receive, send = context.Pipe(duplex=False)
         # Objects alive now are left out of the child's garbage collections, so that a collection
         # does not write to (and so copy) every page it shares with this process.
         gc.freeze()
@@ -32,28 +33,39 @@ class Forked:
         finally:
             gc.unfreeze()
         send.close()
+        # what the child sends is taken as soon as it comes, so that the child ends (and its
+        # memory is given back) then, not when its result is asked for
+        self._got: list[Piece | None] = []
+        self._taking = threading.Thread(target=_take, args=(receive, self._got), daemon=True,
+                                        name="arxl-forked-result")
+        self._taking.start()
         # ``stop()``, or this object forgotten (the run ended without a save): the child ends
-        self.stop = weakref.finalize(self, _stop, child, self._receive)
+        self.stop = weakref.finalize(self, _stop, child, receive, self._taking)
 
     def result(self) -> Piece | None:
         """What ``work`` returned; None when it raised or the child died."""
-        try:
-            head = self._receive.recv()
-            if head is None:
-                return None
-            counts, pieces = head
-            return counts, tuple(self._receive.recv_bytes() for _ in range(pieces))
-        except (EOFError, OSError):
-            return None
-        finally:
-            self.stop()
+        self._taking.join()
+        self.stop()
+        return self._got[0] if self._got else None
 
 
-def _stop(child: BaseProcess, receive: Connection) -> None:
+def _take(receive: Connection, into: list[Piece | None]) -> None:
+    try:
+        head = receive.recv()
+        if head is None:
+            return
+        counts, pieces = head
+        into.append((counts, tuple(receive.recv_bytes() for _ in range(pieces))))
+    except (EOFError, OSError):
+        return
+
+
+def _stop(child: BaseProcess, receive: Connection, taking: threading.Thread) -> None:
     """End the child if its result was not taken (the save it served failed or never came)."""
     if child.is_alive():
         child.terminate()
     child.join()
+    taking.join()  # the child gone, its pipe is closed: the taking ends
     receive.close()
 
 

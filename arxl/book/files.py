@@ -398,6 +398,9 @@ class FileStore:
         if loc.table is not None:
             self._set_ref(loc)
 
+    def step_written(self) -> None:
+        """openpyxl writes the whole workbook when it is saved: nothing to begin ahead."""
+
     def write_report(self, sheet: str, report: Report) -> None:
         from arxl.book.files_report import draw_report
 

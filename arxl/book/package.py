@@ -195,11 +195,12 @@ class Package:
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self._infos = {i.filename: i for i in self._zip.infolist()}
         self._order = list(self._infos)
-        self._new: dict[str, bytes | Deflated] = {}  # a part compressed elsewhere: as it was
+        self._new: dict[str, bytes | Deflated] = {}  # a part as written (compressed already, if so)
         self._gone: set[str] = set()
         self._ct: etree._Element | None = None
         self._pool: ThreadPoolExecutor | None = None  # compressing parts (``DEFLATE_EARLY_FROM``)
         self._deflating: dict[str, Future[Deflated]] = {}  # name -> the deflate of what was last written
+        self._writes: dict[str, int] = {}  # name -> how often it was written or removed
 
     # ---- parts ------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -222,6 +223,7 @@ class Package:
             self._order.append(name)
         self._gone.discard(name)
         self._new[name] = data
+        self._writes[name] = self._writes.get(name, 0) + 1
         if isinstance(data, bytes) and len(data) >= DEFLATE_EARLY_FROM:
             self._deflating[name] = self._deflater().submit(deflated, data)
         else:
@@ -245,12 +247,17 @@ class Package:
         self.write(name, to_xml(root))
 
     def remove(self, name: str) -> None:
+        self._writes[name] = self._writes.get(name, 0) + 1
         self._new.pop(name, None)
         self._deflating.pop(name, None)
         self._gone.add(name)
         self.set_override(name, None)
         if self.has(rels_name(name)):
             self.remove(rels_name(name))
+
+    def writes(self, name: str) -> int:
+        """How often the part ``name`` was written or removed: the same count later, the same part."""
+        return self._writes.get(name, 0)
 
     def changed(self) -> set[str]:
         """The parts this package writes anew (added or replaced)."""

@@ -255,6 +255,16 @@ class _Styles:
         return self._xf_index(xf)
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """A sheet's rewrite begun before the save (``PackageStore.step_written``): the child doing
+    it (None where none may be forked) and what the sheet's edits and part were then."""
+    forked: Forked | None
+    edits: SheetEdits
+    state: tuple[object, ...]
+    writes: int
+
+
 @dataclass
 class _Sheet:
     title: str
@@ -375,6 +385,7 @@ class PackageStore:
         self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
         self._formula_overwritten = False
         self._reports: dict[str, tuple[Report, Forked | None]] = {}  # sheet -> the report, its drawing aside
+        self._ahead: dict[str, _Ahead] = {}  # sheet part -> its rewrite begun before the save
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self._strings = SharedStrings(self.package, self.workbook_part)
         self._taken_out = False  # sheets or columns of arxl's removed (``arxl adopt --undo``)
@@ -545,6 +556,7 @@ class PackageStore:
         self._tables = {name: t for name, t in self._tables.items() if t.sheet.part != part}
         self._all_tables = [t for t in self._table_parts() if t[1][0].part != part]
         self._drop_report(title)
+        self._stop_ahead(part)
         return True
 
     def remove_columns(self, name: str, offsets: list[int]) -> None:
@@ -872,6 +884,8 @@ class PackageStore:
             aside = self._rewrite_aside(fork_workers(2) > 1)  # large sheets rewritten in children meanwhile
             self._write_out(path, suffix, guided, aside)
         finally:  # a child whose piece was not taken (the save failed) ends with it
+            for part in list(self._ahead):
+                self._stop_ahead(part)
             for forked in (*(drawing for _, drawing in self._reports.values()), *aside.values()):
                 if forked is not None:
                     forked.stop()
@@ -946,23 +960,59 @@ class PackageStore:
         self.package.write(sheet.part, joined([deflated(head, whole=False), Deflated(crc, size, rows),
                                                deflated(tail)]))
 
-    def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
-        """The ``MAX_ASIDE`` sheets with the most cells to write (each at least ``ASIDE_FROM``; the
-        same on every machine, so that the workbook is too), by part: their text given its shared
-        strings and their new cells their styles now, and each rewrite started in a forked child
-        where that is allowed, to go on while this process draws the reports and rewrites the
-        other sheets. A child's sheet is taken only when it needed no string or style the
-        workbook lacked when it was forked (numbered here meanwhile); otherwise, or when the
-        child died, the sheet is rewritten here, as without one. ``forks``: whether children may
-        be forked here."""
+    def step_written(self) -> None:
+        """Begin the rewrite of the largest sheet (of ``ASIDE_FROM`` cells to write on) written
+        since its last one began: in a forked child, where that is allowed, while the run's next
+        steps go on here (on two cores, one is mostly idle meanwhile); one a step, so that the
+        children leave this process its core. The save takes a child's sheet if nothing was
+        written to it since (``_rewrite_aside``)."""
+        waiting = [s for s in self._large() if not self._holds(s)]
+        if waiting:
+            self._begin(waiting[0], fork_workers(2) > 1)
+
+    def _large(self) -> list[_Sheet]:
+        """The sheets with at least ``ASIDE_FROM`` cells to write (reports aside), the most first."""
         sizes = {s.part: s.edits.size() for s in self._sheets if s.edits and s.title not in self._reports}
-        large = sorted((s for s in self._sheets if sizes.get(s.part, 0) >= ASIDE_FROM),
-                       key=lambda s: -sizes[s.part])[:MAX_ASIDE]
-        for sheet in large:
-            self._strings.add(sheet.edits.texts())
-            for number_format in sheet.edits.number_formats():  # the style of a new cell shown so
-                self._styles.with_format(0, number_format)
-        return {sheet.part: Forked(self._rewriter(sheet)) if forks else None for sheet in large}
+        return sorted((s for s in self._sheets if sizes.get(s.part, 0) >= ASIDE_FROM), key=lambda s: -sizes[s.part])
+
+    def _holds(self, sheet: _Sheet) -> bool:
+        """Whether the rewrite of ``sheet`` begun ahead is still the one to save: neither its
+        edits nor its part were written since."""
+        ahead = self._ahead.get(sheet.part)
+        return (ahead is not None and ahead.edits is sheet.edits and ahead.state == sheet.edits.state()
+                and ahead.writes == self.package.writes(sheet.part) and sheet.title not in self._reports)
+
+    def _begin(self, sheet: _Sheet, forks: bool) -> None:
+        """``sheet``'s text given its shared strings and its new cells their styles now, and its
+        rewrite started in a forked child where ``forks``; otherwise it is rewritten when saved."""
+        self._stop_ahead(sheet.part)
+        self._strings.add(sheet.edits.texts())
+        for number_format in sheet.edits.number_formats():  # the style of a new cell shown so
+            self._styles.with_format(0, number_format)
+        self._ahead[sheet.part] = _Ahead(Forked(self._rewriter(sheet)) if forks else None, sheet.edits,
+                                         sheet.edits.state(), self.package.writes(sheet.part))
+
+    def _stop_ahead(self, part: str) -> None:
+        ahead = self._ahead.pop(part, None)
+        if ahead is not None and ahead.forked is not None:
+            ahead.forked.stop()
+
+    def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
+        """The sheets rewritten apart, by part: those whose rewrite began ahead and still holds,
+        and of the other large sheets the ``MAX_ASIDE`` largest, begun now (the same on every
+        machine, so that the workbook is too: their text given its shared strings and their new
+        cells their styles when begun, a forked child doing the rewrite where ``forks``, to go
+        on while this process draws the reports and rewrites the other sheets). A child's sheet
+        is taken only when it needed no string or style the workbook lacked when it was forked
+        (numbered here meanwhile); otherwise, or when the child died, the sheet is rewritten
+        here, as without one."""
+        held = {s.part for s in self._sheets if self._holds(s)}
+        for part in set(self._ahead) - held:
+            self._stop_ahead(part)
+        for sheet in [s for s in self._large() if s.part not in held][:MAX_ASIDE]:
+            self._begin(sheet, forks)
+        aside, self._ahead = {part: ahead.forked for part, ahead in self._ahead.items()}, {}
+        return aside
 
     def _rewriter(self, sheet: _Sheet) -> Callable[[], Piece]:
         """``sheet``'s rewrite, as a forked child does it: the parts before and after the rows,

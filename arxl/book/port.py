@@ -481,6 +481,7 @@ class Workbook:
             self._replace(name, frame)
         for sheet, report in step.reports.items():
             self._writer.write_report(self.mapping.locations.get(sheet, sheet), report)
+        self._writer.step_written()
         step.problems.extend(self._cut)
 
     def _check_rows(self, step: Step) -> None:

@@ -124,12 +124,14 @@ class SheetEdits:
     last_column: int = 0  # the used range's last column once columns were taken out (0: as it is)
     max_row: int = 0
     max_col: int = 0
+    version: int = 0  # counts the writes of cells and columns (``state``)
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.columns or self.widths or self.heights or self.styles or self.dropped_widths
                     or self.last_column)
 
     def put(self, row: int, col: int, edit: object) -> None:
+        self.version += 1
         self.cells.setdefault(row, {})[col] = edit
         column = self.columns.get(col)
         if column is not None:
@@ -142,6 +144,7 @@ class SheetEdits:
         ``how`` (a ``Written`` or DELETE) with ``values[i]``."""
         if not offsets:
             return
+        self.version += 1
         low, high = first_row + offsets[0], first_row + offsets[-1]
         if self.cells:  # a scattered edit of these cells is overwritten
             hit = [r for r, cells in self.cells.items() if low <= r <= high and col in cells]
@@ -157,6 +160,12 @@ class SheetEdits:
         column.put(first_row, offsets, values, how)
         if how is not DELETE:
             self.max_row, self.max_col = max(self.max_row, high), max(self.max_col, col)
+
+    def state(self) -> tuple[object, ...]:
+        """What these edits are now, in short: equal to a state taken earlier only if nothing
+        was written since (cells and columns by their writes, the few rest as they are)."""
+        return (self.version, dict(self.widths), dict(self.styles), dict(self.heights), set(self.dropped_widths),
+                self.last_column, self.max_row, self.max_col)
 
     def texts(self) -> list[str]:
         """The text these edits write as shared strings (strings that are no formula), each once,

@@ -66,6 +66,10 @@ class TableStore(TableReader, Protocol):
     def write_report(self, sheet: str, report: Report) -> None:
         """Replace a report sheet (the aging summary) with ``report``'s blocks and charts."""
 
+    def step_written(self) -> None:
+        """A command's changes are all written: a store may begin the save's work on what it
+        holds now (the next command may still change it)."""
+
 
 @runtime_checkable
 class AdoptableStore(TableStore, Protocol):

@@ -272,6 +272,9 @@ class XlwingsStore:
         self._later(change)
 
     # ---- report sheets ----------------------------------------------------------------------
+    def step_written(self) -> None:
+        """Excel holds the workbook and saves it: nothing to begin ahead."""
+
     def write_report(self, sheet: str, report: Report) -> None:
         def change():
             if sheet in [s.name for s in self.book.sheets]:
