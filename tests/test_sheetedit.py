@@ -152,3 +152,27 @@ def test_the_text_and_formats_a_save_numbers_ahead_are_each_cells_as_first_met()
     assert (edits.texts(), edits.number_formats()) == walked()
     assert edits.texts() == ["b", "a", "c", "y", "x", "kept", "scattered"]
     assert edits.number_formats() == ["0%", "#,##0.00"]  # column 4's format writes no cell: left out
+
+
+def test_the_state_of_a_sheets_edits_changes_with_every_write():
+    """A sheet's rewrite begun before the save is taken only if the sheet's edits are in the
+    state they were in then: every kind of write changes it, a write of what a cell already
+    holds too; reading them does not."""
+    edits = SheetEdits()
+    writes = [
+        lambda: edits.put_column(3, 2, [0, 1], ["a", "b"], Written(None, True)),
+        lambda: edits.put_column(3, 2, [0], ["a"], Written(None, True)),  # the same again
+        lambda: edits.put(5, 1, Edit("x")),
+        lambda: edits.put(5, 1, DELETE),
+        lambda: edits.widths.__setitem__(4, 12.0),
+        lambda: edits.styles.__setitem__(2, lambda _col, style: style),
+        lambda: edits.heights.__setitem__(2, 30.0),
+        lambda: edits.dropped_widths.add(7),
+        lambda: setattr(edits, "last_column", 3),
+    ]
+    for write in writes:
+        before = edits.state()
+        edits.texts(), edits.number_formats(), edits.size(), edits.touched()
+        assert edits.state() == before
+        write()
+        assert edits.state() != before
