@@ -1018,13 +1018,14 @@ class PackageStore:
     def _rewriter(self, sheet: _Sheet) -> Callable[[], Piece]:
         """``sheet``'s rewrite, as a forked child does it: the parts before and after the rows,
         and the rows compressed as they are made (neither they nor the whole part held at once;
-        ``_take_piece`` joins them)."""
-        original, edits = self.package.read(sheet.part), sheet.edits
+        ``_take_piece`` joins them). The part is read there too: this process never holds it (the
+        save takes the child's sheet only if the part was not written since, ``_holds``)."""
+        part, edits = sheet.part, sheet.edits
         strings, styles, referred = self._strings.size, self._styles.cell_styles, self._strings.referred
 
         def work() -> Piece:
             writer = CellWriter(self._styles.with_format, self.epoch, self._strings.index)
-            head, rows, tail = rewrite_pieces(original, edits, writer)
+            head, rows, tail = rewrite_pieces(self.package.read(part), edits, writer)
             compressing = Deflater()
             for chunk in rows:
                 compressing.add(chunk)
