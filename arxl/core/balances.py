@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,9 +129,19 @@ def memo_totals(memos: pd.DataFrame) -> pd.Series:
     return memos["TotalAmount"].astype("Int64").fillna(derived).astype("int64")
 
 
-# the Payments columns balances are computed from: a step writing only others (the matcher's
-# status columns) leaves the balances worked out before it standing
-PAYMENT_COLUMNS = frozenset({"PaymentID", "Amount", "Currency", "ReceivedDate"})
+# the tables balances are computed from, and of each the columns they read (None: every one)
+_READ = {"Invoices": None, "Applications": None, "Memos": None,
+         "Payments": frozenset({"PaymentID", "Amount", "Currency", "ReceivedDate"})}
+
+
+def read_from(table: str, columns: Iterable[str] | None = None) -> bool:
+    """Whether balances are computed from ``columns`` of ``table`` (None: its rows as a whole).
+    A step writing only others (the matcher's status columns in Payments) leaves the balances
+    worked out before it standing."""
+    if table not in _READ:
+        return False
+    read = _READ[table]
+    return read is None or columns is None or not read.isdisjoint(columns)
 
 
 def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: pd.DataFrame,

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from arxl.contract import AGING_SUMMARY, CHAIN_NAMES, Kind, Owner, Role, TableSpec, spec
-from arxl.core.balances import PAYMENT_COLUMNS, Balances, compute_balances
+from arxl.core.balances import Balances, compute_balances, read_from
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.problems import Problem, Problems
 from arxl.core.report import Report
@@ -183,7 +183,7 @@ class Ledger:
         """Bring the frames up to date with ``step``, as a fresh read of the saved workbook
         would give them (appends before updates, as the workbook port writes them)."""
         touched = set()
-        read_by_balances = set()  # of those, what balances (and what is worked out from them) read
+        balances_read = False  # whether a write changed what balances are computed from
         for name, rows in step.appends.items():
             start = self.next_rows.get(name, self.first_rows.get(name, 2))
             index = pd.Index(range(start, start + len(rows)), dtype="int64", name="row")
@@ -198,7 +198,7 @@ class Ledger:
             if key:
                 self.all_ids.setdefault(name, set()).update(v for v in rows[key] if v)
             touched.add(name)
-            read_by_balances.add(name)
+            balances_read |= read_from(name)
         for update in step.updates:
             frame = self.tables[update.table]
             for column in update.frame.columns:
@@ -214,8 +214,7 @@ class Ledger:
                 if column == spec(update.table).id_column:  # blank IDs numbered: taken from now on
                     self.all_ids.setdefault(update.table, set()).update(v for v in values.loc[rows] if v)
             touched.add(update.table)
-            if update.table != "Payments" or not PAYMENT_COLUMNS.isdisjoint(update.frame.columns):
-                read_by_balances.add(update.table)
+            balances_read |= read_from(update.table, update.frame.columns)
         for name, rows in step.rebuilds.items():
             first = self.first_rows.get(name, 2)
             rebuilt = rows.copy()
@@ -223,10 +222,10 @@ class Ledger:
             self.tables[name] = rebuilt
             self.next_rows[name] = first + len(rows)
             touched.add(name)
-            read_by_balances.add(name)
-        if read_by_balances & {"Invoices", "Applications", "Memos", "Payments"}:
+            balances_read |= read_from(name)
+        if balances_read:
             self._balances.clear()
-        if read_by_balances & {"Invoices", "Applications", "Memos", "Payments", "Customers"}:
+        if balances_read or "Customers" in touched:  # what is worked out from balances and customers
             self.derived.clear()
         if touched & {"Chains", "ChainAcknowledgements"}:
             self.chain_cache.clear()
