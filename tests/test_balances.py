@@ -175,3 +175,13 @@ def test_currency_resolution_falls_back_to_customer_then_base():
                  {**invoice("I3", "1"), "CustomerID": "C2"})
     got = resolve_currencies(docs["Currency"], docs["CustomerID"], customers, "USD")
     assert got.tolist() == ["GBP", "EUR", "USD"]
+
+
+def test_currencies_are_resolved_from_whatever_the_cells_hold():
+    # spaces, lower case, a number typed as a code, and missing values of every kind pandas has
+    customers = pd.DataFrame({"CustomerID": ["C1", "C2", "C3"], "Currency": [" chf", None, float("nan")]})
+    own = pd.Series(["usd ", "", None, float("nan"), pd.NA, 978, "eur", "  "], index=range(10, 18), dtype=object)
+    who = pd.Series(["C9", "C1", "C1", "C2", "C3", "C1", "C2", "C9"], index=own.index, dtype=object)
+    got = resolve_currencies(own, who, customers, "cad")
+    assert got.tolist() == ["USD", "CHF", "CHF", "CAD", "CAD", "978", "EUR", "CAD"]
+    assert got.index.tolist() == list(range(10, 18))

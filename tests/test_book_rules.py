@@ -347,3 +347,25 @@ def test_a_currency_filled_in_after_a_status_was_written_scales_the_next_amounts
     header = [c.value for c in sheet[1]]
     assert sheet.cell(2, header.index("AppliedAmount") + 1).value == 1234  # yen have no minor unit
     assert open_book(path).load().table("Applications")["AppliedAmount"].tolist() == [1234]
+
+
+def test_a_column_arxl_adds_never_covers_a_clerks_cell_beside_the_table(tmp_path, run):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
+    ws.append(["I-1", "C1", dt.date(2026, 10, 1), 100])
+    ws.append(["I-2", "C1", dt.date(2026, 10, 2), 200])
+    ws["E3"] = "call back Friday"  # the clerk's note right of the table, where arxl's columns go
+    customers = wb.create_sheet("Customers")
+    customers.append(["CustomerID", "Name"])
+    customers.append(["C1", "Acme"])
+    payments = wb.create_sheet("Payments")
+    payments.append(["PaymentID", "ReceivedDate", "Amount", "PayerName"])
+    payments.append(["P-1", dt.date(2026, 10, 5), 100, "Acme"])
+    wb.save(tmp_path / "b.xlsx")
+    result, _ = run(tmp_path / "b.xlsx", "match", "post")
+    assert result.failures["post"] == ("Invoices: arxl needs to add the column Paid to the right of the Invoices "
+                                       "table, but cell E3 holds data. Move it and run again.")
+    invoices = openpyxl.load_workbook(tmp_path / "b.xlsx")["Invoices"]
+    assert invoices["E3"].value == "call back Friday" and invoices["E1"].value is None

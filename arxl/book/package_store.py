@@ -708,11 +708,12 @@ class PackageStore:
         last_row = table.header_row + max(table.n_rows, 1)
         for i, header in enumerate(headers):
             col = table.max_col + 1 + i
-            occupied = [f"{get_column_letter(col)}{r}" for r in range(table.header_row, last_row + 1)
-                        if not _blank(sheet.value(r, col))]
-            if occupied:
+            below = sheet.column(col, table.header_row, last_row + 1 - table.header_row)
+            occupied = next((i for i, value in enumerate(below) if not _blank(value)), None)
+            if occupied is not None:
                 raise BookError(f"{sheet.title}: arxl needs to add the column {header} to the right of the "
-                                f"{name} table, but cell {occupied[0]} holds data. Move it and run again.")
+                                f"{name} table, but cell {get_column_letter(col)}{table.header_row + occupied} "
+                                f"holds data. Move it and run again.")
             self._put(sheet, table.header_row, col, Edit(header, None, True))
             sheet.edits.widths[col] = widths[i]
         table.max_col += len(headers)

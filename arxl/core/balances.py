@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.contract import INVOICES, DocType, InvoiceStatus, MemoKind, ReasonCode, Source, read_choice
+from arxl.core.frames import each_distinct
 from arxl.core.problems import Problems
 
 # what a reversal row names: REVERSAL:<ApplicationID of the row it reverses>
@@ -74,7 +75,8 @@ def is_disputed(marks: pd.Series) -> pd.Series:
     a word arxl cannot read (reported when the table was read) counts as disputed, the safer
     reading: such an invoice is never applied automatically."""
     column = INVOICES.column("Disputed")
-    return marks.map(lambda mark: read_choice(column, mark) not in ("", "No")).astype(bool)
+    return pd.Series(each_distinct(marks, lambda mark: read_choice(column, mark) not in ("", "No")),
+                     index=marks.index, dtype=bool)
 
 
 def is_reversal(sources: pd.Series) -> pd.Series:
@@ -296,6 +298,12 @@ def resolve_currencies(currency: pd.Series, customer_ids: pd.Series, customers: 
     """Each document's currency, upper case: its own Currency, else its customer's, else the
     BaseCurrency (so a blank never compares unequal to the currency it stands for)."""
     by_customer = customers.loc[customers["CustomerID"] != ""].set_index("CustomerID")["Currency"]
-    own = currency.fillna("").astype(str).str.strip()
-    theirs = lookup(customer_ids, by_customer.astype(object)).fillna("").astype(str).str.strip()
-    return own.where(own != "", theirs).where(lambda c: c != "", base_currency).str.upper()
+    own = _currency_codes(currency)
+    theirs = _currency_codes(lookup(customer_ids, by_customer.astype(object)))
+    return own.where(own != "", theirs).where(lambda c: c != "", base_currency.upper())
+
+
+def _currency_codes(values: pd.Series) -> pd.Series:
+    """Each value as text, trimmed and upper case ("" for a blank)."""
+    return pd.Series(each_distinct(values, lambda value: "" if pd.isna(value) else str(value).strip().upper()),
+                     index=values.index, dtype=str)
