@@ -29,11 +29,12 @@ import copy
 import datetime as dt
 import io
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, repeat
-from operator import is_, is_not, itemgetter
+from operator import is_, is_not, itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +319,11 @@ class _Sheet:
             reach = first_row + last if last >= 0 else 0
             if len(grid) < reach:
                 grid.extend([] for _ in range(reach - len(grid)))
-            for cells, value in zip(grid[first_row - 1:first_row - 1 + len(values)], values):
+            rows = grid[first_row - 1:first_row - 1 + len(values)]
+            if rows and min(map(len, rows)) > at:  # every row reaches the column: set in one pass, in C
+                deque(map(setitem, rows, repeat(at), values), maxlen=0)
+                return
+            for cells, value in zip(rows, values):
                 if len(cells) <= at:
                     if value is None:
                         continue

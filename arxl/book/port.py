@@ -21,10 +21,10 @@ Every ground rule of the contract is enforced here, once, for every door:
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import itemgetter, setitem
 from pathlib import Path
 from typing import cast
 
@@ -519,8 +519,7 @@ class Workbook:
         self._writer.write_column(name, at, raw.first_row + start, values, NUMBER_FORMATS[col.kind],
                                 as_text=col.is_text)
         assert start + len(values) <= len(raw.rows)
-        for cells, v in zip(raw.rows[start:start + len(values)], values):
-            cells[at] = v
+        deque(map(setitem, raw.rows[start:start + len(values)], repeat(at), values), maxlen=0)  # (in C)
 
     def _fit(self, name: str, raw: RawTable, col: Column, row: int, value: object) -> object:
         if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
@@ -549,7 +548,7 @@ class Workbook:
             currencies = [of_rows[p] for p in positions]
         for col in columns:
             at = offsets[col.key]
-            current = [r[at] for r in raw.rows]
+            current = list(map(itemgetter(at), raw.rows))
             new = cell_values(col.kind, frame[col.name], currencies)
             rewrites = col.owner == Owner.ARXL and table.role == Role.INPUT  # a ledger's cells are only filled in
             for p, v in zip(positions, new):
@@ -565,18 +564,17 @@ class Workbook:
         raw = self._raw_or_create(name)
         offsets = self._ensure_columns(name, raw, list(table.columns))
         ours = {offsets[c.key] for c in table.columns}
-        key_at = [offsets[header_key(k)] for k in table.key]
+        clerks = [at for at in range(len(raw.headers)) if at not in ours]  # columns a clerk added
+        key_at = [offsets[header_key(k)] for k in table.key] if clerks else []
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
-            *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if table.key and len(frame) else []
+            *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if key_at and len(frame) else []
         currencies = self._frame_currencies(name, frame, table.columns)
         self._writer.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
         for col in table.columns:
             self._write(name, raw, col, offsets[col.key], 0, cell_values(col.kind, frame[col.name], currencies))
-        for at, _header in enumerate(raw.headers):
-            if at in ours:
-                continue
+        for at in clerks:
             carried = [old.get(k, [None] * (at + 1))[at] for k in new_keys] if new_keys else [None] * len(frame)
             self._carry(name, at, raw.first_row, carried)
             for i, v in enumerate(carried):
