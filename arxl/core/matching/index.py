@@ -138,7 +138,7 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     dispute = frozenset(np.flatnonzero(disputed.to_numpy(dtype=bool)).tolist() if disputed is not None else ())
     by_balance = is_open[np.argsort(balance[is_open], kind="stable")]
     discount = np.zeros(len(ids), dtype=np.int64)
-    until = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[D]")
+    until = np.full(len(ids), np.datetime64("NaT", "D"), dtype="datetime64[D]")
     # the open, dated invoices of each terms allowing a discount (an unknown customer's: the default)
     allowing = list(dict.fromkeys(t for t in (*terms, default) if t.discount_rate > 0))
     which = {t: k for k, t in enumerate(allowing)}
