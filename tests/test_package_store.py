@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import threading
 import time
 import zipfile
 from functools import partial
@@ -232,6 +233,8 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
         run_commands(book, REFRESH, Context(now=NOW))
         drawn = [work for work in started if isinstance(work, partial)]
         assert (len(drawn), len(started) > len(drawn)) == (forks, forks)  # begun while the run went on
+        # no thread waits for a child (a thread alive when the next child is forked: what fork() warns of)
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("arxl-")]
         save_book(book)
         return parts(path)
 
@@ -258,6 +261,11 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
             refreshed("failed", forks=True)
     assert not multiprocessing.active_children()
     results.clear()
+
+    with monkeypatch.context() as m:  # no room for a child's result (a full disk): the work is done here
+        m.setattr(background.tempfile, "TemporaryFile", lambda **k: (_ for _ in ()).throw(OSError(28, "No space")))
+        assert refreshed("no-room", forks=True) == alone
+    assert not results and not multiprocessing.active_children()
 
     monkeypatch.setattr(package_store, "_drawing", lambda sheet, report: os._exit(9))
     monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))

@@ -1,18 +1,21 @@
 """A piece of a save worked out in a forked child process while this process goes on with the
-rest (``arxl.forking`` says where that is allowed). The child only computes: it writes no file and
-takes no lock, and whatever goes wrong in it, the caller does the piece itself."""
+rest (``arxl.forking`` says where that is allowed). The child only computes: it takes no lock and
+writes nothing but its result, to a temporary file this process made for it (unlinked from the
+start: no one else can open it, and it goes when both are done), and whatever goes wrong in it,
+the caller does the piece itself."""
 from __future__ import annotations
 
 import ctypes
 import gc
 import multiprocessing as mp
 import os
+import pickle
 import signal
-import threading
+import tempfile
 import weakref
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import IO
 
 _PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
 Piece = tuple[tuple[int, ...], tuple[bytes, ...]]  # a few counts, and bytes (sent as they are)
@@ -23,63 +26,64 @@ class Forked:
 
     def __init__(self, work: Callable[[], Piece]):
         context = mp.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
+        # The child writes what it made to a file no one else can open (unlinked from the start)
+        # and ends at once, giving its memory back: no thread of this process waits on a pipe for
+        # it (a thread alive when the next child is forked is what fork() warns of).
+        handoff = tempfile.TemporaryFile(prefix="arxl-piece-")
         # Objects alive now are left out of the child's garbage collections, so that a collection
         # does not write to (and so copy) every page it shares with this process.
         gc.freeze()
         try:
-            child = context.Process(target=_work_and_send, args=(work, send, os.getpid()), daemon=True)
+            child = context.Process(target=_work_and_write, args=(work, handoff.fileno(), os.getpid()), daemon=True)
             child.start()
         finally:
             gc.unfreeze()
-        send.close()
-        # what the child sends is taken as soon as it comes, so that the child ends (and its
-        # memory is given back) then, not when its result is asked for
-        self._got: list[Piece | None] = []
-        self._taking = threading.Thread(target=_take, args=(receive, self._got), daemon=True,
-                                        name="arxl-forked-result")
-        self._taking.start()
+        self._child, self._handoff = child, handoff
         # ``stop()``, or this object forgotten (the run ended without a save): the child ends
-        self.stop = weakref.finalize(self, _stop, child, receive, self._taking)
+        self.stop = weakref.finalize(self, _stop, child, handoff)
 
     def result(self) -> Piece | None:
-        """What ``work`` returned; None when it raised or the child died."""
-        self._taking.join()
-        self.stop()
-        return self._got[0] if self._got else None
+        """What ``work`` returned; None when it raised, the child died or its file could not be
+        written (a full disk)."""
+        self._child.join()
+        try:
+            if self._child.exitcode != 0:
+                return None
+            self._handoff.seek(0)
+            counts, pieces = pickle.load(self._handoff)
+            return counts, pieces
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+            return None
+        finally:
+            self.stop()
 
 
-def _take(receive: Connection, into: list[Piece | None]) -> None:
+def begin(work: Callable[[], Piece]) -> Forked | None:
+    """``work`` begun in a forked child, or None where no child or no file for its result could
+    be made (a full disk, no memory left to fork): then the caller does the piece itself."""
     try:
-        head = receive.recv()
-        if head is None:
-            return
-        counts, pieces = head
-        into.append((counts, tuple(receive.recv_bytes() for _ in range(pieces))))
-    except (EOFError, OSError):
-        return
+        return Forked(work)
+    except OSError:
+        return None
 
 
-def _stop(child: BaseProcess, receive: Connection, taking: threading.Thread) -> None:
+def _stop(child: BaseProcess, handoff: IO[bytes]) -> None:
     """End the child if its result was not taken (the save it served failed or never came)."""
     if child.is_alive():
         child.terminate()
     child.join()
-    taking.join()  # the child gone, its pipe is closed: the taking ends
-    receive.close()
+    handoff.close()
 
 
-def _work_and_send(work: Callable[[], Piece], send: Connection, parent: int) -> None:
+def _work_and_write(work: Callable[[], Piece], handoff: int, parent: int) -> None:
     _end_with(parent)
     gc.disable()  # a short life: nothing to collect
     try:
         counts, pieces = work()
-    except Exception:
-        send.send(None)
-        return
-    send.send((counts, len(pieces)))
-    for piece in pieces:
-        send.send_bytes(piece)
+        with open(handoff, "wb", closefd=False) as out:
+            pickle.dump((counts, pieces), out, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # the caller does the piece itself; nothing for the clerk to read here
+        raise SystemExit(1) from None
 
 
 def _end_with(parent: int) -> None:

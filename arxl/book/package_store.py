@@ -45,7 +45,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-from arxl.book.background import Forked, Piece
+from arxl.book.background import Forked, Piece, begin
 from arxl.book.package import DOC_REL, Deflated, Deflater, Package, deflated, joined, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_around_rows, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
@@ -813,7 +813,7 @@ class PackageStore:
         one is drawn from now on in a forked child, while the run's later steps go on here."""
         self._drop_report(sheet)
         aside = _cells(report) >= DRAW_ASIDE_FROM and fork_workers(2) > 1
-        self._reports[sheet] = (report, Forked(partial(_drawing, sheet, report)) if aside else None)
+        self._reports[sheet] = (report, begin(partial(_drawing, sheet, report)) if aside else None)
 
     def _drop_report(self, sheet: str) -> None:
         _, drawing = self._reports.pop(sheet, (None, None))
@@ -996,7 +996,7 @@ class PackageStore:
         self._strings.add(sheet.edits.texts())
         for number_format in sheet.edits.number_formats():  # the style of a new cell shown so
             self._styles.with_format(0, number_format)
-        self._ahead[sheet.part] = _Ahead(Forked(self._rewriter(sheet)) if forks else None, sheet.edits,
+        self._ahead[sheet.part] = _Ahead(begin(self._rewriter(sheet)) if forks else None, sheet.edits,
                                          sheet.edits.state(), self.package.writes(sheet.part))
 
     def _stop_ahead(self, part: str) -> None:
