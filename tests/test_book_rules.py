@@ -369,3 +369,40 @@ def test_a_column_arxl_adds_never_covers_a_clerks_cell_beside_the_table(tmp_path
                                        "table, but cell E3 holds data. Move it and run again.")
     invoices = openpyxl.load_workbook(tmp_path / "b.xlsx")["Invoices"]
     assert invoices["E3"].value == "call back Friday" and invoices["E1"].value is None
+
+
+@pytest.mark.parametrize("engine", ["package", "openpyxl"])
+def test_rows_typed_right_below_an_excel_table_are_named_not_dropped(tmp_path, run, monkeypatch, engine):
+    """A payment typed right under the Payments table where Excel did not extend the table (its
+    auto-expansion off, a blank row pasted over, a file another program wrote) is outside it:
+    arxl names the rows, and reads them once the table covers them."""
+    monkeypatch.setenv("ARXL_ENGINE", engine)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Invoices"
+    ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
+    ws.append(["I-1", "C1", dt.date(2026, 10, 1), 100])
+    customers = wb.create_sheet("Customers")
+    customers.append(["CustomerID", "Name"])
+    customers.append(["C1", "Acme"])
+    payments = wb.create_sheet("Payments")
+    payments.append(["PaymentID", "ReceivedDate", "Amount", "PayerName"])
+    payments.append(["P-1", dt.date(2026, 10, 5), 100, "Acme"])
+    payments.add_table(Table(displayName="Payments", ref="A1:D2"))
+    payments.append(["P-2", dt.date(2026, 10, 6), "50,00", "Acme"])  # rows 3 and 4: outside the table
+    payments.append(["P-3", dt.date(3026, 10, 7), 75, "Acme"])
+    payments["A6"] = "a note two rows down, after a blank row: not the table's"
+    wb.save(tmp_path / "b.xlsx")
+    run(tmp_path / "b.xlsx", "match")
+    found = [(r[2], r[3], r[4], r[6]) for r in openpyxl.load_workbook(tmp_path / "b.xlsx")["Exceptions"].iter_rows(
+        min_row=2, values_only=True) if r[2] == "Payments"]
+    assert found == [("Payments", 3, None, "rows 3 to 4 hold data right below the Payments table, outside it: "
+                                            "arxl does not read them")]
+
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
+    wb["Payments"].tables["Payments"].ref = "A1:D4"
+    wb.save(tmp_path / "b.xlsx")
+    run(tmp_path / "b.xlsx", "match")
+    found = {(r[3], r[4]) for r in openpyxl.load_workbook(tmp_path / "b.xlsx")["Exceptions"].iter_rows(
+        min_row=2, values_only=True) if r[2] == "Payments"}
+    assert found == {(3, "Amount"), (4, "ReceivedDate")}  # read now: the bad cells named

@@ -48,7 +48,7 @@ from arxl.book.package_store import PackageStore
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
-from arxl.book.store import BookError, RawTable
+from arxl.book.store import BookError, RawTable, filled_below
 from arxl.contract import (
     AGING_SUMMARY,
     NEW_BOOK_SHEETS,
@@ -209,8 +209,13 @@ class FileStore:
             if merged.min_row <= loc.header_row <= merged.max_row and not (
                     merged.max_col < loc.min_col or merged.min_col > loc.max_col):
                 notes.append(f"header cells {merged.coord} are merged")
+        below = None
+        if loc.table is not None:
+            after = loc.header_row + loc.n_rows + (loc.table.totalsRowCount or 0) + 1
+            below = filled_below(ws.iter_rows(min_row=after, max_row=max(after, ws.max_row), min_col=loc.min_col,
+                                              max_col=loc.max_col, values_only=True), after)
         return RawTable(name=name, sheet=ws.title, first_row=loc.first_row, rows=rows, problems=notes,
-                        headers=["" if h is None else str(h) for h in headers])
+                        headers=["" if h is None else str(h) for h in headers], below=below)
 
     # ---- adopting a clerk's workbook (arxl.book.adoption) ----------------------------------
     def forget(self, keep: tuple[str, ...] = ()) -> None:

@@ -50,7 +50,7 @@ from arxl.book.package import DOC_REL, Deflated, Deflater, Package, deflated, jo
 from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_around_rows, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
 from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, rewrite_pieces, row_cells
-from arxl.book.store import BookError, RawTable
+from arxl.book.store import BookError, RawTable, filled_below
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
@@ -500,8 +500,11 @@ class PackageStore:
         notes = [f"header cells {get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1} are merged"
                  for c0, r0, c1, r1 in sheet.merged
                  if r0 <= table.header_row <= r1 and not (c1 < table.min_col or c0 > table.max_col)]
+        after = table.header_row + table.n_rows + table.totals + 1
+        below = filled_below((cells[table.min_col - 1:table.max_col] for cells in grid[after - 1:]), after) \
+            if table.root is not None else None
         return RawTable(name=name, sheet=sheet.title, first_row=table.first_row, rows=rows, problems=notes,
-                        headers=["" if h is None else str(h) for h in headers])
+                        headers=["" if h is None else str(h) for h in headers], below=below)
 
     # ---- adopting a clerk's workbook (arxl.book.adoption) -------------------------------------
     def samples(self) -> list[RawTable]:

@@ -329,6 +329,13 @@ class Workbook:
         for note in raw.problems:
             self._report_once(Problem(raw.sheet, header_row, "", "", note,
                                       "Unmerge the header cells and give each column its own header."))
+        if raw.below is not None:
+            first, last = raw.below
+            where, them = (f"row {first} holds", "it") if first == last else (f"rows {first} to {last} hold", "them")
+            self._report_once(Problem(raw.sheet, first, "", "", f"{where} data right below the {name} table, outside "
+                                      f"it: arxl does not read {them}",
+                                      f"If {them} belong to the table, extend the table over {them} (Table Design > "
+                                      f"Resize Table); if not (a total, a note), leave a blank row above {them}."))
         dupes = [h for h, n in Counter(header_key(h) for h in raw.headers if h).items() if n > 1]
         for key in dupes:
             self._report_once(Problem(raw.sheet, header_row, key, key, "the same header appears twice",

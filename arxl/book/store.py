@@ -5,6 +5,7 @@ edited where it changes), ``arxl.book.files.FileStore`` (openpyxl, ARXL_ENGINE=o
 in ``arxl.book.port.Workbook``, so a new store cannot bypass one."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,7 +24,9 @@ class RawTable:
 
     ``first_row`` is the sheet row of ``rows[0]``; ``rows`` are lists of cell values (None for
     blank), each as long as ``headers``. ``problems`` describes what is wrong with the header row
-    itself (merged header cells), for the port to report.
+    itself (merged header cells), for the port to report. ``below``: the sheet rows (first, last)
+    right under an Excel table's last row that hold something in its columns, outside the table
+    (typed where Excel did not extend the table: the port reports them, never reads them).
     """
 
     name: str
@@ -32,6 +35,18 @@ class RawTable:
     first_row: int
     rows: list[list[Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    below: tuple[int, int] | None = None
+
+
+def filled_below(rows: Iterable[Sequence[Any]], first: int) -> tuple[int, int] | None:
+    """Of ``rows`` (the cells of a table's columns in sheet rows ``first`` on), the run that holds
+    something, up to the first blank row: (first, last), or None."""
+    last = None
+    for row, cells in enumerate(rows, first):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+            break
+        last = row
+    return None if last is None else (first, last)
 
 
 class TableReader(Protocol):
