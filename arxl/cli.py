@@ -39,6 +39,7 @@ from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
+from arxl.forking import before_forking, fork_workers
 
 
 def _date(text: str) -> dt.date:
@@ -144,6 +145,8 @@ def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, outpu
     ``BookError``, nothing changed."""
     progress = progress or _Progress(False)
     started = time.perf_counter()
+    if fork_workers(2) > 1:  # its large blocks kept apart from the start, before they are freed and reused
+        before_forking()
     book_file = book_path.resolve()
     target = output.resolve() if output is not None else book_file
     documents = StagedDocuments(target)

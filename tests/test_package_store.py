@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import platform
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -271,6 +274,37 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     monkeypatch.setattr(package_store.PackageStore, "_rewriter", lambda self, sheet: lambda: os._exit(9))
     assert refreshed("killed", forks=True) == alone
     assert len(results) > 2 and all(r is None for r in results)
+
+
+_HEAP_PROBE = """
+import ctypes, sys
+from arxl import forking
+if sys.argv[1] == "apart":
+    forking.before_forking()
+def in_heap(block):
+    at = ctypes.addressof((ctypes.c_char * len(block)).from_buffer(block))
+    for line in open("/proc/self/maps"):
+        if line.rstrip().endswith("[heap]"):
+            low, high = (int(x, 16) for x in line.split()[0].split("-"))
+            return low <= at < high
+    return False
+big = bytearray(20 << 20)
+del big  # freed: glibc would serve blocks up to 20 MB from the heap's old pages from now on
+print(in_heap(bytearray(10 << 20)))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_a_process_about_to_fork_keeps_its_large_blocks_in_pages_of_their_own():
+    """Once a large block is freed, glibc serves later large blocks from the heap's old pages
+    (which forked children share: each one rewritten is then copied); a process about to fork
+    asks for fresh pages from ``APART_FROM`` bytes on."""
+    def probe(mode: str) -> str:
+        return subprocess.run([sys.executable, "-c", _HEAP_PROBE, mode], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert probe("plain") == "True"
+    assert probe("apart") == "False"
 
 
 def test_a_part_compressed_in_pieces_apart_reads_and_saves_as_the_whole(tmp_path):

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import IO
 
+from arxl.forking import before_forking
+
 _PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
 Piece = tuple[tuple[int, ...], tuple[bytes, ...]]  # a few counts, and bytes (sent as they are)
 
@@ -26,6 +28,7 @@ class Forked:
 
     def __init__(self, work: Callable[[], Piece]):
         context = mp.get_context("fork")
+        before_forking()
         # The child writes what it made to a file no one else can open (unlinked from the start)
         # and ends at once, giving its memory back: no thread of this process waits on a pipe for
         # it (a thread alive when the next child is forked is what fork() warns of).

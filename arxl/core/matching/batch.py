@@ -30,7 +30,7 @@ from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
 from arxl.core.matching.policy import STRONG_NAME, Held, Rule
 from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
 from arxl.core.matching.text import account_key
-from arxl.forking import fork_workers
+from arxl.forking import before_forking, fork_workers
 
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
@@ -290,6 +290,7 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
     chunks = [by_payer[a:a + step] for a in range(0, total, step)]
     # Objects alive now are left out of the workers' garbage collections, so that a collection
     # does not write to (and so copy) every page the workers share with this process.
+    before_forking()
     gc.freeze()
     try:
         # Forked workers receive the work as the initializer's argument without pickling it:
