@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
@@ -398,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run(parser, args)
     except BookError as exc:
         print(exc, file=sys.stderr)
+    except BrokenPipeError:  # the program reading arxl's output closed it, as `head` does: no disk problem
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (nor a second error at exit)
+        print("arxl's output was closed by the program reading it (as head does) before all of it was printed; "
+              "each workbook's Exceptions sheet says what its run did.", file=sys.stderr)
     except OSError as exc:  # writing a new or demo workbook
         where = Path(exc.filename) if exc.filename else Path(str(getattr(args, "path", "")))
         print(os_problem(exc, where, f"Writing {where.name}"), file=sys.stderr)
