@@ -349,20 +349,26 @@ def test_a_currency_filled_in_after_a_status_was_written_scales_the_next_amounts
     assert open_book(path).load().table("Applications")["AppliedAmount"].tolist() == [1234]
 
 
-def test_a_column_arxl_adds_never_covers_a_clerks_cell_beside_the_table(tmp_path, run):
+def _one_payment_book() -> openpyxl.Workbook:
+    """Invoices, Customers and Payments as plain sheets: one invoice of Acme's, one payment of it."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Invoices"
     ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
     ws.append(["I-1", "C1", dt.date(2026, 10, 1), 100])
-    ws.append(["I-2", "C1", dt.date(2026, 10, 2), 200])
-    ws["E3"] = "call back Friday"  # the clerk's note right of the table, where arxl's columns go
     customers = wb.create_sheet("Customers")
     customers.append(["CustomerID", "Name"])
     customers.append(["C1", "Acme"])
     payments = wb.create_sheet("Payments")
     payments.append(["PaymentID", "ReceivedDate", "Amount", "PayerName"])
     payments.append(["P-1", dt.date(2026, 10, 5), 100, "Acme"])
+    return wb
+
+
+def test_a_column_arxl_adds_never_covers_a_clerks_cell_beside_the_table(tmp_path, run):
+    wb = _one_payment_book()
+    wb["Invoices"].append(["I-2", "C1", dt.date(2026, 10, 2), 200])
+    wb["Invoices"]["E3"] = "call back Friday"  # the clerk's note right of the table, where arxl's columns go
     wb.save(tmp_path / "b.xlsx")
     result, _ = run(tmp_path / "b.xlsx", "match", "post")
     assert result.failures["post"] == ("Invoices: arxl needs to add the column Paid to the right of the Invoices "
@@ -377,17 +383,8 @@ def test_rows_typed_right_below_an_excel_table_are_named_not_dropped(tmp_path, r
     auto-expansion off, a blank row pasted over, a file another program wrote) is outside it:
     arxl names the rows, and reads them once the table covers them."""
     monkeypatch.setenv("ARXL_ENGINE", engine)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Invoices"
-    ws.append(["InvoiceID", "CustomerID", "InvoiceDate", "Amount"])
-    ws.append(["I-1", "C1", dt.date(2026, 10, 1), 100])
-    customers = wb.create_sheet("Customers")
-    customers.append(["CustomerID", "Name"])
-    customers.append(["C1", "Acme"])
-    payments = wb.create_sheet("Payments")
-    payments.append(["PaymentID", "ReceivedDate", "Amount", "PayerName"])
-    payments.append(["P-1", dt.date(2026, 10, 5), 100, "Acme"])
+    wb = _one_payment_book()
+    payments = wb["Payments"]
     payments.add_table(Table(displayName="Payments", ref="A1:D2"))
     payments.append(["P-2", dt.date(2026, 10, 6), "50,00", "Acme"])  # rows 3 and 4: outside the table
     payments.append(["P-3", dt.date(3026, 10, 7), 75, "Acme"])
