@@ -48,7 +48,7 @@ from arxl.book.package_store import PackageStore
 from arxl.book.port import EXCEL_MAX_ROWS, Workbook
 from arxl.book.safety import check_not_open, inspect_package, owner_file
 from arxl.book.sheetxml import DirectColumn, save_workbook
-from arxl.book.store import BookError, RawTable, filled_below
+from arxl.book.store import BookError, RawTable, blank, filled_below
 from arxl.contract import (
     AGING_SUMMARY,
     NEW_BOOK_SHEETS,
@@ -68,10 +68,6 @@ TABLE_STYLE = "TableStyleMedium2"
 # values a column write can keep as plain values until the save
 _PLAIN = {type(None), str, int, float, bool, Decimal, dt.date, dt.datetime}
 _DATE_FORMATS = {NUMBER_FORMATS[Kind.DATE], NUMBER_FORMATS[Kind.DATETIME]}
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 class _Located:
@@ -172,7 +168,7 @@ class FileStore:
             located = _Located(ws, table, min_col, max_col, min_row, n_rows)
         else:
             headers = [c.value for c in ws[1]] if ws.max_row >= 1 else []
-            while headers and _blank(headers[-1]):
+            while headers and blank(headers[-1]):
                 headers.pop()
             if not headers:
                 return None
@@ -202,7 +198,7 @@ class FileStore:
         ws = loc.ws
         headers = [ws.cell(loc.header_row, c).value for c in range(loc.min_col, loc.max_col + 1)]
         rows = self._grid(ws, loc)
-        while rows and all(_blank(v) for v in rows[-1]):
+        while rows and all(blank(v) for v in rows[-1]):
             rows.pop()  # trailing blank rows hold nothing; the table may grow into them
         notes = []
         for merged in ws.merged_cells.ranges:
@@ -298,7 +294,7 @@ class FileStore:
         for i, header in enumerate(headers):
             col = loc.max_col + 1 + i
             occupied = [ws.cell(r, col).coordinate for r in range(loc.header_row, last_row + 1)
-                        if (r, col) in ws._cells and not _blank(ws._cells[(r, col)].value)]
+                        if (r, col) in ws._cells and not blank(ws._cells[(r, col)].value)]
             if occupied:
                 raise BookError(f"{ws.title}: arxl needs to add the column {header} to the right of the "
                                 f"{name} table, but cell {occupied[0]} holds data. Move it and run again.")
@@ -383,7 +379,7 @@ class FileStore:
         if new_last > old_last:
             below = old_last + totals
             for (r, c), cell in list(ws._cells.items()):
-                if below < r <= new_last + totals and loc.min_col <= c <= loc.max_col and not _blank(cell.value):
+                if below < r <= new_last + totals and loc.min_col <= c <= loc.max_col and not blank(cell.value):
                     raise BookError(f"{ws.title}: the {name} table must grow to row {new_last + totals}, but cell "
                                     f"{cell.coordinate} below it holds data. Move that data and run again.")
         totals_cells = {c: ws._cells.pop((r, c)) for r in range(old_last + 1, old_last + totals + 1)

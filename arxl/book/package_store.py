@@ -50,7 +50,7 @@ from arxl.book.package import DOC_REL, Deflated, Deflater, Package, deflated, jo
 from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_around_rows, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
 from arxl.book.sheetedit import DELETE, CellWriter, Edit, SheetEdits, Written, rewrite, rewrite_pieces, row_cells
-from arxl.book.store import BookError, RawTable, filled_below
+from arxl.book.store import BookError, RawTable, blank, filled_below
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
@@ -73,10 +73,6 @@ MAX_ASIDE = 2  # sheets rewritten in child processes, beside this one: on two co
 _BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
 _FORMULA_TAG = re.compile(rb"<f[\s>/]")  # a cell's formula (not <fill>, <firstFooter>...)
 _FORMULA = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _same(old: object, new: object) -> bool:
@@ -462,7 +458,7 @@ class PackageStore:
             self._load(found)
             grid = found.grid or []
             headers = list(grid[0]) if grid else []
-            while headers and _blank(headers[-1]):
+            while headers and blank(headers[-1]):
                 headers.pop()
             if not headers:
                 return None
@@ -495,7 +491,7 @@ class PackageStore:
         for r in range(table.first_row, table.header_row + table.n_rows + 1):
             row = grid[r - 1][table.min_col - 1:table.max_col] if r - 1 < len(grid) else []  # a copy
             rows.append(row + [None] * (width - len(row)) if len(row) < width else row)
-        while rows and all(_blank(v) for v in rows[-1]):
+        while rows and all(blank(v) for v in rows[-1]):
             rows.pop()
         notes = [f"header cells {get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1} are merged"
                  for c0, r0, c1, r1 in sheet.merged
@@ -663,7 +659,7 @@ class PackageStore:
         if new_last > old_last:
             below = old_last + table.totals + 1
             held = [(r, c) for c in columns for r, v in enumerate(sheet.column(c, below, new_last - old_last), below)
-                    if v is not None and not _blank(v)]
+                    if v is not None and not blank(v)]
             if held:
                 r, c = min(held)
                 raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "
@@ -717,7 +713,7 @@ class PackageStore:
         for i, header in enumerate(headers):
             col = table.max_col + 1 + i
             below = sheet.column(col, table.header_row, last_row + 1 - table.header_row)
-            occupied = next((i for i, value in enumerate(below) if not _blank(value)), None)
+            occupied = next((i for i, value in enumerate(below) if not blank(value)), None)
             if occupied is not None:
                 raise BookError(f"{sheet.title}: arxl needs to add the column {header} to the right of the "
                                 f"{name} table, but cell {get_column_letter(col)}{table.header_row + occupied} "

@@ -38,12 +38,17 @@ class RawTable:
     below: tuple[int, int] | None = None
 
 
+def blank(value: object) -> bool:
+    """Whether a cell holds nothing a clerk sees: empty, or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def filled_below(rows: Iterable[Sequence[Any]], first: int) -> tuple[int, int] | None:
     """Of ``rows`` (the cells of a table's columns in sheet rows ``first`` on), the run that holds
     something, up to the first blank row: (first, last), or None."""
     last = None
     for row, cells in enumerate(rows, first):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+        if all(map(blank, cells)):
             break
         last = row
     return None if last is None else (first, last)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from arxl.book.store import BookError, RawTable
+from arxl.book.store import BookError, RawTable, blank
 from arxl.contract import OBJECT_MODEL_FORMATS, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Block, Chart, Report
@@ -28,10 +28,6 @@ HEADER_FILL = (221, 235, 247)
 POINTS_PER_CM = 72 / 2.54
 CHART_TYPES = {("col", False): "column_clustered", ("col", True): "column_stacked",
                ("bar", False): "bar_clustered", ("bar", True): "bar_stacked"}
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _format(number_format: str) -> str:
@@ -114,7 +110,7 @@ class XlwingsStore:
         else:
             last = sheet.used_range.last_cell
             headers = sheet.range((1, 1), (1, last.column)).options(ndim=1).value
-            while headers and _blank(headers[-1]):
+            while headers and blank(headers[-1]):
                 headers.pop()
             if not headers:
                 return None
@@ -130,7 +126,7 @@ class XlwingsStore:
         values = self._range(loc, loc.header_row, loc.min_col, loc.header_row + loc.n_rows,
                              loc.max_col).options(ndim=2, err_to_str=True).value
         headers, rows = values[0], [list(r) for r in values[1:]]
-        while rows and all(_blank(v) for v in rows[-1]):
+        while rows and all(blank(v) for v in rows[-1]):
             rows.pop()  # trailing blank rows hold nothing; the table may grow into them
         notes = []
         if loc.table is None:  # cells of an Excel table's header row cannot be merged
@@ -182,7 +178,7 @@ class XlwingsStore:
         values = self._range(loc, row, col, last_row, last_col).options(ndim=2).value
         for r, line in enumerate(values):
             for c, value in enumerate(line):
-                if not _blank(value):
+                if not blank(value):
                     address = self._sheet(loc.sheet).range((row + r, col + c)).get_address(False, False)
                     raise BookError(f"{loc.sheet}: {why}, but cell {address} holds data. Move that data "
                                     f"and run again.")
