@@ -208,3 +208,25 @@ def test_the_matchers_status_columns_keep_the_balances_and_an_amount_changed_doe
     assert ledger.balances()[0] is not balances and not ledger.derived
     aging, _ = ledger_aging(ledger, AS_OF)
     assert aging.set_index("DocID").at["P1", "OriginalAmount"] == -400_00
+
+
+def test_a_periods_opening_ar_is_what_the_aging_as_of_its_start_adds_up_to(tmp_path, run):
+    """The key figures' opening AR is summed without building the Aging table: per currency the
+    same cents, on a refreshed demo ledger (two currencies, credit and debit memos, unapplied
+    cash, items dated after some of the dates), as of dates before, within and after its history."""
+    from arxl.core.aging import aging_totals, ledger_aging, open_by_currency
+    from arxl.demo import write_demo
+
+    path = write_demo(tmp_path / "demo.xlsx", seed=5, customers=40, invoices=600, payments=80)
+    _, book = run(path, *REFRESH)
+    dates = [dt.date(2025, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 10, 21), AS_OF, dt.date(2027, 3, 1)]
+    currencies, kinds = set(), set()
+    for as_of in dates:
+        totals = open_by_currency(book.load(), as_of)  # a fresh ledger: worked out on its own
+        aging, _ = ledger_aging(book.load(), as_of)
+        assert totals.equals(aging_totals(aging)), as_of
+        assert totals.dtype == "int64"
+        currencies |= set(totals.index)
+        kinds |= set(aging["DocType"])
+    assert {"EUR", "USD"} <= currencies, currencies
+    assert {"Invoice", "Credit memo", "Debit memo", "Unapplied cash"} <= kinds, kinds

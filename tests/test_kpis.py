@@ -63,6 +63,11 @@ def _aging(*rows):
                          "DaysPastDue": pd.Series([r[2] for r in rows], dtype="Int64")})
 
 
+def _opening(*rows):
+    """Cents open at the period's start, as (currency, cents)."""
+    return pd.Series({r[0]: r[1] for r in rows}, dtype="int64")
+
+
 def _sales(*rows):
     """Invoices as (date, currency, cents)."""
     return pd.DataFrame({"InvoiceDate": pd.to_datetime([r[0] for r in rows]),
@@ -72,7 +77,7 @@ def _sales(*rows):
 
 def test_ar_kpis_per_currency_from_the_tables():
     aging = _aging(("USD", 9_000_000, -5), ("USD", 6_000_000, 40), ("EUR", 1_000_000, 10))
-    beginning = _aging(("USD", 20_000_000, 0), ("EUR", 500_000, 0))
+    beginning = _opening(("USD", 20_000_000), ("EUR", 500_000))
     sales = _sales(
         # USD months ending Nov 20: (Oct 20, Nov 20] 31 days, (Sep 20, Oct 20] 30, (Aug 20, Sep 20] 31
         ("2026-11-20", "USD", 5_000_000), ("2026-10-21", "USD", 5_000_000),  # 100,000 in the last month
@@ -99,7 +104,7 @@ def test_ar_kpis_per_currency_from_the_tables():
 
 
 def test_ar_kpis_without_sales_history_say_so():
-    kpis = ar_kpis(_aging(("USD", 100_000, 3)), _aging(), _sales(), AS_OF, 90)
+    kpis = ar_kpis(_aging(("USD", 100_000, 3)), _opening(), _sales(), AS_OF, 90)
     usd = kpis["USD"]
     assert usd.dso_count_back is None and usd.dso_simple is None and usd.best_possible_dso is None
     assert usd.average_days_delinquent is None and usd.percent_past_due == 1.0
@@ -107,12 +112,12 @@ def test_ar_kpis_without_sales_history_say_so():
 
 def test_overdue_credits_never_make_percent_past_due_negative():
     # 10,000.00 owed and not yet due, a 3,000.00 credit 40 days old: past due net is negative
-    kpis = ar_kpis(_aging(("USD", 1_000_000, -5), ("USD", -300_000, 40), ("USD", 200_000, 10)), _aging(), _sales(),
+    kpis = ar_kpis(_aging(("USD", 1_000_000, -5), ("USD", -300_000, 40), ("USD", 200_000, 10)), _opening(), _sales(),
                    AS_OF, 90)
     usd = kpis["USD"]
     assert usd.past_due == -100_000 and usd.total_ar == 900_000
     assert usd.percent_past_due == pytest.approx(2_000 / 12_000)  # past-due debits / open debits
-    only_credits = ar_kpis(_aging(("USD", -300_000, 40)), _aging(), _sales(), AS_OF, 90)["USD"]
+    only_credits = ar_kpis(_aging(("USD", -300_000, 40)), _opening(), _sales(), AS_OF, 90)["USD"]
     assert only_credits.percent_past_due is None
 
 
@@ -120,7 +125,7 @@ def test_an_old_credit_never_makes_the_cei_exceed_100_or_the_delinquency_negativ
     # 5,000.00 at the start, 8,000.00 sold; now 6,000.00 owed, 1,000.00 of it late, and 2,500.00 of
     # unapplied cash 60 days old: (13,000.00 - 3,500.00 total now) / (13,000.00 - 2,500.00 current now)
     aging = _aging(("USD", 500_000, -10), ("USD", 100_000, 20), ("USD", -250_000, 60))
-    kpis = ar_kpis(aging, _aging(("USD", 500_000, 0)), _sales(("2026-11-01", "USD", 800_000)), AS_OF, 90)
+    kpis = ar_kpis(aging, _opening(("USD", 500_000)), _sales(("2026-11-01", "USD", 800_000)), AS_OF, 90)
     usd = kpis["USD"]
     assert usd.past_due == -150_000  # net, as the aging's buckets show it
     assert usd.cei == pytest.approx((13_000 - 3_500) / (13_000 - 2_500) * 100) and usd.cei <= 100

@@ -6,7 +6,7 @@ import datetime as dt
 
 from arxl.commands.command import Command, Context
 from arxl.contract import AGING_SUMMARY
-from arxl.core.aging import ledger_aging, summarize, unposted_cash
+from arxl.core.aging import ledger_aging, open_by_currency, summarize, unposted_cash
 from arxl.core.aging_summary import summary_report
 from arxl.core.kpis import ar_kpis, invoiced_sales
 from arxl.core.ledger import Ledger, Outcome, Step
@@ -21,11 +21,10 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     step = Step(Outcome(""), problems)
 
     ctx.progress("Aging: key figures", 0.45)
-    # the period's opening AR is the same aging taken as of its first day; its problems are the
-    # ones just reported
-    start_aging, _ = ledger_aging(ledger, settings.as_of - dt.timedelta(days=settings.kpi_period_days))
+    # the period's opening AR is what the same aging taken as of its first day adds up to
+    opening = open_by_currency(ledger, settings.as_of - dt.timedelta(days=settings.kpi_period_days))
     sales = invoiced_sales(ledger.table("Invoices"), customers, settings.base_currency)
-    kpis = ar_kpis(aging, start_aging, sales, settings.as_of, settings.kpi_period_days)
+    kpis = ar_kpis(aging, opening, sales, settings.as_of, settings.kpi_period_days)
     summary = summarize(aging, settings.aging_buckets)
     unposted = unposted_cash(ledger.table("Payments", required=False),
                              ledger.table("Applications", required=False), customers, settings)

@@ -183,14 +183,9 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     due date, document."""
     problems = Problems()
     as_of = pd.Timestamp(settings.as_of)
-    customer_rows = customers.loc[customers["CustomerID"] != ""].drop_duplicates("CustomerID")
+    customer_rows = _customer_rows(customers)
     by_customer = customer_rows.set_index("CustomerID")
-
-    # invoices dated after the as-of date do not exist yet
-    billed = invoices.loc[invoices["InvoiceDate"].notna() & (invoices["InvoiceDate"] <= as_of)]
-    open_amount = balances.invoices.loc[billed.index, "OpenBalance"]
-    billed = billed.loc[open_amount.fillna(0) != 0]
-    open_amount = open_amount.loc[billed.index]
+    billed, open_amount, other = _open_documents(invoices, balances, as_of)
 
     due, found = invoice_due_dates(billed, customer_rows, settings.default_terms)
     problems.extend(found)
@@ -209,8 +204,6 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
         "Disputed": np.where(is_disputed(billed["Disputed"]), "Yes", ""),
     })
 
-    other = balances.open_items
-    other = other.loc[other["DocDate"].isna() | (other["DocDate"] <= as_of)]
     other_terms, _ = document_terms(other["CustomerID"], customer_rows, settings.default_terms)
     is_debit = other["DocType"] == DocType.DEBIT_MEMO
     # a credit is due to the customer at once: it is aged from its own date
@@ -275,6 +268,46 @@ def aging_items(invoices: pd.DataFrame, customers: pd.DataFrame, balances: Balan
     aging = aging.sort_values(["Currency", "CustomerID", "BucketOrder", "DueDate", "DocID"],
                               kind="stable").reset_index(drop=True)
     return aging, problems
+
+
+def _customer_rows(customers: pd.DataFrame) -> pd.DataFrame:
+    return customers.loc[customers["CustomerID"] != ""].drop_duplicates("CustomerID")
+
+
+def _open_documents(invoices: pd.DataFrame, balances: Balances, as_of: pd.Timestamp
+                    ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """What is open as of a date: the invoices billed by then with a balance, that balance, and
+    the ledger's other open items (memos, unapplied cash) dated by then or undated."""
+    # invoices dated after the as-of date do not exist yet
+    billed = invoices.loc[invoices["InvoiceDate"].notna() & (invoices["InvoiceDate"] <= as_of)]
+    open_amount = balances.invoices.loc[billed.index, "OpenBalance"]
+    billed = billed.loc[open_amount.fillna(0) != 0]
+    other = balances.open_items
+    return billed, open_amount.loc[billed.index], other.loc[other["DocDate"].isna() | (other["DocDate"] <= as_of)]
+
+
+def open_by_currency(ledger: Ledger, as_of: dt.date) -> pd.Series:
+    """Cents open per currency as of a date (int64, by currency): what the Aging table as of it
+    adds up to (``ledger_aging``), without dating, bucketing or naming every item (a key figure
+    period's opening AR)."""
+    key = ("aging", as_of)
+    if key in ledger.derived:
+        aging, _ = ledger_aging(ledger, as_of)
+        return aging_totals(aging)
+    balances, _ = ledger.balances(as_of)
+    billed, open_amount, other = _open_documents(ledger.table("Invoices"), balances, pd.Timestamp(as_of))
+    customer_rows = _customer_rows(ledger.table("Customers"))
+    base = ledger.settings.base_currency
+    currency = pd.concat([resolve_currencies(billed["Currency"], billed["CustomerID"], customer_rows, base),
+                          resolve_currencies(other["Currency"], other["CustomerID"], customer_rows, base)],
+                         ignore_index=True)
+    cents = pd.concat([open_amount.astype("Int64"), other["OpenAmount"].astype("Int64")], ignore_index=True)
+    return cents.astype("int64").groupby(currency).sum()
+
+
+def aging_totals(aging: pd.DataFrame) -> pd.Series:
+    """An Aging table's OpenAmount summed per Currency (int64 cents, by currency)."""
+    return aging["OpenAmount"].astype("int64").groupby(aging["Currency"]).sum()
 
 
 def ledger_aging(ledger: Ledger, as_of: dt.date) -> tuple[pd.DataFrame, Problems]:

@@ -122,13 +122,13 @@ def trailing_months(as_of: dt.date, count: int) -> list[tuple[pd.Timestamp, pd.T
 
 # ---- per currency, from the tables -----------------------------------------------------------
 
-def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFrame, as_of: dt.date,
+def ar_kpis(aging: pd.DataFrame, beginning: pd.Series, sales: pd.DataFrame, as_of: dt.date,
             period_days: int) -> dict[str, CurrencyKpis]:
     """The key figures per currency.
 
-    ``aging``: the Aging table as of ``as_of``; ``beginning_aging``: the Aging table as of the
-    period's start (``as_of - period_days``); ``sales``: one row per invoice with InvoiceDate,
-    Currency (resolved) and Amount (cents)."""
+    ``aging``: the Aging table as of ``as_of``; ``beginning``: the cents open per currency at the
+    period's start (``as_of - period_days``; ``arxl.core.aging.open_by_currency``); ``sales``:
+    one row per invoice with InvoiceDate, Currency (resolved) and Amount (cents)."""
     as_of_stamp = pd.Timestamp(as_of)
     start = as_of_stamp - pd.Timedelta(days=period_days)
     dated = sales.loc[sales["InvoiceDate"].notna() & (sales["InvoiceDate"] <= as_of_stamp)]
@@ -143,7 +143,6 @@ def ar_kpis(aging: pd.DataFrame, beginning_aging: pd.DataFrame, sales: pd.DataFr
     past_due = open_cents.where(late, 0).groupby(aging["Currency"]).sum()
     delinquent = open_cents.where(late & (open_cents > 0), 0).groupby(aging["Currency"]).sum()
     late_share = percent_past_due(open_cents, aging["DaysPastDue"], [aging["Currency"]])
-    beginning = beginning_aging["OpenAmount"].astype("int64").groupby(beginning_aging["Currency"]).sum()
 
     result = {}
     for currency in sorted(set(totals.index) | set(period_sales.index)):

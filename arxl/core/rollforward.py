@@ -41,7 +41,7 @@ from decimal import Decimal
 import pandas as pd
 
 from arxl.contract import ALLOWANCE, PROVISION_MATRIX, ROLLFORWARD, DocType, MemoKind, header_key
-from arxl.core.aging import bucket_labels, ledger_aging
+from arxl.core.aging import aging_totals, bucket_labels, ledger_aging
 from arxl.core.balances import application_dates, is_reversal, lookup, memo_totals, resolve_currencies
 from arxl.core.frames import table_frame
 from arxl.core.kpis import CurrencyKpis, ar_kpis, invoiced_sales
@@ -240,7 +240,7 @@ def rollforward(ledger: Ledger, start: dt.date, end: dt.date, per_customer: bool
                          "Look at those customers' documents: a credit memo dated before its invoice, or an "
                          "application to an item that is neither an invoice nor a debit memo, makes a difference.")
     sales = invoiced_sales(ledger.table("Invoices"), ledger.table("Customers"), ledger.settings.base_currency)
-    kpis = ar_kpis(closing, opening, sales, end, (end - before).days)
+    kpis = ar_kpis(closing, aging_totals(opening), sales, end, (end - before).days)
     return Rollforward(start, end, table, opening, closing, kpis, problems)
 
 
