@@ -138,3 +138,32 @@ def test_how_a_customer_pays_is_worked_out_once_until_an_invoice_changes(make_bo
     due = pd.DataFrame({"DueDate": pd.Series([pd.Timestamp(2026, 10, 6)], index=ledger.table("Invoices").index)})
     ledger.apply(Step(Outcome("")).update("Invoices", due))
     assert payment_behaviour(ledger, AS_OF).loc[("C1", "USD"), "AvgDaysLate"] == 5
+
+
+def test_credit_exposure_is_worked_out_once_until_a_request_or_a_payment_changes(make_book, run):
+    """The credit review and the worklist both ask for each customer's exposure: the same answer
+    each time, each caller its own copy; a request not invoiced yet, or a payment posted, gives
+    the exposure with it."""
+    import pandas as pd
+
+    from arxl.book.files import open_book
+    from arxl.core.credit import exposure_of
+    from arxl.core.ledger import Outcome, Step
+
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES}, settings={"AsOfDate": AS_OF})
+    ledger = open_book(path).load()
+    first = exposure_of(ledger, AS_OF)
+    assert first.loc[("C1", "USD"), ["OpenItems", "Uninvoiced", "Exposure"]].tolist() == [1600_00, 0, 1600_00]
+    first["Exposure"] = 0  # a caller changing its copy changes no one else's
+    assert exposure_of(ledger, AS_OF).loc[("C1", "USD"), "Exposure"] == 1600_00
+    request = {"RequestID": "R1", "CustomerID": "C1", "Description": "pallets", "Quantity": 2, "UnitPrice": 125_00}
+    ledger.apply(Step(Outcome(""), appends={"InvoiceRequests": pd.DataFrame([request])}))
+    again = exposure_of(ledger, AS_OF).loc[("C1", "USD")]
+    assert again[["Uninvoiced", "Exposure"]].tolist() == [250_00, 1850_00]
+    cash = {"PaymentID": "P7", "ReceivedDate": pd.Timestamp(AS_OF), "PayerName": "ACME TOOLS", "Amount": 100_00,
+            "CustomerID": "C1"}
+    on_account = {"ApplicationID": "A0000001", "PostedAt": pd.Timestamp(2026, 11, 20, 9), "PaymentID": "P7",
+                  "InvoiceID": "", "CustomerID": "C1", "AppliedAmount": 100_00, "Source": "Auto"}
+    ledger.apply(Step(Outcome(""), appends={"Payments": pd.DataFrame([cash]),
+                                            "Applications": pd.DataFrame([on_account])}))
+    assert exposure_of(ledger, AS_OF).loc[("C1", "USD"), ["UnappliedCash", "Exposure"]].tolist() == [-100_00, 1750_00]

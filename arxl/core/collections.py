@@ -200,14 +200,13 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
     days = aging["DaysPastDue"].astype("int64")
     overdue_item = dunnable(aging)
     credit_item = aging["DocType"].isin([DocType.CREDIT_MEMO, DocType.UNAPPLIED_CASH])
-    keys = [aging[k] for k in KEY]
-    frame = pd.DataFrame({
-        "Overdue": cents.where(overdue_item, 0).groupby(keys).sum(),
-        "OldestDays": days.where(overdue_item, 0).groupby(keys).max(),
-        "Balance": cents.groupby(keys).sum(),
-        "Credits": cents.where(credit_item, 0).groupby(keys).sum(),
-        "Name": aging["CustomerName"].groupby(keys).first(),
-    })
+    # one grouping of the items by customer and currency for every column
+    grouped = pd.DataFrame({
+        "Overdue": cents.where(overdue_item, 0), "OldestDays": days.where(overdue_item, 0), "Balance": cents,
+        "Credits": cents.where(credit_item, 0), "Name": aging["CustomerName"],
+    }).groupby([aging[k] for k in KEY])
+    frame = grouped[["Overdue"]].sum().join(grouped[["OldestDays"]].max()).join(
+        grouped[["Balance", "Credits"]].sum()).join(grouped[["Name"]].first())
     frame.index.names = KEY
     frame = frame.loc[frame["Overdue"] > 0].copy()
     reached = reached_levels(aging, levels) if levels is not None else None

@@ -134,13 +134,12 @@ def exposures(aging: pd.DataFrame, uninvoiced: pd.DataFrame) -> pd.DataFrame:
     billed = aging["DocType"].isin([DocType.INVOICE, DocType.DEBIT_MEMO])
     days = aging["DaysPastDue"].astype("int64")
     late = billed & (days > 0) & (cents > 0)
-    keys = [aging[k] for k in KEY]
-    frame = pd.DataFrame({
-        "OpenItems": cents.where(~cash, 0).groupby(keys).sum(),
-        "UnappliedCash": cents.where(cash, 0).groupby(keys).sum(),
-        "PastDue": cents.where(late, 0).groupby(keys).sum(),
-        "OldestDays": days.where(late, 0).groupby(keys).max(),
-    })
+    # one grouping of the items by customer and currency for every column
+    grouped = pd.DataFrame({
+        "OpenItems": cents.where(~cash, 0), "UnappliedCash": cents.where(cash, 0),
+        "PastDue": cents.where(late, 0), "OldestDays": days.where(late, 0),
+    }).groupby([aging[k] for k in KEY])
+    frame = grouped[["OpenItems", "UnappliedCash", "PastDue"]].sum().join(grouped[["OldestDays"]].max())
     frame.index.names = KEY
     frame = frame.join(uninvoiced, how="outer").fillna(0).astype("int64")
     frame["Exposure"] = frame["OpenItems"] + frame["UnappliedCash"] + frame["Uninvoiced"]
@@ -157,7 +156,16 @@ def credit_limits(customers: pd.DataFrame, base_currency: str) -> pd.Series:
 
 def exposure_of(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     """``exposures`` of a ledger as of a date, with CreditLimit joined (every customer of
-    Customers on its own currency, and every other customer and currency with something open)."""
+    Customers on its own currency, and every other customer and currency with something open):
+    worked out once per run and date (the credit review and the collections worklist both ask),
+    until a table it comes from changes. Each caller gets its own copy."""
+    key = ("exposure", as_of)
+    if key not in ledger.derived:
+        ledger.derived[key] = _exposure_of(ledger, as_of)
+    return cast(pd.DataFrame, ledger.derived[key]).copy()
+
+
+def _exposure_of(ledger: Ledger, as_of: dt.date) -> pd.DataFrame:
     aging, _ = ledger_aging(ledger, as_of)
     frame = exposures(aging, uninvoiced_requests(ledger))
     limits = credit_limits(ledger.table("Customers"), ledger.settings.base_currency)

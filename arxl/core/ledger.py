@@ -121,8 +121,8 @@ class Ledger:
     clerks: set[str] = field(default_factory=set)  # tables read from the clerk's own sheets (arxl adopt)
     _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
     chain_cache: dict[str, object] = field(default_factory=dict, repr=False)  # arxl.core.chain's, per ledger
-    # what core modules work out from the balance tables (an Aging as of a date), per key;
-    # cleared with the balances
+    # what core modules work out from the balance tables, customers and requests (an Aging or
+    # the credit exposures as of a date), per key; cleared when one of them changes
     derived: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
 
     # ---- reading ----------------------------------------------------------------------------
@@ -225,7 +225,9 @@ class Ledger:
             balances_read |= read_from(name)
         if balances_read:
             self._balances.clear()
-        if balances_read or "Customers" in touched:  # what is worked out from balances and customers
+        # what is worked out from balances, customers and requests not invoiced yet (the aging,
+        # credit exposures)
+        if balances_read or touched & {"Customers", "InvoiceRequests", "InvoiceLines"}:
             self.derived.clear()
         if touched & {"Chains", "ChainAcknowledgements"}:
             self.chain_cache.clear()
