@@ -95,8 +95,15 @@ def main() -> None:
     parser.add_argument("--first-only", action="store_true",
                         help="only the first refresh beside its plain load+save (more rounds in the time)")
     args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="arxl-bench-surgical-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        measure(args, args.workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="arxl-bench-surgical-") as tmp:  # (its copies gone afterwards)
+        measure(args, Path(tmp))
+
+
+def measure(args: argparse.Namespace, work: Path) -> None:
     source = args.book or large_workbook()[0]
     size = source.stat().st_size / 1e6
     print(f"workbook: {source} ({size:.1f} MB); {os.cpu_count()} cores; openpyxl {openpyxl.__version__}")
