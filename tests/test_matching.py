@@ -1451,3 +1451,44 @@ def test_the_year_written_before_a_number_says_which_years_invoice_it_is():
                            Reference="IMPS/611403425273/INV/25-26/0878")], invoices)
     applied, _, _, evidence = proposal(matches, "P1")
     assert applied == {"INV/25-26/06878": 92936}, evidence
+
+
+def test_the_rest_of_a_list_within_a_deduction_of_two_invoices_proposes_the_nearer_for_review():
+    # 780001 and 780002 named and paid; the rest, 180.00, is 780003 (182.50) less 2.50, or 780004
+    # (195.00) less 15.00: the nearer is proposed, never Auto, the other named beside it (before,
+    # the rest stayed on account and neither was proposed)
+    invoices = [invoice("780001", "C005", 1400.00), invoice("780002", "C005", 600.00),
+                invoice("780003", "C005", 182.50), invoice("780004", "C005", 195.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=2180.00,
+                           Reference="780001 780002")], invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"780001", "780002", "780003"} and decision == "Review", evidence
+    assert "780003 is already" not in evidence and sum(applied.values()) == 2180_00
+    assert "the money left over could be 780003 and 780004 of the same customer, less a deduction" in evidence
+
+
+def test_an_invoice_a_held_proposal_takes_by_its_sum_is_left_to_the_payment_naming_it():
+    # P2 names 790002 and pays it with 790001 less 3.00 (a story for a clerk); P1 names 790001
+    # with a keying error (the only reference that near) and pays it in full: 790001 is P1's,
+    # posted without a clerk, and not spoken for by P2's story (which was allocated first: its
+    # reading is exact, P1's a keying error)
+    invoices = [invoice("790001", "C005", 845.00), invoice("790002", "C005", 1200.00)] + BACKGROUND
+    payments = [dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=845.00, Reference="INV 709001"),
+                dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=2042.00, Reference="790002")]
+    matches, _ = run(payments, invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"790001": 845_00} and decision == "Auto", evidence
+    applied, decision, _, evidence = proposal(matches, "P2")
+    assert decision == "Review" and "790002" in applied, evidence
+
+
+def test_a_part_read_as_a_strangers_order_number_is_also_read_as_the_payers_invoice_keyed_wrong():
+    # "77123" is part of C001's order PO-77123, and 771203 (C005's own invoice) with a digit
+    # dropped; Keystone Electric pays part of something: its own invoice is proposed (for a clerk,
+    # the amount settling neither), not the order of a customer it is not (before, the order won)
+    invoices = [invoice("800011", "C001", 500.00, PONumber="PO-77123"), invoice("771203", "C005", 400.00),
+                invoice("771299", "C002", 300.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=100.00, Reference="77123")],
+                     invoices)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"771203": 100_00} and decision == "Review", evidence

@@ -194,7 +194,9 @@ def _claimed(items: OpenItems, payments: list[Payment], decided: list[Decided]) 
 def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: list[Decided],
               facts: Facts) -> list[Decided]:
     """The surest first take from what is open (a proposal held because another payment names
-    an invoice it takes after every other, so that the one naming it takes it first); one finding an
+    an invoice it takes after every other, so that the one naming it takes it first; one held
+    for a clerk that takes invoices by their sum alone, a story to confirm, after those naming
+    theirs, even with a keying error); one finding an
     invoice spoken for is proposed again against what every first choice left, and held for a
     clerk. (Proposed again at once, its new and weaker choice would take balances before surer
     payments later in the order.)"""
@@ -211,7 +213,8 @@ def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: 
         out[d.payment] = d
 
     elsewhere = {d.payment for d in decided if any(h.rule == Rule.NAMED_ELSEWHERE for h in d.held)}
-    for d in sorted(decided, key=lambda d: (d.payment in elsewhere, d.candidate.loose, -d.confidence)):
+    for d in sorted(decided, key=lambda d: (d.payment in elsewhere, bool(d.candidate.by_sum and d.held),
+                                            d.candidate.loose, -d.confidence)):
         spoken_for = [x.invoice for x in d.candidate.lines if x.apply + x.discount + x.write_off > open_now[x.invoice]]
         if spoken_for:
             deferred.append((d, spoken_for))

@@ -453,13 +453,20 @@ def _read(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
                     if k2 == k:
                         continue
                     near2, open2 = _open_near(items, k2, m.written, open_now, pay.currency)
+                    preferred: list[int] = []
                     if k2 == 0 and m.how == PARTIAL_READING:
-                        misspelt_instead += [i for i in open2.tolist() if i not in usable
-                                             and payer.known(int(items.invoice_customer[i]), False)]
-                    for i in open2[open_now[open2] == target].tolist():
+                        misspelt = [i for i in open2.tolist() if i not in usable
+                                    and payer.known(int(items.invoice_customer[i]), False)]
+                        misspelt_instead += misspelt
+                        # one of them the payer speaks for, where it does not for what the part
+                        # read names: as likely that invoice number written wrong (a reading of
+                        # its own, which the amount need not settle)
+                        preferred = [i for i in misspelt if open_now[i] != target
+                                     and _payer_prefers(items, payer, i, usable)]
+                    for i in preferred + open2[open_now[open2] == target].tolist():
                         if i in usable or i in settled_instead:
                             continue
-                        if _payer_prefers(items, payer, i, usable):  # the payer speaks for it: a reading
+                        if i in preferred or _payer_prefers(items, payer, i, usable):  # the payer speaks for it
                             other = replace(m, how=FUZZY, neighbours=near2, column=items.references[k2][0].column)
                             keyed_readings.append(_Reading(i, _payers_level(items, payer, other, i, open2.tolist()),
                                                            k2, other))
@@ -739,29 +746,30 @@ class _Maker:
                                        if round_rest else None))
         # An invoice left out, paid less a deduction: the rest is below its balance by no more
         # than a small deduction (from it; from any of them, when a list of invoices was paid:
-        # a list is more often incomplete than overpaid). Within the write-off tolerance of one
-        # such invoice, and no other, it is proposed, as sure as chance makes an invoice that
-        # close, but never posted without a clerk. Beyond the tolerance it is proposed all the
-        # same, but keeping the rest on account or taking it as that invoice less a deduction is
-        # for a clerk to decide (``less``), as it is when several such invoices are open.
+        # a list is more often incomplete than overpaid). Each of the two nearest such invoices
+        # is proposed, as sure as chance makes an invoice that close (the nearest surest), but
+        # never posted without a clerk. Within the write-off tolerance of one such invoice, and
+        # no other, that is all; beyond it, or when several are that near, keeping the rest on
+        # account or taking it as one of them less a deduction is for a clerk to decide
+        # (``less``).
         gap = values - rest
         largest = max(int(self.open_now[r.invoice]) for r in chosen) if len(chosen) > 1 else 0
         near = np.nonzero((gap > 0) & (gap <= DEDUCTION_SHARE * np.maximum(values, largest)))[0]
         near = near[np.argsort(gap[near], kind="stable")]
         spread = max(float(np.std(values)), 1000.0) * 2.5
         tolerance = items.settings.write_off_tolerance.in_currency(pay.currency)
+        # (each of these proposals says which invoices the rest could be, itself among them)
+        could_be = in_words(items.invoice_ids[int(pool[k])] for k in near[:2].tolist())
         for k in near[:2].tolist():
             i = int(pool[k])
             if len(near) > 1 or not tolerance.allows(int(gap[k]), int(values[k])):
                 less.append(i)
-                if len(near) > 1:
-                    continue
             note = (f"the rest, {format_amount(rest, pay.currency)}, is {items.invoice_ids[i]} of the same customer "
                     f"but for {format_amount(int(gap[k]), pay.currency)}")
             # an invoice the rest pays less a difference is a story, not a fact: a clerk's to confirm
             found = self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
                                     chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note)
-            out.append(_with_held(found, Held(Rule.REST_NEAR_INVOICE, items.invoice_ids[i])))
+            out.append(_with_held(found, Held(Rule.REST_NEAR_INVOICE, could_be)))
         return out, less
 
     def mixed(self, owners: list[int], readings: list[_Reading]) -> list[Candidate]:
