@@ -1492,3 +1492,13 @@ def test_a_part_read_as_a_strangers_order_number_is_also_read_as_the_payers_invo
                      invoices)
     applied, decision, _, evidence = proposal(matches, "P1")
     assert applied == {"771203": 100_00} and decision == "Review", evidence
+
+
+def test_a_number_written_in_pieces_is_read_with_a_keying_error_in_its_last_piece():
+    # "7811 - 36" spells 781136, a stranger's invoice; the payer's own 781166, which the amount
+    # settles, is one keying error from it, in a piece too short to be a number by itself
+    invoices = [invoice("781136", "C001", 980.00), invoice("781166", "C005", 1264.30)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="KEYSTONE ELECTRIC", Amount=1264.30,
+                           Reference="REMIT 7811 - 36")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"781166": 1264_30}, evidence

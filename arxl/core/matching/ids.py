@@ -22,6 +22,7 @@ Ranges ("100234-100236", "100234 TO 36") expand to every reference in between.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, replace
@@ -329,7 +330,10 @@ class ReferenceIndex:
         """References one keying error away from ``written`` in one of its runs of digits: a
         digit replaced, inserted (or doubled), dropped, or two neighbours swapped (by their full
         key, or a partial key)."""
-        parts = _PART.findall(written.upper())
+        # (runs of digits split by a space or dash are one number: "260111 - 36" keyed wrong in
+        # its last two digits is a keying error of 26011136 as much as of 260111)
+        parts = [run for digits, run in itertools.groupby(_PART.findall(written.upper()), key=str.isdigit)
+                 for run in (["".join(run)] if digits else run)]
         found: set[int] = set()
         exact, one, shared = self.exact, self._partial_one, self.partial
         for k, digits in enumerate(parts):
