@@ -332,8 +332,10 @@ class ReferenceIndex:
         key, or a partial key)."""
         # (runs of digits split by a space or dash are one number: "260111 - 36" keyed wrong in
         # its last two digits is a keying error of 26011136 as much as of 260111)
-        parts = [run for digits, run in itertools.groupby(_PART.findall(written.upper()), key=str.isdigit)
-                 for run in (["".join(run)] if digits else run)]
+        parts: list[str] = []
+        for is_digits, group in itertools.groupby(_PART.findall(written.upper()), key=str.isdigit):
+            run = list(group)
+            parts += ["".join(run)] if is_digits else run
         found: set[int] = set()
         exact, one, shared = self.exact, self._partial_one, self.partial
         for k, digits in enumerate(parts):
