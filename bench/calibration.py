@@ -3,6 +3,9 @@
     python bench/calibration.py [FOLDER ...]   (default: ../shared/bench/dev and bench/out/adversarial/*)
 
 Each FOLDER holds book.xlsx and truth.csv (score.py's format; bench/adversarial.py makes them).
+After the bands, all ledgers together: the same bands for the proposals posted without a clerk and
+for those left to one, and the share right of the latter by the rules that held them (as their
+Evidence names them, ``arxl.core.matching.policy``): where Confidence says little, the rules say it.
 The match command runs on a copy of the book, as bench/score_dev.py runs it, and the copy is
 scored by ../shared/bench/score.py (its JSON line, per-kind detail left out, is printed first:
 one run gives both the scores and the calibration); every payment that
@@ -28,6 +31,7 @@ from arxl.book.files import open_book, save_book
 from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
+from arxl.core.matching.policy import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
@@ -48,9 +52,24 @@ def matched_copy(folder: Path) -> Iterator[tuple[Path, Workbook]]:
         yield copy, book
 
 
-def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
-    """(Confidence, right, Auto) of each payment that truly pays open invoices and was proposed
-    with invoices."""
+Proposal = tuple[float, bool, bool, tuple[str, ...]]  # Confidence, right, Auto, the rules that held it
+
+
+def held_by(evidence: str) -> tuple[str, ...]:
+    """The rules an Evidence sentence says hold the proposal for a clerk, by name."""
+    found = []
+    for said in evidence.split("; never posted without a clerk: ")[1:]:
+        for row in RULES:
+            head = row.sentence.split("{detail}")[0]
+            if head and said.lower().startswith(head.lower()):
+                found.append(str(row.rule))
+                break
+    return tuple(sorted(set(found)))
+
+
+def proposals(folder: Path) -> list[Proposal]:
+    """(Confidence, right, Auto, held by) of each payment that truly pays open invoices and was
+    proposed with invoices."""
     truth: dict[str, set[str]] = defaultdict(set)
     with open(folder / "truth.csv", newline="") as f:
         for row in csv.DictReader(f):
@@ -66,15 +85,15 @@ def proposals(folder: Path) -> list[tuple[float, bool, bool]]:
         scores.pop("by_kind", None)
         print(json.dumps({"ledger": folder.name, **scores}), flush=True)
     proposed: dict[str, set[str]] = defaultdict(set)
-    said: dict[str, tuple[float, bool]] = {}
+    said: dict[str, tuple[float, bool, tuple[str, ...]]] = {}
     for row in matches.itertuples():
         if row.InvoiceID:
             proposed[row.PaymentID].add(row.InvoiceID)
-        said[row.PaymentID] = (float(row.Confidence), row.Decision == "Auto")
-    return [(said[p][0], proposed[p] == truth[p], said[p][1]) for p in proposed if truth.get(p)]
+        said[row.PaymentID] = (float(row.Confidence), row.Decision == "Auto", held_by(str(row.Evidence)))
+    return [(said[p][0], proposed[p] == truth[p], said[p][1], said[p][2]) for p in proposed if truth.get(p)]
 
 
-def table(name: str, rows: list[tuple[float, bool, bool]]) -> None:
+def table(name: str, rows: list[Proposal]) -> None:
     print(f"\n{name}: {len(rows)} payments proposed with invoices")
     print(f"{'Confidence':>12} {'payments':>9} {'right':>7} {'share right':>12} {'mean conf.':>11} {'Auto':>6}")
     for low, high in BANDS:
@@ -97,6 +116,16 @@ def main(argv: list[str]) -> None:
         everything += rows
     if len(folders) > 1:
         table("all ledgers", everything)
+    table("posted without a clerk (Auto)", [r for r in everything if r[2]])
+    waiting = [r for r in everything if not r[2]]
+    table("left to a clerk", waiting)
+    by_rules: dict[tuple[str, ...], list[bool]] = defaultdict(list)
+    for _, right, _, rules in waiting:
+        by_rules[rules].append(right)
+    print(f"\nleft to a clerk, by the rules that held them:\n{'payments':>9} {'share right':>12}  rules")
+    for rules, rights in sorted(by_rules.items(), key=lambda kv: -len(kv[1])):
+        named = " + ".join(rules) or "(no rule: the Confidence or the margin over the next)"
+        print(f"{len(rights):9d} {sum(rights) / len(rights):12.3f}  {named}")
 
 
 if __name__ == "__main__":
