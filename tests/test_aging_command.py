@@ -223,8 +223,10 @@ def test_a_periods_opening_ar_is_what_the_aging_as_of_its_start_adds_up_to(tmp_p
     currencies, kinds = set(), set()
     for as_of in dates:
         totals = open_by_currency(book.load(), as_of)  # a fresh ledger: worked out on its own
-        aging, _ = ledger_aging(book.load(), as_of)
+        ledger = book.load()
+        aging, _ = ledger_aging(ledger, as_of)
         assert totals.equals(aging_totals(aging)), as_of
+        assert open_by_currency(ledger, as_of).equals(totals)  # from the aging already worked out
         assert totals.dtype == "int64"
         currencies |= set(totals.index)
         kinds |= set(aging["DocType"])
