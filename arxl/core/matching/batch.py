@@ -196,10 +196,9 @@ def _allocate(items: OpenItems, model: Model, payments: list[Payment], decided: 
     """The surest first take from what is open (a proposal held because another payment names
     an invoice it takes after every other, so that the one naming it takes it first; one held
     for a clerk that takes invoices by their sum alone, a story to confirm, after those naming
-    theirs, even with a keying error); one finding an
-    invoice spoken for is proposed again against what every first choice left, and held for a
-    clerk. (Proposed again at once, its new and weaker choice would take balances before surer
-    payments later in the order.)"""
+    theirs, even with a keying error); one finding an invoice spoken for is proposed again
+    against what every first choice left, and held for a clerk. (Proposed again at once, its new
+    and weaker choice would take balances before surer payments later in the order.)"""
     open_now = items.balance.copy()
     by_position = {pay.position: pay for pay in payments}
     taken_by: dict[int, str] = {}
