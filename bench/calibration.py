@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from arxl.book.files import open_book, save_book
 from arxl.book.port import Workbook
 from arxl.commands.command import Context
 from arxl.commands.runner import run_commands
-from arxl.core.matching.policy import RULES
+from arxl.core.matching.policy import HELD, RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
@@ -55,16 +56,17 @@ def matched_copy(folder: Path) -> Iterator[tuple[Path, Workbook]]:
 Proposal = tuple[float, bool, bool, tuple[str, ...]]  # Confidence, right, Auto, the rules that held it
 
 
+# a held rule is recognised by its whole sentence, whatever its details; tried in the policy's
+# order, whose last rule's sentence is all detail
+RULE_SENTENCES = [(str(row.rule), re.compile(".+?".join(re.escape(piece) for piece in row.sentence.split("{detail}")),
+                                             re.DOTALL)) for row in RULES]
+
+
 def held_by(evidence: str) -> tuple[str, ...]:
     """The rules an Evidence sentence says hold the proposal for a clerk, by name."""
-    found = []
-    for said in evidence.split("; never posted without a clerk: ")[1:]:
-        for row in RULES:
-            head = row.sentence.split("{detail}")[0]
-            if head and said.lower().startswith(head.lower()):
-                found.append(str(row.rule))
-                break
-    return tuple(sorted(set(found)))
+    found = {next(rule for rule, sentence in RULE_SENTENCES if sentence.fullmatch(said))
+             for said in evidence.rstrip(".").split("; " + HELD)[1:]}
+    return tuple(sorted(found))
 
 
 def proposals(folder: Path) -> list[Proposal]:

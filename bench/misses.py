@@ -23,23 +23,18 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calibration import matched_copy
+from calibration import held_by, matched_copy
 
-from arxl.core.matching.policy import RULES
 from arxl.core.settings import Settings
 
 CACHE = "misses.csv"
 CACHED_COLUMNS = ("PaymentID", "InvoiceID", "CustomerID", "ApplyAmount", "Confidence", "Decision", "Evidence")
 PAYMENT_COLUMNS = ("PayerName", "PayerAccount", "Amount", "Reference")
-# a held rule is recognised by its sentence, whatever its details
-RULE_SENTENCES = [(str(row.rule), re.compile("never posted without a clerk: " + ".+?".join(
-    re.escape(piece) for piece in row.sentence.split("{detail}")))) for row in RULES]
 
 
 @dataclass
@@ -71,7 +66,7 @@ class Paid:
 
     def held_by(self, threshold: float) -> list[str]:
         """Why a right proposal was held for a clerk."""
-        found = [rule for rule, sentence in RULE_SENTENCES if sentence.search(self.evidence)]
+        found = list(held_by(self.evidence))
         if "not far enough ahead" in self.evidence:
             found.append("not far ahead")
         if not found and self.confidence < threshold:

@@ -659,7 +659,7 @@ class PackageStore:
         if new_last > old_last:
             below = old_last + table.totals + 1
             held = [(r, c) for c in columns for r, v in enumerate(sheet.column(c, below, new_last - old_last), below)
-                    if v is not None and not blank(v)]
+                    if not blank(v)]
             if held:
                 r, c = min(held)
                 raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "

@@ -290,10 +290,6 @@ def open_by_currency(ledger: Ledger, as_of: dt.date) -> pd.Series:
     """Cents open per currency as of a date (int64, by currency): what the Aging table as of it
     adds up to (``ledger_aging``), without dating, bucketing or naming every item (a key figure
     period's opening AR)."""
-    key = ("aging", as_of)
-    if key in ledger.derived:
-        aging, _ = ledger_aging(ledger, as_of)
-        return aging_totals(aging)
     balances, _ = ledger.balances(as_of)
     billed, open_amount, other = _open_documents(ledger.table("Invoices"), balances, pd.Timestamp(as_of))
     customer_rows = _customer_rows(ledger.table("Customers"))

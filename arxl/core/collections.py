@@ -201,12 +201,11 @@ def worklist(ledger: Ledger, as_of: dt.date, promises: pd.DataFrame, disputes: p
     overdue_item = dunnable(aging)
     credit_item = aging["DocType"].isin([DocType.CREDIT_MEMO, DocType.UNAPPLIED_CASH])
     # one grouping of the items by customer and currency for every column
-    grouped = pd.DataFrame({
+    frame = pd.DataFrame({
         "Overdue": cents.where(overdue_item, 0), "OldestDays": days.where(overdue_item, 0), "Balance": cents,
         "Credits": cents.where(credit_item, 0), "Name": aging["CustomerName"],
-    }).groupby([aging[k] for k in KEY])
-    frame = grouped[["Overdue"]].sum().join(grouped[["OldestDays"]].max()).join(
-        grouped[["Balance", "Credits"]].sum()).join(grouped[["Name"]].first())
+    }).groupby([aging[k] for k in KEY]).agg({"Overdue": "sum", "OldestDays": "max", "Balance": "sum",
+                                            "Credits": "sum", "Name": "first"})
     frame.index.names = KEY
     frame = frame.loc[frame["Overdue"] > 0].copy()
     reached = reached_levels(aging, levels) if levels is not None else None

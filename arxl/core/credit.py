@@ -135,11 +135,11 @@ def exposures(aging: pd.DataFrame, uninvoiced: pd.DataFrame) -> pd.DataFrame:
     days = aging["DaysPastDue"].astype("int64")
     late = billed & (days > 0) & (cents > 0)
     # one grouping of the items by customer and currency for every column
-    grouped = pd.DataFrame({
+    frame = pd.DataFrame({
         "OpenItems": cents.where(~cash, 0), "UnappliedCash": cents.where(cash, 0),
         "PastDue": cents.where(late, 0), "OldestDays": days.where(late, 0),
-    }).groupby([aging[k] for k in KEY])
-    frame = grouped[["OpenItems", "UnappliedCash", "PastDue"]].sum().join(grouped[["OldestDays"]].max())
+    }).groupby([aging[k] for k in KEY]).agg({"OpenItems": "sum", "UnappliedCash": "sum", "PastDue": "sum",
+                                            "OldestDays": "max"})
     frame.index.names = KEY
     frame = frame.join(uninvoiced, how="outer").fillna(0).astype("int64")
     frame["Exposure"] = frame["OpenItems"] + frame["UnappliedCash"] + frame["Uninvoiced"]

@@ -142,7 +142,10 @@ class Held:
         return _ROW[self.rule].sentence.format(detail=self.detail)
 
 
+HELD = "never posted without a clerk: "  # what begins each held rule's sentence in the Evidence
+
+
 def held_sentences(held: Iterable[Held]) -> list[str]:
     """What each rule holding a proposal adds to the Evidence, in the order of ``RULES``."""
     found = {h.rule: h for h in held}
-    return [f"never posted without a clerk: {found[row.rule].sentence}" for row in RULES if row.rule in found]
+    return [HELD + found[row.rule].sentence for row in RULES if row.rule in found]

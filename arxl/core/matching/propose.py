@@ -768,7 +768,8 @@ class _Maker:
                     f"but for {format_amount(int(gap[k]), pay.currency)}")
             # an invoice the rest pays less a difference is a story, not a fact: a clerk's to confirm
             found = self._candidate(customer, chosen, self._settle(customer, chosen, [i]), extra=[i],
-                                    chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note, story=True)
+                                    chance=len(values) * 2 * float(gap[k]) / spread, extra_note=note,
+                                    story=len(chosen) > 1 and self.payer.known(customer, False))
             out.append(_with_held(found, Held(Rule.REST_NEAR_INVOICE, could_be)))
         return out, less
 
@@ -879,8 +880,7 @@ class _Maker:
         """A candidate: the readings ``chosen`` (and invoices ``extra`` found by the sum, with the
         ``chance`` of such a set) settled as ``settlement``; its levels, notes and rules
         (``weak_sum``: why the sum says little, where chance is not the reason; ``story``: one a
-        clerk is to confirm whatever it weighs, which a keying error in a list of the payer's
-        own invoices beside a sum does not drop)."""
+        clerk is to confirm whatever it weighs, which a keying error beside a sum does not drop)."""
         items, pay = self.items, self.pay
         invoices = [x.invoice for x in settlement.lines]
         # a named invoice the amount does not reach (paid in the order named, it ran out before)
@@ -1009,10 +1009,9 @@ class _Maker:
         unfounded = amount in _UNSETTLED and (any(r.level > LOOSE for r in chosen) or (
             loose and not self.payer.known(customer, False)))
         # nor a keying error undone together with invoices found by their sum, unless chance
-        # would hardly give such a set: two coincidences make no explanation (but for the rest of
-        # a list the payer is known to have paid as an invoice left out less a deduction, a story
-        # a clerk confirms: in our ledgers more often what was paid than the rest kept on account)
-        story = story and len(chosen) > 1 and self.payer.known(customer, False)
+        # would hardly give such a set: two coincidences make no explanation (but for a story a
+        # clerk confirms: the rest of a list the payer is known to have paid, as an invoice left
+        # out less a deduction, in our ledgers more often what was paid than money on account)
         unfounded = unfounded or (loose and bool(extra) and sum_bits(chance) < FAR_AHEAD_BITS and not story)
         names = in_words(items.invoice_ids[i] for i in invoices)
         # Invoices named surely and settled teach who the payer is; read in part (a number alone,
