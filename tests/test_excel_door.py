@@ -211,6 +211,30 @@ def test_a_table_that_cannot_grow_is_reported_and_left_as_it_was(tmp_path, excel
     assert tables["Exceptions"]["Problem"].str.contains("B4").any()
 
 
+def test_rows_typed_right_below_an_excel_table_are_named_as_the_headless_run_names_them(tmp_path, excel):
+    """Payments typed under the Payments table where Excel did not extend it are outside it: the
+    button names them in Exceptions, as a headless run of the same file does, not skipped."""
+    path = tmp_path / "below.xlsx"
+    new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})
+    wb = openpyxl.load_workbook(path)
+    payments = wb["Payments"]
+    end = openpyxl.utils.range_boundaries(payments.tables["Payments"].ref)[3]
+    payments.cell(end + 1, 1, "P-LATE")
+    payments.cell(end + 2, 3, "50,00")
+    payments.cell(end + 4, 1, "a note after a blank row: not the table's")
+    wb.save(path)
+    book = excel(path)
+    buttons.run_click(book, "match", now=NOW)
+
+    def below(wb: openpyxl.Workbook) -> list[tuple]:
+        return [(r["Sheet"], r["Row"], r["Problem"]) for _, r in tables_of(wb)["Exceptions"].iterrows()
+                if "below the Payments table" in r["Problem"]]
+    assert below(replay(actions(book), path)) == [
+        ("Payments", end + 1, f"rows {end + 1} to {end + 2} hold data right below the Payments table, outside it: "
+                              "arxl does not read them")]
+    assert below(replay(actions(book), path)) == below(headless(path, ["match"], tmp_path / "headless.xlsx"))
+
+
 def test_a_missing_output_table_is_created_where_the_contract_puts_it(tmp_path, excel):
     path = tmp_path / "no_matches.xlsx"
     new_workbook(path, rows=ROWS, settings={"AsOfDate": AS_OF})

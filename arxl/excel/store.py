@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from arxl.book.store import BookError, RawTable, blank
+from arxl.book.store import BookError, RawTable, blank, filled_below
 from arxl.contract import OBJECT_MODEL_FORMATS, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Block, Chart, Report
@@ -43,6 +43,9 @@ def _cell(value):
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value
+
+
+_BELOW_BLOCK = 200  # rows under a table read at once, looking for a blank one
 
 
 @dataclass
@@ -138,7 +141,24 @@ class XlwingsStore:
             if merged is not False:
                 notes.append(f"some header cells in {header.address.replace('$', '')} are merged")
         return RawTable(name=name, sheet=loc.sheet, first_row=loc.first_row, rows=rows, problems=notes,
-                        headers=["" if h is None else str(h) for h in headers])
+                        headers=["" if h is None else str(h) for h in headers],
+                        below=self._filled_below(loc) if loc.table is not None else None)
+
+    def _filled_below(self, loc: _Located) -> tuple[int, int] | None:
+        """The rows right under an Excel table (and its totals row) holding something in its
+        columns, up to the first blank row (``filled_below``, as the file stores find them): read
+        a block at a time, so that a sheet formatted down to its last row is not read whole."""
+        sheet = self._sheet(loc.sheet)
+        after = sheet.tables[loc.table].range.last_cell.row + 1
+        last = sheet.used_range.last_cell.row
+        rows: list[list[object]] = []
+        for first in range(after, last + 1, _BELOW_BLOCK):
+            block = sheet.range((first, loc.min_col), (min(last, first + _BELOW_BLOCK - 1), loc.max_col)).options(
+                ndim=2, err_to_str=True).value
+            rows += block
+            if any(all(map(blank, r)) for r in block):
+                break
+        return filled_below(rows, after)
 
     # ---- adopting a clerk's workbook (arxl.book.adoption) ------------------------------------
     def forget(self, keep: tuple[str, ...] = ()) -> None:
