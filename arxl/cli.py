@@ -221,13 +221,20 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     bar = tqdm(total=len(jobs_list), desc="workbooks", unit="book", file=sys.stderr,
                disable=True if quiet or not many else None)
 
+    shown = [True]  # whether the output is still read: a batch piped to `head` goes on after it closes
+
+    def say(text: str) -> None:
+        if shown[0]:
+            with bar.external_write_mode():
+                shown[0] = _printed(text)
+
     def ended(done: BookReport) -> None:
-        bar.write(done.summary, file=sys.stdout)
+        say(done.summary)
         bar.update()
 
     def again(failed: BookReport) -> None:
-        bar.write(f"{Path(failed.book).name}: not done on attempt {failed.attempts} ({failed.message.split('. ')[0]}); "
-                  f"it will be tried again.", file=sys.stdout)
+        say(f"{Path(failed.book).name}: not done on attempt {failed.attempts} ({failed.message.split('. ')[0]}); "
+            f"it will be tried again.")
 
     try:
         backend = backend_for(jobs, cluster, len(jobs_list), progress=not quiet)
@@ -241,16 +248,32 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     worked = len(reports) - len(skipped)
     seconds = (dt.datetime.now() - started).total_seconds()
     if many:
-        print(report_table(reports, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
-        print(f"{worked - failed} of {worked} workbook(s) done in {seconds:.1f} s"
-              + (f"; {len(skipped)} of arxl's or Excel's own files skipped." if skipped else "."))
+        say(report_table(reports, shutil.get_terminal_size().columns if sys.stdout.isatty() else None))
+        say(f"{worked - failed} of {worked} workbook(s) done in {seconds:.1f} s"
+            + (f"; {len(skipped)} of arxl's or Excel's own files skipped." if skipped else "."))
     if report is not None:
         where = f"Dask cluster {cluster}" if cluster else f"{min(jobs, len(jobs_list))} local process(es)"
         write_report(reports, report, {"arxl": __version__, "steps": steps, "started": started.isoformat(
             timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": worked - failed,
             "not_done": failed, "skipped": len(skipped)})
-        print(f"The run report is in {report}.")
+        say(f"The run report is in {report}.")
+    if not shown[0]:
+        print(f"arxl's output was closed by the program reading it (as head does); every workbook was still "
+              f"worked: {worked - failed} of {worked} done. Each workbook's Exceptions sheet says what its run did"
+              + (f", and the run report {report} what the batch did." if report is not None else "."),
+              file=sys.stderr)
     return 1 if failed else 0
+
+
+def _printed(text: str) -> bool:
+    """Print ``text``; False, and the output sent nowhere from now on, once the program reading
+    it has closed it (as head does): the work it reports on goes on."""
+    try:
+        print(text, flush=True)  # (flushed: a closed output is found now, not at exit)
+        return True
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
 
 
 def _count(least: int) -> Callable[[str], int]:
