@@ -186,6 +186,28 @@ def test_payer_names_as_banks_print_them_find_the_customer_without_a_reference(p
     assert "No invoice is named" in evidence
 
 
+@pytest.mark.parametrize(("payer", "customer"), [
+    ("ООО РОМАШКА", "C101"),  # as the customer's name is written, in capitals
+    ("OOO ROMASHKA", "C101"),  # as a bank abroad writes it, in Latin letters
+    ("ΑΘΗΝΑΪΚΗ ΤΕΧΝΙΚΗ", "C103"),  # Greek, without the legal form
+    ("ATHINAIKI TECHNIKI AE", "C103"),
+    ("ООО Лютик", None),  # another company: the legal form alone names no one
+])
+def test_payer_names_in_other_scripts_find_the_customer_as_latin_names_do(payer, customer):
+    customers = [dict(CustomerID="C101", Name="ООО Ромашка", Terms="Net 30"),
+                 dict(CustomerID="C102", Name="ООО Василек", Terms="Net 30"),
+                 dict(CustomerID="C103", Name="Αθηναϊκή Τεχνική ΑΕ", Terms="Net 30"),
+                 *CUSTOMER_ROWS]
+    invoices = [invoice(f"70000{k}", c, 1234.56) for k, c in enumerate(("C101", "C102", "C103", "C001"))]
+    matches, _ = run([dict(PaymentID="P1", PayerName=payer, Amount=1234.56)], invoices, customers=customers)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    if customer is None:
+        assert applied == {"": 123456} and decision == "Unmatched", evidence
+    else:
+        owner = {"C101": "700000", "C103": "700002"}[customer]
+        assert applied == {owner: 123456} and decision == "Auto", evidence
+
+
 def test_alias_account_and_clerks_customer_id_identify_the_payer():
     invoices = [invoice("300001", "C003", 640.00), invoice("300002", "C005", 640.00),
                 invoice("300003", "C003", 75.50)]

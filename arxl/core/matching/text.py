@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
+from anyascii import anyascii
+
 from arxl.core.money import minor_units, to_minor
 
 # O read for 0 (OCR, typing): an O touching a digit inside a word ("1OO234": the whole run of
@@ -46,11 +48,17 @@ _UMLAUTS = str.maketrans({"Ä": "AE", "ä": "ae", "Ö": "OE", "ö": "oe", "Ü": 
 
 def without_accents(text: str) -> str:
     """``text`` in the letters a bank prints: accents dropped (Société -> Societe, Müller ->
-    Muller), other letters spelled out (Straße -> Strasse, Søren -> Soren)."""
+    Muller), other letters spelled out (Straße -> Strasse, Søren -> Soren), and letters of other
+    scripts written in Latin ones, as banks and the payments that cross borders write them
+    (``anyascii``: ООО Ромашка -> OOO Romashka, Αθηνά -> Athina). Only letters: a currency sign
+    or a numero sign stays as written, for the readings of amounts and references to judge."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPELT_OUT))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if kept.isascii():
+        return kept
+    return "".join(anyascii(c) if not c.isascii() and c.isalpha() else c for c in kept)
 
 
 def german_spelling(text: str) -> str | None:
@@ -371,7 +379,9 @@ LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", 
                          "SRO", "SL", "SLU", "SAU", "AS", "APS", "OYJ", "KFT", "ZRT", "DOO", "UAB", "SIA", "OU",
                          "UG", "OHG", "BVBA", "SPRL", "EURL", "SASU", "LDA", "LTDA", "EOOD", "SPZOO",
                          # Asia's: Pte. Ltd., Sdn. Bhd., Indonesia's PT, CV and Tbk, Japan's GK, JSC, OOO
-                         "PTE", "SDN", "BHD", "PT", "CV", "TBK", "GK", "JSC", "OOO"})
+                         "PTE", "SDN", "BHD", "PT", "CV", "TBK", "GK", "JSC", "OOO",
+                         # written in Cyrillic or Greek letters (ЗАО, ПАО, ЕПЕ, ΙΚΕ), as ``without_accents`` spells them
+                         "ZAO", "OAO", "PAO", "EPE", "IKE"})
 _SP_Z_OO = re.compile(r"\bSP\s*Z\s*O\s*O\b")  # Poland's sp. z o.o., however spaced
 _PRIVATE_LIMITED = re.compile(r"\bPRIVATE(?=\s+(?:LIMITED|LTD)\b)")  # India's Private Limited: Pvt. Ltd.
 
