@@ -4,7 +4,7 @@ master workbook (``new_workbook``) with a truth.csv in score.py's format.
 
     python bench/adversarial.py [--out bench/out/adversarial] [--seed 13] [--payments 4000]
                                 [--only single,combined,history,european,eucombined,lockbox,lbcombined,
-                                        apac,apcombined,latam,lacombined,india,incombined]
+                                        apac,apcombined,latam,lacombined,india,incombined,cis,ciscombined]
                                 [--score] [--invoice-format FMT] [--extra-format FMT]
 
 Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
@@ -59,6 +59,16 @@ Ledgers (each in OUT/<name>/book.xlsx and truth.csv):
             10% of the invoice before GST, in whole rupees) taken off every invoice paid; INR as
             base currency, USD and AED besides
   incombined  as india, with several kinds of noise in one payment (as combined)
+  cis       one kind of noise per payment, as a distributor in Kazakhstan is paid: customers named
+            in Cyrillic (ТОО «Жулдыз Трейд», ООО "Северная звезда", ИП Ахметов Б.К.; Kazakh
+            letters in some: Ақ Жол) and some Greek ones (Αθηναϊκή Τεχνική ΑΕ), many sharing a
+            name and differing in their legal form; banks at home print the name in Cyrillic
+            capitals, the legal form as written or spelled out (ТОВАРИЩЕСТВО С ОГРАНИЧЕННОЙ
+            ОТВЕТСТВЕННОСТЬЮ "ЖУЛДЫЗ"), banks abroad in Latin letters by the ICAO and ELOT tables
+            (ZHULDYZ, ATHINAIKI), cut at 35, or behind KASPI PAY; payment purposes in Russian
+            ("Оплата по счету № ... от 12.05.2026", a contract number beside it) or Latin letters
+            (OPLATA PO SCHETU); amounts as 1 234,56 ТГ; KZT as base currency, RUB and USD besides
+  ciscombined  as cis, with several kinds of noise in one payment (as combined)
 
 What each payment may carry (truth.csv Kind names them, joined by "+"):
   payer     customers paying under an initialism ("O&S LTD" for "Okonkwo & Sons Ltd") or a
@@ -197,6 +207,35 @@ TEMPLATES_IN = ["{r}", "INV {r}", "BILL NO {r}", "AGST BILL {r}", "BEING PYMT AG
 NOREF_IN = ["", "NEFT PAYMENT", "RTGS CREDIT", "ADVANCE", "ON ACCOUNT", "PAYMENT"]
 PROCESSORS_IN = ["RAZORPAY", "CASHFREE", "PAYU", "BILLDESK"]
 BANKS_IN = ["HDFC", "ICIC", "SBIN", "UTIB", "KKBK", "PUNB", "BARB", "YESB"]
+# Kazakhstan and Russia, with a share of Greek customers: names in Cyrillic and Greek letters
+NAMES_CY = ["Ромашка", "Восток", "Северная звезда", "Техносфера", "Агропром", "Стройинвест", "Энергомаш", "Жулдыз",
+            "Южный порт", "Сибирь", "Мегаполис", "Алтын", "Байтерек", "Приоритет", "Хлебозавод", "Щит", "Юность",
+            "Яблоко", "Ақ Жол", "Қазына"]
+TRADES_CY = ["Трейд", "Логистик", "Снаб", "Строй", "Сервис", "Групп", "Инжиниринг", "Торг", "Агро", "Фарм"]
+SURNAMES_CY = ["Иванов", "Ахметов", "Жуков", "Щербаков", "Юсупов", "Яковлев", "Хасанов", "Цой", "Нурланов",
+               "Сейтказиев", "Ким", "Морозов"]
+LEGAL_CY = {"ТОО": "Товарищество с ограниченной ответственностью",
+            "ООО": "Общество с ограниченной ответственностью", "АО": "Акционерное общество",
+            "ЗАО": "Закрытое акционерное общество", "ИП": "Индивидуальный предприниматель"}
+NAMES_GR = ["Αθηναϊκή Τεχνική", "Ελληνικά Τρόφιμα", "Μακεδονική Ενέργεια", "Κρητικά Ελαιόλαδα", "Αιγαίο Ναυτιλιακή",
+            "Θεσσαλική Χημική", "Ψηφιακά Συστήματα"]
+LEGAL_GR = ["ΑΕ", "Α.Ε.", "ΕΠΕ", "ΙΚΕ"]
+TEMPLATES_CY = ["{r}", "Оплата по счету № {r}", "Оплата по счету {r} от {d}", "Оплата по сч/ф {r}", "Счет {r}",
+                "Оплата за товар по счету {r}, в т.ч. НДС 12%", "Оплата по договору № {c} счет {r}",
+                "OPLATA PO SCHETU {r}", "INV {r}"]
+NOREF_CY = ["", "ОПЛАТА", "ПРЕДОПЛАТА", "Оплата по договору", "PAYMENT"]
+PROCESSORS_CY = ["KASPI PAY", "HALYK", "ЮMONEY"]
+# How banks write Cyrillic and Greek in Latin letters: ICAO Doc 9303 (passports, SWIFT) and ELOT 743,
+# not anyascii's own table (Ж ZH, Ю IU, Я IA, Й I, Х KH; Η I, Χ CH)
+_ICAO = str.maketrans({**dict(zip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+                                  ["A", "B", "V", "G", "D", "E", "E", "ZH", "Z", "I", "I", "K", "L", "M", "N", "O",
+                                   "P", "R", "S", "T", "U", "F", "KH", "TS", "CH", "SH", "SHCH", "IE", "Y", "", "E",
+                                   "IU", "IA"])),
+                       **dict(zip("ӘҒҚҢӨҰҮҺІ", "AGQNOUUHI")),
+                       **dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ",
+                                  ["A", "V", "G", "D", "E", "Z", "I", "TH", "I", "K", "L", "M", "N", "X", "O", "P",
+                                   "R", "S", "T", "Y", "F", "CH", "PS", "O"])),
+                       "«": '"', "»": '"'})
 TDS_SAID = ["", "", " LESS TDS", " TDS @{p}%", " NET OF TDS", " AFTER TDS DEDUCTION"]
 TERMS = [("Net 30", 30, 0.0, 0), ("Net 45", 45, 0.0, 0), ("2/10 Net 30", 30, 0.02, 10),
          ("1/14 Net 30", 30, 0.01, 14), ("Net 60", 60, 0.0, 0), ("Due on receipt", 0, 0.0, 0)]
@@ -216,7 +255,7 @@ class House:
     # "document" (dense eight digits), "sparse" (random nine digits), "order" (SO-884512, dense)
     # "delivery" (DO2604512, dense), "pedido" (PED004512, dense) or "ewaybill" (random twelve digits)
     extra: str
-    # "european", "us", "apac", "latam" or "india": names, remittance words and amounts as written
+    # "european", "us", "apac", "latam", "india" or "cis": names, remittance words and amounts as written
     words: str = "english"
     currency: str = "GBP"  # the base currency
     # with invoice "format": the InvoiceID as a str.format of its number n ({n:05d}), the year
@@ -241,7 +280,9 @@ HOUSES = {"single": House("single", "billing", "DocumentNo", "document"),
           "latam": House("latam", "nota", "Pedido", "pedido", "latam", "BRL"),
           "lacombined": House("lacombined", "nota", "Pedido", "pedido", "latam", "BRL"),
           "india": House("india", "gst", "EWayBillNo", "ewaybill", "india", "INR"),
-          "incombined": House("incombined", "gst", "EWayBillNo", "ewaybill", "india", "INR")}
+          "incombined": House("incombined", "gst", "EWayBillNo", "ewaybill", "india", "INR"),
+          "cis": House("cis", "billing", "OrderNo", "order", "cis", "KZT"),
+          "ciscombined": House("ciscombined", "billing", "OrderNo", "order", "cis", "KZT")}
 
 
 @dataclass
@@ -304,6 +345,8 @@ class Ledger:
             return self._latam_customer(k)
         if self.h.words == "india":
             return self._india_customer(k)
+        if self.h.words == "cis":
+            return self._cis_customer(k)
         r = self.r
         if r.random() < 0.45:
             words = [r.choice(SURNAMES), r.choice(KIN)]
@@ -423,6 +466,48 @@ class Ledger:
         terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
         currency = r.choices(["INR", "USD", "AED"], [85, 10, 5])[0]
         return Customer(f"CUS-{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
+                        r.randrange(3))
+
+    def _cis_customer(self, k: int) -> Customer:
+        """A customer in Kazakhstan or Russia named in Cyrillic (ТОО «Жулдыз Трейд», ИП Ахметов), or
+        one in Greece in Greek (Αθηναϊκή Τεχνική ΑΕ). A bank at home prints the name in Cyrillic
+        capitals, the legal form as written or spelled out (ТОВАРИЩЕСТВО С ОГРАНИЧЕННОЙ
+        ОТВЕТСТВЕННОСТЬЮ "ЖУЛДЫЗ ТРЕЙД"); a bank abroad in Latin letters by the ICAO or ELOT table
+        (ZHULDYZ TREID), often cut at 35."""
+        r = self.r
+        if r.random() < 0.15:
+            words = [r.choice(NAMES_GR)]
+            form = r.choice(LEGAL_GR)
+            name = f"{words[0]} {form}"
+            spelled = name
+        else:
+            form = r.choice(list(LEGAL_CY))
+            if form == "ИП":  # a sole trader: the surname and initials
+                words = [r.choice(SURNAMES_CY), r.choice("АБВГДЕЖИКМНОСТ") + "." + r.choice("АБВГДЕЖИКМНОСТ") + "."]
+                name = f"{form} {' '.join(words)}"
+            else:
+                words = [r.choice(NAMES_CY)] + ([r.choice(TRADES_CY)] if r.random() < 0.5 else [])
+                quoted = r.choice(["«{}»", '"{}"']).format(" ".join(words))
+                name = f"{form} {quoted}"
+            spelled = LEGAL_CY[form] + ' "' + " ".join(words) + '"'
+        accounts = [f"KZ{r.randint(10, 99)}{r.randint(100, 999)}{''.join(r.choices(string.digits, k=13))}"
+                    for _ in range(r.choice([1, 1, 2]))]
+        roll = r.random()
+        latin = r.random() < 0.4  # paid from abroad (or by a bank printing only Latin letters)
+        if roll < 0.25:
+            payer = (spelled if latin or r.random() < 0.5 else name).upper()
+        elif roll < 0.35:
+            payer = r.choice(PROCESSORS_CY) + " " + " ".join(words).upper()
+        elif roll < 0.55:
+            payer = " ".join(words).upper()
+        else:
+            payer = name.upper()
+        if latin:
+            payer = bank_print(unicodedata.normalize("NFKD", payer).translate(_ICAO), german=False)[
+                :r.choice([35, 35, 140])]
+        terms = r.choices(TERMS, [40, 15, 15, 10, 10, 10])[0]
+        currency = r.choices(["KZT", "RUB", "USD"], [80, 10, 10])[0]
+        return Customer(f"KL{k + 1:04d}", name, accounts, terms, currency, payer.strip(), r.random() < 0.2,
                         r.randrange(3))
 
     def _printed(self, initials: Callable[[], str], printed: str, cuts: list[int], processor: Callable[[], str],
@@ -599,6 +684,8 @@ class Ledger:
             return self._latam_text(refs, noises, amounts or [])
         if self.h.words == "india":
             return self._india_text(refs, noises, amounts or [])
+        if self.h.words == "cis":
+            return self._cis_text(refs, noises, amounts or [])
         joined = r.choice([" ", ", ", "; ", " / "]).join(refs)
         template = "{r}" if "glued" in noises else r.choice(TEMPLATES)
         text = template.format(r=joined)
@@ -643,6 +730,16 @@ class Ledger:
         if len(refs) > 1 and len(amounts) == len(refs) and self.r.random() < 0.4:
             return between.join(each(ref, a) for ref, a in zip(refs, amounts))
         return self.r.choice([" ", ", ", "; ", " / ", conjunction]).join(refs)
+
+    def _cis_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
+        """A payment order's purpose as written in Kazakhstan or Russia: in Russian, with the
+        invoice's date or a contract number (not ours) beside it, amounts as 1 234,56 ТГ; from
+        abroad in Latin letters."""
+        r = self.r
+        joined = self._listed(refs, amounts, lambda ref, a: f"{ref} {decimal_comma(a, ' ')} ТГ", "; ", " и ")
+        template = "{r}" if "glued" in noises else r.choice(TEMPLATES_CY)
+        day = AS_OF - dt.timedelta(days=r.randint(10, 90))
+        return template.format(r=joined, d=day.strftime("%d.%m.%Y"), c=f"{r.randint(1, 99)}/{r.randint(100, 999)}")
 
     def _apac_text(self, refs: list[str], noises: set[str], amounts: list[int]) -> str:
         """The remittance of a GIRO, IBG or telegraphic transfer: for several invoices sometimes
@@ -884,14 +981,15 @@ class Ledger:
 
 
 NOREF_BY_WORDS = {"english": NOREF, "european": NOREF_EU, "us": NOREF_US, "apac": NOREF_AP, "latam": NOREF_LA,
-                  "india": NOREF_IN}
+                  "india": NOREF_IN, "cis": NOREF_CY}
 LEDGERS = {"single": dict(kinds="single", history=False), "combined": dict(kinds="combined", history=False),
            "history": dict(kinds="combined", history=True), "european": dict(kinds="single", history=False),
            "eucombined": dict(kinds="combined", history=False), "lockbox": dict(kinds="single", history=False),
            "lbcombined": dict(kinds="combined", history=False), "apac": dict(kinds="single", history=False),
            "apcombined": dict(kinds="combined", history=False), "latam": dict(kinds="single", history=False),
            "lacombined": dict(kinds="combined", history=False), "india": dict(kinds="single", history=False),
-           "incombined": dict(kinds="combined", history=False)}
+           "incombined": dict(kinds="combined", history=False), "cis": dict(kinds="single", history=False),
+           "ciscombined": dict(kinds="combined", history=False)}
 
 
 _SPELT = str.maketrans({"ß": "SS", "Ł": "L", "ł": "L", "Ø": "O", "ø": "O", "Æ": "AE", "æ": "AE"})

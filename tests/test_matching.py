@@ -189,6 +189,8 @@ def test_payer_names_as_banks_print_them_find_the_customer_without_a_reference(p
 @pytest.mark.parametrize(("payer", "customer"), [
     ("ООО РОМАШКА", "C101"),  # as the customer's name is written, in capitals
     ("OOO ROMASHKA", "C101"),  # as a bank abroad writes it, in Latin letters
+    ("ОБЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ «РОМАШКА»", "C101"),  # the legal form spelled out
+    ("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTIU ROMASHKA", "C101"),  # so, by the ICAO table
     ("ΑΘΗΝΑΪΚΗ ΤΕΧΝΙΚΗ", "C103"),  # Greek, without the legal form
     ("ATHINAIKI TECHNIKI AE", "C103"),
     ("ООО Лютик", None),  # another company: the legal form alone names no one

@@ -384,6 +384,17 @@ LEGAL_FORMS = frozenset({*_LEGAL_SPELLINGS.values(), "LLC", "LLP", "LP", "PLC", 
                          "ZAO", "OAO", "PAO", "EPE", "IKE"})
 _SP_Z_OO = re.compile(r"\bSP\s*Z\s*O\s*O\b")  # Poland's sp. z o.o., however spaced
 _PRIVATE_LIMITED = re.compile(r"\bPRIVATE(?=\s+(?:LIMITED|LTD)\b)")  # India's Private Limited: Pvt. Ltd.
+# Russia's and Kazakhstan's legal forms as banks spell them out (Общество с ограниченной
+# ответственностью: OOO), in the Latin letters ``without_accents`` gives, whichever table
+# (OGRANICHENNOY, OGRANICHENNOI), the longer first
+_SPELLED_FORMS = tuple((re.compile(pattern), f" {form} ") for pattern, form in (
+    (r"\bOBSHCHESTVO S OGRANICHENN[A-Z]* OTVETSTVENNOST[A-Z]*", "OOO"),
+    (r"\bTOVARISHCHESTVO S OGRANICHENN[A-Z]* OTVETSTVENNOST[A-Z]*", "TOO"),
+    (r"\bZAKRYT[A-Z]* AKTSIONERN[A-Z]* OBSHCHESTV[A-Z]*", "ZAO"),
+    (r"\bOTKRYT[A-Z]* AKTSIONERN[A-Z]* OBSHCHESTV[A-Z]*", "OAO"),
+    (r"\bPUBLICHN[A-Z]* AKTSIONERN[A-Z]* OBSHCHESTV[A-Z]*", "PAO"),
+    (r"\bAKTSIONERN[A-Z]* OBSHCHESTV[A-Z]*", "AO"),
+    (r"\bINDIVIDUALN[A-Z]* PREDPRINIMATEL[A-Z]*", "IP")))
 
 
 def cut_legal_form(word: str) -> bool:
@@ -407,10 +418,14 @@ def account_key(text: object) -> str:
 def name_tokens(name: str) -> list[str]:
     """A company name as comparable words: upper case, '&', UND and ET as AND, punctuation dropped, each
     legal form spelled one way ("Smith & Sons, Limited" -> SMITH AND SONS LTD; "S R O" and "s.r.o."
-    -> SRO; "Private Limited" -> PVT LTD), accents dropped (``without_accents``: "Société Générale" ->
+    -> SRO; "Private Limited" -> PVT LTD; "Общество с ограниченной ответственностью" -> OOO),
+    accents dropped and other scripts in Latin letters (``without_accents``: "Société Générale" ->
     SOCIETE GENERALE)."""
     text = without_accents(str(name or "")).upper().replace("&", " AND ")
     text = _PRIVATE_LIMITED.sub("PVT", _SP_Z_OO.sub(" SPZOO ", re.sub(r"[.,'`]", "", text)))
+    if "OTVETSTVENNOST" in text or "AKTSIONERN" in text or "PREDPRINIMATEL" in text:
+        for spelled, form in _SPELLED_FORMS:
+            text = spelled.sub(form, text)
     words = [_LEGAL_SPELLINGS.get(w, _AND.get(w, w)) for w in re.findall(r"[A-Z0-9]+", text)]
     # a legal form whose dots a bank printed as spaces, or written A/S: "NOVAK & PARTNER S R O"
     letters = len(words)
