@@ -203,4 +203,4 @@ def test_arxl_builds_as_a_pure_python_wheel_that_pyodide_can_install(tmp_path):
     wanted = {r.name.lower() for r in requires if r.marker is None or r.marker.evaluate({**pyodide, "extra": ""})}
     assert "rapidfuzz" not in wanted and "xlwings" not in wanted
     # Pyodide's own builds (pandas, numpy, lxml) or pure-Python wheels on PyPI
-    assert wanted == {"pandas", "openpyxl", "lxml", "defusedxml", "reportlab", "tqdm"}
+    assert wanted == {"pandas", "openpyxl", "lxml", "defusedxml", "reportlab", "tqdm", "anyascii"}
