@@ -11,19 +11,35 @@ A process about to fork keeps its large blocks apart (``before_forking``): glibc
 the size from which a block gets fresh pages of its own float up (to 32 MB) once such a block is
 freed, and the run's later arrays then reuse the heap's old pages. A child shares those pages
 until they are written, and each one the run rewrites after the fork is copied: on the 100k
-workbook, some 40 to 70 MB more with the children than with the size fixed at 4 MB."""
+workbook, some 40 to 70 MB more with the children than with the size fixed at 4 MB.
+
+A piece of work done aside (``begin``: a sheet of a save, a report drawn, an index the matcher
+reads) runs in a forked child while this process goes on with the rest. The child only computes:
+it takes no lock and writes nothing but its result, to a temporary file this process made for it
+(unlinked from the start: no one else can open it, and it goes when both are done), and whatever
+goes wrong in it, the caller does the work itself."""
 from __future__ import annotations
 
 import ctypes
+import gc
+import multiprocessing as mp
 import os
+import pickle
+import signal
 import sys
-from collections.abc import Iterator
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
+from typing import IO, Generic, TypeVar, cast
 
 _beside_others = 0  # runs in this process that leave the other cores to other runs
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt option: blocks from this size on get fresh pages (mmap)
 APART_FROM = 4 << 20  # bytes
 _apart = False
+_PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for the child when its parent ends
+T = TypeVar("T")
 
 
 @contextmanager
@@ -62,3 +78,79 @@ def before_forking() -> None:
         ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, APART_FROM)
     except (OSError, AttributeError):  # not glibc: no mallopt
         return
+
+
+class Forked(Generic[T]):
+    """``work()`` run in a forked child from now on; ``result()`` waits for what it returned."""
+
+    def __init__(self, work: Callable[[], T]):
+        context = mp.get_context("fork")
+        before_forking()
+        # The child writes what it made to a file no one else can open (unlinked from the start)
+        # and ends at once, giving its memory back: no thread of this process waits on a pipe for
+        # it (a thread alive when the next child is forked is what fork() warns of).
+        handoff = tempfile.TemporaryFile(prefix="arxl-aside-")
+        # Objects alive now are left out of the child's garbage collections, so that a collection
+        # does not write to (and so copy) every page it shares with this process.
+        gc.freeze()
+        try:
+            child = context.Process(target=_work_and_write, args=(work, handoff.fileno(), os.getpid()), daemon=True)
+            child.start()
+        finally:
+            gc.unfreeze()
+        self._child, self._handoff = child, handoff
+        # ``stop()``, or this object forgotten (the run ended without a save): the child ends
+        self.stop = weakref.finalize(self, _stop, child, handoff)
+
+    def result(self) -> T | None:
+        """What ``work`` returned; None when it raised, the child died or its file could not be
+        written (a full disk)."""
+        self._child.join()
+        try:
+            if self._child.exitcode != 0:
+                return None
+            self._handoff.seek(0)
+            return cast(T, pickle.load(self._handoff))
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+            return None
+        finally:
+            self.stop()
+
+
+def begin(work: Callable[[], T]) -> Forked[T] | None:
+    """``work`` begun in a forked child, or None where no child or no file for its result could
+    be made (a full disk, no memory left to fork): then the caller does the work itself."""
+    try:
+        return Forked(work)
+    except OSError:
+        return None
+
+
+def _stop(child: BaseProcess, handoff: IO[bytes]) -> None:
+    """End the child if its result was not taken (the run it served failed or never asked)."""
+    if child.is_alive():
+        child.terminate()
+    child.join()
+    handoff.close()
+
+
+def _work_and_write(work: Callable[[], object], handoff: int, parent: int) -> None:
+    _end_with(parent)
+    gc.disable()  # a short life: nothing to collect
+    try:
+        done = work()
+        with open(handoff, "wb", closefd=False) as out:
+            pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # the caller does the work itself; nothing for the clerk to read here
+        raise SystemExit(1) from None
+
+
+def _end_with(parent: int) -> None:
+    """The child is ended when its parent is (a run killed meanwhile), rather than finish work
+    no one will read."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: the child ends when it finds the pipe closed
+        return
+    if os.getppid() != parent:  # the parent was gone before that was asked for
+        os._exit(1)

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from reliability import invariants, results_beside, small_demo
 
-from arxl import batch
+from arxl import batch, forking
 from arxl.batch import expand
-from arxl.book import background, package_store
 from arxl.book import package as book_package
+from arxl.book import package_store
 from arxl.book.files import open_book
 from arxl.book.lock import BookLock, lock_path
 from arxl.cli import main
@@ -319,8 +319,8 @@ def test_a_run_beside_others_forks_no_helpers_and_a_run_alone_does(tmp_path, mon
     monkeypatch.setattr(matching_batch, "PARALLEL_FROM", 1)
     monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
     started: list[str] = []
-    forked_init = background.Forked.__init__
-    monkeypatch.setattr(background.Forked, "__init__",
+    forked_init = forking.Forked.__init__
+    monkeypatch.setattr(forking.Forked, "__init__",
                         lambda self, work: started.append("save piece") or forked_init(self, work))
     pool = multiprocessing.pool.Pool.__init__
     monkeypatch.setattr(multiprocessing.pool.Pool, "__init__",

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from arxl import forking
 from arxl.contract import CUSTOMERS, INVOICES, PAYMENTS
 from arxl.core.frames import typed_column
-from arxl.core.matching import batch, identify_payer, match_payments, match_remittance
+from arxl.core.matching import batch, identify_payer, index, match_payments, match_remittance
 from arxl.core.matching.amounts import Line
 from arxl.core.matching.ids import ReferenceIndex
 from arxl.core.matching.policy import RULES, STRONG_NAME, Held, Rule, held_sentences
@@ -728,6 +729,31 @@ def test_a_batch_shared_among_worker_processes_is_matched_as_in_one_process(monk
     assert f"Matching payment {len(pays)} of {len(pays)}" in told  # chunk by chunk: the workers ran
     pd.testing.assert_frame_equal(one[0], shared[0])
     pd.testing.assert_frame_equal(one[1], shared[1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="indexes are made in forked children on Linux only")
+def test_po_numbers_indexed_in_a_forked_child_read_as_those_indexed_here(monkeypatch):
+    """On a large ledger PONumber's index is made in a forked child while InvoiceID's is made
+    here: the proposals are those of an index made here, and so when the child dies."""
+    invoices = [invoice(f"INV-{k:05d}", ("C001", "C002", "C005")[k // 2 % 3], 100 + k, PONumber=f"PO-{7000 + k // 2}")
+                for k in range(300)]
+    payments = [dict(PaymentID="P1", PayerName="ACME FOODS", Amount=205.00, Reference="PO-7001"),  # INV-00002 and 3
+                dict(PaymentID="P2", PayerName="KEYSTONE ELECTRIC", Amount=124.00, Reference="PO 7O12"),
+                dict(PaymentID="P3", PayerName="KEYSTONE ELECTRIC", Amount=125.00, Reference="PO-7021 INV-00025")]
+    here, _ = run(payments, invoices)
+    assert proposal(here, "P1")[0] == {"INV-00002": 10200, "INV-00003": 10300}
+    monkeypatch.setattr(index, "INDEX_ASIDE_FROM", 1)
+    begun: list[object] = []
+    monkeypatch.setattr(index, "begin", lambda work: begun.append(work) or forking.begin(work))
+    aside, _ = run(payments, invoices)
+    assert len(begun) == 1
+    pd.testing.assert_frame_equal(here, aside)
+    me, made = os.getpid(), index._reference_indexes
+    monkeypatch.setattr(index, "_reference_indexes", lambda columns: made(columns) if os.getpid() == me else os._exit(9))
+    died, _ = run(payments, invoices)
+    assert len(begun) == 2
+    pd.testing.assert_frame_equal(here, died)
 
 
 # ---- issue 13: the clerk's CustomerID, exact readings, and each noise class ------------------------

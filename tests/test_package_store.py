@@ -23,7 +23,8 @@ import pytest
 from conftest import NOW
 from test_reliability_limits import check_excel_rules
 
-from arxl.book import background, package_store
+from arxl import forking
+from arxl.book import package_store
 from arxl.book.files import open_book, save_book
 from arxl.book.package import DEFLATE_EARLY_FROM, Deflater, Package, deflated, joined
 from arxl.book.sheetedit import SheetEdits
@@ -220,11 +221,11 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     monkeypatch.setattr(package_store, "ASIDE_FROM", 1)
     monkeypatch.setattr(package_store, "DRAW_ASIDE_FROM", 1)
     results: list[object] = []
-    result = background.Forked.result
-    monkeypatch.setattr(background.Forked, "result", lambda self: results.append(got := result(self)) or got)
+    result = forking.Forked.result
+    monkeypatch.setattr(forking.Forked, "result", lambda self: results.append(got := result(self)) or got)
     started: list[object] = []
-    forked_init = background.Forked.__init__
-    monkeypatch.setattr(background.Forked, "__init__", lambda self, work: started.append(work) or forked_init(self, work))
+    forked_init = forking.Forked.__init__
+    monkeypatch.setattr(forking.Forked, "__init__", lambda self, work: started.append(work) or forked_init(self, work))
 
     def refreshed(run: str, forks: bool) -> dict[str, bytes]:
         path = tmp_path / run / "book.xlsx"  # the same name: memos' files are named after the workbook
@@ -266,7 +267,7 @@ def test_sheets_rewritten_and_reports_drawn_in_child_processes_are_as_if_done_he
     results.clear()
 
     with monkeypatch.context() as m:  # no room for a child's result (a full disk): the work is done here
-        m.setattr(background.tempfile, "TemporaryFile", lambda **k: (_ for _ in ()).throw(OSError(28, "No space")))
+        m.setattr(forking.tempfile, "TemporaryFile", lambda **k: (_ for _ in ()).throw(OSError(28, "No space")))
         assert refreshed("no-room", forks=True) == alone
     assert not results and not multiprocessing.active_children()
 

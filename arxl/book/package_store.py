@@ -45,7 +45,6 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
-from arxl.book.background import Forked, Piece, begin
 from arxl.book.package import DOC_REL, Deflated, Deflater, Package, deflated, joined, parse_xml, relative, to_xml
 from arxl.book.package_guidance import PlacedTable, fit_ahead, guide_around_rows, guide_sheet, wrap_rows
 from arxl.book.shared_strings import SharedStrings
@@ -54,9 +53,10 @@ from arxl.book.store import BookError, RawTable, blank, filled_below
 from arxl.contract import header_key, locate_table, sheet_position
 from arxl.core.adopt import ColumnMapping, own_table_name
 from arxl.core.report import Report
-from arxl.forking import fork_workers
+from arxl.forking import Forked, begin, fork_workers
 
 SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+Piece = tuple[tuple[int, ...], tuple[bytes, ...]]  # what a child makes of a sheet or report: counts, and bytes
 M = f"{{{SML}}}"
 R_ID = f"{{{DOC_REL}}}id"
 WORKSHEET_REL = f"{DOC_REL}/worksheet"
@@ -257,7 +257,7 @@ class _Styles:
 class _Ahead:
     """A sheet's rewrite begun before the save (``PackageStore.step_written``): the child doing
     it (None where none may be forked) and what the sheet's edits and part were then."""
-    forked: Forked | None
+    forked: Forked[Piece] | None
     edits: SheetEdits
     state: tuple[object, ...]
     writes: int
@@ -386,7 +386,7 @@ class PackageStore:
         self._tables: dict[str, _Table] = {}
         self._all_tables: list[tuple[str, tuple[_Sheet, str, etree._Element]]] | None = None
         self._formula_overwritten = False
-        self._reports: dict[str, tuple[Report, Forked | None]] = {}  # sheet -> the report, its drawing aside
+        self._reports: dict[str, tuple[Report, Forked[Piece] | None]] = {}  # sheet -> the report, its drawing aside
         self._ahead: dict[str, _Ahead] = {}  # sheet part -> its rewrite begun before the save
         self.mapping = ColumnMapping()  # the accepted ColumnMap of a workbook arxl adopted (AdoptableStore)
         self._strings = SharedStrings(self.package, self.workbook_part)
@@ -885,7 +885,7 @@ class PackageStore:
         for sheet in self._sheets:
             for place in guided.get(sheet.title, []):
                 wrap_rows(place, sheet.edits, self._styles.aligned)
-        aside: dict[str, Forked | None] = {}
+        aside: dict[str, Forked[Piece] | None] = {}
         try:
             aside = self._rewrite_aside(fork_workers(2) > 1)  # large sheets rewritten in children meanwhile
             self._write_out(path, suffix, guided, aside)
@@ -897,7 +897,7 @@ class PackageStore:
                     forked.stop()
 
     def _write_out(self, path: Path, suffix: str, guided: dict[str, list[PlacedTable]],
-                   aside: dict[str, Forked | None]) -> None:
+                   aside: dict[str, Forked[Piece] | None]) -> None:
         """``save`` once its children are started: the reports placed, the sheets rewritten and
         guided, and the parts written."""
         for sheet_name, (report, drawing) in self._reports.items():
@@ -933,7 +933,7 @@ class PackageStore:
         self.notes = self.package.conform(suffix)
         self.package.save(path)
 
-    def _finish_sheet(self, sheet: _Sheet, placed: list[PlacedTable], forked: Forked | None, writer: CellWriter,
+    def _finish_sheet(self, sheet: _Sheet, placed: list[PlacedTable], forked: Forked[Piece] | None, writer: CellWriter,
                       untitled: set[str]) -> None:
         """Write ``sheet``'s part with its edits (the rewrite ``forked`` worked out, when it did)
         and the guidance of the tables ``placed`` on it."""
@@ -1003,7 +1003,7 @@ class PackageStore:
         if ahead is not None and ahead.forked is not None:
             ahead.forked.stop()
 
-    def _rewrite_aside(self, forks: bool) -> dict[str, Forked | None]:
+    def _rewrite_aside(self, forks: bool) -> dict[str, Forked[Piece] | None]:
         """The sheets rewritten apart, by part: those whose rewrite began ahead and still holds,
         and of the other large sheets the ``MAX_ASIDE`` largest, begun now (the same on every
         machine, so that the workbook is too: their text given its shared strings and their new

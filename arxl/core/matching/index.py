@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,10 @@ from arxl.core.money import percent_of_each
 from arxl.core.problems import Problems
 from arxl.core.settings import Settings
 from arxl.core.terms import Terms, UnknownTerms, parse_terms
+from arxl.forking import begin, fork_workers
 
 _NONE = np.zeros(0, dtype=np.int64)
+INDEX_ASIDE_FROM = 20_000  # invoices: from this many, the other reference columns are indexed in a child
 DISCOUNT_GRACE_DAYS = 5  # mail and bank float: a discount taken a few days late is still earned
 
 
@@ -96,6 +99,17 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     oldest first, and each invoice's early-payment discount. Problems: customers' unreadable
     Terms (the default terms are used)."""
     problems = Problems()
+    others = []  # PONumber and the MatchColumns: (column, its values written, their positions)
+    for column in ("PONumber", *settings.match_columns):
+        if column in invoices and column != "InvoiceID":
+            values = invoices[column].astype(str).str.strip()
+            keep = np.nonzero((values != "").to_numpy())[0]
+            if len(keep):
+                others.append((column, values.iloc[keep].tolist(), keep))
+    # On a large ledger, their indexes are made in a forked child (where that is allowed) while
+    # this process makes InvoiceID's, the payers' and the rest (about as long as the child).
+    making = partial(_reference_indexes, [(column, values) for column, values, _ in others])
+    aside = begin(making) if others and len(invoices) >= INDEX_ASIDE_FROM and fork_workers(2) > 1 else None
     payers = PayerIndex(customers)
     base = settings.base_currency
     customer_currency = [c.strip().upper() or base for c in customers["Currency"]]
@@ -115,15 +129,10 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
     balance = open_balance.fillna(0).astype("int64").to_numpy().copy()
     dates = invoices["InvoiceDate"].to_numpy(dtype="datetime64[D]")
     ids = invoices["InvoiceID"].tolist()
-    references = [(ReferenceIndex("InvoiceID", ids), np.arange(len(ids)))]
-    for column in ("PONumber", *settings.match_columns):
-        if column in invoices and column != "InvoiceID":
-            values = invoices[column].astype(str).str.strip()
-            keep = np.nonzero((values != "").to_numpy())[0]
-            if len(keep):
-                references.append((ReferenceIndex(column, values.iloc[keep].tolist()), keep))
+    first = ReferenceIndex("InvoiceID", ids)
+    reference_positions = [np.arange(len(ids)), *(keep for _, _, keep in others)]
     reference_rows = []
-    for _, positions in references:
+    for positions in reference_positions:
         rows = np.full(len(ids), -1, dtype=np.int64)
         rows[positions] = np.arange(len(positions))
         reference_rows.append(rows)
@@ -148,11 +157,17 @@ def read_open_items(invoices: pd.DataFrame, customers: pd.DataFrame, settings: S
         discount[at] = percent_of_each(balance[at], t.discount_rate)
         days, each = np.unique(dates[at], return_inverse=True)  # a few hundred days at most
         until[at] = np.array([t.discount_deadline(day) for day in days.astype(object)], dtype="datetime64[D]")[each]
-    scheme = Scheme([index.column for index, _ in references])
+    scheme = Scheme(["InvoiceID", *(column for column, _, _ in others)])
+    made = aside.result() if aside is not None else None  # None: the child could not (it is done here)
+    references = list(zip([first, *(made if made is not None else making())], reference_positions))
     return OpenItems(ids, cust, currency, dates, balance, dispute, customers["CustomerID"].tolist(),
                      customers["Name"].tolist(), customer_currency, terms, payers, references, reference_rows,
                      by_customer, (by_balance, balance[by_balance]), discount, until, settings, scheme,
                      applied, (_day_numbers(until), discount.tolist()), _day_numbers(dates)), problems
+
+
+def _reference_indexes(columns: list[tuple[str, list[str]]]) -> list[ReferenceIndex]:
+    return [ReferenceIndex(column, values) for column, values in columns]
 
 
 def _day_numbers(days: np.ndarray) -> list[int]:
