@@ -211,6 +211,19 @@ def test_payer_names_in_other_scripts_find_the_customer_as_latin_names_do(payer,
         assert applied == {owner: 123456} and decision == "Auto", evidence
 
 
+def test_invoice_numbers_in_cyrillic_letters_are_told_apart_by_their_letters():
+    """Two series numbered alike, СФ-00123 (an invoice) and АКТ-00123 (a statement of work): a
+    remittance naming one, in Cyrillic or in the Latin letters a bank abroad writes, names that one
+    (the letters were dropped, and both read as 00123: neither could be posted)."""
+    invoices = [invoice("СФ-00123", "C001", 500.00), invoice("АКТ-00123", "C001", 500.00)] + BACKGROUND
+    matches, _ = run([dict(PaymentID="P1", PayerName="ACME MFG INTL CORP", Amount=500.00,
+                           Reference="Оплата по счету СФ-00123"),
+                      dict(PaymentID="P2", PayerName="ACME MFG INTL CORP", Amount=500.00, Reference="AKT-00123")],
+                     invoices)
+    assert proposal(matches, "P1")[:2] == ({"СФ-00123": 50000}, "Auto")
+    assert proposal(matches, "P2")[:2] == ({"АКТ-00123": 50000}, "Auto")
+
+
 def test_alias_account_and_clerks_customer_id_identify_the_payer():
     invoices = [invoice("300001", "C003", 640.00), invoice("300002", "C005", 640.00),
                 invoice("300003", "C003", 75.50)]

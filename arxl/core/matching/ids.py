@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from arxl.core.matching.similarity import osa_distances
-from arxl.core.matching.text import Part, Remittance, o_as_zero
+from arxl.core.matching.text import Part, Remittance, o_as_zero, without_accents
 
 EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
 # How surely each kind of reading names its invoice, strongest first (the model's reading levels).
@@ -80,8 +80,9 @@ class Mention:
 
 def _parts(values: Sequence[str]) -> tuple[list[list[str]], list[str]]:
     """Each reference's parts, read as ``fix_ocr`` reads text (plain loops: faster than
-    pandas string methods on 100,000 short strings), and the text they were read from."""
-    read = [o_as_zero(str(v).upper()) for v in values]
+    pandas string methods on 100,000 short strings), in the letters remittances are read in
+    (``without_accents``: СФ-00123 is SF-00123, not 00123 alone), and the text they were read from."""
+    read = [o_as_zero(without_accents(str(v)).upper()) for v in values]
     return [_PART.findall(v) for v in read], read
 
 
