@@ -221,12 +221,13 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
     bar = tqdm(total=len(jobs_list), desc="workbooks", unit="book", file=sys.stderr,
                disable=True if quiet or not many else None)
 
-    shown = [True]  # whether the output is still read: a batch piped to `head` goes on after it closes
+    shown = True  # whether the output is still read: a batch piped to `head` goes on after it closes
 
     def say(text: str) -> None:
-        if shown[0]:
+        nonlocal shown
+        if shown:
             with bar.external_write_mode():
-                shown[0] = _printed(text)
+                shown = _printed(text)
 
     def ended(done: BookReport) -> None:
         say(done.summary)
@@ -257,7 +258,7 @@ def run_books(books: list[Path], steps: list[str], *, as_of: dt.date | None, out
             timespec="seconds"), "seconds": round(seconds, 3), "where": where, "done": worked - failed,
             "not_done": failed, "skipped": len(skipped)})
         say(f"The run report is in {report}.")
-    if not shown[0]:
+    if not shown:
         print(f"arxl's output was closed by the program reading it (as head does); every workbook was still "
               f"worked: {worked - failed} of {worked} done. Each workbook's Exceptions sheet says what its run did"
               + (f", and the run report {report} what the batch did." if report is not None else "."),

@@ -13,7 +13,7 @@ this layer, by ``arxl.book.port.Workbook``; this class only moves cells.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -146,19 +146,18 @@ class XlwingsStore:
 
     def _filled_below(self, loc: _Located) -> tuple[int, int] | None:
         """The rows right under an Excel table (and its totals row) holding something in its
-        columns, up to the first blank row (``filled_below``, as the file stores find them): read
-        a block at a time, so that a sheet formatted down to its last row is not read whole."""
+        columns, up to the first blank row (``filled_below``, as the file stores find them)."""
         sheet = self._sheet(loc.sheet)
         after = sheet.tables[loc.table].range.last_cell.row + 1
         last = sheet.used_range.last_cell.row
-        rows: list[list[object]] = []
-        for first in range(after, last + 1, _BELOW_BLOCK):
-            block = sheet.range((first, loc.min_col), (min(last, first + _BELOW_BLOCK - 1), loc.max_col)).options(
-                ndim=2, err_to_str=True).value
-            rows += block
-            if any(all(map(blank, r)) for r in block):
-                break
-        return filled_below(rows, after)
+
+        def rows() -> Iterator[list[object]]:
+            # a block at a time, read only until ``filled_below`` meets a blank row: a sheet
+            # formatted down to its last row is not read whole
+            for first in range(after, last + 1, _BELOW_BLOCK):
+                yield from sheet.range((first, loc.min_col), (min(last, first + _BELOW_BLOCK - 1),
+                                                              loc.max_col)).options(ndim=2, err_to_str=True).value
+        return filled_below(rows(), after)
 
     # ---- adopting a clerk's workbook (arxl.book.adoption) ------------------------------------
     def forget(self, keep: tuple[str, ...] = ()) -> None:
