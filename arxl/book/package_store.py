@@ -657,9 +657,9 @@ class PackageStore:
                             f"an Excel sheet. Move older rows to an archive workbook and run again.")
         columns = range(table.min_col, table.max_col + 1)
         if new_last > old_last:
-            below = old_last + table.totals + 1
-            held = [(r, c) for c in columns for r, v in enumerate(sheet.column(c, below, new_last - old_last), below)
-                    if not blank(v)]
+            below = old_last + table.totals + 1  # only rows the sheet has can hold anything
+            held = [(r, c) for r, cells in enumerate((sheet.grid or [])[below - 1:new_last], below)
+                    for c in columns if c <= len(cells) and not blank(cells[c - 1])]
             if held:
                 r, c = min(held)
                 raise BookError(f"{sheet.title}: the {name} table must grow to row {new_last + table.totals}, "
