@@ -40,7 +40,7 @@ from arxl.commands.adopt import COMMAND as ADOPT
 from arxl.commands.command import Context
 from arxl.commands.registry import COMMANDS, REFRESH
 from arxl.commands.runner import RunResult, run_commands
-from arxl.forking import before_forking, fork_workers
+from arxl.forking import before_forking, fork_workers, left_out_of_collections
 
 
 def _date(text: str) -> dt.date:
@@ -154,6 +154,7 @@ def work_book(book_path: Path, steps: list[str], *, as_of: dt.date | None, outpu
     try:
         _check_output(book_path, output)
         with contextlib.ExitStack() as held:
+            held.enter_context(left_out_of_collections())  # until saved: the run's objects, as the runner leaves them
             progress.start(f"{book_path.name}: waiting for other runs")
             book_lock = held.enter_context(BookLock(book_file, wait))
             target_lock = held.enter_context(BookLock(target, wait)) if target != book_file else book_lock

@@ -23,7 +23,7 @@ import pytest
 from conftest import NOW
 from test_reliability_limits import check_excel_rules
 
-from arxl import forking
+from arxl import cli, forking
 from arxl.book import package_store
 from arxl.book.files import open_book, save_book
 from arxl.book.package import DEFLATE_EARLY_FROM, Deflater, Package, deflated, joined
@@ -308,6 +308,40 @@ def test_a_process_about_to_fork_keeps_its_large_blocks_in_pages_of_their_own():
     assert probe("apart") == "False"
 
 
+def test_objects_left_out_of_collections_stay_out_until_the_outermost_hold_ends():
+    """A hold inside another (a forked child begun, the matcher's pool, within a run's step)
+    leaves out the objects alive when it began; ending it must not give the run's objects back to
+    the collector, and ending the outermost gives them all back."""
+    import gc
+
+    before = gc.get_freeze_count()
+    with forking.left_out_of_collections():
+        loaded = [[i] for i in range(1000)]  # a run's objects: made after the outer hold began
+        with forking.left_out_of_collections():
+            assert gc.get_freeze_count() >= before + len(loaded)
+        assert gc.get_freeze_count() >= before + len(loaded)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_leaves_its_objects_out_of_collections_while_it_runs_and_none_after(make_book, tmp_path):
+    """Each step's collections walk only what that step makes (the loaded ledger and earlier
+    steps' results are left out); once the run is saved, nothing stays left out: the Excel door's
+    Python lives on from run to run, and a reference cycle of this run must be collected then."""
+    import gc
+
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})
+    frozen_at_steps: list[int] = []
+    book = open_book(path)
+    run_commands(book, ["match", "post", "aging"],
+                 Context(now=NOW, progress=lambda message, fraction=None: frozen_at_steps.append(gc.get_freeze_count())))
+    save_book(book)
+    assert len(frozen_at_steps) >= 3 and min(frozen_at_steps) > 0
+    assert frozen_at_steps[-1] > frozen_at_steps[0]  # the objects the steps before left, too
+    assert gc.get_freeze_count() == 0
+    cli.work_book(path, list(REFRESH), as_of=None, output=None, backup=False)
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_part_compressed_in_pieces_apart_reads_and_saves_as_the_whole(tmp_path):
     """A sheet's rows compressed in a child process, as they are made, are joined with the parts
     before and after them compressed here: the member saved, and the part read back, are the
@@ -362,3 +396,21 @@ def test_a_large_part_compressed_when_written_is_saved_as_last_written(tmp_path)
     package.save(out)
     with zipfile.ZipFile(out) as z:
         assert z.read("big.xml") == first
+
+
+def test_a_table_grows_over_blank_rows_but_not_over_a_cell_a_clerk_filled_below_it(make_book, tmp_path):
+    """A table that must grow (appended ledger rows) grows over the blank rows below it; when a
+    cell in the rows it would take holds data, nothing is written and the cell is named. Cells
+    further down, past the rows it takes, are no obstacle."""
+    path = make_book({"Customers": CUSTOMERS, "Invoices": INVOICES})  # Invoices: rows 2-6
+    wb = openpyxl.load_workbook(path)
+    wb["Invoices"]["B20"] = "far below"
+    wb.save(path)
+    store = open_book(path).store
+    store.resize("Invoices", 12)  # to row 13: row 20 is not taken
+    assert store.find("Invoices") is not None
+    wb["Invoices"]["C9"] = "a clerk's note"
+    wb.save(path)
+    store = open_book(path).store
+    with pytest.raises(BookError, match=r"Invoices: the Invoices table must grow to row 13, but cell C9 below it holds data"):
+        store.resize("Invoices", 12)

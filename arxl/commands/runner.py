@@ -16,6 +16,7 @@ from arxl.contract import COLUMN_MAP, READ_COMMAND
 from arxl.core import chain
 from arxl.core.ledger import CannotRun, Outcome, Step
 from arxl.core.problems import Problem
+from arxl.forking import left_out_of_collections
 
 
 @dataclass
@@ -78,6 +79,11 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
         ctx = replace(ctx, folder=book.path.resolve().parent)
     if not ctx.workbook and book.path is not None:
         ctx = replace(ctx, workbook=book.path.stem)
+    with left_out_of_collections():  # what each step leaves is walked by no collection again
+        return _run(book, ids, ctx)
+
+
+def _run(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     writer = ctx.documents or Documents()
     result = RunResult()
     ledger = book.load()
@@ -95,23 +101,24 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     for number, cid in enumerate(ids):
         command = COMMANDS[cid]
         ctx.progress(f"{command.label} ({number + 1} of {len(ids)})", number / len(ids))
-        try:
-            step = command.run(ledger, replace(ctx, progress=_within(ctx, number, len(ids))))
-            chain.seal(step, ledger, ctx.user)
-            written = _write_documents(step, ctx, writer)
+        with left_out_of_collections():  # what the load and the steps before left: walked no more
             try:
-                book.apply(step)
-            except BaseException:
-                _withdraw(writer, written)
-                raise
-        except (CannotRun, BookError) as exc:
-            result.failures[cid] = str(exc)
-            entries.append((cid, Problem("", None, "", "", f"{command.label} could not run: {exc}",
-                                         "Fix the workbook as described, then run the command again.")))
-            continue
-        ledger.apply(step)
-        result.outcomes[cid] = step.outcome
-        entries.extend((cid, p) for p in step.problems)
+                step = command.run(ledger, replace(ctx, progress=_within(ctx, number, len(ids))))
+                chain.seal(step, ledger, ctx.user)
+                written = _write_documents(step, ctx, writer)
+                try:
+                    book.apply(step)
+                except BaseException:
+                    _withdraw(writer, written)
+                    raise
+            except (CannotRun, BookError) as exc:
+                result.failures[cid] = str(exc)
+                entries.append((cid, Problem("", None, "", "", f"{command.label} could not run: {exc}",
+                                             "Fix the workbook as described, then run the command again.")))
+                continue
+            ledger.apply(step)
+            result.outcomes[cid] = step.outcome
+            entries.extend((cid, p) for p in step.problems)
     if chain.ledger_names(ledger):
         book.apply(Step(Outcome("")).rebuild("Chains", chain.heads(ledger, ctx.now)))
     book.write_exceptions(entries, list(ids), ctx.now, ledger.sheets)

@@ -30,7 +30,7 @@ from arxl.core.matching.model import SUM_NAME, Field, Model, fit, posteriors
 from arxl.core.matching.policy import STRONG_NAME, Held, Rule
 from arxl.core.matching.propose import Candidate, Facts, Payment, in_words, propose
 from arxl.core.matching.text import account_key
-from arxl.forking import before_forking, fork_workers
+from arxl.forking import before_forking, fork_workers, left_out_of_collections
 
 Progress = Callable[[str, float | None], None]
 PARALLEL_FROM = 2000  # payments; below this, starting worker processes costs more than it saves
@@ -293,19 +293,16 @@ def _propose_all(work: _Work, progress: Progress | None) -> list[_Proposed]:
     # Objects alive now are left out of the workers' garbage collections, so that a collection
     # does not write to (and so copy) every page the workers share with this process.
     before_forking()
-    gc.freeze()
-    try:
-        # Forked workers receive the work as the initializer's argument without pickling it:
-        # they share its memory with this process, page by page, until they write to it.
-        with mp.get_context("fork").Pool(workers, initializer=_start_worker, initargs=(work,)) as pool:
-            proposed: dict[int, _Proposed] = {}
-            for k, (chunk, part) in enumerate(zip(chunks, pool.imap(_propose_chunk, chunks))):
-                proposed.update(zip(chunk, part))
-                if progress:
-                    progress(f"Matching payment {len(proposed)} of {total}", 0.1 + 0.75 * (k + 1) / len(chunks))
-            return [proposed[k] for k in range(total)]
-    finally:
-        gc.unfreeze()
+    # Forked workers receive the work as the initializer's argument without pickling it:
+    # they share its memory with this process, page by page, until they write to it.
+    with left_out_of_collections(), mp.get_context("fork").Pool(workers, initializer=_start_worker,
+                                                                 initargs=(work,)) as pool:
+        proposed: dict[int, _Proposed] = {}
+        for k, (chunk, part) in enumerate(zip(chunks, pool.imap(_propose_chunk, chunks))):
+            proposed.update(zip(chunk, part))
+            if progress:
+                progress(f"Matching payment {len(proposed)} of {total}", 0.1 + 0.75 * (k + 1) / len(chunks))
+        return [proposed[k] for k in range(total)]
 
 
 _worker_work: _Work | None = None  # in a worker process: the work its initializer was given
