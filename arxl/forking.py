@@ -120,6 +120,10 @@ class Forked(Generic[T]):
         # ``stop()``, or this object forgotten (the run ended without a save): the child ends
         self.stop = weakref.finalize(self, _stop, child, handoff)
 
+    def at_work(self) -> bool:
+        """Whether the child is still working (and holding pages of its own)."""
+        return self._child.is_alive()
+
     def result(self) -> T | None:
         """What ``work`` returned; None when it raised, the child died or its file could not be
         written (a full disk)."""

@@ -31,7 +31,7 @@ import io
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import compress, repeat
 from operator import is_, is_not, itemgetter, setitem
@@ -809,9 +809,13 @@ class PackageStore:
     # ---- report sheets ------------------------------------------------------------------------
     def write_report(self, sheet: str, report: Report) -> None:
         """Replace the report sheet with ``report``, placed when the workbook is saved. A large
-        one is drawn from now on in a forked child, while the run's later steps go on here."""
+        one is drawn from now on in a forked child, while the run's later steps go on here, unless
+        sheets are large enough to be rewritten in children (``_large``): they keep the other core
+        busy already, and one more child would hold as much again of the pages this process writes
+        meanwhile (some 40 MB more at the peak on the 100k workbook, for no time gained); it is
+        drawn when saved."""
         self._drop_report(sheet)
-        aside = _cells(report) >= DRAW_ASIDE_FROM and fork_workers(2) > 1
+        aside = _cells(report) >= DRAW_ASIDE_FROM and fork_workers(2) > 1 and not self._large()
         self._reports[sheet] = (report, begin(partial(_drawing, sheet, report)) if aside else None)
 
     def _drop_report(self, sheet: str) -> None:
@@ -968,13 +972,28 @@ class PackageStore:
 
     def step_written(self) -> None:
         """Begin the rewrite of the largest sheet (of ``ASIDE_FROM`` cells to write on) written
-        since its last one began: in a forked child, where that is allowed, while the run's next
-        steps go on here (on two cores, one is mostly idle meanwhile); one a step, so that the
-        children leave this process its core. The save takes a child's sheet if nothing was
-        written to it since (``_rewrite_aside``)."""
+        since its last one began (``_begin``: its text numbered now, the same on every machine),
+        and fork the child of the largest sheet begun that has none yet, where that is allowed and
+        no other child is at work: it rewrites the sheet while the run's next steps go on here
+        (on two cores, one is mostly idle meanwhile). One at a time, so that the children leave
+        this process its core, and the pages this process writes meanwhile are copied for one
+        child, not two (some 40 MB at the peak on the 100k workbook). The save takes a child's
+        sheet if nothing was written to it since, and forks or begins the rest
+        (``_rewrite_aside``)."""
         waiting = [s for s in self._large() if not self._holds(s)]
         if waiting:
-            self._begin(waiting[0], fork_workers(2) > 1)
+            self._begin(waiting[0], False)
+        if fork_workers(2) > 1 and not any(ahead.forked is not None and ahead.forked.at_work()
+                                           for ahead in self._ahead.values()):
+            self._fork_begun(1)
+
+    def _fork_begun(self, most: int) -> None:
+        """Fork the rewrite of up to ``most`` sheets begun without a child, the largest first
+        (the one that would keep the save waiting longest)."""
+        pending = [sheet for sheet in self._sheets
+                   if sheet.part in self._ahead and self._ahead[sheet.part].forked is None]
+        for sheet in sorted(pending, key=lambda sheet: -sheet.edits.size())[:most]:
+            self._ahead[sheet.part] = replace(self._ahead[sheet.part], forked=begin(self._rewriter(sheet)))
 
     def _large(self) -> list[_Sheet]:
         """The sheets with at least ``ASIDE_FROM`` cells to write (reports aside), the most first."""
@@ -1004,17 +1023,19 @@ class PackageStore:
             ahead.forked.stop()
 
     def _rewrite_aside(self, forks: bool) -> dict[str, Forked[Piece] | None]:
-        """The sheets rewritten apart, by part: those whose rewrite began ahead and still holds,
-        and of the other large sheets the ``MAX_ASIDE`` largest, begun now (the same on every
-        machine, so that the workbook is too: their text given its shared strings and their new
-        cells their styles when begun, a forked child doing the rewrite where ``forks``, to go
-        on while this process draws the reports and rewrites the other sheets). A child's sheet
-        is taken only when it needed no string or style the workbook lacked when it was forked
-        (numbered here meanwhile); otherwise, or when the child died, the sheet is rewritten
-        here, as without one."""
+        """The sheets rewritten apart, by part: those whose rewrite began ahead and still holds
+        (its child forked now if it has none yet), and of the other large sheets the
+        ``MAX_ASIDE`` largest, begun now (the same on every machine, so that the workbook is too:
+        their text given its shared strings and their new cells their styles when begun, a forked
+        child doing the rewrite where ``forks``, to go on while this process draws the reports and
+        rewrites the other sheets). A child's sheet is taken only when it needed no string or
+        style the workbook lacked when it was forked (numbered here meanwhile); otherwise, or
+        when the child died, the sheet is rewritten here, as without one."""
         held = {s.part for s in self._sheets if self._holds(s)}
         for part in set(self._ahead) - held:
             self._stop_ahead(part)
+        if forks:
+            self._fork_begun(len(self._ahead))
         for sheet in [s for s in self._large() if s.part not in held][:MAX_ASIDE]:
             self._begin(sheet, forks)
         aside, self._ahead = {part: ahead.forked for part, ahead in self._ahead.items()}, {}
