@@ -305,3 +305,39 @@ def test_percent_past_due_in_the_summary_is_never_negative(make_book, run):
     percents = [c.value for row in ws.iter_rows() for c in row
                 if c.number_format == "0.0%" and isinstance(c.value, int | float)]
     assert percents and min(percents) >= 0
+
+
+def test_a_reports_figures_widen_their_columns_as_measuring_every_figure_would():
+    """A report's column is widened so that its widest figure shows whole (not "###"): found as
+    the largest or the smallest figure of a format with fixed decimals (digits are equally wide),
+    every figure of a General one, a bold total apart; the same widths as measuring each cell."""
+    import math
+    import random
+
+    from arxl.book.files_report import fitted_widths
+    from arxl.book.guidance import EXCEL_DEFAULT_WIDTH, shown_text, text_width
+    from arxl.core.report import Block, Report
+
+    rng = random.Random(7)
+    rows = [["Customer", "Open", "Share", "Ratio", "Flag"]]
+    rows += [[f"C{i}", round(rng.uniform(-99_999, 999_999), 2), rng.random(), round(rng.random() / 3, 2), i % 2 == 0]
+             for i in range(400)]
+    rows.insert(150, ["C-big", -12_345_678.9, 1.0, 0.1 + 0.2, True])  # the widest: a negative, mid-column
+    rows.append(["Total", 5_000.0, 1.0, 123_456_789, False])  # bold: wider by a little
+    formats = {1: "#,##0.00;-#,##0.00", 2: "0.0%", 3: "General", 4: "General"}
+    report = Report(blocks=[Block(top=3, left=2, rows=rows, formats=formats, bold_last_row=True)],
+                    widths={2: 12, 3: 8, 4: 6, 5: 6, 6: 6})
+
+    expected = dict(report.widths)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if r == 0:
+                need = max(text_width(word, bold=True) for word in str(value).split())
+            elif c in formats and isinstance(value, int | float):
+                need = text_width(shown_text(formats[c], value), bold=r == len(rows) - 1)
+            else:
+                continue
+            expected[2 + c] = max(expected.get(2 + c, EXCEL_DEFAULT_WIDTH), math.ceil(need * 4) / 4)
+    assert fitted_widths(report) == expected
+    assert expected[3] >= text_width("-12,345,678.90") > text_width("999,999.00")
+    assert expected[5] >= text_width(repr(0.1 + 0.2))  # a General figure: as long as its digits

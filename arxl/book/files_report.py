@@ -52,21 +52,34 @@ def fitted_widths(report: Report) -> dict[int, float]:
     """The report's column widths, widened where a figure would not show whole ("###") or a
     header word would break."""
     widths = dict(report.widths)
+
+    def widen(column: int, need: float) -> None:
+        widths[column] = max(widths.get(column, EXCEL_DEFAULT_WIDTH), math.ceil(need * 4) / 4)
+
     for block in report.blocks:
-        last = len(block.rows) - 1
-        for r, values in enumerate(block.rows):
-            header = block.header and r == 0
-            bold = header or (block.bold_last_row and r == last)
-            for c, value in enumerate(values):
-                if header:
-                    need = max((text_width(word, bold=True) for word in str(value or "").split()), default=0.0)
-                elif c in block.formats and isinstance(value, int | float):
-                    need = text_width(shown_text(block.formats[c], value), bold)
-                else:
-                    continue  # text runs on into the empty cells beside it
-                column = block.left + c
-                widths[column] = max(widths.get(column, EXCEL_DEFAULT_WIDTH), math.ceil(need * 4) / 4)
+        rows = block.rows[1:] if block.header else block.rows
+        if block.header and block.rows:
+            for c, value in enumerate(block.rows[0]):
+                widen(block.left + c, max((text_width(word, bold=True) for word in str(value or "").split()),
+                                          default=0.0))
+        bold_from = len(rows) - 1 if block.bold_last_row else len(rows)
+        for c, number_format in block.formats.items():
+            for part, bold in ((rows[:bold_from], False), (rows[bold_from:], True)):
+                figures = [values[c] for values in part if c < len(values) and isinstance(values[c], int | float)]
+                for text in _widest_figures(number_format, figures):
+                    widen(block.left + c, text_width(text, bold))
     return widths
+
+
+def _widest_figures(number_format: str, figures: list[int | float]) -> set[str]:
+    """What the widest of a column's figures show: digits are equally wide, so of a format with
+    fixed decimals, the largest or the smallest figure; of another (General), each figure."""
+    fixed = number_format.split(";")[0] not in ("", "General", "@")
+    shown = {shown_text(number_format, v) for v in figures if isinstance(v, bool) or not fixed}
+    numbers = [v for v in figures if not isinstance(v, bool)]
+    if fixed and numbers:
+        shown.update((shown_text(number_format, max(numbers)), shown_text(number_format, min(numbers))))
+    return shown
 
 
 def _header_alignment(block: Block, c: int) -> Alignment:
