@@ -13,9 +13,10 @@ rebuilt row by row where they change (``arxl.book.sheetedit``); the parts a chan
 table's range and columns, a style for a number format, a new sheet's entries in the workbook,
 its relationships and content types, a rebuilt report sheet with its drawing and chart) are
 written; every other part is copied byte for byte (``arxl.book.package``). Where processes may
-be forked (``arxl.forking``), the report and the largest sheets are worked out in child processes
-(``arxl.forking.begin``) from the step that last wrote them on, while the run goes on, to the
-same bytes (a sheet written again meanwhile is worked out again). What a run changes
+be forked (``arxl.forking``), the largest sheets (or, where none is that large, the report) are
+worked out in child processes (``arxl.forking.begin``) from the step that last wrote them on,
+one at a time while the run goes on, to the same bytes (a sheet written again meanwhile is worked
+out again). What a run changes
 in a part arxl did not write is: a pivot table whose source holds a cell arxl wrote is marked
 to refresh on open, and the calculation chain is dropped when a formula cell was overwritten
 (Excel rebuilds it; a stale one makes Excel repair the file).
