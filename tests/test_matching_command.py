@@ -79,6 +79,43 @@ def test_a_clerks_approve_survives_a_rerun(make_book, run):
     assert [m["Decision"] for m in _rows(path, "Matches") if m["PaymentID"] == "P1"] == ["Auto"]
 
 
+def test_a_clerks_approve_waits_while_the_payments_row_cannot_be_read(make_book, run):
+    """The clerk approves a proposal and, the same day, mistypes that payment's date: the row is
+    refused (named in Exceptions) and the payment not posted, but the clerk's decision stays in
+    Matches, said to wait; once the date is corrected, the next run posts it as approved."""
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS})
+    run(path, "match")
+    wb = openpyxl.load_workbook(path)
+    matches, payments = wb["Matches"], wb["Payments"]
+    header = [c.value for c in matches[1]]
+    for row in matches.iter_rows(min_row=2):
+        if row[header.index("PaymentID")].value == "P7":
+            row[header.index("Decision")].value = "Approved"
+    header = [c.value for c in payments[1]]
+    p7_row = next(r for r in range(2, payments.max_row + 1) if payments.cell(r, 1).value == "P7")
+    payments.cell(p7_row, header.index("ReceivedDate") + 1).value = "31/31/2026"
+    wb.save(path)
+
+    result, _ = run(path, "match", "post")
+    assert result.ok, result.failures
+    assert [m["Decision"] for m in _rows(path, "Matches") if m["PaymentID"] == "P7"] == ["Approved"]
+    assert not [a for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
+    exceptions = _rows(path, "Exceptions")
+    assert any(e["Row"] == p7_row and e["Column"] == "ReceivedDate" for e in exceptions)
+    waits = [e for e in exceptions if e["Sheet"] == "Matches" and e["Value"] == "P7"]
+    assert waits and "could not be read" in waits[0]["Problem"] and "not in Payments" not in waits[0]["Problem"]
+
+    wb = openpyxl.load_workbook(path)
+    wb["Payments"].cell(p7_row, header.index("ReceivedDate") + 1).value = dt.datetime(2026, 11, 18)
+    wb.save(path)
+    result, _ = run(path, "match", "post")
+    assert result.ok, result.failures
+    posted = [a for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
+    assert [(a["CustomerID"], a["AppliedAmount"]) for a in posted] == [("C2", 600.00)]
+    assert not [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
+
+
 def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_states(make_book, run):
     camt054 = Path(__file__).parent / "fixtures" / "bankfiles" / "camt" / "arxl-camt054.v08.referred-documents.xml"
     customers = [{"CustomerID": "C001", "Name": "Acme Industries Inc", "Aliases": "Acme Industries GmbH",

@@ -49,7 +49,10 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     # a payment that names no currency is in the BaseCurrency (WORKBOOK.md, Amounts)
     currency = payments["Currency"].str.strip().str.upper()
     currencies = dict(zip(payments["PaymentID"], currency.where(currency != "", settings.base_currency)))
-    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]), currencies)
+    # a payment whose row could not be read this run keeps the clerk's decisions till it is fixed
+    unread = ledger.ids("Payments") - set(payments["PaymentID"])
+    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]) | unread,
+                              currencies)
     step.rebuild("Matches", rebuilt)
     step.rebuild("LearnedPayers", found.learned_payers)
     columns = payment_status(rebuilt, todo)

@@ -221,6 +221,7 @@ class _Posting:
         ledger.require_readable("Applications", "Nothing is posted", "no payment is posted twice")
         self.invoices = ledger.table("Invoices")
         self.payments = ledger.table("Payments")
+        self.unread_payments = ledger.ids("Payments") - set(self.payments["PaymentID"])
         self.matches = ledger.table("Matches", required=False)
         self.applications = ledger.table("Applications", required=False)
         self.application_ids = ledger.ids("Applications") | set(self.applications["ApplicationID"])
@@ -280,7 +281,12 @@ class _Posting:
         known = set(self.payments["PaymentID"])
         for mrow, m in _records(self.matches).items():
             by_payment.setdefault(m["PaymentID"], []).append((mrow, m))
-            if m["PaymentID"] not in known or not m["PaymentID"]:
+            if m["PaymentID"] in self.unread_payments:
+                self.problems.add("Matches", int(mrow), "PaymentID", m["PaymentID"],
+                                  f"payment {m['PaymentID']} is not posted: its row in Payments could not be read "
+                                  "(see that row's exception); this row waits as it is",
+                                  "Correct the payment's row in Payments; the next Post reads this row again.")
+            elif m["PaymentID"] not in known or not m["PaymentID"]:
                 self.problems.add("Matches", int(mrow), "PaymentID", m["PaymentID"],
                                   f"payment {m['PaymentID'] or '(blank)'} is not in Payments",
                                   "Run Match again to rebuild the Matches table.")
