@@ -52,6 +52,33 @@ def test_a_short_pay_and_a_disputed_invoice_are_listed_with_their_reason_and_age
     assert (int(disputes.loc["DI-102", "OpenAmount"]), disputes.loc["DI-102", "Status"]) == (24000, "Open")
 
 
+def test_a_disputed_invoice_whose_row_cannot_be_read_keeps_its_dispute_open_as_it_was(listed, run):
+    """An invoice marked Disputed whose row a clerk mistyped is not an invoice whose mark was
+    cleared: its dispute stays Open with what the clerk typed (no Resolved date), Exceptions says
+    it waits, and a Credit typed meanwhile is not made until the invoice can be read."""
+    path, _ = listed
+    set_cells(path, "Disputes", "DisputeID", "DI-102", {"Owner": "Maria", "Note": "damaged in transit"})
+    set_cells(path, "Invoices", "InvoiceID", "102", {"Amount": "24O.00"})  # a letter O for a zero
+    result, wb = run(path, "disputes")
+    assert result.ok, result.failures
+    dispute = wb.read("Disputes").set_index("DisputeID").loc["DI-102"]
+    assert (dispute.Status, dispute.Owner, dispute.Note, int(dispute.OpenAmount)) == \
+        ("Open", "Maria", "damaged in transit", 24000)
+    assert dispute.isna().ResolvedDate
+    problems = wb.read("Exceptions")
+    assert ((problems.Sheet == "Invoices") & (problems.Column == "Amount")).any()
+    assert problems.Problem.str.contains("dispute DI-102 waits as it was").any()
+
+    set_cells(path, "Disputes", "DisputeID", "DI-102", {"Resolution": "Credit"})
+    result, wb = run(path, "disputes")
+    assert not len(wb.read("MemoRequests")) and wb.read("Disputes").set_index("DisputeID").loc["DI-102"].Status == "Open"
+    set_cells(path, "Invoices", "InvoiceID", "102", {"Amount": 240.00})
+    result, wb = run(path, "disputes")
+    dispute = wb.read("Disputes").set_index("DisputeID").loc["DI-102"]
+    assert (dispute.Owner, dispute.Resolution, dispute.Document) == ("Maria", "Credit", "DI-102-CR requested")
+    assert list(wb.read("MemoRequests").RequestID) == ["DI-102-CR"]
+
+
 def test_a_credit_resolution_makes_exactly_one_memo_request_and_one_memo_however_often_it_runs(listed, run):
     path, _ = listed
     set_cells(path, "Disputes", "DisputeID", "SP-A0000001", {"Resolution": "Credit", "Owner": "Dana"})

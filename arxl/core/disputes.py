@@ -176,8 +176,11 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
     requested, memo_of, written = _made(ledger)
     stamp = pd.Timestamp(as_of)
 
-    # disputed invoices no longer marked: resolved, and kept in the table
-    gone = before.loc[before.index.str.startswith(INVOICE_PREFIX) & ~before.index.isin(sources["DisputeID"])]
+    # disputed invoices no longer marked: resolved, and kept in the table; but an invoice whose row
+    # could not be read this run is not known to be unmarked: its dispute waits as it was
+    unlisted = before.index.str.startswith(INVOICE_PREFIX) & ~before.index.isin(sources["DisputeID"])
+    unread = unlisted & before["InvoiceID"].isin(ledger.ids("Invoices") - set(invoices.index))
+    gone = before.loc[unlisted & ~unread]
     kept = pd.DataFrame({"DisputeID": gone.index, "Kind": gone["Kind"], "CustomerID": gone["CustomerID"],
                          "Currency": gone["Currency"], "InvoiceID": gone["InvoiceID"], "ApplicationID": "",
                          "Reason": gone["Reason"], "Amount": gone["Amount"], "OpenAmount": 0,
@@ -251,6 +254,11 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
             "ResolutionAmount": clerk["ResolutionAmount"], "Note": clerk["Note"] or "",
             "Status": status.value, "Document": "; ".join(document), "ResolvedDate": resolved,
         })
+    for did, prior in before.loc[unread].iterrows():
+        out.append({"DisputeID": did, **{c: prior[c] for c in DISPUTES.names if c != "DisputeID"}})
+        problems.add(SHEET, int(prior["SheetRow"]), "DisputeID", did,
+                     f"dispute {did} waits as it was: the row of invoice {prior['InvoiceID']} in Invoices could not "
+                     "be read (see that row's exception)", "Correct the invoice's row; the next run reads it again.")
     table = table_frame(DISPUTES, {c: [r[c] for r in out] for c in DISPUTES.names})
     order = table.assign(_open=table["Status"] != DisputeStatus.OPEN,
                          _when=table["ResolvedDate"].fillna(table["OpenedDate"]))
