@@ -329,6 +329,32 @@ def test_the_clerks_decision_on_a_learned_payer_is_read_back_on_the_next_run(boo
                 in evidence["P2"]
 
 
+def test_a_learned_payer_row_the_clerk_mistyped_stays_as_typed_until_corrected(book, run):
+    """A Decision arxl cannot read ("Kepp"), then a Keep on a CustomerID we do not have ("C1O", a
+    letter O for a zero): each is named in Exceptions and not used, and the row stays as typed,
+    run after run, so that the clerk can correct it there; corrected, the Keep holds."""
+    account = "GB00 BANK 7788"
+    path = book(payment("P1", 200.00, payer="AT HOLDCO", reference="INV-1001", PayerAccount=account),
+                payment("P2", 80.00, payer="AT HOLDCO", reference="INV-1004", PayerAccount=account))
+    run(path, "match")
+    for where, mistyped, column, problem in (
+            ({"PayerAccount": account}, {"Decision": "Kepp"}, "Decision", "not a decision arxl knows"),
+            ({"Decision": "Kepp"}, {"Decision": "Keep", "CustomerID": "C1O"}, "CustomerID",
+             "not a CustomerID of Customers")):
+        type_in(path, "LearnedPayers", where, **mistyped)
+        for _ in range(2):  # and again: still there to correct
+            run(path, "match")
+            learned = [r for r in rows(path, "LearnedPayers") if r["PayerAccount"] == account]
+            assert [{k: r[k] for k in mistyped} for r in learned if r["Decision"]] == [mistyped]
+            assert [e for e in exceptions(path) if e[1:2] + e[3:4] == ("LearnedPayers", column) and problem in e[4]]
+            evidence = {r["PaymentID"]: r["Evidence"] for r in rows(path, "Matches")}
+            assert "kept by the clerk" not in evidence["P2"]
+    type_in(path, "LearnedPayers", {"PayerAccount": account, "CustomerID": "C1O"}, CustomerID="C1")
+    run(path, "match")
+    learned = [r for r in rows(path, "LearnedPayers") if r["PayerAccount"] == account]
+    assert [(r["CustomerID"], r["Decision"], r["LearnedFrom"]) for r in learned] == [("C1", "Keep", "kept by the clerk")]
+
+
 def test_nothing_is_posted_while_the_applications_ledger_has_a_row_arxl_cannot_read(book, run):
     """A posted amount overtyped with words: arxl cannot tell what was applied, so it posts nothing
     (it could post a payment twice) and names the row; once the row is put right, it posts."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -67,6 +68,8 @@ class Links:
     removed: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)
     # (kind, key) seen with several customers: linked to none
     ambiguous: set[tuple[str, str]] = field(default_factory=set)
+    # LearnedPayers rows the clerk typed that could not be read: not used, written back as typed
+    waiting: list[dict[str, object]] = field(default_factory=list)
 
     def get(self, kind: str, text: object) -> Link | None:
         key = account_key(text) if kind == ACCOUNT else name_key(text)
@@ -121,7 +124,7 @@ class Links:
             sources = tuple(dict.fromkeys((*(old.sources if old else ()), *(p for _, _, p in found))))
             links[k] = Link(k[0], k[1], old.shown if old else found[0][0], found[0][1], given,
                             old.where if old else where, sources)
-        return Links(links, dict(self.removed), ambiguous)
+        return Links(links, dict(self.removed), ambiguous, list(self.waiting))
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,15 @@ def read_history(customer_ids: Sequence[str], problems: Problems, payments: pd.D
             if decision not in _KEEP | _REMOVE:
                 problems.add("LearnedPayers", int(row.Index), "Decision", typed, "not a decision arxl knows",
                              f"Type {LinkDecision.KEEP} to use the link as if it were on file, "
-                             f"{LinkDecision.REMOVE} to never use it, or leave it blank.")
+                             f"{LinkDecision.REMOVE} to never use it, or leave it blank; the row waits as typed.")
+                links.waiting.append(_as_typed(row))
                 continue
             customer = position.get(str(row.CustomerID))
             if customer is None:
                 problems.add("LearnedPayers", int(row.Index), "CustomerID", row.CustomerID,
-                             "not a CustomerID of Customers", "Correct the CustomerID or remove the row.")
+                             "not a CustomerID of Customers",
+                             "Correct the CustomerID or remove the row; the row waits as typed.")
+                links.waiting.append(_as_typed(row))
                 continue
             for kind, text in ((ACCOUNT, row.PayerAccount), (NAME, row.PayerName)):
                 key = account_key(text) if kind == ACCOUNT else name_key(text)
@@ -194,9 +200,16 @@ def read_history(customer_ids: Sequence[str], problems: Problems, payments: pd.D
     return History(links, applied)
 
 
+def _as_typed(row: Any) -> dict[str, object]:
+    """A LearnedPayers row (a ledger frame's itertuples row) as the clerk left it."""
+    return {column: getattr(row, column) for column in ("PayerAccount", "PayerName", "CustomerID", "LearnedFrom",
+                                                        "Payments", "Decision")}
+
+
 def learned_rows(links: Links, customer_ids: Sequence[str]) -> list[dict[str, object]]:
-    """The LearnedPayers rows: every link learned or kept, with where it was learned, and the
-    links the clerk removed (so that they stay removed)."""
+    """The LearnedPayers rows: every link learned or kept, with where it was learned, the links
+    the clerk removed (so that they stay removed), and the rows the clerk typed that could not be
+    read, as typed (so that the clerk can correct them)."""
     rows: list[dict[str, object]] = []
     for link in sorted(links.links.values(), key=lambda x: (customer_ids[x.customer], x.kind, x.key)):
         if link.where == "kept by the clerk":
@@ -216,4 +229,5 @@ def learned_rows(links: Links, customer_ids: Sequence[str]) -> list[dict[str, ob
         rows.append({"PayerAccount": shown if kind == ACCOUNT else "", "PayerName": shown if kind == NAME else "",
                      "CustomerID": customer_ids[customer], "LearnedFrom": "removed by the clerk: never learned again",
                      "Payments": 0, "Decision": typed})
+    rows.extend(links.waiting)
     return rows
