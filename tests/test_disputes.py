@@ -79,6 +79,33 @@ def test_a_disputed_invoice_whose_row_cannot_be_read_keeps_its_dispute_open_as_i
     assert list(wb.read("MemoRequests").RequestID) == ["DI-102-CR"]
 
 
+def test_a_resolution_amount_arxl_cannot_read_leaves_the_disputes_table_as_the_clerk_typed_it(listed, run):
+    """Owner, Note, a Credit and its amount typed as "fifty": the amount is named in Exceptions
+    and Disputes is not rebuilt (rebuilt, the row would have lost all the clerk typed in it), the
+    other commands run; once the amount is a number, the credit is requested as typed."""
+    path, _ = listed
+    typed = {"Owner": "Maria", "Note": "price agreed", "Resolution": "Credit", "ResolutionAmount": "fifty"}
+    set_cells(path, "Disputes", "DisputeID", "SP-A0000001", typed)
+    result, wb = run(path, "disputes", "aging")
+    assert result.failures["disputes"].startswith("The Disputes table has rows arxl cannot read (row ")
+    assert "aging" in result.outcomes
+    sheet = openpyxl.load_workbook(path)["Disputes"]
+    headers = [c.value for c in sheet[1]]
+    [kept] = [dict(zip(headers, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "SP-A0000001"]
+    assert {k: kept[k] for k in typed} == typed
+    assert not len(wb.read("MemoRequests", required=False))
+    problems = wb.read("Exceptions")
+    assert ((problems.Sheet == "Disputes") & (problems.Column == "ResolutionAmount")).any()
+
+    set_cells(path, "Disputes", "DisputeID", "SP-A0000001", {"ResolutionAmount": 30.00})
+    result, wb = run(path, "disputes")
+    assert result.ok, result.failures
+    requests = wb.read("MemoRequests")
+    assert list(requests.RequestID) == ["SP-A0000001-CR"] and int(requests.Amount.iloc[0]) == 3000
+    dispute = wb.read("Disputes").set_index("DisputeID").loc["SP-A0000001"]
+    assert (dispute.Owner, dispute.Note) == ("Maria", "price agreed")
+
+
 def test_a_credit_resolution_makes_exactly_one_memo_request_and_one_memo_however_often_it_runs(listed, run):
     path, _ = listed
     set_cells(path, "Disputes", "DisputeID", "SP-A0000001", {"Resolution": "Credit", "Owner": "Dana"})

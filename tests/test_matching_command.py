@@ -116,6 +116,38 @@ def test_a_clerks_approve_waits_while_the_payments_row_cannot_be_read(make_book,
     assert not [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
 
 
+def test_an_amount_the_clerk_mistyped_in_matches_stops_match_and_post_until_corrected(make_book, run):
+    """The clerk approves P7's proposal with an amount typed "600,00" in a workbook whose decimal
+    separator is '.': the cell is named, Matches is neither rebuilt (which would drop the row)
+    nor posted from, so the payment waits with the row as typed; corrected, it posts as typed."""
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS})
+    run(path, "match")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matches"]
+    header = [c.value for c in ws[1]]
+    [p7_row] = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "P7"]
+    ws.cell(p7_row, header.index("Decision") + 1).value = "Approved"
+    ws.cell(p7_row, header.index("InvoiceID") + 1).value = "INV-1004"
+    ws.cell(p7_row, header.index("ApplyAmount") + 1).value = "600,00"
+    wb.save(path)
+
+    result, _ = run(path, "match", "post")
+    assert result.failures["match"].startswith(f"The Matches table has rows arxl cannot read (row {p7_row};")
+    assert result.failures["post"].startswith(f"The Matches table has rows arxl cannot read (row {p7_row};")
+    p7 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
+    assert [(m["InvoiceID"], m["ApplyAmount"], m["Decision"]) for m in p7] == [("INV-1004", "600,00", "Approved")]
+    assert [a["PaymentID"] for a in _rows(path, "Applications")] == ["P9"]
+
+    wb = openpyxl.load_workbook(path)
+    wb["Matches"].cell(p7_row, header.index("ApplyAmount") + 1).value = 600.00
+    wb.save(path)
+    result, _ = run(path, "match", "post")
+    assert result.ok, result.failures
+    posted = [(a["InvoiceID"], a["AppliedAmount"]) for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
+    assert posted == [("INV-1004", 600.00)]
+
+
 def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_states(make_book, run):
     camt054 = Path(__file__).parent / "fixtures" / "bankfiles" / "camt" / "arxl-camt054.v08.referred-documents.xml"
     customers = [{"CustomerID": "C001", "Name": "Acme Industries Inc", "Aliases": "Acme Industries GmbH",

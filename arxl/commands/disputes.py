@@ -16,6 +16,7 @@ from arxl.core.money import format_amount
 
 def run(ledger: Ledger, ctx: Context) -> Step:
     settings = ledger.settings
+    ledger.require_readable("Disputes", "No dispute is listed or resolved", "nothing you typed in Disputes is lost")
     ctx.progress("Listing disputes and short pays", 0.1)
     result = resolve_disputes(ledger, settings.as_of, run_stamp(settings.as_of, ctx.now))
     step = Step(Outcome(""), result.problems)

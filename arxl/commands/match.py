@@ -14,6 +14,7 @@ from arxl.core.numbering import number_blank_ids
 
 def run(ledger: Ledger, ctx: Context) -> Step:
     settings = ledger.settings
+    ledger.require_readable("Matches", "Nothing is matched", "no decision you typed in Matches is lost")
     ctx.progress("Reading payments and invoices", 0.0)
     payments = ledger.table("Payments")
     invoices = ledger.table("Invoices")

@@ -147,12 +147,14 @@ class Ledger:
         return self.sheets.get(name, name)
 
     def require_readable(self, name: str, nothing: str, so_that: str) -> None:
-        """``CannotRun`` while the ledger ``name`` has rows arxl cannot read: a step that numbers
-        or posts from it could do twice what those rows record. ``nothing``: what is not done
-        ("No memo is made"); ``so_that``: what waiting keeps from happening."""
+        """``CannotRun`` while the ledger (or table) ``name`` has rows arxl cannot read: a step
+        that numbers or posts from it could do twice what those rows record, and one that rebuilds
+        a table the clerk types in would drop what they typed. ``nothing``: what is not done ("No
+        memo is made"); ``so_that``: what waiting keeps from happening."""
         if self.unread.get(name):
             rows = ", ".join(str(r) for r in sorted(self.unread[name]))
-            raise CannotRun(f"The {name} ledger has rows arxl cannot read (row {rows}; see Exceptions). "
+            noun = "ledger" if spec(name).role == Role.LEDGER else "table"
+            raise CannotRun(f"The {name} {noun} has rows arxl cannot read (row {rows}; see Exceptions). "
                             f"{nothing} until they are fixed, so that {so_that}.")
 
     def ids(self, name: str) -> set[str]:

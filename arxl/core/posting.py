@@ -219,6 +219,7 @@ CORRECT = ("To correct a posted payment: type Reverse in its Action and run Post
 class _Posting:
     def __init__(self, ledger: Ledger, now: dt.datetime, progress: Callable[[str, float | None], None]):
         ledger.require_readable("Applications", "Nothing is posted", "no payment is posted twice")
+        ledger.require_readable("Matches", "Nothing is posted", "no payment is posted without a row you decided")
         self.invoices = ledger.table("Invoices")
         self.payments = ledger.table("Payments")
         self.unread_payments = ledger.ids("Payments") - set(self.payments["PaymentID"])
