@@ -179,14 +179,18 @@ def test_output_table_rebuild_keeps_clerk_column_by_row_key(make_book):
     from openpyxl.worksheet.table import TableColumn
     ws.tables["Matches"].tableColumns.append(TableColumn(id=13, name="My note"))
     ws.cell(3, 13, "asked customer")  # on P2/I2
+    ws.cell(2, 13, "promised Friday")  # on P1/I1, which the rebuild leaves out
     wb.save(path)
     book = open_book(path)
-    change(book, rebuild=("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")])))
+    step = change(book, rebuild=("Matches", matches([("P2", "I2"), ("P3", "I3"), ("P4", "I4")])))
     save_book(book)
     ws = openpyxl.load_workbook(path)["Matches"]
     assert [ws.cell(r, 1).value for r in (2, 3, 4)] == ["P2", "P3", "P4"]
     assert ws.cell(2, 13).value == "asked customer" and ws.cell(3, 13).value is None
     assert ws.tables["Matches"].ref == "A1:M4"
+    # the note on the row left out is named, with its text, not lost without a word
+    assert [(p.sheet, p.row, p.column, p.value) for p in step.problems] == [("Matches", 2, "My note", "promised Friday")]
+    assert "P1 I1 is no longer in Matches" in list(step.problems)[0].problem
 
 
 def test_bad_rows_are_reported_with_sheet_row_column_and_the_rest_goes_on(tmp_path):

@@ -31,7 +31,7 @@ from typing import cast
 import pandas as pd
 
 from arxl.book.convert import cell_values, read_column
-from arxl.book.store import AdoptableStore, BookError, RawTable, TableReader, TableStore
+from arxl.book.store import AdoptableStore, BookError, RawTable, TableReader, TableStore, blank
 from arxl.contract import (
     ADDRESS_COLUMNS,
     COLUMN_MAP,
@@ -95,7 +95,7 @@ class Workbook:
         self._raw: dict[str, RawTable | None] = {}
         self._problems = Problems()
         self._reported: set[tuple[object, ...]] = set()
-        self._cut = Problems()  # text cut to what a cell holds, while a step is written
+        self._write_problems = Problems()  # what writing a step found: text cut to fit, a clerk's note left out
         self._mapping: ColumnMapping | None = None
 
     # ---- finding tables ---------------------------------------------------------------------
@@ -478,7 +478,7 @@ class Workbook:
         (and imports to input tables), rebuilt output tables and report sheets."""
         check_step(step)
         self._check_rows(step)
-        self._cut = Problems()
+        self._write_problems = Problems()
         # appends first: an update may fill arxl's columns of rows the step appends (new invoices)
         for name, rows in step.appends.items():
             self._append_rows(name, rows, [spec(name).column(c) for c in rows.columns])
@@ -489,7 +489,7 @@ class Workbook:
         for sheet, report in step.reports.items():
             self._writer.write_report(self.mapping.locations.get(sheet, sheet), report)
         self._writer.step_written()
-        step.problems.extend(self._cut)
+        step.problems.extend(self._write_problems)
 
     def _check_rows(self, step: Step) -> None:
         """Refuse a step that would grow a table past Excel's last row, before writing any of it."""
@@ -531,7 +531,7 @@ class Workbook:
     def _fit(self, name: str, raw: RawTable, col: Column, row: int, value: object) -> object:
         if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
             return value
-        self._cut.add(raw.sheet, row, col.name, value[:80] + "...",
+        self._write_problems.add(raw.sheet, row, col.name, value[:80] + "...",
                       f"{len(value):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds: the text "
                       f"was cut after {EXCEL_MAX_TEXT:,}",
                       "The whole text is still in the file it came from; keep what matters in the first "
@@ -576,6 +576,8 @@ class Workbook:
         old = {tuple(str(r[a] or "") for a in key_at): r for r in raw.rows} if key_at else {}
         new_keys = [tuple(str(v or "") for v in vals) for vals in zip(
             *[cell_values(table.column(k).kind, frame[k]) for k in table.key])] if key_at and len(frame) else []
+        if old:
+            self._report_left_out(name, raw, key_at, clerks, set(new_keys))
         currencies = self._frame_currencies(name, frame, table.columns)
         self._writer.resize(name, len(frame))
         raw.rows = [[None] * len(raw.headers) for _ in range(len(frame))]
@@ -587,6 +589,23 @@ class Workbook:
             for i, v in enumerate(carried):
                 raw.rows[i][at] = v
         self._written(name)
+
+    def _report_left_out(self, name: str, raw: RawTable, key_at: list[int], clerks: list[int],
+                         kept: set[tuple[str, ...]]) -> None:
+        """What a clerk typed in a column of their own, on a row the rebuild leaves out (its key
+        is gone: a customer off the worklist, an invoice paid), is named with its text rather
+        than lost without a word."""
+        for i, cells in enumerate(raw.rows):
+            key = tuple(str(cells[a] or "") for a in key_at)
+            if key in kept:
+                continue
+            for at in clerks:
+                if not blank(cells[at]):
+                    self._write_problems.add(raw.sheet, raw.first_row + i, raw.headers[at], cells[at],
+                                      f"{' '.join(k for k in key if k)} is no longer in {name}: what was typed "
+                                      f"in {raw.headers[at]} is not carried to another row",
+                                      f"Keep what must outlive a {name} row elsewhere (Contacts, a sheet of your "
+                                      f"own); this row of Exceptions keeps the text.")
 
     def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
         """Write a clerk's column as it was: its text as text cells (never a formula), its other
@@ -652,7 +671,7 @@ class Workbook:
             "Hint": [p.hint for _, p in entries],
         })
         self._replace("Exceptions", pd.concat([kept, frame], ignore_index=True) if len(kept) else frame)
-        self._cut = Problems()  # a Value cut to fit is a copy of a cell already named above
+        self._write_problems = Problems()  # a Value cut to fit is a copy of a cell already named above
         return len(kept)
 
     def _earlier_exceptions(self, replaced: set[str]) -> pd.DataFrame:
