@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 CUSTOMERS = [
     {"CustomerID": "C1", "Name": "Acme Tools Inc.", "Terms": "2/10 Net 30", "Currency": "USD"},
@@ -146,6 +147,27 @@ def test_an_amount_the_clerk_mistyped_in_matches_stops_match_and_post_until_corr
     assert result.ok, result.failures
     posted = [(a["InvoiceID"], a["AppliedAmount"]) for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
     assert posted == [("INV-1004", 600.00)]
+
+
+@pytest.mark.parametrize("mistyped", [("Invoices", "CustomerID", "C9"), ("Customers", "CreditLimit", "10k")])
+def test_a_payment_naming_an_invoice_whose_customer_arxl_does_not_know_goes_to_a_clerk(make_book, run, mistyped):
+    """INV-1001's customer is not one of Customers: a CustomerID mistyped on the invoice, or the
+    customer's own row unreadable. A payment naming it exactly, for its amount, stopped the whole
+    match (an unknown customer has no name to compare); now it is matched with the rest and is
+    not posted without a clerk."""
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+                           "Applications": APPLICATIONS})
+    sheet, column, value = mistyped
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index(column) + 1).value = value  # INV-1001's row, or C1's
+    wb.save(path)
+    result, _ = run(path, "match", "post")
+    assert result.ok, result.failures
+    p1 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P1"]
+    assert p1 and all(m["Decision"] != "Auto" for m in p1)
+    assert not [a for a in _rows(path, "Applications") if a["PaymentID"] == "P1"]
 
 
 def test_a_camt054_remittance_imported_from_the_bank_is_applied_as_the_payer_states(make_book, run):

@@ -192,6 +192,8 @@ class PayerView:
         self._likely: set[int] | None = None
 
     def name(self, customer: int) -> float:
+        if customer < 0:  # an invoice whose customer is not in Customers (or its row unread): no name
+            return 0.0
         if customer not in self._names:
             self.score_names([customer])
         return self._names[customer]
