@@ -39,9 +39,27 @@ def _rows(path, sheet):
     return [dict(zip(values[0], r)) for r in values[1:] if any(v is not None for v in r)]
 
 
-def test_match_writes_proposals_and_payment_columns(make_book, run):
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
+def _book(make_book):
+    return make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
                            "Applications": APPLICATIONS})
+
+
+def _type_into(path, sheet: str, first: str, **values) -> int:
+    """The clerk types ``values`` into the rows of ``sheet`` whose first cell is ``first`` (a
+    PaymentID, CustomerID or InvoiceID) and saves; returns the last such row."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == first]
+    for r in rows:
+        for column, value in values.items():
+            ws.cell(r, header.index(column) + 1).value = value
+    wb.save(path)
+    return rows[-1]
+
+
+def test_match_writes_proposals_and_payment_columns(make_book, run):
+    path = _book(make_book)
     result, _ = run(path, "match")
     assert result.ok, result.failures
     matches = _rows(path, "Matches")
@@ -64,16 +82,9 @@ def test_match_writes_proposals_and_payment_columns(make_book, run):
 
 
 def test_a_clerks_approve_survives_a_rerun(make_book, run):
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
-                           "Applications": APPLICATIONS})
+    path = _book(make_book)
     run(path, "match")
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Matches"]
-    header = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2):
-        if row[header.index("PaymentID")].value == "P7":
-            row[header.index("Decision")].value = "approve"
-    wb.save(path)
+    _type_into(path, "Matches", "P7", Decision="approve")
     run(path, "match")
     p7 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P7"]
     assert [m["Decision"] for m in p7] == ["approve"]  # kept as the clerk typed it
@@ -84,19 +95,10 @@ def test_a_clerks_approve_waits_while_the_payments_row_cannot_be_read(make_book,
     """The clerk approves a proposal and, the same day, mistypes that payment's date: the row is
     refused (named in Exceptions) and the payment not posted, but the clerk's decision stays in
     Matches, said to wait; once the date is corrected, the next run posts it as approved."""
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
-                           "Applications": APPLICATIONS})
+    path = _book(make_book)
     run(path, "match")
-    wb = openpyxl.load_workbook(path)
-    matches, payments = wb["Matches"], wb["Payments"]
-    header = [c.value for c in matches[1]]
-    for row in matches.iter_rows(min_row=2):
-        if row[header.index("PaymentID")].value == "P7":
-            row[header.index("Decision")].value = "Approved"
-    header = [c.value for c in payments[1]]
-    p7_row = next(r for r in range(2, payments.max_row + 1) if payments.cell(r, 1).value == "P7")
-    payments.cell(p7_row, header.index("ReceivedDate") + 1).value = "31/31/2026"
-    wb.save(path)
+    _type_into(path, "Matches", "P7", Decision="Approved")
+    p7_row = _type_into(path, "Payments", "P7", ReceivedDate="31/31/2026")
 
     result, _ = run(path, "match", "post")
     assert result.ok, result.failures
@@ -107,9 +109,7 @@ def test_a_clerks_approve_waits_while_the_payments_row_cannot_be_read(make_book,
     waits = [e for e in exceptions if e["Sheet"] == "Matches" and e["Value"] == "P7"]
     assert waits and "could not be read" in waits[0]["Problem"] and "not in Payments" not in waits[0]["Problem"]
 
-    wb = openpyxl.load_workbook(path)
-    wb["Payments"].cell(p7_row, header.index("ReceivedDate") + 1).value = dt.datetime(2026, 11, 18)
-    wb.save(path)
+    _type_into(path, "Payments", "P7", ReceivedDate=dt.datetime(2026, 11, 18))
     result, _ = run(path, "match", "post")
     assert result.ok, result.failures
     posted = [a for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
@@ -121,17 +121,9 @@ def test_an_amount_the_clerk_mistyped_in_matches_stops_match_and_post_until_corr
     """The clerk approves P7's proposal with an amount typed "600,00" in a workbook whose decimal
     separator is '.': the cell is named, Matches is neither rebuilt (which would drop the row)
     nor posted from, so the payment waits with the row as typed; corrected, it posts as typed."""
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
-                           "Applications": APPLICATIONS})
+    path = _book(make_book)
     run(path, "match")
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Matches"]
-    header = [c.value for c in ws[1]]
-    [p7_row] = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "P7"]
-    ws.cell(p7_row, header.index("Decision") + 1).value = "Approved"
-    ws.cell(p7_row, header.index("InvoiceID") + 1).value = "INV-1004"
-    ws.cell(p7_row, header.index("ApplyAmount") + 1).value = "600,00"
-    wb.save(path)
+    p7_row = _type_into(path, "Matches", "P7", Decision="Approved", InvoiceID="INV-1004", ApplyAmount="600,00")
 
     result, _ = run(path, "match", "post")
     assert result.failures["match"].startswith(f"The Matches table has rows arxl cannot read (row {p7_row};")
@@ -140,9 +132,7 @@ def test_an_amount_the_clerk_mistyped_in_matches_stops_match_and_post_until_corr
     assert [(m["InvoiceID"], m["ApplyAmount"], m["Decision"]) for m in p7] == [("INV-1004", "600,00", "Approved")]
     assert [a["PaymentID"] for a in _rows(path, "Applications")] == ["P9"]
 
-    wb = openpyxl.load_workbook(path)
-    wb["Matches"].cell(p7_row, header.index("ApplyAmount") + 1).value = 600.00
-    wb.save(path)
+    _type_into(path, "Matches", "P7", ApplyAmount=600.00)
     result, _ = run(path, "match", "post")
     assert result.ok, result.failures
     posted = [(a["InvoiceID"], a["AppliedAmount"]) for a in _rows(path, "Applications") if a["PaymentID"] == "P7"]
@@ -155,14 +145,9 @@ def test_a_payment_naming_an_invoice_whose_customer_arxl_does_not_know_goes_to_a
     customer's own row unreadable. A payment naming it exactly, for its amount, stopped the whole
     match (an unknown customer has no name to compare); now it is matched with the rest and is
     not posted without a clerk."""
-    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": INVOICES, "Payments": PAYMENTS,
-                           "Applications": APPLICATIONS})
+    path = _book(make_book)
     sheet, column, value = mistyped
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet]
-    header = [c.value for c in ws[1]]
-    ws.cell(2, header.index(column) + 1).value = value  # INV-1001's row, or C1's
-    wb.save(path)
+    _type_into(path, sheet, "INV-1001" if sheet == "Invoices" else "C1", **{column: value})
     result, _ = run(path, "match", "post")
     assert result.ok, result.failures
     p1 = [m for m in _rows(path, "Matches") if m["PaymentID"] == "P1"]
