@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 D = dt.date
@@ -167,3 +168,20 @@ def test_credit_exposure_is_worked_out_once_until_a_request_or_a_payment_changes
     ledger.apply(Step(Outcome(""), appends={"Payments": pd.DataFrame([cash]),
                                             "Applications": pd.DataFrame([on_account])}))
     assert exposure_of(ledger, AS_OF).loc[("C1", "USD"), ["UnappliedCash", "Exposure"]].tolist() == [-100_00, 1750_00]
+
+
+def test_a_customer_with_no_credit_and_one_with_a_negative_limit_are_reviewed_not_a_crash(make_book, run):
+    """A CreditLimit of 0 (cash in advance) with something open is over the limit, said without a
+    percentage of nothing; a negative limit is named and counts as none. Either stopped the whole
+    credit step, and with it the refresh."""
+    customers = [dict(CUSTOMERS[0], CreditLimit=0), dict(CUSTOMERS[1], CreditLimit=-100), *CUSTOMERS[2:]]
+    path = make_book({"Customers": customers, "Invoices": INVOICES}, settings={"AsOfDate": AS_OF})
+    result, wb = run(path, "aging", "credit", "collections")
+    assert result.ok, result.failures
+    credit = wb.read("Credit").set_index("CustomerID")
+    assert credit.loc["C1", "Suggestion"] == "Hold"  # over a limit of nothing, and past due
+    assert "exposure 1,600.00 USD is over the limit of 0.00 USD;" in credit.loc["C1", "Reasons"]
+    assert pd.isna(credit.loc["C2", "CreditLimit"]) and credit.loc["C2", "Suggestion"] == "Review"
+    problems = wb.read("Exceptions")
+    named = problems.loc[(problems.Sheet == "Customers") & (problems.Column == "CreditLimit")]
+    assert list(zip(named.Row, named.Problem)) == [(3, "a negative credit limit")]

@@ -196,9 +196,16 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
     broken_by_customer = broken.to_dict() if broken is not None else {}
     # plain values for the loop below (a pandas lookup per value costs more than the rule)
     names, statuses, known_ids = known["Name"].to_dict(), known["Status"].to_dict(), set(known.index)
+    sheet_rows = dict(zip(customers["CustomerID"], customers.index))
+    problems = Problems()
     rows = []
     for (customer_id, currency), r in zip(frame.index, frame.to_dict("records")):
         limit = None if pd.isna(r["CreditLimit"]) else int(r["CreditLimit"])
+        if limit is not None and limit < 0:
+            problems.add("Customers", int(sheet_rows[customer_id]), "CreditLimit", format_amount(limit, currency),
+                         "a negative credit limit", "Type the limit as zero or more (0: no credit, cash in "
+                         "advance); until then the customer is reviewed as one without a limit.")
+            limit = None
         exposure, past_due, oldest = int(r["Exposure"]), int(r["PastDue"]), int(r["OldestDays"])
         late = None if pd.isna(r["AvgDaysLate"]) else float(r["AvgDaysLate"])
         failed = int(broken_by_customer.get(customer_id, 0))
@@ -207,8 +214,9 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
         reasons = []
         over = limit is not None and exposure > limit
         if over:
+            share = f" ({use:.0f}%)" if use is not None else ""  # a limit of 0: no credit at all
             reasons.append(f"exposure {format_amount(exposure, currency)} is over the limit of "
-                           f"{format_amount(limit or 0, currency)} ({use:.0f}%)")
+                           f"{format_amount(limit or 0, currency)}{share}")
         elif use is not None and use >= REVIEW_USE:
             reasons.append(f"{use:.0f}% of the limit of {format_amount(limit or 0, currency)} used")
         if past_due:
@@ -251,7 +259,7 @@ def credit_table(ledger: Ledger, as_of: dt.date, broken: pd.Series | None = None
     order = table.assign(_rank=table["Suggestion"].map(rank), _use=table["CreditUse"].fillna(-1))
     order = order.sort_values(["_rank", "_use", "CustomerID", "Currency"], ascending=[True, False, True, True],
                               kind="stable")
-    return table.loc[order.index].reset_index(drop=True), Problems()
+    return table.loc[order.index].reset_index(drop=True), problems
 
 
 def exposure_amount(exposure: pd.DataFrame, customer_id: str, currency: str | None = None) -> tuple[int, str] | None:
