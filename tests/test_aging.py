@@ -153,11 +153,12 @@ def test_missing_due_dates_come_from_customer_terms_else_default():
     assert rows.at["I-c3", "DaysPastDue"] == 40 and rows.at["I-c3", "Bucket"] == "31-60"
 
 
-def test_unreadable_customer_terms_are_reported_and_the_default_used():
-    customers = [{"CustomerID": "C1", "Name": "Acme", "Terms": "pay when you can"}]
+@pytest.mark.parametrize("terms", ["pay when you can", "1000000000000000"])
+def test_unreadable_customer_terms_are_reported_and_the_default_used(terms):
+    customers = [{"CustomerID": "C1", "Name": "Acme", "Terms": terms}]
     got, problems = aging([invoice("I1", "10.00", "2026-10-01")], customers=customers)
     assert got.at[0, "DueDate"] == pd.Timestamp("2026-10-31")
-    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [("Customers", 2, "Terms", "pay when you can")]
+    assert [(p.sheet, p.row, p.column, p.value) for p in problems] == [("Customers", 2, "Terms", terms)]
 
 
 def test_as_of_before_and_after_a_payment():

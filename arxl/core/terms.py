@@ -60,9 +60,20 @@ _EOM = re.compile(r"^(?:net\s*)?(?:eom|end\s*of\s*month)$")
 _PROX = re.compile(r"^(?:net\s*)?(?P<day>\d+)(?:st|nd|rd|th)?\s*(?:prox|proximo)$")
 
 
+MAX_DAYS = 3650  # net or discount days beyond ten years are a typing error, not terms
+
+
 @lru_cache(maxsize=512)
 def parse_terms(text: str) -> Terms:
-    """Terms from their usual spellings; raises UnknownTerms for anything else."""
+    """Terms from their usual spellings; raises UnknownTerms for anything else (days beyond
+    ``MAX_DAYS`` too: "Net 300000" would put the due date past any calendar)."""
+    terms = _parsed(text)
+    if max(terms.net_days, terms.discount_days) > MAX_DAYS:
+        raise UnknownTerms(f"terms {str(text).strip()!r} give more than {MAX_DAYS} days")
+    return terms
+
+
+def _parsed(text: str) -> Terms:
     raw = str(text or "").strip()
     t = re.sub(r"\s+", " ", raw.lower()).strip()
     if not t:
