@@ -265,3 +265,56 @@ def test_rows_naming_a_payment_numbered_in_the_same_run_take_its_currency(make_b
     rows = [(m["PaymentID"], m["InvoiceID"], m["ApplyAmount"]) for m in cells(path, "Matches")]
     assert pay["PaymentID"] == "P000001" and sum(a or 0 for _, _, a in rows) == pytest.approx(12.345)
     assert all(p == "P000001" for p, _, _ in rows)
+
+
+# What clerks and attackers typed into every column a clerk types in: nothing of it may stop a
+# refresh (a CreditLimit of 0, "Net" with a number past any calendar, a payment naming an invoice
+# of a customer we do not know each did).
+MISTYPED = [0, -1, -100.5, 1e15, "", " ", "abc", "=1/0", "12,34", "1.234,56", "31/12/2026", dt.datetime(1899, 1, 1),
+            dt.datetime(2400, 1, 1), "x" * 40000, "Ωμέγα №5", True, "Yes", "n/a", "-", "0", "C1001", "INV-2026-000001"]
+
+
+def _typed_columns() -> list[tuple[str, str]]:
+    from arxl.contract import Owner, Role, spec
+
+    typed = [(name, c.name) for name in ("Customers", "Invoices", "Payments", "Contacts", "MemoRequests", "Settings")
+             for c in spec(name).columns if c.owner == Owner.CLERK]
+    return typed + [(name, c.name) for name in ("Matches", "Disputes", "LearnedPayers") for c in spec(name).columns
+                    if spec(name).role == Role.OUTPUT and c.name in ("Decision", "ApplyAmount", "CustomerID",
+                                                                     "InvoiceID", "Resolution", "ResolutionAmount")]
+
+
+@pytest.fixture(scope="module")
+def refreshed_demo(tmp_path_factory):
+    """The small demo once refreshed: Matches, Disputes and LearnedPayers to type in."""
+    from reliability import small_demo
+
+    from arxl.cli import work_book
+    from arxl.commands.registry import REFRESH as ALL
+
+    path = small_demo(tmp_path_factory.mktemp("refreshed"))
+    work_book(path, list(ALL), as_of=None, output=None, backup=False)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sheet,column", _typed_columns())
+def test_nothing_typed_in_a_column_stops_a_refresh(tmp_path, refreshed_demo, sheet, column):
+    import shutil
+
+    from arxl.cli import work_book
+    from arxl.commands.registry import REFRESH as ALL
+
+    path = tmp_path / "book.xlsx"
+    shutil.copy(refreshed_demo, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    at = [c.value for c in ws[1]].index(column) + 1 if column in [c.value for c in ws[1]] else None
+    if at is None:
+        pytest.skip(f"the demo's {sheet} has no {column} column")
+    for row, value in zip(range(2, ws.max_row + 1, 3), MISTYPED):
+        ws.cell(row, at).value = value
+    wb.save(path)
+    result, summary = work_book(path, list(ALL), as_of=None, output=None, backup=False)
+    assert "unexpected error" not in summary
+    assert {cid for cid in ALL} == set(result.outcomes) | set(result.failures)
