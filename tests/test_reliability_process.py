@@ -287,11 +287,15 @@ def test_leftovers_of_killed_runs_are_removed_but_not_those_of_a_live_one(make_b
     legacy = path.with_name(".~arxl-book-k2j4h5g6.xlsx")  # a temp file of an arxl before the lock
     live = path.with_name(f".~arxl-book.xlsx-{os.getpid()}-feedbeef.xlsx")
     other = path.with_name(f".~arxl-other.xlsx-{dead_pid}-0a1b2c3d.xlsx")  # another workbook's
-    for p in (dead, legacy, live, other):
+    # the documents' journal of a run killed while writing it (found by a kill in the slow suite)
+    journal = path.with_name(f".~arxl-.~arxl-book.xlsx-documents-{dead_pid}-journal-7d6eb8d9.xlsx-documents")
+    live_journal = path.with_name(f".~arxl-.~arxl-book.xlsx-documents-{os.getpid()}-journal-7d6eb8d9.xlsx-documents")
+    for p in (dead, legacy, live, other, journal, live_journal):
         p.write_bytes(b"PK half")
     result, summary = process(path, ["aging"], as_of=None, output=None)
     assert result is not None, summary
     assert not dead.exists() and not legacy.exists() and live.exists() and other.exists()
+    assert not journal.exists() and live_journal.exists()
 
 
 # ---- memo documents ------------------------------------------------------------------------------

@@ -704,11 +704,14 @@ def clean_leftovers(target: Path) -> list[Path]:
     process still runs on this machine is left alone."""
     recover(target)
     removed = []
-    prefix = f"{TEMP_PREFIX}{target.name}-"
+    # this workbook's temporary files, and those of its documents' journal (a run killed while
+    # writing the journal leaves the new one under a temporary name of its own)
+    prefixes = (f"{TEMP_PREFIX}{target.name}-", f"{TEMP_PREFIX}{journal_path(target).name}-")
     legacy = re.compile(rf"^{re.escape(TEMP_PREFIX + target.stem)}-[a-z0-9_]{{8}}{re.escape(target.suffix)}$")
     for leftover in target.parent.glob(f"{TEMP_PREFIX}*"):
         name = leftover.name
-        if name.startswith(prefix):
+        prefix = next((p for p in prefixes if name.startswith(p)), None)
+        if prefix is not None:
             pid = name[len(prefix):].split("-", 1)[0]
             if name == journal_path(target).name or (pid.isdigit() and process_alive(int(pid))):
                 continue
