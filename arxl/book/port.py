@@ -532,10 +532,10 @@ class Workbook:
         if not isinstance(value, str) or len(value) <= EXCEL_MAX_TEXT:
             return value
         self._write_problems.add(raw.sheet, row, col.name, value[:80] + "...",
-                      f"{len(value):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell holds: the text "
-                      f"was cut after {EXCEL_MAX_TEXT:,}",
-                      "The whole text is still in the file it came from; keep what matters in the first "
-                      f"{EXCEL_MAX_TEXT:,} characters.")
+                                 f"{len(value):,} characters, more than the {EXCEL_MAX_TEXT:,} an Excel cell "
+                                 f"holds: the text was cut after {EXCEL_MAX_TEXT:,}",
+                                 "The whole text is still in the file it came from; keep what matters in the "
+                                 f"first {EXCEL_MAX_TEXT:,} characters.")
         return value[:EXCEL_MAX_TEXT]
 
     def _update(self, name: str, frame: pd.DataFrame, fill_blank: tuple[str, ...]) -> None:
@@ -602,10 +602,10 @@ class Workbook:
             for at in clerks:
                 if not blank(cells[at]):
                     self._write_problems.add(raw.sheet, raw.first_row + i, raw.headers[at], cells[at],
-                                      f"{' '.join(k for k in key if k)} is no longer in {name}: what was typed "
-                                      f"in {raw.headers[at]} is not carried to another row",
-                                      f"Keep what must outlive a {name} row elsewhere (Contacts, a sheet of your "
-                                      f"own); this row of Exceptions keeps the text.")
+                                             f"{' '.join(k for k in key if k)} is no longer in {name}: what was "
+                                             f"typed in {raw.headers[at]} is not carried to another row",
+                                             f"Keep what must outlive a {name} row elsewhere (Contacts, a sheet "
+                                             "of your own); this row of Exceptions keeps the text.")
 
     def _carry(self, name: str, at: int, first_row: int, values: list[object]) -> None:
         """Write a clerk's column as it was: its text as text cells (never a formula), its other

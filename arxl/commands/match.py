@@ -51,9 +51,8 @@ def run(ledger: Ledger, ctx: Context) -> Step:
     currency = payments["Currency"].str.strip().str.upper()
     currencies = dict(zip(payments["PaymentID"], currency.where(currency != "", settings.base_currency)))
     # a payment whose row could not be read this run keeps the clerk's decisions till it is fixed
-    unread = ledger.ids("Payments") - set(payments["PaymentID"])
-    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False), set(todo["PaymentID"]) | unread,
-                              currencies)
+    rebuilt = keep_clerk_rows(matches, ledger.table("Matches", required=False),
+                              set(todo["PaymentID"]) | ledger.unread_ids("Payments"), currencies)
     step.rebuild("Matches", rebuilt)
     step.rebuild("LearnedPayers", found.learned_payers)
     columns = payment_status(rebuilt, todo)

@@ -179,7 +179,7 @@ def resolve_disputes(ledger: Ledger, as_of: dt.date, now: dt.datetime) -> Disput
     # disputed invoices no longer marked: resolved, and kept in the table; but an invoice whose row
     # could not be read this run is not known to be unmarked: its dispute waits as it was
     unlisted = before.index.str.startswith(INVOICE_PREFIX) & ~before.index.isin(sources["DisputeID"])
-    unread = unlisted & before["InvoiceID"].isin(ledger.ids("Invoices") - set(invoices.index))
+    unread = unlisted & before["InvoiceID"].isin(ledger.unread_ids("Invoices"))
     gone = before.loc[unlisted & ~unread]
     kept = pd.DataFrame({"DisputeID": gone.index, "Kind": gone["Kind"], "CustomerID": gone["CustomerID"],
                          "Currency": gone["Currency"], "InvoiceID": gone["InvoiceID"], "ApplicationID": "",

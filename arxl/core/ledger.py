@@ -161,6 +161,14 @@ class Ledger:
         """Every ID in the table's ID column, rows that could not be read included."""
         return self.all_ids.get(name, set())
 
+    def unread_ids(self, name: str) -> set[str]:
+        """The IDs of the table's rows that could not be read this run (a row whose cell was
+        mistyped, IDs typed twice): rows that are there, though not in ``table``."""
+        column = spec(name).id_column
+        frame = self.tables.get(name)
+        read = set(frame[column]) if frame is not None and column is not None else set()
+        return self.ids(name) - read
+
     def balances(self, as_of: dt.date | None = None) -> tuple[Balances, Problems]:
         """Balances of every invoice and the other open items (``arxl.core.balances``): as the
         ledgers stand (``as_of`` None), or as of a date. Computed once per run and date."""

@@ -222,7 +222,7 @@ class _Posting:
         ledger.require_readable("Matches", "Nothing is posted", "no payment is posted without a row you decided")
         self.invoices = ledger.table("Invoices")
         self.payments = ledger.table("Payments")
-        self.unread_payments = ledger.ids("Payments") - set(self.payments["PaymentID"])
+        self.unread_payments = ledger.unread_ids("Payments")
         self.matches = ledger.table("Matches", required=False)
         self.applications = ledger.table("Applications", required=False)
         self.application_ids = ledger.ids("Applications") | set(self.applications["ApplicationID"])
