@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from arxl.core.money import NotAnAmount, format_amount, percent_of, to_minor
+from arxl.core.money import NotAnAmount, format_amount, kept_decimals, percent_of, to_minor
 from arxl.core.settings import WriteOffLimit, read_settings
 from arxl.core.terms import UnknownTerms, parse_terms
 
@@ -47,6 +47,34 @@ def test_percentages_round_half_up_and_formatting_shows_currency():
     assert format_amount(150000, "JPY") == "150,000 JPY" and format_amount(12345, "KWD") == "12.345 KWD"
     assert format_amount(-5, "EUR", code=False) == "-0.05"
     assert sum(to_minor(0.01, "USD") for _ in range(1000)) == 1000
+
+
+def test_a_workbook_may_keep_a_currency_with_other_decimals_than_iso_while_it_is_at_work():
+    """An ERP that keeps yen to the hundredth: within kept_decimals, 1000.50 JPY is exact (and
+    its write-off tolerance counts in hundredths); outside, ISO 4217's whole yen again."""
+    limit = WriteOffLimit(amount=Decimal("5.00"))
+    assert limit.in_currency("JPY").minor == 5
+    with kept_decimals({"jpy": 2}):
+        assert to_minor(1000.5, "JPY") == 100050 and format_amount(100050, "JPY") == "1,000.50 JPY"
+        assert to_minor(12.5, "USD") == 1250 and limit.in_currency("JPY").minor == 500
+        with pytest.raises(NotAnAmount):
+            to_minor(1000.505, "JPY")
+    with pytest.raises(NotAnAmount, match="JPY"):
+        to_minor(1000.5, "JPY")
+    assert format_amount(150000, "JPY") == "150,000 JPY" and limit.in_currency("JPY").minor == 5
+
+
+@pytest.mark.parametrize("value, kept", [("JPY 2", (("JPY", 2),)), ("jpy=2; KRW: 2, CLP 0", (("JPY", 2), ("KRW", 2),
+                                                                                        ("CLP", 0)))])
+def test_currency_decimals_setting_names_codes_and_their_decimals(value, kept):
+    settings, problems = read_settings([(2, "CurrencyDecimals", value)])
+    assert settings.currency_decimals == kept and not problems
+
+
+@pytest.mark.parametrize("value", ["JPY two", "JPY 7", "JP 2", "JPY"])
+def test_currency_decimals_setting_refuses_what_it_cannot_read(value):
+    settings, problems = read_settings([(5, "CurrencyDecimals", value)])
+    assert settings.currency_decimals == () and [(p.row, p.column) for p in problems] == [(5, "Value")]
 
 
 @pytest.mark.parametrize("text, invoice_date, due", [

@@ -77,6 +77,41 @@ def test_jpy_has_no_decimals_and_a_fraction_of_a_yen_is_refused(make_book, run):
     assert {i["InvoiceID"]: i["Paid"] for i in cells(path, "Invoices")}["JI-1"] == 150000
 
 
+YEN_WITH_CENTS = {"Customers": [customer("J1", "JPY")],
+                  "Invoices": [invoice("JI-1", "J1", 14240.26), invoice("JI-2", "J1", 3000.5),
+                               invoice("JI-3", "J1", 1200.75), invoice("JI-4", "J1", 5000)],
+                  "Payments": [payment("P1", 14240.26, "JPY", ApplyTo="JI-1"),
+                               payment("P2", 1000.25, "JPY", ApplyTo="JI-2")]}
+
+
+def test_yen_an_erp_keeps_to_the_cent_is_read_so_and_said_once(make_book, run):
+    """Three of four JPY invoices show cents: the books keep yen to the hundredth (as some ERPs
+    export them), and arxl reads them so, exactly, saying it once; nothing refused or rounded."""
+    path = make_book(YEN_WITH_CENTS)
+    result, _ = run(path, "post", "aging")
+    assert result.ok, result.failures
+    assert [(s, r, c) for s, r, c, _ in problems(path)] == [("Invoices", 2, "Amount")]
+    assert "JPY amounts are read to the cent in this workbook, as 3 of its 4 JPY invoices" in \
+        problem_at(path, "Invoices", 2, "Amount")
+    assert [(a["PaymentID"], a["AppliedAmount"]) for a in cells(path, "Applications")] == [
+        ("P1", 14240.26), ("P2", 1000.25)]
+    assert {i["InvoiceID"]: i["OpenBalance"] for i in cells(path, "Invoices")} == {
+        "JI-1": 0, "JI-2": 2000.25, "JI-3": 1200.75, "JI-4": 5000}
+    assert {a["DocID"]: a["OpenAmount"] for a in cells(path, "Aging")} == {
+        "JI-2": 2000.25, "JI-3": 1200.75, "JI-4": 5000}
+    assert open_book(path).read("Invoices")["Amount"].tolist() == [1424026, 300050, 120075, 500000]
+
+
+@pytest.mark.parametrize("setting, noted, refused", [("JPY 2", False, False), ("JPY 0", False, True)])
+def test_currency_decimals_in_settings_say_how_the_books_keep_a_currency(make_book, run, setting, noted, refused):
+    path = make_book(YEN_WITH_CENTS, settings={"CurrencyDecimals": setting})
+    run(path, "post")
+    said = [p for s, r, c, p in problems(path) if "read to the cent" in p]
+    assert bool(said) == noted
+    assert [r for s, r, c, p in problems(path) if s == "Invoices" and "decimals" in p] == ([2, 3, 4] if refused else [])
+    assert [a["PaymentID"] for a in cells(path, "Applications")] == ([] if refused else ["P1", "P2"])
+
+
 def test_a_usd_amount_with_a_third_decimal_is_refused_not_rounded(make_book, run):
     path = make_book({"Customers": [customer("C1")],
                       "Invoices": [invoice("I-1", "C1", 200.005), invoice("I-2", "C1", 200.25)]})

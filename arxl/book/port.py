@@ -12,7 +12,9 @@ Every ground rule of the contract is enforced here, once, for every door:
 - money cells are read and written in the minor unit of each row's own currency, found by the
   table's currency rule (``arxl.contract.TableSpec.currency``: its own Currency cell, else the
   currency of the customer, invoice or payment it names, else Settings BaseCurrency), and text
-  amounts with Settings DecimalSeparator;
+  amounts with Settings DecimalSeparator; each currency has ISO 4217's decimals, unless Settings
+  CurrencyDecimals, or the workbook's own Invoices, say its books keep it otherwise
+  (``Workbook.currency_decimals``);
 - in a workbook the clerk built (``arxl adopt``), the accepted lines of its ColumnMap say where
   each table is and which of the clerk's headers holds each column (``arxl.core.adopt``): the
   clerk's sheet is read through them, arxl's columns go beside it marked [arxl], and every
@@ -21,12 +23,13 @@ Every ground rule of the contract is enforced here, once, for every door:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
 from operator import itemgetter, setitem
 from pathlib import Path
-from typing import cast
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 import pandas as pd
 
@@ -50,6 +53,7 @@ from arxl.contract import (
 from arxl.core.adopt import ColumnMapping, read_column_map
 from arxl.core.frames import empty_frame, table_frame, typed_column
 from arxl.core.ledger import Ledger, Step, check_step
+from arxl.core.money import DEFAULT_MINOR_UNITS, NotAnAmount, iso_minor_units, kept_decimals, to_decimal
 from arxl.core.problems import Problem, Problems
 from arxl.core.settings import Settings, read_settings
 
@@ -63,6 +67,22 @@ EXCEL_MAX_TEXT = 32_767
 READ_BACK = ("Matches", "LearnedPayers", "Disputes", "Chains")
 LOADED = tuple(name for name, table in TABLES.items()
                if name != "Settings" and (table.role in (Role.INPUT, Role.LEDGER) or name in READ_BACK))
+# A currency of fewer decimals than two (JPY) is taken to be kept to the cent when at least this
+# many of its invoices, and at least half of them, show cents: an ERP that keeps yen so exports
+# nearly all with cents; a clerk's slip in books of whole yen is one or two, and stays refused.
+FINER_INVOICES = 3
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_its_currencies(method: Callable[Concatenate[Workbook, _P], _R]) -> Callable[Concatenate[Workbook, _P], _R]:
+    """The method reads or writes amounts with the decimals the workbook keeps its currencies in."""
+    @functools.wraps(method)
+    def within(book: Workbook, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with kept_decimals(book.currency_decimals()):
+            return method(book, *args, **kwargs)
+    return within
 
 
 def _reads_currency_of(table: str, written: str) -> bool:
@@ -97,6 +117,7 @@ class Workbook:
         self._reported: set[tuple[object, ...]] = set()
         self._write_problems = Problems()  # what writing a step found: text cut to fit, a clerk's note left out
         self._mapping: ColumnMapping | None = None
+        self._decimals: dict[str, int] | None = None
 
     # ---- finding tables ---------------------------------------------------------------------
     def _table(self, name: str) -> RawTable | None:
@@ -188,12 +209,65 @@ class Workbook:
         return offsets
 
     # ---- loading ----------------------------------------------------------------------------
+    def currency_decimals(self) -> dict[str, int]:
+        """The decimals this workbook keeps currencies in where they are not ISO 4217's: as
+        Settings CurrencyDecimals says; else, for a currency of fewer than two (JPY), two where
+        its invoices mostly show cents (an ERP that keeps yen to the hundredth), said once in
+        Exceptions. Read once; a run works within them (``arxl.core.money.kept_decimals``)."""
+        if self._decimals is None:
+            settings = self._settings()[0]
+            kept = dict(settings.currency_decimals)
+            raw = self._table("Invoices")
+            if raw is not None:
+                for code, found in self._finer_invoices(raw, settings.decimal_separator).items():
+                    if code not in kept:
+                        kept[code] = DEFAULT_MINOR_UNITS
+                        self._report_once(found)
+            self._decimals = kept
+        return self._decimals
+
+    def _finer_invoices(self, raw: RawTable, separator: str) -> dict[str, Problem]:
+        """Currencies of fewer than two decimals whose invoices mostly show cents, each with the
+        note that says so (naming its first such invoice)."""
+        at = self._offsets(raw).get(header_key("Amount"))
+        if at is None:
+            return {}
+        counts: dict[str, list[int]] = {}  # code -> [invoices, with cents]
+        first: dict[str, tuple[int, object]] = {}
+        for i, (currency, cells) in enumerate(zip(self._raw_currencies("Invoices", raw), raw.rows)):
+            digits = iso_minor_units(currency)
+            if digits >= DEFAULT_MINOR_UNITS or blank(cells[at]):
+                continue
+            try:
+                amount = to_decimal(cells[at], separator)
+            except NotAnAmount:
+                continue
+            seen = counts.setdefault(currency, [0, 0])
+            seen[0] += 1
+            scaled = amount.scaleb(digits)
+            if scaled != scaled.to_integral_value() and amount.scaleb(DEFAULT_MINOR_UNITS) == \
+                    amount.scaleb(DEFAULT_MINOR_UNITS).to_integral_value():
+                seen[1] += 1
+                first.setdefault(currency, (raw.first_row + i, cells[at]))
+        found = {}
+        for code, (total, cents) in counts.items():
+            if cents >= FINER_INVOICES and 2 * cents >= total:
+                row, value = first[code]
+                found[code] = Problem(
+                    raw.sheet, row, "Amount", value,
+                    f"{code} amounts are read to the cent in this workbook, as {cents} of its {total} {code} "
+                    f"invoices are written (ISO 4217 gives {code} {iso_minor_units(code)} decimals)",
+                    f"Type CurrencyDecimals '{code} {DEFAULT_MINOR_UNITS}' in Settings to keep this (and this "
+                    f"note goes); '{code} {iso_minor_units(code)}' to refuse such amounts instead.")
+        return found
+
+    @_in_its_currencies
     def load(self) -> Ledger:
         """Every table a run reads, once, as typed frames, with the settings and every problem
         reading found (see the module docstring)."""
         settings, problems = self._settings()
         self._problems.extend(problems)
-        ledger = Ledger(settings=settings)
+        ledger = Ledger(settings=settings, decimals=self.currency_decimals())
         extras = {"Invoices": tuple(settings.match_columns), "Customers": ADDRESS_COLUMNS}
         for name in LOADED:
             raw = self._table(name)
@@ -218,6 +292,7 @@ class Workbook:
         self._problems = Problems()
         return ledger
 
+    @_in_its_currencies
     def read(self, name: str, required: bool = True) -> pd.DataFrame:
         """One table of the contract as a typed frame, read afresh (bad rows left out): to look
         at a workbook's tables after a run. A run reads through ``load``."""
@@ -473,6 +548,7 @@ class Workbook:
             raise TypeError("this workbook was opened to be read only")
         return self.store
 
+    @_in_its_currencies
     def apply(self, step: Step) -> None:
         """Write a command's changes: arxl's columns of input tables, rows appended to ledgers
         (and imports to input tables), rebuilt output tables and report sheets."""

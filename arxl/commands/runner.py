@@ -14,7 +14,8 @@ from arxl.commands.command import Context, DocumentWriter, Progress
 from arxl.commands.registry import COMMANDS
 from arxl.contract import COLUMN_MAP, READ_COMMAND
 from arxl.core import chain
-from arxl.core.ledger import CannotRun, Outcome, Step
+from arxl.core.ledger import CannotRun, Ledger, Outcome, Step
+from arxl.core.money import kept_decimals
 from arxl.core.problems import Problem
 from arxl.forking import left_out_of_collections
 
@@ -80,13 +81,14 @@ def run_commands(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
     if not ctx.workbook and book.path is not None:
         ctx = replace(ctx, workbook=book.path.stem)
     with left_out_of_collections():  # what each step leaves is walked by no collection again
-        return _run(book, ids, ctx)
+        ledger = book.load()
+        with kept_decimals(ledger.decimals):  # amounts in the decimals the workbook keeps them in
+            return _run(book, ledger, ids, ctx)
 
 
-def _run(book: Workbook, ids: list[str], ctx: Context) -> RunResult:
+def _run(book: Workbook, ledger: Ledger, ids: list[str], ctx: Context) -> RunResult:
     writer = ctx.documents or Documents()
     result = RunResult()
-    ledger = book.load()
     if not set(ledger.tables) - {COLUMN_MAP.name} and not ledger.unusable:
         # a workbook the clerk built: writing Exceptions into it would change it for nothing
         raise BookError("This workbook holds none of arxl's tables (Invoices, Customers, Payments...), or its "

@@ -107,7 +107,9 @@ class Ledger:
     ID column, unread rows included, so nothing is numbered or imported twice. ``sheets``: the
     sheet each table is on (for problems). ``unusable``: tables present but not readable as a
     whole (a required column missing), with the reason. ``problems``: what reading found.
-    ``clerks``: the tables read from sheets the clerk built, through an accepted ColumnMap."""
+    ``clerks``: the tables read from sheets the clerk built, through an accepted ColumnMap.
+    ``decimals``: the currencies the workbook keeps with other decimals than ISO 4217's, as
+    its amounts were read (a run works within them: ``arxl.core.money.kept_decimals``)."""
 
     settings: Settings
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -119,6 +121,7 @@ class Ledger:
     unusable: dict[str, str] = field(default_factory=dict)
     problems: Problems = field(default_factory=Problems)
     clerks: set[str] = field(default_factory=set)  # tables read from the clerk's own sheets (arxl adopt)
+    decimals: dict[str, int] = field(default_factory=dict)
     _balances: dict[dt.date | None, tuple[Balances, Problems]] = field(default_factory=dict, repr=False)
     chain_cache: dict[str, object] = field(default_factory=dict, repr=False)  # arxl.core.chain's, per ledger
     # what core modules work out from the balance tables, customers and requests (an Aging or

@@ -1,5 +1,6 @@
 """Exact money: amounts travel as integers in the minor unit of their own currency (cents of
-USD and EUR, fils of KWD, whole yen of JPY), as ISO 4217 fixes it.
+USD and EUR, fils of KWD, whole yen of JPY), as ISO 4217 fixes it, unless the workbook keeps a
+currency otherwise (``kept_decimals``: yen to the hundredth, as some ERPs export them).
 
 A cell holds a binary float (12.1 is 12.0999...); it is read as the number Excel shows, to its
 15 significant digits, and must then be exact to the currency's minor unit: 200.005 USD or
@@ -12,8 +13,12 @@ error, an overflow): below that, every amount is exact as a double in a cell too
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -39,9 +44,35 @@ class NotAnAmount(ValueError):
         self.problem, self.hint = problem, hint
 
 
-def minor_units(currency: str) -> int:
-    """How many decimals the currency's amounts have (ISO 4217)."""
+# the workbook at work's own decimals, where they are not ISO 4217's (a context variable: each
+# thread, and so each workbook a Dask worker runs, has its own; a forked process keeps its parent's)
+_KEPT: ContextVar[Mapping[str, int]] = ContextVar("arxl_kept_decimals", default=MappingProxyType({}))
+
+
+def iso_minor_units(currency: str) -> int:
+    """How many decimals ISO 4217 gives the currency."""
     return MINOR_UNITS.get(str(currency or "").strip().upper(), DEFAULT_MINOR_UNITS)
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals the currency's amounts have: ISO 4217's, or the workbook's own."""
+    code = str(currency or "").strip().upper()
+    kept = _KEPT.get()
+    if code in kept:
+        return kept[code]
+    return MINOR_UNITS.get(code, DEFAULT_MINOR_UNITS)
+
+
+@contextmanager
+def kept_decimals(decimals: Mapping[str, int]) -> Iterator[None]:
+    """Within it, amounts in these currencies have these decimals ({"JPY": 2}): a workbook whose
+    books keep a currency otherwise than ISO 4217 (Settings CurrencyDecimals, or what its
+    invoices show: ``arxl.book.port.Workbook.currency_decimals``)."""
+    token = _KEPT.set(MappingProxyType({str(c).strip().upper(): int(d) for c, d in decimals.items()}))
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
 
 
 def _decimals(digits: int) -> str:

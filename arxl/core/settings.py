@@ -15,7 +15,7 @@ from functools import cache
 
 from arxl.contract import DATE_RANGE, StatementLayout, date_in_range, header_key, read_yes_no
 from arxl.core.mail import check_template
-from arxl.core.money import DECIMAL_SEPARATORS, NotAnAmount, major_to_minor_floor, read_decimal
+from arxl.core.money import DECIMAL_SEPARATORS, NotAnAmount, major_to_minor_floor, minor_units, read_decimal
 from arxl.core.problems import Problems
 from arxl.core.terms import UnknownTerms, parse_terms
 
@@ -44,11 +44,13 @@ class WriteOffLimit:
 
     def in_currency(self, currency: str) -> WriteOffTolerance:
         """The tolerance for amounts in ``currency`` (a fraction of its minor unit lets nothing go)."""
-        return _in_currency(self.amount, self.rate, currency)
+        return _in_currency(self.amount, self.rate, currency, minor_units(currency))
 
 
-@cache  # asked for every proposal the matcher weighs, in the same few currencies
-def _in_currency(amount: Decimal, rate: Decimal, currency: str) -> WriteOffTolerance:
+# asked for every proposal the matcher weighs, in the same few currencies; ``decimals`` (the
+# currency's at the time: a workbook may keep its own) only tells the cache's entries apart
+@cache
+def _in_currency(amount: Decimal, rate: Decimal, currency: str, decimals: int) -> WriteOffTolerance:
     return WriteOffTolerance(major_to_minor_floor(amount, currency), rate)
 
 
@@ -63,6 +65,7 @@ class Settings:
     write_off_tolerance: WriteOffLimit = WriteOffLimit(amount=Decimal("5.00"), rate=Decimal(0))
     decimal_separator: str = "."
     match_columns: tuple[str, ...] = ()
+    currency_decimals: tuple[tuple[str, int], ...] = ()  # (code, decimals) where the books differ from ISO 4217
     memo_prefix_credit: str = "CM-"
     memo_prefix_debit: str = "DM-"
     memo_approval_required: bool = False
@@ -197,6 +200,17 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in re.split(r"[,;]", str(value)) if p.strip())
 
 
+def _currency_decimals(value: object) -> tuple[tuple[str, int], ...]:
+    """"JPY 2; KRW 2" (or JPY=2, KRW=2): the decimals the books keep these currencies in."""
+    found = []
+    for part in (p.strip() for p in re.split(r"[,;]", str(value)) if p.strip()):
+        pair = re.fullmatch(r"([A-Za-z]{3})\s*[=:]?\s*(\d)", part)
+        if pair is None or int(pair[2]) > 4:
+            raise ValueError(f"'{part}' is not a currency code and its decimals (0 to 4), such as JPY 2")
+        found.append((pair[1].upper(), int(pair[2])))
+    return tuple(found)
+
+
 def _yes_no(value: object) -> bool:
     answer = read_yes_no(value)
     if answer is None:
@@ -283,6 +297,9 @@ KNOWN_SETTINGS: tuple[KnownSetting, ...] = (
                  "(e.g. 5.00; 0.5%) are written off.", amounts=True),
     KnownSetting("MatchColumns", "match_columns", "", _names,
                  "More Invoices columns that remittances may quote, separated by commas."),
+    KnownSetting("CurrencyDecimals", "currency_decimals", "", _currency_decimals,
+                 "Currencies your books keep with other decimals than ISO 4217 gives them, e.g. JPY 2; blank: "
+                 "as ISO 4217, unless the Invoices table mostly shows otherwise (arxl says so in Exceptions)."),
     KnownSetting("MemoPrefixCredit", "memo_prefix_credit", "CM-", _text,
                  "Prefix of credit memo numbers."),
     KnownSetting("MemoPrefixDebit", "memo_prefix_debit", "DM-", _text,
