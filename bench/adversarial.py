@@ -963,21 +963,28 @@ class Ledger:
                 "Applications": self.applications}
         new_workbook(book, rows=rows, settings={"AsOfDate": AS_OF, "BaseCurrency": self.h.currency,
                                                 "MatchColumns": self.h.extra_column})
-        wb = openpyxl.load_workbook(book)
-        ws = wb["Invoices"]
-        table = ws.tables["Invoices"]
-        column = ws.max_column + 1
-        ws.cell(1, column, self.h.extra_column)
-        for row, inv in enumerate(self.invoices, start=2):
-            ws.cell(row, column, inv["Extra"]).number_format = "@"
-        table.ref = f"A1:{get_column_letter(column)}{len(self.invoices) + 1}"
-        # the table's columns name every column of its range, as Excel requires of it
-        table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=self.h.extra_column))
-        wb.save(book)
+        add_text_columns(book, "Invoices", {self.h.extra_column: [inv["Extra"] for inv in self.invoices]})
         with open(out / "truth.csv", "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=["PaymentID", "InvoiceID", "Applied", "Discount", "ShortPay", "Kind"])
             w.writeheader()
             w.writerows(self.truth)
+
+
+def add_text_columns(book: Path, table_name: str, columns: dict[str, list[str]]) -> None:
+    """Further columns of text at the right of a table (as a clerk adds the ERP's reference
+    columns that MatchColumns names), one value per row of the table in its order."""
+    wb = openpyxl.load_workbook(book)
+    ws = wb[table_name]
+    table = ws.tables[table_name]
+    for name, values in columns.items():
+        column = ws.max_column + 1
+        ws.cell(1, column, name)
+        for row, value in enumerate(values, start=2):
+            ws.cell(row, column, value).number_format = "@"
+        # the table's columns name every column of its range, as Excel requires of it
+        table.tableColumns.append(TableColumn(id=len(table.tableColumns) + 1, name=name))
+        table.ref = f"A1:{get_column_letter(column)}{len(values) + 1}"
+    wb.save(book)
 
 
 NOREF_BY_WORDS = {"english": NOREF, "european": NOREF_EU, "us": NOREF_US, "apac": NOREF_AP, "latam": NOREF_LA,
