@@ -1137,6 +1137,75 @@ def test_a_keying_error_in_dense_numbers_counts_among_the_payers_own_open_invoic
     assert "keying error, the only reference that near" in evidence
 
 
+# Bill numbers (PONumber here) of ten random digits, and a customer's open invoice among them
+BILLS = [invoice(str(7100000000 + 2 * k), ("C001", "C003", "C005")[k % 3], 900 + 37 * k,
+                 PONumber=f"{(k * 7919 + 13) * 104729 % 10 ** 10:010d}") for k in range(150)]
+BILLED = invoice("7100009999", "C002", 12866.83, PONumber="1743275783")
+
+
+@pytest.mark.parametrize(("reference", "amount", "decision"), [
+    ("REMIT 17432757", 12866.83, "Auto"),  # two digits lost at the end, the amount settling it
+    ("REMIT 43275783", 5146.73, "Review"),  # two lost at the start, paid in part
+    ("SETTLEMENT 3275783 TXN 9z", 5146.73, "Review"),  # three lost
+])
+def test_a_number_cut_short_is_read_among_the_payers_own_open_invoices(reference, amount, decision):
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=amount, Reference=reference)],
+                     [BILLED] + BILLS)
+    applied, got, _, evidence = proposal(matches, "P1")
+    assert applied == {"7100009999": round(amount * 100)} and got == decision, evidence
+    assert "PONumber, cut short" in evidence
+
+
+@pytest.mark.parametrize("reference", [
+    "REMIT 17432",  # five digits kept: too few to say which
+    "REMIT 432757",  # digits lost at both ends
+])
+def test_what_is_too_short_or_cut_at_both_ends_is_not_a_number_cut_short(reference):
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=5146.73, Reference=reference)],
+                     [BILLED] + BILLS)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert "7100009999" not in applied and "cut short" not in evidence, evidence
+
+
+def test_a_number_cut_short_by_a_payer_nobody_knows_is_not_proposed():
+    matches, _ = run([dict(PaymentID="P1", PayerName="ORBITAL SEVEN", Amount=5146.73, Reference="REMIT 43275783")],
+                     [BILLED] + BILLS)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert "7100009999" not in applied and decision == "Unmatched", evidence
+
+
+# Invoices numbered 1, 2, 3... (an ERP's own row numbers), quoted by their bill numbers (PONumber)
+NUMBERED = [invoice(str(k + 1), ("C001", "C002", "C003", "C005")[k % 4], 900 + 37 * k,
+                    PONumber=f"{(k * 7919 + 13) * 104729 % 10 ** 10:010d}") for k in range(300)]
+
+
+@pytest.mark.parametrize("code", ["TXN 2d4hrg5t", "ID pua347hy", "SEQ 111vr8bbj42", "REF m3nxccp", "6cyeelkygo"])
+def test_digits_in_a_code_beside_the_reference_are_not_invoices_of_ours(code):
+    meant = NUMBERED[41]  # invoice 42 of C002
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=meant["Amount"],
+                           Reference=f"TRF {meant['PONumber']} {code}")], NUMBERED)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert applied == {"42": round(meant["Amount"] * 100)} and decision == "Auto", evidence
+
+
+@pytest.mark.parametrize("listed", ["item 1: {a} / item 2: {b}", "#1 {a} ; #2 {b}", "NO 0: {a}NO 1: {b}"])
+def test_the_numbers_of_a_lists_items_are_not_invoices_of_ours(listed):
+    a, b = NUMBERED[41], NUMBERED[45]  # invoices 42 and 46 of C002
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=a["Amount"] + b["Amount"],
+                           Reference="REMIT " + listed.format(a=a["PONumber"], b=b["PONumber"]))], NUMBERED)
+    applied, decision, _, evidence = proposal(matches, "P1")
+    assert set(applied) == {"42", "46"} and decision == "Auto", evidence
+
+
+def test_a_number_after_our_prefix_or_alone_is_still_ours():
+    invoices = [invoice(f"INV{k}", ("C001", "C002")[k % 2], 100 + k) for k in range(1, 60)]
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=105.00, Reference="INV5"),
+                      dict(PaymentID="P2", PayerName="Acme Foods Inc.", Amount=109.00, Reference="PAY INV 9 2x7q")],
+                     invoices)
+    assert proposal(matches, "P1")[:2] == ({"INV5": 10500}, "Auto")
+    assert proposal(matches, "P2")[:2] == ({"INV9": 10900}, "Auto")
+
+
 @pytest.mark.parametrize(("first", "meant", "written", "others", "auto"), [
     ("740001", "740102", "740120", BACKGROUND, True),  # two digits swapped: the only reference that near
     ("730500", "731234", "731239", DENSE, False)])  # a digit replaced: one of a dozen that near

@@ -14,7 +14,8 @@ Text is read part by part, the longest run of parts that spells a key winning; a
 the pieces of one number ("313029 4325"), and letters run into a prefix ("RCPTF26010487") are
 read as that prefix. Runs of parts holding a number that spells nothing are tried with one
 keying error undone (a digit replaced, inserted, doubled, dropped, or two swapped); a payer's
-own open items are searched for readings two keying errors away (``near``). A reading may
+own open items are searched for readings two keying errors away (``near``), and for numbers cut
+short, a few digits lost at either end (``cut_short``: "51158368" for 2051158368). A reading may
 overlap another (a partial key inside a number keyed wrong): the payment's candidate
 explanations decide. What no reading explains but looks like ours is an *unknown* reference: a
 number that is not open (paid, or never billed).
@@ -34,8 +35,9 @@ from arxl.core.matching.similarity import osa_distances
 from arxl.core.matching.text import Part, Remittance, o_as_zero, without_accents
 
 EXACT, PARTIAL, FUZZY, TWO_EDITS, RANGE = "exact", "partial", "keying error", "two keying errors", "range"
-# How surely each kind of reading names its invoice, strongest first (the model's reading levels).
-READING_ORDER = (EXACT, RANGE, PARTIAL, FUZZY, TWO_EDITS)
+CUT = "cut short"  # a number with a few digits lost at one end: weighed as a keying error, by its neighbours
+# A number cut short keeps at least this many digits, and lost at most CUT_MOST (and under half)
+CUT_KEPT, CUT_MOST = 6, 4
 _MAX_RANGE = 50  # a range wider than this is more likely two unrelated numbers
 _RANGE_WORDS = {"TO", "THRU", "THROUGH"}
 _PART = re.compile(r"[A-Z]+|\d+")
@@ -160,6 +162,41 @@ def _year_run_in(shape: str, table: list[list[str]]) -> tuple[str, list[list[str
 def _tight(part: Part) -> bool:
     """Close enough to the part before it to belong to the same reference."""
     return len(part.sep) <= 3 and "," not in part.sep and ";" not in part.sep
+
+
+def _in_a_code(parts: Sequence[Part], i: int, fixed: set[str]) -> bool:
+    """Part i is a number run into letters as codes are ("TXN 2d4hrg5t", "111vr8bbj42",
+    "m3nxccp", "6cyeelkygo": a transaction's key): a digit or two touching letters, or a short
+    number in a word of two numbers or more, none of them long; not a number of ours by itself.
+    A word holding a fixed part of ours ("INV5", "F26-01526") is no code, nor is a piece of a
+    number written in pieces ("RCPT74 - 3693199", "F265054 58X")."""
+    part = parts[i]
+    if not part.digits or (i + 1 < len(parts) and parts[i + 1].digits and _tight(parts[i + 1])) or (
+            i and parts[i - 1].digits and _tight(part)):
+        return False
+    first = i
+    while first > 0 and not parts[first].sep:
+        first -= 1
+    last = i
+    while last + 1 < len(parts) and not parts[last + 1].sep:
+        last += 1
+    word = parts[first:last + 1]
+    if len(word) == 1 or any(p.text in fixed for p in word):
+        return False
+    numbers = [p.text for p in word if p.digits]
+    return len(part.text) <= 2 or (len(numbers) >= 2 and all(len(n) <= 4 for n in numbers))
+
+
+def _list_numbers(parts: Sequence[Part]) -> set[int]:
+    """The parts numbering the items of a list ("item 1: 3784146133 / item 2: 9411608791", "#1
+    ... #2 ...", "NO 0: ... NO 1: ..."): numbers of a digit or two counting up from 0 or 1 in the
+    text's order, each right before a longer number; not numbers of ours."""
+    short = [i for i in range(len(parts) - 1) if parts[i].digits and len(parts[i].text) <= 2
+             and parts[i + 1].digits and len(parts[i + 1].text) > 2]
+    values = [int(parts[i].text) for i in short]
+    if len(values) >= 2 and values[0] in (0, 1) and values == list(range(values[0], values[0] + len(values))):
+        return set(short)
+    return set()
 
 
 def _year_after(part: Part, before: Part) -> bool:
@@ -375,6 +412,22 @@ class ReferenceIndex:
         return sorted(((int(positions[int(k)]), int(edits[k])) for k in np.nonzero(edits <= most)[0]),
                       key=lambda x: x[1])
 
+    def cut_short(self, written: str, positions: Sequence[int]) -> list[tuple[int, int]]:
+        """Of the references at ``positions`` (a customer's open items), those whose digits begin
+        or end with the digits ``written`` has, a few more lost at the other end (a field too
+        short, a digit or two not copied: CUT_KEPT, CUT_MOST), each with how many of them do:
+        [(position, how many)]."""
+        digits = "".join(ch for ch in written if ch.isdigit())
+        if len(digits) < CUT_KEPT or not digits.strip("0"):
+            return []
+        found = []
+        for p in positions:
+            whole = "".join(ch for ch in self.full_keys[p] if ch.isdigit())
+            lost = len(whole) - len(digits)
+            if 0 < lost <= CUT_MOST and 2 * lost < len(whole) and (whole.startswith(digits) or whole.endswith(digits)):
+                found.append(int(p))
+        return [(p, len(found)) for p in found]
+
     # ---- reading text -----------------------------------------------------------------------
     def find(self, rem: Remittance) -> tuple[list[Mention], list[Part]]:
         """Mentions of this column's references in the remittance, and unknown references
@@ -392,10 +445,15 @@ class ReferenceIndex:
         mentions: list[Mention] = []
         covered = [0] * n
         year = ("", -1)  # a year's parts read before part i ("2526" of INV/25-26/...), and that i
+        counting = _list_numbers(parts)
         i = 0
         while i < n:
             if i and _year_after(parts[i], parts[i - 1]):
                 covered[i] = 1  # read as the year the number before it was given in
+                i += 1
+                continue
+            if i in counting or _in_a_code(parts, i, self.fixed_values):
+                covered[i] = 1  # read as an item's number in a list, or as a piece of a code
                 i += 1
                 continue
             hit = self._widest(parts, i)

@@ -45,8 +45,8 @@ from arxl.core.matching.amounts import (
     settle,
     subsets_adding_to,
 )
+from arxl.core.matching.ids import CUT, FUZZY, RANGE, TWO_EDITS, Mention, pair_quoted_amounts
 from arxl.core.matching.ids import EXACT as EXACT_READING
-from arxl.core.matching.ids import FUZZY, RANGE, TWO_EDITS, Mention, pair_quoted_amounts
 from arxl.core.matching.ids import PARTIAL as PARTIAL_READING
 from arxl.core.matching.index import OpenItems
 from arxl.core.matching.learning import ACCOUNT, NAME, Link, Links
@@ -81,7 +81,7 @@ def _level(m: Mention) -> int:
     """A mention's reading level (model.READINGS)."""
     if m.how == TWO_EDITS:
         return TWO_KEYING_ERRORS
-    return keying_error_level(m.neighbours) if m.how == FUZZY else _LEVEL[m.how]
+    return keying_error_level(m.neighbours) if m.how in (FUZZY, CUT) else _LEVEL[m.how]
 _SETTLED = ("exact", "discount", "write-off", "stated", "instalments")
 _UNSETTLED = ("overpaid", "overpaid much", "partial", "short pay")
 MAX_CUSTOMERS = 6  # customers owning a reading whose candidates are made
@@ -543,7 +543,9 @@ def _payer_prefers(items: OpenItems, payer: PayerView, invoice: int, named: list
 def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray, payer: PayerView,
           loose_parts: list[tuple[int, str, int]]) -> list[_Reading]:
     """Readings two keying errors (or one, against a distinctive core) from a number no other
-    reading explains, among the open invoices of the customers the payer likely is."""
+    reading explains, or of it cut short, among the open invoices of the customers the payer
+    likely is. A number cut short counts by how many of the customer's open invoices it may be
+    (a number rarely begins or ends so by chance among them), as a keying error would."""
     texts = [(k, t, where) for k, t, where in loose_parts if len(t) >= 4]
     if not texts:
         return []
@@ -553,9 +555,17 @@ def _near(items: OpenItems, pay: Payment, rem: Remittance, open_now: np.ndarray,
         for k, text, where in texts:
             index, positions = items.references[k]
             rows = items.reference_rows[k][pool]
-            for pos, edits in index.near(text, rows[rows >= 0].tolist()):
-                m = Mention((pos,), FUZZY if edits <= 1 else TWO_EDITS, text, where, where + len(text), index.column,
-                            neighbours=len(index.one_edit(text)) if edits <= 1 else 1)
+            rows = rows[rows >= 0].tolist()
+            near = index.near(text, rows)
+            keyed = {pos for pos, edits in near if edits <= 1}
+            cut = {pos: many for pos, many in index.cut_short(text, rows) if pos not in keyed}
+            for pos, edits in near:
+                if pos not in cut:
+                    m = Mention((pos,), FUZZY if edits <= 1 else TWO_EDITS, text, where, where + len(text),
+                                index.column, neighbours=len(index.one_edit(text)) if edits <= 1 else 1)
+                    out.append(_Reading(int(positions[pos]), _level(m), k, m))
+            for pos, many in cut.items():
+                m = Mention((pos,), CUT, text, where, where + len(text), index.column, neighbours=many)
                 out.append(_Reading(int(positions[pos]), _level(m), k, m))
     return out
 
