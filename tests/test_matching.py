@@ -838,6 +838,33 @@ def test_instalments_of_one_batch_that_settle_an_invoice_together():
         assert applied == {"630001": cents} and "instalments" in evidence
 
 
+def test_instalments_each_a_few_pence_short_settle_an_invoice_the_last_writing_off_the_rest():
+    invoices = [invoice("630001", "C005", 900.00)] + BACKGROUND
+    paid = [("P1", 299.96, "2026-11-10"), ("P2", 250.00, "2026-11-18"), ("P3", 349.93, "2026-11-14")]
+    matches, _ = run([dict(PaymentID=pid, PayerName="KEYSTONE ELECTRIC", Amount=amount, Reference="630001",
+                           ReceivedDate=day) for pid, amount, day in paid], invoices)
+    for pid, amount, _ in paid:
+        applied, decision, _, evidence = proposal(matches, pid)
+        assert applied == {"630001": round(amount * 100)} and "instalments" in evidence, evidence
+    write_offs = dict(zip(matches["PaymentID"], matches["WriteOff"].astype(int)))
+    assert write_offs == {"P1": 0, "P2": 11, "P3": 0}  # 0.11 short, on the last received
+    assert "0.11 USD short written off" in proposal(matches, "P2")[3]
+
+
+def test_instalments_short_by_more_than_the_tolerance_two_ways_or_by_two_payers_settle_nothing():
+    invoices = [invoice("630001", "C005", 900.00)] + BACKGROUND
+    short = run([dict(PaymentID=pid, PayerName="KEYSTONE ELECTRIC", Amount=amount, Reference="630001")
+                 for pid, amount in (("P1", 300.00), ("P2", 594.00))], invoices)[0]  # 6.00 short: more than 5.00
+    either = run([dict(PaymentID=pid, PayerName="KEYSTONE ELECTRIC", Amount=amount, Reference="630001")
+                  for pid, amount in (("P1", 450.00), ("P2", 449.99), ("P3", 449.98))], invoices)[0]
+    strangers = run([dict(PaymentID=pid, PayerName=payer, Amount=amount, Reference="630001")  # by two payers
+                     for pid, payer, amount in (("P1", "KEYSTONE ELECTRIC", 300.00), ("P2", "ORBITAL SEVEN", 599.95))],
+                    invoices)[0]
+    for matches in (short, either, strangers):
+        assert not matches["Evidence"].str.contains("instalments").any()
+        assert (matches["WriteOff"].fillna(0) == 0).all()
+
+
 def test_a_small_deduction_on_one_of_several_invoices_paid_together_is_never_auto_on_account():
     # 640001 + 640002 paid, 640003 paid less 4.00: the rest is not an overpayment to auto-post
     invoices = [invoice("640001", "C005", 500.00), invoice("640002", "C005", 250.00),

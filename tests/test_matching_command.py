@@ -207,3 +207,22 @@ def test_tax_withheld_from_two_invoices_is_posted_on_each_and_only_once(make_boo
     applications = book.read("Applications").to_dict("records")
     assert [(a["InvoiceID"], a["AppliedAmount"], a["ShortPay"], a["ReasonCode"]) for a in applications] == [
         ("100234", 98305, 1695, "SHORTPAY:TAX_WITHHELD"), ("100235", 62915, 1085, "SHORTPAY:TAX_WITHHELD")]
+
+
+def test_instalments_a_few_cents_short_are_posted_and_close_the_invoice(make_book, run):
+    # three instalments of 100234 (1,000.00), together 0.09 short: each posted, the last received
+    # writing the 0.09 off, and the invoice closed; run twice, posted once
+    invoices = [{"InvoiceID": "100234", "CustomerID": "C2", "InvoiceDate": dt.date(2026, 10, 1), "Amount": 1000.00}]
+    payments = [{"PaymentID": pid, "ReceivedDate": day, "PayerName": "FJORD LOGISTIK", "Amount": amount,
+                 "Currency": "USD", "Reference": "100234"}
+                for pid, amount, day in (("P1", 333.30, dt.date(2026, 11, 2)), ("P2", 333.31, dt.date(2026, 11, 16)),
+                                         ("P3", 333.30, dt.date(2026, 11, 9)))]
+    path = make_book(rows={"Customers": CUSTOMERS, "Invoices": invoices, "Payments": payments})
+    for _ in range(2):
+        result, book = run(path, "match", "post")
+        assert result.ok, result.failures
+    applications = book.read("Applications").to_dict("records")
+    assert sorted((a["PaymentID"], a["AppliedAmount"], a["WriteOff"]) for a in applications) == [
+        ("P1", 33330, 0), ("P2", 33331, 9), ("P3", 33330, 0)]
+    (row,) = _rows(path, "Invoices")
+    assert (row["Paid"], row["WrittenOff"], row["OpenBalance"]) == (999.91, 0.09, 0)

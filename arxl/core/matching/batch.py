@@ -120,26 +120,39 @@ def _newly_linked(pay: Payment, before: Links, after: Links) -> bool:
 
 
 def _instalments(items: OpenItems, payments: list[Payment], candidates: list[list[Candidate]],
-                 balance: np.ndarray) -> dict[str, tuple[int, tuple[str, ...]]]:
-    """Part payments of the batch naming one invoice whose amounts together settle it exactly:
-    PaymentID -> (invoice, the other payments of its set). A payment belongs to one set at most;
-    an invoice with several such sets has none."""
+                 balance: np.ndarray) -> dict[str, tuple[int, tuple[str, ...], int]]:
+    """Part payments of the batch naming one invoice whose amounts together settle it: exactly,
+    or else, paid by one payer, short by what the write-off tolerance lets go (each instalment a
+    few pence less), written off on the set's last payment: PaymentID -> (invoice, the other payments of its set,
+    what it writes off). A payment belongs to one set at most; an invoice with several such sets
+    (exact ones first) has none."""
     none = items.scheme.no_reference
     by_invoice: dict[int, list[int]] = {}
     for k, found in enumerate(candidates):
         for i in sorted({c.lines[0].invoice for c in found if len(c.lines) == 1 and c.codes[Field.REFERENCE] != none
                          and c.fit == "partial"}):
             by_invoice.setdefault(i, []).append(k)
-    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    out: dict[str, tuple[int, tuple[str, ...], int]] = {}
     for invoice, ks in by_invoice.items():
         ks = [k for k in ks if payments[k].payment_id not in out][:MAX_INSTALMENTS]
-        sets = [combo for size in range(2, len(ks) + 1) for combo in itertools.combinations(ks, size)
-                if sum(payments[k].amount for k in combo) == balance[invoice]]
+        if len(ks) < 2:
+            continue
+        due = int(balance[invoice])
+        tolerance = items.settings.write_off_tolerance.in_currency(payments[ks[0]].currency)
+        short = {combo: due - sum(payments[k].amount for k in combo)
+                 for size in range(2, len(ks) + 1) for combo in itertools.combinations(ks, size)}
+        # short of it, the set is one payer's (by account, else by name): a sum near the balance
+        # is no rare coincidence among strangers' part payments
+        sets = [combo for combo, left in short.items() if left == 0] or [
+            combo for combo, left in short.items() if 0 < left and tolerance.allows(left, due)
+            and len({payments[k].account.strip() or payments[k].payer.strip().upper() for k in combo}) == 1]
         if len(sets) != 1:
             continue
         ids = [payments[k].payment_id for k in sets[0]]
-        for pid in ids:
-            out[pid] = (invoice, tuple(x for x in ids if x != pid))
+        last = max(sets[0], key=lambda k: (payments[k].received, k))
+        for k in sets[0]:
+            pid = payments[k].payment_id
+            out[pid] = (invoice, tuple(x for x in ids if x != pid), short[sets[0]] if k == last else 0)
     return out
 
 

@@ -131,10 +131,11 @@ class Candidate:
 @dataclass(frozen=True)
 class Facts:
     """What the batch taught before this proposal: the payer links, and the payments of the batch
-    that together settle one invoice (PaymentID -> (invoice, the other payments))."""
+    that together settle one invoice (PaymentID -> (invoice, the other payments, what this one
+    writes off of it))."""
 
     links: Links
-    instalments: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    instalments: dict[str, tuple[int, tuple[str, ...], int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -901,7 +902,9 @@ class _Maker:
         amount = self._amount_level(settlement)
         instalment_note = ""
         if amount == "partial" and len(invoices) == 1 and chosen:
-            amount, instalment_note = self._instalments(invoices[0], amount)
+            amount, instalment_note, write_off = self._instalments(invoices[0], amount)
+            if write_off:  # the set's last payment writes off what the instalments left short
+                settlement = replace(settlement, lines=(replace(settlement.lines[0], write_off=write_off),))
         weakest = max(chosen, key=lambda r: (r.level, r.column), default=None)
         reference = (reference_level(weakest.column, weakest.level) if weakest is not None
                      else items.scheme.no_reference)
@@ -1055,20 +1058,23 @@ class _Maker:
             return "overpaid much"
         return settlement.how
 
-    def _instalments(self, invoice: int, amount: str) -> tuple[str, str]:
-        """A part payment of one invoice that, with other payments of the batch, settles it; or
-        that pays what an instalment posted before paid of it."""
+    def _instalments(self, invoice: int, amount: str) -> tuple[str, str, int]:
+        """A part payment of one invoice that, with other payments of the batch, settles it (and
+        what it writes off of it, as the set's last); or that pays what an instalment posted
+        before paid of it."""
         items, pay = self.items, self.pay
         found = self.facts.instalments.get(pay.payment_id)
         if found is not None and found[0] == invoice:
-            return "instalments", (f"with {in_words(found[1])} of this batch it settles "
-                                   f"{items.invoice_ids[invoice]} (instalments)")
+            _, others, write_off = found
+            less = f", {format_amount(write_off, pay.currency)} short written off" if write_off else ""
+            return "instalments", (f"with {in_words(others)} of this batch it settles "
+                                   f"{items.invoice_ids[invoice]} (instalments){less}"), write_off
         earlier = items.applied.get(invoice, [])
         same = [pid for cents, pid in earlier if cents == pay.amount]
         if same:
             return "instalments", (f"the same amount as the instalment of {items.invoice_ids[invoice]} posted with "
-                                   f"{same[-1]}")
-        return amount, ""
+                                   f"{same[-1]}"), 0
+        return amount, "", 0
 
 
 def _with_held(candidate: Candidate, held: Held) -> Candidate:
