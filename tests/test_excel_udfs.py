@@ -323,3 +323,20 @@ def test_rollforward_difference_is_zero_and_its_lines_are_the_close_tables(poste
     assert usd.CashApplied != 0 and usd.Opening != usd.Closing  # the period moved something
     [[message]] = udfs.ARXL_ROLLFORWARD(*period, *tables, "Sales", settings)
     assert "Sales is not a line" in message
+
+
+def test_udfs_answer_in_the_decimals_the_workbook_keeps_yen_in(make_book, run):
+    """Yen kept to the cent (three of four invoices show cents): the balance and the match a
+    formula gives are the tables', to the cent, not a hundred times too much."""
+    customers = [{"CustomerID": "J1", "Name": "Tokyo Trading KK", "Currency": "JPY"}]
+    invoices = [{"InvoiceID": f"JI-{k}", "CustomerID": "J1", "InvoiceDate": dt.date(2026, 11, 1), "Amount": amount}
+                for k, amount in enumerate((14240.26, 3000.5, 1200.75, 5000), start=1)]
+    path = make_book(rows={"Customers": customers, "Invoices": invoices}, settings={"AsOfDate": AS_OF})
+    result, book = run(path, "aging")
+    assert result.ok, result.failures
+    tables, settings = _tables(path, *LEDGER), grid(path, "Settings")
+    [[balance]] = udfs.ARXL_BALANCE([["J1"]], *tables, None, "JPY", settings)
+    assert balance == 23441.51 == int(book.read("Aging")["OpenAmount"].sum()) / 100
+    answer = udfs.ARXL_MATCH("JI-2", "TOKYO TRADING", 3000.5, grid(path, "Invoices"), grid(path, "Customers"),
+                             None, [*settings, ["BaseCurrency", "JPY"]])
+    assert [row[:2] for row in answer] == [["JI-2", 3000.5]]

@@ -67,8 +67,10 @@ def minor_units(currency: str) -> int:
 def kept_decimals(decimals: Mapping[str, int]) -> Iterator[None]:
     """Within it, amounts in these currencies have these decimals ({"JPY": 2}): a workbook whose
     books keep a currency otherwise than ISO 4217 (Settings CurrencyDecimals, or what its
-    invoices show: ``arxl.book.port.Workbook.currency_decimals``)."""
-    token = _KEPT.set(MappingProxyType({str(c).strip().upper(): int(d) for c, d in decimals.items()}))
+    invoices show: ``arxl.book.port.Workbook.currency_decimals``). Nested, it adds to the
+    decimals kept around it."""
+    kept = {**_KEPT.get(), **{str(c).strip().upper(): int(d) for c, d in decimals.items()}}
+    token = _KEPT.set(MappingProxyType(kept))
     try:
         yield
     finally:

@@ -18,7 +18,9 @@ so that a 1904 workbook is read as such; ``date1904`` is not an argument a formu
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+from contextvars import ContextVar
 
 import xlwings as xw
 
@@ -27,9 +29,9 @@ from arxl.book.port import Workbook
 from arxl.book.store import BookError, RawTable
 from arxl.core import aging, collections, credit, rollforward
 from arxl.core.dunning import customer_level, read_levels
-from arxl.core.ledger import CannotRun
+from arxl.core.ledger import CannotRun, Ledger
 from arxl.core.matching import identify_payer, match_remittance
-from arxl.core.money import minor_to_decimal, minor_to_float
+from arxl.core.money import kept_decimals, minor_to_decimal, minor_to_float
 from arxl.core.settings import Settings
 from arxl.core.statements import statement_balance
 from arxl.core.terms import UnknownTerms
@@ -62,7 +64,12 @@ def _settings(grid: list[list] | None, as_of, date1904=False) -> Settings:
     """The workbook's settings as the buttons read them; ``as_of`` (a cell, a date or its serial
     number) overrides AsOfDate."""
     date = read_value("date", as_of, _serials(date1904)) if as_of is not None else None
-    return Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None).load().settings
+    return _read(Workbook(RangeStore({"Settings": grid}), as_of=date.date() if date is not None else None)).settings
+
+
+# The UDF at work: once it has read its tables, it works in the decimals they keep their
+# currencies in (yen kept to the cent: arxl.core.money.kept_decimals), until it answers.
+_ANSWERING: ContextVar[contextlib.ExitStack] = ContextVar("arxl_udf_answering")
 
 
 def _problems_as_answer(udf):
@@ -70,13 +77,24 @@ def _problems_as_answer(udf):
     columns) makes the answer one cell saying why, instead of an error value."""
     @functools.wraps(udf)
     def answer(*args):
-        try:
-            return udf(*args)
-        except BadValue as exc:
-            return [[exc.problem]]
-        except (BookError, CannotRun) as exc:
-            return [[str(exc)]]
+        with contextlib.ExitStack() as answering:
+            token = _ANSWERING.set(answering)
+            try:
+                return udf(*args)
+            except BadValue as exc:
+                return [[exc.problem]]
+            except (BookError, CannotRun) as exc:
+                return [[str(exc)]]
+            finally:
+                _ANSWERING.reset(token)
     return answer
+
+
+def _read(book: Workbook) -> Ledger:
+    """The tables given, read; the rest of the answer in the decimals they keep."""
+    ledger = book.load()
+    _ANSWERING.get().enter_context(kept_decimals(ledger.decimals))
+    return ledger
 
 
 def _shape(*grids: list[list]) -> tuple[int, int]:
@@ -115,7 +133,7 @@ def _each(compute, *grids: list[list]) -> list[list]:
 def _table(name: str, grid: list[list] | None, settings: list[list] | None = None):
     """A table passed with its headers, read by the workbook port as the buttons read it (with
     the Settings table, when given, for the base currency and the decimal separator)."""
-    return Workbook(RangeStore({name: grid, "Settings": settings})).load().table(name)
+    return _read(Workbook(RangeStore({name: grid, "Settings": settings}))).table(name)
 
 
 def _date_or_none(value, date1904=False):
@@ -225,10 +243,10 @@ def ARXL_MATCH(reference, payer, amount, invoices, customers=None, received=None
     """Which open invoices a remittance pays: one row per invoice (InvoiceID, amount applied, confidence 0-100), spilling down, as the Match remittances button proposes them. Open amounts come from the OpenBalance column, else Amount. The confidence is weighed on this one remittance; the button weighs each payment against the whole batch, so the two may differ a little."""
     chosen = _settings(settings, None)
     base = chosen.base_currency
-    paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
     paid_on = _date_or_none(received, date1904) or chosen.as_of
     table = _table("Invoices", invoices, settings)
     known = _table("Customers", customers, settings) if customers is not None else None
+    paid = read_value("money", amount, currency=base, decimal_separator=chosen.decimal_separator)
     if paid is None:
         return [["no amount", None, None]]
     open_amounts = table["OpenBalance"].fillna(table["Amount"])
@@ -270,7 +288,7 @@ def _ledger(settings, as_of, date1904, **grids):
     overrides AsOfDate."""
     date = read_value("date", as_of, _serials(date1904)) if as_of is not None else None
     store = RangeStore({"Settings": settings, **{name: grids.get(name) for name in LEDGER_TABLES}})
-    return Workbook(store, as_of=date.date() if date is not None else None).load()
+    return _read(Workbook(store, as_of=date.date() if date is not None else None))
 
 
 @xw.func(category=CATEGORY)
