@@ -1224,6 +1224,18 @@ def test_the_numbers_of_a_lists_items_are_not_invoices_of_ours(listed):
     assert set(applied) == {"42", "46"} and decision == "Auto", evidence
 
 
+def test_what_one_column_takes_for_a_code_another_column_still_reads():
+    # "F26-01553" is F26-012553 with a digit dropped; to the PO numbers (nine digits, no letters)
+    # its "26" run into the letter F looks like a piece of a code: the InvoiceID column reads it
+    invoices = [invoice(f"F26-{n:06d}", ("C001", "C002", "C003", "C005")[n % 4], 100 + n % 997,
+                        PONumber=f"{(n * 7919 + 13) * 104729 % 10 ** 9:09d}") for n in range(12000, 12600)]
+    meant = next(i for i in invoices if i["InvoiceID"] == "F26-012553")
+    matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=meant["Amount"],
+                           Reference="BILL F26-01553")], invoices)
+    applied, _, _, evidence = proposal(matches, "P1")
+    assert applied == {"F26-012553": round(meant["Amount"] * 100)} and "keying error" in evidence, evidence
+
+
 def test_a_number_after_our_prefix_or_alone_is_still_ours():
     invoices = [invoice(f"INV{k}", ("C001", "C002")[k % 2], 100 + k) for k in range(1, 60)]
     matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=105.00, Reference="INV5"),
