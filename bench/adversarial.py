@@ -105,7 +105,7 @@ import string
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -1028,13 +1028,20 @@ def indian_grouping(cents_value: int) -> str:
     return ",".join(groups) + f".{frac:02d}"
 
 
-def main(argv: list[str]) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def ledger_arguments(description: str, ledgers: Iterable[str]) -> argparse.ArgumentParser:
+    """The arguments every script of adversarial ledgers takes: where to write them, the seed,
+    which ledgers, and whether to score them."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "adversarial")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--payments", type=int, default=4000)
-    ap.add_argument("--only", default=",".join(LEDGERS))
+    ap.add_argument("--only", default=",".join(ledgers))
     ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
+    return ap
+
+
+def main(argv: list[str]) -> None:
+    ap = ledger_arguments(__doc__.splitlines()[0], LEDGERS)
+    ap.add_argument("--payments", type=int, default=4000)
     ap.add_argument("--invoice-format", default="", help="InvoiceIDs in another grammar (House.invoice_format)")
     ap.add_argument("--extra-format", default="", help="the MatchColumns column in another grammar")
     a = ap.parse_args(argv)

@@ -1,5 +1,6 @@
-"""Adversarial ledgers shaped like an ERP's open-items export, as issue 13 describes the ledgers we
-do not see: few customers with hundreds of open items each; invoices quoted only by two further
+"""Adversarial ledgers shaped like an ERP's open-items export, as the ledgers we do not see are.
+
+Issue 13 describes them so: few customers with hundreds of open items each; invoices quoted only by two further
 columns named in Settings MatchColumns (BillNo, a sparse ten-digit bill number, and ClearingRef, a
 dense clearing reference with a letter prefix), never by the InvoiceID (a dense document number);
 each customer's remittances written by one template of its own; each payer account one customer's
@@ -38,7 +39,6 @@ The matcher must never be tuned to these spellings: they are here to find failur
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import random
@@ -47,7 +47,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adversarial import BRANDS, KIN, LEGAL, PLACES, ROOT, SURNAMES, TRADES, add_text_columns, score
+from adversarial import BRANDS, KIN, LEGAL, PLACES, SURNAMES, TRADES, add_text_columns, ledger_arguments, score
 
 from arxl.book.files import new_workbook
 
@@ -295,13 +295,9 @@ LEDGERS = {"erp": False, "erpcombined": True}
 
 
 def main(argv: list[str]) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "adversarial")
-    ap.add_argument("--seed", type=int, default=13)
+    ap = ledger_arguments(__doc__.splitlines()[0], LEDGERS)
     ap.add_argument("--matches", type=int, default=3000)
-    ap.add_argument("--only", default=",".join(LEDGERS))
     ap.add_argument("--numbered", action="store_true", help="InvoiceIDs 1, 2, 3... instead of document numbers")
-    ap.add_argument("--score", action="store_true", help="match and score each ledger (bench/score_dev.py)")
     a = ap.parse_args(argv)
     for name in a.only.split(","):
         ledger = ErpLedger(a.seed + list(LEDGERS).index(name), a.matches, LEDGERS[name], a.numbered)
