@@ -1215,7 +1215,7 @@ def test_digits_in_a_code_beside_the_reference_are_not_invoices_of_ours(code):
     assert applied == {"42": round(meant["Amount"] * 100)} and decision == "Auto", evidence
 
 
-@pytest.mark.parametrize("listed", ["item 1: {a} / item 2: {b}", "#1 {a} ; #2 {b}", "NO 0: {a}NO 1: {b}"])
+@pytest.mark.parametrize("listed", ["item 1: {a} / item 2: {b}", "#1 {a} ; #2 {b}", "pos 0: {a}pos 1: {b}"])
 def test_the_numbers_of_a_lists_items_are_not_invoices_of_ours(listed):
     a, b = NUMBERED[41], NUMBERED[45]  # invoices 42 and 46 of C002
     matches, _ = run([dict(PaymentID="P1", PayerName="Acme Foods Inc.", Amount=a["Amount"] + b["Amount"],

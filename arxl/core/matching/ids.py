@@ -189,7 +189,7 @@ def _in_a_code(parts: Sequence[Part], i: int, fixed: set[str]) -> bool:
 
 def _list_numbers(parts: Sequence[Part]) -> set[int]:
     """The parts numbering the items of a list ("item 1: 3784146133 / item 2: 9411608791", "#1
-    ... #2 ...", "NO 0: ... NO 1: ..."): numbers of a digit or two counting up from 0 or 1 in the
+    ... #2 ...", "pos 0: ... pos 1: ..."): numbers of a digit or two counting up from 0 or 1 in the
     text's order, each right before a longer number; not numbers of ours."""
     short = [i for i in range(len(parts) - 1) if parts[i].digits and len(parts[i].text) <= 2
              and parts[i + 1].digits and len(parts[i + 1].text) > 2]
