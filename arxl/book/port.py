@@ -230,13 +230,16 @@ class Workbook:
         """Currencies of fewer than two decimals whose invoices mostly show cents, each with the
         note that says so (naming its first such invoice)."""
         at = self._offsets(raw).get(header_key("Amount"))
-        if at is None:
+        currencies = self._raw_currencies("Invoices", raw)
+        fewer = {c: iso_minor_units(c) for c in set(currencies) if iso_minor_units(c) < DEFAULT_MINOR_UNITS}
+        if at is None or not fewer:  # (most workbooks: every currency has two decimals or more)
             return {}
         counts: dict[str, list[int]] = {}  # code -> [invoices, with cents]
         first: dict[str, tuple[int, object]] = {}
-        for i, (currency, cells) in enumerate(zip(self._raw_currencies("Invoices", raw), raw.rows)):
-            digits = iso_minor_units(currency)
-            if digits >= DEFAULT_MINOR_UNITS or blank(cells[at]):
+        for i, currency in enumerate(currencies):
+            digits = fewer.get(currency)
+            cells = raw.rows[i]
+            if digits is None or blank(cells[at]):
                 continue
             try:
                 amount = to_decimal(cells[at], separator)

@@ -57,10 +57,7 @@ def iso_minor_units(currency: str) -> int:
 def minor_units(currency: str) -> int:
     """How many decimals the currency's amounts have: ISO 4217's, or the workbook's own."""
     code = str(currency or "").strip().upper()
-    kept = _KEPT.get()
-    if code in kept:
-        return kept[code]
-    return MINOR_UNITS.get(code, DEFAULT_MINOR_UNITS)
+    return _KEPT.get().get(code, MINOR_UNITS.get(code, DEFAULT_MINOR_UNITS))
 
 
 @contextmanager
