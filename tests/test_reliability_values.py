@@ -353,3 +353,19 @@ def test_nothing_typed_in_a_column_stops_a_refresh(tmp_path, refreshed_demo, she
     result, summary = work_book(path, list(ALL), as_of=None, output=None, backup=False)
     assert "unexpected error" not in summary
     assert {cid for cid in ALL} == set(result.outcomes) | set(result.failures)
+
+
+def test_an_application_to_an_invoice_whose_row_cannot_be_read_says_so(make_book, run):
+    """Once posted, the invoice's amount mistyped: the application is not called one to an
+    invoice that does not exist (the clerk would add it again), but waits on that row."""
+    path = make_book({"Customers": [customer("C1")], "Invoices": [invoice("I-1", "C1", 100), invoice("I-2", "C1", 50)],
+                      "Payments": [payment("P1", 100, ApplyTo="I-1")]})
+    result, _ = run(path, "post")
+    assert result.ok, result.failures
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Invoices"]
+    ws.cell(2, [c.value for c in ws[1]].index("Amount") + 1).value = "1.234,56"
+    wb.save(path)
+    run(path, "aging")
+    said = problem_at(path, "Applications", 2, "InvoiceID")
+    assert "the row of I-1 in Invoices could not be read" in said and "neither an invoice" not in said

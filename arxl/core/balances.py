@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,8 +147,8 @@ def read_from(table: str, columns: Iterable[str] | None = None) -> bool:
 
 
 def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: pd.DataFrame,
-                     payments: pd.DataFrame, *, as_of: dt.date | None = None
-                     ) -> tuple[Balances, Problems]:
+                     payments: pd.DataFrame, *, as_of: dt.date | None = None,
+                     unread: Mapping[str, str] | None = None) -> tuple[Balances, Problems]:
     """Balances of every invoice and the other open items, from the typed Invoices,
     Applications, Memos and Payments frames (as ``Workbook.read`` gives them).
 
@@ -157,7 +157,8 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
     InvoiceDate: an aging as of an earlier date leaves out invoices dated after it itself.
 
     Problems: Applications rows naming an InvoiceID that is neither an invoice nor a memo, whose
-    amounts therefore count nowhere.
+    amounts therefore count nowhere; or whose row could not be read this run (``unread``: such
+    IDs, with the table their row is in), counting nowhere till it is corrected.
     """
     problems = Problems()
     stamp = _as_of_stamp(as_of)
@@ -221,7 +222,14 @@ def compute_balances(invoices: pd.DataFrame, applications: pd.DataFrame, memos: 
     }, index=invoices.index)
 
     known = set(ids) | set(memos["MemoID"])
+    unread = unread or {}
     for row, invoice_id in apps.loc[(apps["InvoiceID"] != "") & ~apps["InvoiceID"].isin(known), "InvoiceID"].items():
+        if invoice_id in unread:
+            problems.add("Applications", int(row), "InvoiceID", invoice_id,
+                         f"the row of {invoice_id} in {unread[invoice_id]} could not be read (see that row's "
+                         "exception), so this application counts nowhere until it is corrected",
+                         f"Correct the row in {unread[invoice_id]}; the next run counts the application again.")
+            continue
         problems.add("Applications", int(row), "InvoiceID", invoice_id,
                      f"{invoice_id} is neither an invoice nor a memo, so this application counts nowhere",
                      "Add the invoice back to Invoices, or post a reversing row and apply the cash again.")

@@ -176,9 +176,11 @@ class Ledger:
         """Balances of every invoice and the other open items (``arxl.core.balances``): as the
         ledgers stand (``as_of`` None), or as of a date. Computed once per run and date."""
         if as_of not in self._balances:
+            unread = {i: self.sheet(name) for name in ("Memos", "Invoices") for i in self.unread_ids(name)}
             self._balances[as_of] = compute_balances(
                 self.table("Invoices"), self.table("Applications", required=False),
-                self.table("Memos", required=False), self.table("Payments", required=False), as_of=as_of)
+                self.table("Memos", required=False), self.table("Payments", required=False), as_of=as_of,
+                unread=unread)
         return self._balances[as_of]
 
     def after(self, step: Step) -> Ledger:
